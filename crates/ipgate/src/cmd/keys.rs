@@ -1,0 +1,13 @@
+//! `ipgate keys`. PLACEHOLDER: replaced by the crate that implements it.
+
+use crate::Context;
+use crate::exit::{CliError, CliResult, ExitCode};
+
+/// Arguments of `ipgate keys`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Runs `ipgate keys`.
+pub async fn run(_args: Args, _ctx: &Context) -> CliResult {
+    Err(CliError::new(ExitCode::Internal, "not built yet"))
+}

@@ -1,0 +1,7 @@
+//! One module per top-level command. Each has an `Args` type and an async `run`.
+
+pub mod auth;
+pub mod innography;
+pub mod keys;
+pub mod package;
+pub mod st96;

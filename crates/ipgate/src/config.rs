@@ -1,0 +1,197 @@
+//! Profiles, settings files and the user's directories.
+//!
+//! Settings come, from lowest to highest precedence, from the profile in the config file, from
+//! environment variables and from flags. Secrets are never flag values: they come from files or
+//! environment variables only.
+//!
+//! The config file is TOML, at `--config PATH`, `$IPGATE_CONFIG`, or
+//! `$XDG_CONFIG_HOME/ipgate/config.toml` (default `~/.config/ipgate/config.toml`):
+//!
+//! ```toml
+//! [profiles.default.wipo]
+//! issuer = "https://logindev.wipo.int/am/oauth2"
+//! client_id = "das-api-auth"
+//! key_file = "/etc/ipgate/hague4offices_private.pem"
+//! scope = "das-api/das-access"
+//!
+//! [profiles.default.innography]
+//! base_url = "https://api.innography.com"
+//! username = "obiwan"
+//! secret_file = "/etc/ipgate/innography.secret"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::exit::{CliError, CliResult};
+
+/// The whole config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Named profiles; `default` is used unless `--profile` or `IPGATE_PROFILE` says otherwise.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+/// One profile: the settings for each service.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// WIPO OpenID Connect login (used by HWS).
+    #[serde(default)]
+    pub wipo: WipoSettings,
+    /// Innography API.
+    #[serde(default)]
+    pub innography: InnographySettings,
+}
+
+/// `[profiles.NAME.wipo]`: WIPO OIDC client settings. Environment variables override each field.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WipoSettings {
+    /// OpenID issuer, e.g. `https://logindev.wipo.int/am/oauth2` (`IPGATE_ISSUER`).
+    pub issuer: Option<String>,
+    /// Token endpoint; when set, discovery is skipped (`IPGATE_TOKEN_ENDPOINT`).
+    pub token_endpoint: Option<String>,
+    /// Client id assigned by WIPO (`IPGATE_CLIENT_ID`).
+    pub client_id: Option<String>,
+    /// Path of the private key, SEC1 or PKCS#8 PEM (`IPGATE_KEY_FILE`).
+    pub key_file: Option<PathBuf>,
+    /// Space-separated scopes (`IPGATE_SCOPE`).
+    pub scope: Option<String>,
+    /// Key id put in the assertion header, when WIPO asks for one (`IPGATE_KEY_ID`).
+    pub kid: Option<String>,
+    /// Audience of the assertion: `token-endpoint` (default), `issuer`, or a literal URL (`IPGATE_AUDIENCE`).
+    pub audience: Option<String>,
+    /// Lifetime of the assertion in seconds (default 60, at most 300).
+    pub assertion_lifetime_secs: Option<u64>,
+    /// Accept a key file readable by group or others (not recommended).
+    pub allow_insecure_key_permissions: Option<bool>,
+}
+
+/// `[profiles.NAME.innography]`: Innography API settings.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InnographySettings {
+    /// Base URL of the API server (`INNOGRAPHY_BASE_URL`).
+    pub base_url: Option<String>,
+    /// HMAC username (`INNOGRAPHY_USERNAME`).
+    pub username: Option<String>,
+    /// File holding the HMAC secret (`INNOGRAPHY_SECRET_FILE`; or the secret itself in `INNOGRAPHY_SECRET`).
+    pub secret_file: Option<PathBuf>,
+    /// `hmac-sha1` (default, as documented) or `hmac-sha256`.
+    pub algorithm: Option<String>,
+    /// Pinned version per API, e.g. `cases = "0.6"`.
+    #[serde(default)]
+    pub api_versions: BTreeMap<String, String>,
+    /// Requests per second per API, e.g. `cases = 1.0` (the documented default for Cases).
+    #[serde(default)]
+    pub rate_limits: BTreeMap<String, f64>,
+}
+
+/// Where the config file is: `explicit`, else `$IPGATE_CONFIG`, else the user's config directory.
+pub fn config_path(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    if let Some(p) = non_empty_env("IPGATE_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    let base = non_empty_env("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home_dir().map(|h| h.join(".config")))?;
+    Some(base.join("ipgate").join("config.toml"))
+}
+
+/// The user's cache directory for ipgate: `$IPGATE_CACHE_DIR`, else `$XDG_CACHE_HOME/ipgate`, else
+/// `~/.cache/ipgate`. Token caches and rate-limit state live here.
+pub fn cache_dir() -> CliResult<PathBuf> {
+    if let Some(p) = non_empty_env("IPGATE_CACHE_DIR") {
+        return Ok(PathBuf::from(p));
+    }
+    let base = non_empty_env("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home_dir().map(|h| h.join(".cache")))
+        .ok_or_else(|| {
+            CliError::config("cannot find a cache directory: neither IPGATE_CACHE_DIR, XDG_CACHE_HOME nor HOME is set")
+                .with_hint("set IPGATE_CACHE_DIR to a directory ipgate may write to")
+        })?;
+    Ok(base.join("ipgate"))
+}
+
+/// Loads the profile named `name` from the config file. A missing file at the default location gives an
+/// empty profile; a missing file named explicitly, a syntax error or an unknown profile is an error.
+pub fn load_profile(explicit_path: Option<&Path>, name: &str) -> CliResult<Profile> {
+    let Some(path) = config_path(explicit_path) else {
+        return Ok(Profile::default());
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit_path.is_none() => {
+            if name == "default" {
+                return Ok(Profile::default());
+            }
+            return Err(CliError::config(format!(
+                "profile `{name}` requested but there is no config file at {}",
+                path.display()
+            ))
+            .with_hint("create the file with a [profiles.NAME] section, or drop --profile"));
+        }
+        Err(e) => return Err(CliError::io("read config file", &path, &e)),
+    };
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+        CliError::config(format!("config file {} is not valid: {e}", path.display()))
+    })?;
+    match file.profiles.get(name) {
+        Some(p) => Ok(p.clone()),
+        None if name == "default" => Ok(Profile::default()),
+        None => Err(CliError::config(format!(
+            "no profile `{name}` in {}; profiles there: {}",
+            path.display(),
+            if file.profiles.is_empty() {
+                "(none)".to_string()
+            } else {
+                file.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+            }
+        ))
+        .with_hint("add a [profiles.NAME.*] section or pick one of the listed profiles")),
+    }
+}
+
+/// The value of an environment variable, ignoring unset and empty ones.
+pub fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn home_dir() -> Option<PathBuf> {
+    non_empty_env("HOME").map(PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_named_profile_and_rejects_unknown_keys() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[profiles.acc.wipo]\nclient_id = \"das-api-auth\"\n[profiles.acc.innography]\nusername = \"obiwan\"\n",
+        )
+        .expect("write");
+        let p = load_profile(Some(&path), "acc").expect("profile");
+        assert_eq!(p.wipo.client_id.as_deref(), Some("das-api-auth"));
+        assert_eq!(p.innography.username.as_deref(), Some("obiwan"));
+        let err = load_profile(Some(&path), "prod").expect_err("unknown profile");
+        assert!(err.message.contains("acc"), "{}", err.message);
+
+        std::fs::write(&path, "[profiles.default.wipo]\nclient_idd = \"x\"\n").expect("write");
+        let err = load_profile(Some(&path), "default").expect_err("typo");
+        assert_eq!(err.code, crate::exit::ExitCode::Config);
+        assert!(err.message.contains("client_idd"), "{}", err.message);
+    }
+}

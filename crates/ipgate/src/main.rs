@@ -1,0 +1,132 @@
+//! `ipgate`: the command-line tool. Argument parsing, configuration and output only; the work is done
+//! by the library crates (see `docs/architecture.md`).
+
+mod cmd;
+mod config;
+mod exit;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode as ProcessExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit::{CliError, CliResult};
+use crate::output::OutputFormat;
+
+/// Exchange data with WIPO's Hague Web Services and the Innography API; read, write and validate
+/// WIPO ST.96 XML.
+#[derive(Debug, Parser)]
+#[command(name = "ipgate", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options accepted by every command.
+#[derive(Debug, clap::Args)]
+struct GlobalArgs {
+    /// Profile to use from the config file.
+    #[arg(long, global = true, env = "IPGATE_PROFILE", default_value = "default")]
+    profile: String,
+    /// Config file (default: $IPGATE_CONFIG or ~/.config/ipgate/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
+    output: OutputFormat,
+    /// More logging on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Inspect and check WIPO ST.96 XML documents.
+    St96(cmd::st96::Args),
+    /// Generate and inspect the ES256 keys used to log in to WIPO.
+    Keys(cmd::keys::Args),
+    /// Log in to WIPO (OAuth2 client credentials with private_key_jwt).
+    Auth(cmd::auth::Args),
+    /// Call the Innography API (HMAC-signed requests).
+    Innography(cmd::innography::Args),
+    /// Build, validate, inspect and extract Hague packages (ZIP).
+    Package(cmd::package::Args),
+}
+
+/// What every command gets besides its own arguments.
+#[derive(Debug)]
+pub struct Context {
+    /// Output format chosen with `--output`.
+    pub output: OutputFormat,
+    /// Profile name chosen with `--profile` / `IPGATE_PROFILE`.
+    pub profile_name: String,
+    /// Config file given with `--config`.
+    pub config_path: Option<PathBuf>,
+}
+
+impl Context {
+    /// Loads the selected profile from the config file.
+    pub fn profile(&self) -> CliResult<config::Profile> {
+        config::load_profile(self.config_path.as_deref(), &self.profile_name)
+    }
+}
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+async fn dispatch(command: Command, ctx: &Context) -> CliResult {
+    match command {
+        Command::St96(args) => cmd::st96::run(args, ctx).await,
+        Command::Keys(args) => cmd::keys::run(args, ctx).await,
+        Command::Auth(args) => cmd::auth::run(args, ctx).await,
+        Command::Innography(args) => cmd::innography::run(args, ctx).await,
+        Command::Package(args) => cmd::package::run(args, ctx).await,
+    }
+}
+
+fn main() -> ProcessExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.global.verbose);
+    let ctx = Context {
+        output: cli.global.output,
+        profile_name: cli.global.profile,
+        config_path: cli.global.config,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!(
+                "{}",
+                CliError::internal(format!("cannot start the async runtime: {e}"))
+            );
+            return ProcessExitCode::from(exit::ExitCode::Internal.code());
+        }
+    };
+    match runtime.block_on(dispatch(cli.command, &ctx)) {
+        Ok(()) => ProcessExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{err}");
+            ProcessExitCode::from(err.code.code())
+        }
+    }
+}
