@@ -1,0 +1,3 @@
+//! WIPO Standard ST.96 XML for Rust.
+
+pub mod detect;
