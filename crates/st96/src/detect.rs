@@ -1,1 +1,0 @@
-//! Detect a document's root, namespace and declared ST.96 version without a full parse.

@@ -1,0 +1,464 @@
+//! Input guards shared by every ST.96 reader of the project.
+//!
+//! ST.96 documents never need a document type declaration: the standard is defined by XML Schemas,
+//! and WIPO's documents carry none. A `<!DOCTYPE ...>` can however declare entities that expand to
+//! huge amounts of text ("billion laughs") or read local files, and deep nesting can exhaust the
+//! stack of recursive readers. So every reader of the project refuses, **always**:
+//!
+//! - any `<!DOCTYPE ...>` ([`GuardError::Doctype`]), and any entity declaration inside one
+//!   ([`GuardError::EntityDeclaration`]);
+//! - any reference to an entity other than the five predefined ones (`&lt;` `&gt;` `&amp;`
+//!   `&apos;` `&quot;`) and character references such as `&#x394;` ([`GuardError::UnknownEntity`]);
+//! - element nesting deeper than [`Limits::max_depth`] ([`GuardError::TooDeep`]).
+//!
+//! Two ways to use them:
+//!
+//! - [`check_input`] checks a whole document held in memory in one pass (no allocation per event),
+//!   with exact line and column numbers;
+//! - [`Guard`] is fed the events of your own `quick_xml` reader one at a time, for streaming
+//!   readers that never hold the whole document.
+//!
+//! ```
+//! use st96::detect::guard::{check_input, GuardError, Limits};
+//!
+//! let evil = b"<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY a \"aaaa\">]>\n<x>&a;</x>";
+//! let err = check_input(evil, &Limits::default()).unwrap_err();
+//! assert!(matches!(err, GuardError::EntityDeclaration { ref name, .. } if name == "a"));
+//! assert_eq!(err.location().line, 2);
+//!
+//! let fine = b"<com:A xmlns:com=\"urn:x\"><com:B>1 &lt; 2</com:B></com:A>";
+//! let summary = check_input(fine, &Limits::default()).unwrap();
+//! assert_eq!(summary.max_depth, 2);
+//! ```
+
+use std::fmt;
+
+use quick_xml::events::Event;
+use quick_xml::reader::Reader;
+
+/// The UTF-8 byte order mark. `quick_xml` skips it and does not count it in its positions.
+pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Limits applied by the input guards.
+///
+/// ```
+/// use st96::detect::guard::Limits;
+/// let strict = Limits { max_depth: 64, ..Limits::default() };
+/// assert_eq!(Limits::default().max_depth, Limits::DEFAULT_MAX_DEPTH);
+/// # let _ = strict;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest allowed element nesting; the root element is at depth 1. WIPO's Hague bulletins
+    /// nest about 15 levels and MathML content a few dozen more, so the default
+    /// ([`Limits::DEFAULT_MAX_DEPTH`]) leaves ample room while keeping recursive readers safe.
+    pub max_depth: usize,
+    /// How many bytes [`crate::detect::detect_reader`] reads at most before it must have seen the
+    /// root start tag (XML declaration, comments and processing instructions included).
+    pub max_prolog_bytes: u64,
+}
+
+impl Limits {
+    /// Default for [`Limits::max_depth`].
+    pub const DEFAULT_MAX_DEPTH: usize = 256;
+    /// Default for [`Limits::max_prolog_bytes`]: 1 MiB.
+    pub const DEFAULT_MAX_PROLOG_BYTES: u64 = 1 << 20;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: Self::DEFAULT_MAX_DEPTH,
+            max_prolog_bytes: Self::DEFAULT_MAX_PROLOG_BYTES,
+        }
+    }
+}
+
+/// A position in the input: byte offset (counted from the first byte after a UTF-8 byte order
+/// mark, like `quick_xml` counts), 1-based line and 1-based column (in bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Location {
+    /// Byte offset from the start of the document (after a byte order mark, if any).
+    pub offset: u64,
+    /// Line number, starting at 1.
+    pub line: u64,
+    /// Column number in bytes, starting at 1.
+    pub column: u64,
+}
+
+impl Location {
+    /// The location of byte `offset` of `bytes`. `offset` is a `quick_xml` position: when `bytes`
+    /// starts with a UTF-8 byte order mark, the mark is not counted.
+    ///
+    /// ```
+    /// use st96::detect::guard::Location;
+    /// let loc = Location::in_bytes(b"<a>\n  <b/>\n</a>", 6);
+    /// assert_eq!((loc.line, loc.column), (2, 3));
+    /// ```
+    pub fn in_bytes(bytes: &[u8], offset: u64) -> Self {
+        let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+        let end = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(body.len());
+        let before = &body[..end];
+        let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        Self {
+            offset,
+            line,
+            column: (end - line_start) as u64 + 1,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}", self.line, self.column)
+    }
+}
+
+/// Why an input was refused. Every variant carries the [`Location`] of the offending markup, and
+/// its message names the problem and the fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GuardError {
+    /// The document has a `<!DOCTYPE ...>` declaration.
+    #[error(
+        "{location}: a <!DOCTYPE> declaration is not allowed in ST.96 input (ST.96 is defined by \
+         XML Schemas; document type declarations are always refused for safety); remove the \
+         <!DOCTYPE ...> declaration"
+    )]
+    Doctype {
+        /// Where the declaration starts.
+        location: Location,
+    },
+    /// The document declares an entity (`<!ENTITY name ...>` inside a `<!DOCTYPE>`).
+    #[error(
+        "{location}: entity declaration `{name}` refused (entity declarations are always refused: \
+         they allow entity expansion attacks); remove the <!DOCTYPE ...> with its <!ENTITY ...> \
+         declarations and write the text or a character reference such as &#x394; instead"
+    )]
+    EntityDeclaration {
+        /// Name of the first declared entity (with a leading `%` for a parameter entity).
+        name: String,
+        /// Where the `<!DOCTYPE` that holds it starts.
+        location: Location,
+    },
+    /// The document references an entity that is neither predefined nor a character reference.
+    #[error(
+        "{location}: reference to undeclared entity `&{name};` (only &lt; &gt; &amp; &apos; \
+         &quot; and character references are allowed); replace it with the character itself or a \
+         character reference such as &#x394;"
+    )]
+    UnknownEntity {
+        /// The entity name, without `&` and `;`.
+        name: String,
+        /// Where the reference starts.
+        location: Location,
+    },
+    /// Elements are nested deeper than [`Limits::max_depth`].
+    #[error(
+        "{location}: element <{element}> is nested {depth} levels deep, more than the limit of \
+         {limit}; ST.96 documents are much flatter, so check the input (or raise Limits::max_depth \
+         if the document is genuine)"
+    )]
+    TooDeep {
+        /// Qualified name of the element that crossed the limit.
+        element: String,
+        /// Its depth (the root is at depth 1).
+        depth: usize,
+        /// The limit in force.
+        limit: usize,
+        /// Where its start tag begins.
+        location: Location,
+    },
+    /// The input is not well-formed XML.
+    #[error("{location}: the input is not well-formed XML: {message}; fix the XML syntax there")]
+    Malformed {
+        /// What the XML reader reported.
+        message: String,
+        /// Where the problem was found.
+        location: Location,
+    },
+}
+
+impl GuardError {
+    /// Where the problem is.
+    pub fn location(&self) -> Location {
+        match self {
+            Self::Doctype { location }
+            | Self::EntityDeclaration { location, .. }
+            | Self::UnknownEntity { location, .. }
+            | Self::TooDeep { location, .. }
+            | Self::Malformed { location, .. } => *location,
+        }
+    }
+
+    fn location_mut(&mut self) -> &mut Location {
+        match self {
+            Self::Doctype { location }
+            | Self::EntityDeclaration { location, .. }
+            | Self::UnknownEntity { location, .. }
+            | Self::TooDeep { location, .. }
+            | Self::Malformed { location, .. } => location,
+        }
+    }
+
+    /// Replaces the location by the exact one computed from the whole input.
+    pub(crate) fn relocate_in(mut self, bytes: &[u8]) -> Self {
+        let offset = self.location().offset;
+        *self.location_mut() = Location::in_bytes(bytes, offset);
+        self
+    }
+}
+
+/// A streaming guard: feed it every event of your `quick_xml` reader, in document order.
+///
+/// It tracks the element depth and the line and column of each event, and refuses DOCTYPE,
+/// entity declarations, unknown entity references and excessive nesting. It keeps no per-event
+/// state besides counters, so memory stays flat on any input size.
+///
+/// Line numbers are exact as long as the reader does not trim text (`quick_xml`'s default);
+/// newlines inside the whitespace of an end tag (`</a\n>`) are not seen. Use [`check_input`] when
+/// the whole document is in memory to get exact positions in every case.
+///
+/// ```
+/// use quick_xml::events::Event;
+/// use quick_xml::reader::Reader;
+/// use st96::detect::guard::{Guard, GuardError, Limits};
+///
+/// let xml = "<a>\n <b>\n  <c/>\n </b>\n</a>";
+/// let mut reader = Reader::from_str(xml);
+/// let mut guard = Guard::new(Limits { max_depth: 2, ..Limits::default() });
+/// let err = loop {
+///     let event = reader.read_event().unwrap();
+///     if let Err(e) = guard.check(&event, reader.buffer_position()) {
+///         break e;
+///     }
+///     if matches!(event, Event::Eof) {
+///         unreachable!("the guard must refuse <c/>");
+///     }
+/// };
+/// assert!(matches!(err, GuardError::TooDeep { depth: 3, .. }));
+/// assert_eq!((err.location().line, err.location().column), (3, 3));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Guard {
+    limits: Limits,
+    depth: usize,
+    max_depth_seen: usize,
+    elements: u64,
+    /// End offset of the previous event = start offset of the next one.
+    position: u64,
+    /// Line number at `position`.
+    line: u64,
+    /// Offset of the first byte of the line that contains `position`.
+    line_start: u64,
+}
+
+impl Guard {
+    /// A guard with the given limits, positioned at the start of the document.
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            depth: 0,
+            max_depth_seen: 0,
+            elements: 0,
+            position: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Current element depth (0 outside the root element).
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Deepest nesting seen so far.
+    pub fn max_depth_seen(&self) -> usize {
+        self.max_depth_seen
+    }
+
+    /// Offset where the next event starts (the end of the last event checked).
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Number of elements (start tags and empty-element tags) seen so far.
+    pub fn elements(&self) -> u64 {
+        self.elements
+    }
+
+    /// Checks one event. `end_offset` is the reader's `buffer_position()` right after it returned
+    /// the event; the event is taken to start where the previous one ended.
+    ///
+    /// Returns an error for a refused construct; the caller must then stop reading.
+    pub fn check(&mut self, event: &Event<'_>, end_offset: u64) -> Result<(), GuardError> {
+        let start = self.position;
+        let location = self.location_at(start);
+        match event {
+            Event::Start(e) | Event::Empty(e) => {
+                let depth = self.depth + 1;
+                if depth > self.limits.max_depth {
+                    return Err(GuardError::TooDeep {
+                        element: String::from_utf8_lossy(e.name().as_ref()).into_owned(),
+                        depth,
+                        limit: self.limits.max_depth,
+                        location,
+                    });
+                }
+                self.elements += 1;
+                self.max_depth_seen = self.max_depth_seen.max(depth);
+                if matches!(event, Event::Start(_)) {
+                    self.depth = depth;
+                }
+                self.advance(start + 1, e);
+            }
+            Event::End(e) => {
+                self.depth = self.depth.saturating_sub(1);
+                self.advance(start + 2, e);
+            }
+            Event::Text(e) => self.advance(start, e),
+            Event::CData(e) => self.advance(start + 9, e),
+            Event::Comment(e) => self.advance(start + 4, e),
+            Event::PI(e) => self.advance(start + 2, e),
+            Event::Decl(e) => self.advance(start + 2, e),
+            Event::DocType(e) => {
+                return Err(match entity_declared(e) {
+                    Some(name) => GuardError::EntityDeclaration { name, location },
+                    None => GuardError::Doctype { location },
+                });
+            }
+            Event::GeneralRef(e) => {
+                if e.is_char_ref() {
+                    if let Err(err) = e.resolve_char_ref() {
+                        return Err(GuardError::Malformed {
+                            message: err.to_string(),
+                            location,
+                        });
+                    }
+                } else if !matches!(e.as_ref(), b"lt" | b"gt" | b"amp" | b"apos" | b"quot") {
+                    return Err(GuardError::UnknownEntity {
+                        name: String::from_utf8_lossy(e.as_ref()).into_owned(),
+                        location,
+                    });
+                }
+            }
+            Event::Eof => {}
+        }
+        self.position = end_offset.max(self.position);
+        Ok(())
+    }
+
+    /// The location of `offset`, which must not lie before the end of the last event checked
+    /// (use it for the reader's `error_position()` after a `quick_xml` error).
+    pub fn location_at(&self, offset: u64) -> Location {
+        Location {
+            offset,
+            line: self.line,
+            column: offset.saturating_sub(self.line_start) + 1,
+        }
+    }
+
+    /// Turns a `quick_xml` error into [`GuardError::Malformed`] located at `error_position`
+    /// (the reader's `error_position()`).
+    pub fn malformed(&self, error: &quick_xml::Error, error_position: u64) -> GuardError {
+        GuardError::Malformed {
+            message: error.to_string(),
+            location: self.location_at(error_position),
+        }
+    }
+
+    /// Counts the newlines of `content`, which starts at `content_offset`.
+    fn advance(&mut self, content_offset: u64, content: &[u8]) {
+        let mut newlines = 0u64;
+        let mut last = None;
+        for (i, &b) in content.iter().enumerate() {
+            if b == b'\n' {
+                newlines += 1;
+                last = Some(i);
+            }
+        }
+        if let Some(last) = last {
+            self.line += newlines;
+            self.line_start = content_offset + last as u64 + 1;
+        }
+    }
+}
+
+/// The name of the first `<!ENTITY` declared in a DOCTYPE's text, if any.
+fn entity_declared(doctype: &[u8]) -> Option<String> {
+    const MARK: &[u8] = b"<!ENTITY";
+    let at = doctype.windows(MARK.len()).position(|w| w == MARK)?;
+    let rest = &doctype[at + MARK.len()..];
+    let mut words = rest
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty());
+    let first = words.next().unwrap_or_default();
+    let name = if first == b"%" {
+        let next = words.next().unwrap_or_default();
+        format!("%{}", String::from_utf8_lossy(next))
+    } else {
+        String::from_utf8_lossy(first).into_owned()
+    };
+    Some(name)
+}
+
+/// What [`check_input`] saw in an accepted document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputSummary {
+    /// Number of elements.
+    pub elements: u64,
+    /// Deepest element nesting (the root is at depth 1).
+    pub max_depth: usize,
+}
+
+/// Checks a whole document held in memory against the input guards (and for well-formedness) in
+/// one pass, before any other reader touches it.
+///
+/// Errors carry exact line and column numbers. See the [module documentation](self) for what is
+/// refused.
+pub fn check_input(bytes: &[u8], limits: &Limits) -> Result<InputSummary, GuardError> {
+    let mut reader = Reader::from_reader(bytes);
+    let mut guard = Guard::new(limits.clone());
+    loop {
+        let event = match reader.read_event() {
+            Ok(event) => event,
+            Err(err) => {
+                return Err(guard
+                    .malformed(&err, reader.error_position())
+                    .relocate_in(bytes));
+            }
+        };
+        let eof = matches!(event, Event::Eof);
+        guard
+            .check(&event, reader.buffer_position())
+            .map_err(|e| e.relocate_in(bytes))?;
+        if eof {
+            break;
+        }
+    }
+    if guard.elements() == 0 || guard.depth() > 0 {
+        let message = if guard.elements() == 0 {
+            "the document has no root element"
+        } else {
+            "the document ends before its elements are closed (truncated input?)"
+        };
+        return Err(GuardError::Malformed {
+            message: message.to_owned(),
+            location: Location::in_bytes(bytes, reader.buffer_position()),
+        });
+    }
+    Ok(InputSummary {
+        elements: guard.elements(),
+        max_depth: guard.max_depth_seen(),
+    })
+}
