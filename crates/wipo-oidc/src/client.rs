@@ -1,0 +1,513 @@
+//! OpenID Connect discovery and the OAuth 2.0 client-credentials token request with
+//! `private_key_jwt` client authentication (RFC 6749 §4.4, RFC 7523, OpenID Discovery 1.0).
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::assertion::{AssertionError, CLIENT_ASSERTION_TYPE};
+use crate::key::KeyError;
+
+/// Lifetime assumed for a token whose response has no `expires_in` (seconds).
+pub const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 300;
+
+/// Broad class of a [`ClientError`], for mapping to exit codes or retry decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Our configuration is wrong (URL, key, client id format).
+    Config,
+    /// The server refused our credentials or address.
+    Auth,
+    /// The network failed; retrying later may help.
+    Network,
+    /// The server answered with something unusable.
+    Remote,
+}
+
+/// Errors of discovery, token requests and the token source.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// A configured URL is not usable.
+    #[error("{what} {url:?} is not a usable URL: {reason}")]
+    InvalidUrl {
+        /// Which setting.
+        what: &'static str,
+        /// The value.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The connection failed.
+    #[error("cannot reach {url}: {detail}")]
+    Network {
+        /// What we tried to reach.
+        url: String,
+        /// reqwest's description, with causes.
+        detail: String,
+    },
+    /// Unexpected HTTP status.
+    #[error("{what} at {url} answered HTTP {status}: {body}")]
+    HttpStatus {
+        /// `discovery` or `token request`.
+        what: &'static str,
+        /// The URL.
+        url: String,
+        /// The status.
+        status: u16,
+        /// The start of the body.
+        body: String,
+    },
+    /// The body is not what the standard says.
+    #[error("{what} at {url} returned an invalid response: {detail}")]
+    BadResponse {
+        /// `discovery` or `token request`.
+        what: &'static str,
+        /// The URL.
+        url: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// Discovery returned another issuer than the one configured.
+    #[error(
+        "the provider at {url} says its issuer is {found:?}, but {expected:?} is configured; they must be equal byte for byte (OpenID Discovery §4.3)"
+    )]
+    IssuerMismatch {
+        /// The discovery URL.
+        url: String,
+        /// Configured issuer.
+        expected: String,
+        /// Issuer in the document.
+        found: String,
+    },
+    /// The token endpoint answered with an OAuth error (RFC 6749 §5.2).
+    #[error("the token endpoint refused the request (HTTP {status}): {error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    OAuth {
+        /// HTTP status.
+        status: u16,
+        /// The `error` code, e.g. `invalid_client`.
+        error: String,
+        /// `error_description`.
+        description: Option<String>,
+    },
+    /// HTTP 403 without an OAuth error body: typically the source address is not allowed.
+    #[error("{url} answered HTTP 403 Forbidden: {body}")]
+    Forbidden {
+        /// The URL.
+        url: String,
+        /// The start of the body.
+        body: String,
+    },
+    /// The token is not a Bearer token.
+    #[error("the token endpoint issued a {found:?} token; only Bearer tokens are supported")]
+    TokenType {
+        /// The `token_type` found.
+        found: String,
+    },
+    /// Building the assertion failed.
+    #[error(transparent)]
+    Assertion(#[from] AssertionError),
+    /// The key failed.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+}
+
+impl ClientError {
+    /// Broad class of the error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidUrl { .. } | Self::Assertion(_) | Self::Key(_) => ErrorKind::Config,
+            Self::IssuerMismatch { .. } => ErrorKind::Config,
+            Self::Network { .. } => ErrorKind::Network,
+            Self::OAuth { .. } | Self::Forbidden { .. } => ErrorKind::Auth,
+            Self::HttpStatus { status: 401, .. } => ErrorKind::Auth,
+            Self::HttpStatus { .. } | Self::BadResponse { .. } | Self::TokenType { .. } => {
+                ErrorKind::Remote
+            }
+        }
+    }
+
+    /// How to fix it, when known.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::OAuth { error, status, .. } => Some(match error.as_str() {
+                "invalid_client" => "check (1) the client id is the one WIPO assigned, (2) the certificate registered with WIPO was made from this private key (compare the JWK thumbprint of `ipgate keys inspect KEY` and `ipgate keys inspect CERT`), (3) this machine's clock is right (the assertion lives 60 s)".to_string(),
+                "invalid_scope" => "request the scope WIPO communicated for this client id".to_string(),
+                "unauthorized_client" => "this client may not use the client_credentials grant; ask WIPO (hague.it@wipo.int) to enable it".to_string(),
+                "invalid_grant" | "invalid_request" => "the token request was rejected as malformed; check the audience setting (default: the token endpoint exactly as published) and report this to the ipgate maintainers".to_string(),
+                _ if *status == 403 => forbidden_hint(),
+                _ => return None,
+            }),
+            Self::Forbidden { .. } => Some(forbidden_hint()),
+            Self::IssuerMismatch { found, .. } => Some(format!(
+                "configure the issuer exactly as the provider publishes it ({found:?}), including any trailing slash"
+            )),
+            Self::Network { .. } => Some(
+                "check the network, proxy settings (HTTPS_PROXY/NO_PROXY) and that the host name is right"
+                    .to_string(),
+            ),
+            Self::Key(e) => e.hint(),
+            _ => None,
+        }
+    }
+}
+
+fn forbidden_hint() -> String {
+    "the request was refused before authentication: this machine's public IP address is probably not on WIPO's allow-list; ask hague.it@wipo.int to add it".to_string()
+}
+
+pub(crate) fn network_error(url: &str, e: &reqwest::Error) -> ClientError {
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    ClientError::Network {
+        url: url.to_string(),
+        detail,
+    }
+}
+
+/// Checks that `url` is absolute `https`, or `http` to a loopback address (for local tests and
+/// emulators). Returns the parsed URL.
+pub fn check_url(what: &'static str, url: &str) -> Result<reqwest::Url, ClientError> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| ClientError::InvalidUrl {
+        what,
+        url: url.to_string(),
+        reason: e.to_string(),
+    })?;
+    let loopback = parsed.host_str().is_some_and(|h| {
+        h.eq_ignore_ascii_case("localhost")
+            || h.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    });
+    match parsed.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(ClientError::InvalidUrl {
+                what,
+                url: url.to_string(),
+                reason: "plain http is only allowed to loopback addresses; use https".into(),
+            });
+        }
+        other => {
+            return Err(ClientError::InvalidUrl {
+                what,
+                url: url.to_string(),
+                reason: format!("scheme {other:?} is not https"),
+            });
+        }
+    }
+    if parsed.fragment().is_some() {
+        return Err(ClientError::InvalidUrl {
+            what,
+            url: url.to_string(),
+            reason: "a fragment (#...) is not allowed".into(),
+        });
+    }
+    Ok(parsed)
+}
+
+/// The discovery document URL: the issuer with any terminating `/` removed, then
+/// `/.well-known/openid-configuration` appended (OpenID Discovery §4; not an RFC 3986 join, which
+/// would drop a path such as `/am/oauth2`).
+///
+/// ```
+/// assert_eq!(
+///     wipo_oidc::discovery_url("https://logindev.wipo.int/am/oauth2"),
+///     "https://logindev.wipo.int/am/oauth2/.well-known/openid-configuration"
+/// );
+/// ```
+pub fn discovery_url(issuer: &str) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        issuer.strip_suffix('/').unwrap_or(issuer)
+    )
+}
+
+/// The parts of the provider metadata this crate uses (OpenID Discovery §3).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ProviderMetadata {
+    /// Issuer identifier; equal to the configured issuer.
+    pub issuer: String,
+    /// Token endpoint, used as published (also as the assertion audience).
+    pub token_endpoint: String,
+    /// JWKS URI.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    /// Client authentication methods the token endpoint supports.
+    #[serde(default)]
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    /// Signing algorithms accepted for `private_key_jwt`.
+    #[serde(default)]
+    pub token_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
+    /// Grant types.
+    #[serde(default)]
+    pub grant_types_supported: Option<Vec<String>>,
+}
+
+fn excerpt(body: &str) -> String {
+    let trimmed = body.trim();
+    if trimmed.is_empty() {
+        return "(empty body)".to_string();
+    }
+    let mut end = trimmed.len().min(300);
+    while !trimmed.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut s = trimmed[..end].replace(['\n', '\r'], " ");
+    if end < trimmed.len() {
+        s.push_str("...");
+    }
+    s
+}
+
+/// Fetches and checks the provider's discovery document.
+pub async fn discover(
+    http: &reqwest::Client,
+    issuer: &str,
+) -> Result<ProviderMetadata, ClientError> {
+    check_url("issuer", issuer)?;
+    let url = discovery_url(issuer);
+    let parsed = check_url("discovery URL", &url)?;
+    tracing::debug!(%url, "OpenID discovery");
+    let resp = http
+        .get(parsed)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|e| network_error(&url, &e))?;
+    let status = resp.status();
+    let body = resp.text().await.map_err(|e| network_error(&url, &e))?;
+    if status == reqwest::StatusCode::FORBIDDEN {
+        return Err(ClientError::Forbidden {
+            url,
+            body: excerpt(&body),
+        });
+    }
+    if status != reqwest::StatusCode::OK {
+        return Err(ClientError::HttpStatus {
+            what: "discovery",
+            url,
+            status: status.as_u16(),
+            body: excerpt(&body),
+        });
+    }
+    let meta: ProviderMetadata =
+        serde_json::from_str(&body).map_err(|e| ClientError::BadResponse {
+            what: "discovery",
+            url: url.clone(),
+            detail: format!("not an OpenID provider configuration: {e}"),
+        })?;
+    if meta.issuer != issuer {
+        return Err(ClientError::IssuerMismatch {
+            url,
+            expected: issuer.to_string(),
+            found: meta.issuer,
+        });
+    }
+    check_url("token_endpoint", &meta.token_endpoint).map_err(|e| ClientError::BadResponse {
+        what: "discovery",
+        url: url.clone(),
+        detail: e.to_string(),
+    })?;
+    if let Some(methods) = &meta.token_endpoint_auth_methods_supported
+        && !methods.iter().any(|m| m == "private_key_jwt")
+    {
+        tracing::warn!(
+            ?methods,
+            "provider does not list private_key_jwt among its token endpoint auth methods"
+        );
+    }
+    if let Some(algs) = &meta.token_endpoint_auth_signing_alg_values_supported
+        && !algs.iter().any(|a| a == "ES256")
+    {
+        tracing::warn!(
+            ?algs,
+            "provider does not list ES256 among its token endpoint signing algorithms"
+        );
+    }
+    Ok(meta)
+}
+
+struct TokenInner {
+    secret: Box<str>,
+    token_type: String,
+    scope: Option<String>,
+    obtained_at: u64,
+    expires_at: u64,
+}
+
+/// An access token. Cheap to clone; Debug and Display never show the token itself.
+#[derive(Clone)]
+pub struct AccessToken(Arc<TokenInner>);
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("secret", &"<redacted>")
+            .field("token_type", &self.0.token_type)
+            .field("scope", &self.0.scope)
+            .field("obtained_at", &self.0.obtained_at)
+            .field("expires_at", &self.0.expires_at)
+            .finish()
+    }
+}
+
+impl AccessToken {
+    /// A token (e.g. read back from a cache file).
+    pub fn new(
+        secret: impl Into<String>,
+        token_type: impl Into<String>,
+        scope: Option<String>,
+        obtained_at: u64,
+        expires_at: u64,
+    ) -> Self {
+        Self(Arc::new(TokenInner {
+            secret: secret.into().into_boxed_str(),
+            token_type: token_type.into(),
+            scope,
+            obtained_at,
+            expires_at,
+        }))
+    }
+
+    /// The token value, for the `Authorization: Bearer` header. Do not log it.
+    pub fn secret(&self) -> &str {
+        &self.0.secret
+    }
+
+    /// `token_type` as issued (`Bearer`).
+    pub fn token_type(&self) -> &str {
+        &self.0.token_type
+    }
+
+    /// Granted scope (the requested one when the server did not say, RFC 6749 §5.1).
+    pub fn scope(&self) -> Option<&str> {
+        self.0.scope.as_deref()
+    }
+
+    /// When it was obtained, Unix seconds.
+    pub fn obtained_at(&self) -> u64 {
+        self.0.obtained_at
+    }
+
+    /// When it expires, Unix seconds.
+    pub fn expires_at(&self) -> u64 {
+        self.0.expires_at
+    }
+
+    /// Whether `other` is the same token value.
+    pub fn same_secret(&self, other: &AccessToken) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.secret == other.0.secret
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    token_type: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct OAuthErrorBody {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+/// Requests a token: POST `grant_type=client_credentials`, `scope`, `client_assertion_type` and
+/// `client_assertion` form-encoded to `token_endpoint`. `now` is the time the request is made
+/// (for `expires_at`).
+pub async fn request_token(
+    http: &reqwest::Client,
+    token_endpoint: &str,
+    scope: Option<&str>,
+    assertion: &str,
+    now: u64,
+) -> Result<AccessToken, ClientError> {
+    let url = check_url("token endpoint", token_endpoint)?;
+    let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
+    if let Some(s) = scope {
+        form.push(("scope", s));
+    }
+    form.push(("client_assertion_type", CLIENT_ASSERTION_TYPE));
+    form.push(("client_assertion", assertion));
+    tracing::debug!(token_endpoint, ?scope, "token request");
+    let resp = http
+        .post(url)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| network_error(token_endpoint, &e))?;
+    let status = resp.status();
+    let body = resp
+        .text()
+        .await
+        .map_err(|e| network_error(token_endpoint, &e))?;
+    if !status.is_success() {
+        if let Ok(err) = serde_json::from_str::<OAuthErrorBody>(&body) {
+            return Err(ClientError::OAuth {
+                status: status.as_u16(),
+                error: err.error,
+                description: err.error_description,
+            });
+        }
+        if status == reqwest::StatusCode::FORBIDDEN {
+            return Err(ClientError::Forbidden {
+                url: token_endpoint.to_string(),
+                body: excerpt(&body),
+            });
+        }
+        return Err(ClientError::HttpStatus {
+            what: "token request",
+            url: token_endpoint.to_string(),
+            status: status.as_u16(),
+            body: excerpt(&body),
+        });
+    }
+    let parsed: TokenResponse =
+        serde_json::from_str(&body).map_err(|e| ClientError::BadResponse {
+            what: "token request",
+            url: token_endpoint.to_string(),
+            // serde's message names the field, never the token value
+            detail: format!("not an OAuth token response: {e}"),
+        })?;
+    if parsed.access_token.is_empty() {
+        return Err(ClientError::BadResponse {
+            what: "token request",
+            url: token_endpoint.to_string(),
+            detail: "access_token is empty".into(),
+        });
+    }
+    if !parsed.token_type.eq_ignore_ascii_case("bearer") {
+        return Err(ClientError::TokenType {
+            found: parsed.token_type,
+        });
+    }
+    let lifetime = parsed.expires_in.unwrap_or_else(|| {
+        tracing::debug!(
+            "token response has no expires_in; assuming {DEFAULT_TOKEN_LIFETIME_SECS} s"
+        );
+        DEFAULT_TOKEN_LIFETIME_SECS
+    });
+    let scope = parsed.scope.or_else(|| scope.map(str::to_string));
+    Ok(AccessToken::new(
+        parsed.access_token,
+        parsed.token_type,
+        scope,
+        now,
+        now.saturating_add(lifetime),
+    ))
+}
