@@ -1,0 +1,349 @@
+//! Retries, Retry-After, redirects and downloads over real HTTP on 127.0.0.1.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use ipgate_http::{
+    DownloadError, RateLimit, RateLimitKey, RateLimiter, RetryPolicy, SendError, SystemClock,
+    download_to_file, send,
+};
+
+type Hits = Arc<Mutex<HashMap<String, u32>>>;
+
+async fn handler(State(hits): State<Hits>, Path(case): Path<String>, method: Method) -> Response {
+    let n = {
+        let mut h = hits.lock().unwrap_or_else(|e| e.into_inner());
+        let e = h.entry(case.clone()).or_insert(0);
+        *e += 1;
+        *e
+    };
+    let retry_after = |v: String| {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static("1")),
+        );
+        h
+    };
+    match case.as_str() {
+        "flaky" if n <= 2 => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        "always500" => StatusCode::BAD_GATEWAY.into_response(),
+        "throttle-secs" if n == 1 => {
+            (StatusCode::TOO_MANY_REQUESTS, retry_after("1".into())).into_response()
+        }
+        "throttle-date" if n == 1 => {
+            let at = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
+            (StatusCode::SERVICE_UNAVAILABLE, retry_after(at)).into_response()
+        }
+        "throttle-long" => {
+            (StatusCode::TOO_MANY_REQUESTS, retry_after("3600".into())).into_response()
+        }
+        "throttle-bare" if n == 1 => StatusCode::TOO_MANY_REQUESTS.into_response(),
+        "redirect" => (StatusCode::FOUND, [(header::LOCATION, "/ok")]).into_response(),
+        "big" => vec![b'z'; 1 << 20].into_response(),
+        _ => format!("{method} {n}").into_response(),
+    }
+}
+
+async fn server() -> (String, Hits) {
+    let hits: Hits = Arc::default();
+    let app = Router::new()
+        .route("/{case}", any(handler))
+        .with_state(hits.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), hits)
+}
+
+fn client() -> reqwest::Client {
+    ipgate_http::client_builder("ipgate-http-test")
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+fn fast() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(40),
+        max_retry_after: Duration::from_secs(5),
+    }
+}
+
+fn hits(h: &Hits, case: &str) -> u32 {
+    h.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(case)
+        .copied()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn get_is_retried_on_5xx_until_success_and_rebuilt_each_time() {
+    let (base, h) = server().await;
+    let c = client();
+    let mut built = Vec::new();
+    let sent = send(&c, &fast(), None, &SystemClock, |attempt| {
+        built.push(attempt);
+        c.get(format!("{base}/flaky"))
+    })
+    .await
+    .expect("sent");
+    assert_eq!(sent.response.status(), 200);
+    assert_eq!(sent.attempts, 3);
+    assert_eq!(built, vec![1, 2, 3]);
+    assert_eq!(hits(&h, "flaky"), 3);
+}
+
+#[tokio::test]
+async fn post_is_not_retried_on_5xx() {
+    let (base, h) = server().await;
+    let c = client();
+    let sent = send(&c, &fast(), None, &SystemClock, |_| {
+        c.post(format!("{base}/flaky")).body("{}")
+    })
+    .await
+    .expect("sent");
+    assert_eq!(sent.response.status(), 500);
+    assert_eq!(sent.attempts, 1);
+    assert_eq!(hits(&h, "flaky"), 1);
+}
+
+#[tokio::test]
+async fn retries_stop_at_max_attempts() {
+    let (base, h) = server().await;
+    let c = client();
+    let sent = send(&c, &fast(), None, &SystemClock, |_| {
+        c.get(format!("{base}/always500"))
+    })
+    .await
+    .expect("sent");
+    assert_eq!(sent.response.status(), 502);
+    assert_eq!(sent.attempts, 4);
+    assert_eq!(hits(&h, "always500"), 4);
+}
+
+#[tokio::test]
+async fn retry_after_seconds_is_honoured_even_for_post() {
+    let (base, h) = server().await;
+    let c = client();
+    let start = Instant::now();
+    let sent = send(&c, &fast(), None, &SystemClock, |_| {
+        c.post(format!("{base}/throttle-secs")).body("{}")
+    })
+    .await
+    .expect("sent");
+    assert_eq!(sent.response.status(), 200);
+    assert_eq!(sent.attempts, 2);
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(hits(&h, "throttle-secs"), 2);
+}
+
+#[tokio::test]
+async fn retry_after_http_date_on_503_is_honoured_and_recorded_in_the_limiter() {
+    let (base, _h) = server().await;
+    let c = client();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let limiter = RateLimiter::new(dir.path()).expect("limiter");
+    let key = RateLimitKey::new("test", "me");
+    let rate = RateLimit::every(Duration::from_millis(1));
+    let start = Instant::now();
+    let wall = SystemTime::now();
+    let sent = send(
+        &c,
+        &fast(),
+        Some((&limiter, &key, rate)),
+        &SystemClock,
+        |_| c.post(format!("{base}/throttle-date")),
+    )
+    .await
+    .expect("sent");
+    assert_eq!(sent.response.status(), 200);
+    assert_eq!(sent.attempts, 2);
+    // The date has one-second resolution: we waited between 1 and 2 seconds.
+    let waited = start.elapsed();
+    assert!(waited >= Duration::from_millis(900), "{waited:?}");
+    // Other processes see the server's wish: the shared state was pushed past it.
+    let state = std::fs::read_to_string(dir.path().join("rl_test_me.state")).expect("state");
+    let tat: u128 = state.trim().parse().expect("nanos");
+    let asked =
+        wall.duration_since(SystemTime::UNIX_EPOCH).expect("epoch") + Duration::from_millis(900);
+    assert!(
+        tat >= asked.as_nanos(),
+        "state {tat} < {}",
+        asked.as_nanos()
+    );
+}
+
+#[tokio::test]
+async fn bare_429_is_retried_with_backoff_and_long_retry_after_is_not_waited_for() {
+    let (base, h) = server().await;
+    let c = client();
+    let sent = send(&c, &fast(), None, &SystemClock, |_| {
+        c.post(format!("{base}/throttle-bare"))
+    })
+    .await
+    .expect("sent");
+    assert_eq!((sent.response.status().as_u16(), sent.attempts), (200, 2));
+    let start = Instant::now();
+    let sent = send(&c, &fast(), None, &SystemClock, |_| {
+        c.get(format!("{base}/throttle-long"))
+    })
+    .await
+    .expect("sent");
+    assert_eq!((sent.response.status().as_u16(), sent.attempts), (429, 1));
+    assert!(start.elapsed() < Duration::from_secs(1));
+    assert_eq!(hits(&h, "throttle-long"), 1);
+}
+
+#[tokio::test]
+async fn redirects_are_returned_not_followed() {
+    let (base, h) = server().await;
+    let c = client();
+    let sent = send(&c, &fast(), None, &SystemClock, |_| {
+        c.get(format!("{base}/redirect"))
+    })
+    .await
+    .expect("sent");
+    assert_eq!(sent.response.status(), 302);
+    assert_eq!(hits(&h, "ok"), 0);
+}
+
+#[tokio::test]
+async fn connection_errors_are_retried_for_get_only() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    let c = client();
+    let err = send(&c, &fast(), None, &SystemClock, |_| {
+        c.get(format!("http://{addr}/x"))
+    })
+    .await
+    .expect_err("refused");
+    match &err {
+        SendError::Transport { attempts, source } => {
+            assert_eq!(*attempts, 4);
+            assert!(source.is_connect());
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(err.to_string().contains("cannot connect"), "{err}");
+    let err = send(&c, &fast(), None, &SystemClock, |_| {
+        c.post(format!("http://{addr}/x"))
+    })
+    .await
+    .expect_err("refused");
+    assert!(
+        matches!(err, SendError::Transport { attempts: 1, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn in_process_limiter_spaces_concurrent_requests() {
+    let (base, _h) = server().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let limiter = RateLimiter::new(dir.path()).expect("limiter");
+    let c = client();
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (c, limiter, base) = (c.clone(), limiter.clone(), base.clone());
+        tasks.push(tokio::spawn(async move {
+            let key = RateLimitKey::new("cases", "obiwan");
+            send(
+                &c,
+                &RetryPolicy::none(),
+                Some((&limiter, &key, RateLimit::per_second(5.0).expect("rate"))),
+                &SystemClock,
+                |_| c.get(format!("{base}/limited")),
+            )
+            .await
+            .map(|_| start.elapsed())
+        }));
+    }
+    let mut times = Vec::new();
+    for t in tasks {
+        times.push(t.await.expect("join").expect("sent"));
+    }
+    times.sort();
+    for w in times.windows(2) {
+        assert!(w[1] - w[0] >= Duration::from_millis(190), "{times:?}");
+    }
+}
+
+#[tokio::test]
+async fn download_streams_to_the_final_path() {
+    let (base, _h) = server().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("big.bin");
+    std::fs::write(&dest, b"old").expect("old");
+    let resp = client()
+        .get(format!("{base}/big"))
+        .send()
+        .await
+        .expect("resp");
+    let n = download_to_file(resp, &dest).await.expect("download");
+    assert_eq!(n, 1 << 20);
+    let data = std::fs::read(&dest).expect("read");
+    assert_eq!(data.len(), 1 << 20);
+    assert!(data.iter().all(|&b| b == b'z'));
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
+}
+
+#[tokio::test]
+async fn broken_download_leaves_no_file() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        if let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf).await;
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly a little")
+                .await;
+            let _ = s.shutdown().await;
+        }
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("doc.zip");
+    let resp = client()
+        .get(format!("http://{addr}/"))
+        .send()
+        .await
+        .expect("resp");
+    let err = download_to_file(resp, &dest).await.expect_err("truncated");
+    assert!(
+        matches!(
+            err,
+            DownloadError::Body { .. } | DownloadError::LengthMismatch { .. }
+        ),
+        "{err:?}"
+    );
+    assert!(!dest.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+}
