@@ -511,7 +511,7 @@ fn root_info<R>(
             location,
         })?;
         let value = attr
-            .unescape_value()
+            .decode_and_unescape_value(reader.decoder())
             .map_err(|err| GuardError::Malformed {
                 message: format!("bad attribute value on the root element: {err}"),
                 location,
