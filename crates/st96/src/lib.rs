@@ -1,3 +1,21 @@
 //! WIPO Standard ST.96 XML for Rust.
 
+// The Common types are deeply recursive (lists inside paragraphs inside lists ...): proving
+// `Send` for a root type needs more than the default 128 steps.
+#![recursion_limit = "512"]
+
+// The generated models name this crate by its own name (xsd-parser's `crate::` include paths
+// break inside modules).
+extern crate self as st96;
+
+pub mod checks;
 pub mod detect;
+pub mod document;
+mod roots;
+pub mod types;
+
+pub use document::{Document, Error, Root};
+
+/// Models generated from the ST.96 V6_0 schemas (`st96::v6::hague::dgn::...`).
+#[path = "generated/v6/mod.rs"]
+pub mod v6;

@@ -1,0 +1,168 @@
+//! Builds the patched copy of the schemas that xsd-parser reads.
+//!
+//! WIPO ships every document root as a flattened file with its own subset of Common. Generating
+//! each root from its own files duplicates every Common type once per root, so instead we build
+//! ONE schema set per feature:
+//!
+//! - `Common_<V>.xsd` (all Common components) and `Design_<V>.xsd` (all Design components), which
+//!   differ from the per-root subsets only in annotations (checked when the generator was
+//!   written);
+//! - plus every top-level component of each root file that `Design_<V>.xsd` lacks (the root
+//!   element and its type, and for `DesignTransaction` its transaction wrappers).
+//!
+//! Patches applied to the copy (never to the installed files):
+//! - types that extend a mixed-content type without adding content get `mixed="true"`
+//!   (xsd-parser 1.5.2 drops their text otherwise).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+/// Complex types that extend a mixed type without declaring `mixed` themselves.
+pub const MIXED_PATCH: &[&str] = &[
+    "DTType",
+    "FigureReferenceType",
+    "LIType",
+    "OrganizationOtherNameType",
+];
+
+/// The patched schema files, ready for xsd-parser.
+#[derive(Debug)]
+pub struct SchemaSet {
+    /// Files to pass to the parser (imports inside them resolve in the same folder).
+    pub files: Vec<PathBuf>,
+    /// Names of every global element of Common and Design.
+    pub element_names: Vec<String>,
+}
+
+/// Prepares the patched copy in `tmp`.
+pub fn prepare(src: &Path, version: &str, roots: &[&str], tmp: &Path) -> Result<SchemaSet> {
+    std::fs::create_dir_all(tmp)?;
+    let read = |name: &str| {
+        std::fs::read_to_string(src.join(name))
+            .with_context(|| format!("reading {}", src.join(name).display()))
+    };
+    let common_name = format!("Common_{version}.xsd");
+    let design_name = format!("Design_{version}.xsd");
+
+    let mut common = read(&common_name)?;
+    for ty in MIXED_PATCH {
+        let needle = format!("<xsd:complexType name=\"{ty}\">");
+        if !common.contains(&needle) {
+            bail!(
+                "mixed-content patch: {needle} not found in {common_name}; the schema changed, \
+                 check whether {ty} still needs mixed=\"true\" and update MIXED_PATCH"
+            );
+        }
+        common = common.replace(
+            &needle,
+            &format!("<xsd:complexType name=\"{ty}\" mixed=\"true\">"),
+        );
+    }
+    std::fs::write(tmp.join(&common_name), &common)?;
+    for f in ["FlattenedMathML3.xsd", "OASISTable_V1_0.xsd"] {
+        std::fs::copy(src.join(f), tmp.join(f)).with_context(|| format!("copying {f}"))?;
+    }
+
+    let mut element_names: Vec<String> = top_level(&common)?
+        .into_iter()
+        .filter(|c| c.kind == "xsd:element")
+        .map(|c| c.name)
+        .collect();
+    let mut design = read(&design_name)?;
+    let mut known: HashSet<(String, String)> = top_level(&design)?
+        .into_iter()
+        .map(|c| (c.kind, c.name))
+        .collect();
+    let mut extra = String::new();
+    for root in roots {
+        let text = read(&format!("{root}_{version}.xsd"))?;
+        for c in top_level(&text)? {
+            if known.insert((c.kind.clone(), c.name.clone())) {
+                if c.kind == "xsd:element" {
+                    element_names.push(c.name.clone());
+                }
+                extra.push_str("\n\t");
+                extra.push_str(&text[c.range.0..c.range.1]);
+                extra.push('\n');
+            }
+        }
+    }
+    element_names.extend(
+        top_level(&design)?
+            .into_iter()
+            .filter(|c| c.kind == "xsd:element")
+            .map(|c| c.name),
+    );
+    let end = design
+        .rfind("</xsd:schema>")
+        .with_context(|| format!("{design_name} has no </xsd:schema>"))?;
+    design.insert_str(end, &extra);
+    std::fs::write(tmp.join(&design_name), design)?;
+
+    Ok(SchemaSet {
+        files: vec![tmp.join(&common_name), tmp.join(&design_name)],
+        element_names,
+    })
+}
+
+struct Component {
+    kind: String,
+    name: String,
+    range: (usize, usize),
+}
+
+/// Top-level named components (`xsd:element`, `xsd:complexType`, ...) with their byte ranges.
+fn top_level(text: &str) -> Result<Vec<Component>> {
+    let mut reader = Reader::from_str(text);
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut current: Option<(String, String, usize)> = None;
+    loop {
+        let before = usize::try_from(reader.buffer_position())?;
+        let ev = reader.read_event()?;
+        let after = usize::try_from(reader.buffer_position())?;
+        match ev {
+            Event::Start(s) => {
+                depth += 1;
+                if depth == 2 {
+                    let kind = String::from_utf8_lossy(s.name().as_ref()).into_owned();
+                    let name = s
+                        .try_get_attribute("name")?
+                        .map(|a| String::from_utf8_lossy(&a.value).into_owned());
+                    if let Some(name) = name {
+                        current = Some((kind, name, before));
+                    }
+                }
+            }
+            Event::Empty(s) if depth == 1 => {
+                let kind = String::from_utf8_lossy(s.name().as_ref()).into_owned();
+                if let Some(a) = s.try_get_attribute("name")? {
+                    out.push(Component {
+                        kind,
+                        name: String::from_utf8_lossy(&a.value).into_owned(),
+                        range: (before, after),
+                    });
+                }
+            }
+            Event::End(_) => {
+                if depth == 2
+                    && let Some((kind, name, start)) = current.take()
+                {
+                    out.push(Component {
+                        kind,
+                        name,
+                        range: (start, after),
+                    });
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(out)
+}
