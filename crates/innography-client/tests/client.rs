@@ -1,0 +1,359 @@
+//! The client against an in-test server (real HTTP on 127.0.0.1) built on the crate's verifier and
+//! version selector.
+
+mod support;
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use innography_client::{Api, Client, Config, Error, Method, Request};
+use innography_hmac::{Accept, Algorithm, ApiVersion, Credentials, Quality, Secret, content_md5};
+use ipgate_http::{Clock, RetryPolicy};
+use support::{SECRET, USER, start};
+
+fn config(base: &str, secret: &str) -> Config {
+    let mut c = Config::new(
+        base,
+        Credentials::new(USER, Secret::new(secret)).expect("creds"),
+    );
+    c.retry = RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(20),
+        max_retry_after: Duration::from_secs(5),
+    };
+    c
+}
+
+fn client(cfg: Config) -> Client {
+    let http = ipgate_http::client_builder("test")
+        .no_proxy()
+        .build()
+        .expect("http");
+    Client::with_http_client(cfg, http).expect("client")
+}
+
+fn pinned(base: &str) -> Config {
+    let mut c = config(base, SECRET);
+    c.versions.insert(Api::Cases, ApiVersion::new(0, 6));
+    c.versions.insert(Api::PrivatePair, ApiVersion::new(0, 5));
+    c
+}
+
+/// Captures log output of the current thread.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+impl Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let me = self.clone();
+        let sub = tracing_subscriber::fmt()
+            .with_writer(move || me.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::WARN)
+            .finish();
+        tracing::subscriber::set_default(sub)
+    }
+}
+
+#[tokio::test]
+async fn pinned_get_is_signed_versioned_and_verified() {
+    let srv = start(0).await;
+    let logs = Logs::default();
+    let _g = logs.install();
+    let resp = client(pinned(&srv.base))
+        .get(Api::Cases, "/cases/documents?ipId=US-1-B2")
+        .await
+        .expect("ok");
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.version(), Some(ApiVersion::new(0, 6)));
+    assert_eq!(resp.patch(), Some(3));
+    let json: serde_json::Value = resp.json().expect("json");
+    assert_eq!(json["user"], USER);
+    assert_eq!(json["version"], "0.6");
+    let seen = &srv.seen()[0];
+    assert_eq!(
+        seen.headers["accept"],
+        "application/vnd.innography+json; version=0.6"
+    );
+    assert_eq!(seen.headers["content-md5"], "11FxOYiYfpMxmANj4kGJzg==");
+    assert!(!seen.headers.contains_key("content-type"));
+    assert!(seen.body.is_empty());
+    assert!(
+        !logs.text().contains("no version pinned"),
+        "{}",
+        logs.text()
+    );
+}
+
+#[tokio::test]
+async fn post_json_sends_exactly_the_bytes_it_hashed() {
+    let srv = start(0).await;
+    let body = serde_json::json!({"data": "sample", "name": "Müller – 日本"});
+    let resp = client(pinned(&srv.base))
+        .post_json(Api::PrivatePair, "/private-pair/account", &body)
+        .await
+        .expect("ok");
+    assert_eq!(resp.version(), Some(ApiVersion::new(0, 5)));
+    let seen = &srv.seen()[0];
+    let expected = serde_json::to_vec(&body).expect("json");
+    assert_eq!(seen.body, expected);
+    assert_eq!(seen.headers["content-md5"], content_md5(&expected));
+    assert_eq!(seen.headers["content-type"], "application/json");
+}
+
+#[tokio::test]
+async fn sha256_is_accepted_by_the_server() {
+    let srv = start(0).await;
+    let mut cfg = pinned(&srv.base);
+    cfg.algorithm = Algorithm::HmacSha256;
+    let resp = client(cfg).get(Api::Cases, "/cases/x").await.expect("ok");
+    assert_eq!(
+        resp.json::<serde_json::Value>().expect("json")["algorithm"],
+        "hmac-sha256"
+    );
+    assert!(srv.seen()[0].headers["authorization"].contains(r#"algorithm="hmac-sha256""#));
+}
+
+#[tokio::test]
+async fn unpinned_request_warns_and_gets_the_latest_version() {
+    let srv = start(0).await;
+    let logs = Logs::default();
+    let _g = logs.install();
+    let resp = client(config(&srv.base, SECRET))
+        .get(Api::Cases, "/cases/x")
+        .await
+        .expect("ok");
+    assert_eq!(resp.version(), Some(ApiVersion::new(0, 7)));
+    assert_eq!(
+        srv.seen()[0].headers["accept"],
+        "application/vnd.innography+json"
+    );
+    let text = logs.text();
+    assert!(
+        text.contains("no version pinned for the cases API"),
+        "{text}"
+    );
+    assert!(text.contains("production use must pin one"), "{text}");
+}
+
+#[tokio::test]
+async fn fallbacks_with_q_values_pick_the_best_offered() {
+    let srv = start(0).await;
+    let accept = Accept::version(ApiVersion::new(0, 9))
+        .or_q(ApiVersion::new(0, 6), Quality::new(0.5).expect("q"))
+        .or_q(ApiVersion::new(0, 7), Quality::new(0.8).expect("q"));
+    let req = Request::new(Method::GET, Api::Cases, "/cases/x").with_accept(accept);
+    let resp = client(pinned(&srv.base)).send(&req).await.expect("ok");
+    assert_eq!(resp.version(), Some(ApiVersion::new(0, 7)));
+}
+
+#[tokio::test]
+async fn multiple_choices_is_a_typed_error_and_never_retried() {
+    let srv = start(0).await;
+    let mut cfg = pinned(&srv.base);
+    cfg.versions.insert(Api::Cases, ApiVersion::new(0, 9));
+    let err = client(cfg)
+        .get(Api::Cases, "/cases/x")
+        .await
+        .expect_err("300");
+    match &err {
+        Error::MultipleChoices { requested, offered } => {
+            assert_eq!(requested, "application/vnd.innography+json; version=0.9");
+            assert_eq!(offered, &vec![ApiVersion::new(0, 6), ApiVersion::new(0, 7)]);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(err.to_string().contains("0.6, 0.7"), "{err}");
+    assert_eq!(srv.hits("/cases/x"), 1);
+}
+
+#[tokio::test]
+async fn versions_lists_what_the_server_offers() {
+    let srv = start(0).await;
+    let c = client(pinned(&srv.base));
+    assert_eq!(
+        c.versions(Api::PrivatePair, None).await.expect("versions"),
+        vec![ApiVersion::new(0, 5), ApiVersion::new(0, 6)]
+    );
+    assert_eq!(srv.seen()[0].path, "/private-pair");
+    assert_eq!(
+        srv.seen()[0].headers["accept"],
+        "application/vnd.innography+json; version=0.0"
+    );
+}
+
+#[tokio::test]
+async fn wrong_secret_is_unauthorized_with_the_servers_reason() {
+    let srv = start(0).await;
+    let mut cfg = config(&srv.base, "wrong-secret");
+    cfg.versions.insert(Api::Cases, ApiVersion::new(0, 6));
+    let err = client(cfg)
+        .get(Api::Cases, "/cases/x")
+        .await
+        .expect_err("401");
+    match &err {
+        Error::Unauthorized {
+            status, message, ..
+        } => {
+            assert_eq!(*status, 401);
+            assert!(message.contains("signature does not match"), "{message}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(!err.to_string().contains("wrong-secret"));
+    assert_eq!(srv.hits("/cases/x"), 1, "401 is not retried");
+}
+
+/// A clock that moves 2 s forward on every reading.
+#[derive(Debug)]
+struct Ticking(SystemTime, AtomicU64);
+impl Clock for Ticking {
+    fn now(&self) -> SystemTime {
+        self.0 + Duration::from_secs(2 * self.1.fetch_add(1, Ordering::SeqCst))
+    }
+}
+
+#[tokio::test]
+async fn every_attempt_is_signed_anew() {
+    let srv = start(0).await;
+    let clock = Arc::new(Ticking(SystemTime::now(), AtomicU64::new(0)));
+    let c = client(pinned(&srv.base)).with_clock(clock);
+    let resp = c
+        .get(Api::Cases, "/cases/flaky")
+        .await
+        .expect("ok after retry");
+    assert_eq!(resp.attempts, 2);
+    let seen = srv.seen();
+    assert_eq!(seen.len(), 2);
+    assert_ne!(seen[0].headers["date"], seen[1].headers["date"]);
+    assert_ne!(
+        seen[0].headers["authorization"],
+        seen[1].headers["authorization"]
+    );
+}
+
+#[tokio::test]
+async fn post_is_not_retried_on_5xx() {
+    let srv = start(0).await;
+    let err = client(pinned(&srv.base))
+        .send(&Request::new(Method::POST, Api::Cases, "/cases/flaky"))
+        .await
+        .expect_err("503");
+    assert!(matches!(err, Error::Status { status: 503, .. }), "{err:?}");
+    assert_eq!(srv.hits("/cases/flaky"), 1);
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_for_post() {
+    let srv = start(0).await;
+    let start = std::time::Instant::now();
+    let resp = client(pinned(&srv.base))
+        .post_json(
+            Api::PrivatePair,
+            "/private-pair/throttled",
+            &serde_json::json!({}),
+        )
+        .await
+        .expect("ok after 429");
+    assert_eq!(resp.attempts, 2);
+    assert!(start.elapsed() >= Duration::from_secs(1));
+    let seen = srv.seen();
+    assert!(seen[1].at - seen[0].at >= Duration::from_millis(990));
+}
+
+#[tokio::test]
+async fn cases_are_limited_to_one_per_second_by_default() {
+    let srv = start(0).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cfg = pinned(&srv.base);
+    cfg.rate_limit_dir = Some(dir.path().to_path_buf());
+    let c = client(cfg);
+    for _ in 0..3 {
+        c.get(Api::Cases, "/cases/x").await.expect("ok");
+    }
+    // Another API is not limited by default.
+    for _ in 0..3 {
+        c.get(Api::PrivatePair, "/private-pair/x")
+            .await
+            .expect("ok");
+    }
+    let seen = srv.seen();
+    for w in seen[..3].windows(2) {
+        assert!(
+            w[1].at - w[0].at >= Duration::from_millis(970),
+            "{:?}",
+            w[1].at - w[0].at
+        );
+    }
+    assert!(seen[5].at - seen[3].at < Duration::from_millis(900));
+}
+
+#[tokio::test]
+async fn clock_skew_is_measured_and_warned_about() {
+    let srv = start(200).await;
+    let logs = Logs::default();
+    let _g = logs.install();
+    let resp = client(pinned(&srv.base))
+        .get(Api::Cases, "/cases/x")
+        .await
+        .expect("ok");
+    let skew = resp.clock_skew_secs.expect("skew");
+    assert!((198..=201).contains(&skew), "{skew}");
+    assert!(logs.text().contains("s off ours"), "{}", logs.text());
+
+    let srv = start(400).await;
+    let err = client(pinned(&srv.base))
+        .get(Api::Cases, "/cases/x")
+        .await
+        .expect_err("expired");
+    let text = err.to_string();
+    assert!(
+        text.contains("in the future") || text.contains("old"),
+        "{text}"
+    );
+    assert!(text.contains("clock"), "{text}");
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let srv = start(0).await;
+    let err = client(pinned(&srv.base))
+        .get(Api::Cases, "/cases/moved")
+        .await
+        .expect_err("302");
+    assert!(
+        matches!(&err, Error::Redirect { status: 302, location } if location == "https://elsewhere.invalid/"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn download_streams_into_place() {
+    let srv = start(0).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("big.json");
+    let (n, ct) = client(pinned(&srv.base))
+        .download(&Request::new(Method::GET, Api::Cases, "/cases/big"), &dest)
+        .await
+        .expect("download");
+    assert_eq!(n, 300_000);
+    assert_eq!(ct.and_then(|t| t.version), Some(ApiVersion::new(0, 6)));
+    assert_eq!(std::fs::metadata(&dest).expect("file").len(), 300_000);
+}
