@@ -244,11 +244,9 @@ impl Client {
         })
     }
 
-    /// Uses `clock` for signing, the rate limiter and the skew check.
+    /// Uses `clock` for the signed `Date` and the skew check. Waiting (rate limits, `Retry-After`)
+    /// always uses the real clock, which every process shares.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        if let Some(l) = self.limiter.take() {
-            self.limiter = Some(l.with_clock(clock.clone()));
-        }
         self.clock = clock;
         self
     }
@@ -396,7 +394,7 @@ impl Client {
             _ => None,
         };
         let body = req.body.clone().unwrap_or_default();
-        let sent = ipgate_http::send(&self.http, &self.config.retry, limit, &*self.clock, |_| {
+        let sent = ipgate_http::send(&self.http, &self.config.retry, limit, &SystemClock, |_| {
             let mut b = self.http.request(req.method.clone(), url.clone());
             for (n, v) in self.headers_for(req, &accept, self.clock.now()) {
                 b = b.header(n, v);
@@ -452,7 +450,7 @@ impl Client {
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| ipgate_http::parse_retry_after(v, self.clock.now()))
+            .and_then(|v| ipgate_http::parse_retry_after(v, SystemTime::now()))
             .map(|d| d.as_secs());
         let body = resp.bytes().await.unwrap_or_default();
         let snippet = || {

@@ -150,6 +150,13 @@ impl Accept {
         }
     }
 
+    /// Asks for `version` with an explicit q-value.
+    pub fn version_q(version: ApiVersion, q: Quality) -> Self {
+        Self {
+            entries: vec![(Some(version), Some(q))],
+        }
+    }
+
     /// Asks for the server's latest version (`application/vnd.innography+json` without a version).
     /// Dangerous in production: pin a version instead.
     pub fn latest() -> Self {

@@ -1,13 +1,442 @@
-//! `ipgate innography`. PLACEHOLDER: replaced by the crate that implements it.
+//! `ipgate innography`: signed requests to the Innography API and version discovery.
+//!
+//! Settings: `[profiles.NAME.innography]` in the config file, overridden by `INNOGRAPHY_BASE_URL`,
+//! `INNOGRAPHY_USERNAME`, and the secret from `INNOGRAPHY_SECRET` or the file named by
+//! `INNOGRAPHY_SECRET_FILE` / `secret_file` (refused when group- or other-readable, like ssh).
+//! The secret is never a flag value and never logged.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use innography_client::{Api, Client, Config, Error, Method, Request, SignedRequest};
+use innography_hmac::{Accept, Algorithm, ApiVersion, Credentials, Quality, Secret};
+use ipgate_http::{Clock, RateLimit, SendError};
+use serde_json::json;
 
 use crate::Context;
+use crate::config::{self, InnographySettings, non_empty_env};
 use crate::exit::{CliError, CliResult, ExitCode};
+use crate::output::{OutputFormat, print_json};
+
+/// The documented production server, used when neither the profile nor `INNOGRAPHY_BASE_URL` sets one.
+const DEFAULT_BASE_URL: &str = "https://api.innography.com";
 
 /// Arguments of `ipgate innography`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Send an HMAC-signed request to any API path and print the response body.
+    Request(RequestArgs),
+    /// List the versions the server offers for an API (from its 300 Multiple Choices answer).
+    Versions(VersionsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RequestArgs {
+    /// HTTP method: GET, POST, PUT, PATCH, DELETE, HEAD.
+    method: String,
+    /// Path and query appended to the base URL, e.g. /cases/documents?ipId=US-1234567-B2.
+    path: String,
+    /// API (cases, data-validation, portfolioiq, private-pair, veritas, ids, etl). Default: the
+    /// first segment of PATH.
+    #[arg(long)]
+    api: Option<String>,
+    /// Version(s) to ask for, overriding the profile's pin: `0.6`, or fallbacks in order with
+    /// optional q-values: `0.6,0.5,0.4;q=0.9`.
+    #[arg(long = "api-version", value_name = "VERSIONS")]
+    api_version: Option<String>,
+    /// JSON body, sent byte for byte: `@FILE`, `@-` for stdin, or the JSON text itself.
+    #[arg(long, value_name = "@FILE|JSON")]
+    data: Option<String>,
+    /// Print the exact request with all headers, and send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Use this Date (IMF-fixdate GMT, e.g. "Thu, 12 Jan 2017 16:17:39 GMT") instead of now.
+    #[arg(long, value_name = "HTTP-DATE")]
+    date: Option<String>,
+    /// Stream the response body into FILE (written atomically) instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct VersionsArgs {
+    /// API (cases, data-validation, portfolioiq, private-pair, veritas, ids, etl).
+    #[arg(long)]
+    api: String,
+    /// Path to probe (default `/<api>`).
+    #[arg(long)]
+    path: Option<String>,
+}
 
 /// Runs `ipgate innography`.
-pub async fn run(_args: Args, _ctx: &Context) -> CliResult {
-    Err(CliError::new(ExitCode::Internal, "not built yet"))
+pub async fn run(args: Args, ctx: &Context) -> CliResult {
+    let profile = ctx.profile()?;
+    match args.command {
+        Command::Request(a) => request(a, &profile.innography, ctx).await,
+        Command::Versions(a) => versions(a, &profile.innography, ctx).await,
+    }
+}
+
+#[derive(Debug)]
+struct FixedClock(SystemTime);
+
+impl Clock for FixedClock {
+    fn now(&self) -> SystemTime {
+        self.0
+    }
+}
+
+async fn request(args: RequestArgs, settings: &InnographySettings, ctx: &Context) -> CliResult {
+    let method = Method::from_bytes(args.method.to_ascii_uppercase().as_bytes()).map_err(|_| {
+        CliError::new(
+            ExitCode::Usage,
+            format!("`{}` is not an HTTP method", args.method),
+        )
+        .with_hint("use GET, POST, PUT, PATCH, DELETE or HEAD")
+    })?;
+    let api = match &args.api {
+        Some(name) => parse_api(name)?,
+        None => Api::from_path(&args.path).ok_or_else(|| {
+            CliError::new(
+                ExitCode::Usage,
+                format!("cannot tell the API from the path `{}`", args.path),
+            )
+            .with_hint("pass --api NAME (cases, data-validation, portfolioiq, private-pair, veritas, ids, etl)")
+        })?,
+    };
+    let date = args.date.as_deref().map(parse_date).transpose()?;
+    let mut req = Request::new(method, api, args.path.clone());
+    if let Some(data) = &args.data {
+        req = req.with_body(read_data(data)?);
+    }
+    if let Some(v) = &args.api_version {
+        req = req.with_accept(parse_accept(v)?);
+    }
+    let client = build_client(settings, !args.dry_run)?;
+    let client = match date {
+        Some(d) => client.with_clock(Arc::new(FixedClock(d))),
+        None => client,
+    };
+    if args.dry_run {
+        let signed = client
+            .sign_request(&req, date.unwrap_or_else(SystemTime::now))
+            .map_err(map_error)?;
+        return print_dry_run(&signed, ctx.output);
+    }
+    if let Some(out) = &args.out {
+        let (n, ct) = client.download(&req, out).await.map_err(map_error)?;
+        let version = ct.as_ref().and_then(|t| t.version).map(|v| v.to_string());
+        return match ctx.output {
+            OutputFormat::Json => print_json(&json!({
+                "file": out, "bytes": n, "version": version,
+                "patch": ct.as_ref().and_then(|t| t.patch),
+            })),
+            OutputFormat::Human => {
+                println!("wrote {n} bytes to {}", out.display());
+                Ok(())
+            }
+        };
+    }
+    let resp = client.send(&req).await.map_err(map_error)?;
+    tracing::info!(
+        status = resp.status,
+        version = ?resp.version().map(|v| v.to_string()),
+        patch = ?resp.patch(),
+        attempts = resp.attempts,
+        "response"
+    );
+    match ctx.output {
+        OutputFormat::Json => {
+            let body = serde_json::from_slice::<serde_json::Value>(&resp.body)
+                .unwrap_or_else(|_| json!(String::from_utf8_lossy(&resp.body)));
+            print_json(&json!({
+                "status": resp.status,
+                "version": resp.version().map(|v| v.to_string()),
+                "patch": resp.patch(),
+                "attempts": resp.attempts,
+                "clock_skew_secs": resp.clock_skew_secs,
+                "body": body,
+            }))
+        }
+        OutputFormat::Human => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&resp.body)
+                .and_then(|()| {
+                    if resp.body.last().is_some_and(|b| *b != b'\n') {
+                        out.write_all(b"\n")
+                    } else {
+                        Ok(())
+                    }
+                })
+                .map_err(|e| CliError::new(ExitCode::Io, format!("cannot write to stdout: {e}")))
+        }
+    }
+}
+
+async fn versions(args: VersionsArgs, settings: &InnographySettings, ctx: &Context) -> CliResult {
+    let api = parse_api(&args.api)?;
+    let client = build_client(settings, true)?;
+    let offered = client
+        .versions(api, args.path.as_deref())
+        .await
+        .map_err(map_error)?;
+    let list: Vec<String> = offered.iter().map(ToString::to_string).collect();
+    match ctx.output {
+        OutputFormat::Json => print_json(&json!({"api": api.slug(), "versions": list})),
+        OutputFormat::Human => {
+            if list.is_empty() {
+                println!("{}: the server listed no versions", api.slug());
+            } else {
+                println!("{}: {}", api.slug(), list.join(", "));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn print_dry_run(signed: &SignedRequest, output: OutputFormat) -> CliResult {
+    match output {
+        OutputFormat::Json => {
+            let headers: Vec<_> = signed
+                .headers
+                .iter()
+                .map(|(n, v)| json!({"name": n, "value": v}))
+                .collect();
+            print_json(&json!({
+                "method": signed.method.as_str(),
+                "url": signed.url.as_str(),
+                "headers": headers,
+                "body": String::from_utf8_lossy(&signed.body),
+            }))
+        }
+        OutputFormat::Human => {
+            let text = signed.to_string();
+            if text.ends_with('\n') {
+                print!("{text}");
+            } else {
+                println!("{text}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn parse_api(name: &str) -> CliResult<Api> {
+    name.parse::<Api>()
+        .map_err(|e| CliError::new(ExitCode::Usage, e.to_string()))
+}
+
+fn parse_date(text: &str) -> CliResult<SystemTime> {
+    httpdate::parse_http_date(text)
+        .ok()
+        .filter(|t| innography_hmac::format_date(*t) == text)
+        .ok_or_else(|| {
+            CliError::new(
+                ExitCode::Usage,
+                format!("--date `{text}` is not an IMF-fixdate in GMT"),
+            )
+            .with_hint("write it like \"Thu, 12 Jan 2017 16:17:39 GMT\"")
+        })
+}
+
+/// `0.6` or `0.6,0.5,0.4;q=0.9`.
+fn parse_accept(text: &str) -> CliResult<Accept> {
+    let bad = |why: String| {
+        CliError::new(ExitCode::Usage, format!("--api-version `{text}`: {why}"))
+            .with_hint("write a version like 0.6, or fallbacks like 0.6,0.5,0.4;q=0.9")
+    };
+    let mut accept: Option<Accept> = None;
+    for item in text.split(',') {
+        let mut parts = item.split(';');
+        let version = ApiVersion::from_str(parts.next().unwrap_or("").trim())
+            .map_err(|e| bad(e.to_string()))?;
+        let mut q = None;
+        for p in parts {
+            let (n, v) = p
+                .split_once('=')
+                .ok_or_else(|| bad(format!("`{p}` is not q=N")))?;
+            if n.trim() != "q" {
+                return Err(bad(format!("unknown parameter `{}`", n.trim())));
+            }
+            let value: f32 = v
+                .trim()
+                .parse()
+                .map_err(|_| bad(format!("`{v}` is not a number")))?;
+            q = Some(Quality::new(value).map_err(|e| bad(e.to_string()))?);
+        }
+        accept = Some(match (accept, q) {
+            (None, None) => Accept::version(version),
+            (None, Some(q)) => Accept::version_q(version, q),
+            (Some(a), None) => a.or(version),
+            (Some(a), Some(q)) => a.or_q(version, q),
+        });
+    }
+    accept.ok_or_else(|| bad("no version given".into()))
+}
+
+fn read_data(spec: &str) -> CliResult<Vec<u8>> {
+    let bytes = if spec == "@-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map_err(|e| {
+            CliError::new(
+                ExitCode::Io,
+                format!("cannot read the body from stdin: {e}"),
+            )
+        })?;
+        buf
+    } else if let Some(path) = spec.strip_prefix('@') {
+        std::fs::read(path).map_err(|e| CliError::io("read the body file", Path::new(path), &e))?
+    } else {
+        spec.as_bytes().to_vec()
+    };
+    if let Err(e) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+        return Err(
+            CliError::new(ExitCode::Usage, format!("--data is not JSON: {e}")).with_hint(
+                "pass a JSON document, e.g. --data @body.json or --data '{\"data\":\"sample\"}'",
+            ),
+        );
+    }
+    Ok(bytes)
+}
+
+/// Reads the secret: `INNOGRAPHY_SECRET`, else the file from `INNOGRAPHY_SECRET_FILE` or the profile.
+fn load_secret(settings: &InnographySettings) -> CliResult<Secret> {
+    if let Some(s) = non_empty_env("INNOGRAPHY_SECRET") {
+        return Ok(Secret::new(s.trim_end_matches(['\r', '\n'])));
+    }
+    let path = non_empty_env("INNOGRAPHY_SECRET_FILE")
+        .map(PathBuf::from)
+        .or_else(|| settings.secret_file.clone())
+        .ok_or_else(|| {
+            CliError::config("no Innography secret: INNOGRAPHY_SECRET, INNOGRAPHY_SECRET_FILE and the profile's secret_file are all unset")
+                .with_hint("put the secret in a file readable only by you (chmod 600) and set secret_file in the profile or INNOGRAPHY_SECRET_FILE")
+        })?;
+    check_permissions(&path)?;
+    let text = std::fs::read(&path).map_err(|e| CliError::io("read the secret file", &path, &e))?;
+    let trimmed = text
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(&text[..0], |end| &text[..=end]);
+    if trimmed.is_empty() {
+        return Err(
+            CliError::config(format!("the secret file {} is empty", path.display()))
+                .with_hint("write the secret delivered with your username into the file"),
+        );
+    }
+    Ok(Secret::new(trimmed))
+}
+
+#[cfg(unix)]
+fn check_permissions(path: &Path) -> CliResult {
+    use std::os::unix::fs::PermissionsExt;
+    let meta =
+        std::fs::metadata(path).map_err(|e| CliError::io("read the secret file", path, &e))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(CliError::config(format!(
+            "the secret file {} is readable by others (mode {mode:03o}); refusing to use it",
+            path.display()
+        ))
+        .with_hint(format!("chmod 600 {}", path.display())));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_permissions(_path: &Path) -> CliResult {
+    Ok(())
+}
+
+fn build_client(settings: &InnographySettings, with_rate_limit_state: bool) -> CliResult<Client> {
+    let base_url = non_empty_env("INNOGRAPHY_BASE_URL")
+        .or_else(|| settings.base_url.clone())
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+    let username = non_empty_env("INNOGRAPHY_USERNAME")
+        .or_else(|| settings.username.clone())
+        .ok_or_else(|| {
+            CliError::config(
+                "no Innography username: INNOGRAPHY_USERNAME and the profile's username are unset",
+            )
+            .with_hint("set username in [profiles.NAME.innography] or INNOGRAPHY_USERNAME")
+        })?;
+    let credentials = Credentials::new(username, load_secret(settings)?)
+        .map_err(|e| CliError::config(e.to_string()))?;
+    let mut config = Config::new(base_url, credentials);
+    if let Some(a) = &settings.algorithm {
+        config.algorithm = Algorithm::from_name(a).ok_or_else(|| {
+            CliError::config(format!("innography algorithm `{a}` is not supported"))
+                .with_hint("set algorithm = \"hmac-sha1\" (default) or \"hmac-sha256\"")
+        })?;
+    }
+    config.versions = parse_map(&settings.api_versions, "api_versions", |v: &String| {
+        ApiVersion::from_str(v).map_err(|e| e.to_string())
+    })?;
+    config.rate_limits = parse_map(&settings.rate_limits, "rate_limits", |r: &f64| {
+        RateLimit::per_second(*r).map_err(|e| e.to_string())
+    })?;
+    if with_rate_limit_state {
+        config.rate_limit_dir = Some(config::cache_dir()?.join("innography-ratelimit"));
+    }
+    config.user_agent = concat!("ipgate/", env!("CARGO_PKG_VERSION")).to_string();
+    Client::new(config).map_err(map_error)
+}
+
+fn parse_map<V, T>(
+    map: &BTreeMap<String, V>,
+    what: &str,
+    parse: impl Fn(&V) -> Result<T, String>,
+) -> CliResult<BTreeMap<Api, T>> {
+    map.iter()
+        .map(|(k, v)| {
+            let api = k
+                .parse::<Api>()
+                .map_err(|e| CliError::config(format!("innography {what}: {e}")))?;
+            let value =
+                parse(v).map_err(|e| CliError::config(format!("innography {what}.{k}: {e}")))?;
+            Ok((api, value))
+        })
+        .collect()
+}
+
+fn map_error(err: Error) -> CliError {
+    let code = match &err {
+        Error::Config(_) => ExitCode::Config,
+        Error::Request(_) => ExitCode::Usage,
+        Error::Send(SendError::RateLimit(_)) => ExitCode::Io,
+        Error::Send(_) | Error::Body(_) => ExitCode::Network,
+        Error::Unauthorized { .. } => ExitCode::Auth,
+        Error::MultipleChoices { .. }
+        | Error::RateLimited { .. }
+        | Error::Redirect { .. }
+        | Error::Status { .. } => ExitCode::Remote,
+        Error::Download(ipgate_http::DownloadError::Io { .. }) => ExitCode::Io,
+        Error::Download(_) => ExitCode::Network,
+    };
+    let hint = match &err {
+        Error::MultipleChoices { offered, .. } if !offered.is_empty() => Some(format!(
+            "retry with --api-version {}",
+            offered
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        )),
+        _ => None,
+    };
+    let e = CliError::new(code, err.to_string());
+    match hint {
+        Some(h) => e.with_hint(h),
+        None => e,
+    }
 }

@@ -1,0 +1,500 @@
+//! `ipgate innography` end to end: the real binary against an in-test Innography server on
+//! 127.0.0.1 built on `innography_hmac`'s verifier and version selector.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use innography_hmac::{
+    ApiVersion, Secret, Selection, Verifier, VerifyRequest, content_type_for,
+    multiple_choices_body, select_version,
+};
+
+const SECRET: &str = "74f43da743aa47c3a90a9c5ef493bc8d";
+const DATE: &str = "Thu, 12 Jan 2017 16:17:39 GMT";
+
+type Arrivals = Arc<Mutex<Vec<(String, Instant)>>>;
+
+async fn handle(
+    State(arrivals): State<Arrivals>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_string();
+    arrivals
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((path.clone(), Instant::now()));
+    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+    let req = VerifyRequest {
+        authorization: h("authorization"),
+        date: h("date"),
+        content_md5: h("content-md5"),
+        body: &body,
+    };
+    let verified = match Verifier::new().verify(&req, SystemTime::now(), |u| {
+        (u == "obiwan").then(|| Secret::new(SECRET))
+    }) {
+        Ok(v) => v,
+        Err(e) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                format!(r#"{{"status":"error","message":"{e}"}}"#),
+            )
+                .into_response();
+        }
+    };
+    let offered = [ApiVersion::new(0, 6), ApiVersion::new(0, 7)];
+    match select_version(h("accept"), &offered) {
+        Selection::Version(v) => (
+            [(header::CONTENT_TYPE, content_type_for(v, Some(17)))],
+            format!(
+                r#"{{"user":"{}","path":"{path}","version":"{v}","body_len":{}}}"#,
+                verified.username,
+                body.len()
+            ),
+        )
+            .into_response(),
+        Selection::MultipleChoices => (
+            StatusCode::MULTIPLE_CHOICES,
+            multiple_choices_body(&offered),
+        )
+            .into_response(),
+    }
+}
+
+async fn server() -> (String, Arrivals) {
+    let arrivals: Arrivals = Arc::default();
+    let app = Router::new().fallback(handle).with_state(arrivals.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), arrivals)
+}
+
+/// The binary with a clean environment: no real config, cache or proxies.
+fn ipgate(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ipgate"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("INNOGRAPHY_")
+            || k.starts_with("IPGATE_")
+            || k.to_ascii_lowercase().ends_with("_proxy")
+            || k.starts_with("XDG_")
+            || k == "RUST_LOG"
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("HOME", home)
+        .env("IPGATE_CACHE_DIR", home.join("cache"))
+        .env("NO_PROXY", "127.0.0.1")
+        .args(["innography"]);
+    cmd
+}
+
+fn with_creds(mut cmd: Command) -> Command {
+    cmd.env("INNOGRAPHY_USERNAME", "obiwan")
+        .env("INNOGRAPHY_SECRET", SECRET);
+    cmd
+}
+
+async fn run(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("run ipgate"))
+        .await
+        .expect("join")
+}
+
+fn out(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn dry_run_reproduces_the_documents_examples() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut cmd = with_creds(ipgate(home.path()));
+    cmd.args([
+        "request",
+        "POST",
+        "/private-pair/account",
+        "--api-version",
+        "0.6",
+        "--dry-run",
+        "--date",
+        DATE,
+    ]);
+    let o = run(cmd).await;
+    let (stdout, stderr) = out(&o);
+    assert!(o.status.success(), "{stderr}");
+    assert_eq!(
+        stdout,
+        "POST /private-pair/account HTTP/1.1\nHost: api.innography.com\nAccept: application/vnd.innography+json; version=0.6\nContent-Type: application/json\nDate: Thu, 12 Jan 2017 16:17:39 GMT\nContent-MD5: 11FxOYiYfpMxmANj4kGJzg==\nAuthorization: hmac username=\"obiwan\", algorithm=\"hmac-sha1\", headers=\"Date Content-MD5\", signature=\"33K74OzzqvrSXsQ5RWw91EH4rJs=\"\n\n"
+    );
+    assert!(!stderr.contains(SECRET) && !stdout.contains(SECRET));
+
+    let body = home.path().join("body.json");
+    std::fs::write(&body, br#"{"data":"sample"}"#).expect("write");
+    for data in [
+        format!("@{}", body.display()),
+        r#"{"data":"sample"}"#.to_string(),
+    ] {
+        let mut cmd = with_creds(ipgate(home.path()));
+        cmd.args([
+            "request",
+            "POST",
+            "/private-pair/account",
+            "--api-version",
+            "0.6",
+            "--dry-run",
+            "--date",
+            DATE,
+            "--data",
+            &data,
+        ]);
+        let o = run(cmd).await;
+        let (stdout, stderr) = out(&o);
+        assert!(o.status.success(), "{stderr}");
+        assert!(
+            stdout.contains("\nContent-MD5: kumW7r4Mo58KzBliGOerdA==\n"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(r#"signature="2zS0VJJ6YipaXDU3IcerHJZdpP8=""#),
+            "{stdout}"
+        );
+        assert!(stdout.ends_with("\n\n{\"data\":\"sample\"}\n"), "{stdout}");
+    }
+
+    // JSON output of the dry run; no pinned version: a warning.
+    let mut cmd = with_creds(ipgate(home.path()));
+    cmd.args([
+        "--output",
+        "json",
+        "request",
+        "POST",
+        "/private-pair/account",
+        "--dry-run",
+        "--date",
+        DATE,
+    ]);
+    let o = run(cmd).await;
+    let (stdout, stderr) = out(&o);
+    assert!(o.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let auth = v["headers"]
+        .as_array()
+        .expect("headers")
+        .iter()
+        .find(|h| h["name"] == "Authorization")
+        .and_then(|h| h["value"].as_str())
+        .expect("authorization")
+        .to_string();
+    assert!(
+        auth.ends_with(r#"signature="33K74OzzqvrSXsQ5RWw91EH4rJs=""#),
+        "{auth}"
+    );
+    assert!(
+        stderr.contains("no version pinned for the private-pair API"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn secret_file_permissions_are_checked_like_ssh() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().expect("tempdir");
+    let secret = home.path().join("innography.secret");
+    std::fs::write(&secret, format!("{SECRET}\n")).expect("write");
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let args = ["request", "GET", "/cases/x", "--dry-run", "--date", DATE];
+    let mut cmd = ipgate(home.path());
+    cmd.env("INNOGRAPHY_USERNAME", "obiwan")
+        .env("INNOGRAPHY_SECRET_FILE", &secret)
+        .args(args);
+    let o = run(cmd).await;
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("readable by others (mode 644)"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("chmod 600 {}", secret.display())),
+        "{stderr}"
+    );
+    assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
+
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    // From the profile this time.
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.default.innography]\nusername = \"obiwan\"\nsecret_file = \"{}\"\n[profiles.default.innography.api_versions]\ncases = \"0.6\"\n",
+            secret.display()
+        ),
+    )
+    .expect("config");
+    let mut cmd = ipgate(home.path());
+    cmd.env("IPGATE_CONFIG", &config).args([
+        "request",
+        "GET",
+        "/cases/x",
+        "--dry-run",
+        "--date",
+        DATE,
+    ]);
+    let o = run(cmd).await;
+    let (stdout, stderr) = out(&o);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("Accept: application/vnd.innography+json; version=0.6\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(r#"signature="33K74OzzqvrSXsQ5RWw91EH4rJs=""#),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("no version pinned"), "{stderr}");
+}
+
+#[tokio::test]
+async fn bad_input_gets_the_right_exit_codes() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let cases: [(&[&str], bool, i32, &str); 6] = [
+        (
+            &["request", "GET", "/cases/x", "--dry-run"],
+            false,
+            4,
+            "no Innography username",
+        ),
+        (
+            &[
+                "request",
+                "GET",
+                "/cases/x",
+                "--dry-run",
+                "--date",
+                "12 Jan 2017",
+            ],
+            true,
+            2,
+            "not an IMF-fixdate",
+        ),
+        (
+            &["request", "GET", "/unknown/x", "--dry-run"],
+            true,
+            2,
+            "--api NAME",
+        ),
+        (
+            &[
+                "request",
+                "POST",
+                "/cases/x",
+                "--dry-run",
+                "--data",
+                "{nope",
+            ],
+            true,
+            2,
+            "not JSON",
+        ),
+        (
+            &[
+                "request",
+                "GET",
+                "/cases/x",
+                "--dry-run",
+                "--api-version",
+                "0.6;q=2",
+            ],
+            true,
+            2,
+            "outside 0.0-1.0",
+        ),
+        (
+            &["versions", "--api", "patents"],
+            true,
+            2,
+            "unknown Innography API",
+        ),
+    ];
+    for (args, creds, code, text) in cases {
+        let mut cmd = ipgate(home.path());
+        if creds {
+            cmd = with_creds(cmd);
+        }
+        cmd.args(args);
+        let o = run(cmd).await;
+        let (_, stderr) = out(&o);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(stderr.contains(text), "{args:?}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn requests_reach_the_server_signed_and_versioned() {
+    let (base, _arrivals) = server().await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut cmd = with_creds(ipgate(home.path()));
+    cmd.env("INNOGRAPHY_BASE_URL", &base).args([
+        "request",
+        "POST",
+        "/cases/search",
+        "--api-version",
+        "0.9,0.6;q=0.5",
+        "--data",
+        r#"{"q":"widget"}"#,
+    ]);
+    let o = run(cmd).await;
+    let (stdout, stderr) = out(&o);
+    assert!(o.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json body");
+    assert_eq!(v["user"], "obiwan");
+    assert_eq!(v["version"], "0.6");
+    assert_eq!(v["body_len"], 14);
+
+    let mut cmd = with_creds(ipgate(home.path()));
+    cmd.env("INNOGRAPHY_BASE_URL", &base).args([
+        "--output",
+        "json",
+        "request",
+        "GET",
+        "/private-pair/account",
+        "--api-version",
+        "0.7",
+    ]);
+    let o = run(cmd).await;
+    let (stdout, stderr) = out(&o);
+    assert!(o.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(
+        (
+            v["status"].as_u64(),
+            v["version"].as_str(),
+            v["patch"].as_u64()
+        ),
+        (Some(200), Some("0.7"), Some(17))
+    );
+    assert_eq!(v["body"]["path"], "/private-pair/account");
+
+    let dest = home.path().join("out.json");
+    let mut cmd = with_creds(ipgate(home.path()));
+    cmd.env("INNOGRAPHY_BASE_URL", &base)
+        .args(["request", "GET", "/etl/x", "--api-version", "0.6", "--out"])
+        .arg(&dest);
+    let o = run(cmd).await;
+    assert!(o.status.success(), "{}", out(&o).1);
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&dest).expect("file")).expect("json");
+    assert_eq!(saved["path"], "/etl/x");
+}
+
+#[tokio::test]
+async fn versions_and_server_refusals() {
+    let (base, arrivals) = server().await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut cmd = with_creds(ipgate(home.path()));
+    cmd.env("INNOGRAPHY_BASE_URL", &base)
+        .args(["versions", "--api", "veritas"]);
+    let o = run(cmd).await;
+    let (stdout, stderr) = out(&o);
+    assert!(o.status.success(), "{stderr}");
+    assert_eq!(stdout, "veritas: 0.6, 0.7\n");
+
+    // 300: typed, not retried, exit 7 with the offered versions.
+    let mut cmd = with_creds(ipgate(home.path()));
+    cmd.env("INNOGRAPHY_BASE_URL", &base).args([
+        "request",
+        "GET",
+        "/ids/x",
+        "--api-version",
+        "0.9",
+    ]);
+    let o = run(cmd).await;
+    let (_, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(7), "{stderr}");
+    assert!(stderr.contains("offers 0.6, 0.7"), "{stderr}");
+    assert!(stderr.contains("--api-version 0.6,0.7"), "{stderr}");
+    let ids_hits = arrivals
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|(p, _)| p == "/ids/x")
+        .count();
+    assert_eq!(ids_hits, 1);
+
+    // Wrong secret: exit 5, the server's reason, and the secret never printed.
+    let mut cmd = ipgate(home.path());
+    cmd.env("INNOGRAPHY_BASE_URL", &base)
+        .env("INNOGRAPHY_USERNAME", "obiwan")
+        .env("INNOGRAPHY_SECRET", "not-the-right-one")
+        .args(["request", "GET", "/ids/x", "--api-version", "0.6"]);
+    let o = run(cmd).await;
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("signature does not match"), "{stderr}");
+    assert!(!stderr.contains("not-the-right-one") && !stdout.contains("not-the-right-one"));
+
+    // Nothing listening: a network error, exit 6.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut cmd = with_creds(ipgate(home.path()));
+    cmd.env("INNOGRAPHY_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .args(["request", "POST", "/ids/x", "--api-version", "0.6"]);
+    let o = run(cmd).await;
+    assert_eq!(o.status.code(), Some(6), "{}", out(&o).1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_processes_share_the_cases_rate_limit() {
+    let (base, arrivals) = server().await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let spawn = || {
+        let mut cmd = with_creds(ipgate(home.path()));
+        cmd.env("INNOGRAPHY_BASE_URL", &base).args([
+            "request",
+            "GET",
+            "/cases/limited",
+            "--api-version",
+            "0.6",
+        ]);
+        tokio::task::spawn_blocking(move || cmd.output().expect("run"))
+    };
+    let children = [spawn(), spawn(), spawn()];
+    for c in children {
+        let o = c.await.expect("join");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let mut times: Vec<Instant> = arrivals
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|(p, _)| p == "/cases/limited")
+        .map(|(_, t)| *t)
+        .collect();
+    times.sort();
+    assert_eq!(times.len(), 3);
+    let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    for g in &gaps {
+        assert!(
+            *g >= Duration::from_millis(970),
+            "requests closer than 1 s: {gaps:?}"
+        );
+    }
+    assert!(home.path().join("cache/innography-ratelimit").is_dir());
+}
