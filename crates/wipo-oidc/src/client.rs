@@ -171,6 +171,18 @@ pub(crate) fn network_error(url: &str, e: &reqwest::Error) -> ClientError {
     }
 }
 
+/// A reqwest client with sensible defaults for talking to an identity provider: 10 s connect
+/// timeout, 30 s overall timeout, the given user agent, system proxy settings, rustls with the
+/// platform's root certificates.
+pub fn http_client(user_agent: &str) -> Result<reqwest::Client, ClientError> {
+    reqwest::Client::builder()
+        .user_agent(user_agent)
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .map_err(|e| network_error("(client setup)", &e))
+}
+
 /// Checks that `url` is absolute `https`, or `http` to a loopback address (for local tests and
 /// emulators). Returns the parsed URL.
 pub fn check_url(what: &'static str, url: &str) -> Result<reqwest::Url, ClientError> {

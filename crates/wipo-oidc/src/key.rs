@@ -655,10 +655,7 @@ impl SigningKey {
                 found: describe_oid(&inner),
             });
         }
-        let public = ec
-            .public_key
-            .or_else(|| info.public_key)
-            .map(<[u8]>::to_vec);
+        let public = ec.public_key.or(info.public_key).map(<[u8]>::to_vec);
         let ec = sec1::EcPrivateKey {
             public_key: public.as_deref(),
             ..ec
@@ -769,6 +766,42 @@ impl SigningKey {
         info.to_der()
             .map(Zeroizing::new)
             .map_err(|e| KeyError::Certificate(format!("cannot encode the private key: {e}")))
+    }
+}
+
+/// Whatever a PEM file holds, as far as this crate understands it.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum PemObject {
+    /// A P-256 private key (permissions were checked).
+    PrivateKey(SigningKey),
+    /// A P-256 public key (`BEGIN PUBLIC KEY`).
+    PublicKey(EcPublicKey),
+    /// An X.509 certificate with a P-256 key.
+    Certificate(crate::cert::CertificateInfo),
+}
+
+/// Reads a PEM file holding a private key, a public key or a certificate. Private key files are
+/// subject to [`check_key_permissions`]; the others are public and are not.
+pub fn load_pem_file(path: &Path, options: &LoadOptions) -> Result<PemObject, KeyError> {
+    let text = Zeroizing::new(std::fs::read(path).map_err(|source| KeyError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?);
+    let source_name = path.display().to_string();
+    let (label, der) = decode_pem(&text, &source_name)?;
+    match label.as_str() {
+        "PUBLIC KEY" => EcPublicKey::from_spki_der(&der).map(PemObject::PublicKey),
+        "CERTIFICATE" => crate::cert::parse_certificate_der(&der).map(PemObject::Certificate),
+        _ => {
+            check_key_permissions(path, options.allow_insecure_permissions)?;
+            SigningKey::from_pem_named(
+                &text,
+                options.passphrase.as_ref().map(|p| p.as_bytes()),
+                &source_name,
+            )
+            .map(PemObject::PrivateKey)
+        }
     }
 }
 

@@ -14,6 +14,7 @@
 //! write encodings (plus PBES2 decryption of encrypted PKCS#8 keys).
 //!
 //! ```no_run
+//! # #[cfg(feature = "client")]
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
 //! use wipo_oidc::{Endpoint, LoadOptions, SigningKey, TokenSource, TokenSourceConfig};
@@ -43,7 +44,9 @@ mod source;
 
 pub use assertion::{AssertionError, AssertionSigner, Audience, CLIENT_ASSERTION_TYPE};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use key::{EcPublicKey, Jwk, KeyError, KeyFormat, LoadOptions, SigningKey};
+pub use key::{
+    EcPublicKey, Jwk, KeyError, KeyFormat, LoadOptions, PemObject, SigningKey, load_pem_file,
+};
 pub use verifier::{
     ClientRegistry, RegisteredKey, ReplayCache, VerifiedAssertion, Verifier, VerifyError,
     VerifyPolicy, verify,
@@ -52,7 +55,7 @@ pub use verifier::{
 #[cfg(feature = "client")]
 pub use client::{
     AccessToken, ClientError, DEFAULT_TOKEN_LIFETIME_SECS, ErrorKind, ProviderMetadata, check_url,
-    discover, discovery_url, request_token,
+    discover, discovery_url, http_client, request_token,
 };
 #[cfg(feature = "client")]
 pub use source::{CacheKey, Endpoint, TokenSource, TokenSourceConfig};

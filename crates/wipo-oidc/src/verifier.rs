@@ -431,7 +431,7 @@ fn time_claim(
                 Ok(Some(v))
             } else {
                 match n.as_f64() {
-                    Some(f) if f.is_finite() && f >= 0.0 && f < 1e15 => Ok(Some(f.floor() as u64)),
+                    Some(f) if (0.0..1e15).contains(&f) => Ok(Some(f.floor() as u64)),
                     _ => Err(VerifyError::InvalidClaim {
                         claim,
                         reason: "not a non-negative NumericDate",

@@ -1,13 +1,514 @@
-//! `ipgate auth`. PLACEHOLDER: replaced by the crate that implements it.
+//! `ipgate auth`: log in to WIPO with OAuth2 client credentials and `private_key_jwt`
+//! (the work is done by `wipo_oidc`).
+//!
+//! Settings, lowest to highest precedence: the profile's `[profiles.NAME.wipo]` section, the
+//! environment (`IPGATE_ISSUER`, `IPGATE_TOKEN_ENDPOINT`, `IPGATE_CLIENT_ID`, `IPGATE_KEY_FILE`,
+//! `IPGATE_SCOPE`, `IPGATE_KEY_ID`, `IPGATE_AUDIENCE`, `IPGATE_ASSERTION_LIFETIME`), then flags.
+//! The key passphrase comes only from `IPGATE_KEY_PASSPHRASE`; no secret is ever a flag value.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use wipo_oidc::{
+    AccessToken, Audience, CacheKey, ClientError, Clock as _, Endpoint, ErrorKind, LoadOptions,
+    SigningKey, SystemClock, TokenSource, TokenSourceConfig,
+};
+use zeroize::Zeroizing;
 
 use crate::Context;
+use crate::cmd::keys::{http_date, key_error, write_file_atomic};
+use crate::config::{WipoSettings, cache_dir, non_empty_env};
 use crate::exit::{CliError, CliResult, ExitCode};
+use crate::output::{OutputFormat, print_json};
 
 /// Arguments of `ipgate auth`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    command: AuthCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AuthCommand {
+    /// Print a fresh signed client assertion (a JWT valid for about a minute), for debugging.
+    Assertion {
+        #[command(flatten)]
+        wipo: WipoFlags,
+        /// Also show the decoded header and claims.
+        #[arg(long)]
+        decode: bool,
+    },
+    /// Get an access token and show its type, scope and expiry (the token itself only with
+    /// --show-token). Tokens are cached in a 0600 file in the cache directory until shortly
+    /// before they expire.
+    Token {
+        #[command(flatten)]
+        wipo: WipoFlags,
+        /// Print the access token itself.
+        #[arg(long)]
+        show_token: bool,
+        /// Ignore any cached token and request a new one (the new one is cached).
+        #[arg(long)]
+        refresh: bool,
+        /// Neither read nor write the token cache.
+        #[arg(long)]
+        no_cache: bool,
+    },
+    /// Fetch the issuer's OpenID discovery document and show the token endpoint.
+    Discover {
+        #[command(flatten)]
+        wipo: WipoFlags,
+    },
+}
+
+/// Settings that override the profile and the environment. None is a secret.
+#[derive(Debug, Default, clap::Args)]
+struct WipoFlags {
+    /// OpenID issuer, e.g. https://logindev.wipo.int/am/oauth2 [env: IPGATE_ISSUER]
+    #[arg(long, value_name = "URL")]
+    issuer: Option<String>,
+    /// Token endpoint; skips discovery [env: IPGATE_TOKEN_ENDPOINT]
+    #[arg(long, value_name = "URL")]
+    token_endpoint: Option<String>,
+    /// Client id assigned by WIPO [env: IPGATE_CLIENT_ID]
+    #[arg(long, value_name = "ID")]
+    client_id: Option<String>,
+    /// Private key file (SEC1 or PKCS#8 PEM; passphrase in IPGATE_KEY_PASSPHRASE) [env: IPGATE_KEY_FILE]
+    #[arg(long, value_name = "PATH")]
+    key_file: Option<PathBuf>,
+    /// Space-separated scopes [env: IPGATE_SCOPE]
+    #[arg(long, value_name = "SCOPE")]
+    scope: Option<String>,
+    /// Key id for the assertion header [env: IPGATE_KEY_ID]
+    #[arg(long, value_name = "KID")]
+    kid: Option<String>,
+    /// Assertion audience: token-endpoint (default), issuer, or a literal URL [env: IPGATE_AUDIENCE]
+    #[arg(long, value_name = "AUD")]
+    audience: Option<String>,
+    /// Assertion lifetime in seconds, 1 to 300 (default 60) [env: IPGATE_ASSERTION_LIFETIME]
+    #[arg(long, value_name = "SECS")]
+    assertion_lifetime: Option<u64>,
+    /// Accept a key file readable by group or others (not recommended).
+    #[arg(long)]
+    allow_insecure_key_permissions: bool,
+}
+
+/// Settings after merging profile, environment and flags.
+#[derive(Debug)]
+struct Settings {
+    endpoint: Endpoint,
+    client_id: String,
+    key_file: PathBuf,
+    scope: Option<String>,
+    kid: Option<String>,
+    audience: Audience,
+    lifetime: u64,
+    allow_insecure: bool,
+}
+
+fn pick<T>(flag: Option<T>, env: Option<T>, profile: Option<T>) -> Option<T> {
+    flag.or(env).or(profile)
+}
+
+fn missing(what: &str, key: &str, env: &str, flag: &str) -> CliError {
+    CliError::config(format!("no {what} configured")).with_hint(format!(
+        "set `{key}` in the profile's [profiles.NAME.wipo] section, the environment variable {env}, or {flag}"
+    ))
+}
+
+fn resolve(flags: WipoFlags, profile: WipoSettings) -> CliResult<Settings> {
+    let issuer = pick(flags.issuer, non_empty_env("IPGATE_ISSUER"), profile.issuer);
+    let token_endpoint = pick(
+        flags.token_endpoint,
+        non_empty_env("IPGATE_TOKEN_ENDPOINT"),
+        profile.token_endpoint,
+    );
+    let endpoint = match (token_endpoint, issuer) {
+        (Some(token_endpoint), issuer) => Endpoint::Direct {
+            token_endpoint,
+            issuer,
+        },
+        (None, Some(issuer)) => Endpoint::Discover { issuer },
+        (None, None) => {
+            return Err(CliError::config("no issuer or token endpoint configured").with_hint(
+                "set `issuer` (e.g. https://logindev.wipo.int/am/oauth2) in the profile's [profiles.NAME.wipo] section, IPGATE_ISSUER or --issuer; or a token endpoint with IPGATE_TOKEN_ENDPOINT / --token-endpoint",
+            ));
+        }
+    };
+    let client_id = pick(
+        flags.client_id,
+        non_empty_env("IPGATE_CLIENT_ID"),
+        profile.client_id,
+    )
+    .ok_or_else(|| missing("client id", "client_id", "IPGATE_CLIENT_ID", "--client-id"))?;
+    let key_file = pick(
+        flags.key_file,
+        non_empty_env("IPGATE_KEY_FILE").map(PathBuf::from),
+        profile.key_file,
+    )
+    .ok_or_else(|| {
+        missing(
+            "private key file",
+            "key_file",
+            "IPGATE_KEY_FILE",
+            "--key-file",
+        )
+    })?;
+    let scope = pick(flags.scope, non_empty_env("IPGATE_SCOPE"), profile.scope);
+    let kid = pick(flags.kid, non_empty_env("IPGATE_KEY_ID"), profile.kid);
+    let audience = match pick(
+        flags.audience,
+        non_empty_env("IPGATE_AUDIENCE"),
+        profile.audience,
+    ) {
+        None => Audience::TokenEndpoint,
+        Some(a) => a
+            .parse()
+            .map_err(|e: wipo_oidc::AssertionError| CliError::config(e.to_string()))?,
+    };
+    let env_lifetime = match non_empty_env("IPGATE_ASSERTION_LIFETIME") {
+        None => None,
+        Some(v) => Some(v.parse::<u64>().map_err(|_| {
+            CliError::config(format!(
+                "IPGATE_ASSERTION_LIFETIME={v:?} is not a number of seconds"
+            ))
+        })?),
+    };
+    let lifetime = pick(
+        flags.assertion_lifetime,
+        env_lifetime,
+        profile.assertion_lifetime_secs,
+    )
+    .unwrap_or(wipo_oidc::assertion::DEFAULT_LIFETIME_SECS);
+    if lifetime == 0 || lifetime > wipo_oidc::assertion::MAX_LIFETIME_SECS {
+        return Err(CliError::config(format!(
+            "assertion lifetime {lifetime} s is out of range; choose 1 to {} s",
+            wipo_oidc::assertion::MAX_LIFETIME_SECS
+        )));
+    }
+    Ok(Settings {
+        endpoint,
+        client_id,
+        key_file,
+        scope,
+        kid,
+        audience,
+        lifetime,
+        allow_insecure: flags.allow_insecure_key_permissions
+            || profile.allow_insecure_key_permissions.unwrap_or(false),
+    })
+}
+
+/// Maps a `wipo_oidc` client error to the CLI's exit codes and hints.
+fn client_error(err: ClientError) -> CliError {
+    if let ClientError::Key(k) = err {
+        return key_error(k);
+    }
+    let code = match err.kind() {
+        ErrorKind::Config => ExitCode::Config,
+        ErrorKind::Auth => ExitCode::Auth,
+        ErrorKind::Network => ExitCode::Network,
+        ErrorKind::Remote => ExitCode::Remote,
+    };
+    let hint = err.hint();
+    let mut e = CliError::new(code, err.to_string());
+    if let Some(h) = hint {
+        e = e.with_hint(h);
+    }
+    e
+}
+
+fn token_source(settings: &Settings) -> CliResult<TokenSource> {
+    let options = LoadOptions {
+        passphrase: non_empty_env("IPGATE_KEY_PASSPHRASE").map(Zeroizing::new),
+        allow_insecure_permissions: settings.allow_insecure,
+    };
+    let key = SigningKey::load(&settings.key_file, &options).map_err(key_error)?;
+    let mut config = TokenSourceConfig::new(settings.endpoint.clone(), settings.client_id.clone());
+    config.scope = settings.scope.clone();
+    config.kid = settings.kid.clone();
+    config.audience = settings.audience.clone();
+    config.assertion_lifetime_secs = settings.lifetime;
+    let http = wipo_oidc::http_client(concat!("ipgate/", env!("CARGO_PKG_VERSION")))
+        .map_err(client_error)?;
+    TokenSource::new(http, config, Arc::new(key)).map_err(client_error)
+}
 
 /// Runs `ipgate auth`.
-pub async fn run(_args: Args, _ctx: &Context) -> CliResult {
-    Err(CliError::new(ExitCode::Internal, "not built yet"))
+pub async fn run(args: Args, ctx: &Context) -> CliResult {
+    match args.command {
+        AuthCommand::Assertion { wipo, decode } => {
+            let settings = resolve(wipo, ctx.profile()?.wipo)?;
+            assertion(&settings, decode, ctx.output).await
+        }
+        AuthCommand::Token {
+            wipo,
+            show_token,
+            refresh,
+            no_cache,
+        } => {
+            let settings = resolve(wipo, ctx.profile()?.wipo)?;
+            token(&settings, show_token, refresh, no_cache, ctx.output).await
+        }
+        AuthCommand::Discover { wipo } => {
+            let settings = resolve_discover(wipo, ctx.profile()?.wipo)?;
+            discover(&settings, ctx.output).await
+        }
+    }
+}
+
+fn resolve_discover(flags: WipoFlags, profile: WipoSettings) -> CliResult<String> {
+    pick(flags.issuer, non_empty_env("IPGATE_ISSUER"), profile.issuer)
+        .ok_or_else(|| missing("issuer", "issuer", "IPGATE_ISSUER", "--issuer"))
+}
+
+async fn discover(issuer: &str, output: OutputFormat) -> CliResult {
+    let http = wipo_oidc::http_client(concat!("ipgate/", env!("CARGO_PKG_VERSION")))
+        .map_err(client_error)?;
+    let meta = wipo_oidc::discover(&http, issuer)
+        .await
+        .map_err(client_error)?;
+    #[derive(Serialize)]
+    struct Out<'a> {
+        issuer: &'a str,
+        discovery_url: String,
+        token_endpoint: &'a str,
+        jwks_uri: Option<&'a str>,
+        token_endpoint_auth_methods_supported: Option<&'a [String]>,
+        token_endpoint_auth_signing_alg_values_supported: Option<&'a [String]>,
+    }
+    let out = Out {
+        issuer: &meta.issuer,
+        discovery_url: wipo_oidc::discovery_url(issuer),
+        token_endpoint: &meta.token_endpoint,
+        jwks_uri: meta.jwks_uri.as_deref(),
+        token_endpoint_auth_methods_supported: meta
+            .token_endpoint_auth_methods_supported
+            .as_deref(),
+        token_endpoint_auth_signing_alg_values_supported: meta
+            .token_endpoint_auth_signing_alg_values_supported
+            .as_deref(),
+    };
+    match output {
+        OutputFormat::Json => print_json(&out),
+        OutputFormat::Human => {
+            println!("issuer:          {}", out.issuer);
+            println!("token endpoint:  {}", out.token_endpoint);
+            if let Some(j) = out.jwks_uri {
+                println!("jwks uri:        {j}");
+            }
+            if let Some(m) = out.token_endpoint_auth_methods_supported {
+                println!("auth methods:    {}", m.join(", "));
+            }
+            if let Some(a) = out.token_endpoint_auth_signing_alg_values_supported {
+                println!("signing algs:    {}", a.join(", "));
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn assertion(settings: &Settings, decode: bool, output: OutputFormat) -> CliResult {
+    let ts = token_source(settings)?;
+    let jwt = ts.assertion().await.map_err(client_error)?;
+    let decoded = if decode || output == OutputFormat::Json {
+        Some(
+            wipo_oidc::assertion::decode_unverified(&jwt)
+                .map_err(|e| CliError::internal(format!("cannot decode our own assertion: {e}")))?,
+        )
+    } else {
+        None
+    };
+    match output {
+        OutputFormat::Json => {
+            #[derive(Serialize)]
+            struct Out<'a> {
+                assertion: &'a str,
+                header: Option<&'a wipo_oidc::assertion::Header>,
+                claims: Option<&'a wipo_oidc::assertion::Claims>,
+            }
+            print_json(&Out {
+                assertion: &jwt,
+                header: decoded.as_ref().map(|d| &d.0),
+                claims: decoded.as_ref().map(|d| &d.1),
+            })
+        }
+        OutputFormat::Human => {
+            println!("{jwt}");
+            if let Some((header, claims)) = decoded {
+                let pretty = |v: serde_json::Result<String>| {
+                    v.map_err(|e| CliError::internal(format!("cannot print JSON: {e}")))
+                };
+                println!("header: {}", pretty(serde_json::to_string_pretty(&header))?);
+                println!("claims: {}", pretty(serde_json::to_string_pretty(&claims))?);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The token cache file's content.
+#[derive(Serialize, Deserialize)]
+struct CachedToken {
+    issuer: String,
+    client_id: String,
+    scope: String,
+    access_token: String,
+    token_type: String,
+    granted_scope: Option<String>,
+    obtained_at: u64,
+    expires_at: u64,
+}
+
+impl Drop for CachedToken {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        self.access_token.zeroize();
+    }
+}
+
+fn cache_file(key: &CacheKey) -> CliResult<PathBuf> {
+    Ok(cache_dir()?
+        .join("wipo-tokens")
+        .join(format!("{}.json", key.file_stem())))
+}
+
+fn read_cache(path: &Path, key: &CacheKey) -> Option<AccessToken> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(path = %path.display(), "token cache file is readable by others; ignoring it");
+            return None;
+        }
+    }
+    let text = Zeroizing::new(std::fs::read_to_string(path).ok()?);
+    let c: CachedToken = match serde_json::from_str(&text) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "ignoring unreadable token cache file");
+            return None;
+        }
+    };
+    if c.issuer != key.issuer || c.client_id != key.client_id || c.scope != key.scope {
+        return None;
+    }
+    Some(AccessToken::new(
+        c.access_token.clone(),
+        c.token_type.clone(),
+        c.granted_scope.clone(),
+        c.obtained_at,
+        c.expires_at,
+    ))
+}
+
+fn write_cache(path: &Path, key: &CacheKey, token: &AccessToken) -> CliResult {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|e| CliError::io("create cache directory", dir, &e))?;
+    let c = CachedToken {
+        issuer: key.issuer.clone(),
+        client_id: key.client_id.clone(),
+        scope: key.scope.clone(),
+        access_token: token.secret().to_string(),
+        token_type: token.token_type().to_string(),
+        granted_scope: token.scope().map(str::to_string),
+        obtained_at: token.obtained_at(),
+        expires_at: token.expires_at(),
+    };
+    let json = Zeroizing::new(
+        serde_json::to_vec(&c)
+            .map_err(|e| CliError::internal(format!("cannot serialise the token cache: {e}")))?,
+    );
+    write_file_atomic(path, &json, 0o600, true)
+}
+
+async fn token(
+    settings: &Settings,
+    show_token: bool,
+    refresh: bool,
+    no_cache: bool,
+    output: OutputFormat,
+) -> CliResult {
+    let ts = token_source(settings)?;
+    let key = ts.cache_key();
+    let cache_path = if no_cache {
+        None
+    } else {
+        Some(cache_file(&key)?)
+    };
+    let mut seeded = None;
+    if let Some(path) = &cache_path
+        && !refresh
+        && let Some(t) = read_cache(path, &key)
+    {
+        ts.seed(t.clone());
+        seeded = Some(t);
+    }
+    let token = ts.token().await.map_err(client_error)?;
+    let from_cache = seeded.as_ref().is_some_and(|s| s.same_secret(&token));
+    if let Some(path) = &cache_path
+        && !from_cache
+        && let Err(e) = write_cache(path, &key, &token)
+    {
+        tracing::warn!("{}", e.message);
+    }
+    let now = SystemClock.now_unix();
+    let source = if from_cache {
+        "cache".to_string()
+    } else {
+        ts.token_endpoint().await.map_err(client_error)?
+    };
+    #[derive(Serialize)]
+    struct Out<'a> {
+        source: &'a str,
+        token_type: &'a str,
+        scope: Option<&'a str>,
+        expires_at: u64,
+        expires_in: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        access_token: Option<&'a str>,
+    }
+    let out = Out {
+        source: &source,
+        token_type: token.token_type(),
+        scope: token.scope(),
+        expires_at: token.expires_at(),
+        expires_in: token.expires_at().saturating_sub(now),
+        access_token: show_token.then(|| token.secret()),
+    };
+    match output {
+        OutputFormat::Json => print_json(&out),
+        OutputFormat::Human => {
+            println!(
+                "token:    {} (from {})",
+                if from_cache { "cached" } else { "new" },
+                out.source
+            );
+            println!("type:     {}", out.token_type);
+            println!("scope:    {}", out.scope.unwrap_or("(none)"));
+            println!(
+                "expires:  {} (in {} min {} s)",
+                http_date(out.expires_at),
+                out.expires_in / 60,
+                out.expires_in % 60
+            );
+            if let Some(t) = out.access_token {
+                println!("access_token: {t}");
+            } else {
+                println!("(use --show-token to print the token itself)");
+            }
+            Ok(())
+        }
+    }
 }
