@@ -66,9 +66,9 @@ pub struct WipoSettings {
     pub kid: Option<String>,
     /// Audience of the assertion: `token-endpoint` (default), `issuer`, or a literal URL (`IPGATE_AUDIENCE`).
     pub audience: Option<String>,
-    /// Lifetime of the assertion in seconds (default 60, at most 300).
+    /// Lifetime of the assertion in seconds (default 60, at most 300; `IPGATE_ASSERTION_LIFETIME`).
     pub assertion_lifetime_secs: Option<u64>,
-    /// Accept a key file readable by group or others (not recommended).
+    /// Accept a key file readable by group or others (not recommended; also `--allow-insecure-key-permissions`).
     pub allow_insecure_key_permissions: Option<bool>,
 }
 

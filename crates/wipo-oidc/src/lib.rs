@@ -59,3 +59,8 @@ pub use client::{
 };
 #[cfg(feature = "client")]
 pub use source::{CacheKey, Endpoint, TokenSource, TokenSourceConfig};
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
