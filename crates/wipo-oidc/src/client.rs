@@ -171,14 +171,21 @@ pub(crate) fn network_error(url: &str, e: &reqwest::Error) -> ClientError {
     }
 }
 
-/// A reqwest client with sensible defaults for talking to an identity provider: 10 s connect
+/// A reqwest client builder with sensible defaults for talking to an identity provider: 10 s connect
 /// timeout, 30 s overall timeout, the given user agent, system proxy settings, rustls with the
-/// platform's root certificates.
-pub fn http_client(user_agent: &str) -> Result<reqwest::Client, ClientError> {
+/// platform's root certificates, and redirects NOT followed (a token request must reach the
+/// configured endpoint; a redirect would carry the client assertion elsewhere).
+pub fn http_client_builder(user_agent: &str) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .user_agent(user_agent)
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+}
+
+/// [`http_client_builder`], built.
+pub fn http_client(user_agent: &str) -> Result<reqwest::Client, ClientError> {
+    http_client_builder(user_agent)
         .build()
         .map_err(|e| network_error("(client setup)", &e))
 }

@@ -307,6 +307,13 @@ impl EcPublicKey {
                 found: format!("EC curve {:?}", jwk.crv.as_deref().unwrap_or("(none)")),
             });
         }
+        if let Some(u) = &jwk.key_use
+            && u != "sig"
+        {
+            return Err(KeyError::InvalidPublicKey(format!(
+                "JWK use {u:?} is not `sig`; a signature key is needed"
+            )));
+        }
         if let Some(alg) = &jwk.alg
             && alg != "ES256"
         {
@@ -942,6 +949,17 @@ pub(crate) mod tests {
             EcPublicKey::from_jwk_json(&p384),
             Err(KeyError::UnsupportedKey { found, .. }) if found.contains("P-384")
         ));
+        let enc = format!(r#"{{"kty":"EC","crv":"P-256","x":"{A3_X}","y":"{A3_Y}","use":"enc"}}"#);
+        assert!(matches!(
+            EcPublicKey::from_jwk_json(&enc),
+            Err(KeyError::InvalidPublicKey(m)) if m.contains("sig")
+        ));
+        let ok = format!(
+            r#"{{"kty":"EC","crv":"P-256","x":"{A3_X}","y":"{A3_Y}","use":"sig","alg":"ES256","kid":"a3"}}"#
+        );
+        let (key, jwk) = EcPublicKey::from_jwk_json(&ok).expect("public JWK");
+        assert_eq!(key, a3_public());
+        assert_eq!(jwk.kid.as_deref(), Some("a3"));
         let rsa = r#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#;
         assert!(matches!(
             EcPublicKey::from_jwk_json(rsa),

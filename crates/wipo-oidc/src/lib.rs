@@ -55,7 +55,7 @@ pub use verifier::{
 #[cfg(feature = "client")]
 pub use client::{
     AccessToken, ClientError, DEFAULT_TOKEN_LIFETIME_SECS, ErrorKind, ProviderMetadata, check_url,
-    discover, discovery_url, http_client, request_token,
+    discover, discovery_url, http_client, http_client_builder, request_token,
 };
 #[cfg(feature = "client")]
 pub use source::{CacheKey, Endpoint, TokenSource, TokenSourceConfig};

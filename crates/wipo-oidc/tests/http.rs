@@ -431,3 +431,66 @@ async fn a_failed_refresh_falls_back_to_the_still_valid_token() {
         "expired token must not be returned"
     );
 }
+
+#[tokio::test]
+async fn the_audience_is_the_token_endpoint_exactly_as_published() {
+    // No request is made: the endpoint is configured directly and only the assertion is built.
+    let key = Arc::new(SigningKey::generate().expect("key"));
+    let te = "https://logindev.wipo.int:443/am/oauth2/access_token";
+    let config = TokenSourceConfig::new(
+        Endpoint::Direct {
+            token_endpoint: te.into(),
+            issuer: None,
+        },
+        "das-api-auth",
+    );
+    let ts = TokenSource::with_clock(http(), config, key, Arc::new(ManualClock::new(1_000)))
+        .expect("ts");
+    let jwt = ts.assertion().await.expect("assertion");
+    let (_, claims) = wipo_oidc::assertion::decode_unverified(&jwt).expect("jwt");
+    assert_eq!(claims.aud, te, "the :443 must survive");
+    assert_eq!((claims.iat, claims.exp), (1_000, 1_060));
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_with_the_default_client() {
+    let s = setup().await;
+    let client = wipo_oidc::http_client_builder("test")
+        .no_proxy()
+        .build()
+        .expect("client");
+    let signer =
+        wipo_oidc::AssertionSigner::new(s.key.clone(), CLIENT, s.provider.token_endpoint())
+            .expect("signer")
+            .with_clock(s.clock.clone());
+    let moved = format!("{}/moved/access_token", s.provider.base);
+    let err = request_token(
+        &client,
+        &moved,
+        Some(SCOPE),
+        &signer.sign().expect("sign"),
+        0,
+    )
+    .await
+    .expect_err("307");
+    assert!(
+        matches!(err, ClientError::HttpStatus { status: 307, .. }),
+        "{err}"
+    );
+    assert_eq!(
+        s.provider.token_requests(),
+        0,
+        "the assertion went nowhere else"
+    );
+    // The same client reaches the real endpoint.
+    let token = request_token(
+        &client,
+        s.provider.token_endpoint(),
+        Some(SCOPE),
+        &signer.sign().expect("sign"),
+        s.clock.now_unix(),
+    )
+    .await
+    .expect("token");
+    assert_eq!(token.scope(), Some(SCOPE));
+}

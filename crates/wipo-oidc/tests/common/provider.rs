@@ -84,6 +84,7 @@ impl Provider {
             )
             .route("/am/oauth2/access_token", post(token))
             .route("/api/ping", get(ping))
+            .route("/moved/access_token", post(moved))
             .with_state(state.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -241,4 +242,14 @@ async fn ping(State(s): State<Arc<ProviderState>>, headers: HeaderMap) -> Respon
         )
             .into_response()
     }
+}
+
+/// A token endpoint that moved: 307 to the real one (clients must not follow it).
+async fn moved(State(s): State<Arc<ProviderState>>) -> Response {
+    (
+        StatusCode::TEMPORARY_REDIRECT,
+        [(header::LOCATION, s.token_endpoint.clone())],
+        "",
+    )
+        .into_response()
 }
