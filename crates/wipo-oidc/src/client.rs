@@ -530,3 +530,58 @@ pub async fn request_token(
         now.saturating_add(lifetime),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_must_be_https_except_loopback() {
+        for ok in [
+            "https://logindev.wipo.int:443/am/oauth2/access_token",
+            "http://127.0.0.1:8080/t",
+            "http://[::1]/t",
+            "http://localhost:1/t",
+        ] {
+            check_url("x", ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        for bad in [
+            "http://logindev.wipo.int/am/oauth2",
+            "http://127.0.0.1.example/t",
+            "ftp://h/t",
+            "https://h/t#frag",
+            "/relative",
+        ] {
+            assert!(
+                matches!(check_url("x", bad), Err(ClientError::InvalidUrl { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn body_excerpts_are_short_single_line_and_utf8_safe() {
+        assert_eq!(excerpt("  "), "(empty body)");
+        assert_eq!(excerpt("a\nb"), "a b");
+        let long = "é".repeat(400);
+        let e = excerpt(&long);
+        assert!(e.ends_with("...") && e.len() <= 303, "{}", e.len());
+    }
+
+    #[test]
+    fn oauth_error_hints_name_the_likely_causes() {
+        let e = ClientError::OAuth {
+            status: 401,
+            error: "invalid_client".into(),
+            description: None,
+        };
+        let h = e.hint().expect("hint");
+        assert!(h.contains("client id") && h.contains("certificate") && h.contains("clock"));
+        let e = ClientError::Forbidden {
+            url: "u".into(),
+            body: "b".into(),
+        };
+        assert!(e.hint().expect("hint").contains("allow-list"));
+        assert_eq!(e.kind(), ErrorKind::Auth);
+    }
+}

@@ -901,6 +901,22 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_public_key_that_does_not_match_the_private_key_is_rejected() {
+        let d = URL_SAFE_NO_PAD.decode(A3_D).expect("d");
+        let other = SigningKey::generate().expect("key");
+        let ec = sec1::EcPrivateKey {
+            private_key: &d,
+            parameters: Some(sec1::EcParameters::NamedCurve(OID_P256)),
+            public_key: Some(other.public_key().sec1_point()),
+        };
+        let der = ec.to_der().expect("der");
+        assert!(matches!(
+            SigningKey::from_sec1_der(&der, "mixed"),
+            Err(KeyError::Rejected { .. })
+        ));
+    }
+
+    #[test]
     fn debug_output_redacts_private_material() {
         let key = a3_signing_key();
         let dbg = format!("{key:?}");

@@ -394,3 +394,27 @@ impl TokenSource {
             .map_err(|e| network_error(e.url().map_or("", |u| u.as_str()), &e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(i: &str, c: &str, s: &str) -> CacheKey {
+        CacheKey {
+            issuer: i.into(),
+            client_id: c.into(),
+            scope: s.into(),
+        }
+    }
+
+    #[test]
+    fn cache_file_stems_are_stable_and_unambiguous() {
+        let a = key("https://i", "ab", "c");
+        assert_eq!(a.file_stem(), a.clone().file_stem());
+        assert_eq!(a.file_stem().len(), 24);
+        assert!(a.file_stem().chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a.file_stem(), key("https://i", "a", "bc").file_stem());
+        assert_ne!(a.file_stem(), key("https://j", "ab", "c").file_stem());
+        assert_ne!(a.file_stem(), key("https://i", "ab", "").file_stem());
+    }
+}

@@ -494,3 +494,14 @@ async fn redirects_are_not_followed_with_the_default_client() {
     .expect("token");
     assert_eq!(token.scope(), Some(SCOPE));
 }
+
+#[tokio::test]
+async fn a_second_401_is_returned_not_retried_again() {
+    let s = setup().await;
+    let ts = discovering(&s);
+    let url = format!("{}/api/never", s.provider.base);
+    let resp = ts.send(|| http().get(&url)).await.expect("send");
+    assert_eq!(resp.status(), 401);
+    assert_eq!(s.provider.state.api_requests.load(Ordering::SeqCst), 2);
+    assert_eq!(s.provider.token_requests(), 2);
+}

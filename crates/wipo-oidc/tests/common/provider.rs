@@ -85,6 +85,7 @@ impl Provider {
             .route("/am/oauth2/access_token", post(token))
             .route("/api/ping", get(ping))
             .route("/moved/access_token", post(moved))
+            .route("/api/never", get(never))
             .with_state(state.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -249,6 +250,17 @@ async fn moved(State(s): State<Arc<ProviderState>>) -> Response {
     (
         StatusCode::TEMPORARY_REDIRECT,
         [(header::LOCATION, s.token_endpoint.clone())],
+        "",
+    )
+        .into_response()
+}
+
+/// An API route that refuses every token.
+async fn never(State(s): State<Arc<ProviderState>>) -> Response {
+    s.api_requests.fetch_add(1, Ordering::SeqCst);
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer")],
         "",
     )
         .into_response()
