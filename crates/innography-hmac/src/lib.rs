@@ -41,3 +41,7 @@ pub use sign::{
     SignedHeaders, Signer, content_md5, format_date, string_to_sign,
 };
 pub use verify::{MAX_CLOCK_SKEW, Verified, Verifier, VerifyError, VerifyRequest};
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

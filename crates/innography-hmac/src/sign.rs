@@ -68,15 +68,16 @@ impl fmt::Display for Algorithm {
     }
 }
 
-/// An HMAC secret. Its `Debug` output is redacted and it has no `Display`.
+/// An HMAC secret. Its `Debug` output is redacted, it has no `Display`, and its bytes are zeroed
+/// when it is dropped.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Vec<u8>);
+pub struct Secret(zeroize::Zeroizing<Vec<u8>>);
 
 impl Secret {
     /// Wraps the secret's bytes (the HMAC key is the secret's bytes as given, e.g. the 32 hex
     /// characters of the document's example, not their decoded value).
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        Self(bytes.into())
+        Self(zeroize::Zeroizing::new(bytes.into()))
     }
 
     /// The key bytes. Handle with care: never log them.

@@ -31,3 +31,7 @@ pub fn client_builder(user_agent: &str) -> reqwest::ClientBuilder {
         .connect_timeout(std::time::Duration::from_secs(15))
         .read_timeout(std::time::Duration::from_secs(60))
 }
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -87,7 +87,8 @@ async fn two_processes_share_the_limit() {
     let mut times = arrivals.lock().unwrap_or_else(|e| e.into_inner()).clone();
     times.sort();
     assert_eq!(times.len(), 2 * PER_CHILD, "every request arrived");
-    let tolerance = Duration::from_millis(40);
+    // Arrivals differ from send times by each request's own latency; allow for that jitter.
+    let tolerance = Duration::from_millis(100);
     for w in times.windows(2) {
         assert!(
             w[1] - w[0] + tolerance >= INTERVAL,

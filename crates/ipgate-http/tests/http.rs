@@ -257,11 +257,29 @@ async fn connection_errors_are_retried_for_get_only() {
 
 #[tokio::test]
 async fn in_process_limiter_spaces_concurrent_requests() {
-    let (base, _h) = server().await;
+    // A server that records when each request arrives.
+    let arrivals: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let app = Router::new()
+        .route(
+            "/limited",
+            any(|State(a): State<Arc<Mutex<Vec<Instant>>>>| async move {
+                a.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(Instant::now());
+                "ok"
+            }),
+        )
+        .with_state(arrivals.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
     let dir = tempfile::tempdir().expect("tempdir");
     let limiter = RateLimiter::new(dir.path()).expect("limiter");
     let c = client();
-    let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..4 {
         let (c, limiter, base) = (c.clone(), limiter.clone(), base.clone());
@@ -275,16 +293,21 @@ async fn in_process_limiter_spaces_concurrent_requests() {
                 |_| c.get(format!("{base}/limited")),
             )
             .await
-            .map(|_| start.elapsed())
+            .map(|s| s.response.status())
         }));
     }
-    let mut times = Vec::new();
     for t in tasks {
-        times.push(t.await.expect("join").expect("sent"));
+        assert_eq!(t.await.expect("join").expect("sent"), 200);
     }
+    let mut times = arrivals.lock().unwrap_or_else(|e| e.into_inner()).clone();
     times.sort();
+    assert_eq!(times.len(), 4);
     for w in times.windows(2) {
-        assert!(w[1] - w[0] >= Duration::from_millis(190), "{times:?}");
+        assert!(
+            w[1] - w[0] >= Duration::from_millis(150),
+            "{:?}",
+            times.windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>()
+        );
     }
 }
 
