@@ -122,6 +122,9 @@ impl fmt::Debug for RateLimiter {
     }
 }
 
+/// State further ahead than this is treated as corrupt (no sane limit or `Retry-After` gets there).
+const MAX_AHEAD: Duration = Duration::from_secs(24 * 3600);
+
 fn nanos(t: SystemTime) -> u128 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -236,14 +239,18 @@ impl RateLimiter {
             .map_err(io("open the lock file of", &lock_path))?;
         lock.lock().map_err(io("lock", &lock_path))?;
         let result = (|| {
-            let stored = read_state(&state_path).map_err(io("read", &state_path))?;
+            let mut stored = read_state(&state_path).map_err(io("read", &state_path))?;
             let now = nanos(self.clock.now());
+            if stored > now.saturating_add(MAX_AHEAD.as_nanos()) {
+                tracing::warn!(path = %state_path.display(), "rate-limit state lies more than a day ahead; starting afresh");
+                stored = 0;
+            }
             let (slot, tat) = match limit {
                 Some(limit) => {
                     let interval = limit.interval.as_nanos();
                     let tolerance = interval * u128::from(limit.burst - 1);
                     let slot = now.max(stored.saturating_sub(tolerance));
-                    (slot, stored.max(slot) + interval)
+                    (slot, stored.max(slot).saturating_add(interval))
                 }
                 None => (now, stored.max(defer.map_or(0, nanos))),
             };
@@ -348,6 +355,14 @@ mod tests {
         );
         let text = std::fs::read_to_string(dir.path().join("rl_a_b.state")).expect("state");
         assert!(text.trim().parse::<u128>().is_ok(), "{text}");
+        // A state absurdly far ahead is reset instead of blocking (or overflowing) forever.
+        std::fs::write(dir.path().join("rl_a_b.state"), u128::MAX.to_string()).expect("write");
+        let slot = rl
+            .reserve(&key, Some(RateLimit::every(Duration::from_secs(1))), None)
+            .expect("slot");
+        assert!(
+            slot.duration_since(SystemTime::now()).unwrap_or_default() < Duration::from_secs(1)
+        );
     }
 
     #[test]
