@@ -1,13 +1,393 @@
-//! `ipgate package`. PLACEHOLDER: replaced by the crate that implements it.
+//! `ipgate package`: build, validate, inspect and extract Hague packages (ZIP). The work is done by
+//! the `hague-package` crate; this module parses arguments, maps errors to exit codes and prints.
+
+use std::path::{Path, PathBuf};
+
+use hague_package::{
+    BuildOptions, FileKind, ImageLimits, Limits, Options, PackageError, Report, Schemas, XsdStatus,
+};
+use serde::Serialize;
 
 use crate::Context;
 use crate::exit::{CliError, CliResult, ExitCode};
+use crate::output::{OutputFormat, print_json};
 
 /// Arguments of `ipgate package`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Build a deterministic package from an XML file (referenced files resolved relative to it) or
+    /// a directory. Validates first; exit 1 and nothing written if invalid (unless --allow-invalid).
+    Build(BuildArgs),
+    /// Validate a package: archive safety, XSD (WIPO's official schema) and the Hague rules
+    /// (docs/package-rules.md). Exit 0 valid, 1 invalid, 3 unreadable.
+    Validate(ValidateArgs),
+    /// Show what a package is: transaction, IRN, office reference, version, files with kinds and sizes.
+    Inspect(InspectArgs),
+    /// Extract a package (e.g. a bulletin) safely into a new directory, with a SHA256SUMS list.
+    Extract(ExtractArgs),
+}
+
+/// Checks and limits shared by the subcommands.
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// Directory holding WIPO schema files (searched for <Root>_<version>.xsd, e.g. a folder with
+    /// V7_0/ and V4_0/ inside). Repeatable. Default: $IPGATE_SCHEMAS, else ./xsd/wipo.
+    #[arg(long, value_name = "DIR")]
+    schemas: Vec<PathBuf>,
+    /// Skip XSD validation (the built-in checks still run).
+    #[arg(long)]
+    no_xsd: bool,
+    /// Largest design view in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 2 * 1024 * 1024)]
+    max_image_bytes: u64,
+    /// Largest design view width or height in pixels.
+    #[arg(long, value_name = "PX", default_value_t = 1890)]
+    max_image_px: u32,
+    /// Formats accepted for design views (comma-separated: jpeg, png, tiff, gif).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "jpeg"
+    )]
+    image_formats: Vec<String>,
+    /// Most entries in an archive.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    max_entries: u64,
+    /// Most bytes an archive may expand to.
+    #[arg(long, value_name = "BYTES", default_value_t = 20 * 1024 * 1024 * 1024)]
+    max_total_bytes: u64,
+    /// Highest compression ratio of an entry (ZIP bomb guard).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    max_ratio: u64,
+    /// Deepest XML nesting.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    max_depth: usize,
+}
+
+impl CheckArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_entries: self.max_entries,
+            max_total_bytes: self.max_total_bytes,
+            max_ratio: self.max_ratio,
+            max_xml_depth: self.max_depth,
+            ..Limits::default()
+        }
+    }
+
+    fn options(&self) -> CliResult<Options> {
+        let mut formats = Vec::new();
+        for f in &self.image_formats {
+            match FileKind::from_category(f) {
+                Some(k) => formats.push(k),
+                None => {
+                    return Err(CliError::new(
+                        ExitCode::Usage,
+                        format!("unknown image format {f:?}"),
+                    )
+                    .with_hint("use jpeg, png, tiff or gif"));
+                }
+            }
+        }
+        let schemas = if self.no_xsd {
+            Schemas::Off
+        } else if !self.schemas.is_empty() {
+            Schemas::Dirs(self.schemas.clone())
+        } else if let Some(dir) = crate::config::non_empty_env("IPGATE_SCHEMAS") {
+            Schemas::Dirs(vec![PathBuf::from(dir)])
+        } else {
+            Schemas::Dirs(vec![PathBuf::from("xsd/wipo")])
+        };
+        Ok(Options {
+            limits: self.limits(),
+            images: ImageLimits {
+                formats,
+                max_bytes: self.max_image_bytes,
+                max_pixels: self.max_image_px,
+            },
+            schemas,
+            verify_integrity: true,
+        })
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct BuildArgs {
+    /// The transaction XML, or a directory holding it and its files.
+    #[arg(value_name = "INPUT")]
+    input: PathBuf,
+    /// The package to write.
+    #[arg(short, long, value_name = "ZIP")]
+    out: PathBuf,
+    /// Write the package even if validation finds errors.
+    #[arg(long)]
+    allow_invalid: bool,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct ValidateArgs {
+    /// The package (ZIP).
+    #[arg(value_name = "ZIP")]
+    package: PathBuf,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct InspectArgs {
+    /// The package (ZIP).
+    #[arg(value_name = "ZIP")]
+    package: PathBuf,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct ExtractArgs {
+    /// The package (ZIP), e.g. a bulletin or a confidential copy.
+    #[arg(value_name = "ZIP")]
+    package: PathBuf,
+    /// A new directory to create.
+    #[arg(value_name = "DIR")]
+    target: PathBuf,
+    #[command(flatten)]
+    check: CheckArgs,
+}
 
 /// Runs `ipgate package`.
-pub async fn run(_args: Args, _ctx: &Context) -> CliResult {
-    Err(CliError::new(ExitCode::Internal, "not built yet"))
+pub async fn run(args: Args, ctx: &Context) -> CliResult {
+    match args.command {
+        Command::Build(a) => run_build(a, ctx),
+        Command::Validate(a) => run_validate(a, ctx),
+        Command::Inspect(a) => run_inspect(a, ctx),
+        Command::Extract(a) => run_extract(a, ctx),
+    }
+}
+
+fn map_err(e: PackageError) -> CliError {
+    match e {
+        PackageError::Io {
+            action,
+            path,
+            source,
+        } => CliError::new(
+            ExitCode::Io,
+            format!("cannot {action} {}: {source}", path.display()),
+        )
+        .with_hint("check that the path exists and is readable/writable"),
+        PackageError::Unsafe { path, findings } => {
+            let mut msg = format!("{} was refused:", path.display());
+            for f in &findings {
+                msg.push_str(&format!("\n  {f}"));
+            }
+            CliError::new(ExitCode::Invalid, msg)
+                .with_hint("the archive is unsafe; ask the sender for a clean package")
+        }
+        PackageError::Schema(s) => CliError::new(ExitCode::Config, s.to_string())
+            .with_hint("pass --schemas DIR with WIPO's schema files, or --no-xsd"),
+        other => CliError::new(ExitCode::Invalid, other.to_string()),
+    }
+}
+
+fn xsd_line(x: &XsdStatus) -> String {
+    match x {
+        XsdStatus::Validated { schema } => format!("XSD: validated against {schema}"),
+        XsdStatus::SchemaUnavailable { version, .. } => {
+            format!("XSD: no schema for version {version:?}; built-in checks only")
+        }
+        XsdStatus::Skipped => "XSD: skipped (--no-xsd); built-in checks only".into(),
+        XsdStatus::NotRun => "XSD: not run".into(),
+    }
+}
+
+fn print_report(r: &Report) {
+    for f in &r.findings {
+        println!("{f}");
+    }
+    if r.truncated > 0 {
+        println!("... {} more findings not shown", r.truncated);
+    }
+    println!("{}", xsd_line(&r.xsd));
+    println!(
+        "{}: {} — {} error(s), {} warning(s)",
+        r.package,
+        if r.is_valid() { "valid" } else { "INVALID" },
+        r.errors(),
+        r.warnings()
+    );
+}
+
+#[derive(Serialize)]
+struct ValidateJson<'a> {
+    valid: bool,
+    errors: usize,
+    warnings: usize,
+    #[serde(flatten)]
+    report: &'a Report,
+}
+
+fn run_validate(a: ValidateArgs, ctx: &Context) -> CliResult {
+    let opts = a.check.options()?;
+    let report = hague_package::validate_package(&a.package, &opts).map_err(map_err)?;
+    emit_report(&report, ctx)?;
+    if report.is_valid() {
+        Ok(())
+    } else {
+        Err(CliError::new(
+            ExitCode::Invalid,
+            format!(
+                "{} is not a valid Hague package ({} errors)",
+                a.package.display(),
+                report.errors()
+            ),
+        )
+        .with_hint("fix the errors listed above; rule ids are explained in docs/package-rules.md"))
+    }
+}
+
+fn emit_report(report: &Report, ctx: &Context) -> CliResult {
+    match ctx.output {
+        OutputFormat::Human => {
+            print_report(report);
+            Ok(())
+        }
+        OutputFormat::Json => print_json(&ValidateJson {
+            valid: report.is_valid(),
+            errors: report.errors(),
+            warnings: report.warnings(),
+            report,
+        }),
+    }
+}
+
+fn run_build(a: BuildArgs, ctx: &Context) -> CliResult {
+    let opts = BuildOptions {
+        validation: a.check.options()?,
+        allow_invalid: a.allow_invalid,
+    };
+    let out = hague_package::build(&a.input, &a.out, &opts).map_err(map_err)?;
+    match ctx.output {
+        OutputFormat::Json => print_json(&out)?,
+        OutputFormat::Human => {
+            print_report(&out.report);
+            if out.written {
+                for e in &out.entries {
+                    println!(
+                        "  {:>10}  {}  {}",
+                        e.size,
+                        if e.stored { "stored  " } else { "deflated" },
+                        e.name
+                    );
+                }
+                println!(
+                    "wrote {} ({} entries) sha256 {}",
+                    out.output.display(),
+                    out.entries.len(),
+                    out.sha256.as_deref().unwrap_or("")
+                );
+            }
+        }
+    }
+    if out.written {
+        Ok(())
+    } else {
+        Err(CliError::new(
+            ExitCode::Invalid,
+            format!(
+                "not written: {} has {} error(s)",
+                a.input.display(),
+                out.report.errors()
+            ),
+        )
+        .with_hint("fix the errors, or pass --allow-invalid to write the package anyway"))
+    }
+}
+
+fn run_inspect(a: InspectArgs, ctx: &Context) -> CliResult {
+    let ins = hague_package::inspect(&a.package, &a.check.limits()).map_err(map_err)?;
+    match ctx.output {
+        OutputFormat::Json => print_json(&ins),
+        OutputFormat::Human => {
+            println!("package:      {}", ins.package);
+            println!("root:         {}", ins.root.as_deref().unwrap_or("-"));
+            println!("version:      {}", ins.version.as_deref().unwrap_or("-"));
+            if let Some(t) = &ins.transaction {
+                println!("transaction:  {t}");
+                println!("IRN:          {}", ins.irn.as_deref().unwrap_or("-"));
+                println!(
+                    "office ref:   {}",
+                    ins.office_reference.as_deref().unwrap_or("-")
+                );
+            }
+            if let Some(r) = &ins.records {
+                if let Some(b) = &r.header.bulletin_number {
+                    println!("bulletin:     {b}");
+                }
+                println!("records:");
+                for (k, n) in &r.by_kind {
+                    println!("  {n:>8}  {k}");
+                }
+                println!("IRN folders:  {}", r.folders);
+            }
+            println!("files:");
+            let shown = if ins.records.is_some() {
+                20
+            } else {
+                usize::MAX
+            };
+            for f in ins.files.iter().take(shown) {
+                println!(
+                    "  {:>10}  {:<5} {:<12} {}{}",
+                    f.size,
+                    f.kind.as_str(),
+                    f.role,
+                    f.name,
+                    f.document_kind
+                        .as_deref()
+                        .map(|k| format!("  [{k}]"))
+                        .unwrap_or_default()
+                );
+            }
+            if ins.files.len() > shown {
+                println!("  ... {} more files", ins.files.len() - shown);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn run_extract(a: ExtractArgs, ctx: &Context) -> CliResult {
+    if Path::new(&a.target).exists() {
+        return Err(CliError::new(
+            ExitCode::Usage,
+            format!("{} already exists", a.target.display()),
+        )
+        .with_hint("extract into a directory that does not exist yet"));
+    }
+    let out = hague_package::extract(&a.package, &a.target, &a.check.limits()).map_err(map_err)?;
+    match ctx.output {
+        OutputFormat::Json => print_json(&out),
+        OutputFormat::Human => {
+            println!(
+                "extracted {} files ({} bytes) to {}; SHA-256 list in {}",
+                out.files,
+                out.bytes,
+                out.target.display(),
+                out.sums_file.display()
+            );
+            for (k, n) in &out.records {
+                println!("  {n:>8}  {k}");
+            }
+            Ok(())
+        }
+    }
 }

@@ -1,0 +1,125 @@
+//! Build, validate and safely read WIPO Hague packages (ZIP files).
+//!
+//! * **Office → IB** packages (what an office sends through Hague Web Services): one ST.96 XML
+//!   (`dgn:HagueOfficeToIBTransaction` with one transaction) plus the PDFs and JPEGs it references.
+//!   [`validate_package`] checks the archive's safety, validates the XML against WIPO's official
+//!   schema with `xsd-schema` (streaming), and applies the Hague rules ([`RuleId`], documented in
+//!   `docs/package-rules.md`). [`build`] writes a deterministic package after validating it.
+//! * **IB → office** packages (bulletins, confidential copies): one XML plus image folders named by
+//!   international registration number. [`IbPackage`] streams the XML's records and finds the
+//!   images of an IRN without loading the archive or the XML whole; [`extract`] writes everything
+//!   safely with a SHA-256 list.
+//!
+//! Every archive is checked first, in both directions: zip-slip names, absolute paths, backslashes,
+//! drive letters, symlinks, duplicate and case-colliding names, encryption, non-UTF-8 names, and
+//! limits on entries, total size and compression ratio ([`Limits`]). XML with a DOCTYPE or entity
+//! declarations is refused.
+//!
+//! ```no_run
+//! use hague_package::{validate_package, Options, Schemas};
+//! let opts = Options { schemas: Schemas::Dirs(vec!["xsd/wipo".into()]), ..Options::default() };
+//! let report = validate_package("refusal.zip".as_ref(), &opts)?;
+//! println!("valid: {}", report.is_valid());
+//! # Ok::<(), hague_package::PackageError>(())
+//! ```
+
+mod build;
+mod dates;
+mod ib;
+mod inspect;
+mod lines;
+mod report;
+mod rules;
+mod safety;
+mod sniff;
+mod st3;
+mod structure;
+mod validate;
+mod xmlread;
+mod xsd;
+
+use std::path::{Path, PathBuf};
+
+pub use build::{BuildOptions, BuildOutcome, BuiltEntry, build};
+pub use dates::is_real_date;
+pub use ib::{ExtractOutcome, IbPackage, extract};
+pub use inspect::{InspectedFile, Inspection, RecordSummary, inspect};
+pub use report::{Finding, Location, Report, Severity, XsdStatus};
+pub use rules::RuleId;
+pub use safety::{
+    CentralDirError, Limits, RawEntry, check_entries, check_name, read_central_directory,
+};
+pub use sniff::{Dimensions, FileKind, HeaderError, jpeg_dimensions, png_dimensions};
+pub use st3::is_st3_code;
+pub use validate::{
+    ACCEPTED_VERSIONS, ImageLimits, KNOWN_KINDS, Options, Schemas, validate_package,
+};
+pub use xmlread::{IbHeader, Record};
+pub use xsd::{
+    SchemaError, XsdOutcome, find_schema, is_version_token, preload as preload_schema, validate_xml,
+};
+
+/// Errors that stop an operation (as opposed to [`Finding`]s, which describe a package).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PackageError {
+    /// A file could not be read or written.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What we were doing.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The archive cannot be read as a ZIP file.
+    #[error("{} is not a readable ZIP archive: {message}; check that the download completed, or rebuild it", path.display())]
+    Corrupt {
+        /// The archive.
+        path: PathBuf,
+        /// What the ZIP reader said.
+        message: String,
+    },
+    /// The archive failed the safety checks; nothing was extracted or read.
+    #[error("{} was refused: {}", path.display(), first_message(.findings))]
+    Unsafe {
+        /// The archive.
+        path: PathBuf,
+        /// Every safety finding.
+        findings: Vec<Finding>,
+    },
+    /// The schema could not be compiled.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// The input is not what the operation needs.
+    #[error("{0}")]
+    Input(String),
+}
+
+fn first_message(f: &[Finding]) -> String {
+    match f {
+        [] => "no details".to_owned(),
+        [one] => one.to_string(),
+        [one, rest @ ..] => format!("{one} (and {} more)", rest.len()),
+    }
+}
+
+impl PackageError {
+    pub(crate) fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub(crate) fn io_entry(name: &str, source: std::io::Error) -> Self {
+        Self::Io {
+            action: "read package entry",
+            path: PathBuf::from(name),
+            source,
+        }
+    }
+}
