@@ -84,10 +84,14 @@ pub struct InnographySettings {
     pub secret_file: Option<PathBuf>,
     /// `hmac-sha1` (default, as documented) or `hmac-sha256`.
     pub algorithm: Option<String>,
-    /// Pinned version per API, e.g. `cases = "0.6"`.
+    /// Pinned version per API, e.g. `cases = "0.6"`. Keys: `cases`, `data-validation`,
+    /// `portfolioiq`, `private-pair`, `veritas`, `ids`, `etl`. Unpinned APIs get the server's latest
+    /// version, with a warning (pin every API you use in production).
     #[serde(default)]
     pub api_versions: BTreeMap<String, String>,
-    /// Requests per second per API, e.g. `cases = 1.0` (the documented default for Cases).
+    /// Requests per second per API and username, shared by all processes on this machine (state in
+    /// the cache directory), e.g. `cases = 1.0` (the documented limit and the default for Cases;
+    /// other APIs are unlimited unless set here).
     #[serde(default)]
     pub rate_limits: BTreeMap<String, f64>,
 }
