@@ -281,7 +281,7 @@ impl Error {
 }
 
 /// `V6_0`, `V7_0`, `V4_0`, `V3_2T1`, ...: anything else in `com:st96Version` is refused.
-fn is_version_like(v: &str) -> bool {
+pub(crate) fn is_version_like(v: &str) -> bool {
     let Some(rest) = v.strip_prefix('V') else {
         return false;
     };
@@ -411,7 +411,20 @@ fn describe(kind: &ErrorKind) -> String {
             "the element has no content but the schema requires some; add its content".into()
         }
         ErrorKind::InvalidUnion(u) => {
-            format!("value matches none of the allowed forms ({u}); correct it")
+            let reasons: Vec<String> = u
+                .to_string()
+                .split("- ")
+                .map(|r| {
+                    r.trim()
+                        .trim_start_matches("Custom Error: message=")
+                        .to_owned()
+                })
+                .filter(|r| !r.is_empty())
+                .collect();
+            format!(
+                "value matches none of the allowed forms: {}; correct it",
+                reasons.join("; or ")
+            )
         }
         ErrorKind::Custom(e) => format!("{e}"),
         ErrorKind::UnexpectedEoF => {

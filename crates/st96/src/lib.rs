@@ -12,6 +12,8 @@ pub mod checks;
 pub mod detect;
 pub mod document;
 mod roots;
+#[cfg(feature = "hague")]
+pub mod stream;
 pub mod types;
 
 pub use document::{Document, Error, Root};

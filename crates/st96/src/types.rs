@@ -144,6 +144,13 @@ text_type!(
     check_g_year
 );
 
+text_type!(
+    /// An `xs:gYearMonth` (`YYYY-MM` with an optional time zone).
+    GYearMonth,
+    "gYearMonth",
+    check_g_year_month
+);
+
 impl Decimal {
     /// The value as `f64` (may lose precision; the text is the authoritative value).
     #[must_use]
@@ -291,6 +298,24 @@ fn check_date_time(s: &str) -> Result<(), LexicalError> {
         return Err(bad());
     }
     Ok(())
+}
+
+fn check_g_year_month(s: &str) -> Result<(), LexicalError> {
+    let body = s.strip_prefix('-').unwrap_or(s);
+    let n = body.bytes().take_while(u8::is_ascii_digit).count();
+    let ok = n >= 4
+        && body[n..].strip_prefix('-').is_some_and(|rest| {
+            two_digits(rest).is_some_and(|m| (1..=12).contains(&m)) && check_zone(&rest[2..])
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(lex_err(
+            "gYearMonth",
+            s,
+            "expected YYYY-MM (for example 2024-05)",
+        ))
+    }
 }
 
 fn check_g_year(s: &str) -> Result<(), LexicalError> {

@@ -29,6 +29,7 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ("date", "Date"),
     ("dateTime", "DateTime"),
     ("gYear", "GYear"),
+    ("gYearMonth", "GYearMonth"),
 ];
 
 /// Elements kept as opaque, byte-faithful XML instead of typed models.

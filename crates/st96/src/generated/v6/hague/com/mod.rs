@@ -4,7 +4,7 @@ pub mod quick_xml_deserialize;
 pub mod quick_xml_serialize;
 use core::{ops::Deref, str::from_utf8};
 use regex::Regex;
-use st96::types::{Date, DateTime, Decimal, GYear, OpaqueXml};
+use st96::types::{Date, DateTime, Decimal, GYear, GYearMonth, OpaqueXml};
 use std::{borrow::Cow, sync::LazyLock};
 use xsd_parser_types::{
     quick_xml::{
@@ -1056,14 +1056,14 @@ impl WithDeserializerFromBytes for WipoFormerSt3CodeType {}
 pub enum DateType {
     Date(Date),
     GYear(GYear),
-    String(String),
+    GYearMonth(GYearMonth),
 }
 impl SerializeBytes for DateType {
     fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
         match self {
             Self::Date(x) => x.serialize_bytes(helper),
             Self::GYear(x) => x.serialize_bytes(helper),
-            Self::String(x) => x.serialize_bytes(helper),
+            Self::GYearMonth(x) => x.serialize_bytes(helper),
         }
     }
 }
@@ -1079,8 +1079,8 @@ impl DeserializeBytes for DateType {
             Ok(value) => return Ok(Self::GYear(value)),
             Err(error) => errors.push(Box::new(error)),
         }
-        match String::deserialize_bytes(helper, bytes) {
-            Ok(value) => return Ok(Self::String(value)),
+        match GYearMonth::deserialize_bytes(helper, bytes) {
+            Ok(value) => return Ok(Self::GYearMonth(value)),
             Err(error) => errors.push(Box::new(error)),
         }
         Err(Error::from(ErrorKind::InvalidUnion(errors.into())))
