@@ -365,6 +365,49 @@ async fn requests_reach_the_server_signed_and_versioned() {
     assert_eq!(v["version"], "0.6");
     assert_eq!(v["body_len"], 14);
 
+    // Body from stdin, with trace logging on: the secret never reaches the logs.
+    let mut cmd = with_creds(ipgate(home.path()));
+    cmd.env("INNOGRAPHY_BASE_URL", &base)
+        .env("RUST_LOG", "trace")
+        .args([
+            "-vvv",
+            "request",
+            "PUT",
+            "/cases/x",
+            "--api-version",
+            "0.7",
+            "--data",
+            "@-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let o = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = cmd.spawn().expect("spawn");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(br#"[1, 2, 3]"#)
+            .expect("write stdin");
+        child.wait_with_output().expect("wait")
+    })
+    .await
+    .expect("join");
+    let (stdout, stderr) = out(&o);
+    assert!(o.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json body");
+    assert_eq!(
+        (v["version"].as_str(), v["body_len"].as_u64()),
+        (Some("0.7"), Some(9))
+    );
+    assert!(
+        stderr.contains("TRACE") || stderr.contains("DEBUG"),
+        "logging is on: {stderr}"
+    );
+    assert!(!stderr.contains(SECRET), "secret in the logs");
+
     let mut cmd = with_creds(ipgate(home.path()));
     cmd.env("INNOGRAPHY_BASE_URL", &base).args([
         "--output",
