@@ -26,6 +26,9 @@
 //! generating one).
 
 #![allow(clippy::unwrap_used)]
+// The generated root types are deeply nested; proving auto traits (`Send`, `Unpin`) for them
+// needs more than the default recursion limit of 128 in a crate that uses them.
+#![recursion_limit = "512"]
 
 use std::fs::File;
 use std::io::BufReader;
