@@ -432,10 +432,29 @@ impl AccessToken {
 struct TokenResponse {
     access_token: String,
     token_type: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "number_or_numeric_string")]
     expires_in: Option<u64>,
     #[serde(default)]
     scope: Option<String>,
+}
+
+/// RFC 6749 says `expires_in` is a number; a few servers send it as a string of digits. Accept both.
+fn number_or_numeric_string<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        Num(u64),
+        Str(String),
+    }
+    match Option::<N>::deserialize(d)? {
+        None => Ok(None),
+        Some(N::Num(n)) => Ok(Some(n)),
+        Some(N::Str(s)) => s.trim().parse().map(Some).map_err(|_| {
+            serde::de::Error::custom("expires_in is neither a number nor a string of digits")
+        }),
+    }
 }
 
 #[derive(Deserialize)]
@@ -566,6 +585,23 @@ mod tests {
         let long = "é".repeat(400);
         let e = excerpt(&long);
         assert!(e.ends_with("...") && e.len() <= 303, "{}", e.len());
+    }
+
+    #[test]
+    fn token_responses_parse_expires_in_as_number_or_digits() {
+        let parse = |j: &str| serde_json::from_str::<TokenResponse>(j).map(|t| t.expires_in);
+        let base = r#""access_token":"a","token_type":"Bearer""#;
+        assert_eq!(
+            parse(&format!("{{{base},\"expires_in\":3599}}")).expect("n"),
+            Some(3599)
+        );
+        assert_eq!(
+            parse(&format!("{{{base},\"expires_in\":\"3599\"}}")).expect("s"),
+            Some(3599)
+        );
+        assert_eq!(parse(&format!("{{{base}}}")).expect("absent"), None);
+        assert!(parse(&format!("{{{base},\"expires_in\":\"soon\"}}")).is_err());
+        assert!(parse(&format!("{{{base},\"expires_in\":-1}}")).is_err());
     }
 
     #[test]
