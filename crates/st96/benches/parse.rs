@@ -47,12 +47,15 @@ const STREAM_RSS_TARGET_KIB: u64 = 16 * 1024;
 /// Streaming target: throughput ratio against the floor.
 const STREAM_RATIO_TARGET: f64 = 0.25;
 
+/// Runs one mode on a file; returns a count of what it saw.
+type ModeFn = fn(&Path) -> Result<u64, String>;
+
 /// A benchmark mode: reads the file, returns a count of what it saw (events, records) so the work
 /// cannot be optimised away.
 struct Mode {
     name: &'static str,
     what: &'static str,
-    run: Option<fn(&Path) -> Result<u64, String>>,
+    run: Option<ModeFn>,
 }
 
 fn modes() -> Vec<Mode> {
@@ -149,7 +152,7 @@ fn guard(path: &Path) -> Result<u64, String> {
 
 /// Typed parse of the whole document: plugs in the codegen's `Root::from_xml` for the bulletin's
 /// root when the `hague` models are built.
-fn typed_whole() -> Option<fn(&Path) -> Result<u64, String>> {
+fn typed_whole() -> Option<ModeFn> {
     #[cfg(feature = "hague")]
     {
         fn run(path: &Path) -> Result<u64, String> {
@@ -175,7 +178,7 @@ fn typed_whole() -> Option<fn(&Path) -> Result<u64, String>> {
 /// Typed streaming parse, record by record. Plug the streaming reader in here when it exists:
 /// open the file, iterate the records of `dgn:HagueBulletinTransactionBag`, count them, and call
 /// `report_parse_time` before returning the count.
-fn typed_stream() -> Option<fn(&Path) -> Result<u64, String>> {
+fn typed_stream() -> Option<ModeFn> {
     None
 }
 
