@@ -173,19 +173,22 @@ fn method_for(path: &Path) -> io::Result<CompressionMethod> {
     })
 }
 
-/// Hex SHA-256 of a file.
-pub(crate) fn sha256_file(path: &Path) -> io::Result<String> {
-    let mut f = File::open(path)?;
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut buf = vec![0u8; 1024 * 1024];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        ctx.update(&buf[..n]);
+/// Passes writes through to `inner` while hashing them (SHA-256).
+struct HashWriter<W: Write> {
+    inner: W,
+    ctx: ring::digest::Context,
+}
+
+impl<W: Write> Write for HashWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.ctx.update(&buf[..n]);
+        Ok(n)
     }
-    Ok(hex(ctx.finish().as_ref()))
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -236,16 +239,18 @@ pub fn build(
         .to_string_lossy()
         .into_owned();
     let tmp = parent.join(format!(".{file_name}.partial-{}", std::process::id()));
-    let result = write_zip(&tmp, &src.files, &mut outcome.entries);
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(e);
-    }
+    let sha256 = match write_zip(&tmp, &src.files, &mut outcome.entries) {
+        Ok(h) => h,
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
     fs::rename(&tmp, output).map_err(|e| {
         let _ = fs::remove_file(&tmp);
         PackageError::io("rename into place", output, e)
     })?;
-    outcome.sha256 = Some(sha256_file(output).map_err(|e| PackageError::io("read", output, e))?);
+    outcome.sha256 = Some(sha256);
     outcome.written = true;
     Ok(outcome)
 }
@@ -254,14 +259,18 @@ fn write_zip(
     tmp: &Path,
     files: &BTreeMap<String, (PathBuf, u64)>,
     entries: &mut Vec<BuiltEntry>,
-) -> Result<(), PackageError> {
+) -> Result<String, PackageError> {
     let file = File::options()
         .write(true)
         .create(true)
         .truncate(true)
         .open(tmp)
         .map_err(|e| PackageError::io("create", tmp, e))?;
-    let mut zip = ZipWriter::new(BufWriter::with_capacity(1024 * 1024, file));
+    // Streaming mode (no seeking back): every byte is hashed once, as it is written.
+    let mut zip = ZipWriter::new_stream(HashWriter {
+        inner: BufWriter::with_capacity(1024 * 1024, file),
+        ctx: ring::digest::Context::new(&ring::digest::SHA256),
+    });
     let zerr = |e: zip::result::ZipError| PackageError::io("write", tmp, io::Error::other(e));
     for (name, (path, size)) in files {
         let method = method_for(path).map_err(|e| PackageError::io("read", path, e))?;
@@ -279,11 +288,12 @@ fn write_zip(
             stored: method == CompressionMethod::Stored,
         });
     }
-    let mut w = zip.finish().map_err(zerr)?;
+    let mut w = zip.finish().map_err(zerr)?.into_inner();
     w.flush().map_err(|e| PackageError::io("write", tmp, e))?;
-    let f = w
+    let HashWriter { inner, ctx } = w;
+    let f = inner
         .into_inner()
         .map_err(|e| PackageError::io("write", tmp, e.into_error()))?;
     f.sync_all().map_err(|e| PackageError::io("sync", tmp, e))?;
-    Ok(())
+    Ok(hex(ctx.finish().as_ref()))
 }
