@@ -1,32 +1,36 @@
 //! [`Root`](crate::Root) for each generated document root.
 
+/// Implements [`Root`](crate::Root) for generated root types.
+macro_rules! roots {
+    ($( $ty:path => ($ns:expr, $local:literal, $qname:literal), )*) => {
+        $(
+            impl crate::document::Root for $ty {
+                const LOCAL_NAME: &'static str = $local;
+                const NAMESPACE: &'static str = $ns;
+                const QNAME: &'static str = $qname;
+                fn st96_version(&self) -> &str {
+                    &self.st_96_version
+                }
+                fn parse_checked(bytes: &[u8]) -> Result<Self, crate::Error> {
+                    crate::document::parse_in_big_stack(bytes)
+                }
+            }
+        )*
+    };
+}
+
 #[cfg(feature = "hague")]
-mod hague {
-    use crate::detect::DESIGN_NS;
-    use crate::document::Root;
-    use crate::v6::hague::dgn::{HagueIbToOfficeTransactionType, HagueOfficeToIbTransactionType};
+roots! {
+    crate::v6::hague::dgn::HagueOfficeToIbTransactionType =>
+        (crate::detect::DESIGN_NS, "HagueOfficeToIBTransaction", "dgn:HagueOfficeToIBTransaction"),
+    crate::v6::hague::dgn::HagueIbToOfficeTransactionType =>
+        (crate::detect::DESIGN_NS, "HagueIBToOfficeTransaction", "dgn:HagueIBToOfficeTransaction"),
+}
 
-    impl Root for HagueOfficeToIbTransactionType {
-        const LOCAL_NAME: &'static str = "HagueOfficeToIBTransaction";
-        const NAMESPACE: &'static str = DESIGN_NS;
-        const QNAME: &'static str = "dgn:HagueOfficeToIBTransaction";
-        fn st96_version(&self) -> &str {
-            &self.st_96_version
-        }
-        fn parse_checked(bytes: &[u8]) -> Result<Self, crate::Error> {
-            crate::document::parse_in_big_stack(bytes)
-        }
-    }
-
-    impl Root for HagueIbToOfficeTransactionType {
-        const LOCAL_NAME: &'static str = "HagueIBToOfficeTransaction";
-        const NAMESPACE: &'static str = DESIGN_NS;
-        const QNAME: &'static str = "dgn:HagueIBToOfficeTransaction";
-        fn st96_version(&self) -> &str {
-            &self.st_96_version
-        }
-        fn parse_checked(bytes: &[u8]) -> Result<Self, crate::Error> {
-            crate::document::parse_in_big_stack(bytes)
-        }
-    }
+#[cfg(feature = "design")]
+roots! {
+    crate::v6::design::dgn::DesignApplicationType =>
+        (crate::detect::DESIGN_NS, "DesignApplication", "dgn:DesignApplication"),
+    crate::v6::design::dgn::DesignTransactionType =>
+        (crate::detect::DESIGN_NS, "DesignTransaction", "dgn:DesignTransaction"),
 }

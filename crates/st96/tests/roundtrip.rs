@@ -86,3 +86,23 @@ fn hague_samples_as_published_v7_parse_with_a_warning() {
         assert!(doc.warnings[0].to_string().contains("V7_0"));
     }
 }
+
+/// WIPO's Annex VII design application example round-trips through the `design` models.
+#[cfg(feature = "design")]
+#[test]
+fn annex_vii_design_application_round_trips() {
+    use st96::v6::design::dgn::DesignApplication;
+    let path = common::samples_dir().join("annex-vii/DesignApplication_Example.xml");
+    let xml = std::fs::read(&path).unwrap();
+    let doc = DesignApplication::from_xml(&xml).unwrap();
+    assert!(doc.warnings.is_empty(), "{:?}", doc.warnings);
+    let out = doc.to_xml().unwrap();
+    assert_eq!(
+        common::canonical(&xml),
+        common::canonical(out.as_bytes()),
+        "{out}"
+    );
+    let again = DesignApplication::from_xml_str(&out).unwrap();
+    assert_eq!(doc.value, again.value);
+    assert_eq!(doc.schema_location(), again.schema_location());
+}

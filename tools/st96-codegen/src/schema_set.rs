@@ -12,7 +12,9 @@
 //!
 //! Patches applied to the copy (never to the installed files):
 //! - types that extend a mixed-content type without adding content get `mixed="true"`
-//!   (xsd-parser 1.5.2 drops their text otherwise).
+//!   (xsd-parser 1.5.2 drops their text otherwise);
+//! - attribute defaults are dropped, so that defaulted attributes are optional fields and a round
+//!   trip does not add them (see [`strip_attribute_defaults`]).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -62,6 +64,7 @@ pub fn prepare(src: &Path, version: &str, roots: &[&str], tmp: &Path) -> Result<
             &format!("<xsd:complexType name=\"{ty}\" mixed=\"true\">"),
         );
     }
+    let common = strip_attribute_defaults(&common);
     std::fs::write(tmp.join(&common_name), &common)?;
     for f in ["FlattenedMathML3.xsd", "OASISTable_V1_0.xsd"] {
         std::fs::copy(src.join(f), tmp.join(f)).with_context(|| format!("copying {f}"))?;
@@ -107,6 +110,34 @@ pub fn prepare(src: &Path, version: &str, roots: &[&str], tmp: &Path) -> Result<
         files: vec![tmp.join(&common_name), tmp.join(&design_name)],
         element_names,
     })
+}
+
+/// Removes `default="..."` from `xsd:attribute` declarations and references.
+///
+/// xsd-parser makes an attribute with a default a plain (non-`Option`) field and always writes
+/// it, so `<com:UL>` came back as `<com:UL com:ulStyle="Bullet">`. Without the default the field
+/// is an `Option` (`None` = the schema default) and a round trip keeps the document as written.
+fn strip_attribute_defaults(xsd: &str) -> String {
+    let mut out = String::with_capacity(xsd.len());
+    let mut rest = xsd;
+    while let Some(at) = rest.find("<xsd:attribute ") {
+        out.push_str(&rest[..at]);
+        let tag_end = rest[at..].find('>').map_or(rest.len(), |e| at + e + 1);
+        let tag = &rest[at..tag_end];
+        match tag.find(" default=\"") {
+            Some(d) => {
+                let value_end = tag[d + 10..]
+                    .find('"')
+                    .map_or(tag.len(), |e| d + 10 + e + 1);
+                out.push_str(&tag[..d]);
+                out.push_str(&tag[value_end..]);
+            }
+            None => out.push_str(tag),
+        }
+        rest = &rest[tag_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 struct Component {

@@ -4364,14 +4364,8 @@ impl WithDeserializer for DlTypeContent {
 #[derive(Clone, Debug, PartialEq)]
 pub struct UlType {
     pub id: Option<String>,
-    pub ul_style: UlStyleType,
+    pub ul_style: Option<UlStyleType>,
     pub li: Vec<LiType>,
-}
-impl UlType {
-    #[must_use]
-    pub fn default_ul_style() -> UlStyleType {
-        UlStyleType::Bullet
-    }
 }
 impl WithSerializer for UlType {
     type Serializer<'x> = quick_xml_serialize::UlTypeSerializer<'x>;

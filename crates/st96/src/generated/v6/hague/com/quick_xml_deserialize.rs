@@ -28302,7 +28302,7 @@ impl<'de> Deserializer<'de, super::DlTypeContent> for Box<DlTypeContentDeseriali
 #[derive(Debug)]
 pub struct UlTypeDeserializer {
     id: Option<String>,
-    ul_style: super::UlStyleType,
+    ul_style: Option<super::UlStyleType>,
     li: Vec<super::LiType>,
     state__: Box<UlTypeDeserializerState>,
 }
@@ -28338,7 +28338,7 @@ impl UlTypeDeserializer {
         }
         Ok(Box::new(Self {
             id: id,
-            ul_style: ul_style.unwrap_or_else(super::UlType::default_ul_style),
+            ul_style: ul_style,
             li: Vec::new(),
             state__: Box::new(UlTypeDeserializerState::Init__),
         }))

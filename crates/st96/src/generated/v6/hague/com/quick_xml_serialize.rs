@@ -6088,7 +6088,7 @@ impl<'ser> UlTypeSerializer<'ser> {
                         );
                     }
                     helper.write_attrib_opt(&mut bytes, "com:id", &self.value.id)?;
-                    helper.write_attrib(&mut bytes, "com:ulStyle", &self.value.ul_style)?;
+                    helper.write_attrib_opt(&mut bytes, "com:ulStyle", &self.value.ul_style)?;
                     return Ok(Some(Event::Start(bytes)));
                 }
                 UlTypeSerializerState::Li(x) => match x.next(helper).transpose()? {
