@@ -2,8 +2,9 @@
 //! knows about a particular API.
 //!
 //! - [`RetryPolicy`] and [`send`]: retries for connection errors and 5xx on idempotent methods,
-//!   jittered exponential backoff, and `Retry-After` (seconds or HTTP-date) honoured on 429/503
-//!   for every method. The request is rebuilt for every attempt (so it can be signed anew).
+//!   jittered exponential backoff; `Retry-After` (seconds or HTTP-date) honoured on 429 for every
+//!   method and on 503 for idempotent ones. The request is rebuilt for every attempt (so it can be
+//!   signed anew).
 //! - [`RateLimiter`]: limits per `(api, consumer)` shared by every process on the machine through
 //!   a lock-guarded state file in a directory the caller chooses.
 //! - [`download_to_file`]: streams a response body into a temporary file next to the target and

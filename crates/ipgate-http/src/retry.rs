@@ -27,9 +27,9 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 ///
 /// Connection errors and 5xx answers are retried on idempotent methods only, with exponential
 /// backoff (`base · 2^(n-1)`, capped at `max_delay`) and "equal jitter" (a random delay between half
-/// and all of it). A 429 or 503 carrying `Retry-After` is retried on every method after exactly the
-/// delay the server asks for, unless that exceeds `max_retry_after`; a 429 without it is retried
-/// with backoff (the server did not process the request).
+/// and all of it); a 503 carrying `Retry-After` waits exactly the delay asked for. A 429 is retried
+/// on every method (the server did not process the request) after its `Retry-After`, or with
+/// backoff when it has none. A `Retry-After` longer than `max_retry_after` ends the retries.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Total attempts including the first (at least 1).

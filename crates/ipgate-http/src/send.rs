@@ -17,8 +17,10 @@ pub enum SendError {
     Build(#[source] reqwest::Error),
     /// The network failed on the last attempt.
     #[error(
-        "{} after {attempts} attempt(s): {source}; check the server address, your network and proxy settings",
-        describe(source)
+        "{}{} after {attempts} attempt(s): {}; check the server address, your network and proxy settings",
+        describe(source),
+        source.url().map(|u| format!(" {u}")).unwrap_or_default(),
+        causes(source)
     )]
     Transport {
         /// Attempts made.
@@ -34,11 +36,30 @@ pub enum SendError {
 
 fn describe(e: &reqwest::Error) -> &'static str {
     if e.is_timeout() {
-        "request timed out"
+        "request timed out:"
     } else if e.is_connect() {
-        "cannot connect"
+        "cannot connect to"
     } else {
-        "request failed"
+        "request failed:"
+    }
+}
+
+/// The causes under a reqwest error, innermost last (`tcp connect error: Connection refused (os
+/// error 111)`): reqwest's own message only says "error sending request".
+fn causes(e: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = std::error::Error::source(e);
+    while let Some(c) = cur {
+        let text = c.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = c.source();
+    }
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
     }
 }
 
@@ -54,9 +75,9 @@ pub struct Sent {
 /// Sends a request built by `build(attempt)` (attempt counts from 1; rebuild and re-sign every
 /// time), waiting for the rate limiter first when `limit` is given, and retrying as `policy` says.
 ///
-/// Retries: connection errors and 5xx on idempotent methods (jittered backoff); 429 and 503 with a
-/// `Retry-After` on every method (after the delay asked for, which is also recorded in the rate
-/// limiter so other processes wait); 429 without `Retry-After` on every method (backoff). Other
+/// Retries: connection errors and 5xx on idempotent methods (jittered backoff, or the delay a 503's
+/// `Retry-After` asks for); 429 on every method, after the delay its `Retry-After` asks for (also
+/// recorded in the rate limiter so other processes wait) or with backoff when it has none. Other
 /// statuses, including 3xx, are returned as they are.
 pub async fn send<F>(
     client: &reqwest::Client,
@@ -87,7 +108,7 @@ where
                     });
                 }
                 let d = policy.jittered_backoff(attempt);
-                tracing::warn!(%method, url = %url, attempt, error = %source, retry_in_ms = d.as_millis() as u64, "request failed; retrying");
+                tracing::warn!(%method, url = %url, attempt, error = %causes(&source), retry_in_ms = d.as_millis() as u64, "request failed; retrying");
                 d
             }
             Ok(response) => {
@@ -97,8 +118,12 @@ where
                     .get(RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| parse_retry_after(v, clock.now()));
+                // 429 means the request was not processed, so it is retried whatever the method;
+                // a 503 is a 5xx like any other: idempotent methods only.
                 let throttled = status == StatusCode::TOO_MANY_REQUESTS
-                    || (status == StatusCode::SERVICE_UNAVAILABLE && retry_after.is_some());
+                    || (status == StatusCode::SERVICE_UNAVAILABLE
+                        && retry_after.is_some()
+                        && idempotent);
                 let delay = if throttled {
                     match retry_after {
                         Some(d) if d > policy.max_retry_after => {
@@ -106,8 +131,10 @@ where
                             None
                         }
                         Some(d) => {
-                            if let Some((limiter, key, _)) = limit {
-                                limiter.defer_until(key, clock.now() + d).await?;
+                            if let Some((limiter, key, _)) = limit
+                                && let Some(until) = clock.now().checked_add(d)
+                            {
+                                limiter.defer_until(key, until).await?;
                             }
                             Some(d)
                         }

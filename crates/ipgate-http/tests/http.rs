@@ -170,7 +170,7 @@ async fn retry_after_http_date_on_503_is_honoured_and_recorded_in_the_limiter() 
         &fast(),
         Some((&limiter, &key, rate)),
         &SystemClock,
-        |_| c.post(format!("{base}/throttle-date")),
+        |_| c.get(format!("{base}/throttle-date")),
     )
     .await
     .expect("sent");
@@ -189,6 +189,19 @@ async fn retry_after_http_date_on_503_is_honoured_and_recorded_in_the_limiter() 
         "state {tat} < {}",
         asked.as_nanos()
     );
+}
+
+#[tokio::test]
+async fn post_is_not_retried_on_503_even_with_retry_after() {
+    let (base, h) = server().await;
+    let c = client();
+    let sent = send(&c, &fast(), None, &SystemClock, |_| {
+        c.post(format!("{base}/throttle-date")).body("{}")
+    })
+    .await
+    .expect("sent");
+    assert_eq!((sent.response.status().as_u16(), sent.attempts), (503, 1));
+    assert_eq!(hits(&h, "throttle-date"), 1);
 }
 
 #[tokio::test]
@@ -243,7 +256,16 @@ async fn connection_errors_are_retried_for_get_only() {
         }
         other => panic!("unexpected {other:?}"),
     }
-    assert!(err.to_string().contains("cannot connect"), "{err}");
+    // The message names the address and the root cause, not just "error sending request".
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!(
+            "cannot connect to http://{addr}/x after 4 attempt(s)"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("Connection refused"), "{text}");
+    assert!(text.contains("check the server address"), "{text}");
     let err = send(&c, &fast(), None, &SystemClock, |_| {
         c.post(format!("http://{addr}/x"))
     })
