@@ -122,7 +122,8 @@ pub struct SignedRequest {
     pub method: Method,
     /// Full URL.
     pub url: Url,
-    /// Headers in sending order (without `Host`, which the transport adds).
+    /// Headers in sending order (without `Host`, which the transport adds; with the
+    /// `Content-Length` it derives from the body).
     pub headers: Vec<(&'static str, String)>,
     /// Body bytes (empty for none).
     pub body: Bytes,
@@ -180,8 +181,15 @@ impl Response {
 
     /// Decodes the body as JSON.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.body)
-            .map_err(|e| Error::Body(format!("the body is not the JSON expected: {e}")))
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::Body(format!(
+                "the body is not the JSON expected: {e}; check the API version you asked for (Content-Type: {})",
+                self.headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                    .map_or("none", |(_, v)| v.as_str())
+            ))
+        })
     }
 }
 
@@ -299,6 +307,9 @@ impl Client {
         headers.push(("Date", signed.date));
         headers.push(("Content-MD5", signed.content_md5));
         headers.push(("Authorization", signed.authorization));
+        // Set on every request (not only as the HTTP client's default) so that a dry run shows
+        // exactly what is sent, whichever `reqwest::Client` the caller supplied.
+        headers.push(("User-Agent", self.config.user_agent.clone()));
         headers
     }
 
@@ -306,10 +317,15 @@ impl Client {
     pub fn sign_request(&self, req: &Request, at: SystemTime) -> Result<SignedRequest, Error> {
         let url = self.url_for(&req.path)?;
         let accept = self.accept_for(req);
+        let mut headers = self.headers_for(req, &accept, at);
+        // The transport adds it from the body; shown so the dry run is the whole request.
+        if let Some(body) = &req.body {
+            headers.push(("Content-Length", body.len().to_string()));
+        }
         Ok(SignedRequest {
             method: req.method.clone(),
             url,
-            headers: self.headers_for(req, &accept, at),
+            headers,
             body: req.body.clone().unwrap_or_default(),
         })
     }

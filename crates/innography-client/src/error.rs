@@ -53,7 +53,7 @@ pub enum Error {
         location: String,
     },
     /// Any other unsuccessful status.
-    #[error("the server answered {status}: {body}")]
+    #[error("the server answered {status}: {body}; {}", status_hint(*status))]
     Status {
         /// The status code.
         status: u16,
@@ -86,6 +86,17 @@ fn skew_hint(skew: Option<i64>) -> String {
             )
         }
         _ => String::new(),
+    }
+}
+
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        404 => "check the path (and the API's version: endpoints differ between versions)",
+        400..=499 => "check the method, path, query and body against the API's documentation",
+        500..=599 => {
+            "the server failed; try again later (idempotent requests were already retried)"
+        }
+        _ => "this status is unexpected; check the base URL points at the Innography API",
     }
 }
 

@@ -182,6 +182,7 @@ async fn multiple_choices_is_a_typed_error_and_never_retried() {
     }
     assert!(err.to_string().contains("0.6, 0.7"), "{err}");
     assert_eq!(srv.hits("/cases/x"), 1);
+    assert_eq!(srv.hits("/cases/preferred-choice"), 0, "300 was followed");
 }
 
 #[tokio::test]
@@ -219,6 +220,93 @@ async fn wrong_secret_is_unauthorized_with_the_servers_reason() {
     }
     assert!(!err.to_string().contains("wrong-secret"));
     assert_eq!(srv.hits("/cases/x"), 1, "401 is not retried");
+}
+
+/// A clock stopped at one instant.
+#[derive(Debug)]
+struct Fixed(SystemTime);
+impl Clock for Fixed {
+    fn now(&self) -> SystemTime {
+        self.0
+    }
+}
+
+/// Header lines of a rendered request (`Name: value` up to the blank line), names lower-cased.
+fn header_lines(text: &str) -> Vec<(String, String)> {
+    text.split("\n\n")
+        .next()
+        .unwrap_or("")
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(": "))
+        .map(|(n, v)| (n.to_ascii_lowercase(), v.to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_dry_run_is_exactly_what_is_sent() {
+    let srv = start(0).await;
+    let now = SystemTime::now();
+    let c = client(pinned(&srv.base)).with_clock(Arc::new(Fixed(now)));
+    let requests = [
+        Request::new(Method::GET, Api::Cases, "/cases/documents?ipId=US-1-B2"),
+        Request::new(Method::POST, Api::PrivatePair, "/private-pair/account"),
+        Request::new(Method::POST, Api::PrivatePair, "/private-pair/account")
+            .with_body(&br#"{"data":"sample"}"#[..]),
+        Request::new(Method::PUT, Api::Cases, "/cases/x")
+            .with_body(&b"[1, 2]"[..])
+            .with_accept(Accept::version(ApiVersion::new(0, 7))),
+    ];
+    for (i, req) in requests.iter().enumerate() {
+        let dry = c.sign_request(req, now).expect("signed");
+        let text = dry.to_string();
+        c.send(req).await.expect("sent");
+        let seen = srv.seen().get(i).cloned().expect("seen");
+        let line = format!("{} {} HTTP/1.1", seen.method, seen.target);
+        assert_eq!(text.lines().next(), Some(line.as_str()), "{text}");
+        let mut want = header_lines(&text);
+        want.sort();
+        let mut got: Vec<(String, String)> = seen.headers.into_iter().collect();
+        got.sort();
+        assert_eq!(
+            got, want,
+            "request {i}: headers sent differ from the dry run"
+        );
+        assert_eq!(seen.body, dry.body, "request {i}: body");
+        assert!(text.ends_with(&format!("\n\n{}", String::from_utf8_lossy(&dry.body))));
+    }
+}
+
+#[tokio::test]
+async fn configured_rate_limits_override_the_defaults() {
+    let srv = start(0).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cfg = pinned(&srv.base);
+    cfg.rate_limit_dir = Some(dir.path().to_path_buf());
+    cfg.rate_limits.insert(
+        Api::PrivatePair,
+        ipgate_http::RateLimit::every(Duration::from_millis(500)),
+    );
+    cfg.rate_limits.insert(
+        Api::Cases,
+        ipgate_http::RateLimit::per_second(50.0).expect("rate"),
+    );
+    let c = client(cfg);
+    for _ in 0..3 {
+        c.get(Api::PrivatePair, "/private-pair/x")
+            .await
+            .expect("ok");
+    }
+    for _ in 0..3 {
+        c.get(Api::Cases, "/cases/x").await.expect("ok");
+    }
+    let seen = srv.seen();
+    for w in seen[..3].windows(2) {
+        let gap = w[1].at - w[0].at;
+        assert!(gap >= Duration::from_millis(450), "{gap:?}");
+    }
+    // Cases at 50/s instead of the default 1/s.
+    assert!(seen[5].at - seen[3].at < Duration::from_millis(900));
 }
 
 /// A clock that moves 2 s forward on every reading.

@@ -24,6 +24,8 @@ pub const SECRET: &str = "74f43da743aa47c3a90a9c5ef493bc8d";
 pub struct Seen {
     pub method: String,
     pub path: String,
+    /// Path and query, as on the request line.
+    pub target: String,
     pub headers: HashMap<String, String>,
     pub body: Vec<u8>,
     pub at: Instant,
@@ -101,6 +103,9 @@ async fn handle(
         seen.push(Seen {
             method: method.to_string(),
             path: path.clone(),
+            target: uri
+                .path_and_query()
+                .map_or_else(|| path.clone(), |pq| pq.as_str().to_string()),
             headers: headers
                 .iter()
                 .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
@@ -146,6 +151,8 @@ async fn handle(
                 [
                     (header::CONTENT_TYPE, "application/json".to_string()),
                     (header::DATE, httpdate::fmt_http_date(now)),
+                    // A 300 may name a preferred choice; the client must not follow it.
+                    (header::LOCATION, "/cases/preferred-choice".to_string()),
                 ],
                 multiple_choices_body(&offered),
             )
