@@ -255,19 +255,26 @@ fn check_bytes(bytes: &[u8]) -> Result<Outcome, CliError> {
             });
         }
     };
-    let outcome = match found.kind {
+    let mut outcome = match found.kind {
         DocumentKind::HagueOfficeToIBTransaction => {
             parse_as::<st96::v6::hague::dgn::HagueOfficeToIbTransaction>(bytes, found.kind.name())
         }
         DocumentKind::HagueIBToOfficeTransaction => {
             parse_as::<st96::v6::hague::dgn::HagueIbToOfficeTransaction>(bytes, found.kind.name())
         }
+        DocumentKind::DesignApplication => {
+            parse_as::<st96::v6::design::dgn::DesignApplication>(bytes, found.kind.name())
+        }
+        DocumentKind::DesignTransaction => {
+            parse_as::<st96::v6::design::dgn::DesignTransaction>(bytes, found.kind.name())
+        }
         other => {
             return Err(CliError::new(
                 ExitCode::Invalid,
                 format!(
                     "{} is a {} document ({}); `st96 check` has models for \
-                     dgn:HagueOfficeToIBTransaction and dgn:HagueIBToOfficeTransaction only",
+                     dgn:HagueOfficeToIBTransaction, dgn:HagueIBToOfficeTransaction, \
+                     dgn:DesignApplication and dgn:DesignTransaction",
                     found.qualified_root(),
                     other.name(),
                     found.namespace
@@ -276,6 +283,9 @@ fn check_bytes(bytes: &[u8]) -> Result<Outcome, CliError> {
             .with_hint("use `ipgate st96 inspect FILE` to see what the document is"));
         }
     };
+    if outcome.st96_version.is_none() {
+        outcome.st96_version = found.st96_version;
+    }
     Ok(outcome)
 }
 
