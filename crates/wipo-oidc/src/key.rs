@@ -101,6 +101,14 @@ pub enum KeyError {
         /// File name or other description of the input.
         source_name: String,
     },
+    /// More than one private key in one file: which one is meant is unclear.
+    #[error("{source_name} holds {count} private keys; expected exactly one")]
+    SeveralKeys {
+        /// File name or other description of the input.
+        source_name: String,
+        /// How many private key blocks were found.
+        count: usize,
+    },
     /// Decryption failed.
     #[error(
         "{source_name}: cannot decrypt the private key: wrong passphrase or unsupported encryption ({detail})"
@@ -161,12 +169,27 @@ impl KeyError {
             Self::MissingPublicKey { .. } => Some(
                 "rewrite the key with its public part: `openssl ec -in OLD.pem -out NEW.pem`".to_string(),
             ),
-            Self::PassphraseRequired { .. } | Self::Decrypt { .. } => Some(
+            Self::PassphraseRequired { .. } => Some(
                 "supply the passphrase the key was encrypted with (ipgate reads it from IPGATE_KEY_PASSPHRASE)"
                     .to_string(),
             ),
-            Self::UnexpectedPemLabel { .. } | Self::NotPem { .. } => Some(
+            Self::Decrypt { .. } => Some(
+                "check the passphrase (ipgate reads it from IPGATE_KEY_PASSPHRASE); if it is right, re-encrypt the key with a standard cipher: `openssl pkcs8 -topk8 -v2 aes-256-cbc -in KEY.pem -out NEW.pem`"
+                    .to_string(),
+            ),
+            Self::SeveralKeys { .. } => Some(
+                "keep one private key per file (the one whose certificate WIPO registered)"
+                    .to_string(),
+            ),
+            Self::UnexpectedPemLabel { expected, .. } if expected.contains("PRIVATE KEY") && !expected.contains("CERTIFICATE") => Some(
                 "point to the private key file (`BEGIN EC PRIVATE KEY` or `BEGIN PRIVATE KEY`), not the certificate or public key"
+                    .to_string(),
+            ),
+            Self::UnexpectedPemLabel { expected, .. } => Some(format!(
+                "give a PEM file holding {expected}; `ipgate keys inspect FILE` shows what a file holds"
+            )),
+            Self::NotPem { .. } => Some(
+                "give a PEM file (text with a `-----BEGIN ...-----` line); a DER key converts with `openssl ec -inform DER -in KEY.der -out KEY.pem`"
                     .to_string(),
             ),
             _ => None,
@@ -174,16 +197,103 @@ impl KeyError {
     }
 }
 
-/// Decodes one PEM block into (label, DER).
+/// One decoded PEM block: its label and its DER (zeroized on drop: it may be a private key).
+pub(crate) type PemBlock = (String, Zeroizing<Vec<u8>>);
+
+/// Labels of PEM blocks that hold a private key (of any type; unsupported ones are refused later
+/// with a message naming the type).
+const PRIVATE_KEY_LABELS: [&str; 6] = [
+    "EC PRIVATE KEY",
+    "PRIVATE KEY",
+    "ENCRYPTED PRIVATE KEY",
+    "RSA PRIVATE KEY",
+    "DSA PRIVATE KEY",
+    "OPENSSH PRIVATE KEY",
+];
+
+fn is_private_key_label(label: &str) -> bool {
+    PRIVATE_KEY_LABELS.contains(&label)
+}
+
+/// Decodes every PEM block in `text` into (label, DER), in file order.
+///
+/// Text outside the blocks is ignored, as RFC 7468 §2 allows: this accepts what
+/// `openssl ecparam -genkey` writes without `-noout` (an `EC PARAMETERS` block before the key), the
+/// `Bag Attributes` lines of `openssl pkcs12 -nodes`, and a key and a certificate in one file.
+pub(crate) fn decode_pem_blocks(text: &[u8], source_name: &str) -> Result<Vec<PemBlock>, KeyError> {
+    let mut blocks = Vec::new();
+    let mut pos = 0;
+    // (label, offset of the BEGIN line) of the block being read.
+    let mut open: Option<(String, usize)> = None;
+    while pos < text.len() {
+        let end = text[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| pos + i + 1);
+        let line = text[pos..end].trim_ascii();
+        let boundary = |kind: &[u8]| -> Option<String> {
+            line.strip_prefix(kind)
+                .and_then(|rest| rest.strip_suffix(b"-----"))
+                .map(|label| String::from_utf8_lossy(label).into_owned())
+        };
+        match &open {
+            None => {
+                if let Some(label) = boundary(b"-----BEGIN ") {
+                    open = Some((label, pos));
+                }
+            }
+            Some((label, start)) => {
+                if boundary(b"-----END ").is_some_and(|l| l == *label) {
+                    let (found, der) =
+                        pem_rfc7468::decode_vec(&text[*start..end]).map_err(|e| {
+                            KeyError::NotPem {
+                                source_name: source_name.to_string(),
+                                detail: format!("the `{label}` block is damaged: {e}"),
+                            }
+                        })?;
+                    blocks.push((found.to_string(), Zeroizing::new(der)));
+                    open = None;
+                }
+            }
+        }
+        pos = end;
+    }
+    if let Some((label, _)) = open {
+        return Err(KeyError::NotPem {
+            source_name: source_name.to_string(),
+            detail: format!("the `{label}` block has no `-----END {label}-----` line"),
+        });
+    }
+    if blocks.is_empty() {
+        return Err(KeyError::NotPem {
+            source_name: source_name.to_string(),
+            detail: "no `-----BEGIN ...-----` line found".into(),
+        });
+    }
+    Ok(blocks)
+}
+
+/// Decodes the first PEM block in `text` into (label, DER); text around it is ignored.
 pub(crate) fn decode_pem(
     text: &[u8],
     source_name: &str,
 ) -> Result<(String, Zeroizing<Vec<u8>>), KeyError> {
-    let (label, der) = pem_rfc7468::decode_vec(text).map_err(|e| KeyError::NotPem {
-        source_name: source_name.to_string(),
-        detail: e.to_string(),
-    })?;
-    Ok((label.to_string(), Zeroizing::new(der)))
+    decode_pem_blocks(text, source_name)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| KeyError::NotPem {
+            source_name: source_name.to_string(),
+            detail: "no `-----BEGIN ...-----` line found".into(),
+        })
+}
+
+/// The labels of `blocks`, for error messages: `PUBLIC KEY`, `CERTIFICATE`.
+fn labels(blocks: &[PemBlock]) -> String {
+    blocks
+        .iter()
+        .map(|(l, _)| l.as_str())
+        .collect::<Vec<_>>()
+        .join("`, `")
 }
 
 /// An uncompressed P-256 public key.
@@ -517,16 +627,29 @@ impl SigningKey {
     }
 
     /// Loads a key file, refusing one that group or others may read (unless allowed in `options`).
+    ///
+    /// A file that holds no private key at all (say the certificate, mode 0644) is reported as
+    /// such, not as a permission problem.
     pub fn load(path: &Path, options: &LoadOptions) -> Result<Self, KeyError> {
-        check_key_permissions(path, options.allow_insecure_permissions)?;
         let text = Zeroizing::new(std::fs::read(path).map_err(|source| KeyError::Io {
             path: path.to_path_buf(),
             source,
         })?);
+        let source_name = path.display().to_string();
+        let blocks = decode_pem_blocks(&text, &source_name)?;
+        if !blocks.iter().any(|(l, _)| is_private_key_label(l)) {
+            return Err(KeyError::UnexpectedPemLabel {
+                source_name,
+                found: labels(&blocks),
+                expected: "`EC PRIVATE KEY`, `PRIVATE KEY` or `ENCRYPTED PRIVATE KEY`",
+            });
+        }
+        drop(blocks);
+        check_key_permissions(path, options.allow_insecure_permissions)?;
         Self::from_pem_named(
             &text,
             options.passphrase.as_ref().map(|p| p.as_bytes()),
-            &path.display().to_string(),
+            &source_name,
         )
     }
 
@@ -548,10 +671,30 @@ impl SigningKey {
         passphrase: Option<&[u8]>,
         source_name: &str,
     ) -> Result<Self, KeyError> {
-        let (label, der) = decode_pem(pem, source_name)?;
+        let blocks = decode_pem_blocks(pem, source_name)?;
+        let mut keys = blocks.iter().filter(|(l, _)| is_private_key_label(l));
+        let (label, der) = match (keys.next(), keys.next()) {
+            (Some(one), None) => one,
+            (Some(_), Some(_)) => {
+                return Err(KeyError::SeveralKeys {
+                    source_name: source_name.to_string(),
+                    count: blocks
+                        .iter()
+                        .filter(|(l, _)| is_private_key_label(l))
+                        .count(),
+                });
+            }
+            (None, _) => {
+                return Err(KeyError::UnexpectedPemLabel {
+                    source_name: source_name.to_string(),
+                    found: labels(&blocks),
+                    expected: "`EC PRIVATE KEY`, `PRIVATE KEY` or `ENCRYPTED PRIVATE KEY`",
+                });
+            }
+        };
         match label.as_str() {
-            "EC PRIVATE KEY" => Self::from_sec1_der(&der, source_name),
-            "PRIVATE KEY" => Self::from_pkcs8_der(&der, source_name),
+            "EC PRIVATE KEY" => Self::from_sec1_der(der, source_name),
+            "PRIVATE KEY" => Self::from_pkcs8_der(der, source_name),
             "ENCRYPTED PRIVATE KEY" => {
                 let passphrase = passphrase.ok_or_else(|| KeyError::PassphraseRequired {
                     source_name: source_name.to_string(),
@@ -587,7 +730,7 @@ impl SigningKey {
             }),
             _ => Err(KeyError::UnexpectedPemLabel {
                 source_name: source_name.to_string(),
-                found: label,
+                found: label.clone(),
                 expected: "`EC PRIVATE KEY`, `PRIVATE KEY` or `ENCRYPTED PRIVATE KEY`",
             }),
         }
@@ -796,20 +939,29 @@ pub fn load_pem_file(path: &Path, options: &LoadOptions) -> Result<PemObject, Ke
         source,
     })?);
     let source_name = path.display().to_string();
-    let (label, der) = decode_pem(&text, &source_name)?;
-    match label.as_str() {
-        "PUBLIC KEY" => EcPublicKey::from_spki_der(&der).map(PemObject::PublicKey),
-        "CERTIFICATE" => crate::cert::parse_certificate_der(&der).map(PemObject::Certificate),
-        _ => {
-            check_key_permissions(path, options.allow_insecure_permissions)?;
-            SigningKey::from_pem_named(
-                &text,
-                options.passphrase.as_ref().map(|p| p.as_bytes()),
-                &source_name,
-            )
-            .map(PemObject::PrivateKey)
-        }
+    let blocks = decode_pem_blocks(&text, &source_name)?;
+    // A private key wins (a file may hold a key and its certificate); then a public key; then the
+    // first certificate (of a chain).
+    if blocks.iter().any(|(l, _)| is_private_key_label(l)) {
+        check_key_permissions(path, options.allow_insecure_permissions)?;
+        return SigningKey::from_pem_named(
+            &text,
+            options.passphrase.as_ref().map(|p| p.as_bytes()),
+            &source_name,
+        )
+        .map(PemObject::PrivateKey);
     }
+    if let Some((_, der)) = blocks.iter().find(|(l, _)| l == "PUBLIC KEY") {
+        return EcPublicKey::from_spki_der(der).map(PemObject::PublicKey);
+    }
+    if let Some((_, der)) = blocks.iter().find(|(l, _)| l == "CERTIFICATE") {
+        return crate::cert::parse_certificate_der(der).map(PemObject::Certificate);
+    }
+    Err(KeyError::UnexpectedPemLabel {
+        source_name,
+        found: labels(&blocks),
+        expected: "a private key, `PUBLIC KEY` or `CERTIFICATE`",
+    })
 }
 
 /// Refuses a key file that group or others may access, like ssh. No-op on non-Unix systems.

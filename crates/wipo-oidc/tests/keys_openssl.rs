@@ -409,3 +409,137 @@ fn key_files_readable_by_others_are_refused_with_the_chmod_fix() {
     set_mode(&a.private_key, 0o600);
     load(&a.private_key).expect("0600 is fine");
 }
+
+#[test]
+fn pem_files_with_several_blocks_or_surrounding_text_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let a = appendix_a(d, "DAS");
+    let key = load(&a.private_key).expect("appendix A key");
+
+    // `openssl ecparam -genkey` WITHOUT -noout: an EC PARAMETERS block precedes the key.
+    openssl(
+        d,
+        &[
+            "ecparam",
+            "-genkey",
+            "-name",
+            "prime256v1",
+            "-out",
+            "with-params.pem",
+        ],
+    );
+    set_mode(&d.join("with-params.pem"), 0o600);
+    let text = std::fs::read_to_string(d.join("with-params.pem")).expect("read");
+    assert!(text.starts_with("-----BEGIN EC PARAMETERS-----"), "{text}");
+    let with_params = load(&d.join("with-params.pem")).expect("key after EC PARAMETERS");
+    assert_eq!(with_params.format(), KeyFormat::Sec1);
+
+    // Key and certificate in one file, with explanatory text around (RFC 7468 §2), as
+    // `openssl pkcs12 -nodes` writes it.
+    let key_pem = std::fs::read_to_string(&a.private_key).expect("read");
+    let cert_pem = std::fs::read_to_string(&a.certificate).expect("read");
+    let bundle = format!(
+        "Bag Attributes\n    localKeyID: 01 02\n{cert_pem}Key Attributes: <No Attributes>\n{key_pem}"
+    );
+    std::fs::write(d.join("bundle.pem"), &bundle).expect("write");
+    set_mode(&d.join("bundle.pem"), 0o600);
+    assert_eq!(
+        load(&d.join("bundle.pem")).expect("bundle").public_key(),
+        key.public_key()
+    );
+    match wipo_oidc::load_pem_file(&d.join("bundle.pem"), &LoadOptions::default())
+        .expect("inspect bundle")
+    {
+        wipo_oidc::PemObject::PrivateKey(k) => assert_eq!(k.public_key(), key.public_key()),
+        other => panic!("the private key should win: {other:?}"),
+    }
+    // The certificate alone after text is still a certificate.
+    std::fs::write(
+        d.join("cert-bag.pem"),
+        format!("subject=CN=DAS\n{cert_pem}"),
+    )
+    .expect("write");
+    assert!(matches!(
+        wipo_oidc::load_pem_file(&d.join("cert-bag.pem"), &LoadOptions::default()),
+        Ok(wipo_oidc::PemObject::Certificate(_))
+    ));
+
+    // Two private keys: ambiguous, refused.
+    std::fs::write(d.join("two.pem"), format!("{key_pem}{text}")).expect("write");
+    set_mode(&d.join("two.pem"), 0o600);
+    let err = load(&d.join("two.pem")).expect_err("two keys");
+    assert!(
+        matches!(err, KeyError::SeveralKeys { count: 2, .. }),
+        "{err}"
+    );
+    assert!(err.hint().is_some());
+
+    // A certificate where a private key is expected names what was found.
+    let err = load(&a.certificate).expect_err("certificate is not a key");
+    assert!(
+        matches!(&err, KeyError::UnexpectedPemLabel { found, .. } if found == "CERTIFICATE"),
+        "{err}"
+    );
+    assert!(err.hint().expect("hint").contains("private key file"));
+
+    // A block without its END line, and no PEM at all.
+    let cut = &key_pem[..key_pem.find("-----END").expect("END")];
+    std::fs::write(d.join("cut.pem"), cut).expect("write");
+    set_mode(&d.join("cut.pem"), 0o600);
+    let err = load(&d.join("cut.pem")).expect_err("cut");
+    assert!(
+        matches!(&err, KeyError::NotPem { detail, .. } if detail.contains("-----END EC PRIVATE KEY-----")),
+        "{err}"
+    );
+    std::fs::write(d.join("der.key"), [0x30u8, 0x77, 0x02, 0x01, 0x01]).expect("write");
+    set_mode(&d.join("der.key"), 0o600);
+    let err = load(&d.join("der.key")).expect_err("DER");
+    assert!(matches!(err, KeyError::NotPem { .. }), "{err}");
+    assert!(err.hint().expect("hint").contains("-inform DER"));
+    // A damaged body is reported for the block it is in.
+    let damaged = key_pem.replacen('M', "!", 1);
+    std::fs::write(d.join("damaged.pem"), damaged).expect("write");
+    set_mode(&d.join("damaged.pem"), 0o600);
+    let err = load(&d.join("damaged.pem")).expect_err("damaged");
+    assert!(
+        matches!(&err, KeyError::NotPem { detail, .. } if detail.contains("EC PRIVATE KEY")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_wrong_passphrase_gets_another_hint_than_a_missing_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = appendix_a(dir.path(), "DAS");
+    openssl(
+        dir.path(),
+        &[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-passout",
+            "pass:right",
+            "-in",
+            a.private_key.to_str().expect("utf8"),
+            "-out",
+            "enc.pem",
+        ],
+    );
+    let path = dir.path().join("enc.pem");
+    set_mode(&path, 0o600);
+    let missing = load(&path).expect_err("no passphrase");
+    let wrong = SigningKey::load(
+        &path,
+        &LoadOptions {
+            passphrase: Some(Zeroizing::new("wrong".into())),
+            allow_insecure_permissions: false,
+        },
+    )
+    .expect_err("wrong passphrase");
+    let (hm, hw) = (missing.hint().expect("hint"), wrong.hint().expect("hint"));
+    assert_ne!(hm, hw);
+    assert!(hw.contains("check the passphrase"), "{hw}");
+    assert!(!format!("{wrong}{hw}").contains("wrong\""), "{wrong}");
+}

@@ -90,7 +90,7 @@ pub(crate) fn key_error(err: KeyError) -> CliError {
             "run `chmod 600 {}`; to accept it anyway (not recommended) use --allow-insecure-key-permissions or allow_insecure_key_permissions = true in the profile",
             path.display()
         )),
-        KeyError::PassphraseRequired { .. } | KeyError::Decrypt { .. } => Some(
+        KeyError::PassphraseRequired { .. } => Some(
             "put the key's passphrase in the environment variable IPGATE_KEY_PASSPHRASE"
                 .to_string(),
         ),
