@@ -175,11 +175,33 @@ fn typed_whole() -> Option<ModeFn> {
     }
 }
 
-/// Typed streaming parse, record by record. Plug the streaming reader in here when it exists:
-/// open the file, iterate the records of `dgn:HagueBulletinTransactionBag`, count them, and call
-/// `report_parse_time` before returning the count.
+/// Typed streaming parse, record by record: the codegen's `st96::stream::BulletinReader` over a
+/// 64 KiB `BufReader` of the file, every record decoded into its generated type and dropped.
 fn typed_stream() -> Option<ModeFn> {
-    None
+    #[cfg(feature = "hague")]
+    {
+        fn run(path: &Path) -> Result<u64, String> {
+            use st96::stream::BulletinReader;
+            let file =
+                File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+            let start = Instant::now();
+            let mut reader = BulletinReader::new(BufReader::with_capacity(64 * 1024, file))
+                .map_err(|e| e.to_string())?;
+            let mut records = 0u64;
+            for record in &mut reader {
+                let record = record.map_err(|e| e.to_string())?;
+                std::hint::black_box(&record);
+                records += 1;
+            }
+            report_parse_time(start);
+            Ok(records)
+        }
+        Some(run)
+    }
+    #[cfg(not(feature = "hague"))]
+    {
+        None
+    }
 }
 
 // ---- harness ------------------------------------------------------------------------------------
