@@ -141,7 +141,10 @@ async fn dry_run_reproduces_the_documents_examples() {
     assert!(o.status.success(), "{stderr}");
     assert_eq!(
         stdout,
-        "POST /private-pair/account HTTP/1.1\nHost: api.innography.com\nAccept: application/vnd.innography+json; version=0.6\nContent-Type: application/json\nDate: Thu, 12 Jan 2017 16:17:39 GMT\nContent-MD5: 11FxOYiYfpMxmANj4kGJzg==\nAuthorization: hmac username=\"obiwan\", algorithm=\"hmac-sha1\", headers=\"Date Content-MD5\", signature=\"33K74OzzqvrSXsQ5RWw91EH4rJs=\"\n\n"
+        format!(
+            "POST /private-pair/account HTTP/1.1\nHost: api.innography.com\nAccept: application/vnd.innography+json; version=0.6\nContent-Type: application/json\nDate: Thu, 12 Jan 2017 16:17:39 GMT\nContent-MD5: 11FxOYiYfpMxmANj4kGJzg==\nAuthorization: hmac username=\"obiwan\", algorithm=\"hmac-sha1\", headers=\"Date Content-MD5\", signature=\"33K74OzzqvrSXsQ5RWw91EH4rJs=\"\nUser-Agent: ipgate/{}\n\n",
+            env!("CARGO_PKG_VERSION")
+        )
     );
     assert!(!stderr.contains(SECRET) && !stdout.contains(SECRET));
 
@@ -175,7 +178,10 @@ async fn dry_run_reproduces_the_documents_examples() {
             stdout.contains(r#"signature="2zS0VJJ6YipaXDU3IcerHJZdpP8=""#),
             "{stdout}"
         );
-        assert!(stdout.ends_with("\n\n{\"data\":\"sample\"}\n"), "{stdout}");
+        assert!(
+            stdout.ends_with("\nContent-Length: 17\n\n{\"data\":\"sample\"}\n"),
+            "{stdout}"
+        );
     }
 
     // JSON output of the dry run; no pinned version: a warning.
@@ -234,6 +240,20 @@ async fn secret_file_permissions_are_checked_like_ssh() {
     );
     assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
 
+    // A secret file that cannot be read (a directory: unreadable even for root): exit 3, a hint.
+    let dir_secret = home.path().join("secret-dir");
+    std::fs::create_dir(&dir_secret).expect("mkdir");
+    std::fs::set_permissions(&dir_secret, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let mut cmd = ipgate(home.path());
+    cmd.env("INNOGRAPHY_USERNAME", "obiwan")
+        .env("INNOGRAPHY_SECRET_FILE", &dir_secret)
+        .args(args);
+    let o = run(cmd).await;
+    let (_, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cannot read the secret file"), "{stderr}");
+    assert!(stderr.contains("hint: make "), "{stderr}");
+
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     // From the profile this time.
     let config = home.path().join("config.toml");
@@ -263,6 +283,28 @@ async fn secret_file_permissions_are_checked_like_ssh() {
     );
     assert!(
         stdout.contains(r#"signature="33K74OzzqvrSXsQ5RWw91EH4rJs=""#),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("no version pinned"), "{stderr}");
+
+    // --api names the API when the path does not start with it: its pin applies.
+    let mut cmd = ipgate(home.path());
+    cmd.env("IPGATE_CONFIG", &config).args([
+        "request",
+        "GET",
+        "/v1/documents",
+        "--api",
+        "cases",
+        "--dry-run",
+        "--date",
+        DATE,
+    ]);
+    let o = run(cmd).await;
+    let (stdout, stderr) = out(&o);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stdout.starts_with("GET /v1/documents HTTP/1.1\n")
+            && stdout.contains("Accept: application/vnd.innography+json; version=0.6\n"),
         "{stdout}"
     );
     assert!(!stderr.contains("no version pinned"), "{stderr}");
@@ -500,7 +542,18 @@ async fn versions_and_server_refusals() {
     cmd.env("INNOGRAPHY_BASE_URL", format!("http://127.0.0.1:{port}"))
         .args(["request", "POST", "/ids/x", "--api-version", "0.6"]);
     let o = run(cmd).await;
-    assert_eq!(o.status.code(), Some(6), "{}", out(&o).1);
+    let (_, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot connect to http://127.0.0.1:{port}/ids/x")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Connection refused"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("the base URL is http://127.0.0.1:{port}"))
+            && stderr.contains("INNOGRAPHY_BASE_URL"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -122,7 +122,8 @@ async fn request(args: RequestArgs, settings: &InnographySettings, ctx: &Context
     if let Some(v) = &args.api_version {
         req = req.with_accept(parse_accept(v)?);
     }
-    let client = build_client(settings, !args.dry_run)?;
+    let base = base_url(settings);
+    let client = build_client(settings, &base, !args.dry_run)?;
     let client = match date {
         Some(d) => client.with_clock(Arc::new(FixedClock(d))),
         None => client,
@@ -130,11 +131,14 @@ async fn request(args: RequestArgs, settings: &InnographySettings, ctx: &Context
     if args.dry_run {
         let signed = client
             .sign_request(&req, date.unwrap_or_else(SystemTime::now))
-            .map_err(map_error)?;
+            .map_err(|e| map_error(e, &base))?;
         return print_dry_run(&signed, ctx.output);
     }
     if let Some(out) = &args.out {
-        let (n, ct) = client.download(&req, out).await.map_err(map_error)?;
+        let (n, ct) = client
+            .download(&req, out)
+            .await
+            .map_err(|e| map_error(e, &base))?;
         let version = ct.as_ref().and_then(|t| t.version).map(|v| v.to_string());
         return match ctx.output {
             OutputFormat::Json => print_json(&json!({
@@ -147,7 +151,7 @@ async fn request(args: RequestArgs, settings: &InnographySettings, ctx: &Context
             }
         };
     }
-    let resp = client.send(&req).await.map_err(map_error)?;
+    let resp = client.send(&req).await.map_err(|e| map_error(e, &base))?;
     tracing::info!(
         status = resp.status,
         version = ?resp.version().map(|v| v.to_string()),
@@ -186,11 +190,12 @@ async fn request(args: RequestArgs, settings: &InnographySettings, ctx: &Context
 
 async fn versions(args: VersionsArgs, settings: &InnographySettings, ctx: &Context) -> CliResult {
     let api = parse_api(&args.api)?;
-    let client = build_client(settings, true)?;
+    let base = base_url(settings);
+    let client = build_client(settings, &base, true)?;
     let offered = client
         .versions(api, args.path.as_deref())
         .await
-        .map_err(map_error)?;
+        .map_err(|e| map_error(e, &base))?;
     let list: Vec<String> = offered.iter().map(ToString::to_string).collect();
     match ctx.output {
         OutputFormat::Json => print_json(&json!({"api": api.slug(), "versions": list})),
@@ -322,8 +327,17 @@ fn load_secret(settings: &InnographySettings) -> CliResult<Secret> {
             CliError::config("no Innography secret: INNOGRAPHY_SECRET, INNOGRAPHY_SECRET_FILE and the profile's secret_file are all unset")
                 .with_hint("put the secret in a file readable only by you (chmod 600) and set secret_file in the profile or INNOGRAPHY_SECRET_FILE")
         })?;
-    check_permissions(&path)?;
-    let text = std::fs::read(&path).map_err(|e| CliError::io("read the secret file", &path, &e))?;
+    let unreadable = |e: std::io::Error| {
+        CliError::io("read the secret file", &path, &e).with_hint(format!(
+            "make {} a file you can read (chmod 600), or point INNOGRAPHY_SECRET_FILE / the profile's secret_file at the right file",
+            path.display()
+        ))
+    };
+    // Check the permissions of the file actually opened (no window to swap it in between).
+    let mut file = std::fs::File::open(&path).map_err(unreadable)?;
+    check_permissions(&path, &file.metadata().map_err(unreadable)?)?;
+    let mut text = Vec::new();
+    file.read_to_end(&mut text).map_err(unreadable)?;
     let trimmed = text
         .iter()
         .rposition(|b| !b.is_ascii_whitespace())
@@ -338,10 +352,8 @@ fn load_secret(settings: &InnographySettings) -> CliResult<Secret> {
 }
 
 #[cfg(unix)]
-fn check_permissions(path: &Path) -> CliResult {
+fn check_permissions(path: &Path, meta: &std::fs::Metadata) -> CliResult {
     use std::os::unix::fs::PermissionsExt;
-    let meta =
-        std::fs::metadata(path).map_err(|e| CliError::io("read the secret file", path, &e))?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(CliError::config(format!(
@@ -354,14 +366,22 @@ fn check_permissions(path: &Path) -> CliResult {
 }
 
 #[cfg(not(unix))]
-fn check_permissions(_path: &Path) -> CliResult {
+fn check_permissions(_path: &Path, _meta: &std::fs::Metadata) -> CliResult {
     Ok(())
 }
 
-fn build_client(settings: &InnographySettings, with_rate_limit_state: bool) -> CliResult<Client> {
-    let base_url = non_empty_env("INNOGRAPHY_BASE_URL")
+/// The base URL: `INNOGRAPHY_BASE_URL`, else the profile's `base_url`, else production.
+fn base_url(settings: &InnographySettings) -> String {
+    non_empty_env("INNOGRAPHY_BASE_URL")
         .or_else(|| settings.base_url.clone())
-        .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_string())
+}
+
+fn build_client(
+    settings: &InnographySettings,
+    base_url: &str,
+    with_rate_limit_state: bool,
+) -> CliResult<Client> {
     let username = non_empty_env("INNOGRAPHY_USERNAME")
         .or_else(|| settings.username.clone())
         .ok_or_else(|| {
@@ -372,7 +392,7 @@ fn build_client(settings: &InnographySettings, with_rate_limit_state: bool) -> C
         })?;
     let credentials = Credentials::new(username, load_secret(settings)?)
         .map_err(|e| CliError::config(e.to_string()))?;
-    let mut config = Config::new(base_url, credentials);
+    let mut config = Config::new(base_url.to_string(), credentials);
     if let Some(a) = &settings.algorithm {
         config.algorithm = Algorithm::from_name(a).ok_or_else(|| {
             CliError::config(format!("innography algorithm `{a}` is not supported"))
@@ -389,7 +409,7 @@ fn build_client(settings: &InnographySettings, with_rate_limit_state: bool) -> C
         config.rate_limit_dir = Some(config::cache_dir()?.join("innography-ratelimit"));
     }
     config.user_agent = concat!("ipgate/", env!("CARGO_PKG_VERSION")).to_string();
-    Client::new(config).map_err(map_error)
+    Client::new(config).map_err(|e| map_error(e, base_url))
 }
 
 fn parse_map<V, T>(
@@ -409,7 +429,7 @@ fn parse_map<V, T>(
         .collect()
 }
 
-fn map_error(err: Error) -> CliError {
+fn map_error(err: Error, base_url: &str) -> CliError {
     let code = match &err {
         Error::Config(_) => ExitCode::Config,
         Error::Request(_) => ExitCode::Usage,
@@ -431,6 +451,9 @@ fn map_error(err: Error) -> CliError {
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(",")
+        )),
+        Error::Send(SendError::Transport { .. }) => Some(format!(
+            "the base URL is {base_url} (base_url in the profile, or INNOGRAPHY_BASE_URL); check that the server is up and reachable from here"
         )),
         _ => None,
     };
