@@ -156,11 +156,34 @@ fn collect(
                 Ok(m) if m.is_file() => {
                     files.insert(name, (p, m.len()));
                 }
-                _ => {}
+                _ => {
+                    // Include a file that differs only in letter case, so validation can say so
+                    // (PKG007) instead of reporting it missing.
+                    if let Some((real, meta)) = case_variant(base, &name) {
+                        files.insert(real, meta);
+                    }
+                }
             }
         }
     }
     Ok(files)
+}
+
+/// A regular file whose relative path equals `name` ignoring letter case.
+fn case_variant(base: &Path, name: &str) -> Option<(String, (PathBuf, u64))> {
+    let mut dir = base.to_path_buf();
+    let mut parts = Vec::new();
+    for want in name.split('/') {
+        let found = fs::read_dir(&dir).ok()?.flatten().find(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(want))
+        })?;
+        parts.push(found.file_name().to_str()?.to_owned());
+        dir = found.path();
+    }
+    let meta = fs::symlink_metadata(&dir).ok()?;
+    meta.is_file().then(|| (parts.join("/"), (dir, meta.len())))
 }
 
 fn method_for(path: &Path) -> io::Result<CompressionMethod> {

@@ -9,12 +9,13 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use xsd_schema::compiler::inspect::{AuthoredKind, AuthoredNode};
 use xsd_schema::validation::{
     DriveWithError, SchemaValidator, ValidationError, ValidationEventHandler, ValidationFlags,
     ValidationSink, ValidationWarning, drive_quick_xml_with,
 };
 use xsd_schema::xml::ParseLimits;
-use xsd_schema::{SchemaSet, SchemaSetBuilder};
+use xsd_schema::{SchemaSet, SchemaSetBuilder, TypeKey};
 
 use crate::lines::{LineReader, Lines};
 use crate::report::{Finding, Location};
@@ -146,6 +147,9 @@ pub fn preload(path: &Path) -> Result<(), SchemaError> {
 }
 
 struct Shared {
+    validator: &'static SchemaValidator<'static>,
+    /// Governing type of each open element (innermost last).
+    types: RefCell<Vec<Option<TypeKey>>>,
     lines: Lines,
     offset: Cell<u64>,
     findings: RefCell<Vec<Finding>>,
@@ -180,7 +184,13 @@ struct Sink(Rc<Shared>);
 impl ValidationSink for Sink {
     fn on_error(&mut self, error: ValidationError) {
         let path = error.element_path().map(str::to_owned);
-        let expected = expected_for(&error, path.as_deref());
+        let expected = if error.constraint.starts_with("cvc-complex-type.2.4") {
+            self.0
+                .expected_here()
+                .or_else(|| expected_for(&error, path.as_deref()))
+        } else {
+            None
+        };
         let mut f = Finding::new(
             RuleId::SchemaInvalid,
             format!("[{}] {}", error.constraint, error.message),
@@ -192,6 +202,65 @@ impl ValidationSink for Sink {
 
     fn on_warning(&mut self, warning: ValidationWarning) {
         tracing::debug!(code = warning.code, message = %warning.message, "schema warning");
+    }
+}
+
+impl Shared {
+    /// The content model of the innermost open element, written compactly.
+    fn expected_here(&self) -> Option<String> {
+        let key = match self.types.borrow().last() {
+            Some(Some(TypeKey::Complex(k))) => *k,
+            _ => return None,
+        };
+        let report = self.validator.describe_content_model(key)?;
+        let parts: Vec<String> = report
+            .authored
+            .sections
+            .iter()
+            .filter_map(|s| s.root.as_ref())
+            .map(|n| render(n, true))
+            .filter(|s| !s.is_empty())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
+fn local(name: &str) -> &str {
+    name.rsplit_once('}').map_or(name, |(_, l)| l)
+}
+
+fn occurs(n: &AuthoredNode) -> String {
+    match (n.min_occurs, n.max_occurs) {
+        (1, Some(1)) => String::new(),
+        (0, Some(1)) => "?".into(),
+        (0, None) => "*".into(),
+        (1, None) => "+".into(),
+        (a, None) => format!("{{{a},}}"),
+        (a, Some(b)) => format!("{{{a},{b}}}"),
+    }
+}
+
+/// `A, B?, (C | D)+` from an authored particle tree.
+fn render(n: &AuthoredNode, top: bool) -> String {
+    let kids = |sep: &str| {
+        n.children
+            .iter()
+            .map(|c| render(c, false))
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    let body = match &n.kind {
+        AuthoredKind::Element(e) => return format!("{}{}", local(&e.name), occurs(n)),
+        AuthoredKind::Wildcard(_) => return format!("any{}", occurs(n)),
+        AuthoredKind::Sequence | AuthoredKind::GroupRef(_) => kids(", "),
+        AuthoredKind::Choice => kids(" | "),
+        AuthoredKind::All => format!("all of {}", kids(", ")),
+    };
+    let occ = occurs(n);
+    if top && occ.is_empty() {
+        body
+    } else {
+        format!("({body}){occ}")
     }
 }
 
@@ -219,6 +288,24 @@ struct Refused;
 
 impl ValidationEventHandler for Handler {
     type Error = Refused;
+
+    fn after_element(
+        &mut self,
+        _view: xsd_schema::validation::ElementStartView<'_>,
+        info: &xsd_schema::validation::SchemaInfo,
+    ) -> Result<(), Refused> {
+        self.0.types.borrow_mut().push(info.schema_type);
+        Ok(())
+    }
+
+    fn after_end_element(
+        &mut self,
+        _info: &xsd_schema::validation::EndElementInfo,
+        _depth: usize,
+    ) -> Result<(), Refused> {
+        self.0.types.borrow_mut().pop();
+        Ok(())
+    }
 
     fn on_element_start_offset(&mut self, byte_pos: usize) -> Result<(), Refused> {
         self.0.offset.set(byte_pos as u64);
@@ -259,6 +346,8 @@ pub fn validate_xml<R: BufRead>(
     let (set, validator) = compiled(schema)?;
     let (counted, lines) = LineReader::new(reader);
     let shared = Rc::new(Shared {
+        validator,
+        types: RefCell::new(Vec::new()),
         lines,
         offset: Cell::new(0),
         findings: RefCell::new(Vec::new()),

@@ -63,6 +63,46 @@ fn office_to_ib_documents() {
 }
 
 #[test]
+fn content_model_errors_say_what_was_expected_anywhere() {
+    let schema = schemas().join("V6_0/HagueOfficeToIBTransaction_V6_0.xsd");
+    let xml = sample("refusal_total.xml", true).replace(
+        "<com:DocumentName>Notification of refusal</com:DocumentName>",
+        "",
+    );
+    let out = validate_xml(&schema, xml.as_bytes(), "doc.xml", 256, 100).unwrap();
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.expected.is_some())
+        .unwrap_or_else(|| panic!("{:#?}", out.findings));
+    let exp = f.expected.as_deref().unwrap();
+    assert!(exp.starts_with("DocumentName, FileName?"), "{exp}");
+    assert!(
+        f.location
+            .path
+            .as_deref()
+            .unwrap()
+            .ends_with("DocumentIncluded"),
+        "{f}"
+    );
+    // Reported where the unexpected <com:FileName> starts.
+    let line = xml
+        .lines()
+        .position(|l| l.contains("<com:FileName>"))
+        .unwrap() as u64
+        + 1;
+    assert_eq!(f.location.line, Some(line), "{f}");
+    let col = xml
+        .lines()
+        .nth(line as usize - 1)
+        .unwrap()
+        .find('<')
+        .unwrap() as u64
+        + 1;
+    assert_eq!(f.location.column, Some(col), "{f}");
+}
+
+#[test]
 fn ib_to_office_bulletin_from_the_generator_is_valid() {
     let dir = tempfile::tempdir().unwrap();
     let xml = dir.path().join("b.xml");
