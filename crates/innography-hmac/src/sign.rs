@@ -68,10 +68,18 @@ impl fmt::Display for Algorithm {
     }
 }
 
-/// An HMAC secret. Its `Debug` output is redacted, it has no `Display`, and its bytes are zeroed
-/// when it is dropped.
-#[derive(Clone, PartialEq, Eq)]
+/// An HMAC secret. Its `Debug` output is redacted, it has no `Display`, its bytes are zeroed
+/// when it is dropped, and `==` compares in time independent of where the bytes differ.
+#[derive(Clone)]
 pub struct Secret(zeroize::Zeroizing<Vec<u8>>);
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        crate::verify::constant_time_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Secret {}
 
 impl Secret {
     /// Wraps the secret's bytes (the HMAC key is the secret's bytes as given, e.g. the 32 hex
@@ -274,6 +282,13 @@ mod tests {
         let text = format!("{creds:?} {:?}", Signer::new(&creds, Algorithm::HmacSha1));
         assert!(text.contains("obiwan"));
         assert!(!text.contains("74f43da7"), "{text}");
+    }
+
+    #[test]
+    fn secrets_compare_by_value() {
+        assert_eq!(Secret::new("abc"), Secret::new(b"abc".to_vec()));
+        assert_ne!(Secret::new("abc"), Secret::new("abd"));
+        assert_ne!(Secret::new("abc"), Secret::new("abcd"));
     }
 
     #[test]
