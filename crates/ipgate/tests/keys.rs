@@ -452,3 +452,146 @@ fn inspect_encrypted_and_unsupported_keys() {
     let out = ipgate(d, &["keys", "inspect", "missing.pem"], &[]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
 }
+
+#[test]
+fn generate_leaves_no_partial_set_and_no_temporary_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    // The certificate's final path is taken by a non-empty directory: it cannot be replaced even
+    // with --force, after the private and public keys could have been put in place.
+    std::fs::create_dir_all(d.join("k/es256_cert.pem/x")).expect("mkdir");
+    let out = ipgate(
+        d,
+        &[
+            "keys",
+            "generate",
+            "--client-name",
+            "A",
+            "--out",
+            "k",
+            "--force",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("es256_cert.pem"), "{}", stderr(&out));
+    let left: Vec<String> = std::fs::read_dir(d.join("k"))
+        .expect("read_dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, vec!["es256_cert.pem".to_string()], "{left:?}");
+
+    // A successful run leaves exactly the three files.
+    let out = ipgate(
+        d,
+        &["keys", "generate", "--client-name", "A", "--out", "fresh"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut names: Vec<String> = std::fs::read_dir(d.join("fresh"))
+        .expect("read_dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "es256_cert.pem",
+            "hague4offices_private.pem",
+            "hague4offices_public.pem"
+        ]
+    );
+}
+
+#[test]
+fn generate_checks_its_arguments_as_usage_errors() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let long = "N".repeat(34);
+    for (args, needle) in [
+        (
+            vec!["keys", "generate", "--client-name", " ", "--out", "k"],
+            "must not be empty",
+        ),
+        (
+            vec!["keys", "generate", "--client-name", &long, "--out", "k"],
+            "at most 33",
+        ),
+        (
+            vec![
+                "keys",
+                "generate",
+                "--client-name",
+                "A",
+                "--out",
+                "k",
+                "--days",
+                "0",
+            ],
+            "--days",
+        ),
+    ] {
+        let out = ipgate(d, &args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+        assert!(!d.join("k").join("hague4offices_private.pem").exists());
+    }
+    // 33 characters is fine.
+    let ok = "N".repeat(33);
+    let out = ipgate(
+        d,
+        &["keys", "generate", "--client-name", &ok, "--out", "k"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn inspect_understands_what_openssl_writes_without_noout_and_names_a_certificate_given_as_key() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    // A common slip: Appendix A's command without -noout (an EC PARAMETERS block comes first).
+    openssl(
+        d,
+        &[
+            "ecparam",
+            "-genkey",
+            "-name",
+            "prime256v1",
+            "-out",
+            "key.pem",
+        ],
+    );
+    chmod(&d.join("key.pem"), 0o600);
+    let out = ipgate(d, &["keys", "inspect", "key.pem"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("SEC1"), "{}", stdout(&out));
+
+    // The certificate (mode 0644) given where the private key belongs: said so, no chmod advice.
+    openssl(
+        d,
+        &[
+            "req", "-x509", "-new", "-key", "key.pem", "-subj", "/CN=x", "-out", "cert.pem",
+        ],
+    );
+    chmod(&d.join("cert.pem"), 0o644);
+    let out = ipgate(
+        d,
+        &["auth", "assertion"],
+        &[
+            ("IPGATE_CLIENT_ID", "c"),
+            ("IPGATE_KEY_FILE", "cert.pem"),
+            (
+                "IPGATE_TOKEN_ENDPOINT",
+                "https://login.example:443/am/oauth2/access_token",
+            ),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("CERTIFICATE") && err.contains("private key file"),
+        "{err}"
+    );
+    assert!(!err.contains("chmod"), "{err}");
+}

@@ -36,10 +36,10 @@ pub fn self_signed_certificate(
     not_before_unix: u64,
     validity_days: u32,
 ) -> Result<NewCertificate, KeyError> {
-    if common_name.is_empty() || common_name.len() > 64 {
+    let chars = common_name.chars().count();
+    if chars == 0 || chars > 64 {
         return Err(KeyError::Certificate(format!(
-            "the common name must be 1 to 64 characters (X.520 upper bound), found {}",
-            common_name.len()
+            "the common name must be 1 to 64 characters (X.520 upper bound), found {chars}"
         )));
     }
     if validity_days == 0 {

@@ -54,7 +54,7 @@ struct GenerateArgs {
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Certificate validity in days.
-    #[arg(long, value_name = "DAYS", default_value_t = 730)]
+    #[arg(long, value_name = "DAYS", default_value_t = 730, value_parser = clap::value_parser!(u32).range(1..=36500))]
     days: u32,
     /// Overwrite existing files.
     #[arg(long)]
@@ -108,22 +108,47 @@ pub(crate) fn http_date(unix: u64) -> String {
     httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(unix))
 }
 
-/// Writes `data` to `path` atomically (temporary file in the same directory, then rename), with
-/// `mode` on Unix. Refuses to replace an existing file unless `overwrite`.
-pub(crate) fn write_file_atomic(path: &Path, data: &[u8], mode: u32, overwrite: bool) -> CliResult {
-    if !overwrite && path.exists() {
-        return Err(CliError::new(
-            ExitCode::Io,
-            format!("{} already exists; not overwriting it", path.display()),
-        )
-        .with_hint("choose another --out directory, or pass --force to replace the files"));
+/// A file written next to its final path, not yet in place. Removed on drop unless placed.
+struct Staged {
+    tmp: PathBuf,
+    path: PathBuf,
+    placed: bool,
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.placed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
     }
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+}
+
+fn already_exists(path: &Path) -> CliError {
+    CliError::new(
+        ExitCode::Io,
+        format!("{} already exists; not overwriting it", path.display()),
+    )
+    .with_hint("choose another --out directory, or pass --force to replace the files")
+}
+
+/// Writes `data` to a new temporary file in `path`'s directory, created with `mode` (Unix) so a
+/// private key is never readable by others, not even for a moment.
+fn stage(path: &Path, data: &[u8], mode: u32) -> CliResult<Staged> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(
+        ".{file_name}.tmp-{}-{nanos:09}",
+        std::process::id()
+    ));
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -133,15 +158,82 @@ pub(crate) fn write_file_atomic(path: &Path, data: &[u8], mode: u32, overwrite: 
     }
     #[cfg(not(unix))]
     let _ = mode;
-    let result = (|| {
-        let mut f = opts.open(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(CliError::io("write", path, &e));
+    let mut staged = Staged {
+        tmp,
+        path: path.to_path_buf(),
+        placed: false,
+    };
+    let mut f = match opts.open(&staged.tmp) {
+        Ok(f) => f,
+        Err(e) => {
+            // Nothing was created: nothing to remove.
+            staged.placed = true;
+            return Err(CliError::io("write", path, &e));
+        }
+    };
+    f.write_all(data)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| CliError::io("write", path, &e))?;
+    Ok(staged)
+}
+
+/// Moves a staged file to its final path. Without `overwrite` an existing file is never replaced,
+/// not even one that appeared after an earlier check (a hard link refuses to replace; where the
+/// file system has no hard links, a check then rename).
+fn place(staged: &mut Staged, overwrite: bool) -> CliResult {
+    let path = staged.path.clone();
+    if !overwrite {
+        match std::fs::hard_link(&staged.tmp, &path) {
+            Ok(()) => {
+                // The final path is in place; the temporary name goes away on drop.
+                return Ok(());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(already_exists(&path));
+            }
+            Err(_) if path.exists() => return Err(already_exists(&path)),
+            Err(_) => {}
+        }
+    }
+    std::fs::rename(&staged.tmp, &path).map_err(|e| CliError::io("write", &path, &e))?;
+    staged.placed = true;
+    Ok(())
+}
+
+/// Writes `data` to `path` atomically (temporary file in the same directory, then rename or link),
+/// with `mode` on Unix. Refuses to replace an existing file unless `overwrite`. Readers never see a
+/// partial file at `path`.
+pub(crate) fn write_file_atomic(path: &Path, data: &[u8], mode: u32, overwrite: bool) -> CliResult {
+    if !overwrite && path.exists() {
+        return Err(already_exists(path));
+    }
+    let mut staged = stage(path, data, mode)?;
+    place(&mut staged, overwrite)
+}
+
+/// Writes several files as a set: all are written to temporary files first, then put in place; if
+/// any step fails, the files this call put in place are removed again, so no partial set is left.
+fn write_files_atomic(files: &[(&Path, &[u8], u32)], overwrite: bool) -> CliResult {
+    if !overwrite {
+        for (path, _, _) in files {
+            if path.exists() {
+                return Err(already_exists(path));
+            }
+        }
+    }
+    let mut staged = Vec::with_capacity(files.len());
+    for (path, data, mode) in files {
+        staged.push(stage(path, data, *mode)?);
+    }
+    let mut placed: Vec<PathBuf> = Vec::new();
+    for s in &mut staged {
+        if let Err(e) = place(s, overwrite) {
+            for p in &placed {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(e);
+        }
+        placed.push(s.path.clone());
     }
     Ok(())
 }
@@ -159,11 +251,24 @@ struct Generated {
 }
 
 fn generate(a: GenerateArgs, output: OutputFormat) -> CliResult {
-    if a.client_name.trim().is_empty() {
+    let name = a.client_name.trim();
+    if name.is_empty() {
+        return Err(
+            CliError::new(ExitCode::Usage, "--client-name must not be empty")
+                .with_hint("use the office's short name, e.g. --client-name DAS"),
+        );
+    }
+    // X.520 caps a common name at 64 characters, and the name is followed by a fixed suffix.
+    let max_name = 64 - cert::wipo_common_name("").chars().count();
+    if name.chars().count() > max_name {
         return Err(CliError::new(
             ExitCode::Usage,
-            "--client-name must not be empty",
-        ));
+            format!(
+                "--client-name is {} characters; at most {max_name} fit in the certificate's common name \"NAME private_key_jwt authentication\" (64 characters in all)",
+                name.chars().count()
+            ),
+        )
+        .with_hint("use a shorter name, e.g. the office's short name"));
     }
     std::fs::create_dir_all(&a.out).map_err(|e| CliError::io("create directory", &a.out, &e))?;
     let private_path = a.out.join(PRIVATE_KEY_FILE);
@@ -172,26 +277,25 @@ fn generate(a: GenerateArgs, output: OutputFormat) -> CliResult {
     if !a.force {
         for p in [&private_path, &public_path, &cert_path] {
             if p.exists() {
-                return Err(CliError::new(
-                    ExitCode::Io,
-                    format!("{} already exists; not overwriting it", p.display()),
-                )
-                .with_hint(
-                    "choose another --out directory, or pass --force to replace the files",
-                ));
+                return Err(already_exists(p));
             }
         }
     }
     let key = SigningKey::generate().map_err(key_error)?;
     let now = SystemClock.now_unix();
-    let subject_cn = cert::wipo_common_name(a.client_name.trim());
+    let subject_cn = cert::wipo_common_name(name);
     let certificate =
         cert::self_signed_certificate(&key, &subject_cn, now, a.days).map_err(key_error)?;
     let private_pem = key.to_sec1_pem().map_err(key_error)?;
     let public_pem = key.public_key().to_spki_pem().map_err(key_error)?;
-    write_file_atomic(&private_path, private_pem.as_bytes(), 0o600, a.force)?;
-    write_file_atomic(&public_path, public_pem.as_bytes(), 0o644, a.force)?;
-    write_file_atomic(&cert_path, certificate.pem.as_bytes(), 0o644, a.force)?;
+    write_files_atomic(
+        &[
+            (&private_path, private_pem.as_bytes(), 0o600),
+            (&public_path, public_pem.as_bytes(), 0o644),
+            (&cert_path, certificate.pem.as_bytes(), 0o644),
+        ],
+        a.force,
+    )?;
     let info = cert::parse_certificate_der(&certificate.der).map_err(key_error)?;
     let result = Generated {
         private_key: private_path,
