@@ -352,6 +352,7 @@ impl Client {
         let status = resp.status().as_u16();
         let headers = header_list(resp.headers());
         let content_type = content_type_of(resp.headers());
+        self.check_version(req, content_type.as_ref());
         let body = resp
             .bytes()
             .await
@@ -375,6 +376,7 @@ impl Client {
     ) -> Result<(u64, Option<ResponseType>), Error> {
         let (resp, _, _) = self.execute(req).await?;
         let ct = content_type_of(resp.headers());
+        self.check_version(req, ct.as_ref());
         let n = ipgate_http::download_to_file(resp, dest).await?;
         Ok((n, ct))
     }
@@ -428,6 +430,33 @@ impl Client {
             return Ok((resp, sent.attempts, skew));
         }
         Err(self.status_error(resp, accept, skew).await)
+    }
+
+    /// Warns when the server answered with a version we did not ask for (a server ignoring the
+    /// pin would otherwise go unnoticed until the data no longer parses).
+    fn check_version(&self, req: &Request, ct: Option<&ResponseType>) {
+        let Some(got) = ct.and_then(|t| t.version) else {
+            return;
+        };
+        let asked: Vec<ApiVersion> = match &req.accept {
+            Some(a) => a.versions().collect(),
+            None => self
+                .config
+                .versions
+                .get(&req.api)
+                .copied()
+                .into_iter()
+                .collect(),
+        };
+        if !asked.is_empty() && !asked.contains(&got) {
+            let asked: Vec<String> = asked.iter().map(ToString::to_string).collect();
+            tracing::warn!(
+                api = %req.api,
+                "the server answered {} with version {got} although we asked for {}; check the base URL and the pinned version",
+                req.path.chars().take(80).collect::<String>(),
+                asked.join(", ")
+            );
+        }
     }
 
     fn check_clock(&self, headers: &HeaderMap) -> Option<i64> {

@@ -154,6 +154,24 @@ async fn unpinned_request_warns_and_gets_the_latest_version() {
 }
 
 #[tokio::test]
+async fn a_server_ignoring_the_pin_is_warned_about() {
+    let srv = start(0).await;
+    let logs = Logs::default();
+    let _g = logs.install();
+    let c = client(pinned(&srv.base));
+    let resp = c.get(Api::Cases, "/cases/ignores-pin").await.expect("ok");
+    assert_eq!(resp.version(), Some(ApiVersion::new(0, 7)));
+    let text = logs.text();
+    assert!(
+        text.contains("with version 0.7 although we asked for 0.6"),
+        "{text}"
+    );
+    // Answers with the pinned version are not warned about.
+    c.get(Api::Cases, "/cases/x").await.expect("ok");
+    assert_eq!(logs.text().matches("although we asked").count(), 1);
+}
+
+#[tokio::test]
 async fn fallbacks_with_q_values_pick_the_best_offered() {
     let srv = start(0).await;
     let accept = Accept::version(ApiVersion::new(0, 9))

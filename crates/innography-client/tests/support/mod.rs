@@ -159,6 +159,16 @@ async fn handle(
                 .into_response();
         }
     };
+    if path == "/cases/ignores-pin" {
+        return (
+            [(
+                header::CONTENT_TYPE,
+                content_type_for(ApiVersion::new(0, 7), None),
+            )],
+            "{}",
+        )
+            .into_response();
+    }
     if path == "/cases/big" {
         return (
             [(header::CONTENT_TYPE, content_type_for(version, Some(3)))],
