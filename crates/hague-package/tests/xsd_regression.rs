@@ -121,11 +121,26 @@ fn ib_to_office_bulletin_from_the_generator_is_valid() {
 }
 
 #[test]
-fn annex_vii_design_application_is_valid() {
-    let schema = schemas().join("V6_0/DesignApplication_V6_0.xsd");
-    let p = samples().join("../annex-vii/DesignApplication_Example.xml");
-    let text = std::fs::read_to_string(p).unwrap();
-    let f = run(&schema, &text);
-    assert!(f.is_empty(), "{f:#?}");
+fn annex_vii_examples_are_valid_against_their_roots() {
+    for (file, schema) in [
+        (
+            "DesignApplication_Example.xml",
+            "DesignApplication_V6_0.xsd",
+        ),
+        (
+            "TrademarkApplication_Example.xml",
+            "TrademarkApplication_V6_0.xsd",
+        ),
+        (
+            "PatentPublication_Example.xml",
+            "PatentPublication_V6_0.xsd",
+        ),
+        ("GIApplication_Example.xml", "GIApplication_V6_0.xsd"),
+    ] {
+        let schema = schemas().join("V6_0").join(schema);
+        let text = std::fs::read_to_string(samples().join("../annex-vii").join(file)).unwrap();
+        let f = run(&schema, &text);
+        assert!(f.is_empty(), "{file}: {f:#?}");
+    }
     assert_eq!(RuleId::SchemaInvalid.id(), "XSD001");
 }
