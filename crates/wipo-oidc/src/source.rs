@@ -408,6 +408,36 @@ mod tests {
     }
 
     #[test]
+    fn refresh_time_has_margin_plus_random_jitter_within_bounds() {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client");
+        let key = Arc::new(SigningKey::generate().expect("key"));
+        let mut config = TokenSourceConfig::new(
+            Endpoint::Direct {
+                token_endpoint: "https://login.example/t".into(),
+                issuer: None,
+            },
+            "c",
+        );
+        config.refresh_margin_secs = 60;
+        config.refresh_jitter_secs = 30;
+        let ts = TokenSource::new(http, config, key).expect("source");
+        let token = AccessToken::new("t", "Bearer", None, 10_000, 13_600);
+        let times: std::collections::BTreeSet<u64> =
+            (0..200).map(|_| ts.refresh_at(&token)).collect();
+        let (first, last) = (*times.first().expect("some"), *times.last().expect("some"));
+        assert!(first >= 13_600 - 90 && last <= 13_600 - 60, "{times:?}");
+        // 200 draws from 31 values: all equal only if the jitter is not random at all.
+        assert!(times.len() > 5, "no jitter: {times:?}");
+
+        // A short token: margin and jitter together at most half its lifetime.
+        let short = AccessToken::new("s", "Bearer", None, 10_000, 10_040);
+        assert!((0..50).all(|_| ts.refresh_at(&short) == 10_020));
+    }
+
+    #[test]
     fn cache_file_stems_are_stable_and_unambiguous() {
         let a = key("https://i", "ab", "c");
         assert_eq!(a.file_stem(), a.clone().file_stem());

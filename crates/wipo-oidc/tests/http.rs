@@ -505,3 +505,51 @@ async fn a_second_401_is_returned_not_retried_again() {
     assert_eq!(s.provider.state.api_requests.load(Ordering::SeqCst), 2);
     assert_eq!(s.provider.token_requests(), 2);
 }
+
+#[tokio::test]
+async fn a_discovered_token_endpoint_is_the_audience_exactly_as_published_not_normalised() {
+    // A URL parser normalises `/./` away (as it drops `:443` from an https URL). The audience must
+    // be the string the provider published, byte for byte, while the request goes to the URL.
+    let s = setup().await;
+    let published = format!("{}/am/oauth2/./access_token", s.provider.base);
+    *s.provider
+        .state
+        .token_endpoint_override
+        .lock()
+        .expect("lock") = Some(published.clone());
+    let ts = discovering(&s);
+    assert_eq!(ts.token_endpoint().await.expect("discover"), published);
+    // The provider's verifier only knows its canonical endpoint, so it refuses this audience;
+    // what matters here is what was sent, and where.
+    let err = ts
+        .token()
+        .await
+        .expect_err("audience differs from the verifier's");
+    assert!(
+        matches!(&err, ClientError::OAuth { error, .. } if error == "invalid_client"),
+        "{err}"
+    );
+    assert_eq!(
+        s.provider.token_requests(),
+        1,
+        "the request reached the endpoint"
+    );
+    let form = s
+        .provider
+        .state
+        .last_form
+        .lock()
+        .expect("lock")
+        .clone()
+        .expect("form");
+    let (_, claims) =
+        wipo_oidc::assertion::decode_unverified(&form["client_assertion"]).expect("jwt");
+    assert_eq!(claims.aud, published);
+    let last_error = s.provider.state.last_error.lock().expect("lock").clone();
+    assert!(
+        last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("Audience")),
+        "{last_error:?}"
+    );
+}

@@ -30,6 +30,8 @@ pub struct ProviderState {
     pub forbid: AtomicBool,
     /// Publishes this issuer in discovery instead of the real one.
     pub issuer_override: Mutex<Option<String>>,
+    /// Publishes this token endpoint in discovery instead of the real one.
+    pub token_endpoint_override: Mutex<Option<String>>,
     pub issued: Mutex<HashMap<String, u64>>,
     pub last_form: Mutex<Option<HashMap<String, String>>>,
     pub last_error: Mutex<Option<String>>,
@@ -73,6 +75,7 @@ impl Provider {
             expires_in: AtomicU64::new(3599),
             forbid: AtomicBool::new(false),
             issuer_override: Mutex::new(None),
+            token_endpoint_override: Mutex::new(None),
             issued: Mutex::new(HashMap::new()),
             last_form: Mutex::new(None),
             last_error: Mutex::new(None),
@@ -119,9 +122,15 @@ async fn discovery(State(s): State<Arc<ProviderState>>) -> Response {
         .expect("lock")
         .clone()
         .unwrap_or_else(|| s.issuer.clone());
+    let token_endpoint = s
+        .token_endpoint_override
+        .lock()
+        .expect("lock")
+        .clone()
+        .unwrap_or_else(|| s.token_endpoint.clone());
     Json(json!({
         "issuer": issuer,
-        "token_endpoint": s.token_endpoint,
+        "token_endpoint": token_endpoint,
         "jwks_uri": format!("{}/connect/jwk_uri", s.issuer),
         "grant_types_supported": ["client_credentials"],
         "token_endpoint_auth_methods_supported": ["private_key_jwt"],
