@@ -37,14 +37,15 @@ pub enum Error {
         clock_skew_secs: Option<i64>,
     },
     /// 429 after the retries allowed.
-    #[error("rate limited by the server (429){}; slow down or raise the wait limit", retry_hint(*retry_after_secs))]
+    #[error("rate limited by the server (429){} and the retries allowed are used up; wait before trying again, and lower the rate limit configured for this API if it keeps happening", retry_hint(*retry_after_secs))]
     RateLimited {
         /// What `Retry-After` asked for, in seconds.
         retry_after_secs: Option<u64>,
     },
     /// A redirect, which is never followed.
     #[error(
-        "the server answered {status} redirecting to `{location}`; redirects are not followed: fix the base URL"
+        "the server answered {status} redirecting {}; redirects are not followed: fix the base URL (or the path)",
+        redirect_target(location)
     )]
     Redirect {
         /// The 3xx status.
@@ -97,6 +98,14 @@ fn status_hint(status: u16) -> &'static str {
             "the server failed; try again later (idempotent requests were already retried)"
         }
         _ => "this status is unexpected; check the base URL points at the Innography API",
+    }
+}
+
+fn redirect_target(location: &str) -> String {
+    if location.is_empty() {
+        "without saying where (no Location)".into()
+    } else {
+        format!("to `{}`", location.chars().take(200).collect::<String>())
     }
 }
 

@@ -385,6 +385,29 @@ async fn retry_after_is_honoured_for_post() {
 }
 
 #[tokio::test]
+async fn persistent_429_ends_as_a_typed_error_after_the_allowed_attempts() {
+    let srv = start(0).await;
+    let err = client(pinned(&srv.base))
+        .get(Api::Veritas, "/veritas/always-throttled")
+        .await
+        .expect_err("429");
+    assert!(
+        matches!(
+            err,
+            Error::RateLimited {
+                retry_after_secs: Some(0)
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("wait before trying again"),
+        "{err}"
+    );
+    assert_eq!(srv.hits("/veritas/always-throttled"), 3);
+}
+
+#[tokio::test]
 async fn cases_are_limited_to_one_per_second_by_default() {
     let srv = start(0).await;
     let dir = tempfile::tempdir().expect("tempdir");

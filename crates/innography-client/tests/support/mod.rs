@@ -132,6 +132,9 @@ async fn handle(
         ("/private-pair/throttled", 1) => {
             return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")]).into_response();
         }
+        ("/veritas/always-throttled", _) => {
+            return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "0")]).into_response();
+        }
         ("/cases/moved", _) => {
             return (
                 StatusCode::FOUND,
