@@ -498,16 +498,14 @@ async fn versions_and_server_refusals() {
     assert!(o.status.success(), "{stderr}");
     assert_eq!(stdout, "veritas: 0.6, 0.7\n");
 
-    // 300: typed, not retried, exit 7 with the offered versions.
+    // 300: typed, not retried, exit 7 with the offered versions; --out leaves no file.
+    let dest = home.path().join("never.json");
     let mut cmd = with_creds(ipgate(home.path()));
-    cmd.env("INNOGRAPHY_BASE_URL", &base).args([
-        "request",
-        "GET",
-        "/ids/x",
-        "--api-version",
-        "0.9",
-    ]);
+    cmd.env("INNOGRAPHY_BASE_URL", &base)
+        .args(["request", "GET", "/ids/x", "--api-version", "0.9", "--out"])
+        .arg(&dest);
     let o = run(cmd).await;
+    assert!(!dest.exists(), "a file was written for a 300");
     let (_, stderr) = out(&o);
     assert_eq!(o.status.code(), Some(7), "{stderr}");
     assert!(stderr.contains("offers 0.6, 0.7"), "{stderr}");

@@ -452,6 +452,10 @@ fn map_error(err: Error, base_url: &str) -> CliError {
                 .collect::<Vec<_>>()
                 .join(",")
         )),
+        Error::RateLimited { .. } => Some(
+            "to send less often, set a lower requests-per-second for this API in [profiles.NAME.innography.rate_limits]"
+                .to_string(),
+        ),
         Error::Send(SendError::Transport { .. }) => Some(format!(
             "the base URL is {base_url} (base_url in the profile, or INNOGRAPHY_BASE_URL); check that the server is up and reachable from here"
         )),
