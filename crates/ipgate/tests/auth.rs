@@ -506,3 +506,140 @@ async fn failures_map_to_exit_codes_with_hints() {
     assert!(o.status.success(), "{}", out(&o).1);
     assert!(out(&o).0.contains(env.provider.token_endpoint()));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_or_exposed_cache_file_is_ignored_and_replaced() {
+    let env = setup().await;
+    let o = env.run(&["auth", "token"], &[], &[]).await;
+    assert!(o.status.success(), "{}", out(&o).1);
+    let dir = env.cache_dir().join("wipo-tokens");
+    let file = std::fs::read_dir(&dir)
+        .expect("cache dir")
+        .next()
+        .expect("one file")
+        .expect("entry")
+        .path();
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+
+    // Readable by others: not trusted, a new token is fetched and the file rewritten 0600.
+    chmod(&file, 0o644);
+    let o = env
+        .run(&["--output", "json", "auth", "token"], &[], &[])
+        .await;
+    assert!(o.status.success(), "{}", out(&o).1);
+    let v: serde_json::Value = serde_json::from_str(&out(&o).0).expect("json");
+    assert_ne!(v["source"], "cache");
+    assert_eq!(env.provider.token_requests(), 2);
+    assert_eq!(mode(&file), 0o600);
+
+    // Damaged: ignored (no crash), replaced by a good one.
+    std::fs::write(&file, b"{\"issuer\": [").expect("write");
+    let o = env
+        .run(&["--output", "json", "auth", "token"], &[], &[])
+        .await;
+    assert!(o.status.success(), "{}", out(&o).1);
+    assert_eq!(env.provider.token_requests(), 3);
+    let o = env
+        .run(&["--output", "json", "auth", "token"], &[], &[])
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&out(&o).0).expect("json");
+    assert_eq!(v["source"], "cache");
+    assert_eq!(env.provider.token_requests(), 3);
+    // No temporary files left next to it.
+    assert_eq!(std::fs::read_dir(&dir).expect("dir").count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trace_logging_shows_neither_the_token_nor_the_assertion_nor_the_passphrase() {
+    let env = setup().await;
+    // An encrypted copy of the key, passphrase from the environment.
+    openssl(
+        env.dir(),
+        &[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-passout",
+            "pass:pass-phrase-42",
+            "-in",
+            "hague4offices_private.pem",
+            "-out",
+            "enc.pem",
+        ],
+    );
+    chmod(&env.dir().join("enc.pem"), 0o600);
+    let o = env
+        .run(
+            &["-vvv", "auth", "token", "--no-cache"],
+            &[
+                ("IPGATE_KEY_FILE", "enc.pem"),
+                ("IPGATE_KEY_PASSPHRASE", "pass-phrase-42"),
+                ("RUST_LOG", "trace"),
+            ],
+            &[],
+        )
+        .await;
+    let (stdout, stderr) = out(&o);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("token request"),
+        "trace logs are on: {stderr}"
+    );
+    let issued = issued_tokens(&env);
+    assert_eq!(issued.len(), 1);
+    let form = env
+        .provider
+        .state
+        .last_form
+        .lock()
+        .expect("lock")
+        .clone()
+        .expect("form");
+    let assertion = &form["client_assertion"];
+    let signature = assertion.rsplit('.').next().expect("signature");
+    for (what, secret) in [
+        ("token", issued[0].as_str()),
+        ("assertion signature", signature),
+        ("passphrase", "pass-phrase-42"),
+    ] {
+        assert!(
+            !stderr.contains(secret) && !stdout.contains(secret),
+            "{what} in the output"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_settings_are_config_errors_with_hints() {
+    let env = setup().await;
+    for (extra, needle) in [
+        (
+            ("IPGATE_ASSERTION_LIFETIME", "soon"),
+            "IPGATE_ASSERTION_LIFETIME",
+        ),
+        (("IPGATE_ASSERTION_LIFETIME", "600"), "300"),
+    ] {
+        let o = env.run(&["auth", "assertion"], &[extra], &[]).await;
+        let (_, stderr) = out(&o);
+        assert_eq!(o.status.code(), Some(4), "{extra:?}: {stderr}");
+        assert!(
+            stderr.contains(needle) && stderr.contains("hint:"),
+            "{extra:?}: {stderr}"
+        );
+    }
+    // An empty audience in the profile is refused with a hint too.
+    std::fs::write(
+        env.dir().join("config.toml"),
+        "[profiles.default.wipo]\naudience = \"\"\n",
+    )
+    .expect("write");
+    let o = env.run(&["auth", "assertion"], &[], &[]).await;
+    let (_, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("audience") && stderr.contains("hint:"),
+        "{stderr}"
+    );
+}

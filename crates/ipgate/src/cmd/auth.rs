@@ -163,16 +163,21 @@ fn resolve(flags: WipoFlags, profile: WipoSettings) -> CliResult<Settings> {
         profile.audience,
     ) {
         None => Audience::TokenEndpoint,
-        Some(a) => a
-            .parse()
-            .map_err(|e: wipo_oidc::AssertionError| CliError::config(e.to_string()))?,
+        Some(a) => a.parse().map_err(|e: wipo_oidc::AssertionError| {
+            CliError::config(e.to_string()).with_hint(
+                "set the audience (--audience, IPGATE_AUDIENCE or `audience` in the profile) to `token-endpoint` (the default), `issuer` or a URL",
+            )
+        })?,
     };
     let env_lifetime = match non_empty_env("IPGATE_ASSERTION_LIFETIME") {
         None => None,
-        Some(v) => Some(v.parse::<u64>().map_err(|_| {
+        Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
             CliError::config(format!(
-                "IPGATE_ASSERTION_LIFETIME={v:?} is not a number of seconds"
+                "IPGATE_ASSERTION_LIFETIME={v:?} is not a whole number of seconds"
             ))
+            .with_hint(
+                "set it to a number from 1 to 300 (e.g. 60), or unset it for the default of 60",
+            )
         })?),
     };
     let lifetime = pick(
@@ -185,7 +190,10 @@ fn resolve(flags: WipoFlags, profile: WipoSettings) -> CliResult<Settings> {
         return Err(CliError::config(format!(
             "assertion lifetime {lifetime} s is out of range; choose 1 to {} s",
             wipo_oidc::assertion::MAX_LIFETIME_SECS
-        )));
+        ))
+        .with_hint(
+            "FAPI servers refuse long-lived assertions: use the default (60 s) or at most 300 s (--assertion-lifetime, IPGATE_ASSERTION_LIFETIME or `assertion_lifetime_secs` in the profile)",
+        ));
     }
     Ok(Settings {
         endpoint,
