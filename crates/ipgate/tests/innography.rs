@@ -597,3 +597,44 @@ async fn concurrent_processes_share_the_cases_rate_limit() {
     );
     assert!(home.path().join("cache/innography-ratelimit").is_dir());
 }
+
+#[tokio::test]
+async fn bad_profile_settings_are_config_errors() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        (
+            "[profiles.default.innography.rate_limits]\ncases = 0.0\n",
+            "not a positive number",
+        ),
+        (
+            "[profiles.default.innography.api_versions]\npatents = \"0.6\"\n",
+            "unknown Innography API `patents`",
+        ),
+        (
+            "[profiles.default.innography.api_versions]\ncases = \"0.6.1\"\n",
+            "innography api_versions.cases",
+        ),
+        (
+            "[profiles.default.innography]\nalgorithm = \"hmac-md5\"\n",
+            "hmac-md5` is not supported",
+        ),
+    ];
+    for (toml, text) in cases {
+        let config = home.path().join("config.toml");
+        std::fs::write(&config, toml).expect("config");
+        let mut cmd = with_creds(ipgate(home.path()));
+        cmd.env("IPGATE_CONFIG", &config).args([
+            "request",
+            "GET",
+            "/cases/x",
+            "--dry-run",
+            "--date",
+            DATE,
+        ]);
+        let o = run(cmd).await;
+        let (stdout, stderr) = out(&o);
+        assert_eq!(o.status.code(), Some(4), "{toml}: {stderr}");
+        assert!(stderr.contains(text), "{toml}: {stderr}");
+        assert!(stdout.is_empty(), "{toml}: printed {stdout}");
+    }
+}
