@@ -360,7 +360,7 @@ fn main() -> ExitCode {
         }
     };
     println!(
-        "st96 parse bench: {} ({:.1} MB), best of {runs} runs per mode, each mode in its own process",
+        "st96 parse bench: {} ({:.1} MB), best of {runs} round-robin runs per mode, each run in its own process",
         path.display(),
         size / 1e6
     );
@@ -368,28 +368,22 @@ fn main() -> ExitCode {
         "{:<14} {:>9} {:>9} {:>12} {:>12}  what",
         "mode", "MB/s", "ratio", "peak RSS", "items"
     );
-    let mut floor_mbs = None;
+    // Runs go round-robin over the modes, so that load from other processes on the machine
+    // affects every mode alike; each mode keeps its best time and its highest peak RSS.
+    let selected: Vec<Mode> = modes()
+        .into_iter()
+        .filter(|m| only.as_ref().is_none_or(|o| o.iter().any(|n| n == m.name)))
+        .collect();
+    let mut best: Vec<Option<Measure>> = selected.iter().map(|_| None).collect();
     let mut failed = false;
-    let mut stream_verdict = None;
-    for mode in modes() {
-        if only
-            .as_ref()
-            .is_some_and(|o| !o.iter().any(|m| m == mode.name))
-        {
-            continue;
-        }
-        if mode.run.is_none() {
-            println!(
-                "{:<14} {:>9} {:>9} {:>12} {:>12}  {} (not available in this build)",
-                mode.name, "n/a", "n/a", "n/a", "n/a", mode.what
-            );
-            continue;
-        }
-        let mut best: Option<Measure> = None;
-        for _ in 0..runs {
+    for _ in 0..runs {
+        for (mode, slot) in selected.iter().zip(best.iter_mut()) {
+            if mode.run.is_none() {
+                continue;
+            }
             match run_child(mode.name, &path) {
                 Ok(m) => {
-                    best = Some(match best {
+                    *slot = Some(match slot.take() {
                         Some(b) => Measure {
                             secs: b.secs.min(m.secs),
                             hwm_kib: b.hwm_kib.max(m.hwm_kib),
@@ -401,15 +395,31 @@ fn main() -> ExitCode {
                 Err(e) => {
                     eprintln!("error: {e}");
                     failed = true;
-                    break;
                 }
             }
         }
-        let Some(m) = best else { continue };
+    }
+    let floor_mbs = selected
+        .iter()
+        .zip(&best)
+        .find(|(mode, _)| mode.name == "floor")
+        .and_then(|(_, m)| m.as_ref())
+        .map(|m| size / 1e6 / m.secs.max(1e-9));
+    let mut stream_verdict = None;
+    for (mode, measure) in selected.iter().zip(&best) {
+        let Some(m) = measure else {
+            let why = if mode.run.is_none() {
+                "not available in this build"
+            } else {
+                "failed"
+            };
+            println!(
+                "{:<14} {:>9} {:>9} {:>12} {:>12}  {} ({why})",
+                mode.name, "n/a", "n/a", "n/a", "n/a", mode.what
+            );
+            continue;
+        };
         let mbs = size / 1e6 / m.secs.max(1e-9);
-        if mode.name == "floor" {
-            floor_mbs = Some(mbs);
-        }
         let ratio = floor_mbs.map_or("n/a".to_owned(), |f| format!("{:.3}", mbs / f));
         println!(
             "{:<14} {:>9.1} {:>9} {:>9.1} MiB {:>12}  {}",
