@@ -93,7 +93,7 @@ fn write_version_mod(version_dir: &Path, version: &str) -> Result<()> {
     let mut out = String::from(HEADER);
     out.push_str(&format!(
         "//! Models generated from WIPO ST.96 {version}: one module per cargo feature.\n\
-         #![allow(\n    clippy::all,\n    clippy::pedantic,\n    clippy::nursery,\n    \
+         #![allow(\n    clippy::all,\n    clippy::pedantic,\n    clippy::nursery,\n    clippy::unwrap_used,\n    clippy::expect_used,\n    \
          missing_docs,\n    missing_debug_implementations,\n    unused,\n    \
          dead_code,\n    non_camel_case_types\n)]\n"
     ));

@@ -5,15 +5,17 @@
     clippy::all,
     clippy::pedantic,
     clippy::nursery,
+    clippy::unwrap_used,
+    clippy::expect_used,
     missing_docs,
     missing_debug_implementations,
     unused,
     dead_code,
     non_camel_case_types
 )]
-/// Document roots `DesignApplication`, `DesignTransaction`.
-#[cfg(feature = "design")]
-pub mod design;
 /// Document roots `HagueOfficeToIBTransaction`, `HagueIBToOfficeTransaction`.
 #[cfg(feature = "hague")]
 pub mod hague;
+/// Document roots `DesignApplication`, `DesignTransaction`.
+#[cfg(feature = "design")]
+pub mod design;
