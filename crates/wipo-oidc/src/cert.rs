@@ -58,7 +58,15 @@ pub fn self_signed_certificate(
         .map_err(|_| KeyError::Certificate("start time out of range".into()))?;
     params.not_before = time::OffsetDateTime::from_unix_timestamp(start)
         .map_err(|e| KeyError::Certificate(format!("start time out of range: {e}")))?;
-    params.not_after = params.not_before + time::Duration::days(i64::from(validity_days));
+    params.not_after = params
+        .not_before
+        .checked_add(time::Duration::days(i64::from(validity_days)))
+        .filter(|end| end.year() <= 9999)
+        .ok_or_else(|| {
+            KeyError::Certificate(format!(
+                "a validity of {validity_days} days ends after the year 9999, which X.509 cannot express; choose fewer days"
+            ))
+        })?;
     let mut serial = [0u8; 16];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut serial)
         .map_err(|_| KeyError::Certificate("no randomness for the serial number".into()))?;
@@ -135,4 +143,32 @@ pub fn parse_certificate_der(der: &[u8]) -> Result<CertificateInfo, KeyError> {
         sha256_fingerprint: colon_hex(ring::digest::digest(&ring::digest::SHA256, der).as_ref()),
         public_key,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_inputs_are_errors_not_panics() {
+        let key = SigningKey::generate().expect("key");
+        let cn = wipo_common_name("DAS");
+        for (start, days) in [
+            (1_700_000_000, u32::MAX),
+            (1_700_000_000, 0),
+            (u64::MAX, 1),
+            (253_402_300_000, 1), // year 9999 ends in between
+        ] {
+            let err = self_signed_certificate(&key, &cn, start, days).expect_err("out of range");
+            assert!(matches!(err, KeyError::Certificate(_)), "{err}");
+        }
+        assert!(self_signed_certificate(&key, &"x".repeat(65), 1_700_000_000, 1).is_err());
+        assert!(self_signed_certificate(&key, "", 1_700_000_000, 1).is_err());
+        // 64 characters (not bytes) is the limit.
+        let c = self_signed_certificate(&key, &"é".repeat(64), 1_700_000_000, 36_500)
+            .expect("64 characters, 100 years");
+        let info = parse_certificate_der(&c.der).expect("parse");
+        assert_eq!(info.not_after - info.not_before, 36_500 * 86_400);
+        assert_eq!(info.public_key, *key.public_key());
+    }
 }
