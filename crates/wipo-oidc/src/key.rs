@@ -166,9 +166,15 @@ impl KeyError {
                 "generate a P-256 key: `ipgate keys generate` or `openssl ecparam -genkey -name prime256v1 -noout -out key.pem`"
                     .to_string(),
             ),
-            Self::MissingPublicKey { .. } => Some(
-                "rewrite the key with its public part: `openssl ec -in OLD.pem -out NEW.pem`".to_string(),
-            ),
+            Self::MissingPublicKey { .. } => Some(format!(
+                "rewrite the key with its public part: {REWRITE_KEY}"
+            )),
+            Self::Malformed { what, .. } if what.contains("private key") => Some(format!(
+                "if `openssl ec -in KEY.pem -noout -text` reads the key, it uses a form this tool does not (explicit curve parameters, compressed point); rewrite it in the standard form: {REWRITE_KEY}"
+            )),
+            Self::Rejected { reason, .. } if reason.contains("compressed") => Some(format!(
+                "rewrite the key with an uncompressed public point: {REWRITE_KEY}"
+            )),
             Self::PassphraseRequired { .. } => Some(
                 "supply the passphrase the key was encrypted with (ipgate reads it from IPGATE_KEY_PASSPHRASE)"
                     .to_string(),
@@ -196,6 +202,10 @@ impl KeyError {
         }
     }
 }
+
+/// The openssl command that rewrites a P-256 key in the form this crate reads (named curve,
+/// uncompressed public point included).
+const REWRITE_KEY: &str = "`openssl ec -in KEY.pem -param_enc named_curve -conv_form uncompressed -out NEW.pem` (then chmod 600 NEW.pem)";
 
 /// One decoded PEM block: its label and its DER (zeroized on drop: it may be a private key).
 pub(crate) type PemBlock = (String, Zeroizing<Vec<u8>>);

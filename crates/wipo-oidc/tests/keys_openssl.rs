@@ -543,3 +543,38 @@ fn a_wrong_passphrase_gets_another_hint_than_a_missing_one() {
     assert!(hw.contains("check the passphrase"), "{hw}");
     assert!(!format!("{wrong}{hw}").contains("wrong\""), "{wrong}");
 }
+
+#[test]
+fn keys_in_odd_forms_get_a_hint_whose_openssl_command_fixes_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let a = appendix_a(d, "DAS");
+    let good = load(&a.private_key).expect("key");
+    let key = a.private_key.to_str().expect("utf8");
+    for (name, extra) in [
+        ("explicit.pem", vec!["-param_enc", "explicit"]),
+        ("compressed.pem", vec!["-conv_form", "compressed"]),
+        ("nopub.pem", vec!["-no_public"]),
+    ] {
+        let mut args = vec!["ec", "-in", key, "-out", name];
+        args.extend(extra);
+        openssl(d, &args);
+        set_mode(&d.join(name), 0o600);
+        let err = load(&d.join(name)).expect_err(name);
+        let hint = err
+            .hint()
+            .unwrap_or_else(|| panic!("{name}: no hint for {err}"));
+        // Run the command the hint gives, with the file names filled in.
+        let cmd = hint
+            .split('`')
+            .find(|part| part.starts_with("openssl ec ") && part.contains("-out NEW.pem"))
+            .unwrap_or_else(|| panic!("{name}: no openssl command in {hint}"));
+        let fixed = format!("fixed-{name}");
+        let cmd = cmd.replace("KEY.pem", name).replace("NEW.pem", &fixed);
+        let args: Vec<&str> = cmd.split_whitespace().skip(1).collect();
+        openssl(d, &args);
+        set_mode(&d.join(&fixed), 0o600);
+        let again = load(&d.join(&fixed)).unwrap_or_else(|e| panic!("{name} after the fix: {e}"));
+        assert_eq!(again.public_key(), good.public_key(), "{name}");
+    }
+}

@@ -90,6 +90,10 @@ pub(crate) fn key_error(err: KeyError) -> CliError {
             "run `chmod 600 {}`; to accept it anyway (not recommended) use --allow-insecure-key-permissions or allow_insecure_key_permissions = true in the profile",
             path.display()
         )),
+        KeyError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => Some(
+            "check the file name (a relative path is taken from the current directory, and `~` is not expanded in settings)"
+                .to_string(),
+        ),
         KeyError::PassphraseRequired { .. } => Some(
             "put the key's passphrase in the environment variable IPGATE_KEY_PASSPHRASE"
                 .to_string(),
