@@ -162,6 +162,13 @@ impl KeyError {
                 "run `chmod 600 {}` (or allow insecure key permissions explicitly, not recommended)",
                 path.display()
             )),
+            Self::UnsupportedKey { found, .. }
+                if found.contains("without a named curve") || found.contains("explicit") =>
+            {
+                Some(format!(
+                    "if it is a P-256 key, rewrite it with the named curve: {REWRITE_KEY}"
+                ))
+            }
             Self::UnsupportedKey { .. } => Some(
                 "generate a P-256 key: `ipgate keys generate` or `openssl ecparam -genkey -name prime256v1 -noout -out key.pem`"
                     .to_string(),

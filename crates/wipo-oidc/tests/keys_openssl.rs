@@ -555,10 +555,22 @@ fn keys_in_odd_forms_get_a_hint_whose_openssl_command_fixes_them() {
         ("explicit.pem", vec!["-param_enc", "explicit"]),
         ("compressed.pem", vec!["-conv_form", "compressed"]),
         ("nopub.pem", vec!["-no_public"]),
+        (
+            "explicit-p8.pem",
+            vec!["-param_enc", "explicit", "-outform", "PEM"],
+        ),
     ] {
         let mut args = vec!["ec", "-in", key, "-out", name];
         args.extend(extra);
         openssl(d, &args);
+        if name.ends_with("-p8.pem") {
+            // The same explicit-parameter key as PKCS#8.
+            openssl(
+                d,
+                &["pkcs8", "-topk8", "-nocrypt", "-in", name, "-out", "p8.tmp"],
+            );
+            std::fs::rename(d.join("p8.tmp"), d.join(name)).expect("rename");
+        }
         set_mode(&d.join(name), 0o600);
         let err = load(&d.join(name)).expect_err(name);
         let hint = err
