@@ -132,14 +132,53 @@ impl ClientError {
     pub fn hint(&self) -> Option<String> {
         match self {
             Self::OAuth { error, status, .. } => Some(match error.as_str() {
-                "invalid_client" => "check (1) the client id is the one WIPO assigned, (2) the certificate registered with WIPO was made from this private key (compare the JWK thumbprint of `ipgate keys inspect KEY` and `ipgate keys inspect CERT`), (3) this machine's clock is right (the assertion lives 60 s)".to_string(),
+                "invalid_client" => invalid_client_hint(),
                 "invalid_scope" => "request the scope WIPO communicated for this client id".to_string(),
                 "unauthorized_client" => "this client may not use the client_credentials grant; ask WIPO (hague.it@wipo.int) to enable it".to_string(),
                 "invalid_grant" | "invalid_request" => "the token request was rejected as malformed; check the audience setting (default: the token endpoint exactly as published) and report this to the ipgate maintainers".to_string(),
+                "unsupported_grant_type" => "the provider does not offer the client_credentials grant to this client; ask its operator (for WIPO: hague.it@wipo.int) to enable it".to_string(),
+                "temporarily_unavailable" | "server_error" => "the provider has a temporary problem; try again later".to_string(),
                 _ if *status == 403 => forbidden_hint(),
-                _ => return None,
+                _ => "the provider refused the request; its error_description (above) says why".to_string(),
             }),
             Self::Forbidden { .. } => Some(forbidden_hint()),
+            Self::HttpStatus { status: 401, .. } => Some(invalid_client_hint()),
+            Self::HttpStatus {
+                what: "discovery",
+                status: 404 | 410,
+                ..
+            } => Some(
+                "check the issuer: the discovery document is fetched from the issuer followed by /.well-known/openid-configuration (for WIPO e.g. https://logindev.wipo.int/am/oauth2); or configure the token endpoint directly"
+                    .to_string(),
+            ),
+            Self::HttpStatus {
+                status: 404 | 405 | 410,
+                ..
+            } => Some(
+                "check the token endpoint URL (use the one the provider's discovery document publishes)"
+                    .to_string(),
+            ),
+            Self::HttpStatus { status: 300..=399, .. } => Some(
+                "the server redirects; redirects are not followed (they would carry the client assertion elsewhere): configure the final URL"
+                    .to_string(),
+            ),
+            Self::HttpStatus { status: 429 | 500..=599, .. } => Some(
+                "the server is overloaded or failing; try again later".to_string(),
+            ),
+            Self::HttpStatus { .. } | Self::BadResponse { .. } => Some(
+                "check that the URL is the provider's (an OpenID provider or OAuth token endpoint), not a web page or proxy"
+                    .to_string(),
+            ),
+            Self::InvalidUrl { .. } => Some(
+                "use an absolute https URL, e.g. https://logindev.wipo.int/am/oauth2 (plain http only to 127.0.0.1 or localhost)"
+                    .to_string(),
+            ),
+            Self::TokenType { .. } => Some(
+                "the provider must issue Bearer tokens (RFC 6750) for this client; ask its operator".to_string(),
+            ),
+            Self::Assertion(AssertionError::IssuerAudienceWithoutIssuer) => Some(
+                "configure the issuer, or leave the audience at its default (the token endpoint)".to_string(),
+            ),
             Self::IssuerMismatch { found, .. } => Some(format!(
                 "configure the issuer exactly as the provider publishes it ({found:?}), including any trailing slash"
             )),
@@ -151,6 +190,10 @@ impl ClientError {
             _ => None,
         }
     }
+}
+
+fn invalid_client_hint() -> String {
+    "check (1) the client id is the one WIPO assigned, (2) the certificate registered with WIPO was made from this private key (compare the JWK thumbprint of `ipgate keys inspect KEY` and `ipgate keys inspect CERT`), (3) this machine's clock is right (the assertion lives 60 s)".to_string()
 }
 
 fn forbidden_hint() -> String {
@@ -602,6 +645,81 @@ mod tests {
         assert_eq!(parse(&format!("{{{base}}}")).expect("absent"), None);
         assert!(parse(&format!("{{{base},\"expires_in\":\"soon\"}}")).is_err());
         assert!(parse(&format!("{{{base},\"expires_in\":-1}}")).is_err());
+    }
+
+    #[test]
+    fn every_server_or_setting_error_has_a_hint() {
+        let status = |what: &'static str, status: u16| ClientError::HttpStatus {
+            what,
+            url: "u".into(),
+            status,
+            body: "b".into(),
+        };
+        let cases = [
+            (status("token request", 401), "client id"),
+            (
+                ClientError::OAuth {
+                    status: 400,
+                    error: "unsupported_grant_type".into(),
+                    description: None,
+                },
+                "client_credentials",
+            ),
+            (
+                ClientError::OAuth {
+                    status: 503,
+                    error: "temporarily_unavailable".into(),
+                    description: None,
+                },
+                "try again later",
+            ),
+            (
+                ClientError::OAuth {
+                    status: 400,
+                    error: "something_new".into(),
+                    description: Some("why".into()),
+                },
+                "error_description",
+            ),
+            (
+                status("discovery", 404),
+                "/.well-known/openid-configuration",
+            ),
+            (status("token request", 404), "token endpoint URL"),
+            (status("token request", 307), "redirects"),
+            (status("token request", 503), "try again later"),
+            (status("token request", 418), "provider's"),
+            (
+                ClientError::BadResponse {
+                    what: "discovery",
+                    url: "u".into(),
+                    detail: "d".into(),
+                },
+                "provider's",
+            ),
+            (
+                ClientError::InvalidUrl {
+                    what: "issuer",
+                    url: "u".into(),
+                    reason: "r".into(),
+                },
+                "https",
+            ),
+            (
+                ClientError::TokenType {
+                    found: "MAC".into(),
+                },
+                "Bearer",
+            ),
+            (
+                ClientError::Assertion(AssertionError::IssuerAudienceWithoutIssuer),
+                "issuer",
+            ),
+        ];
+        for (err, needle) in cases {
+            let hint = err.hint().unwrap_or_else(|| panic!("no hint for {err}"));
+            assert!(hint.contains(needle), "{err}: {hint}");
+        }
     }
 
     #[test]
