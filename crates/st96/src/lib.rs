@@ -1,7 +1,6 @@
 //! WIPO Standard ST.96 XML for Rust.
 //!
 #![doc = include_str!("../README.md")]
-
 // The Common types are deeply recursive (lists inside paragraphs inside lists ...): proving
 // `Send` for a root type needs more than the default 128 steps.
 #![recursion_limit = "512"]

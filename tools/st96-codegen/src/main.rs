@@ -166,21 +166,25 @@ fn main() -> Result<()> {
         rustfmt_tree(&dir)?;
         eprintln!("generated feature {} into {}", feature.name, dir.display());
     }
-    Ok(())
+    rustfmt_files(&[out_dir.join("mod.rs")])
 }
 
 fn rustfmt_tree(dir: &Path) -> Result<()> {
     let mut files = Vec::new();
     collect_rs(dir, &mut files)?;
     files.sort();
+    rustfmt_files(&files)
+}
+
+fn rustfmt_files(files: &[PathBuf]) -> Result<()> {
     let status = Command::new("rustfmt")
         .arg("--edition")
         .arg("2024")
-        .args(&files)
+        .args(files)
         .status()
         .context("running rustfmt (install it with `rustup component add rustfmt`)")?;
     if !status.success() {
-        bail!("rustfmt failed on the generated code in {}", dir.display());
+        bail!("rustfmt failed on the generated code");
     }
     Ok(())
 }

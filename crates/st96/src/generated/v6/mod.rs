@@ -13,9 +13,9 @@
     dead_code,
     non_camel_case_types
 )]
-/// Document roots `HagueOfficeToIBTransaction`, `HagueIBToOfficeTransaction`.
-#[cfg(feature = "hague")]
-pub mod hague;
 /// Document roots `DesignApplication`, `DesignTransaction`.
 #[cfg(feature = "design")]
 pub mod design;
+/// Document roots `HagueOfficeToIBTransaction`, `HagueIBToOfficeTransaction`.
+#[cfg(feature = "hague")]
+pub mod hague;
