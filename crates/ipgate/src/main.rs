@@ -27,6 +27,7 @@ struct Cli {
 
 /// Options accepted by every command.
 #[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Global options")]
 struct GlobalArgs {
     /// Profile to use from the config file.
     #[arg(long, global = true, env = "IPGATE_PROFILE", default_value = "default")]
