@@ -60,7 +60,7 @@ pub use client::{
 #[cfg(feature = "client")]
 pub use source::{CacheKey, Endpoint, TokenSource, TokenSourceConfig};
 
-/// The README's examples, compiled and run as doctests.
+/// The README's examples, compiled and run as doctests (they use the default `client` feature).
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "client"))]
 pub struct ReadmeDoctests;
