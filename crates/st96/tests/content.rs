@@ -71,3 +71,51 @@ fn mathml_is_kept_byte_for_byte() {
     let again = HagueOfficeToIbTransaction::from_xml_str(&out).unwrap();
     assert_eq!(doc.value, again.value);
 }
+
+/// `xs:decimal` keeps its text: `12345.00` is not turned into `12345` (xsd-parser maps it to f64).
+#[test]
+fn decimals_keep_their_text() {
+    let fragment = std::fs::read_to_string(
+        common::samples_dir().join("hague/payment_current_account_v7_fragment.xml"),
+    )
+    .unwrap();
+    let start = fragment.find("<com:Payment ").unwrap();
+    let payment = fragment[start..]
+        .replacen(
+            " xmlns:com=\"http://www.wipo.int/standards/XMLSchema/ST96/Common\"",
+            "",
+            1,
+        )
+        .replace("12345.00", "160.70");
+    let xml = application().replacen(
+        "</dgn:HagueApplication>",
+        &format!("<com:PaymentBag>{payment}</com:PaymentBag></dgn:HagueApplication>"),
+        1,
+    );
+    let doc = HagueOfficeToIbTransaction::from_xml_str(&xml).unwrap();
+    let out = doc.to_xml().unwrap();
+    assert!(out.contains(">160.70</com:FeePayableTotalAmount>"), "{out}");
+    assert_eq!(
+        common::canonical(xml.as_bytes()),
+        common::canonical(out.as_bytes())
+    );
+    let bad = xml.replace("160.70", "160,70");
+    let err = HagueOfficeToIbTransaction::from_xml_str(&bad).unwrap_err();
+    assert!(err.to_string().contains("160,70"), "{err}");
+}
+
+/// A document declaring V4_0 is read with the V6_0 model and a warning naming both versions.
+#[test]
+fn v4_document_reads_with_a_warning() {
+    let xml = application().replacen("com:st96Version=\"V6_0\"", "com:st96Version=\"V4_0\"", 1);
+    let doc = HagueOfficeToIbTransaction::from_xml_str(&xml).unwrap();
+    assert_eq!(doc.declared_version.as_deref(), Some("V4_0"));
+    let w = doc
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    assert!(w.contains("V4_0") && w.contains("V6_0"), "{w}");
+    assert!(doc.to_xml().unwrap().contains("com:st96Version=\"V4_0\""));
+}
