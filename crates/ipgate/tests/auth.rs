@@ -533,19 +533,41 @@ async fn a_damaged_or_exposed_cache_file_is_ignored_and_replaced() {
     assert_eq!(env.provider.token_requests(), 2);
     assert_eq!(mode(&file), 0o600);
 
-    // Damaged: ignored (no crash), replaced by a good one.
+    // Damaged: ignored (no crash), replaced by a good one; the warning does not quote the file
+    // (here the token landed in a number field, which serde would quote).
+    let text = std::fs::read_to_string(&file).expect("read");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let token = v["access_token"].as_str().expect("token").to_string();
+    let damaged = text.replacen(
+        "\"expires_at\":",
+        &format!("\"expires_at\":\"{token}\",\"x\":"),
+        1,
+    );
+    assert_ne!(damaged, text);
+    std::fs::write(&file, damaged).expect("write");
+    let o = env
+        .run(&["--output", "json", "auth", "token"], &[], &[])
+        .await;
+    assert!(o.status.success(), "{}", out(&o).1);
+    assert!(
+        out(&o).1.contains("damaged token cache file"),
+        "{}",
+        out(&o).1
+    );
+    assert!(!out(&o).1.contains(&token), "{}", out(&o).1);
+    assert_eq!(env.provider.token_requests(), 3);
     std::fs::write(&file, b"{\"issuer\": [").expect("write");
     let o = env
         .run(&["--output", "json", "auth", "token"], &[], &[])
         .await;
     assert!(o.status.success(), "{}", out(&o).1);
-    assert_eq!(env.provider.token_requests(), 3);
+    assert_eq!(env.provider.token_requests(), 4);
     let o = env
         .run(&["--output", "json", "auth", "token"], &[], &[])
         .await;
     let v: serde_json::Value = serde_json::from_str(&out(&o).0).expect("json");
     assert_eq!(v["source"], "cache");
-    assert_eq!(env.provider.token_requests(), 3);
+    assert_eq!(env.provider.token_requests(), 4);
     // No temporary files left next to it.
     assert_eq!(std::fs::read_dir(&dir).expect("dir").count(), 1);
 }

@@ -396,7 +396,13 @@ fn read_cache(path: &Path, key: &CacheKey) -> Option<AccessToken> {
     let c: CachedToken = match serde_json::from_str(&text) {
         Ok(c) => c,
         Err(e) => {
-            tracing::warn!(path = %path.display(), error = %e, "ignoring unreadable token cache file");
+            // Position only: serde's message may quote a value, and this file holds a token.
+            tracing::warn!(
+                path = %path.display(),
+                line = e.line(),
+                column = e.column(),
+                "ignoring a damaged token cache file (it is replaced by the next token)"
+            );
             return None;
         }
     };
