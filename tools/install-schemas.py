@@ -9,8 +9,9 @@ Usage:
 The manifest is xsd/manifest-<VERSION>.sha256 (sha256sum format). Every file it lists must be found in
 the source (at any depth: WIPO's zips nest folders) with exactly that SHA-256; files the manifest does
 not list are ignored. The files are copied to a temporary folder and renamed into place, so an
-interrupted install never leaves a half-filled xsd/wipo/<VERSION>/. Exit codes: 0 installed,
-1 a file is missing or differs, 2 usage error, 3 I/O error.
+interrupted install never leaves a half-filled xsd/wipo/<VERSION>/; an install that is already
+complete and verified is left alone. IPGATE_SCHEMA_DEST overrides the destination (default xsd/wipo).
+Exit codes: 0 installed, 1 a file is missing or differs, 2 usage error, 3 I/O error.
 """
 import hashlib
 import os
@@ -52,6 +53,20 @@ def collect_sources(src):
     return found
 
 
+def already_installed(dest, entries):
+    """True when dest holds every manifest file with the right SHA-256 (then nothing is rewritten,
+    so readers of the folder never see it missing)."""
+    for digest, name in entries:
+        path = os.path.join(dest, name)
+        try:
+            with open(path, "rb") as f:
+                if hashlib.sha256(f.read()).hexdigest() != digest:
+                    return False
+        except OSError:
+            return False
+    return True
+
+
 def main(argv):
     args = [a for a in argv if not a.startswith("--")]
     write_manifest = "--write-manifest" in argv
@@ -82,7 +97,10 @@ def main(argv):
                 digest, name = line.split(None, 1)
                 entries.append((digest, name.lstrip("*")))
     problems = []
-    dest_parent = os.path.join(ROOT, "xsd", "wipo")
+    dest_parent = os.environ.get("IPGATE_SCHEMA_DEST") or os.path.join(ROOT, "xsd", "wipo")
+    if not write_manifest and already_installed(os.path.join(dest_parent, version), entries):
+        print(f"{version} schema files already installed and verified in {os.path.join(dest_parent, version)}")
+        return
     os.makedirs(dest_parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=f".{version}-", dir=dest_parent)
     try:
