@@ -609,3 +609,709 @@ fn placeholder_header() -> Result<dgn::HagueBulletinTransactionHeaderType, Error
         },
     })
 }
+
+// ---------------------------------------------------------------------------------------------
+// Any IB-to-office transaction: a bulletin or an office bag (confidential copies,
+// acknowledgement receipts, irregularity notifications).
+// ---------------------------------------------------------------------------------------------
+
+macro_rules! office_copy_records {
+    ($( $variant:ident => ($bag:literal, $elem:literal, $ty:ident), )*) => {
+        /// One record of a `dgn:HagueOfficeCopyBag` (a copy sent to a designated office before
+        /// publication, i.e. a confidential copy, or after it), typed.
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum OfficeCopyRecord {
+            $(
+                #[doc = concat!("`dgn:", $elem, "` (inside `dgn:", $bag, "`).")]
+                $variant(Box<dgn::$ty>),
+            )*
+        }
+
+        impl OfficeCopyRecord {
+            /// The record's element name, e.g. `dgn:HagueRegistration`.
+            pub fn element_name(&self) -> &'static str {
+                match self {
+                    $( Self::$variant(_) => concat!("dgn:", $elem), )*
+                }
+            }
+        }
+
+        /// The record element expected inside office-copy bag `bag` (local names).
+        fn office_copy_record_of_bag(bag: &[u8]) -> Option<&'static str> {
+            match bag {
+                $( x if x == $bag.as_bytes() => Some($elem), )*
+                _ => None,
+            }
+        }
+
+        fn parse_office_copy(name: &str, xml: &[u8]) -> Result<OfficeCopyRecord, xsd_parser_types::quick_xml::Error> {
+            let mut reader = SliceReader::from_bytes(xml).with_error_info();
+            match name {
+                $( $elem => Ok(OfficeCopyRecord::$variant(Box::new(dgn::$ty::deserialize(&mut reader)?))), )*
+                _ => Err(xsd_parser_types::quick_xml::Error::custom(UnknownRecord(name.to_owned()))),
+            }
+        }
+    };
+}
+
+office_copy_records! {
+    Registration => ("HagueRegistrationBag", "HagueRegistration", HagueRegistrationType),
+    OwnershipChange => ("HagueOwnershipChangeBag", "HagueOwnershipChange", HagueOwnershipChangeType),
+    Merger => ("HagueMergerBag", "HagueMerger", HagueMergerType),
+    HolderNameAddressChange => ("HagueHolderNameAddressChangeBag", "HagueHolderNameAddressChange", HagueHolderNameAddressChangeType),
+    CreatorNameAddressChange => ("HagueCreatorNameAddressChangeBag", "HagueCreatorNameAddressChange", HagueCreatorNameAddressChangeType),
+    Renunciation => ("HagueRenunciationBag", "HagueRenunciation", HagueRenunciationType),
+    Limitation => ("HagueLimitationBag", "HagueLimitation", HagueLimitationType),
+    Correction => ("HagueCorrectionBag", "HagueCorrection", HagueCorrectionType),
+    SecondPartFeePaid => ("HagueSecondPartFeePaidBag", "HagueSecondPartFeePaid", HagueSecondPartFeePaidType),
+    SecondPartFeeNotPaid => ("HagueSecondPartFeeNotPaidBag", "HagueSecondPartFeeNotPaid", HagueSecondPartFeeNotPaidType),
+    PublicationCancellation => ("HaguePublicationCancellationBag", "HaguePublicationCancellation", HaguePublicationCancellationType),
+}
+
+/// One record of a `dgn:HagueIBToOfficeTransaction`, typed: a bulletin record, or one of the
+/// three kinds of a `dgn:HagueIBToOfficeBag`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum IbToOfficeRecord {
+    /// A record of a `dgn:HagueBulletin`.
+    Bulletin(BulletinRecord),
+    /// A record of a `dgn:HagueOfficeCopyBag` (confidential or post-publication copy).
+    OfficeCopy(OfficeCopyRecord),
+    /// `dgn:HagueAcknowledgementReceipt` (inside `dgn:HagueAcknowledgementReceiptBag`).
+    AcknowledgementReceipt(Box<dgn::HagueAcknowledgementReceiptType>),
+    /// `dgn:HagueIrregularityNotification` (inside `dgn:HagueIrregularityNotificationBag`).
+    IrregularityNotification(Box<dgn::HagueIrregularityNotificationType>),
+}
+
+impl IbToOfficeRecord {
+    /// The record's element name, e.g. `dgn:HagueRegistration`.
+    pub fn element_name(&self) -> &'static str {
+        match self {
+            Self::Bulletin(r) => r.element_name(),
+            Self::OfficeCopy(r) => r.element_name(),
+            Self::AcknowledgementReceipt(_) => "dgn:HagueAcknowledgementReceipt",
+            Self::IrregularityNotification(_) => "dgn:HagueIrregularityNotification",
+        }
+    }
+
+    /// The element name of the bag holding the record, e.g. `dgn:HagueRegistrationBag` (every
+    /// Hague record bag is named after its record).
+    pub fn bag_name(&self) -> String {
+        format!("{}Bag", self.element_name())
+    }
+}
+
+/// The header of an IB-to-office transaction.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum IbToOfficeHeader {
+    /// `dgn:HagueBulletinTransactionHeader` of a bulletin.
+    Bulletin(Box<dgn::HagueBulletinTransactionHeaderType>),
+    /// `dgn:HagueIBTransactionHeader` of a `dgn:HagueIBToOfficeBag`.
+    Office(Box<dgn::HagueIbTransactionHeaderType>),
+}
+
+impl IbToOfficeHeader {
+    /// Element name of the root's child: `dgn:HagueBulletin` or `dgn:HagueIBToOfficeBag`.
+    pub fn content_name(&self) -> &'static str {
+        match self {
+            Self::Bulletin(_) => "dgn:HagueBulletin",
+            Self::Office(_) => "dgn:HagueIBToOfficeBag",
+        }
+    }
+}
+
+/// Which part of the document a record bag belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Bulletin,
+    OfficeCopy,
+    Acknowledgement,
+    Irregularity,
+}
+
+/// An open container of the record area.
+#[derive(Debug, Clone, Copy)]
+enum Open {
+    /// `dgn:HagueBulletinTransactionBag`: holds the bulletin's record bags.
+    BulletinBag,
+    /// `dgn:HagueIBToOfficeBag` (after its header): holds the three bag kinds.
+    OfficeBag,
+    /// `dgn:HagueOfficeCopyBag`: holds the office-copy record bags.
+    OfficeCopyBag,
+    /// A record bag: holds `record` elements only.
+    Records(Section, &'static str),
+}
+
+fn parse_ib_record(
+    section: Section,
+    name: &str,
+    xml: &[u8],
+) -> Result<IbToOfficeRecord, xsd_parser_types::quick_xml::Error> {
+    match section {
+        Section::Bulletin => parse_record(name, xml).map(IbToOfficeRecord::Bulletin),
+        Section::OfficeCopy => parse_office_copy(name, xml).map(IbToOfficeRecord::OfficeCopy),
+        Section::Acknowledgement => {
+            let mut reader = SliceReader::from_bytes(xml).with_error_info();
+            dgn::HagueAcknowledgementReceiptType::deserialize(&mut reader)
+                .map(|r| IbToOfficeRecord::AcknowledgementReceipt(Box::new(r)))
+        }
+        Section::Irregularity => {
+            let mut reader = SliceReader::from_bytes(xml).with_error_info();
+            dgn::HagueIrregularityNotificationType::deserialize(&mut reader)
+                .map(|r| IbToOfficeRecord::IrregularityNotification(Box::new(r)))
+        }
+    }
+}
+
+type IbJob = (Section, &'static str, Vec<u8>);
+type IbDone = (
+    Vec<u8>,
+    Result<IbToOfficeRecord, xsd_parser_types::quick_xml::Error>,
+);
+
+/// Parses records on a thread with a large stack (the record types are deep).
+struct IbWorker {
+    jobs: mpsc::Sender<IbJob>,
+    done: mpsc::Receiver<IbDone>,
+}
+
+impl IbWorker {
+    fn start() -> Result<Self, Error> {
+        let (jobs, job_rx) = mpsc::channel::<IbJob>();
+        let (done_tx, done) = mpsc::channel::<IbDone>();
+        std::thread::Builder::new()
+            .name("st96-ib-records".into())
+            .stack_size(PARSE_STACK_BYTES)
+            .spawn(move || {
+                for (section, name, xml) in job_rx {
+                    let result = parse_ib_record(section, name, &xml);
+                    if done_tx.send((xml, result)).is_err() {
+                        break;
+                    }
+                }
+            })?;
+        Ok(Self { jobs, done })
+    }
+
+    fn parse(&self, section: Section, name: &'static str, xml: Vec<u8>) -> Result<IbDone, Error> {
+        let lost = || Error::Internal("the record parser thread stopped (a panic)".into());
+        self.jobs.send((section, name, xml)).map_err(|_| lost())?;
+        self.done.recv().map_err(|_| lost())
+    }
+}
+
+/// Reads any `dgn:HagueIBToOfficeTransaction` record by record, in flat memory: a bulletin
+/// (`dgn:HagueBulletin`, like [`BulletinReader`]) or an office bag (`dgn:HagueIBToOfficeBag`:
+/// office copies, i.e. confidential copies, acknowledgement receipts and irregularity
+/// notifications). The same guards and error locations as [`BulletinReader`] apply.
+///
+/// ```no_run
+/// use std::{fs::File, io::BufReader};
+/// use st96::stream::{IbToOfficeReader, IbToOfficeRecord, OfficeCopyRecord};
+///
+/// let mut reader = IbToOfficeReader::new(BufReader::new(File::open("copies.xml")?))?;
+/// println!("{}", reader.header().content_name());
+/// for record in &mut reader {
+///     match record? {
+///         IbToOfficeRecord::OfficeCopy(OfficeCopyRecord::Registration(r)) => {
+///             println!("confidential copy of {}", r.international_registration_number)
+///         }
+///         other => println!("{}", other.element_name()),
+///     }
+/// }
+/// # Ok::<(), st96::Error>(())
+/// ```
+pub struct IbToOfficeReader<R: BufRead> {
+    reader: NsReader<R>,
+    buf: Vec<u8>,
+    guard: Guard,
+    /// Names of the open elements (qualified, as written).
+    path: Vec<String>,
+    /// Namespace declarations of the open elements, raw (`xmlns:p="uri"`), one list per depth.
+    decls: Vec<Vec<u8>>,
+    /// Open containers of the record area (innermost last).
+    open: Vec<Open>,
+    /// Depth of the path when the record area opened.
+    area_depth: usize,
+    header: IbToOfficeHeader,
+    declared_version: Option<String>,
+    warnings: Vec<Warning>,
+    record_buf: Vec<u8>,
+    record_location: Option<Location>,
+    worker: IbWorker,
+    records: u64,
+    finished: bool,
+}
+
+impl<R: BufRead> std::fmt::Debug for IbToOfficeReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IbToOfficeReader")
+            .field("path", &self.path)
+            .field("records", &self.records)
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: BufRead> IbToOfficeReader<R> {
+    /// Opens an IB-to-office transaction: checks the root and its declared version and reads the
+    /// header of whichever content it holds (bulletin or office bag).
+    ///
+    /// # Errors
+    /// [`Error`] naming the problem and its line/column: another root, refused input (DOCTYPE,
+    /// entities, depth), malformed XML, invalid header.
+    pub fn new(input: R) -> Result<Self, Error> {
+        let mut this = Self {
+            reader: NsReader::from_reader(input),
+            buf: Vec::with_capacity(64 << 10),
+            guard: Guard::new(Limits::default()),
+            path: Vec::new(),
+            decls: Vec::new(),
+            open: Vec::new(),
+            area_depth: 0,
+            header: IbToOfficeHeader::Bulletin(Box::new(placeholder_header()?)),
+            declared_version: None,
+            warnings: Vec::new(),
+            record_buf: Vec::new(),
+            record_location: None,
+            worker: IbWorker::start()?,
+            records: 0,
+            finished: false,
+        };
+        this.open_document()?;
+        Ok(this)
+    }
+
+    /// The header: a bulletin's or an office bag's.
+    pub fn header(&self) -> &IbToOfficeHeader {
+        &self.header
+    }
+
+    /// The declared `com:st96Version`.
+    pub fn declared_version(&self) -> Option<&str> {
+        self.declared_version.as_deref()
+    }
+
+    /// Warnings about the document (e.g. a declared version other than the model's).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// Number of records returned so far.
+    pub fn records_read(&self) -> u64 {
+        self.records
+    }
+
+    /// Where the start tag of the record returned last is.
+    pub fn record_location(&self) -> Option<Location> {
+        self.record_location
+    }
+
+    fn location(&self) -> Location {
+        self.guard.location_at(self.guard.position())
+    }
+
+    fn path_string(&self) -> String {
+        self.path.join("/")
+    }
+
+    fn invalid(&self, message: impl Into<String>) -> Error {
+        Error::Invalid {
+            message: message.into(),
+            path: self.path_string(),
+            location: self.location(),
+        }
+    }
+
+    fn next_event(&mut self) -> Result<Event<'static>, Error> {
+        self.buf.clear();
+        let ev = match self.reader.read_event_into(&mut self.buf) {
+            Ok(ev) => ev,
+            Err(e) => {
+                return Err(Error::Refused(
+                    self.guard.malformed(&e, self.reader.error_position()),
+                ));
+            }
+        };
+        self.guard
+            .check(&ev, self.reader.buffer_position())
+            .map_err(Error::Refused)?;
+        Ok(ev.into_owned())
+    }
+
+    fn is_design(&self, name: quick_xml::name::QName<'_>) -> bool {
+        matches!(self.reader.resolve_element(name).0, ResolveResult::Bound(ns) if ns.as_ref() == DESIGN_NS.as_bytes())
+    }
+
+    fn push(&mut self, start: &quick_xml::events::BytesStart<'_>) {
+        self.path
+            .push(String::from_utf8_lossy(start.name().as_ref()).into_owned());
+        let mut decls = Vec::new();
+        for a in start.attributes().with_checks(false).flatten() {
+            if a.key.as_namespace_binding().is_some() {
+                decls.push(b' ');
+                decls.extend_from_slice(a.key.as_ref());
+                decls.extend_from_slice(b"=\"");
+                decls.extend_from_slice(&a.value);
+                decls.push(b'"');
+            }
+        }
+        self.decls.push(decls);
+    }
+
+    /// The next start tag among whitespace, comments and PIs; `want` names what is expected.
+    fn next_start(&mut self, want: &str) -> Result<quick_xml::events::BytesStart<'static>, Error> {
+        loop {
+            match self.next_event()? {
+                Event::Start(s) => return Ok(s),
+                Event::Empty(s) => {
+                    return Err(self.invalid(format!(
+                        "<{}> is empty; <{want}> is needed here with content",
+                        String::from_utf8_lossy(s.name().as_ref())
+                    )));
+                }
+                Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
+                Event::Text(t) => {
+                    return Err(self.invalid(format!(
+                        "text {:?} is not allowed here; <{want}> is expected",
+                        String::from_utf8_lossy(&t)
+                    )));
+                }
+                Event::End(_) | Event::Eof => {
+                    return Err(self.invalid(format!("<{want}> is missing; it is needed here")));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads up to the start of the record area (the bulletin's transaction bag, or the office
+    /// bag's first bag).
+    fn open_document(&mut self) -> Result<(), Error> {
+        let root = loop {
+            match self.next_event()? {
+                Event::Start(s) => break s,
+                Event::Empty(s) => {
+                    return Err(Error::WrongRoot {
+                        expected: "dgn:HagueIBToOfficeTransaction",
+                        found: format!(
+                            "an empty <{}/>",
+                            String::from_utf8_lossy(s.name().as_ref())
+                        ),
+                        location: self.location(),
+                    });
+                }
+                Event::Eof => return Err(self.invalid("the input holds no root element")),
+                _ => {}
+            }
+        };
+        if !(self.is_design(root.name())
+            && root.local_name().as_ref() == b"HagueIBToOfficeTransaction")
+        {
+            return Err(Error::WrongRoot {
+                expected: "dgn:HagueIBToOfficeTransaction",
+                found: String::from_utf8_lossy(root.name().as_ref()).into_owned(),
+                location: self.location(),
+            });
+        }
+        self.read_version(&root)?;
+        self.push(&root);
+
+        let content = self.next_start("dgn:HagueBulletin or dgn:HagueIBToOfficeBag")?;
+        let local = content.local_name().as_ref().to_vec();
+        let is_bulletin = self.is_design(content.name()) && local == b"HagueBulletin";
+        let is_office = self.is_design(content.name()) && local == b"HagueIBToOfficeBag";
+        if !(is_bulletin || is_office) {
+            return Err(self.invalid(format!(
+                "found <{}> where <dgn:HagueBulletin> or <dgn:HagueIBToOfficeBag> was expected; \
+                 a dgn:HagueIBToOfficeTransaction holds one of the two",
+                String::from_utf8_lossy(content.name().as_ref())
+            )));
+        }
+        self.push(&content);
+        let want = if is_bulletin {
+            "HagueBulletinTransactionHeader"
+        } else {
+            "HagueIBTransactionHeader"
+        };
+        let head = self.next_start(&format!("dgn:{want}"))?;
+        if !(self.is_design(head.name()) && head.local_name().as_ref() == want.as_bytes()) {
+            return Err(self.invalid(format!(
+                "found <{}> where <dgn:{want}> was expected; the header comes first",
+                String::from_utf8_lossy(head.name().as_ref())
+            )));
+        }
+        let header_loc = self.location();
+        let outer = self.path_string();
+        let xml = self.capture(&head)?;
+        let parsed = crate::document::with_big_stack(move || {
+            let mut reader = SliceReader::from_bytes(&xml).with_error_info();
+            let header = if is_bulletin {
+                dgn::HagueBulletinTransactionHeaderType::deserialize(&mut reader)
+                    .map(|h| IbToOfficeHeader::Bulletin(Box::new(h)))
+            } else {
+                dgn::HagueIbTransactionHeaderType::deserialize(&mut reader)
+                    .map(|h| IbToOfficeHeader::Office(Box::new(h)))
+            };
+            header.map_err(|e| (e, xml.clone()))
+        })?;
+        self.header = parsed
+            .map_err(|(e, xml)| relocate(crate::document::invalid(&xml, &e), header_loc, &outer))?;
+        if is_bulletin {
+            let bag = self.next_start("dgn:HagueBulletinTransactionBag")?;
+            if !(self.is_design(bag.name())
+                && bag.local_name().as_ref() == b"HagueBulletinTransactionBag")
+            {
+                return Err(self.invalid(format!(
+                    "found <{}> where <dgn:HagueBulletinTransactionBag> was expected; check the \
+                     element order of dgn:HagueBulletin",
+                    String::from_utf8_lossy(bag.name().as_ref())
+                )));
+            }
+            self.push(&bag);
+            self.open.push(Open::BulletinBag);
+        } else {
+            self.open.push(Open::OfficeBag);
+        }
+        self.area_depth = self.path.len();
+        Ok(())
+    }
+
+    fn read_version(&mut self, root: &quick_xml::events::BytesStart<'_>) -> Result<(), Error> {
+        let location = self.location();
+        for a in root.attributes().with_checks(false).flatten() {
+            let (ns, local) = self.reader.resolve_attribute(a.key);
+            if matches!(ns, ResolveResult::Bound(n) if n.as_ref() == detect::COMMON_NS.as_bytes())
+                && local.as_ref() == b"st96Version"
+            {
+                let v = String::from_utf8_lossy(&a.value).into_owned();
+                if !crate::document::is_version_like(&v) {
+                    return Err(Error::BadVersion {
+                        found: v,
+                        model: detect::MODEL_VERSION,
+                        location,
+                    });
+                }
+                if v != detect::MODEL_VERSION {
+                    self.warnings.push(Warning::VersionDiffers {
+                        declared: v.clone(),
+                        model: detect::MODEL_VERSION,
+                    });
+                }
+                self.declared_version = Some(v);
+            }
+        }
+        if self.declared_version.is_none() {
+            return Err(Error::Invalid {
+                message: "required attribute com:st96Version is missing; add it".into(),
+                path: "dgn:HagueIBToOfficeTransaction".into(),
+                location,
+            });
+        }
+        Ok(())
+    }
+
+    /// Copies the element that starts with `start` (already read) into a standalone document
+    /// whose start tag carries the namespace declarations in scope.
+    fn capture(&mut self, start: &quick_xml::events::BytesStart<'_>) -> Result<Vec<u8>, Error> {
+        let mut out = std::mem::take(&mut self.record_buf);
+        out.clear();
+        out.push(b'<');
+        out.extend_from_slice(start);
+        for d in &self.decls {
+            out.extend_from_slice(d);
+        }
+        out.push(b'>');
+        let mut depth = 1usize;
+        while depth > 0 {
+            let ev = self.next_event()?;
+            match &ev {
+                Event::Start(s) => {
+                    depth += 1;
+                    out.push(b'<');
+                    out.extend_from_slice(s);
+                    out.push(b'>');
+                }
+                Event::Empty(s) => {
+                    out.push(b'<');
+                    out.extend_from_slice(s);
+                    out.extend_from_slice(b"/>");
+                }
+                Event::End(e) => {
+                    depth -= 1;
+                    out.extend_from_slice(b"</");
+                    out.extend_from_slice(e);
+                    out.push(b'>');
+                }
+                Event::Text(t) => out.extend_from_slice(t),
+                Event::GeneralRef(r) => {
+                    out.push(b'&');
+                    out.extend_from_slice(r);
+                    out.push(b';');
+                }
+                Event::CData(c) => {
+                    out.extend_from_slice(b"<![CDATA[");
+                    out.extend_from_slice(c);
+                    out.extend_from_slice(b"]]>");
+                }
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) | Event::DocType(_) => {}
+                Event::Eof => {
+                    return Err(self
+                        .invalid("the document ends inside a record; the file may be truncated"));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// What a start tag `local` (in the Design namespace or not) opens inside `parent`.
+    fn child_of(parent: Open, design: bool, local: &[u8]) -> Option<Open> {
+        if !design {
+            return None;
+        }
+        match parent {
+            Open::BulletinBag => record_of_bag(local).map(|r| Open::Records(Section::Bulletin, r)),
+            Open::OfficeBag => match local {
+                b"HagueOfficeCopyBag" => Some(Open::OfficeCopyBag),
+                b"HagueAcknowledgementReceiptBag" => Some(Open::Records(
+                    Section::Acknowledgement,
+                    "HagueAcknowledgementReceipt",
+                )),
+                b"HagueIrregularityNotificationBag" => Some(Open::Records(
+                    Section::Irregularity,
+                    "HagueIrregularityNotification",
+                )),
+                _ => None,
+            },
+            Open::OfficeCopyBag => {
+                office_copy_record_of_bag(local).map(|r| Open::Records(Section::OfficeCopy, r))
+            }
+            Open::Records(..) => None,
+        }
+    }
+
+    fn next_record(&mut self) -> Result<Option<IbToOfficeRecord>, Error> {
+        loop {
+            let ev = self.next_event()?;
+            match ev {
+                Event::Start(s) => {
+                    let Some(&parent) = self.open.last() else {
+                        return Err(self.invalid(format!(
+                            "element <{}> is not allowed here, after the records",
+                            String::from_utf8_lossy(s.name().as_ref())
+                        )));
+                    };
+                    let design = self.is_design(s.name());
+                    if let Open::Records(section, record) = parent {
+                        if !(design && s.local_name().as_ref() == record.as_bytes()) {
+                            let bag = self.path.last().cloned().unwrap_or_default();
+                            return Err(self.invalid(format!(
+                                "element <{}> is not allowed in <{bag}>; it holds <dgn:{record}> records only",
+                                String::from_utf8_lossy(s.name().as_ref())
+                            )));
+                        }
+                        let start_loc = self.location();
+                        let outer = self.path_string();
+                        self.path
+                            .push(String::from_utf8_lossy(s.name().as_ref()).into_owned());
+                        let xml = self.capture(&s)?;
+                        let (xml, parsed) = self.worker.parse(section, record, xml)?;
+                        let result = parsed.map_err(|e| {
+                            relocate(crate::document::invalid(&xml, &e), start_loc, &outer)
+                        });
+                        self.record_buf = xml;
+                        self.path.pop();
+                        self.records += 1;
+                        self.record_location = Some(start_loc);
+                        return result.map(Some);
+                    }
+                    let Some(child) = Self::child_of(parent, design, s.local_name().as_ref())
+                    else {
+                        let here = self.path.last().cloned().unwrap_or_default();
+                        let allowed = match parent {
+                            Open::BulletinBag => {
+                                "the bulletin's record bags (dgn:HagueRegistrationBag, ...)"
+                            }
+                            Open::OfficeBag => {
+                                "dgn:HagueOfficeCopyBag, dgn:HagueAcknowledgementReceiptBag and dgn:HagueIrregularityNotificationBag"
+                            }
+                            _ => {
+                                "the office-copy record bags (dgn:HagueRegistrationBag, dgn:HagueSecondPartFeePaidBag, ...)"
+                            }
+                        };
+                        return Err(self.invalid(format!(
+                            "element <{}> is not allowed in <{here}>; only {allowed} are",
+                            String::from_utf8_lossy(s.name().as_ref())
+                        )));
+                    };
+                    self.push(&s);
+                    self.open.push(child);
+                }
+                Event::Empty(s) => {
+                    return Err(self.invalid(format!(
+                        "<{}> is empty or not allowed here; a bag needs at least one record",
+                        String::from_utf8_lossy(s.name().as_ref())
+                    )));
+                }
+                Event::End(_) => {
+                    // Records are captured whole, so inside the area every end tag closes the
+                    // innermost open container.
+                    self.open.pop();
+                    self.path.pop();
+                    self.decls.pop();
+                    if self.path.is_empty() {
+                        // Root closed: the rest may only be comments and whitespace.
+                        loop {
+                            match self.next_event()? {
+                                Event::Eof => return Ok(None),
+                                Event::Start(s) | Event::Empty(s) => {
+                                    return Err(self.invalid(format!(
+                                        "element <{}> after the root element; a document has one root",
+                                        String::from_utf8_lossy(s.name().as_ref())
+                                    )));
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+                Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
+                Event::Text(t) => {
+                    return Err(self.invalid(format!(
+                        "text {:?} is not allowed here; remove it",
+                        String::from_utf8_lossy(&t)
+                    )));
+                }
+                Event::Eof => {
+                    return Err(self.invalid(
+                        "the document ends before the transaction is closed; the file may be truncated",
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for IbToOfficeReader<R> {
+    type Item = Result<IbToOfficeRecord, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        match self.next_record() {
+            Ok(Some(r)) => Some(Ok(r)),
+            Ok(None) => {
+                self.finished = true;
+                None
+            }
+            Err(e) => {
+                self.finished = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
