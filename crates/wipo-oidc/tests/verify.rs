@@ -205,6 +205,17 @@ fn forged_and_broken_assertions_are_refused_with_distinct_errors() {
         &forge(&f.other_key, &es256(), &good_claims()),
         |e| matches!(e, VerifyError::BadSignature),
     );
+    // The attacker's own key embedded in the header (`jwk`, `x5c`) is never trusted.
+    let attacker_jwk = serde_json::to_value(f.other_key.public_key().to_jwk()).expect("jwk");
+    expect(
+        "signed by a key embedded in the header",
+        &forge(
+            &f.other_key,
+            &json!({"alg": "ES256", "typ": "JWT", "jwk": attacker_jwk, "x5c": ["MIIB"]}),
+            &good_claims(),
+        ),
+        |e| matches!(e, VerifyError::BadSignature),
+    );
     // Claims changed after signing.
     let mut c = good_claims();
     c["exp"] = json!(NOW + 59);
