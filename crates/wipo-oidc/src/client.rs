@@ -276,6 +276,20 @@ pub fn check_url(what: &'static str, url: &str) -> Result<reqwest::Url, ClientEr
     Ok(parsed)
 }
 
+/// [`check_url`] for an issuer identifier, which in addition has no query (OpenID Discovery §2,
+/// RFC 8414 §2).
+pub(crate) fn check_issuer(issuer: &str) -> Result<reqwest::Url, ClientError> {
+    let parsed = check_url("issuer", issuer)?;
+    if parsed.query().is_some() {
+        return Err(ClientError::InvalidUrl {
+            what: "issuer",
+            url: issuer.to_string(),
+            reason: "an issuer identifier has no query (?...) part".into(),
+        });
+    }
+    Ok(parsed)
+}
+
 /// The discovery document URL: the issuer with any terminating `/` removed, then
 /// `/.well-known/openid-configuration` appended (OpenID Discovery §4; not an RFC 3986 join, which
 /// would drop a path such as `/am/oauth2`).
@@ -335,7 +349,7 @@ pub async fn discover(
     http: &reqwest::Client,
     issuer: &str,
 ) -> Result<ProviderMetadata, ClientError> {
-    check_url("issuer", issuer)?;
+    check_issuer(issuer)?;
     let url = discovery_url(issuer);
     let parsed = check_url("discovery URL", &url)?;
     tracing::debug!(%url, "OpenID discovery");
@@ -607,6 +621,13 @@ mod tests {
         ] {
             check_url("x", ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
         }
+        assert!(check_issuer("https://logindev.wipo.int/am/oauth2").is_ok());
+        assert!(matches!(
+            check_issuer("https://logindev.wipo.int/am/oauth2?realm=x"),
+            Err(ClientError::InvalidUrl { reason, .. }) if reason.contains("query")
+        ));
+        // A token endpoint may have a query (RFC 6749 §3.2).
+        assert!(check_url("token endpoint", "https://h/t?realm=x").is_ok());
         for bad in [
             "http://logindev.wipo.int/am/oauth2",
             "http://127.0.0.1.example/t",

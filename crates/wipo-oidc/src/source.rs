@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::assertion::{AssertionSigner, Audience, DEFAULT_LIFETIME_SECS};
-use crate::client::{AccessToken, ClientError, check_url, discover, network_error, request_token};
+use crate::client::{
+    AccessToken, ClientError, check_issuer, check_url, discover, network_error, request_token,
+};
 use crate::clock::{Clock, SystemClock};
 use crate::key::SigningKey;
 
@@ -172,7 +174,7 @@ impl TokenSource {
     ) -> Result<Self, ClientError> {
         match &config.endpoint {
             Endpoint::Discover { issuer } => {
-                check_url("issuer", issuer)?;
+                check_issuer(issuer)?;
             }
             Endpoint::Direct {
                 token_endpoint,
@@ -180,7 +182,7 @@ impl TokenSource {
             } => {
                 check_url("token endpoint", token_endpoint)?;
                 if let Some(i) = issuer {
-                    check_url("issuer", i)?;
+                    check_issuer(i)?;
                 }
             }
         }
