@@ -11,11 +11,11 @@ use serde::Serialize;
 
 use crate::PackageError;
 use crate::build::hex;
+use crate::ibread::{self, IbHeader, Record};
 use crate::report::{Finding, Location};
 use crate::rules::RuleId;
 use crate::safety::{CappedReader, Limits, RawEntry};
 use crate::validate::{Source, ZipSource, scan_archive};
-use crate::xmlread::{self, IbHeader, Record, XmlStop};
 
 /// An IB-to-office package whose archive passed the safety checks.
 pub struct IbPackage {
@@ -36,31 +36,45 @@ impl std::fmt::Debug for IbPackage {
     }
 }
 
-fn stop_error(path: &Path, xml: &str, stop: XmlStop) -> PackageError {
-    let (rule, msg, pos) = match stop {
-        XmlStop::Doctype(p) => (
-            RuleId::Doctype,
-            "the XML has a DOCTYPE declaration; it is refused".to_owned(),
-            p,
+/// Maps an error of `st96`'s streaming reader to a refusal with one located finding.
+fn read_error(path: &Path, xml: &str, err: st96::Error) -> PackageError {
+    use st96::detect::GuardError;
+    let loc = |l: Option<st96::detect::Location>, p: &str| match l {
+        Some(l) => Location::xml(xml, l.line, l.column, p.to_owned()),
+        None => Location::file(xml),
+    };
+    let (rule, message, location) = match err {
+        st96::Error::Io(e) => return PackageError::io_entry(xml, e),
+        st96::Error::Refused(g) => {
+            let rule = match g {
+                GuardError::Doctype { .. } | GuardError::EntityDeclaration { .. } => {
+                    RuleId::Doctype
+                }
+                GuardError::TooDeep { .. } => RuleId::XmlDepth,
+                _ => RuleId::NotWellFormed,
+            };
+            let l = g.location();
+            (rule, g.to_string(), loc(Some(l), ""))
+        }
+        st96::Error::Invalid {
+            message,
+            path,
+            location,
+        } => (
+            RuleId::SchemaInvalid,
+            format!(
+                "{message}; the XML does not match the ST.96 model of dgn:HagueIBToOfficeTransaction"
+            ),
+            loc(Some(location), &path),
         ),
-        XmlStop::Depth(p, m) => (
-            RuleId::XmlDepth,
-            format!("the XML nests deeper than {m} elements"),
-            p,
-        ),
-        XmlStop::NotWellFormed(m, p) => (
-            RuleId::NotWellFormed,
-            format!("the XML is not well-formed: {m}"),
-            p,
-        ),
+        other => {
+            let l = other.location();
+            (RuleId::SchemaInvalid, other.to_string(), loc(l, ""))
+        }
     };
     PackageError::Unsafe {
         path: path.to_path_buf(),
-        findings: vec![Finding::new(
-            rule,
-            msg,
-            Location::xml(xml, pos.line, pos.column, pos.path),
-        )],
+        findings: vec![Finding::new(rule, message, location)],
     }
 }
 
@@ -121,8 +135,12 @@ impl IbPackage {
         self.src.files()
     }
 
-    /// Streams the records of the XML to `sink`, one at a time (return `false` to skip the rest).
-    /// Returns the header facts. The XML passes the DOCTYPE/entity and depth guards.
+    /// Streams the records of the XML to `sink`, one typed record at a time (return `false` to
+    /// read no further), with `st96`'s streaming reader ([`st96::stream::IbToOfficeReader`]):
+    /// bulletins and office bags (confidential copies, acknowledgement receipts, irregularity
+    /// notifications). Returns the header facts. The XML passes the DOCTYPE/entity and depth
+    /// guards; a record that does not match the ST.96 model stops the reading with an `XSD001`
+    /// finding at its line.
     pub fn records<F: FnMut(Record) -> bool>(
         &mut self,
         mut sink: F,
@@ -132,12 +150,12 @@ impl IbPackage {
             .src
             .open(&xml)
             .map_err(|e| PackageError::io_entry(&xml, e))?;
-        xmlread::stream_records(
+        ibread::stream_records(
             BufReader::with_capacity(64 * 1024, reader),
             self.limits.max_xml_depth,
             &mut sink,
         )
-        .map_err(|s| stop_error(&self.path, &xml, s))
+        .map_err(|e| read_error(&self.path, &xml, e))
     }
 
     /// Files in the folder of `irn`, sorted by name.

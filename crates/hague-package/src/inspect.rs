@@ -8,10 +8,11 @@ use serde::Serialize;
 
 use crate::PackageError;
 use crate::ib::IbPackage;
+use crate::ibread::IbHeader;
 use crate::safety::Limits;
 use crate::sniff::FileKind;
 use crate::validate::{Source, ZipSource, referenced, scan_archive};
-use crate::xmlread::{self, IbHeader};
+use crate::xmlread;
 
 /// One file of a package.
 #[derive(Debug, Clone, Serialize)]

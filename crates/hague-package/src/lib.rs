@@ -26,6 +26,7 @@
 mod build;
 mod dates;
 mod ib;
+mod ibread;
 mod inspect;
 mod lines;
 mod report;
@@ -43,6 +44,7 @@ use std::path::{Path, PathBuf};
 pub use build::{BuildOptions, BuildOutcome, BuiltEntry, build};
 pub use dates::is_real_date;
 pub use ib::{ExtractOutcome, IbPackage, extract};
+pub use ibread::{IbHeader, Record};
 pub use inspect::{InspectedFile, Inspection, RecordSummary, inspect};
 pub use report::{Finding, Location, Report, Severity, XsdStatus};
 pub use rules::RuleId;
@@ -54,7 +56,6 @@ pub use st3::is_st3_code;
 pub use validate::{
     ACCEPTED_VERSIONS, ImageLimits, KNOWN_KINDS, Options, Schemas, validate_package,
 };
-pub use xmlread::{IbHeader, Record};
 pub use xsd::{
     SchemaError, XsdOutcome, find_schema, is_version_token, preload as preload_schema, validate_xml,
 };

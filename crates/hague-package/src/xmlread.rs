@@ -1,8 +1,14 @@
-//! All XML reading of this crate (apart from XSD validation) goes through this module: streaming with
-//! quick-xml, one event at a time, never the whole document in memory. The guards refuse a DOCTYPE
-//! (and so any entity declaration) and nesting past a depth limit.
+//! Reading the facts the Hague rules need from an office-to-IB XML (and its root, via
+//! `st96::detect`): streaming with quick-xml, one event at a time, never the whole document in
+//! memory. The guards refuse a DOCTYPE (and so any entity declaration) and nesting past a depth
+//! limit.
 //!
-//! When `st96::detect` and its streaming API are ready, this is the one place to switch.
+//! This walk stays on quick-xml (rather than `st96`'s typed parse) because the rules need what a
+//! typed model drops or refuses: the line and column of each value (every finding is located),
+//! the raw text of invalid values (a month 13 must become a PKG020 finding, not a parse failure
+//! that hides every other finding), and documents the V6_0 model cannot type (declared V7_0/V4_0,
+//! schema-invalid packages still checked against every rule). IB-to-office records are read with
+//! `st96::stream` (see `ibread`).
 
 use std::io::BufRead;
 
@@ -520,150 +526,6 @@ pub(crate) fn detect_root<R: BufRead>(reader: R, max_depth: usize) -> Result<Roo
     }
 }
 
-/// One record of an IB-to-office document (a registration, a refusal, a confidential copy, ...).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Record {
-    /// Element name of the record, e.g. `HagueRegistration`.
-    pub kind: String,
-    /// The bag it sits in, e.g. `HagueRegistrationBag`.
-    pub bag: String,
-    /// First `com:InternationalRegistrationNumber` in the record.
-    pub irn: Option<String>,
-    /// `com:RecordIdentifier`, when present.
-    pub record_id: Option<String>,
-    /// Every `com:FileName` / `com:ThumbnailFileName` the record references.
-    pub files: Vec<String>,
-    /// Line of the record's start tag.
-    pub line: u64,
-}
-
-/// Header facts of an IB-to-office document.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct IbHeader {
-    /// Root element (`HagueIBToOfficeTransaction`).
-    pub root: String,
-    /// `HagueBulletin` or `HagueIBToOfficeBag`.
-    pub content: Option<String>,
-    /// Declared `com:st96Version`.
-    pub version: Option<String>,
-    /// `dgn:HagueBulletinNumber`, for a bulletin.
-    pub bulletin_number: Option<String>,
-    /// `com:PublicationDate` or `com:RecordNotificationDate` of the header.
-    pub date: Option<String>,
-}
-
-struct RecordVisitor<'a, F: FnMut(Record) -> bool> {
-    header: IbHeader,
-    record_depth: Option<usize>,
-    current: Option<Record>,
-    sink: &'a mut F,
-    stopped: bool,
-}
-
-impl<F: FnMut(Record) -> bool> Visitor for RecordVisitor<'_, F> {
-    fn start(
-        &mut self,
-        stack: &[String],
-        pos: &Pos,
-        attrs: &[(Option<String>, String, String)],
-    ) -> bool {
-        let depth = stack.len();
-        let local = stack[depth - 1].as_str();
-        if depth == 1 {
-            self.header.root = local.to_owned();
-            self.header.version = attrs
-                .iter()
-                .find(|(ns, name, _)| name == "st96Version" && ns.as_deref() == Some(NS_COMMON))
-                .map(|(_, _, v)| v.clone());
-            return false;
-        }
-        if depth == 2 {
-            self.header.content = Some(local.to_owned());
-            return false;
-        }
-        if self.current.is_none()
-            && depth >= 4
-            && !local.ends_with("Bag")
-            && stack[2..depth - 1].iter().all(|s| s.ends_with("Bag"))
-        {
-            self.record_depth = Some(depth);
-            self.current = Some(Record {
-                kind: local.to_owned(),
-                bag: stack[depth - 2].clone(),
-                line: pos.line,
-                ..Record::default()
-            });
-            return false;
-        }
-        if self.current.is_some() {
-            return matches!(
-                local,
-                "InternationalRegistrationNumber"
-                    | "RecordIdentifier"
-                    | "FileName"
-                    | "ThumbnailFileName"
-            );
-        }
-        depth == 4
-            && matches!(
-                local,
-                "HagueBulletinNumber" | "PublicationDate" | "RecordNotificationDate"
-            )
-    }
-
-    fn end(&mut self, stack: &[String], _pos: &Pos, text: Option<String>) {
-        let depth = stack.len();
-        let local = stack[depth - 1].as_str();
-        if let Some(rec) = self.current.as_mut() {
-            if Some(depth) == self.record_depth {
-                if let Some(rec) = self.current.take()
-                    && !self.stopped
-                    && !(self.sink)(rec)
-                {
-                    self.stopped = true;
-                }
-                self.record_depth = None;
-                return;
-            }
-            if let Some(v) = text {
-                match local {
-                    "InternationalRegistrationNumber" if rec.irn.is_none() => rec.irn = Some(v),
-                    "RecordIdentifier" if rec.record_id.is_none() => rec.record_id = Some(v),
-                    "FileName" | "ThumbnailFileName" => rec.files.push(v),
-                    _ => {}
-                }
-            }
-            return;
-        }
-        if let Some(v) = text {
-            match local {
-                "HagueBulletinNumber" => self.header.bulletin_number = Some(v),
-                "PublicationDate" | "RecordNotificationDate" if self.header.date.is_none() => {
-                    self.header.date = Some(v)
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
-/// Streams the records of an IB-to-office document to `sink` (return `false` to ignore the rest).
-pub(crate) fn stream_records<R: BufRead, F: FnMut(Record) -> bool>(
-    reader: R,
-    max_depth: usize,
-    sink: &mut F,
-) -> Result<IbHeader, XmlStop> {
-    let mut v = RecordVisitor {
-        header: IbHeader::default(),
-        record_depth: None,
-        current: None,
-        sink,
-        stopped: false,
-    };
-    walk(reader, max_depth, &mut v)?;
-    Ok(v.header)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -699,27 +561,5 @@ mod tests {
             scan_office("<a>".as_bytes(), 8),
             Err(XmlStop::NotWellFormed(..))
         ));
-    }
-
-    #[test]
-    fn streams_records() {
-        let xml = r#"<dgn:HagueIBToOfficeTransaction xmlns:dgn="d" xmlns:com="c"><dgn:HagueBulletin>
-<dgn:HagueBulletinTransactionHeader><dgn:HagueBulletinNumber>2025/01</dgn:HagueBulletinNumber></dgn:HagueBulletinTransactionHeader>
-<dgn:HagueBulletinTransactionBag><dgn:HagueRegistrationBag>
-<dgn:HagueRegistration><com:InternationalRegistrationNumber>DM/1</com:InternationalRegistrationNumber><com:FileName>DM1/a.jpg</com:FileName></dgn:HagueRegistration>
-<dgn:HagueRegistration><com:InternationalRegistrationNumber>DM/2</com:InternationalRegistrationNumber></dgn:HagueRegistration>
-</dgn:HagueRegistrationBag></dgn:HagueBulletinTransactionBag></dgn:HagueBulletin></dgn:HagueIBToOfficeTransaction>"#;
-        let mut recs = Vec::new();
-        let h = stream_records(xml.as_bytes(), 64, &mut |r| {
-            recs.push(r);
-            true
-        })
-        .unwrap();
-        assert_eq!(h.bulletin_number.as_deref(), Some("2025/01"));
-        assert_eq!(recs.len(), 2);
-        assert_eq!(recs[0].irn.as_deref(), Some("DM/1"));
-        assert_eq!(recs[0].files, vec!["DM1/a.jpg"]);
-        assert_eq!(recs[1].line, 5);
-        assert_eq!(recs[0].bag, "HagueRegistrationBag");
     }
 }

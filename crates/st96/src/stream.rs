@@ -1,5 +1,9 @@
 //! Streaming a Hague bulletin record by record, in flat memory.
 //!
+//! [`IbToOfficeReader`] reads any `dgn:HagueIBToOfficeTransaction` the same way: a bulletin, or
+//! a `dgn:HagueIBToOfficeBag` (office copies, i.e. confidential copies, acknowledgement receipts
+//! and irregularity notifications), yielding [`IbToOfficeRecord`]s.
+//!
 //! A `dgn:HagueIBToOfficeTransaction` carrying a `dgn:HagueBulletin` can hold hundreds of
 //! megabytes of records. [`BulletinReader`] reads it from any [`BufRead`] and yields one typed
 //! [`BulletinRecord`] at a time (`dgn:HagueRegistration`, `dgn:HagueRefusal`, ...), so memory
@@ -863,10 +867,18 @@ impl<R: BufRead> IbToOfficeReader<R> {
     /// [`Error`] naming the problem and its line/column: another root, refused input (DOCTYPE,
     /// entities, depth), malformed XML, invalid header.
     pub fn new(input: R) -> Result<Self, Error> {
+        Self::with_limits(input, Limits::default())
+    }
+
+    /// Like [`IbToOfficeReader::new`], with other input limits (e.g. a lower nesting depth).
+    ///
+    /// # Errors
+    /// As [`IbToOfficeReader::new`].
+    pub fn with_limits(input: R, limits: Limits) -> Result<Self, Error> {
         let mut this = Self {
             reader: NsReader::from_reader(input),
             buf: Vec::with_capacity(64 << 10),
-            guard: Guard::new(Limits::default()),
+            guard: Guard::new(limits),
             path: Vec::new(),
             decls: Vec::new(),
             open: Vec::new(),
