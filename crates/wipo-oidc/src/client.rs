@@ -344,6 +344,37 @@ fn excerpt(body: &str) -> String {
     s
 }
 
+/// Largest discovery document or token response read (bytes). Real ones are a few KiB.
+pub const MAX_RESPONSE_BYTES: usize = 1 << 20;
+
+/// Reads a response body as text, refusing one larger than [`MAX_RESPONSE_BYTES`] rather than
+/// holding whatever a broken or hostile server sends in memory.
+async fn read_body(
+    mut resp: reqwest::Response,
+    url: &str,
+    what: &'static str,
+) -> Result<String, ClientError> {
+    let too_large = || ClientError::BadResponse {
+        what,
+        url: url.to_string(),
+        detail: format!("the response is larger than {MAX_RESPONSE_BYTES} bytes"),
+    };
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| network_error(url, &e))? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
 /// Fetches and checks the provider's discovery document.
 pub async fn discover(
     http: &reqwest::Client,
@@ -360,7 +391,7 @@ pub async fn discover(
         .await
         .map_err(|e| network_error(&url, &e))?;
     let status = resp.status();
-    let body = resp.text().await.map_err(|e| network_error(&url, &e))?;
+    let body = read_body(resp, &url, "discovery").await?;
     if status == reqwest::StatusCode::FORBIDDEN {
         return Err(ClientError::Forbidden {
             url,
@@ -547,10 +578,7 @@ pub async fn request_token(
         .await
         .map_err(|e| network_error(token_endpoint, &e))?;
     let status = resp.status();
-    let body = resp
-        .text()
-        .await
-        .map_err(|e| network_error(token_endpoint, &e))?;
+    let body = read_body(resp, token_endpoint, "token request").await?;
     if !status.is_success() {
         if let Ok(err) = serde_json::from_str::<OAuthErrorBody>(&body) {
             return Err(ClientError::OAuth {

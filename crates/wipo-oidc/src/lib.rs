@@ -54,8 +54,9 @@ pub use verifier::{
 
 #[cfg(feature = "client")]
 pub use client::{
-    AccessToken, ClientError, DEFAULT_TOKEN_LIFETIME_SECS, ErrorKind, ProviderMetadata, check_url,
-    discover, discovery_url, http_client, http_client_builder, request_token,
+    AccessToken, ClientError, DEFAULT_TOKEN_LIFETIME_SECS, ErrorKind, MAX_RESPONSE_BYTES,
+    ProviderMetadata, check_url, discover, discovery_url, http_client, http_client_builder,
+    request_token,
 };
 #[cfg(feature = "client")]
 pub use source::{CacheKey, Endpoint, TokenSource, TokenSourceConfig};

@@ -553,3 +553,83 @@ async fn a_discovered_token_endpoint_is_the_audience_exactly_as_published_not_no
         "{last_error:?}"
     );
 }
+
+/// A raw HTTP/1.1 server on 127.0.0.1 answering every request with `head` and then `body_chunks`
+/// chunks of `chunk` bytes (chunked transfer encoding, no Content-Length) or, when `length` is
+/// set, a Content-Length header and that many bytes.
+async fn raw_server(length: Option<usize>, body_chunks: usize, chunk: usize) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let data = vec![b' '; chunk];
+                let head = match length {
+                    Some(n) => format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {n}\r\n\r\n"
+                    ),
+                    None => "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".to_string(),
+                };
+                if sock.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                for _ in 0..body_chunks {
+                    let res = if length.is_some() {
+                        sock.write_all(&data).await
+                    } else {
+                        let mut framed = format!("{chunk:x}\r\n").into_bytes();
+                        framed.extend_from_slice(&data);
+                        framed.extend_from_slice(b"\r\n");
+                        sock.write_all(&framed).await
+                    };
+                    if res.is_err() {
+                        return; // the client hung up, as it should
+                    }
+                }
+                if length.is_none() {
+                    let _ = sock.write_all(b"0\r\n\r\n").await;
+                }
+            });
+        }
+    });
+    format!("http://127.0.0.1:{}", addr.port())
+}
+
+#[tokio::test]
+async fn oversized_responses_are_refused_not_buffered() {
+    let chunk = 64 * 1024;
+    let chunks = wipo_oidc::MAX_RESPONSE_BYTES / chunk + 2;
+    // Chunked, no length announced: refused once the limit is crossed.
+    let base = raw_server(None, chunks, chunk).await;
+    let err = discover(&http(), &format!("{base}/am/oauth2"))
+        .await
+        .expect_err("too large");
+    assert!(
+        matches!(&err, ClientError::BadResponse { detail, .. } if detail.contains("larger than")),
+        "{err}"
+    );
+    assert!(err.hint().is_some());
+    // Announced length over the limit: refused before reading.
+    let base = raw_server(Some(chunks * chunk), chunks, chunk).await;
+    let err = request_token(&http(), &format!("{base}/t"), None, "a.b.c", 0)
+        .await
+        .expect_err("too large");
+    assert!(
+        matches!(&err, ClientError::BadResponse { detail, .. } if detail.contains("larger than")),
+        "{err}"
+    );
+    // Under the limit it is read (and then found not to be a discovery document).
+    let base = raw_server(None, 2, chunk).await;
+    let err = discover(&http(), &format!("{base}/am/oauth2"))
+        .await
+        .expect_err("blank body");
+    assert!(
+        matches!(&err, ClientError::BadResponse { detail, .. } if detail.contains("not an OpenID")),
+        "{err}"
+    );
+}
