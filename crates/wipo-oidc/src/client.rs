@@ -444,7 +444,8 @@ pub async fn discover(
 }
 
 struct TokenInner {
-    secret: Box<str>,
+    /// Wiped from memory when the last clone of the token is dropped.
+    secret: zeroize::Zeroizing<String>,
     token_type: String,
     scope: Option<String>,
     obtained_at: u64,
@@ -477,7 +478,7 @@ impl AccessToken {
         expires_at: u64,
     ) -> Self {
         Self(Arc::new(TokenInner {
-            secret: secret.into().into_boxed_str(),
+            secret: zeroize::Zeroizing::new(secret.into()),
             token_type: token_type.into(),
             scope,
             obtained_at,
