@@ -106,3 +106,23 @@ fn annex_vii_design_application_round_trips() {
     assert_eq!(doc.value, again.value);
     assert_eq!(doc.schema_location(), again.schema_location());
 }
+
+/// A value written without its original document gets the standard declarations and reads back
+/// equal.
+#[test]
+fn value_written_alone_reads_back_equal() {
+    for (name, xml) in hague_documents() {
+        let doc = HagueOfficeToIbTransaction::from_xml_str(&common::as_v6(&xml)).unwrap();
+        let out = doc.value.to_xml().unwrap();
+        assert!(
+            out.contains("xmlns:com=\"http://www.wipo.int/standards/XMLSchema/ST96/Common\"")
+                && out
+                    .contains("xmlns:dgn=\"http://www.wipo.int/standards/XMLSchema/ST96/Design\""),
+            "{name}: {out}"
+        );
+        let again = HagueOfficeToIbTransaction::from_xml_str(&out).unwrap();
+        assert_eq!(again.value, doc.value, "{name}");
+        assert_eq!(again.schema_location(), None);
+        assert_eq!(Document::new(doc.value.clone()).to_xml().unwrap(), out);
+    }
+}
