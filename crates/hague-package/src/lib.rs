@@ -46,7 +46,7 @@ pub use dates::is_real_date;
 pub use ib::{ExtractOutcome, IbPackage, extract};
 pub use ibread::{IbHeader, Record};
 pub use inspect::{InspectedFile, Inspection, RecordSummary, inspect};
-pub use report::{Finding, Location, Report, Severity, XsdStatus};
+pub use report::{Finding, Location, Report, Severity, TypedModelStatus, XsdStatus};
 pub use rules::RuleId;
 pub use safety::{
     CentralDirError, Limits, RawEntry, check_entries, check_name, read_central_directory,

@@ -165,6 +165,23 @@ pub enum XsdStatus {
     NotRun,
 }
 
+/// Whether the XML was also read with `st96`'s typed model (`st96::Document`, generated from the
+/// ST.96 V6_0 schemas), next to the XSD validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TypedModelStatus {
+    /// The typed model read the XML.
+    Valid,
+    /// The typed model refused the XML.
+    Invalid {
+        /// Its error: what, where (line/column, element path) and how to fix it.
+        message: String,
+    },
+    /// Not run: the XML was refused before (guards, no XML) or is not a
+    /// `dgn:HagueOfficeToIBTransaction`, or it is larger than the typed check reads whole.
+    NotRun,
+}
+
 /// The result of validating a package.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -174,6 +191,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Whether and how XSD validation ran.
     pub xsd: XsdStatus,
+    /// Whether `st96`'s typed model also read the XML (and what it said).
+    pub typed_model: TypedModelStatus,
     /// Findings dropped after [`crate::Limits::max_findings`] was reached.
     pub truncated: u64,
     /// Errors among the dropped findings.
@@ -188,6 +207,7 @@ impl Report {
             package: package.into(),
             findings: Vec::new(),
             xsd: XsdStatus::NotRun,
+            typed_model: TypedModelStatus::NotRun,
             truncated: 0,
             truncated_errors: 0,
         }

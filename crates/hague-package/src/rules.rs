@@ -95,6 +95,8 @@ rules! {
     NotWellFormed = "XSD002", Error, "the XML is well-formed";
     /// No schema file for the declared version: only built-in checks ran.
     SchemaUnavailable = "XSD003", Warning, "a schema for the declared version is available";
+    /// `st96`'s typed model (generated from the V6_0 schemas) refuses the XML.
+    TypedModel = "XSD004", Error, "the XML reads with st96's typed ST.96 model";
     /// The XML carries a DOCTYPE or entity declarations.
     Doctype = "XML001", Error, "no DOCTYPE or entity declarations in XML";
     /// The XML is nested deeper than the limit.

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use crate::report::{Finding, Location, Report, Severity, XsdStatus};
+use crate::report::{Finding, Location, Report, Severity, TypedModelStatus, XsdStatus};
 use crate::rules::RuleId;
 use crate::safety::{self, CappedReader, Limits, RawEntry};
 use crate::sniff::{self, Dimensions, FileKind};
@@ -434,7 +434,18 @@ pub(crate) fn validate_source<S: Source>(
         return Ok(());
     }
 
-    // 2. The facts the Hague rules need (streaming, guarded).
+    // 2. st96's typed model, as a second opinion (the fallback when no schema is available).
+    if let Ok(info) = &root
+        && info.local == "HagueOfficeToIBTransaction"
+    {
+        let size = files
+            .iter()
+            .find(|(n, _)| *n == xml_name)
+            .map_or(0, |(_, s)| *s);
+        typed_check(src, &xml_name, size, info.version.as_deref(), opts, report)?;
+    }
+
+    // 3. The facts the Hague rules need (streaming, guarded).
     let doc = {
         let reader = src
             .open(&xml_name)
@@ -456,6 +467,82 @@ pub(crate) fn validate_source<S: Source>(
     let facts = integrity_pass(src, &files, opts, report, Some(&doc))?;
     for f in hague_rules(&doc, &xml_name, &files, &facts, opts, schema_ran) {
         report.push(f, max);
+    }
+    Ok(())
+}
+
+/// Largest XML the typed check reads whole (an office-to-IB XML holds one transaction; its
+/// files are separate entries).
+const TYPED_CHECK_MAX_BYTES: u64 = 16 << 20;
+
+/// Reads the XML with `st96`'s typed model and records the verdict. When the schema ran, a
+/// disagreement (schema valid, model not) is a warning; when no schema was available, the model
+/// is the fallback check, an error for a V6_0 document (a warning for other versions, which the
+/// V6_0 model may not fit).
+fn typed_check<S: Source>(
+    src: &mut S,
+    xml_name: &str,
+    size: u64,
+    version: Option<&str>,
+    opts: &Options,
+    report: &mut Report,
+) -> Result<(), PackageError> {
+    use st96::Root;
+    if size > TYPED_CHECK_MAX_BYTES {
+        report.typed_model = TypedModelStatus::NotRun;
+        return Ok(());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    src.open(xml_name)
+        .and_then(|r| {
+            CappedReader {
+                inner: r,
+                remaining: TYPED_CHECK_MAX_BYTES,
+            }
+            .read_to_end(&mut bytes)
+        })
+        .map_err(|e| PackageError::io_entry(xml_name, e))?;
+    match st96::v6::hague::dgn::HagueOfficeToIbTransaction::from_xml(&bytes) {
+        Ok(_) => report.typed_model = TypedModelStatus::Valid,
+        Err(e) => {
+            let message = e.to_string();
+            report.typed_model = TypedModelStatus::Invalid {
+                message: message.clone(),
+            };
+            let severity = match &report.xsd {
+                XsdStatus::Validated { .. } if report.has(RuleId::SchemaInvalid) => None,
+                XsdStatus::Validated { .. } => Some(Severity::Warning),
+                _ if version == Some(st96::detect::MODEL_VERSION) => Some(Severity::Error),
+                _ => Some(Severity::Warning),
+            };
+            if let Some(severity) = severity {
+                let (line, column, path) = match &e {
+                    st96::Error::Invalid { path, location, .. } => {
+                        (location.line, location.column, path.clone())
+                    }
+                    other => other
+                        .location()
+                        .map_or((0, 0, String::new()), |l| (l.line, l.column, String::new())),
+                };
+                let location = if line > 0 {
+                    Location::xml(xml_name, line, column, path)
+                } else {
+                    Location::file(xml_name)
+                };
+                report.push(
+                    Finding::new(
+                        RuleId::TypedModel,
+                        format!(
+                            "st96's typed ST.96 {} model refuses the XML: {message}",
+                            st96::detect::MODEL_VERSION
+                        ),
+                        location,
+                    )
+                    .with_severity(severity),
+                    opts.limits.max_findings,
+                );
+            }
+        }
     }
     Ok(())
 }
