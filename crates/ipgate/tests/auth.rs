@@ -665,3 +665,24 @@ async fn bad_settings_are_config_errors_with_hints() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_cache_directory_the_token_is_fetched_uncached_with_a_warning() {
+    let env = setup().await;
+    let o = env
+        .run(
+            &["auth", "token"],
+            &[],
+            &["HOME", "IPGATE_CACHE_DIR", "XDG_CACHE_HOME"],
+        )
+        .await;
+    let (stdout, stderr) = out(&o);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stdout.contains("expires"), "{stdout}");
+    assert!(
+        stderr.contains("not cached") && stderr.contains("IPGATE_CACHE_DIR"),
+        "{stderr}"
+    );
+    assert_eq!(env.provider.token_requests(), 1);
+    assert!(!env.cache_dir().exists());
+}

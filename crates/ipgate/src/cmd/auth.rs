@@ -459,7 +459,18 @@ async fn token(
     let cache_path = if no_cache {
         None
     } else {
-        Some(cache_file(&key)?)
+        // The cache only saves token requests: without a cache directory, carry on without it.
+        match cache_file(&key) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::warn!(
+                    "{}; tokens are not cached between runs ({})",
+                    e.message,
+                    e.hint.as_deref().unwrap_or("")
+                );
+                None
+            }
+        }
     };
     let mut seeded = None;
     if let Some(path) = &cache_path
