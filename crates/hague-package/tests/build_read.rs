@@ -196,3 +196,126 @@ fn extract_writes_sha256_list_and_refuses_hostile_xml_without_leftovers() {
         "{names:?}"
     );
 }
+
+/// A confidential-copy package: the hand-made office bag of the st96 tests (valid against WIPO's
+/// schema, see `xsd_typed_agreement`) with every file it references.
+fn office_bag_package(dir: &Path, xml: &str) -> PathBuf {
+    let zip = dir.join("copies.zip");
+    let mut entries = vec![("copies.xml".to_owned(), xml.as_bytes().to_vec())];
+    entries.extend(files_for(xml));
+    zip_of(&zip, &entries);
+    zip
+}
+
+fn office_bag_xml() -> String {
+    std::fs::read_to_string(repo().join("crates/st96/tests/data/ib_office_bag.xml")).unwrap()
+}
+
+#[test]
+fn confidential_copies_stream_as_typed_records() {
+    let t = tempfile::tempdir().unwrap();
+    let xml = office_bag_xml();
+    let zip = office_bag_package(t.path(), &xml);
+    let mut pkg = IbPackage::open(&zip, &Limits::default()).unwrap();
+    let mut recs = Vec::new();
+    let header = pkg
+        .records(|r| {
+            recs.push(r);
+            true
+        })
+        .unwrap();
+    assert_eq!(header.content.as_deref(), Some("HagueIBToOfficeBag"));
+    assert_eq!(header.receiving_office.as_deref(), Some("EM"));
+    assert_eq!(header.date.as_deref(), Some("2026-11-20"));
+    assert_eq!(header.bulletin_number, None);
+    let kinds: Vec<_> = recs
+        .iter()
+        .map(|r| (r.kind.as_str(), r.bag.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("HagueRegistration", "HagueRegistrationBag"),
+            ("HagueSecondPartFeeNotPaid", "HagueSecondPartFeeNotPaidBag"),
+            (
+                "HagueAcknowledgementReceipt",
+                "HagueAcknowledgementReceiptBag"
+            ),
+            (
+                "HagueIrregularityNotification",
+                "HagueIrregularityNotificationBag"
+            ),
+        ]
+    );
+    // The confidential copy's views are in its IRN folder.
+    let reg = &recs[0];
+    assert_eq!(reg.irn.as_deref(), Some("DM/201000"));
+    assert!(reg.record_id.is_some());
+    assert!(!reg.files.is_empty());
+    let images = pkg.images_for("DM/201000");
+    for f in &reg.files {
+        assert!(images.contains(f), "{f} not in {images:?}");
+    }
+    assert!(matches!(
+        recs[0].typed.as_deref(),
+        Some(st96::stream::IbToOfficeRecord::OfficeCopy(
+            st96::stream::OfficeCopyRecord::Registration(_)
+        ))
+    ));
+    assert_eq!(recs[2].irn, None, "the receipt names no IRN");
+    assert_eq!(recs[2].record_id.as_deref(), Some("970000102"));
+    assert_eq!(recs[3].irn.as_deref(), Some("DM/201000"));
+    assert_eq!(recs[3].files, ["irregularity-970000103.pdf"]);
+    // Lines point at the records' start tags.
+    for r in &recs {
+        let line = xml.lines().nth(r.line as usize - 1).unwrap();
+        assert!(
+            line.contains(&format!("<dgn:{}>", r.kind)),
+            "{}: {line}",
+            r.line
+        );
+    }
+    // Extraction counts the records by kind.
+    let o = extract(&zip, &t.path().join("out"), &Limits::default()).unwrap();
+    assert_eq!(o.records.len(), 4);
+    assert_eq!(o.records.get("HagueAcknowledgementReceipt"), Some(&1));
+    assert_eq!(o.header.content.as_deref(), Some("HagueIBToOfficeBag"));
+}
+
+#[test]
+fn a_record_the_model_refuses_stops_reading_with_its_line() {
+    let t = tempfile::tempdir().unwrap();
+    let xml = office_bag_xml();
+    let at = xml.find("Grant protection").unwrap();
+    let line = xml[..at].matches('\n').count() as u64 + 1;
+    let bad = xml.replacen("Grant protection", "Grant protektion", 1);
+    let zip = office_bag_package(t.path(), &bad);
+    let mut pkg = IbPackage::open(&zip, &Limits::default()).unwrap();
+    let mut seen = 0;
+    let e = pkg
+        .records(|_| {
+            seen += 1;
+            true
+        })
+        .unwrap_err();
+    assert_eq!(seen, 2, "the records before the bad one were delivered");
+    let PackageError::Unsafe { findings, .. } = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(findings[0].rule, RuleId::SchemaInvalid, "{e}");
+    assert_eq!(findings[0].location.line, Some(line), "{e}");
+    assert_eq!(findings[0].location.file.as_deref(), Some("copies.xml"));
+    assert!(
+        findings[0]
+            .location
+            .path
+            .as_deref()
+            .unwrap()
+            .ends_with("dgn:HagueAcknowledgementReceipt"),
+        "{e}"
+    );
+    // Extraction refuses it and leaves nothing behind.
+    let target = t.path().join("out");
+    assert!(extract(&zip, &target, &Limits::default()).is_err());
+    assert!(!target.exists());
+}
