@@ -13,7 +13,10 @@ fn version_prints_the_package_version() {
     let out = ipgate().arg("--version").output().expect("run ipgate");
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(stdout.trim(), format!("ipgate {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout.trim(),
+        format!("ipgate {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
@@ -22,7 +25,10 @@ fn help_lists_every_command() {
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     for command in ["st96", "keys", "auth", "innography", "package"] {
-        assert!(stdout.contains(command), "--help lacks {command}:\n{stdout}");
+        assert!(
+            stdout.contains(command),
+            "--help lacks {command}:\n{stdout}"
+        );
     }
 }
 
