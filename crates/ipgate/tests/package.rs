@@ -123,6 +123,7 @@ fn build_validate_inspect_every_sample() {
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["valid"], true);
         assert_eq!(v["xsd"]["status"], "validated");
+        assert_eq!(v["typed_model"]["status"], "valid", "{name}");
         let out = ipgate(&["--output", "json", "package", "inspect", s(&zip)]);
         assert_eq!(out.status.code(), Some(0));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -341,4 +342,62 @@ fn usage_and_io_errors_are_distinct() {
     assert_eq!(out.status.code(), Some(2));
     let out = ipgate(&["package", "validate", "/nonexistent/x.zip"]);
     assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn inspect_and_extract_confidential_copies() {
+    let t = tempfile::tempdir().unwrap();
+    let xml =
+        std::fs::read_to_string(repo().join("crates/st96/tests/data/ib_office_bag.xml")).unwrap();
+    let dir = t.path().join("in");
+    input_dir(&dir, "copies.xml", &xml);
+    let zip = t.path().join("copies.zip");
+    let st = Command::new("zip")
+        .current_dir(&dir)
+        .args(["-qr", s(&zip), "."])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = ipgate(&["package", "inspect", s(&zip)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("for office:   EM"), "{text}");
+    assert!(text.contains("HagueAcknowledgementReceipt"), "{text}");
+    assert!(text.contains("HagueSecondPartFeeNotPaid"), "{text}");
+    let target = t.path().join("copies");
+    let out = ipgate(&[
+        "--output",
+        "json",
+        "package",
+        "extract",
+        s(&zip),
+        s(&target),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["records"]["HagueRegistration"], 1);
+    assert_eq!(v["header"]["content"], "HagueIBToOfficeBag");
+    assert!(target.join("SHA256SUMS").is_file());
+    // A record the ST.96 model refuses: exit 1 with the line.
+    let bad = xml.replacen("Grant protection", "Grant protektion", 1);
+    std::fs::write(dir.join("copies.xml"), bad).unwrap();
+    let zip2 = t.path().join("bad.zip");
+    let st = Command::new("zip")
+        .current_dir(&dir)
+        .args(["-qr", s(&zip2), "."])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = ipgate(&["package", "inspect", s(&zip2)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("XSD001") && err.contains("copies.xml:"),
+        "{err}"
+    );
 }

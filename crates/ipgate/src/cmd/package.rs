@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use hague_package::{
-    BuildOptions, FileKind, ImageLimits, Limits, Options, PackageError, Report, Schemas, XsdStatus,
+    BuildOptions, FileKind, ImageLimits, Limits, Options, PackageError, Report, Schemas,
+    TypedModelStatus, XsdStatus,
 };
 use serde::Serialize;
 
@@ -209,6 +210,14 @@ fn xsd_line(x: &XsdStatus) -> String {
     }
 }
 
+fn typed_line(t: &TypedModelStatus) -> String {
+    match t {
+        TypedModelStatus::Valid => "typed model (st96 V6_0): read the XML".into(),
+        TypedModelStatus::Invalid { .. } => "typed model (st96 V6_0): refuses the XML".into(),
+        TypedModelStatus::NotRun => "typed model (st96 V6_0): not run".into(),
+    }
+}
+
 fn print_report(r: &Report) {
     for f in &r.findings {
         println!("{f}");
@@ -217,6 +226,7 @@ fn print_report(r: &Report) {
         println!("... {} more findings not shown", r.truncated);
     }
     println!("{}", xsd_line(&r.xsd));
+    println!("{}", typed_line(&r.typed_model));
     println!(
         "{}: {} — {} error(s), {} warning(s)",
         r.package,
@@ -331,6 +341,12 @@ fn run_inspect(a: InspectArgs, ctx: &Context) -> CliResult {
             if let Some(r) = &ins.records {
                 if let Some(b) = &r.header.bulletin_number {
                     println!("bulletin:     {b}");
+                }
+                if let Some(o) = &r.header.receiving_office {
+                    println!("for office:   {o}");
+                }
+                if let Some(d) = &r.header.date {
+                    println!("date:         {d}");
                 }
                 println!("records:");
                 for (k, n) in &r.by_kind {
