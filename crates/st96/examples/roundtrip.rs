@@ -2,6 +2,9 @@
 //!
 //! `cargo run -p st96 --example roundtrip -- FILE`
 
+// st96's Common types nest deeply; proving auto traits needs more than 128 steps in release builds.
+#![recursion_limit = "512"]
+
 use st96::Root;
 use st96::v6::hague::dgn::HagueOfficeToIbTransaction;
 

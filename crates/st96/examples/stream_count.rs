@@ -2,6 +2,9 @@
 //!
 //! `cargo run --release -p st96 --example stream_count -- BULLETIN.xml`
 
+// st96's Common types nest deeply; proving auto traits needs more than 128 steps in release builds.
+#![recursion_limit = "512"]
+
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufReader;
