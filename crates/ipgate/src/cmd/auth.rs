@@ -301,16 +301,16 @@ async fn discover(issuer: &str, output: OutputFormat) -> CliResult {
     match output {
         OutputFormat::Json => print_json(&out),
         OutputFormat::Human => {
-            println!("issuer:          {}", out.issuer);
-            println!("token endpoint:  {}", out.token_endpoint);
+            crate::outln!("issuer:          {}", out.issuer);
+            crate::outln!("token endpoint:  {}", out.token_endpoint);
             if let Some(j) = out.jwks_uri {
-                println!("jwks uri:        {j}");
+                crate::outln!("jwks uri:        {j}");
             }
             if let Some(m) = out.token_endpoint_auth_methods_supported {
-                println!("auth methods:    {}", m.join(", "));
+                crate::outln!("auth methods:    {}", m.join(", "));
             }
             if let Some(a) = out.token_endpoint_auth_signing_alg_values_supported {
-                println!("signing algs:    {}", a.join(", "));
+                crate::outln!("signing algs:    {}", a.join(", "));
             }
             Ok(())
         }
@@ -343,13 +343,13 @@ async fn assertion(settings: &Settings, decode: bool, output: OutputFormat) -> C
             })
         }
         OutputFormat::Human => {
-            println!("{jwt}");
+            crate::outln!("{jwt}");
             if let Some((header, claims)) = decoded {
                 let pretty = |v: serde_json::Result<String>| {
                     v.map_err(|e| CliError::internal(format!("cannot print JSON: {e}")))
                 };
-                println!("header: {}", pretty(serde_json::to_string_pretty(&header))?);
-                println!("claims: {}", pretty(serde_json::to_string_pretty(&claims))?);
+                crate::outln!("header: {}", pretty(serde_json::to_string_pretty(&header))?);
+                crate::outln!("claims: {}", pretty(serde_json::to_string_pretty(&claims))?);
             }
             Ok(())
         }
@@ -515,23 +515,23 @@ async fn token(
     match output {
         OutputFormat::Json => print_json(&out),
         OutputFormat::Human => {
-            println!(
+            crate::outln!(
                 "token:    {} (from {})",
                 if from_cache { "cached" } else { "new" },
                 out.source
             );
-            println!("type:     {}", out.token_type);
-            println!("scope:    {}", out.scope.unwrap_or("(none)"));
-            println!(
+            crate::outln!("type:     {}", out.token_type);
+            crate::outln!("scope:    {}", out.scope.unwrap_or("(none)"));
+            crate::outln!(
                 "expires:  {} (in {} min {} s)",
                 http_date(out.expires_at),
                 out.expires_in / 60,
                 out.expires_in % 60
             );
             if let Some(t) = out.access_token {
-                println!("access_token: {t}");
+                crate::outln!("access_token: {t}");
             } else {
-                println!("(use --show-token to print the token itself)");
+                crate::outln!("(use --show-token to print the token itself)");
             }
             Ok(())
         }

@@ -146,7 +146,7 @@ async fn request(args: RequestArgs, settings: &InnographySettings, ctx: &Context
                 "patch": ct.as_ref().and_then(|t| t.patch),
             })),
             OutputFormat::Human => {
-                println!("wrote {n} bytes to {}", out.display());
+                crate::outln!("wrote {n} bytes to {}", out.display());
                 Ok(())
             }
         };
@@ -201,9 +201,9 @@ async fn versions(args: VersionsArgs, settings: &InnographySettings, ctx: &Conte
         OutputFormat::Json => print_json(&json!({"api": api.slug(), "versions": list})),
         OutputFormat::Human => {
             if list.is_empty() {
-                println!("{}: the server listed no versions", api.slug());
+                crate::outln!("{}: the server listed no versions", api.slug());
             } else {
-                println!("{}: {}", api.slug(), list.join(", "));
+                crate::outln!("{}: {}", api.slug(), list.join(", "));
             }
             Ok(())
         }
@@ -228,9 +228,9 @@ fn print_dry_run(signed: &SignedRequest, output: OutputFormat) -> CliResult {
         OutputFormat::Human => {
             let text = signed.to_string();
             if text.ends_with('\n') {
-                print!("{text}");
+                crate::out!("{text}");
             } else {
-                println!("{text}");
+                crate::outln!("{text}");
             }
             Ok(())
         }

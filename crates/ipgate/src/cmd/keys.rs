@@ -314,26 +314,26 @@ fn generate(a: GenerateArgs, output: OutputFormat) -> CliResult {
     match output {
         OutputFormat::Json => print_json(&result),
         OutputFormat::Human => {
-            println!(
+            crate::outln!(
                 "private key:  {}  (mode 0600; keep it secret, never send it)",
                 result.private_key.display()
             );
-            println!("public key:   {}", result.public_key.display());
-            println!(
+            crate::outln!("public key:   {}", result.public_key.display());
+            crate::outln!(
                 "certificate:  {}  (send this file to WIPO: hague.it@wipo.int)",
                 result.certificate.display()
             );
-            println!("subject:      {}", result.subject);
-            println!(
+            crate::outln!("subject:      {}", result.subject);
+            crate::outln!(
                 "valid:        {} to {}",
                 http_date(result.not_before),
                 http_date(result.not_after)
             );
-            println!(
+            crate::outln!(
                 "certificate SHA-256 fingerprint: {}",
                 result.certificate_sha256_fingerprint
             );
-            println!("JWK thumbprint (RFC 7638):       {}", result.jwk_thumbprint);
+            crate::outln!("JWK thumbprint (RFC 7638):       {}", result.jwk_thumbprint);
             Ok(())
         }
     }
@@ -442,9 +442,9 @@ fn certificate_report(file: PathBuf, c: CertificateInfo) -> CliResult<Inspection
 }
 
 fn print_public(k: &PublicKeyReport) {
-    println!("curve:           {}", k.curve);
-    println!("JWK thumbprint:  {}", k.jwk_thumbprint);
-    println!("SPKI SHA-256:    {}", k.spki_sha256_fingerprint);
+    crate::outln!("curve:           {}", k.curve);
+    crate::outln!("JWK thumbprint:  {}", k.jwk_thumbprint);
+    crate::outln!("SPKI SHA-256:    {}", k.spki_sha256_fingerprint);
 }
 
 fn print_human(report: &Inspection) {
@@ -461,16 +461,16 @@ fn print_human(report: &Inspection) {
                 KeyFormat::EncryptedPkcs8 => "EC private key (encrypted PKCS#8)",
                 KeyFormat::Generated => "EC private key",
             };
-            println!("file:            {}", file.display());
-            println!("type:            {kind}");
+            crate::outln!("file:            {}", file.display());
+            crate::outln!("type:            {kind}");
             if let Some(m) = mode {
-                println!("permissions:     {m}");
+                crate::outln!("permissions:     {m}");
             }
             print_public(public_key);
         }
         Inspection::PublicKey { file, public_key } => {
-            println!("file:            {}", file.display());
-            println!("type:            EC public key (BEGIN PUBLIC KEY)");
+            crate::outln!("file:            {}", file.display());
+            crate::outln!("type:            EC public key (BEGIN PUBLIC KEY)");
             print_public(public_key);
         }
         Inspection::Certificate {
@@ -485,23 +485,23 @@ fn print_human(report: &Inspection) {
             sha256_fingerprint,
             public_key,
         } => {
-            println!("file:            {}", file.display());
-            println!(
+            crate::outln!("file:            {}", file.display());
+            crate::outln!(
                 "type:            X.509 certificate{}",
                 if *self_signed { " (self-signed)" } else { "" }
             );
-            println!("subject:         {subject}");
+            crate::outln!("subject:         {subject}");
             if !self_signed {
-                println!("issuer:          {issuer}");
+                crate::outln!("issuer:          {issuer}");
             }
-            println!("serial:          {serial}");
-            println!(
+            crate::outln!("serial:          {serial}");
+            crate::outln!(
                 "valid:           {} to {}{}",
                 http_date(*not_before),
                 http_date(*not_after),
                 if *expired { " (EXPIRED)" } else { "" }
             );
-            println!("SHA-256:         {sha256_fingerprint}");
+            crate::outln!("SHA-256:         {sha256_fingerprint}");
             print_public(public_key);
         }
     }
