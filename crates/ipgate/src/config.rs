@@ -58,7 +58,7 @@ pub struct WipoSettings {
     pub token_endpoint: Option<String>,
     /// Client id assigned by WIPO (`IPGATE_CLIENT_ID`).
     pub client_id: Option<String>,
-    /// Path of the private key, SEC1 or PKCS#8 PEM (`IPGATE_KEY_FILE`).
+    /// Path of the private key, SEC1 or PKCS#8 PEM (`IPGATE_KEY_FILE`); relative to the config file.
     pub key_file: Option<PathBuf>,
     /// Space-separated scopes (`IPGATE_SCOPE`).
     pub scope: Option<String>,
@@ -150,7 +150,7 @@ pub fn load_profile(explicit_path: Option<&Path>, name: &str) -> CliResult<Profi
         CliError::config(format!("config file {} is not valid: {e}", path.display()))
     })?;
     match file.profiles.get(name) {
-        Some(p) => Ok(p.clone()),
+        Some(p) => Ok(resolve_paths(p.clone(), path.parent())),
         None if name == "default" => Ok(Profile::default()),
         None => Err(CliError::config(format!(
             "no profile `{name}` in {}; profiles there: {}",
@@ -162,6 +162,31 @@ pub fn load_profile(explicit_path: Option<&Path>, name: &str) -> CliResult<Profi
             }
         ))
         .with_hint("add a [profiles.NAME.*] section or pick one of the listed profiles")),
+    }
+}
+
+/// Makes the profile's file paths absolute: `~/x` is under the home directory, and a relative path
+/// is relative to the directory of the config file that names it (not to the current directory).
+fn resolve_paths(mut profile: Profile, config_dir: Option<&Path>) -> Profile {
+    let resolve = |p: &mut Option<PathBuf>| {
+        if let Some(path) = p.take() {
+            *p = Some(resolve_path(path, config_dir));
+        }
+    };
+    resolve(&mut profile.wipo.key_file);
+    resolve(&mut profile.innography.secret_file);
+    profile
+}
+
+fn resolve_path(path: PathBuf, config_dir: Option<&Path>) -> PathBuf {
+    if let Ok(rest) = path.strip_prefix("~") {
+        if let Some(home) = home_dir() {
+            return home.join(rest);
+        }
+    }
+    match config_dir {
+        Some(dir) if path.is_relative() => dir.join(path),
+        _ => path,
     }
 }
 
@@ -192,6 +217,15 @@ mod tests {
         assert_eq!(p.innography.username.as_deref(), Some("obiwan"));
         let err = load_profile(Some(&path), "prod").expect_err("unknown profile");
         assert!(err.message.contains("acc"), "{}", err.message);
+
+        std::fs::write(
+            &path,
+            "[profiles.default.wipo]\nkey_file = \"keys/k.pem\"\n[profiles.default.innography]\nsecret_file = \"/etc/s\"\n",
+        )
+        .expect("write");
+        let p = load_profile(Some(&path), "default").expect("profile");
+        assert_eq!(p.wipo.key_file, Some(dir.path().join("keys/k.pem")));
+        assert_eq!(p.innography.secret_file, Some(PathBuf::from("/etc/s")));
 
         std::fs::write(&path, "[profiles.default.wipo]\nclient_idd = \"x\"\n").expect("write");
         let err = load_profile(Some(&path), "default").expect_err("typo");

@@ -91,7 +91,7 @@ pub(crate) fn key_error(err: KeyError) -> CliError {
             path.display()
         )),
         KeyError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => Some(
-            "check the file name (a relative path is taken from the current directory, and `~` is not expanded in settings)"
+            "check the file name (in the config file a relative path is taken from the config file's directory and `~/` is the home directory; in IPGATE_KEY_FILE and flags, from the current directory)"
                 .to_string(),
         ),
         KeyError::PassphraseRequired { .. } => Some(
