@@ -22,6 +22,9 @@
 //! println!("valid: {}", report.is_valid());
 //! # Ok::<(), hague_package::PackageError>(())
 //! ```
+// st96's generated types are deeply nested: proving auto traits (`Unpin`, `Send`) for the typed
+// records this crate handles needs more than the default 128 steps (E0275 otherwise).
+#![recursion_limit = "512"]
 
 mod build;
 mod dates;

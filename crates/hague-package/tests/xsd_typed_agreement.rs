@@ -328,6 +328,26 @@ fn cases() -> Vec<Case> {
         ),
         Invalid,
     ));
+    out.push(case(
+        "office bag: empty receipt bag",
+        IbToOffice,
+        cut(
+            &bag,
+            "<dgn:HagueAcknowledgementReceipt>",
+            "</dgn:HagueAcknowledgementReceipt>",
+        ),
+        Invalid,
+    ));
+    out.push(case(
+        "office bag: empty office-copy bag",
+        IbToOffice,
+        cut(
+            &bag,
+            "<dgn:HagueRegistrationBag>",
+            "</dgn:HagueSecondPartFeeNotPaidBag>",
+        ),
+        Invalid,
+    ));
     out
 }
 

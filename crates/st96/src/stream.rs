@@ -837,6 +837,8 @@ pub struct IbToOfficeReader<R: BufRead> {
     decls: Vec<Vec<u8>>,
     /// Open containers of the record area (innermost last).
     open: Vec<Open>,
+    /// Children seen so far in each open container (aligned with `open`); none is allowed empty.
+    filled: Vec<u64>,
     /// Depth of the path when the record area opened.
     area_depth: usize,
     header: IbToOfficeHeader,
@@ -882,6 +884,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
             path: Vec::new(),
             decls: Vec::new(),
             open: Vec::new(),
+            filled: Vec::new(),
             area_depth: 0,
             header: IbToOfficeHeader::Bulletin(Box::new(placeholder_header()?)),
             declared_version: None,
@@ -1084,8 +1087,10 @@ impl<R: BufRead> IbToOfficeReader<R> {
             }
             self.push(&bag);
             self.open.push(Open::BulletinBag);
+            self.filled.push(0);
         } else {
             self.open.push(Open::OfficeBag);
+            self.filled.push(0);
         }
         self.area_depth = self.path.len();
         Ok(())
@@ -1216,6 +1221,9 @@ impl<R: BufRead> IbToOfficeReader<R> {
                         )));
                     };
                     let design = self.is_design(s.name());
+                    if let Some(n) = self.filled.last_mut() {
+                        *n += 1;
+                    }
                     if let Open::Records(section, record) = parent {
                         if !(design && s.local_name().as_ref() == record.as_bytes()) {
                             let bag = self.path.last().cloned().unwrap_or_default();
@@ -1260,6 +1268,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
                     };
                     self.push(&s);
                     self.open.push(child);
+                    self.filled.push(0);
                 }
                 Event::Empty(s) => {
                     return Err(self.invalid(format!(
@@ -1270,7 +1279,18 @@ impl<R: BufRead> IbToOfficeReader<R> {
                 Event::End(_) => {
                     // Records are captured whole, so inside the area every end tag closes the
                     // innermost open container.
-                    self.open.pop();
+                    if let Some(open) = self.open.pop()
+                        && self.filled.pop() == Some(0)
+                    {
+                        let what = match open {
+                            Open::Records(_, record) => format!("one <dgn:{record}>"),
+                            _ => "one bag".to_owned(),
+                        };
+                        let here = self.path.last().cloned().unwrap_or_default();
+                        return Err(
+                            self.invalid(format!("<{here}> is empty; it needs at least {what}"))
+                        );
+                    }
                     self.path.pop();
                     self.decls.pop();
                     if self.path.is_empty() {
