@@ -220,14 +220,14 @@ fn typed_line(t: &TypedModelStatus) -> String {
 
 fn print_report(r: &Report) {
     for f in &r.findings {
-        println!("{f}");
+        crate::outln!("{f}");
     }
     if r.truncated > 0 {
-        println!("... {} more findings not shown", r.truncated);
+        crate::outln!("... {} more findings not shown", r.truncated);
     }
-    println!("{}", xsd_line(&r.xsd));
-    println!("{}", typed_line(&r.typed_model));
-    println!(
+    crate::outln!("{}", xsd_line(&r.xsd));
+    crate::outln!("{}", typed_line(&r.typed_model));
+    crate::outln!(
         "{}: {} — {} error(s), {} warning(s)",
         r.package,
         if r.is_valid() { "valid" } else { "INVALID" },
@@ -291,14 +291,14 @@ fn run_build(a: BuildArgs, ctx: &Context) -> CliResult {
             print_report(&out.report);
             if out.written {
                 for e in &out.entries {
-                    println!(
+                    crate::outln!(
                         "  {:>10}  {}  {}",
                         e.size,
                         if e.stored { "stored  " } else { "deflated" },
                         e.name
                     );
                 }
-                println!(
+                crate::outln!(
                     "wrote {} ({} entries) sha256 {}",
                     out.output.display(),
                     out.entries.len(),
@@ -327,41 +327,41 @@ fn run_inspect(a: InspectArgs, ctx: &Context) -> CliResult {
     match ctx.output {
         OutputFormat::Json => print_json(&ins),
         OutputFormat::Human => {
-            println!("package:      {}", ins.package);
-            println!("root:         {}", ins.root.as_deref().unwrap_or("-"));
-            println!("version:      {}", ins.version.as_deref().unwrap_or("-"));
+            crate::outln!("package:      {}", ins.package);
+            crate::outln!("root:         {}", ins.root.as_deref().unwrap_or("-"));
+            crate::outln!("version:      {}", ins.version.as_deref().unwrap_or("-"));
             if let Some(t) = &ins.transaction {
-                println!("transaction:  {t}");
-                println!("IRN:          {}", ins.irn.as_deref().unwrap_or("-"));
-                println!(
+                crate::outln!("transaction:  {t}");
+                crate::outln!("IRN:          {}", ins.irn.as_deref().unwrap_or("-"));
+                crate::outln!(
                     "office ref:   {}",
                     ins.office_reference.as_deref().unwrap_or("-")
                 );
             }
             if let Some(r) = &ins.records {
                 if let Some(b) = &r.header.bulletin_number {
-                    println!("bulletin:     {b}");
+                    crate::outln!("bulletin:     {b}");
                 }
                 if let Some(o) = &r.header.receiving_office {
-                    println!("for office:   {o}");
+                    crate::outln!("for office:   {o}");
                 }
                 if let Some(d) = &r.header.date {
-                    println!("date:         {d}");
+                    crate::outln!("date:         {d}");
                 }
-                println!("records:");
+                crate::outln!("records:");
                 for (k, n) in &r.by_kind {
-                    println!("  {n:>8}  {k}");
+                    crate::outln!("  {n:>8}  {k}");
                 }
-                println!("IRN folders:  {}", r.folders);
+                crate::outln!("IRN folders:  {}", r.folders);
             }
-            println!("files:");
+            crate::outln!("files:");
             let shown = if ins.records.is_some() {
                 20
             } else {
                 usize::MAX
             };
             for f in ins.files.iter().take(shown) {
-                println!(
+                crate::outln!(
                     "  {:>10}  {:<5} {:<12} {}{}",
                     f.size,
                     f.kind.as_str(),
@@ -374,7 +374,7 @@ fn run_inspect(a: InspectArgs, ctx: &Context) -> CliResult {
                 );
             }
             if ins.files.len() > shown {
-                println!("  ... {} more files", ins.files.len() - shown);
+                crate::outln!("  ... {} more files", ins.files.len() - shown);
             }
             Ok(())
         }
@@ -393,7 +393,7 @@ fn run_extract(a: ExtractArgs, ctx: &Context) -> CliResult {
     match ctx.output {
         OutputFormat::Json => print_json(&out),
         OutputFormat::Human => {
-            println!(
+            crate::outln!(
                 "extracted {} files ({} bytes) to {}; SHA-256 list in {}",
                 out.files,
                 out.bytes,
@@ -401,7 +401,7 @@ fn run_extract(a: ExtractArgs, ctx: &Context) -> CliResult {
                 out.sums_file.display()
             );
             for (k, n) in &out.records {
-                println!("  {n:>8}  {k}");
+                crate::outln!("  {n:>8}  {k}");
             }
             Ok(())
         }
