@@ -90,3 +90,30 @@ fn no_crate_but_the_generator_depends_on_xsd_parser() {
         }
     }
 }
+
+/// st96's generated types nest deeply: a crate that uses them fails release builds with E0275
+/// unless its root raises the recursion limit (debug builds and `cargo check` do not show it).
+#[test]
+fn every_crate_using_st96_raises_the_recursion_limit() {
+    let crates_dir = workspace_root().join("crates");
+    for entry in std::fs::read_dir(&crates_dir).expect("read crates/") {
+        let dir = entry.expect("dir entry").path();
+        let Ok(text) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
+            continue;
+        };
+        let manifest: toml::Table = toml::from_str(&text).expect("parse manifest");
+        if !dependency_names(&manifest).iter().any(|d| d == "st96") {
+            continue;
+        }
+        for root in ["src/lib.rs", "src/main.rs"] {
+            let Ok(source) = std::fs::read_to_string(dir.join(root)) else {
+                continue;
+            };
+            assert!(
+                source.contains("#![recursion_limit = \"512\"]"),
+                "{}/{root} uses st96 but lacks #![recursion_limit = \"512\"] (release builds fail with E0275)",
+                dir.display()
+            );
+        }
+    }
+}

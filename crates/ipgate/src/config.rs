@@ -179,10 +179,10 @@ fn resolve_paths(mut profile: Profile, config_dir: Option<&Path>) -> Profile {
 }
 
 fn resolve_path(path: PathBuf, config_dir: Option<&Path>) -> PathBuf {
-    if let Ok(rest) = path.strip_prefix("~") {
-        if let Some(home) = home_dir() {
-            return home.join(rest);
-        }
+    if let Ok(rest) = path.strip_prefix("~")
+        && let Some(home) = home_dir()
+    {
+        return home.join(rest);
     }
     match config_dir {
         Some(dir) if path.is_relative() => dir.join(path),

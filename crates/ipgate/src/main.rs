@@ -1,6 +1,10 @@
 //! `ipgate`: the command-line tool. Argument parsing, configuration and output only; the work is done
 //! by the library crates (see `docs/architecture.md`).
 
+// st96's generated Common types nest deeply; proving auto traits (`Send`, `Unpin`) of futures that
+// hold them needs more than the default 128 steps in release builds (E0275).
+#![recursion_limit = "512"]
+
 mod cmd;
 mod config;
 mod exit;
