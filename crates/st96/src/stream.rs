@@ -104,75 +104,22 @@ records! {
 #[error("<{0}> is not a Hague bulletin record")]
 struct UnknownRecord(String);
 
-type Job = (&'static str, Vec<u8>);
-type Done = (
-    Vec<u8>,
-    Result<BulletinRecord, xsd_parser_types::quick_xml::Error>,
-);
-
-/// Parses records on a thread with a large stack (the record types are deep).
-struct Worker {
-    jobs: mpsc::Sender<Job>,
-    done: mpsc::Receiver<Done>,
-}
-
-impl Worker {
-    fn start() -> Result<Self, Error> {
-        let (jobs, job_rx) = mpsc::channel::<Job>();
-        let (done_tx, done) = mpsc::channel::<Done>();
-        std::thread::Builder::new()
-            .name("st96-records".into())
-            .stack_size(PARSE_STACK_BYTES)
-            .spawn(move || {
-                for (name, xml) in job_rx {
-                    let result = parse_record(name, &xml);
-                    if done_tx.send((xml, result)).is_err() {
-                        break;
-                    }
-                }
-            })?;
-        Ok(Self { jobs, done })
-    }
-
-    fn parse(&self, name: &'static str, xml: Vec<u8>) -> Result<Done, Error> {
-        let lost = || Error::Internal("the record parser thread stopped (a panic)".into());
-        self.jobs.send((name, xml)).map_err(|_| lost())?;
-        self.done.recv().map_err(|_| lost())
-    }
-}
-
 /// Reads a Hague bulletin record by record. See the [module documentation](self).
+///
+/// A thin wrapper over [`IbToOfficeReader`] that accepts only a `dgn:HagueBulletin` and yields
+/// its records as [`BulletinRecord`]s.
 pub struct BulletinReader<R: BufRead> {
-    reader: NsReader<R>,
-    buf: Vec<u8>,
-    guard: Guard,
-    /// Names of the open elements (qualified, as written).
-    path: Vec<String>,
-    /// Namespace declarations of the open elements, raw (`xmlns:p="uri"`), one list per depth.
-    decls: Vec<Vec<u8>>,
+    inner: IbToOfficeReader<R>,
     header: dgn::HagueBulletinTransactionHeaderType,
-    declared_version: Option<String>,
-    warnings: Vec<Warning>,
-    /// The record element expected inside the open bag.
-    current_record: Option<&'static str>,
-    record_buf: Vec<u8>,
-    worker: Worker,
-    records: u64,
-    finished: bool,
 }
 
 impl<R: BufRead> std::fmt::Debug for BulletinReader<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BulletinReader")
-            .field("path", &self.path)
-            .field("records", &self.records)
-            .field("finished", &self.finished)
+            .field("inner", &self.inner)
             .finish_non_exhaustive()
     }
 }
-
-/// Depth of the bulletin's bags: root(1) / HagueBulletin(2) / HagueBulletinTransactionBag(3) / bag(4).
-const BAG_DEPTH: usize = 4;
 
 impl<R: BufRead> BulletinReader<R> {
     /// Opens a bulletin: checks the root (`dgn:HagueIBToOfficeTransaction` with a
@@ -182,23 +129,16 @@ impl<R: BufRead> BulletinReader<R> {
     /// [`Error`] naming the problem and its line/column: not a bulletin, refused input (DOCTYPE,
     /// entities, depth), malformed XML, invalid header.
     pub fn new(input: R) -> Result<Self, Error> {
-        let mut this = Self {
-            reader: NsReader::from_reader(input),
-            buf: Vec::with_capacity(64 << 10),
-            guard: Guard::new(Limits::default()),
-            path: Vec::new(),
-            decls: Vec::new(),
-            header: placeholder_header()?,
-            declared_version: None,
-            warnings: Vec::new(),
-            current_record: None,
-            record_buf: Vec::new(),
-            worker: Worker::start()?,
-            records: 0,
-            finished: false,
+        let inner = IbToOfficeReader::open(input, Limits::default(), true)?;
+        let header = match inner.header() {
+            IbToOfficeHeader::Bulletin(h) => (**h).clone(),
+            IbToOfficeHeader::Office(_) => {
+                return Err(Error::Internal(
+                    "the bulletin reader opened a document that is not a bulletin".into(),
+                ));
+            }
         };
-        this.open()?;
-        Ok(this)
+        Ok(Self { inner, header })
     }
 
     /// The bulletin header (`dgn:HagueBulletinTransactionHeader`).
@@ -208,347 +148,17 @@ impl<R: BufRead> BulletinReader<R> {
 
     /// The declared `com:st96Version`.
     pub fn declared_version(&self) -> Option<&str> {
-        self.declared_version.as_deref()
+        self.inner.declared_version()
     }
 
     /// Warnings about the document (e.g. a declared version other than the model's).
     pub fn warnings(&self) -> &[Warning] {
-        &self.warnings
+        self.inner.warnings()
     }
 
     /// Number of records returned so far.
     pub fn records_read(&self) -> u64 {
-        self.records
-    }
-
-    fn location(&self) -> Location {
-        self.guard.location_at(self.guard.position())
-    }
-
-    fn path_string(&self) -> String {
-        self.path.join("/")
-    }
-
-    fn invalid(&self, message: impl Into<String>) -> Error {
-        Error::Invalid {
-            message: message.into(),
-            path: self.path_string(),
-            location: self.location(),
-        }
-    }
-
-    /// Reads one event; returns (namespace is Design, event) with the guard applied. The
-    /// event borrows `self.buf`, so it is returned as an owned copy only for start tags.
-    fn next_event(&mut self) -> Result<Event<'static>, Error> {
-        self.buf.clear();
-        let ev = match self.reader.read_event_into(&mut self.buf) {
-            Ok(ev) => ev,
-            Err(e) => {
-                return Err(Error::Refused(
-                    self.guard.malformed(&e, self.reader.error_position()),
-                ));
-            }
-        };
-        self.guard
-            .check(&ev, self.reader.buffer_position())
-            .map_err(Error::Refused)?;
-        Ok(ev.into_owned())
-    }
-
-    fn is_design(&self, name: quick_xml::name::QName<'_>) -> bool {
-        matches!(self.reader.resolve_element(name).0, ResolveResult::Bound(ns) if ns.as_ref() == DESIGN_NS.as_bytes())
-    }
-
-    fn push(&mut self, start: &quick_xml::events::BytesStart<'_>) {
-        self.path
-            .push(String::from_utf8_lossy(start.name().as_ref()).into_owned());
-        let mut decls = Vec::new();
-        for a in start.attributes().with_checks(false).flatten() {
-            if a.key.as_namespace_binding().is_some() {
-                decls.push(b' ');
-                decls.extend_from_slice(a.key.as_ref());
-                decls.extend_from_slice(b"=\"");
-                decls.extend_from_slice(&a.value);
-                decls.push(b'"');
-            }
-        }
-        self.decls.push(decls);
-    }
-
-    fn pop(&mut self) {
-        self.path.pop();
-        self.decls.pop();
-    }
-
-    /// Reads up to the start of `dgn:HagueBulletinTransactionBag`.
-    fn open(&mut self) -> Result<(), Error> {
-        // Root.
-        loop {
-            match self.next_event()? {
-                Event::Start(s) => {
-                    let root_ok = self.is_design(s.name())
-                        && s.local_name().as_ref() == b"HagueIBToOfficeTransaction";
-                    let loc = self.location();
-                    if !root_ok {
-                        return Err(Error::WrongRoot {
-                            expected: "dgn:HagueIBToOfficeTransaction",
-                            found: String::from_utf8_lossy(s.name().as_ref()).into_owned(),
-                            location: loc,
-                        });
-                    }
-                    self.read_version(&s)?;
-                    self.push(&s);
-                    break;
-                }
-                Event::Empty(s) => {
-                    return Err(Error::WrongRoot {
-                        expected: "dgn:HagueIBToOfficeTransaction",
-                        found: format!(
-                            "an empty <{}/>",
-                            String::from_utf8_lossy(s.name().as_ref())
-                        ),
-                        location: self.location(),
-                    });
-                }
-                Event::Eof => return Err(self.invalid("the input holds no root element")),
-                _ => {}
-            }
-        }
-        // dgn:HagueBulletin, then its header, then the transaction bag.
-        let mut expect = [
-            "HagueBulletin",
-            "HagueBulletinTransactionHeader",
-            "HagueBulletinTransactionBag",
-        ]
-        .into_iter()
-        .peekable();
-        while let Some(want) = expect.next() {
-            let s = loop {
-                match self.next_event()? {
-                    Event::Start(s) => break s,
-                    Event::Empty(s) => {
-                        return Err(self.invalid(format!(
-                            "<{}> is empty; a bulletin needs <dgn:{want}> here with content",
-                            String::from_utf8_lossy(s.name().as_ref())
-                        )));
-                    }
-                    Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
-                    Event::Comment(_) | Event::PI(_) | Event::Text(_) => {}
-                    Event::End(_) | Event::Eof => {
-                        return Err(self.invalid(format!(
-                            "<dgn:{want}> is missing; a bulletin needs it here"
-                        )));
-                    }
-                    _ => {}
-                }
-            };
-            if !(self.is_design(s.name()) && s.local_name().as_ref() == want.as_bytes()) {
-                let found = String::from_utf8_lossy(s.name().as_ref()).into_owned();
-                let hint = if want == "HagueBulletin" {
-                    "this is not a bulletin; read other IB-to-office transactions with \
-                     HagueIbToOfficeTransaction::from_xml"
-                } else {
-                    "check the element order of dgn:HagueBulletin"
-                };
-                return Err(self.invalid(format!(
-                    "found <{found}> where <dgn:{want}> was expected; {hint}"
-                )));
-            }
-            if want == "HagueBulletinTransactionHeader" {
-                let header_loc = self.location();
-                let xml = self.capture(&s)?;
-                let header = crate::document::with_big_stack(move || {
-                    let mut reader = SliceReader::from_bytes(&xml).with_error_info();
-                    dgn::HagueBulletinTransactionHeaderType::deserialize(&mut reader)
-                        .map_err(|e| (e, xml.clone()))
-                })?;
-                let outer = self.path_string();
-                self.header = header.map_err(|(e, xml)| {
-                    relocate(crate::document::invalid(&xml, &e), header_loc, &outer)
-                })?;
-            } else {
-                self.push(&s);
-            }
-            let _ = expect.peek();
-        }
-        Ok(())
-    }
-
-    fn read_version(&mut self, root: &quick_xml::events::BytesStart<'_>) -> Result<(), Error> {
-        let location = self.location();
-        for a in root.attributes().with_checks(false).flatten() {
-            let (ns, local) = self.reader.resolve_attribute(a.key);
-            if matches!(ns, ResolveResult::Bound(n) if n.as_ref() == detect::COMMON_NS.as_bytes())
-                && local.as_ref() == b"st96Version"
-            {
-                let v = String::from_utf8_lossy(&a.value).into_owned();
-                if !crate::document::is_version_like(&v) {
-                    return Err(Error::BadVersion {
-                        found: v,
-                        model: detect::MODEL_VERSION,
-                        location,
-                    });
-                }
-                if v != detect::MODEL_VERSION {
-                    self.warnings.push(Warning::VersionDiffers {
-                        declared: v.clone(),
-                        model: detect::MODEL_VERSION,
-                    });
-                }
-                self.declared_version = Some(v);
-            }
-        }
-        if self.declared_version.is_none() {
-            return Err(Error::Invalid {
-                message: "required attribute com:st96Version is missing; add it".into(),
-                path: "dgn:HagueIBToOfficeTransaction".into(),
-                location,
-            });
-        }
-        Ok(())
-    }
-
-    /// Copies the element that starts with `start` (already read) into a standalone document:
-    /// the start tag gets the namespace declarations in scope.
-    fn capture(&mut self, start: &quick_xml::events::BytesStart<'_>) -> Result<Vec<u8>, Error> {
-        let mut out = std::mem::take(&mut self.record_buf);
-        out.clear();
-        out.push(b'<');
-        out.extend_from_slice(start);
-        for d in &self.decls {
-            out.extend_from_slice(d);
-        }
-        out.push(b'>');
-        let mut depth = 1usize;
-        while depth > 0 {
-            let ev = self.next_event()?;
-            match &ev {
-                Event::Start(s) => {
-                    depth += 1;
-                    out.push(b'<');
-                    out.extend_from_slice(s);
-                    out.push(b'>');
-                }
-                Event::Empty(s) => {
-                    out.push(b'<');
-                    out.extend_from_slice(s);
-                    out.extend_from_slice(b"/>");
-                }
-                Event::End(e) => {
-                    depth -= 1;
-                    out.extend_from_slice(b"</");
-                    out.extend_from_slice(e);
-                    out.push(b'>');
-                }
-                Event::Text(t) => out.extend_from_slice(t),
-                Event::GeneralRef(r) => {
-                    out.push(b'&');
-                    out.extend_from_slice(r);
-                    out.push(b';');
-                }
-                Event::CData(c) => {
-                    out.extend_from_slice(b"<![CDATA[");
-                    out.extend_from_slice(c);
-                    out.extend_from_slice(b"]]>");
-                }
-                Event::Comment(_) | Event::PI(_) | Event::Decl(_) | Event::DocType(_) => {}
-                Event::Eof => {
-                    return Err(self
-                        .invalid("the document ends inside a record; the file may be truncated"));
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    fn next_record(&mut self) -> Result<Option<BulletinRecord>, Error> {
-        loop {
-            let ev = self.next_event()?;
-            let depth = self.path.len();
-            match ev {
-                Event::Start(s) if depth == BAG_DEPTH - 1 => {
-                    let Some(record) = self
-                        .is_design(s.name())
-                        .then(|| record_of_bag(s.local_name().as_ref()))
-                        .flatten()
-                    else {
-                        return Err(self.invalid(format!(
-                            "element <{}> is not allowed in dgn:HagueBulletinTransactionBag; only the record bags (dgn:HagueRegistrationBag, ...) are",
-                            String::from_utf8_lossy(s.name().as_ref())
-                        )));
-                    };
-                    self.current_record = Some(record);
-                    self.push(&s);
-                }
-                Event::Start(s) if depth == BAG_DEPTH => {
-                    let name = self.current_record.unwrap_or("");
-                    if !(self.is_design(s.name()) && s.local_name().as_ref() == name.as_bytes()) {
-                        let bag = self.path.last().cloned().unwrap_or_default();
-                        return Err(self.invalid(format!(
-                            "element <{}> is not allowed in <{bag}>; it holds <dgn:{name}> records only",
-                            String::from_utf8_lossy(s.name().as_ref())
-                        )));
-                    }
-                    let start_loc = self.location();
-                    let outer = self.path_string();
-                    self.path
-                        .push(String::from_utf8_lossy(s.name().as_ref()).into_owned());
-                    let xml = self.capture(&s)?;
-                    let (xml, parsed) = self.worker.parse(name, xml)?;
-                    let result = parsed.map_err(|e| {
-                        relocate(crate::document::invalid(&xml, &e), start_loc, &outer)
-                    });
-                    self.record_buf = xml;
-                    self.path.pop();
-                    self.records += 1;
-                    return result.map(Some);
-                }
-                Event::Empty(s) if depth == BAG_DEPTH - 1 || depth == BAG_DEPTH => {
-                    return Err(self.invalid(format!(
-                        "<{}> is empty; a bag needs at least one record",
-                        String::from_utf8_lossy(s.name().as_ref())
-                    )));
-                }
-                Event::Start(s) | Event::Empty(s) => {
-                    return Err(self.invalid(format!(
-                        "element <{}> is not allowed here, after dgn:HagueBulletinTransactionBag",
-                        String::from_utf8_lossy(s.name().as_ref())
-                    )));
-                }
-                Event::End(_) => {
-                    if depth == BAG_DEPTH {
-                        self.current_record = None;
-                    }
-                    self.pop();
-                    if self.path.is_empty() {
-                        // Root closed: the rest may only be comments and whitespace.
-                        loop {
-                            match self.next_event()? {
-                                Event::Eof => return Ok(None),
-                                Event::Start(s) | Event::Empty(s) => {
-                                    return Err(self.invalid(format!(
-                                        "element <{}> after the root element; a document has one root",
-                                        String::from_utf8_lossy(s.name().as_ref())
-                                    )));
-                                }
-                                _ => {}
-                            }
-                        }
-                    }
-                }
-                Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
-                Event::Text(t) => {
-                    return Err(self.invalid(format!(
-                        "text {:?} is not allowed here; remove it",
-                        String::from_utf8_lossy(&t)
-                    )));
-                }
-                Event::Eof => {
-                    return Err(self.invalid("the document ends before the bulletin is closed; the file may be truncated"));
-                }
-                _ => {}
-            }
-        }
+        self.inner.records_read()
     }
 }
 
@@ -556,20 +166,13 @@ impl<R: BufRead> Iterator for BulletinReader<R> {
     type Item = Result<BulletinRecord, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.finished {
-            return None;
-        }
-        match self.next_record() {
-            Ok(Some(r)) => Some(Ok(r)),
-            Ok(None) => {
-                self.finished = true;
-                None
-            }
-            Err(e) => {
-                self.finished = true;
-                Some(Err(e))
-            }
-        }
+        self.inner.next().map(|r| match r? {
+            IbToOfficeRecord::Bulletin(record) => Ok(record),
+            other => Err(Error::Internal(format!(
+                "the bulletin reader met {}, which no bulletin holds",
+                other.element_name()
+            ))),
+        })
     }
 }
 
@@ -601,7 +204,7 @@ fn relocate(err: Error, start: Location, outer: &str) -> Error {
     }
 }
 
-/// Stands in for the header until [`BulletinReader::new`] has read it.
+/// Stands in for the header until [`IbToOfficeReader::new`] has read it.
 fn placeholder_header() -> Result<dgn::HagueBulletinTransactionHeaderType, Error> {
     let year = crate::types::GYear::new("0001").map_err(|e| Error::Internal(e.to_string()))?;
     Ok(dgn::HagueBulletinTransactionHeaderType {
@@ -849,6 +452,8 @@ pub struct IbToOfficeReader<R: BufRead> {
     worker: IbWorker,
     records: u64,
     finished: bool,
+    /// Refuse anything but a `dgn:HagueBulletin` (for [`BulletinReader`]).
+    bulletin_only: bool,
 }
 
 impl<R: BufRead> std::fmt::Debug for IbToOfficeReader<R> {
@@ -877,6 +482,11 @@ impl<R: BufRead> IbToOfficeReader<R> {
     /// # Errors
     /// As [`IbToOfficeReader::new`].
     pub fn with_limits(input: R, limits: Limits) -> Result<Self, Error> {
+        Self::open(input, limits, false)
+    }
+
+    /// Opens the document; with `bulletin_only`, anything but a bulletin is refused.
+    fn open(input: R, limits: Limits, bulletin_only: bool) -> Result<Self, Error> {
         let mut this = Self {
             reader: NsReader::from_reader(input),
             buf: Vec::with_capacity(64 << 10),
@@ -894,6 +504,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
             worker: IbWorker::start()?,
             records: 0,
             finished: false,
+            bulletin_only,
         };
         this.open_document()?;
         Ok(this)
@@ -1038,6 +649,13 @@ impl<R: BufRead> IbToOfficeReader<R> {
         let local = content.local_name().as_ref().to_vec();
         let is_bulletin = self.is_design(content.name()) && local == b"HagueBulletin";
         let is_office = self.is_design(content.name()) && local == b"HagueIBToOfficeBag";
+        if self.bulletin_only && !is_bulletin {
+            return Err(self.invalid(format!(
+                "found <{}> where <dgn:HagueBulletin> was expected; this is not a bulletin; read \
+                 other IB-to-office transactions with st96::stream::IbToOfficeReader",
+                String::from_utf8_lossy(content.name().as_ref())
+            )));
+        }
         if !(is_bulletin || is_office) {
             return Err(self.invalid(format!(
                 "found <{}> where <dgn:HagueBulletin> or <dgn:HagueIBToOfficeBag> was expected; \
