@@ -128,7 +128,16 @@ class Records:
         self.rng = random.Random(seed)
         self.pub = publication_date
         self.record_id = 970000000 + seed % 1000 * 10000
-        self.files = []  # (relative path, kind) of every referenced file
+        self.files = []  # (relative path, kind) of every referenced file, each path once
+        self.seen = set()  # paths already in self.files
+
+    def add_file(self, path, kind):
+        # Two records may reference the same file (e.g. two grants by the same office for the
+        # same IRN both name DM.../..._GRANT_XX.pdf): list it once, so the ZIP and --images
+        # get one entry per path while every com:FileName still resolves.
+        if path not in self.seen:
+            self.seen.add(path)
+            self.files.append((path, kind))
 
     def next_record_id(self):
         self.record_id += 1
@@ -227,7 +236,7 @@ class Records:
         views = []
         for v in range(1, r.randint(1, 4) + 1):
             path = "%s/%s_D%03d_V%02d.jpg" % (folder, folder, number, v)
-            self.files.append((path, "jpeg"))
+            self.add_file(path, "jpeg")
             views.append(
                 f"{ind}      <dgn:View>\n"
                 f"{ind}        <com:FileName>{path}</com:FileName>\n"
@@ -353,7 +362,7 @@ class Records:
         office = r.choice(OFFICES)
         folder = irn_folder(irn)
         path = "%s/%s_GRANT_%s.pdf" % (folder, folder, office)
-        self.files.append((path, "pdf"))
+        self.add_file(path, "pdf")
         return (
             f"{ind}<dgn:HagueGrantProtection>\n"
             f"{ind}  <com:InternationalRegistrationNumber>{irn}</com:InternationalRegistrationNumber>\n"

@@ -42,6 +42,7 @@ names = re.findall(r"<com:FileName>([^<]+)</com:FileName>", xml)
 assert names, "no com:FileName in the bulletin"
 with zipfile.ZipFile(os.path.join(work, "b.zip")) as z:
     assert z.testzip() is None
+    assert len(z.namelist()) == len(set(z.namelist())), "duplicate ZIP entry names"
     listed = set(n for n in z.namelist() if not n.endswith("/"))
     assert listed == set(names) | {"b.xml"}, "zip entries differ from the referenced files"
     assert z.read("b.xml") == open(os.path.join(work, "b.xml"), "rb").read()
