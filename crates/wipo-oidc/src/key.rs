@@ -760,21 +760,7 @@ impl SigningKey {
             what: "SEC1 EC private key",
             detail: e.to_string(),
         })?;
-        match ec.parameters.and_then(|p| p.named_curve()) {
-            Some(c) if c == OID_P256 => {}
-            Some(c) => {
-                return Err(KeyError::UnsupportedKey {
-                    source_name: source_name.to_string(),
-                    found: describe_oid(&c),
-                });
-            }
-            None => {
-                return Err(KeyError::UnsupportedKey {
-                    source_name: source_name.to_string(),
-                    found: "EC key without a named curve".into(),
-                });
-            }
-        }
+        require_p256(ec.parameters.and_then(|p| p.named_curve()), source_name)?;
         Self::from_ec_private_key(&ec, KeyFormat::Sec1, source_name)
     }
 
@@ -799,21 +785,7 @@ impl SigningKey {
                 detail: e.to_string(),
             })?;
         let inner_curve = ec.parameters.and_then(|p| p.named_curve());
-        match outer_curve.or(inner_curve) {
-            Some(c) if c == OID_P256 => {}
-            Some(c) => {
-                return Err(KeyError::UnsupportedKey {
-                    source_name: source_name.to_string(),
-                    found: describe_oid(&c),
-                });
-            }
-            None => {
-                return Err(KeyError::UnsupportedKey {
-                    source_name: source_name.to_string(),
-                    found: "EC key without a named curve".into(),
-                });
-            }
-        }
+        require_p256(outer_curve.or(inner_curve), source_name)?;
         if let Some(inner) = inner_curve
             && inner != OID_P256
         {
@@ -1007,6 +979,21 @@ pub fn check_key_permissions(path: &Path, allow_insecure: bool) -> Result<(), Ke
         let _ = (path, allow_insecure);
     }
     Ok(())
+}
+
+/// Accepts only P-256 (`prime256v1`); any other named curve, or none, is refused naming what was found.
+fn require_p256(curve: Option<ObjectIdentifier>, source_name: &str) -> Result<(), KeyError> {
+    match curve {
+        Some(c) if c == OID_P256 => Ok(()),
+        Some(c) => Err(KeyError::UnsupportedKey {
+            source_name: source_name.to_string(),
+            found: describe_oid(&c),
+        }),
+        None => Err(KeyError::UnsupportedKey {
+            source_name: source_name.to_string(),
+            found: "EC key without a named curve".into(),
+        }),
+    }
 }
 
 #[cfg(test)]
