@@ -7,7 +7,14 @@
 //! A `dgn:HagueIBToOfficeTransaction` carrying a `dgn:HagueBulletin` can hold hundreds of
 //! megabytes of records. [`BulletinReader`] reads it from any [`BufRead`] and yields one typed
 //! [`BulletinRecord`] at a time (`dgn:HagueRegistration`, `dgn:HagueRefusal`, ...), so memory
-//! stays at the size of the largest record whatever the file size.
+//! stays flat whatever the file size.
+//!
+//! The readers read ahead: the calling thread captures records in batches (up to 64 records or
+//! 64 KiB of XML) while a parser thread turns the previous batches into typed values; at most
+//! three batches are in flight, so memory is a few hundred KiB of XML plus their typed values (or
+//! the largest record, if bigger). Records come back in document order, and a problem found
+//! while reading ahead is returned only after every record before it. Dropping a reader stops
+//! its parser thread.
 //!
 //! The same input guards as a whole-document read apply (DOCTYPE and entity declarations
 //! refused, nesting depth limited), and errors carry the element path and line/column.
@@ -28,7 +35,8 @@
 //! ```
 
 use std::io::BufRead;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -69,9 +77,8 @@ macro_rules! records {
         }
 
         fn parse_record(name: &str, xml: &[u8]) -> Result<BulletinRecord, xsd_parser_types::quick_xml::Error> {
-            let mut reader = SliceReader::from_bytes(xml).with_error_info();
             match name {
-                $( $elem => Ok(BulletinRecord::$variant(Box::new(dgn::$ty::deserialize(&mut reader)?))), )*
+                $( $elem => Ok(BulletinRecord::$variant(Box::new(crate::fast::read_or_deserialize::<dgn::$ty>(xml)?))), )*
                 _ => Err(xsd_parser_types::quick_xml::Error::custom(UnknownRecord(name.to_owned()))),
             }
         }
@@ -253,9 +260,8 @@ macro_rules! office_copy_records {
         }
 
         fn parse_office_copy(name: &str, xml: &[u8]) -> Result<OfficeCopyRecord, xsd_parser_types::quick_xml::Error> {
-            let mut reader = SliceReader::from_bytes(xml).with_error_info();
             match name {
-                $( $elem => Ok(OfficeCopyRecord::$variant(Box::new(dgn::$ty::deserialize(&mut reader)?))), )*
+                $( $elem => Ok(OfficeCopyRecord::$variant(Box::new(crate::fast::read_or_deserialize::<dgn::$ty>(xml)?))), )*
                 _ => Err(xsd_parser_types::quick_xml::Error::custom(UnknownRecord(name.to_owned()))),
             }
         }
@@ -360,53 +366,160 @@ fn parse_ib_record(
         Section::Bulletin => parse_record(name, xml).map(IbToOfficeRecord::Bulletin),
         Section::OfficeCopy => parse_office_copy(name, xml).map(IbToOfficeRecord::OfficeCopy),
         Section::Acknowledgement => {
-            let mut reader = SliceReader::from_bytes(xml).with_error_info();
-            dgn::HagueAcknowledgementReceiptType::deserialize(&mut reader)
+            crate::fast::read_or_deserialize::<dgn::HagueAcknowledgementReceiptType>(xml)
                 .map(|r| IbToOfficeRecord::AcknowledgementReceipt(Box::new(r)))
         }
         Section::Irregularity => {
-            let mut reader = SliceReader::from_bytes(xml).with_error_info();
-            dgn::HagueIrregularityNotificationType::deserialize(&mut reader)
+            crate::fast::read_or_deserialize::<dgn::HagueIrregularityNotificationType>(xml)
                 .map(|r| IbToOfficeRecord::IrregularityNotification(Box::new(r)))
         }
     }
 }
 
-type IbJob = (Section, &'static str, Vec<u8>);
-type IbDone = (
-    Vec<u8>,
-    Result<IbToOfficeRecord, xsd_parser_types::quick_xml::Error>,
-);
+/// Most records in one batch.
+const BATCH_RECORDS: usize = 64;
+/// A batch is sent once it holds this many bytes of XML (or [`BATCH_RECORDS`] records).
+const BATCH_BYTES: usize = 64 << 10;
+/// Most batches between the reading thread and the parser thread (sent and not yet returned):
+/// with the batch being returned, peak memory is a few batches whatever the file size.
+const BATCHES_IN_FLIGHT: usize = 3;
 
-/// Parses records on a thread with a large stack (the record types are deep).
+/// A record captured on the reading thread, waiting for (or done with) its typed parse.
+#[derive(Debug)]
+struct Captured {
+    section: Section,
+    name: &'static str,
+    /// The record's standalone XML inside [`Batch::bytes`].
+    range: std::ops::Range<usize>,
+    /// Where its start tag is in the file.
+    start: Location,
+    /// Path of the bag holding it (for error messages).
+    outer: Arc<str>,
+}
+
+/// Records captured one after the other on the reading thread, parsed together on the parser
+/// thread, then returned with their results (and the buffers, which are reused).
+#[derive(Debug, Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    records: Vec<Captured>,
+    /// Results of `records`, in order; the parser stops at the first error, since the iterator
+    /// ends there.
+    results: std::collections::VecDeque<Result<IbToOfficeRecord, Error>>,
+    /// Records of this batch already returned by the iterator.
+    taken: usize,
+}
+
+impl Batch {
+    fn is_full(&self) -> bool {
+        self.records.len() >= BATCH_RECORDS || self.bytes.len() >= BATCH_BYTES
+    }
+
+    /// Empties the batch for reuse, letting go of a buffer an unusually large record grew.
+    fn recycle(&mut self) {
+        self.bytes.clear();
+        if self.bytes.capacity() > 4 * BATCH_BYTES {
+            self.bytes = Vec::with_capacity(2 * BATCH_BYTES);
+        }
+        self.records.clear();
+        self.results.clear();
+        self.taken = 0;
+    }
+
+    /// Parses every record (on the parser thread), stopping at the first error or when `stop`
+    /// is set.
+    fn parse(&mut self, stop: &AtomicBool) {
+        for rec in &self.records {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            let xml = self.bytes.get(rec.range.clone()).unwrap_or_default();
+            let result = parse_ib_record(rec.section, rec.name, xml)
+                .map_err(|e| relocate(crate::document::invalid(xml, &e), rec.start, &rec.outer));
+            let failed = result.is_err();
+            self.results.push_back(result);
+            if failed {
+                return;
+            }
+        }
+    }
+}
+
+/// Parses batches of records on a thread with a large stack (the record types are deep), while
+/// the reading thread captures the next ones.
 struct IbWorker {
-    jobs: mpsc::Sender<IbJob>,
-    done: mpsc::Receiver<IbDone>,
+    /// `None` once dropping (closing the channel ends the thread).
+    jobs: Option<mpsc::Sender<Batch>>,
+    done: mpsc::Receiver<Batch>,
+    /// Asks the thread to stop between records (set when the reader is dropped).
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl IbWorker {
     fn start() -> Result<Self, Error> {
-        let (jobs, job_rx) = mpsc::channel::<IbJob>();
-        let (done_tx, done) = mpsc::channel::<IbDone>();
-        std::thread::Builder::new()
+        let (jobs, job_rx) = mpsc::channel::<Batch>();
+        let (done_tx, done) = mpsc::channel::<Batch>();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_worker = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
             .name("st96-ib-records".into())
             .stack_size(PARSE_STACK_BYTES)
             .spawn(move || {
-                for (section, name, xml) in job_rx {
-                    let result = parse_ib_record(section, name, &xml);
-                    if done_tx.send((xml, result)).is_err() {
+                for mut batch in job_rx {
+                    batch.parse(&stop_worker);
+                    if stop_worker.load(Ordering::Relaxed) || done_tx.send(batch).is_err() {
                         break;
                     }
                 }
             })?;
-        Ok(Self { jobs, done })
+        Ok(Self {
+            jobs: Some(jobs),
+            done,
+            stop,
+            thread: Some(thread),
+        })
     }
 
-    fn parse(&self, section: Section, name: &'static str, xml: Vec<u8>) -> Result<IbDone, Error> {
-        let lost = || Error::Internal("the record parser thread stopped (a panic)".into());
-        self.jobs.send((section, name, xml)).map_err(|_| lost())?;
-        self.done.recv().map_err(|_| lost())
+    fn lost() -> Error {
+        Error::Internal("the record parser thread stopped (a panic)".into())
     }
+
+    /// Hands a batch to the parser thread without waiting.
+    fn send(&self, batch: Batch) -> Result<(), Error> {
+        self.jobs
+            .as_ref()
+            .ok_or_else(Self::lost)?
+            .send(batch)
+            .map_err(|_| Self::lost())
+    }
+
+    /// Waits for the oldest batch sent (batches come back in the order sent).
+    fn recv(&self) -> Result<Batch, Error> {
+        self.done.recv().map_err(|_| Self::lost())
+    }
+}
+
+impl Drop for IbWorker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.jobs = None;
+        if let Some(thread) = self.thread.take() {
+            // The thread ends after the record it is parsing; a panic was already reported as
+            // `Error::Internal` by `recv`.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// What ends the record area, found while reading ahead: returned once every record before it
+/// has been returned.
+#[derive(Debug)]
+enum Tail {
+    /// The document ended properly.
+    End,
+    /// A problem found while capturing (malformed XML, empty bag, truncated file, ...).
+    Error(Error),
 }
 
 /// Reads any `dgn:HagueIBToOfficeTransaction` record by record, in flat memory: a bulletin
@@ -447,8 +560,17 @@ pub struct IbToOfficeReader<R: BufRead> {
     header: IbToOfficeHeader,
     declared_version: Option<String>,
     warnings: Vec<Warning>,
-    record_buf: Vec<u8>,
     record_location: Option<Location>,
+    /// The batch whose records are being returned.
+    ready: Option<Batch>,
+    /// Empty batches, for reuse.
+    spare: Vec<Batch>,
+    /// Batches sent to the parser thread and not yet received.
+    in_flight: usize,
+    /// What ended the record area while reading ahead, once found.
+    tail: Option<Tail>,
+    /// Path of the open bag, shared by its captured records (cleared when the path changes).
+    outer: Option<Arc<str>>,
     worker: IbWorker,
     records: u64,
     finished: bool,
@@ -499,8 +621,12 @@ impl<R: BufRead> IbToOfficeReader<R> {
             header: IbToOfficeHeader::Bulletin(Box::new(placeholder_header()?)),
             declared_version: None,
             warnings: Vec::new(),
-            record_buf: Vec::new(),
             record_location: None,
+            ready: None,
+            spare: Vec::new(),
+            in_flight: 0,
+            tail: None,
+            outer: None,
             worker: IbWorker::start()?,
             records: 0,
             finished: false,
@@ -678,7 +804,8 @@ impl<R: BufRead> IbToOfficeReader<R> {
         }
         let header_loc = self.location();
         let outer = self.path_string();
-        let xml = self.capture(&head)?;
+        let mut xml = Vec::new();
+        self.capture(&head, &mut xml)?;
         let parsed = crate::document::with_big_stack(move || {
             let mut reader = SliceReader::from_bytes(&xml).with_error_info();
             let header = if is_bulletin {
@@ -748,11 +875,13 @@ impl<R: BufRead> IbToOfficeReader<R> {
         Ok(())
     }
 
-    /// Copies the element that starts with `start` (already read) into a standalone document
-    /// whose start tag carries the namespace declarations in scope.
-    fn capture(&mut self, start: &quick_xml::events::BytesStart<'_>) -> Result<Vec<u8>, Error> {
-        let mut out = std::mem::take(&mut self.record_buf);
-        out.clear();
+    /// Appends to `out` the element that starts with `start` (already read), as a standalone
+    /// document whose start tag carries the namespace declarations in scope.
+    fn capture(
+        &mut self,
+        start: &quick_xml::events::BytesStart<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
         out.push(b'<');
         out.extend_from_slice(start);
         for d in &self.decls {
@@ -798,7 +927,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// What a start tag `local` (in the Design namespace or not) opens inside `parent`.
@@ -827,7 +956,61 @@ impl<R: BufRead> IbToOfficeReader<R> {
         }
     }
 
+    /// The next record, in document order: from the batch being returned, else from the parser
+    /// thread, after topping up the batches in flight; then what ended the record area.
     fn next_record(&mut self) -> Result<Option<IbToOfficeRecord>, Error> {
+        loop {
+            if let Some(batch) = &mut self.ready {
+                if let Some(result) = batch.results.pop_front() {
+                    let start = batch.records.get(batch.taken).map(|r| r.start);
+                    batch.taken += 1;
+                    self.records += 1;
+                    self.record_location = start;
+                    return result.map(Some);
+                }
+                if let Some(mut done) = self.ready.take() {
+                    done.recycle();
+                    self.spare.push(done);
+                }
+            }
+            while self.in_flight < BATCHES_IN_FLIGHT && self.tail.is_none() {
+                let mut batch = self.spare.pop().unwrap_or_default();
+                while !batch.is_full() {
+                    match self.capture_record(&mut batch) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            self.tail = Some(Tail::End);
+                            break;
+                        }
+                        Err(e) => {
+                            self.tail = Some(Tail::Error(e));
+                            break;
+                        }
+                    }
+                }
+                if batch.records.is_empty() {
+                    self.spare.push(batch);
+                } else {
+                    self.worker.send(batch)?;
+                    self.in_flight += 1;
+                }
+            }
+            if self.in_flight == 0 {
+                // Every record before the end of the area has been returned.
+                return match self.tail.take() {
+                    Some(Tail::Error(e)) => Err(e),
+                    Some(Tail::End) | None => Ok(None),
+                };
+            }
+            let batch = self.worker.recv()?;
+            self.in_flight -= 1;
+            self.ready = Some(batch);
+        }
+    }
+
+    /// Reads up to the next record and appends it to `batch` (`Ok(true)`), or reads to the end
+    /// of the document (`Ok(false)`), checking the structure of the record area on the way.
+    fn capture_record(&mut self, batch: &mut Batch) -> Result<bool, Error> {
         loop {
             let ev = self.next_event()?;
             match ev {
@@ -850,20 +1033,31 @@ impl<R: BufRead> IbToOfficeReader<R> {
                                 String::from_utf8_lossy(s.name().as_ref())
                             )));
                         }
-                        let start_loc = self.location();
-                        let outer = self.path_string();
+                        let start = self.location();
+                        let outer = match &self.outer {
+                            Some(outer) => Arc::clone(outer),
+                            None => {
+                                let outer: Arc<str> = self.path_string().into();
+                                self.outer = Some(Arc::clone(&outer));
+                                outer
+                            }
+                        };
                         self.path
                             .push(String::from_utf8_lossy(s.name().as_ref()).into_owned());
-                        let xml = self.capture(&s)?;
-                        let (xml, parsed) = self.worker.parse(section, record, xml)?;
-                        let result = parsed.map_err(|e| {
-                            relocate(crate::document::invalid(&xml, &e), start_loc, &outer)
-                        });
-                        self.record_buf = xml;
+                        let from = batch.bytes.len();
+                        if let Err(e) = self.capture(&s, &mut batch.bytes) {
+                            batch.bytes.truncate(from);
+                            return Err(e);
+                        }
                         self.path.pop();
-                        self.records += 1;
-                        self.record_location = Some(start_loc);
-                        return result.map(Some);
+                        batch.records.push(Captured {
+                            section,
+                            name: record,
+                            range: from..batch.bytes.len(),
+                            start,
+                            outer,
+                        });
+                        return Ok(true);
                     }
                     let Some(child) = Self::child_of(parent, design, s.local_name().as_ref())
                     else {
@@ -885,6 +1079,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
                         )));
                     };
                     self.push(&s);
+                    self.outer = None;
                     self.open.push(child);
                     self.filled.push(0);
                 }
@@ -911,11 +1106,12 @@ impl<R: BufRead> IbToOfficeReader<R> {
                     }
                     self.path.pop();
                     self.decls.pop();
+                    self.outer = None;
                     if self.path.is_empty() {
                         // Root closed: the rest may only be comments and whitespace.
                         loop {
                             match self.next_event()? {
-                                Event::Eof => return Ok(None),
+                                Event::Eof => return Ok(false),
                                 Event::Start(s) | Event::Empty(s) => {
                                     return Err(self.invalid(format!(
                                         "element <{}> after the root element; a document has one root",
