@@ -12,6 +12,7 @@ extern crate self as st96;
 pub mod checks;
 pub mod detect;
 pub mod document;
+pub mod fast;
 mod roots;
 #[cfg(feature = "hague")]
 pub mod stream;

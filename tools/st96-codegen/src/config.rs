@@ -85,5 +85,10 @@ pub fn build(set: &SchemaSet, roots: &[&str]) -> Result<Config> {
         )
         .with_quick_xml_config(NamespaceSerialization::Global, None, true)
         .with_derive(["Debug", "Clone", "PartialEq"]);
+    // Our recursive-descent readers (the fast path of `st96::fast`).
+    config
+        .renderer
+        .steps
+        .push(Box::new(crate::fast::FastParseStep::default()));
     Ok(config)
 }

@@ -12,6 +12,7 @@
 //! `crates/st96/src/generated/<module>/` (`V6_0` → `v6`).
 
 mod config;
+mod fast;
 mod postprocess;
 mod schema_set;
 

@@ -73,6 +73,49 @@ impl WithSerializer for RequestSoftwareType {
 impl WithDeserializer for RequestSoftwareType {
     type Deserializer = Box<quick_xml_deserialize::RequestSoftwareTypeDeserializer>;
 }
+impl st96::fast::FastParse for RequestSoftwareType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_request_software_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestSoftwareName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_request_software_version = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestSoftwareVersion") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            request_software_name: f_request_software_name,
+            request_software_version: f_request_software_version,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestExaminationType {
     pub request_examination_authority: Option<String>,
@@ -96,6 +139,61 @@ impl WithSerializer for RequestExaminationType {
 }
 impl WithDeserializer for RequestExaminationType {
     type Deserializer = Box<quick_xml_deserialize::RequestExaminationTypeDeserializer>;
+}
+impl st96::fast::FastParse for RequestExaminationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_request_examination_authority = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestExaminationAuthority") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_request_examination_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestExaminationCategory") => {
+                let v = p.simple::<RequestExaminationCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_examination_request_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExaminationRequestDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            request_examination_authority: f_request_examination_authority,
+            request_examination_category: f_request_examination_category,
+            examination_request_date: f_examination_request_date,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExtendedWipost3CodeType {
@@ -184,6 +282,43 @@ impl WithSerializer for ApplicationNumberType {
 impl WithDeserializer for ApplicationNumberType {
     type Deserializer = Box<quick_xml_deserialize::ApplicationNumberTypeDeserializer>;
 }
+impl st96::fast::FastParse for ApplicationNumberType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_ip_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => {
+                let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_117 =
+            <ApplicationNumberContent117Type as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            ip_office_code: f_ip_office_code,
+            content_117: f_content_117,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExtendedIsoLanguageCodeType {
     IsoLanguageCodeType(IsoLanguageCodeType),
@@ -236,6 +371,73 @@ impl WithSerializer for RepresentativeBagType {
 impl WithDeserializer for RepresentativeBagType {
     type Deserializer = Box<quick_xml_deserialize::RepresentativeBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for RepresentativeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifierBag"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifierBag") => {
+                                v . push (< PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::PartyIdentifierBag(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Representative"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Com, b"Representative") => {
+                                v.push(
+                                    <RepresentativeType as st96::fast::FastParse>::fast_element(
+                                        p, ch,
+                                    )?,
+                                );
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::Representative(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuthorizationType {
     pub authorization_identifier: Option<IdentifierType>,
@@ -263,6 +465,97 @@ impl WithSerializer for AuthorizationType {
 impl WithDeserializer for AuthorizationType {
     type Deserializer = Box<quick_xml_deserialize::AuthorizationTypeDeserializer>;
 }
+impl st96::fast::FastParse for AuthorizationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_authorization_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationIdentifier") => {
+                let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_authorization_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_authorization_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationCategory") => {
+                let v = p.simple::<AuthorizationCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_authorization_document_supply_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationDocumentSupplyCategory") => {
+                let v = p.simple::<AuthorizationDocumentSupplyCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_authorization_document = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationDocument") => {
+                let v = <DocumentType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            authorization_identifier: f_authorization_identifier,
+            authorization_date: f_authorization_date,
+            authorization_category: f_authorization_category,
+            comment_text: f_comment_text,
+            authorization_document_supply_category: f_authorization_document_supply_category,
+            authorization_document: f_authorization_document,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DocumentIncludedBagType {
     pub document_included: Vec<DocumentIncludedType>,
@@ -284,6 +577,45 @@ impl WithSerializer for DocumentIncludedBagType {
 }
 impl WithDeserializer for DocumentIncludedBagType {
     type Deserializer = Box<quick_xml_deserialize::DocumentIncludedBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for DocumentIncludedBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_document_included = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncluded") => {
+                    f_document_included.push(
+                        <DocumentIncludedType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_document_included.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            document_included: f_document_included,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct PaymentBagType {
@@ -307,6 +639,41 @@ impl WithSerializer for PaymentBagType {
 impl WithDeserializer for PaymentBagType {
     type Deserializer = Box<quick_xml_deserialize::PaymentBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for PaymentBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_payment = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Payment") => {
+                    f_payment.push(<PaymentType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_payment.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { payment: f_payment })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReimbursementBagType {
     pub reimbursement: Vec<ReimbursementType>,
@@ -328,6 +695,45 @@ impl WithSerializer for ReimbursementBagType {
 }
 impl WithDeserializer for ReimbursementBagType {
     type Deserializer = Box<quick_xml_deserialize::ReimbursementBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for ReimbursementBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_reimbursement = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Reimbursement") => {
+                    f_reimbursement.push(
+                        <ReimbursementType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_reimbursement.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            reimbursement: f_reimbursement,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct SignatureBagType {
@@ -351,6 +757,45 @@ impl WithSerializer for SignatureBagType {
 impl WithDeserializer for SignatureBagType {
     type Deserializer = Box<quick_xml_deserialize::SignatureBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for SignatureBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_signature = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Signature") => {
+                    f_signature.push(<SignatureType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_signature.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            signature: f_signature,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct CorrespondenceAddressType {
     pub correspondence_address_party_category: Option<CorrespondenceAddressPartyCategoryType>,
@@ -373,6 +818,50 @@ impl WithSerializer for CorrespondenceAddressType {
 }
 impl WithDeserializer for CorrespondenceAddressType {
     type Deserializer = Box<quick_xml_deserialize::CorrespondenceAddressTypeDeserializer>;
+}
+impl st96::fast::FastParse for CorrespondenceAddressType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_correspondence_address_party_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddressPartyCategory") => {
+                let v = p.simple::<CorrespondenceAddressPartyCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_146 = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <CorrespondenceAddressContent146Type as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            f_content_146.push(
+                <CorrespondenceAddressContent146Type as st96::fast::FastGroup>::fast_group(p, c)?,
+            );
+        }
+        st96::fast::check_count(f_content_146.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            correspondence_address_party_category: f_correspondence_address_party_category,
+            content_146: f_content_146,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum BusinessEntityStatusCategoryType {
@@ -1474,6 +1963,98 @@ impl WithSerializer for ApplicationNumberContent117Type {
 impl WithDeserializer for ApplicationNumberContent117Type {
     type Deserializer = Box<quick_xml_deserialize::ApplicationNumberContent117TypeDeserializer>;
 }
+impl st96::fast::FastGroup for ApplicationNumberContent117Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"ST13ApplicationNumber")
+            || c.is(st96::fast::Ns::Com, b"ApplicationNumberText")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ST13ApplicationNumber"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ST13ApplicationNumber") => {
+                        let v = p.simple::<St13ApplicationNumberType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::St13ApplicationNumber(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ApplicationNumberText"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumberText") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ApplicationNumberText(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for ApplicationNumberContent117Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ST13ApplicationNumber"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ST13ApplicationNumber") => {
+                            let v = p.simple::<St13ApplicationNumberType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::St13ApplicationNumber(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ApplicationNumberText"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumberText") => {
+                            let v = p.simple::<String>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ApplicationNumberText(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[doc = "This code list is inline with ISO 639-1:2002 Part 1: Alpha-2 Language Codes (2002)"]
 #[derive(Clone, Debug, PartialEq)]
 pub enum IsoLanguageCodeType {
@@ -2285,6 +2866,44 @@ impl WithSerializer for PartyIdentifierBagType {
 impl WithDeserializer for PartyIdentifierBagType {
     type Deserializer = Box<quick_xml_deserialize::PartyIdentifierBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for PartyIdentifierBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_party_identifier = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                    f_party_identifier
+                        .push(<PartyIdentifierType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_party_identifier.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            party_identifier: f_party_identifier,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct RepresentativeType {
     pub operation_category: Option<OperationCategoryType>,
@@ -2316,6 +2935,131 @@ impl WithSerializer for RepresentativeType {
 impl WithDeserializer for RepresentativeType {
     type Deserializer = Box<quick_xml_deserialize::RepresentativeTypeDeserializer>;
 }
+impl st96::fast::FastParse for RepresentativeType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_operation_category: Option<OperationCategoryType> = None;
+        let mut a_sequence_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"operationCategory") => {
+                    p.attr(&mut a_operation_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_content_258 = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <RepresentativeContent258Type as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            f_content_258
+                .push(<RepresentativeContent258Type as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content_258.len(), 1usize, None)?;
+        let f_national_legal_entity_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalLegalEntityCode") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_nationality_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+                let v = p.simple::<NationalityCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => {
+                let v = p.simple::<IncorporationCountryCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_state = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeCategory") => {
+                let v = p.simple::<RepresentativeCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_version = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Version") => {
+                let v = <VersionType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            operation_category: a_operation_category,
+            sequence_number: a_sequence_number,
+            content_258: f_content_258,
+            national_legal_entity_code: f_national_legal_entity_code,
+            nationality_code: f_nationality_code,
+            incorporation_country_code: f_incorporation_country_code,
+            incorporation_state: f_incorporation_state,
+            representative_category: f_representative_category,
+            comment_text: f_comment_text,
+            version: f_version,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct IdentifierType {
     pub office_code: Option<ExtendedWipost3CodeType>,
@@ -2338,6 +3082,28 @@ impl WithSerializer for IdentifierType {
 }
 impl WithDeserializer for IdentifierType {
     type Deserializer = Box<quick_xml_deserialize::IdentifierTypeDeserializer>;
+}
+impl st96::fast::FastParse for IdentifierType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_office_code: Option<ExtendedWipost3CodeType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"officeCode") => p.attr(&mut a_office_code, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            office_code: a_office_code,
+            content: c_content,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum AuthorizationCategoryType {
@@ -2391,6 +3157,33 @@ impl WithSerializer for OrderedTextType {
 }
 impl WithDeserializer for OrderedTextType {
     type Deserializer = Box<quick_xml_deserialize::OrderedTextTypeDeserializer>;
+}
+impl st96::fast::FastParse for OrderedTextType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        let mut a_sequence_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            language_code: a_language_code,
+            sequence_number: a_sequence_number,
+            content: c_content,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum AuthorizationDocumentSupplyCategoryType {
@@ -2457,6 +3250,151 @@ impl WithSerializer for DocumentType {
 impl WithDeserializer for DocumentType {
     type Deserializer = Box<quick_xml_deserialize::DocumentTypeDeserializer>;
 }
+impl st96::fast::FastParse for DocumentType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_document_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentName") => {
+                let v = p.simple::<DocumentNameType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_format_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentFormatCategory") => {
+                let v = p.simple::<DocumentFormatCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_kind_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentKindCategory") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_media_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentMediaCategory") => {
+                let v = p.simple::<DocumentMediaCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_location_uri = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentLocationURI") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_version = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentVersion") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_size_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentSizeQuantity") => {
+                let v = <QuantityType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            language_code: a_language_code,
+            document_name: f_document_name,
+            file_name: f_file_name,
+            document_format_category: f_document_format_category,
+            document_kind_category: f_document_kind_category,
+            document_date: f_document_date,
+            document_media_category: f_document_media_category,
+            document_location_uri: f_document_location_uri,
+            document_version: f_document_version,
+            document_size_quantity: f_document_size_quantity,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DocumentIncludedType {
     pub id: Option<String>,
@@ -2491,6 +3429,163 @@ impl WithSerializer for DocumentIncludedType {
 impl WithDeserializer for DocumentIncludedType {
     type Deserializer = Box<quick_xml_deserialize::DocumentIncludedTypeDeserializer>;
 }
+impl st96::fast::FastParse for DocumentIncludedType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_document_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentName") => {
+                let v = p.simple::<DocumentNameType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_format_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentFormatCategory") => {
+                let v = p.simple::<DocumentFormatCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_kind_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentKindCategory") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_media_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentMediaCategory") => {
+                let v = p.simple::<DocumentMediaCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_location_uri = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentLocationURI") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_version = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentVersion") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_size_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentSizeQuantity") => {
+                let v = <QuantityType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_ip_office_code_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCodeBag") => {
+                let v = <IpOfficeCodeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            language_code: a_language_code,
+            document_name: f_document_name,
+            file_name: f_file_name,
+            document_format_category: f_document_format_category,
+            document_kind_category: f_document_kind_category,
+            document_date: f_document_date,
+            document_media_category: f_document_media_category,
+            document_location_uri: f_document_location_uri,
+            document_version: f_document_version,
+            document_size_quantity: f_document_size_quantity,
+            comment_text: f_comment_text,
+            ip_office_code_bag: f_ip_office_code_bag,
+        })
+    }
+}
 #[doc = "Type used when the languageCode is needed"]
 #[derive(Clone, Debug, PartialEq)]
 pub struct LocalizedTextType {
@@ -2514,6 +3609,28 @@ impl WithSerializer for LocalizedTextType {
 }
 impl WithDeserializer for LocalizedTextType {
     type Deserializer = Box<quick_xml_deserialize::LocalizedTextTypeDeserializer>;
+}
+impl st96::fast::FastParse for LocalizedTextType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            language_code: a_language_code,
+            content: c_content,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct PaymentType {
@@ -2547,6 +3664,157 @@ impl WithSerializer for PaymentType {
 impl WithDeserializer for PaymentType {
     type Deserializer = Box<quick_xml_deserialize::PaymentTypeDeserializer>;
 }
+impl st96::fast::FastParse for PaymentType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_payment_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentIdentifier") => {
+                let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_payment_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_payment_mode_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentModeCategory") => {
+                let v = p.simple::<PaymentModeCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_payment_method = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentMethod") => {
+                let v = <PaymentMethodType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_payer_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PayerName") => {
+                let v = <NameType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_payment_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentStatusCategory") => {
+                let v = p.simple::<PaymentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_payment_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_payment_fee_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentFeeBag") => {
+                let v = <PaymentFeeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_fee_payable_total_amount = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeePayableTotalAmount") => {
+                let v = <AmountType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_fee_paid_total_amount = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeePaidTotalAmount") => {
+                let v = <AmountType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            payment_identifier: f_payment_identifier,
+            payment_reference: f_payment_reference,
+            payment_mode_category: f_payment_mode_category,
+            payment_method: f_payment_method,
+            payer_name: f_payer_name,
+            payment_status_category: f_payment_status_category,
+            payment_date: f_payment_date,
+            payment_fee_bag: f_payment_fee_bag,
+            fee_payable_total_amount: f_fee_payable_total_amount,
+            fee_paid_total_amount: f_fee_paid_total_amount,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReimbursementType {
     pub reimbursement_identifier: Option<IdentifierType>,
@@ -2576,6 +3844,121 @@ impl WithSerializer for ReimbursementType {
 impl WithDeserializer for ReimbursementType {
     type Deserializer = Box<quick_xml_deserialize::ReimbursementTypeDeserializer>;
 }
+impl st96::fast::FastParse for ReimbursementType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_reimbursement_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementIdentifier") => {
+                let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_reimbursement_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_payee_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PayeeName") => {
+                let v = <NameType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_reimbursement_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementStatusCategory") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_reimbursement_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_reimbursement_mode_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementModeCategory") => {
+                let v = p.simple::<PaymentModeCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_reimbursement_fee_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementFeeBag") => {
+                let v = <ReimbursementFeeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            reimbursement_identifier: f_reimbursement_identifier,
+            reimbursement_reference: f_reimbursement_reference,
+            payee_name: f_payee_name,
+            reimbursement_status_category: f_reimbursement_status_category,
+            comment_text: f_comment_text,
+            reimbursement_date: f_reimbursement_date,
+            reimbursement_mode_category: f_reimbursement_mode_category,
+            reimbursement_fee_bag: f_reimbursement_fee_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct SignatureType {
     pub contact: ContactType,
@@ -2599,6 +3982,58 @@ impl WithSerializer for SignatureType {
 }
 impl WithDeserializer for SignatureType {
     type Deserializer = Box<quick_xml_deserialize::SignatureTypeDeserializer>;
+}
+impl st96::fast::FastParse for SignatureType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_contact = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                let v = <ContactType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_signatory_capacity_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatoryCapacityCategory") => {
+                let v = p.simple::<RoleCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_electronic_signature = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicSignature") => {
+                let v = <ElectronicSignatureType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            contact: f_contact,
+            signatory_capacity_category: f_signatory_capacity_category,
+            electronic_signature: f_electronic_signature,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum CorrespondenceAddressPartyCategoryType {
@@ -2670,6 +4105,100 @@ impl WithSerializer for CorrespondenceAddressContent146Type {
 }
 impl WithDeserializer for CorrespondenceAddressContent146Type {
     type Deserializer = Box<quick_xml_deserialize::CorrespondenceAddressContent146TypeDeserializer>;
+}
+impl st96::fast::FastGroup for CorrespondenceAddressContent146Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PartyIdentifier") || c.is(st96::fast::Ns::Com, b"Contact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                        let v =
+                            <PartyIdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PartyIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <ContactType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for CorrespondenceAddressContent146Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                            let v = <PartyIdentifierType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PartyIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                            let v = <ContactType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::Contact(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct St13ApplicationNumberType(pub String);
@@ -2749,6 +4278,30 @@ impl WithSerializer for PeriodType {
 impl WithDeserializer for PeriodType {
     type Deserializer = Box<quick_xml_deserialize::PeriodTypeDeserializer>;
 }
+impl st96::fast::FastParse for PeriodType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_period_category: Option<PeriodCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"periodCategory") => {
+                    p.attr(&mut a_period_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<usize>(&el)?;
+        Ok(Self {
+            period_category: a_period_category,
+            content: c_content,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignClassificationBagType {
     pub content: Vec<DesignClassificationBagTypeContent>,
@@ -2800,6 +4353,80 @@ impl WithDeserializer for DesignClassificationBagType {
 impl WithDeserializer for DesignClassificationBagTypeContent {
     type Deserializer = Box<quick_xml_deserialize::DesignClassificationBagTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for DesignClassificationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <DesignClassificationBagTypeContent as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            c_content.push(
+                <DesignClassificationBagTypeContent as st96::fast::FastGroup>::fast_group(p, c)?,
+            );
+        }
+        st96::fast::check_count(c_content.len(), 1usize, Some(2usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+impl st96::fast::FastGroup for DesignClassificationBagTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"LocarnoClassificationBag")
+            || c.is(st96::fast::Ns::Com, b"NationalDesignClassificationBag")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"LocarnoClassificationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClassificationBag") => {
+                        let v =
+                            <LocarnoClassificationBagType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::LocarnoClassificationBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"NationalDesignClassificationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalDesignClassificationBag") => {
+                        let v = < NationalDesignClassificationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::NationalDesignClassificationBag(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExhibitionPriorityBagType {
     pub exhibition_priority: Vec<ExhibitionPriorityType>,
@@ -2822,6 +4449,45 @@ impl WithSerializer for ExhibitionPriorityBagType {
 impl WithDeserializer for ExhibitionPriorityBagType {
     type Deserializer = Box<quick_xml_deserialize::ExhibitionPriorityBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for ExhibitionPriorityBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_exhibition_priority = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionPriority") => {
+                    f_exhibition_priority.push(
+                        <ExhibitionPriorityType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_exhibition_priority.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            exhibition_priority: f_exhibition_priority,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct StaffBagType {
     pub staff: Vec<StaffType>,
@@ -2843,6 +4509,41 @@ impl WithSerializer for StaffBagType {
 }
 impl WithDeserializer for StaffBagType {
     type Deserializer = Box<quick_xml_deserialize::StaffBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for StaffBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_staff = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Staff") => {
+                    f_staff.push(<StaffType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_staff.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { staff: f_staff })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct PartyIdentifierType {
@@ -2867,6 +4568,33 @@ impl WithSerializer for PartyIdentifierType {
 }
 impl WithDeserializer for PartyIdentifierType {
     type Deserializer = Box<quick_xml_deserialize::PartyIdentifierTypeDeserializer>;
+}
+impl st96::fast::FastParse for PartyIdentifierType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_office_code: Option<ExtendedWipost3CodeType> = None;
+        let mut a_party_identifier_category: Option<PartyIdentifierCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"officeCode") => p.attr(&mut a_office_code, &attr)?,
+                (st96::fast::Ns::Com, b"partyIdentifierCategory") => {
+                    p.attr(&mut a_party_identifier_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            office_code: a_office_code,
+            party_identifier_category: a_party_identifier_category,
+            content: c_content,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum NationalityCodeType {
@@ -2949,6 +4677,49 @@ impl WithSerializer for VersionType {
 impl WithDeserializer for VersionType {
     type Deserializer = Box<quick_xml_deserialize::VersionTypeDeserializer>;
 }
+impl st96::fast::FastParse for VersionType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_286 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <VersionContent286Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_286.push(<VersionContent286Type as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content_286.len(), 1usize, Some(3usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            comment_text: f_comment_text,
+            content_286: f_content_286,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum RepresentativeContent258Type {
     LegalEntityName(String),
@@ -2976,6 +4747,128 @@ impl WithSerializer for RepresentativeContent258Type {
 }
 impl WithDeserializer for RepresentativeContent258Type {
     type Deserializer = Box<quick_xml_deserialize::RepresentativeContent258TypeDeserializer>;
+}
+impl st96::fast::FastGroup for RepresentativeContent258Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"LegalEntityName")
+            || c.is(st96::fast::Ns::Com, b"PartyIdentifier")
+            || c.is(st96::fast::Ns::Com, b"Contact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"LegalEntityName"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::LegalEntityName(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                        let v =
+                            <PartyIdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PartyIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <ContactType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for RepresentativeContent258Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"LegalEntityName"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => {
+                            let v = p.simple::<String>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::LegalEntityName(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                            let v = <PartyIdentifierType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PartyIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                            let v = <ContactType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::Contact(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum RepresentativeCategoryType {
@@ -3170,6 +5063,31 @@ impl WithSerializer for QuantityType {
 impl WithDeserializer for QuantityType {
     type Deserializer = Box<quick_xml_deserialize::QuantityTypeDeserializer>;
 }
+impl st96::fast::FastParse for QuantityType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_unit_code: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"unitCode") => p.attr(&mut a_unit_code, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_unit_code) = a_unit_code else {
+            return Err(st96::fast::Bail);
+        };
+        let c_content = p.simple::<Decimal>(&el)?;
+        Ok(Self {
+            unit_code: a_unit_code,
+            content: c_content,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct IpOfficeCodeBagType {
     pub ip_office_code: Vec<ExtendedWipost3CodeType>,
@@ -3191,6 +5109,43 @@ impl WithSerializer for IpOfficeCodeBagType {
 }
 impl WithDeserializer for IpOfficeCodeBagType {
     type Deserializer = Box<quick_xml_deserialize::IpOfficeCodeBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for IpOfficeCodeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_ip_office_code = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => {
+                    f_ip_office_code.push(p.simple::<ExtendedWipost3CodeType>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_ip_office_code.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            ip_office_code: f_ip_office_code,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum PaymentModeCategoryType {
@@ -3286,6 +5241,98 @@ impl WithSerializer for PaymentMethodType {
 impl WithDeserializer for PaymentMethodType {
     type Deserializer = Box<quick_xml_deserialize::PaymentMethodTypeDeserializer>;
 }
+impl st96::fast::FastParse for PaymentMethodType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"CurrentAccount"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"CurrentAccount") => {
+                            let v =
+                                <CurrentAccountType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::CurrentAccount(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Card"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"Card") => {
+                            let v = <CardType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::Card(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"BankTransfer"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"BankTransfer") => {
+                            let v =
+                                <BankTransferType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::BankTransfer(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Cheque"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"Cheque") => {
+                            let v = <ChequeType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::Cheque(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OtherPaymentMethod"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"OtherPaymentMethod") => {
+                            let v = p.simple::<String>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::OtherPaymentMethod(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct NameType {
     pub content: Vec<NameTypeContent>,
@@ -3331,6 +5378,93 @@ impl WithDeserializer for NameType {
 }
 impl WithDeserializer for NameTypeContent {
     type Deserializer = Box<quick_xml_deserialize::NameTypeContentDeserializer>;
+}
+impl st96::fast::FastParse for NameType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <NameTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            c_content.push(<NameTypeContent as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?);
+        }
+        st96::fast::check_count(c_content.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+impl st96::fast::FastGroup for NameTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PersonName")
+            || c.is(st96::fast::Ns::Com, b"OrganizationName")
+            || c.is(st96::fast::Ns::Com, b"EntityName")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PersonName"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PersonName") => {
+                        let v = <PersonNameType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PersonName(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OrganizationName"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OrganizationName") => {
+                        let v =
+                            <OrganizationNameType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OrganizationName(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"EntityName"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"EntityName") => {
+                        let v = <EntityNameType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::EntityName(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum PaymentStatusCategoryType {
@@ -3394,6 +5528,45 @@ impl WithSerializer for PaymentFeeBagType {
 impl WithDeserializer for PaymentFeeBagType {
     type Deserializer = Box<quick_xml_deserialize::PaymentFeeBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for PaymentFeeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_payment_fee = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentFee") => {
+                    f_payment_fee.push(<PaymentFeeType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_payment_fee.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            payment_fee: f_payment_fee,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct AmountType {
     pub currency_code: Option<ExtendedIsoCurrencyCodeType>,
@@ -3417,6 +5590,28 @@ impl WithSerializer for AmountType {
 impl WithDeserializer for AmountType {
     type Deserializer = Box<quick_xml_deserialize::AmountTypeDeserializer>;
 }
+impl st96::fast::FastParse for AmountType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_currency_code: Option<ExtendedIsoCurrencyCodeType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"currencyCode") => p.attr(&mut a_currency_code, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<Decimal>(&el)?;
+        Ok(Self {
+            currency_code: a_currency_code,
+            content: c_content,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReimbursementFeeBagType {
     pub reimbursement_fee: Vec<ReimbursementFeeType>,
@@ -3438,6 +5633,45 @@ impl WithSerializer for ReimbursementFeeBagType {
 }
 impl WithDeserializer for ReimbursementFeeBagType {
     type Deserializer = Box<quick_xml_deserialize::ReimbursementFeeBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for ReimbursementFeeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_reimbursement_fee = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementFee") => {
+                    f_reimbursement_fee.push(
+                        <ReimbursementFeeType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_reimbursement_fee.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            reimbursement_fee: f_reimbursement_fee,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct ContactType {
@@ -3484,6 +5718,67 @@ impl WithDeserializer for ContactType {
 }
 impl WithDeserializer for ContactTypeContent {
     type Deserializer = Box<quick_xml_deserialize::ContactTypeContentDeserializer>;
+}
+impl st96::fast::FastParse for ContactType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let c_content = <ContactTypeContent as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            language_code: a_language_code,
+            content: c_content,
+        })
+    }
+}
+impl st96::fast::FastGroup for ContactTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        <ContactContent141Type as st96::fast::FastGroup>::fast_starts(c)
+            || c.is(st96::fast::Ns::Com, b"ContactText")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| <ContactContent141Type as st96::fast::FastGroup>::fast_starts(c))
+            {
+                let v = <ContactContent141Type as st96::fast::FastGroup>::fast_group(p, c)?;
+                return Ok(Self::Content141(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ContactText"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ContactText") => {
+                        let v = <PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ContactText(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum RoleCategoryType {
@@ -3661,6 +5956,55 @@ impl WithSerializer for ElectronicSignatureType {
 impl WithDeserializer for ElectronicSignatureType {
     type Deserializer = Box<quick_xml_deserialize::ElectronicSignatureTypeDeserializer>;
 }
+impl st96::fast::FastParse for ElectronicSignatureType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_electronic_signature_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicSignatureDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_electronic_signature_place = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicSignaturePlace") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_165 =
+            <ElectronicSignatureContent165Type as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            electronic_signature_date: f_electronic_signature_date,
+            electronic_signature_place: f_electronic_signature_place,
+            content_165: f_content_165,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum PeriodCategoryType {
     #[doc = "In year"]
@@ -3726,6 +6070,64 @@ impl WithSerializer for LocarnoClassificationBagType {
 impl WithDeserializer for LocarnoClassificationBagType {
     type Deserializer = Box<quick_xml_deserialize::LocarnoClassificationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for LocarnoClassificationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_locarno_classification_edition = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClassificationEdition") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_locarno_classification_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClassificationDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_201 = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <LocarnoClassificationBagContent201Type as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            f_content_201.push(
+                <LocarnoClassificationBagContent201Type as st96::fast::FastGroup>::fast_group(
+                    p, c,
+                )?,
+            );
+        }
+        st96::fast::check_count(f_content_201.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            locarno_classification_edition: f_locarno_classification_edition,
+            locarno_classification_date: f_locarno_classification_date,
+            content_201: f_content_201,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct NationalDesignClassificationBagType {
     pub id: Option<String>,
@@ -3755,6 +6157,72 @@ impl WithSerializer for NationalDesignClassificationBagType {
 }
 impl WithDeserializer for NationalDesignClassificationBagType {
     type Deserializer = Box<quick_xml_deserialize::NationalDesignClassificationBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for NationalDesignClassificationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_ip_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => {
+                let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_national_classification_edition = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalClassificationEdition") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_national_classification_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalClassificationDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_213 = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <NationalDesignClassificationBagContent213Type as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            f_content_213 . push (< NationalDesignClassificationBagContent213Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ?) ;
+        }
+        st96::fast::check_count(f_content_213.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            ip_office_code: f_ip_office_code,
+            national_classification_edition: f_national_classification_edition,
+            national_classification_date: f_national_classification_date,
+            content_213: f_content_213,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExhibitionPriorityType {
@@ -3786,6 +6254,138 @@ impl WithSerializer for ExhibitionPriorityType {
 impl WithDeserializer for ExhibitionPriorityType {
     type Deserializer = Box<quick_xml_deserialize::ExhibitionPriorityTypeDeserializer>;
 }
+impl st96::fast::FastParse for ExhibitionPriorityType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_exhibition_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionCountryCode") => {
+                let v = p.simple::<ExtendedIsoCountryCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_exhibition_city_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionCityName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_exhibition_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_exhibition_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_exhibition_first_display_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionFirstDisplayDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_exhibition_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionStatusCategory") => {
+                let v = p.simple::<ExhibitionStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_exhibition_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionStatusDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_exhibition_document = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionDocument") => {
+                    f_exhibition_document.push(
+                        <DocumentType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_exhibition_document.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            exhibition_country_code: f_exhibition_country_code,
+            exhibition_city_name: f_exhibition_city_name,
+            exhibition_name: f_exhibition_name,
+            exhibition_date: f_exhibition_date,
+            exhibition_first_display_date: f_exhibition_first_display_date,
+            exhibition_status_category: f_exhibition_status_category,
+            exhibition_status_date: f_exhibition_status_date,
+            comment_text: f_comment_text,
+            exhibition_document: f_exhibition_document,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct StaffType {
     pub official_title_text: Option<LocalizedTextType>,
@@ -3808,6 +6408,51 @@ impl WithSerializer for StaffType {
 }
 impl WithDeserializer for StaffType {
     type Deserializer = Box<quick_xml_deserialize::StaffTypeDeserializer>;
+}
+impl st96::fast::FastParse for StaffType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_official_title_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficialTitleText") => {
+                let v = <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_269 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <StaffContent269Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_269.push(<StaffContent269Type as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?);
+        }
+        st96::fast::check_count(f_content_269.len(), 1usize, Some(2usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            official_title_text: f_official_title_text,
+            content_269: f_content_269,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct CitedPatentDocumentIdentificationType {
@@ -3835,6 +6480,99 @@ impl WithSerializer for CitedPatentDocumentIdentificationType {
 impl WithDeserializer for CitedPatentDocumentIdentificationType {
     type Deserializer =
         Box<quick_xml_deserialize::CitedPatentDocumentIdentificationTypeDeserializer>;
+}
+impl st96::fast::FastParse for CitedPatentDocumentIdentificationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        let mut a_source_uri: Option<String> = None;
+        let mut a_patent_document_identification_format_category: Option<
+            PatentDocumentIdentificationFormatCategoryType,
+        > = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                (st96::fast::Ns::Com, b"sourceURI") => p.attr(&mut a_source_uri, &attr)?,
+                (st96::fast::Ns::Com, b"patentDocumentIdentificationFormatCategory") => {
+                    p.attr(&mut a_patent_document_identification_format_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_ip_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => {
+                let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_document_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_entity_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EntityName") => {
+                let v = <EntityNameType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_patent_document_kind_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PatentDocumentKindCode") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_patent_document_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PatentDocumentDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            language_code: a_language_code,
+            source_uri: a_source_uri,
+            patent_document_identification_format_category:
+                a_patent_document_identification_format_category,
+            ip_office_code: f_ip_office_code,
+            document_number: f_document_number,
+            entity_name: f_entity_name,
+            patent_document_kind_code: f_patent_document_kind_code,
+            patent_document_date: f_patent_document_date,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum PartyIdentifierCategoryType {
@@ -4009,6 +6747,49 @@ impl WithSerializer for EntitlementEstablishmentType {
 impl WithDeserializer for EntitlementEstablishmentType {
     type Deserializer = Box<quick_xml_deserialize::EntitlementEstablishmentTypeDeserializer>;
 }
+impl st96::fast::FastParse for EntitlementEstablishmentType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_entitlement_establishment_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EntitlementEstablishmentCode") => {
+                let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_contact = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                let v = <ContactType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            entitlement_establishment_code: f_entitlement_establishment_code,
+            contact: f_contact,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct EntitlementDomiciledType {
     pub content: Vec<EntitlementDomiciledTypeContent>,
@@ -4058,6 +6839,77 @@ impl WithDeserializer for EntitlementDomiciledType {
 impl WithDeserializer for EntitlementDomiciledTypeContent {
     type Deserializer = Box<quick_xml_deserialize::EntitlementDomiciledTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for EntitlementDomiciledType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <EntitlementDomiciledTypeContent as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            c_content.push(
+                <EntitlementDomiciledTypeContent as st96::fast::FastGroup>::fast_group(p, c)?,
+            );
+        }
+        st96::fast::check_count(c_content.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+impl st96::fast::FastGroup for EntitlementDomiciledTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"EntitlementDomiciledCode")
+            || c.is(st96::fast::Ns::Com, b"Contact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"EntitlementDomiciledCode"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"EntitlementDomiciledCode") => {
+                        let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::EntitlementDomiciledCode(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <ContactType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum VersionContent286Type {
     VersionNumber(String),
@@ -4081,6 +6933,125 @@ impl WithSerializer for VersionContent286Type {
 }
 impl WithDeserializer for VersionContent286Type {
     type Deserializer = Box<quick_xml_deserialize::VersionContent286TypeDeserializer>;
+}
+impl st96::fast::FastGroup for VersionContent286Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"VersionNumber")
+            || c.is(st96::fast::Ns::Com, b"VersionDate")
+            || c.is(st96::fast::Ns::Com, b"VersionDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"VersionNumber"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"VersionNumber") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::VersionNumber(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"VersionDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"VersionDate") => {
+                        let v = p.simple::<DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::VersionDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"VersionDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"VersionDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::VersionDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for VersionContent286Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"VersionNumber"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"VersionNumber") => {
+                            let v = p.simple::<String>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::VersionNumber(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"VersionDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"VersionDate") => {
+                            let v = p.simple::<DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::VersionDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"VersionDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"VersionDateTime") => {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::VersionDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct PublicationContactType {
@@ -4108,6 +7079,88 @@ impl WithSerializer for PublicationContactType {
 }
 impl WithDeserializer for PublicationContactType {
     type Deserializer = Box<quick_xml_deserialize::PublicationContactTypeDeserializer>;
+}
+impl st96::fast::FastParse for PublicationContactType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Name") => {
+                let v = <NameType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_city_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CityName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_geographic_region_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"GeographicRegionName") => {
+                let v = <GeographicRegionNameType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CountryCode") => {
+                let v = p.simple::<ExtendedIsoCountryCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_postal_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalCode") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            language_code: a_language_code,
+            name: f_name,
+            city_name: f_city_name,
+            geographic_region_name: f_geographic_region_name,
+            country_code: f_country_code,
+            postal_code: f_postal_code,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum RepresentativeCategoryBaseType {
@@ -4217,6 +7270,85 @@ impl WithSerializer for CurrentAccountType {
 impl WithDeserializer for CurrentAccountType {
     type Deserializer = Box<quick_xml_deserialize::CurrentAccountTypeDeserializer>;
 }
+impl st96::fast::FastParse for CurrentAccountType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_account_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AccountNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_current_account_password = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CurrentAccountPassword") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_account_holder_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AccountHolderName") => {
+                let v = <NameType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_holder_email_address_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"HolderEmailAddressText") => {
+                let v = <EmailAddressTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v = <CorrespondenceAddressType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            account_number: f_account_number,
+            current_account_password: f_current_account_password,
+            account_holder_name: f_account_holder_name,
+            holder_email_address_text: f_holder_email_address_text,
+            correspondence_address: f_correspondence_address,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct CardType {
     pub card_provider_category: CardProviderCategoryType,
@@ -4243,6 +7375,82 @@ impl WithSerializer for CardType {
 impl WithDeserializer for CardType {
     type Deserializer = Box<quick_xml_deserialize::CardTypeDeserializer>;
 }
+impl st96::fast::FastParse for CardType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_card_provider_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CardProviderCategory") => {
+                let v = p.simple::<CardProviderCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_masked_pan = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"MaskedPAN") => {
+                let v = p.simple::<MaskedPanType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_expiry_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExpiryDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_account_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AccountNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_electronic_payment_reference_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicPaymentReferenceText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            card_provider_category: f_card_provider_category,
+            masked_pan: f_masked_pan,
+            expiry_date: f_expiry_date,
+            account_number: f_account_number,
+            electronic_payment_reference_text: f_electronic_payment_reference_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct BankTransferType {
     pub bank_transfer_identifier: IdentifierType,
@@ -4268,6 +7476,67 @@ impl WithSerializer for BankTransferType {
 impl WithDeserializer for BankTransferType {
     type Deserializer = Box<quick_xml_deserialize::BankTransferTypeDeserializer>;
 }
+impl st96::fast::FastParse for BankTransferType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_bank_transfer_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BankTransferIdentifier") => {
+                let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_bank_transfer_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BankTransferDate") => {
+                let v = p.simple::<Date>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_origin_bank_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OriginBankName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_destination_bank_account = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DestinationBankAccount") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            bank_transfer_identifier: f_bank_transfer_identifier,
+            bank_transfer_date: f_bank_transfer_date,
+            origin_bank_name: f_origin_bank_name,
+            destination_bank_account: f_destination_bank_account,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChequeType {
     pub cheque_identifier: IdentifierType,
@@ -4291,6 +7560,61 @@ impl WithSerializer for ChequeType {
 }
 impl WithDeserializer for ChequeType {
     type Deserializer = Box<quick_xml_deserialize::ChequeTypeDeserializer>;
+}
+impl st96::fast::FastParse for ChequeType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_cheque_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ChequeIdentifier") => {
+                let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_cheque_kind_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ChequeKindText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_bank_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BankName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            cheque_identifier: f_cheque_identifier,
+            cheque_kind_text: f_cheque_kind_text,
+            bank_name: f_bank_name,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct PersonNameType {
@@ -4318,6 +7642,74 @@ impl WithSerializer for PersonNameType {
 impl WithDeserializer for PersonNameType {
     type Deserializer = Box<quick_xml_deserialize::PersonNameTypeDeserializer>;
 }
+impl st96::fast::FastParse for PersonNameType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_content_235 = <PersonNameContent235Type as st96::fast::FastGroup>::fast_group(p, c)?;
+        let mut f_transliteration_name = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"TransliterationName") => {
+                    f_transliteration_name.push(
+                        <TransliterationNameType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_transliteration_name.len(), 0usize, None)?;
+        let f_official_title_text_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficialTitleTextBag") => {
+                let v = <OfficialTitleTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_preferred_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PreferredName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            language_code: a_language_code,
+            content_235: f_content_235,
+            transliteration_name: f_transliteration_name,
+            official_title_text_bag: f_official_title_text_bag,
+            preferred_name: f_preferred_name,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrganizationNameType {
     pub language_code: Option<ExtendedIsoLanguageCodeType>,
@@ -4342,6 +7734,74 @@ impl WithSerializer for OrganizationNameType {
 }
 impl WithDeserializer for OrganizationNameType {
     type Deserializer = Box<quick_xml_deserialize::OrganizationNameTypeDeserializer>;
+}
+impl st96::fast::FastParse for OrganizationNameType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_organization_standard_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OrganizationStandardName") => {
+                let v = <PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let mut f_organization_other_name = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"OrganizationOtherName") => {
+                    f_organization_other_name.push(
+                        <OrganizationOtherNameType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_organization_other_name.len(), 0usize, None)?;
+        let mut f_transliteration_name = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"TransliterationName") => {
+                    f_transliteration_name.push(
+                        <TransliterationNameType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_transliteration_name.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            language_code: a_language_code,
+            organization_standard_name: f_organization_standard_name,
+            organization_other_name: f_organization_other_name,
+            transliteration_name: f_transliteration_name,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct EntityNameType {
@@ -4402,6 +7862,45 @@ impl WithDeserializer for EntityNameType {
 impl WithDeserializer for EntityNameTypeContent {
     type Deserializer = Box<quick_xml_deserialize::EntityNameTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for EntityNameType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        let mut a_entity_name_category: Option<EntityNameCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                (st96::fast::Ns::Com, b"entityNameCategory") => {
+                    p.attr(&mut a_entity_name_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            language_code: a_language_code,
+            entity_name_category: a_entity_name_category,
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for EntityNameTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct PaymentFeeType {
     pub fee_identifier: Option<IdentifierType>,
@@ -4428,6 +7927,97 @@ impl WithSerializer for PaymentFeeType {
 }
 impl WithDeserializer for PaymentFeeType {
     type Deserializer = Box<quick_xml_deserialize::PaymentFeeTypeDeserializer>;
+}
+impl st96::fast::FastParse for PaymentFeeType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_fee_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeIdentifier") => {
+                let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_fee_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_basic_fee_amount = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BasicFeeAmount") => {
+                let v = <AmountType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_fee_unit_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeUnitQuantity") => {
+                let v = <QuantityType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_fee_unit_amount = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeUnitAmount") => {
+                let v = <AmountType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            fee_identifier: f_fee_identifier,
+            fee_reference: f_fee_reference,
+            basic_fee_amount: f_basic_fee_amount,
+            fee_unit_quantity: f_fee_unit_quantity,
+            fee_unit_amount: f_fee_unit_amount,
+            comment_text: f_comment_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExtendedIsoCurrencyCodeType {
@@ -4483,6 +8073,73 @@ impl WithSerializer for ReimbursementFeeType {
 impl WithDeserializer for ReimbursementFeeType {
     type Deserializer = Box<quick_xml_deserialize::ReimbursementFeeTypeDeserializer>;
 }
+impl st96::fast::FastParse for ReimbursementFeeType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_fee_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeIdentifier") => {
+                let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_fee_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_basic_fee_amount = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BasicFeeAmount") => {
+                let v = <AmountType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            fee_identifier: f_fee_identifier,
+            fee_reference: f_fee_reference,
+            basic_fee_amount: f_basic_fee_amount,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ContactContent141Type {
     pub name: NameType,
@@ -4510,6 +8167,205 @@ impl WithSerializer for ContactContent141Type {
 }
 impl WithDeserializer for ContactContent141Type {
     type Deserializer = Box<quick_xml_deserialize::ContactContent141TypeDeserializer>;
+}
+impl st96::fast::FastParse for ContactContent141Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Name") => {
+                let v = <NameType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_postal_address_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalAddressBag") => {
+                let v = <PostalAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_fax_number_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FaxNumberBag") => {
+                let v = <FaxNumberBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_email_address_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EmailAddressBag") => {
+                let v = <EmailAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_web_address_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"WebAddressBag") => {
+                let v = <WebAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_phone_number_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PhoneNumberBag") => {
+                let v = <PhoneNumberBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_other_electronic_address_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OtherElectronicAddressBag") => {
+                let v =
+                    <OtherElectronicAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            name: f_name,
+            postal_address_bag: f_postal_address_bag,
+            fax_number_bag: f_fax_number_bag,
+            email_address_bag: f_email_address_bag,
+            web_address_bag: f_web_address_bag,
+            phone_number_bag: f_phone_number_bag,
+            other_electronic_address_bag: f_other_electronic_address_bag,
+        })
+    }
+}
+impl st96::fast::FastGroup for ContactContent141Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"Name")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        let f_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Name") => {
+                let v = <NameType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_postal_address_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalAddressBag") => {
+                let v = <PostalAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_fax_number_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FaxNumberBag") => {
+                let v = <FaxNumberBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_email_address_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EmailAddressBag") => {
+                let v = <EmailAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_web_address_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"WebAddressBag") => {
+                let v = <WebAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_phone_number_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PhoneNumberBag") => {
+                let v = <PhoneNumberBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_other_electronic_address_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OtherElectronicAddressBag") => {
+                let v =
+                    <OtherElectronicAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        Ok(Self {
+            name: f_name,
+            postal_address_bag: f_postal_address_bag,
+            fax_number_bag: f_fax_number_bag,
+            email_address_bag: f_email_address_bag,
+            web_address_bag: f_web_address_bag,
+            phone_number_bag: f_phone_number_bag,
+            other_electronic_address_bag: f_other_electronic_address_bag,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct PhraseType {
@@ -4567,6 +8423,37 @@ impl WithDeserializer for PhraseType {
 impl WithDeserializer for PhraseTypeContent {
     type Deserializer = Box<quick_xml_deserialize::PhraseTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for PhraseType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for PhraseTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum ElectronicSignatureContent165Type {
     ElectronicBasicSignature(ElectronicBasicSignatureType),
@@ -4593,6 +8480,101 @@ impl WithSerializer for ElectronicSignatureContent165Type {
 }
 impl WithDeserializer for ElectronicSignatureContent165Type {
     type Deserializer = Box<quick_xml_deserialize::ElectronicSignatureContent165TypeDeserializer>;
+}
+impl st96::fast::FastGroup for ElectronicSignatureContent165Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"ElectronicBasicSignature")
+            || c.is(st96::fast::Ns::Com, b"ElectronicEnhancedSignature")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ElectronicBasicSignature"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicBasicSignature") => {
+                        let v =
+                            <ElectronicBasicSignatureType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ElectronicBasicSignature(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ElectronicEnhancedSignature"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicEnhancedSignature") => {
+                        let v = < ElectronicEnhancedSignatureType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ElectronicEnhancedSignature(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for ElectronicSignatureContent165Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ElectronicBasicSignature"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicBasicSignature") => {
+                            let v = < ElectronicBasicSignatureType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ElectronicBasicSignature(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ElectronicEnhancedSignature"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicEnhancedSignature") => {
+                            let v = < ElectronicEnhancedSignatureType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ElectronicEnhancedSignature(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum ImageFormatCategoryType {
@@ -4654,6 +8636,94 @@ impl WithDeserializer for LocarnoClassificationBagContent201Type {
     type Deserializer =
         Box<quick_xml_deserialize::LocarnoClassificationBagContent201TypeDeserializer>;
 }
+impl st96::fast::FastGroup for LocarnoClassificationBagContent201Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"LocarnoClassification")
+            || <LocarnoClassificationBagContent202Type as st96::fast::FastGroup>::fast_starts(c)
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"LocarnoClassification"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClassification") => {
+                        let v = <LocarnoClassificationType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::LocarnoClassification(v));
+            }
+            if c.as_ref().is_some_and(|c| {
+                <LocarnoClassificationBagContent202Type as st96::fast::FastGroup>::fast_starts(c)
+            }) {
+                let v =
+                    <LocarnoClassificationBagContent202Type as st96::fast::FastGroup>::fast_group(
+                        p, c,
+                    )?;
+                return Ok(Self::Content202(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for LocarnoClassificationBagContent201Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"LocarnoClassification"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClassification") => {
+                            let v =
+                                <LocarnoClassificationType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::LocarnoClassification(v));
+                }
+                if c.as_ref().is_some_and(|c| {
+                    <LocarnoClassificationBagContent202Type as st96::fast::FastGroup>::fast_starts(
+                        c,
+                    )
+                }) {
+                    let v = < LocarnoClassificationBagContent202Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ;
+                    return Ok(Self::Content202(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct NationalDesignClassificationBagContent213Type {
     pub national_design_classification: String,
@@ -4675,6 +8745,83 @@ impl WithSerializer for NationalDesignClassificationBagContent213Type {
 impl WithDeserializer for NationalDesignClassificationBagContent213Type {
     type Deserializer =
         Box<quick_xml_deserialize::NationalDesignClassificationBagContent213TypeDeserializer>;
+}
+impl st96::fast::FastParse for NationalDesignClassificationBagContent213Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_national_design_classification = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalDesignClassification") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_national_design_product_indication_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalDesignProductIndicationText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            national_design_classification: f_national_design_classification,
+            national_design_product_indication_text: f_national_design_product_indication_text,
+        })
+    }
+}
+impl st96::fast::FastGroup for NationalDesignClassificationBagContent213Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"NationalDesignClassification")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        let f_national_design_classification = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalDesignClassification") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_national_design_product_indication_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalDesignProductIndicationText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        Ok(Self {
+            national_design_classification: f_national_design_classification,
+            national_design_product_indication_text: f_national_design_product_indication_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DasAccessCodeType(pub String);
@@ -4830,6 +8977,100 @@ impl WithSerializer for StaffContent269Type {
 impl WithDeserializer for StaffContent269Type {
     type Deserializer = Box<quick_xml_deserialize::StaffContent269TypeDeserializer>;
 }
+impl st96::fast::FastGroup for StaffContent269Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PartyIdentifier") || c.is(st96::fast::Ns::Com, b"StaffName")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                        let v =
+                            <PartyIdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PartyIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"StaffName"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"StaffName") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::StaffName(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for StaffContent269Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                            let v = <PartyIdentifierType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PartyIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"StaffName"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"StaffName") => {
+                            let v = p.simple::<String>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::StaffName(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum PatentDocumentIdentificationFormatCategoryType {
     #[doc = "Original Number"]
@@ -4915,6 +9156,45 @@ impl WithSerializer for OppositionDocumentBagType {
 }
 impl WithDeserializer for OppositionDocumentBagType {
     type Deserializer = Box<quick_xml_deserialize::OppositionDocumentBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for OppositionDocumentBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_opposition_document = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionDocument") => {
+                    f_opposition_document.push(
+                        <DocumentType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_opposition_document.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            opposition_document: f_opposition_document,
+        })
+    }
 }
 #[doc = "This code list is inline with ISO Country Code updated on 2022-07-11"]
 #[derive(Clone, Debug, PartialEq)]
@@ -6056,6 +10336,35 @@ impl WithSerializer for GeographicRegionNameType {
 impl WithDeserializer for GeographicRegionNameType {
     type Deserializer = Box<quick_xml_deserialize::GeographicRegionNameTypeDeserializer>;
 }
+impl st96::fast::FastParse for GeographicRegionNameType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_sequence_number: Option<String> = None;
+        let mut a_geographic_region_category: Option<GeographicRegionCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                (st96::fast::Ns::Com, b"geographicRegionCategory") => {
+                    p.attr(&mut a_geographic_region_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            sequence_number: a_sequence_number,
+            geographic_region_category: a_geographic_region_category,
+            content: c_content,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct EmailAddressTextType {
     pub sequence_number: Option<String>,
@@ -6080,6 +10389,40 @@ impl WithSerializer for EmailAddressTextType {
 }
 impl WithDeserializer for EmailAddressTextType {
     type Deserializer = Box<quick_xml_deserialize::EmailAddressTextTypeDeserializer>;
+}
+impl st96::fast::FastParse for EmailAddressTextType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_sequence_number: Option<String> = None;
+        let mut a_email_address_category: Option<EmailAddressCategoryType> = None;
+        let mut a_email_address_purpose_category: Option<EmailAddressPurposeCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                (st96::fast::Ns::Com, b"emailAddressCategory") => {
+                    p.attr(&mut a_email_address_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"emailAddressPurposeCategory") => {
+                    p.attr(&mut a_email_address_purpose_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            sequence_number: a_sequence_number,
+            email_address_category: a_email_address_category,
+            email_address_purpose_category: a_email_address_purpose_category,
+            content: c_content,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum CardProviderCategoryType {
@@ -6219,6 +10562,103 @@ impl WithSerializer for PersonNameContent235Type {
 impl WithDeserializer for PersonNameContent235Type {
     type Deserializer = Box<quick_xml_deserialize::PersonNameContent235TypeDeserializer>;
 }
+impl st96::fast::FastGroup for PersonNameContent235Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PersonFullName")
+            || c.is(st96::fast::Ns::Com, b"PersonStructuredName")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PersonFullName"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PersonFullName") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PersonFullName(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PersonStructuredName"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PersonStructuredName") => {
+                        let v = <PersonStructuredNameType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PersonStructuredName(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for PersonNameContent235Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PersonFullName"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PersonFullName") => {
+                            let v = p.simple::<String>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PersonFullName(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PersonStructuredName"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PersonStructuredName") => {
+                            let v =
+                                <PersonStructuredNameType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PersonStructuredName(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct TransliterationNameType {
     pub language_code: Option<ExtendedIsoLanguageCodeType>,
@@ -6243,6 +10683,33 @@ impl WithSerializer for TransliterationNameType {
 impl WithDeserializer for TransliterationNameType {
     type Deserializer = Box<quick_xml_deserialize::TransliterationNameTypeDeserializer>;
 }
+impl st96::fast::FastParse for TransliterationNameType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        let mut a_transliteration_script_name: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                (st96::fast::Ns::Com, b"transliterationScriptName") => {
+                    p.attr(&mut a_transliteration_script_name, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            language_code: a_language_code,
+            transliteration_script_name: a_transliteration_script_name,
+            content: c_content,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct OfficialTitleTextBagType {
     pub official_title_text: Vec<LocalizedTextType>,
@@ -6264,6 +10731,45 @@ impl WithSerializer for OfficialTitleTextBagType {
 }
 impl WithDeserializer for OfficialTitleTextBagType {
     type Deserializer = Box<quick_xml_deserialize::OfficialTitleTextBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for OfficialTitleTextBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_official_title_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficialTitleText") => {
+                    f_official_title_text.push(
+                        <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_official_title_text.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            official_title_text: f_official_title_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrganizationOtherNameType {
@@ -6325,6 +10831,42 @@ impl WithDeserializer for OrganizationOtherNameType {
 }
 impl WithDeserializer for OrganizationOtherNameTypeContent {
     type Deserializer = Box<quick_xml_deserialize::OrganizationOtherNameTypeContentDeserializer>;
+}
+impl st96::fast::FastParse for OrganizationOtherNameType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_organization_name_category: Option<OrganizationNameCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"organizationNameCategory") => {
+                    p.attr(&mut a_organization_name_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            organization_name_category: a_organization_name_category,
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for OrganizationOtherNameTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum EntityNameCategoryType {
@@ -6408,6 +10950,37 @@ impl WithDeserializer for BType {
 impl WithDeserializer for BTypeContent {
     type Deserializer = Box<quick_xml_deserialize::BTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for BType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for BTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct IType {
     pub text_before: Option<Text>,
@@ -6461,6 +11034,37 @@ impl WithDeserializer for IType {
 }
 impl WithDeserializer for ITypeContent {
     type Deserializer = Box<quick_xml_deserialize::ITypeContentDeserializer>;
+}
+impl st96::fast::FastParse for IType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for ITypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct OType {
@@ -6517,6 +11121,40 @@ impl WithDeserializer for OType {
 impl WithDeserializer for OTypeContent {
     type Deserializer = Box<quick_xml_deserialize::OTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for OType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_o_style: Option<OStyleType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"oStyle") => p.attr(&mut a_o_style, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            o_style: a_o_style,
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for OTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct SType {
     pub text_before: Option<Text>,
@@ -6570,6 +11208,37 @@ impl WithDeserializer for SType {
 }
 impl WithDeserializer for STypeContent {
     type Deserializer = Box<quick_xml_deserialize::STypeContentDeserializer>;
+}
+impl st96::fast::FastParse for SType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for STypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct UType {
@@ -6626,6 +11295,40 @@ impl WithDeserializer for UType {
 impl WithDeserializer for UTypeContent {
     type Deserializer = Box<quick_xml_deserialize::UTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for UType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_u_style: Option<UStyleType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"uStyle") => p.attr(&mut a_u_style, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            u_style: a_u_style,
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for UTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct SubType {
     pub text_before: Option<Text>,
@@ -6679,6 +11382,37 @@ impl WithDeserializer for SubType {
 }
 impl WithDeserializer for SubTypeContent {
     type Deserializer = Box<quick_xml_deserialize::SubTypeContentDeserializer>;
+}
+impl st96::fast::FastParse for SubType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for SubTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct SupType {
@@ -6735,6 +11469,37 @@ impl WithDeserializer for SupType {
 impl WithDeserializer for SupTypeContent {
     type Deserializer = Box<quick_xml_deserialize::SupTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for SupType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for SupTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct SmallCapitalType {
     pub text_before: Option<Text>,
@@ -6788,6 +11553,37 @@ impl WithDeserializer for SmallCapitalType {
 }
 impl WithDeserializer for SmallCapitalTypeContent {
     type Deserializer = Box<quick_xml_deserialize::SmallCapitalTypeContentDeserializer>;
+}
+impl st96::fast::FastParse for SmallCapitalType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for SmallCapitalTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct InsType {
@@ -6845,6 +11641,47 @@ impl WithDeserializer for InsType {
 impl WithDeserializer for InsTypeContent {
     type Deserializer = Box<quick_xml_deserialize::InsTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for InsType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_author_identifier: Option<String> = None;
+        let mut a_change_date_time: Option<DateTime> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"authorIdentifier") => {
+                    p.attr(&mut a_author_identifier, &attr)?
+                }
+                (st96::fast::Ns::Com, b"changeDateTime") => {
+                    p.attr(&mut a_change_date_time, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            author_identifier: a_author_identifier,
+            change_date_time: a_change_date_time,
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for InsTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DelType {
     pub author_identifier: Option<String>,
@@ -6899,6 +11736,47 @@ impl WithDeserializer for DelType {
 }
 impl WithDeserializer for DelTypeContent {
     type Deserializer = Box<quick_xml_deserialize::DelTypeContentDeserializer>;
+}
+impl st96::fast::FastParse for DelType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_author_identifier: Option<String> = None;
+        let mut a_change_date_time: Option<DateTime> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"authorIdentifier") => {
+                    p.attr(&mut a_author_identifier, &attr)?
+                }
+                (st96::fast::Ns::Com, b"changeDateTime") => {
+                    p.attr(&mut a_change_date_time, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            author_identifier: a_author_identifier,
+            change_date_time: a_change_date_time,
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for DelTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct OcrConfidenceDataType {
@@ -6964,6 +11842,48 @@ impl WithDeserializer for OcrConfidenceDataType {
 }
 impl WithDeserializer for OcrConfidenceDataTypeContent {
     type Deserializer = Box<quick_xml_deserialize::OcrConfidenceDataTypeContentDeserializer>;
+}
+impl st96::fast::FastParse for OcrConfidenceDataType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_ocr_confidence_code: Option<usize> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"ocrConfidenceCode") => {
+                    p.attr(&mut a_ocr_confidence_code, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_ocr_confidence_code) = a_ocr_confidence_code else {
+            return Err(st96::fast::Bail);
+        };
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            id: a_id,
+            ocr_confidence_code: a_ocr_confidence_code,
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for OcrConfidenceDataTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct BrType(pub String);
@@ -7034,6 +11954,25 @@ impl WithSerializer for EntityNameContent172Type {
 }
 impl WithDeserializer for EntityNameContent172Type {
     type Deserializer = Box<quick_xml_deserialize::EntityNameContent172TypeDeserializer>;
+}
+impl st96::fast::FastParse for EntityNameContent172Type {
+    fn fast_element<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
+impl st96::fast::FastGroup for EntityNameContent172Type {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
 }
 #[doc = "This code list is inline with ISO currency codes ISO 4217 in August 2018"]
 #[derive(Clone, Debug, PartialEq)]
@@ -7870,6 +12809,45 @@ impl WithSerializer for PostalAddressBagType {
 impl WithDeserializer for PostalAddressBagType {
     type Deserializer = Box<quick_xml_deserialize::PostalAddressBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for PostalAddressBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_postal_address = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalAddress") => {
+                    f_postal_address.push(
+                        <PostalAddressType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_postal_address.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            postal_address: f_postal_address,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct FaxNumberBagType {
     pub fax_number: Vec<FaxNumberType>,
@@ -7891,6 +12869,45 @@ impl WithSerializer for FaxNumberBagType {
 }
 impl WithDeserializer for FaxNumberBagType {
     type Deserializer = Box<quick_xml_deserialize::FaxNumberBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for FaxNumberBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_fax_number = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"FaxNumber") => {
+                    f_fax_number.push(<FaxNumberType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_fax_number.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            fax_number: f_fax_number,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct EmailAddressBagType {
@@ -7914,6 +12931,45 @@ impl WithSerializer for EmailAddressBagType {
 impl WithDeserializer for EmailAddressBagType {
     type Deserializer = Box<quick_xml_deserialize::EmailAddressBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for EmailAddressBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_email_address_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"EmailAddressText") => {
+                    f_email_address_text.push(
+                        <EmailAddressTextType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_email_address_text.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            email_address_text: f_email_address_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct WebAddressBagType {
     pub web_address_uri: Vec<WebAddressUriType>,
@@ -7936,6 +12992,45 @@ impl WithSerializer for WebAddressBagType {
 impl WithDeserializer for WebAddressBagType {
     type Deserializer = Box<quick_xml_deserialize::WebAddressBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for WebAddressBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_web_address_uri = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"WebAddressURI") => {
+                    f_web_address_uri.push(
+                        <WebAddressUriType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_web_address_uri.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            web_address_uri: f_web_address_uri,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct PhoneNumberBagType {
     pub phone_number: Vec<PhoneNumberType>,
@@ -7957,6 +13052,45 @@ impl WithSerializer for PhoneNumberBagType {
 }
 impl WithDeserializer for PhoneNumberBagType {
     type Deserializer = Box<quick_xml_deserialize::PhoneNumberBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for PhoneNumberBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_phone_number = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"PhoneNumber") => {
+                    f_phone_number.push(<PhoneNumberType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_phone_number.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            phone_number: f_phone_number,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct OtherElectronicAddressBagType {
@@ -7983,6 +13117,47 @@ impl WithSerializer for OtherElectronicAddressBagType {
 }
 impl WithDeserializer for OtherElectronicAddressBagType {
     type Deserializer = Box<quick_xml_deserialize::OtherElectronicAddressBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for OtherElectronicAddressBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_other_electronic_address_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"OtherElectronicAddressText") => {
+                    f_other_electronic_address_text.push(
+                        <OtherElectronicAddressTextType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_other_electronic_address_text.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            other_electronic_address_text: f_other_electronic_address_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum ElectronicBasicSignatureType {
@@ -8012,6 +13187,74 @@ impl WithSerializer for ElectronicBasicSignatureType {
 impl WithDeserializer for ElectronicBasicSignatureType {
     type Deserializer = Box<quick_xml_deserialize::ElectronicBasicSignatureTypeDeserializer>;
 }
+impl st96::fast::FastParse for ElectronicBasicSignatureType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ElectronicBasicSignatureImageURI"))
+                {
+                    let v = match c.take() {
+                        Some(ch)
+                            if ch.is(st96::fast::Ns::Com, b"ElectronicBasicSignatureImageURI") =>
+                        {
+                            let v = p.simple::<String>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ElectronicBasicSignatureImageUri(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ElectronicBasicSignatureText"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicBasicSignatureText") => {
+                            let v = p.simple::<String>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ElectronicBasicSignatureText(v));
+                }
+                if c.as_ref().is_some_and(|c| {
+                    c.is(st96::fast::Ns::Com, b"ElectronicBasicSignatureClickWrap")
+                }) {
+                    let v = match c.take() {
+                        Some(ch)
+                            if ch.is(st96::fast::Ns::Com, b"ElectronicBasicSignatureClickWrap") =>
+                        {
+                            let v = p.simple::<bool>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ElectronicBasicSignatureClickWrap(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ElectronicEnhancedSignatureType {
     pub pkcs_7_indicator: bool,
@@ -8039,6 +13282,33 @@ impl WithSerializer for ElectronicEnhancedSignatureType {
 impl WithDeserializer for ElectronicEnhancedSignatureType {
     type Deserializer = Box<quick_xml_deserialize::ElectronicEnhancedSignatureTypeDeserializer>;
 }
+impl st96::fast::FastParse for ElectronicEnhancedSignatureType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_pkcs_7_indicator: Option<bool> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"pkcs7Indicator") => {
+                    p.attr(&mut a_pkcs_7_indicator, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_pkcs_7_indicator) = a_pkcs_7_indicator else {
+            return Err(st96::fast::Bail);
+        };
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            pkcs_7_indicator: a_pkcs_7_indicator,
+            content: c_content,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct LocarnoClassificationType {
     pub id: Option<String>,
@@ -8065,6 +13335,81 @@ impl WithSerializer for LocarnoClassificationType {
 impl WithDeserializer for LocarnoClassificationType {
     type Deserializer = Box<quick_xml_deserialize::LocarnoClassificationTypeDeserializer>;
 }
+impl st96::fast::FastParse for LocarnoClassificationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_symbol_position_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SymbolPositionCode") => {
+                let v = p.simple::<SymbolPositionCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_locarno_class = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClass") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_locarno_class_description_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClassDescriptionText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_locarno_subclass_bag = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoSubclassBag") => {
+                    f_locarno_subclass_bag.push(
+                        <LocarnoSubclassBagType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_locarno_subclass_bag.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            symbol_position_code: f_symbol_position_code,
+            locarno_class: f_locarno_class,
+            locarno_class_description_text: f_locarno_class_description_text,
+            locarno_subclass_bag: f_locarno_subclass_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct LocarnoClassificationBagContent202Type {
     pub symbol_position_code: Option<SymbolPositionCodeType>,
@@ -8085,6 +13430,84 @@ impl WithSerializer for LocarnoClassificationBagContent202Type {
 impl WithDeserializer for LocarnoClassificationBagContent202Type {
     type Deserializer =
         Box<quick_xml_deserialize::LocarnoClassificationBagContent202TypeDeserializer>;
+}
+impl st96::fast::FastParse for LocarnoClassificationBagContent202Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_symbol_position_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SymbolPositionCode") => {
+                let v = p.simple::<SymbolPositionCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_locarno_classification_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClassificationText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            symbol_position_code: f_symbol_position_code,
+            locarno_classification_text: f_locarno_classification_text,
+        })
+    }
+}
+impl st96::fast::FastGroup for LocarnoClassificationBagContent202Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"SymbolPositionCode")
+            || c.is(st96::fast::Ns::Com, b"LocarnoClassificationText")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        let f_symbol_position_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SymbolPositionCode") => {
+                let v = p.simple::<SymbolPositionCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_locarno_classification_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClassificationText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        Ok(Self {
+            symbol_position_code: f_symbol_position_code,
+            locarno_classification_text: f_locarno_classification_text,
+        })
+    }
 }
 #[doc = "Category of geographic region"]
 #[derive(Clone, Debug, PartialEq)]
@@ -8259,6 +13682,121 @@ impl WithSerializer for PersonStructuredNameType {
 }
 impl WithDeserializer for PersonStructuredNameType {
     type Deserializer = Box<quick_xml_deserialize::PersonStructuredNameTypeDeserializer>;
+}
+impl st96::fast::FastParse for PersonStructuredNameType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_name_prefix = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NamePrefix") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_first_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FirstName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_middle_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"MiddleName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_last_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LastName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_first_last_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FirstLastName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_second_last_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SecondLastName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_name_suffix = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NameSuffix") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_person_other_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PersonOtherName") => {
+                let v = <PersonOtherNameType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            name_prefix: f_name_prefix,
+            first_name: f_first_name,
+            middle_name: f_middle_name,
+            last_name: f_last_name,
+            first_last_name: f_first_last_name,
+            second_last_name: f_second_last_name,
+            name_suffix: f_name_suffix,
+            person_other_name: f_person_other_name,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum OrganizationNameCategoryType {
@@ -8455,6 +13993,37 @@ impl WithDeserializer for SubSup2Type {
 impl WithDeserializer for SubSup2TypeContent {
     type Deserializer = Box<quick_xml_deserialize::SubSup2TypeContentDeserializer>;
 }
+impl st96::fast::FastParse for SubSup2Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for SubSup2TypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HeadingType {
     pub id: Option<String>,
@@ -8513,6 +14082,45 @@ impl WithDeserializer for HeadingType {
 impl WithDeserializer for HeadingTypeContent {
     type Deserializer = Box<quick_xml_deserialize::HeadingTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for HeadingType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_heading_level_code: Option<HeadingLevelCodeType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"headingLevelCode") => {
+                    p.attr(&mut a_heading_level_code, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            id: a_id,
+            heading_level_code: a_heading_level_code,
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for HeadingTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct PreType {
     pub listing_category: ListingCategoryType,
@@ -8535,6 +14143,35 @@ impl WithSerializer for PreType {
 }
 impl WithDeserializer for PreType {
     type Deserializer = Box<quick_xml_deserialize::PreTypeDeserializer>;
+}
+impl st96::fast::FastParse for PreType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_listing_category: Option<ListingCategoryType> = None;
+        let mut a_id: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"listingCategory") => {
+                    p.attr(&mut a_listing_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_listing_category) = a_listing_category else {
+            return Err(st96::fast::Bail);
+        };
+        p.no_children(&el)?;
+        Ok(Self {
+            listing_category: a_listing_category,
+            id: a_id,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DlType {
@@ -8582,6 +14219,76 @@ impl WithDeserializer for DlType {
 impl WithDeserializer for DlTypeContent {
     type Deserializer = Box<quick_xml_deserialize::DlTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for DlType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <DlTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            c_content.push(<DlTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(c_content.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            content: c_content,
+        })
+    }
+}
+impl st96::fast::FastGroup for DlTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"DT") || c.is(st96::fast::Ns::Com, b"DD")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"DT")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"DT") => {
+                        let v = <DtType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Dt(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"DD")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"DD") => {
+                        let v = <DdType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Dd(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct UlType {
     pub id: Option<String>,
@@ -8605,6 +14312,49 @@ impl WithSerializer for UlType {
 }
 impl WithDeserializer for UlType {
     type Deserializer = Box<quick_xml_deserialize::UlTypeDeserializer>;
+}
+impl st96::fast::FastParse for UlType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_ul_style: Option<UlStyleType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"ulStyle") => p.attr(&mut a_ul_style, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_li = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LI") => {
+                    f_li.push(<LiType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_li.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            ul_style: a_ul_style,
+            li: f_li,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct OlType {
@@ -8630,6 +14380,49 @@ impl WithSerializer for OlType {
 impl WithDeserializer for OlType {
     type Deserializer = Box<quick_xml_deserialize::OlTypeDeserializer>;
 }
+impl st96::fast::FastParse for OlType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_ol_style: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"olStyle") => p.attr(&mut a_ol_style, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_li = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LI") => {
+                    f_li.push(<LiType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_li.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            ol_style: a_ol_style,
+            li: f_li,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum PostalAddressType {
     PostalStructuredAddress(PostalStructuredAddressType),
@@ -8652,6 +14445,65 @@ impl WithSerializer for PostalAddressType {
 }
 impl WithDeserializer for PostalAddressType {
     type Deserializer = Box<quick_xml_deserialize::PostalAddressTypeDeserializer>;
+}
+impl st96::fast::FastParse for PostalAddressType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PostalStructuredAddress"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalStructuredAddress") => {
+                            let v = < PostalStructuredAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PostalStructuredAddress(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PostalAddressText"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalAddressText") => {
+                                v.push(<OrderedTextType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?);
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::PostalAddressText(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct FaxNumberType {
@@ -8676,6 +14528,30 @@ impl WithSerializer for FaxNumberType {
 impl WithDeserializer for FaxNumberType {
     type Deserializer = Box<quick_xml_deserialize::FaxNumberTypeDeserializer>;
 }
+impl st96::fast::FastParse for FaxNumberType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_fax_number_category: Option<FaxNumberCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"faxNumberCategory") => {
+                    p.attr(&mut a_fax_number_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            fax_number_category: a_fax_number_category,
+            content: c_content,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct WebAddressUriType {
     pub web_address_category: Option<WebAddressCategoryType>,
@@ -8699,6 +14575,30 @@ impl WithSerializer for WebAddressUriType {
 impl WithDeserializer for WebAddressUriType {
     type Deserializer = Box<quick_xml_deserialize::WebAddressUriTypeDeserializer>;
 }
+impl st96::fast::FastParse for WebAddressUriType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_web_address_category: Option<WebAddressCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"webAddressCategory") => {
+                    p.attr(&mut a_web_address_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            web_address_category: a_web_address_category,
+            content: c_content,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct PhoneNumberType {
     pub phone_number_category: Option<PhoneNumberCategoryType>,
@@ -8721,6 +14621,30 @@ impl WithSerializer for PhoneNumberType {
 }
 impl WithDeserializer for PhoneNumberType {
     type Deserializer = Box<quick_xml_deserialize::PhoneNumberTypeDeserializer>;
+}
+impl st96::fast::FastParse for PhoneNumberType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_phone_number_category: Option<PhoneNumberCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"phoneNumberCategory") => {
+                    p.attr(&mut a_phone_number_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            phone_number_category: a_phone_number_category,
+            content: c_content,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct OtherElectronicAddressTextType {
@@ -8749,6 +14673,31 @@ impl WithSerializer for OtherElectronicAddressTextType {
 impl WithDeserializer for OtherElectronicAddressTextType {
     type Deserializer = Box<quick_xml_deserialize::OtherElectronicAddressTextTypeDeserializer>;
 }
+impl st96::fast::FastParse for OtherElectronicAddressTextType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_other_electronic_address_category: Option<OtherElectronicAddressCategoryType> =
+            None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"otherElectronicAddressCategory") => {
+                    p.attr(&mut a_other_electronic_address_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            other_electronic_address_category: a_other_electronic_address_category,
+            content: c_content,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct CaptionType {
     pub caption_position_category: Option<CaptionPositionCategoryType>,
@@ -8772,6 +14721,30 @@ impl WithSerializer for CaptionType {
 impl WithDeserializer for CaptionType {
     type Deserializer = Box<quick_xml_deserialize::CaptionTypeDeserializer>;
 }
+impl st96::fast::FastParse for CaptionType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_caption_position_category: Option<CaptionPositionCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"captionPositionCategory") => {
+                    p.attr(&mut a_caption_position_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            caption_position_category: a_caption_position_category,
+            content: c_content,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct MeasureType {
     pub measure_unit_code: MeasureUnitCodeType,
@@ -8794,6 +14767,33 @@ impl WithSerializer for MeasureType {
 }
 impl WithDeserializer for MeasureType {
     type Deserializer = Box<quick_xml_deserialize::MeasureTypeDeserializer>;
+}
+impl st96::fast::FastParse for MeasureType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_measure_unit_code: Option<MeasureUnitCodeType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"measureUnitCode") => {
+                    p.attr(&mut a_measure_unit_code, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_measure_unit_code) = a_measure_unit_code else {
+            return Err(st96::fast::Bail);
+        };
+        let c_content = p.simple::<Decimal>(&el)?;
+        Ok(Self {
+            measure_unit_code: a_measure_unit_code,
+            content: c_content,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum SymbolPositionCodeType {
@@ -8848,6 +14848,80 @@ impl WithSerializer for LocarnoSubclassBagType {
 impl WithDeserializer for LocarnoSubclassBagType {
     type Deserializer = Box<quick_xml_deserialize::LocarnoSubclassBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for LocarnoSubclassBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_locarno_subclass = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoSubclass") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_locarno_subclass_product_indication_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoSubclassProductIndicationText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_locarno_term_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoTermBag") => {
+                let v = <LocarnoTermBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_national_subclass_extension_bag = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalSubclassExtensionBag") => {
+                    f_national_subclass_extension_bag.push(
+                        <NationalSubclassExtensionBagType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_national_subclass_extension_bag.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            locarno_subclass: f_locarno_subclass,
+            locarno_subclass_product_indication_text: f_locarno_subclass_product_indication_text,
+            locarno_term_bag: f_locarno_term_bag,
+            national_subclass_extension_bag: f_national_subclass_extension_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct PersonOtherNameType {
     pub person_other_name_category: Option<PersonOtherNameCategoryType>,
@@ -8870,6 +14944,30 @@ impl WithSerializer for PersonOtherNameType {
 }
 impl WithDeserializer for PersonOtherNameType {
     type Deserializer = Box<quick_xml_deserialize::PersonOtherNameTypeDeserializer>;
+}
+impl st96::fast::FastParse for PersonOtherNameType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_person_other_name_category: Option<PersonOtherNameCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"personOtherNameCategory") => {
+                    p.attr(&mut a_person_other_name_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            person_other_name_category: a_person_other_name_category,
+            content: c_content,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum HeadingLevelCodeType {
@@ -9037,6 +15135,40 @@ impl WithDeserializer for DtType {
 impl WithDeserializer for DtTypeContent {
     type Deserializer = Box<quick_xml_deserialize::DtTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for DtType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            id: a_id,
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for DtTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DdType {
     pub id: Option<String>,
@@ -9101,6 +15233,40 @@ impl WithDeserializer for DdType {
 }
 impl WithDeserializer for DdTypeContent {
     type Deserializer = Box<quick_xml_deserialize::DdTypeContentDeserializer>;
+}
+impl st96::fast::FastParse for DdType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            id: a_id,
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for DdTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum UlStyleType {
@@ -9208,6 +15374,51 @@ impl WithDeserializer for LiType {
 impl WithDeserializer for LiTypeContent {
     type Deserializer = Box<quick_xml_deserialize::LiTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for LiType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_p_number: Option<String> = None;
+        let mut a_text_box_indicator: Option<bool> = None;
+        let mut a_li_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"pNumber") => p.attr(&mut a_p_number, &attr)?,
+                (st96::fast::Ns::Com, b"textBoxIndicator") => {
+                    p.attr(&mut a_text_box_indicator, &attr)?
+                }
+                (st96::fast::Ns::Com, b"liNumber") => p.attr(&mut a_li_number, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            id: a_id,
+            p_number: a_p_number,
+            text_box_indicator: a_text_box_indicator,
+            li_number: a_li_number,
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for LiTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct PostalStructuredAddressType {
     pub language_code: Option<ExtendedIsoLanguageCodeType>,
@@ -9237,6 +15448,102 @@ impl WithSerializer for PostalStructuredAddressType {
 }
 impl WithDeserializer for PostalStructuredAddressType {
     type Deserializer = Box<quick_xml_deserialize::PostalStructuredAddressTypeDeserializer>;
+}
+impl st96::fast::FastParse for PostalStructuredAddressType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        let mut a_postal_address_category: Option<PostalAddressCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                (st96::fast::Ns::Com, b"postalAddressCategory") => {
+                    p.attr(&mut a_postal_address_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_address_line_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"AddressLineText") => {
+                    f_address_line_text
+                        .push(<AddressLineTextType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_address_line_text.len(), 1usize, None)?;
+        let f_city_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CityName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_geographic_region_name = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"GeographicRegionName") => {
+                    f_geographic_region_name.push(
+                        <GeographicRegionNameType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_geographic_region_name.len(), 0usize, None)?;
+        let f_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CountryCode") => {
+                let v = p.simple::<ExtendedIsoCountryCodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_postal_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalCode") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            language_code: a_language_code,
+            postal_address_category: a_postal_address_category,
+            address_line_text: f_address_line_text,
+            city_name: f_city_name,
+            geographic_region_name: f_geographic_region_name,
+            country_code: f_country_code,
+            postal_code: f_postal_code,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum FaxNumberCategoryType {
@@ -9432,6 +15739,89 @@ impl WithDeserializer for FigurativeElementClassificationBagTypeContent {
     type Deserializer =
         Box<quick_xml_deserialize::FigurativeElementClassificationBagTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for FigurativeElementClassificationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <FigurativeElementClassificationBagTypeContent as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            c_content . push (< FigurativeElementClassificationBagTypeContent as st96 :: fast :: FastGroup > :: fast_group (p , c) ?) ;
+        }
+        st96::fast::check_count(c_content.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+impl st96::fast::FastGroup for FigurativeElementClassificationBagTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"ViennaClassificationBag")
+            || c.is(
+                st96::fast::Ns::Com,
+                b"NationalFigurativeElementClassificationBag",
+            )
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ViennaClassificationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaClassificationBag") => {
+                        let v =
+                            <ViennaClassificationBagType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ViennaClassificationBag(v));
+            }
+            if c.as_ref().is_some_and(|c| {
+                c.is(
+                    st96::fast::Ns::Com,
+                    b"NationalFigurativeElementClassificationBag",
+                )
+            }) {
+                let v = match c.take() {
+                    Some(ch)
+                        if ch.is(
+                            st96::fast::Ns::Com,
+                            b"NationalFigurativeElementClassificationBag",
+                        ) =>
+                    {
+                        let v = < NationalFigurativeElementClassificationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::NationalFigurativeElementClassificationBag(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum MeasureUnitCodeType {
     #[doc = "Centimeter"]
@@ -9502,6 +15892,45 @@ impl WithSerializer for LocarnoTermBagType {
 impl WithDeserializer for LocarnoTermBagType {
     type Deserializer = Box<quick_xml_deserialize::LocarnoTermBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for LocarnoTermBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_locarno_term = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoTerm") => {
+                    f_locarno_term.push(<LocarnoTermType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_locarno_term.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            locarno_term: f_locarno_term,
+        })
+    }
+}
 #[doc = "National Subclass Extension"]
 #[derive(Clone, Debug, PartialEq)]
 pub struct NationalSubclassExtensionBagType {
@@ -9530,6 +15959,64 @@ impl WithSerializer for NationalSubclassExtensionBagType {
 }
 impl WithDeserializer for NationalSubclassExtensionBagType {
     type Deserializer = Box<quick_xml_deserialize::NationalSubclassExtensionBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for NationalSubclassExtensionBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_ip_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => {
+                let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_national_subclass_extension = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalSubclassExtension") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_national_extension_product_indication_text = match c.take() {
+            Some(ch)
+                if ch.is(
+                    st96::fast::Ns::Com,
+                    b"NationalExtensionProductIndicationText",
+                ) =>
+            {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            ip_office_code: f_ip_office_code,
+            national_subclass_extension: f_national_subclass_extension,
+            national_extension_product_indication_text:
+                f_national_extension_product_indication_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum PersonOtherNameCategoryType {
@@ -9630,6 +16117,82 @@ impl WithDeserializer for PatentCitationType {
 impl WithDeserializer for PatentCitationTypeContent {
     type Deserializer = Box<quick_xml_deserialize::PatentCitationTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for PatentCitationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_sequence_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let c_content = <PatentCitationTypeContent as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            sequence_number: a_sequence_number,
+            content: c_content,
+        })
+    }
+}
+impl st96::fast::FastGroup for PatentCitationTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PatentCitationText")
+            || c.is(st96::fast::Ns::Com, b"CitedPatentDocumentIdentification")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PatentCitationText"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PatentCitationText") => {
+                        let v =
+                            Box::new(<PhraseType as st96::fast::FastParse>::fast_element(p, ch)?);
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PatentCitationText(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"CitedPatentDocumentIdentification"))
+            {
+                let v = match c.take() {
+                    Some(ch)
+                        if ch.is(st96::fast::Ns::Com, b"CitedPatentDocumentIdentification") =>
+                    {
+                        let v = Box :: new (< CitedPatentDocumentIdentificationType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::CitedPatentDocumentIdentification(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct NplCitationType {
     pub id: Option<String>,
@@ -9682,6 +16245,157 @@ impl WithDeserializer for NplCitationType {
 }
 impl WithDeserializer for NplCitationTypeContent {
     type Deserializer = Box<quick_xml_deserialize::NplCitationTypeContentDeserializer>;
+}
+impl st96::fast::FastParse for NplCitationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        let mut a_sequence_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let c_content = <NplCitationTypeContent as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            language_code: a_language_code,
+            sequence_number: a_sequence_number,
+            content: c_content,
+        })
+    }
+}
+impl st96::fast::FastGroup for NplCitationTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"NPLCitationText")
+            || c.is(st96::fast::Ns::Com, b"CitedBook")
+            || c.is(st96::fast::Ns::Com, b"CitedJournalArticle")
+            || c.is(st96::fast::Ns::Com, b"CitedConferenceProceedingsArticle")
+            || c.is(st96::fast::Ns::Com, b"CitedOtherKindNPL")
+            || c.is(st96::fast::Ns::Com, b"WebURI")
+            || c.is(st96::fast::Ns::Com, b"FileName")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"NPLCitationText"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCitationText") => {
+                        let v =
+                            Box::new(<PhraseType as st96::fast::FastParse>::fast_element(p, ch)?);
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::NplCitationText(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"CitedBook"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBook") => {
+                        let v = <CitedBookType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::CitedBook(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"CitedJournalArticle"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedJournalArticle") => {
+                        let v = <CitedJournalArticleType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::CitedJournalArticle(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"CitedConferenceProceedingsArticle"))
+            {
+                let v = match c.take() {
+                    Some(ch)
+                        if ch.is(st96::fast::Ns::Com, b"CitedConferenceProceedingsArticle") =>
+                    {
+                        let v = < CitedConferenceProceedingsArticleType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::CitedConferenceProceedingsArticle(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"CitedOtherKindNPL"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedOtherKindNPL") => {
+                        let v = <CitedNplType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::CitedOtherKindNpl(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"WebURI"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"WebURI") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::WebUri(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"FileName"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::FileName(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct CrossReferenceType {
@@ -9746,6 +16460,67 @@ impl WithDeserializer for CrossReferenceType {
 impl WithDeserializer for CrossReferenceTypeContent {
     type Deserializer = Box<quick_xml_deserialize::CrossReferenceTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for CrossReferenceType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_idrefs: Option<super::xs::IdrefsType> = None;
+        let mut a_ext_ref: Option<String> = None;
+        let mut a_cross_reference_category: Option<CrossReferenceCategoryType> = None;
+        let mut a_source_uri: Option<String> = None;
+        let mut a_source_system_name: Option<String> = None;
+        let mut a_source_system_identifier: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"idrefs") => p.attr(&mut a_idrefs, &attr)?,
+                (st96::fast::Ns::Com, b"extRef") => p.attr(&mut a_ext_ref, &attr)?,
+                (st96::fast::Ns::Com, b"crossReferenceCategory") => {
+                    p.attr(&mut a_cross_reference_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"sourceURI") => p.attr(&mut a_source_uri, &attr)?,
+                (st96::fast::Ns::Com, b"sourceSystemName") => {
+                    p.attr(&mut a_source_system_name, &attr)?
+                }
+                (st96::fast::Ns::Com, b"sourceSystemIdentifier") => {
+                    p.attr(&mut a_source_system_identifier, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_cross_reference_category) = a_cross_reference_category else {
+            return Err(st96::fast::Bail);
+        };
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            id: a_id,
+            idrefs: a_idrefs,
+            ext_ref: a_ext_ref,
+            cross_reference_category: a_cross_reference_category,
+            source_uri: a_source_uri,
+            source_system_name: a_source_system_name,
+            source_system_identifier: a_source_system_identifier,
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for CrossReferenceTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageType {
     pub id: Option<String>,
@@ -9783,6 +16558,188 @@ impl WithSerializer for ImageType {
 }
 impl WithDeserializer for ImageType {
     type Deserializer = Box<quick_xml_deserialize::ImageTypeDeserializer>;
+}
+impl st96::fast::FastParse for ImageType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_file_location_uri: Option<String> = None;
+        let mut a_image_content_category: Option<ImageContentCategoryType> = None;
+        let mut a_orientation_category: Option<OrientationCategoryType> = None;
+        let mut a_image_wrapping_style_category: Option<ImageWrappingStyleCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"fileLocationURI") => {
+                    p.attr(&mut a_file_location_uri, &attr)?
+                }
+                (st96::fast::Ns::Com, b"imageContentCategory") => {
+                    p.attr(&mut a_image_content_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"orientationCategory") => {
+                    p.attr(&mut a_orientation_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"imageWrappingStyleCategory") => {
+                    p.attr(&mut a_image_wrapping_style_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_image_format_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageFormatCategory") => {
+                let v = p.simple::<ImageFormatCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_height_measure = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"HeightMeasure") => {
+                let v = <MeasureType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_width_measure = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"WidthMeasure") => {
+                let v = <MeasureType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_alt = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Alt") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_185 = if c
+            .as_ref()
+            .is_some_and(|c| <ImageContent185Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            Some(<ImageContent185Type as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?)
+        } else {
+            None
+        };
+        let f_bit_depth_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BitDepthQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_colour_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_colour_mode_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourModeCategory") => {
+                let v = p.simple::<ColourModeCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_caption = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Caption") => {
+                let v = <CaptionType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_image_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageStatusCategory") => {
+                let v = p.simple::<ImageStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_image_rendition_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageRenditionCategory") => {
+                let v = p.simple::<ImageRenditionCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            file_location_uri: a_file_location_uri,
+            image_content_category: a_image_content_category,
+            orientation_category: a_orientation_category,
+            image_wrapping_style_category: a_image_wrapping_style_category,
+            image_format_category: f_image_format_category,
+            file_name: f_file_name,
+            height_measure: f_height_measure,
+            width_measure: f_width_measure,
+            alt: f_alt,
+            content_185: f_content_185,
+            bit_depth_quantity: f_bit_depth_quantity,
+            colour_indicator: f_colour_indicator,
+            colour_mode_category: f_colour_mode_category,
+            caption: f_caption,
+            image_status_category: f_image_status_category,
+            image_rendition_category: f_image_rendition_category,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct MathType {
@@ -9831,6 +16788,85 @@ impl WithDeserializer for MathType {
 }
 impl WithDeserializer for MathTypeContent {
     type Deserializer = Box<quick_xml_deserialize::MathTypeContentDeserializer>;
+}
+impl st96::fast::FastParse for MathType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_math_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"mathNumber") => p.attr(&mut a_math_number, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let c_content = <MathTypeContent as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            math_number: a_math_number,
+            content: c_content,
+        })
+    }
+}
+impl st96::fast::FastGroup for MathTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"Image")
+            || c.is(st96::fast::Ns::Com, b"InlineFormula")
+            || <MathContent209Type as st96::fast::FastGroup>::fast_starts(c)
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Image"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Image") => {
+                        let v = <ImageType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Image(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"InlineFormula"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"InlineFormula") => {
+                        let v =
+                            Box::new(<PhraseType as st96::fast::FastParse>::fast_element(p, ch)?);
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::InlineFormula(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| <MathContent209Type as st96::fast::FastGroup>::fast_starts(c))
+            {
+                let v = <MathContent209Type as st96::fast::FastGroup>::fast_group(p, c)?;
+                return Ok(Self::Content209(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChemicalFormulaeType {
@@ -9881,6 +16917,96 @@ impl WithDeserializer for ChemicalFormulaeType {
 }
 impl WithDeserializer for ChemicalFormulaeTypeContent {
     type Deserializer = Box<quick_xml_deserialize::ChemicalFormulaeTypeContentDeserializer>;
+}
+impl st96::fast::FastParse for ChemicalFormulaeType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_chemical_formulae_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"chemicalFormulaeNumber") => {
+                    p.attr(&mut a_chemical_formulae_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let c_content = <ChemicalFormulaeTypeContent as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            chemical_formulae_number: a_chemical_formulae_number,
+            content: c_content,
+        })
+    }
+}
+impl st96::fast::FastGroup for ChemicalFormulaeTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"Image")
+            || c.is(st96::fast::Ns::Com, b"InlineFormula")
+            || c.is(st96::fast::Ns::Com, b"ExternalDocumentBag")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Image"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Image") => {
+                        let v = <ImageType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Image(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"InlineFormula"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"InlineFormula") => {
+                        let v =
+                            Box::new(<PhraseType as st96::fast::FastParse>::fast_element(p, ch)?);
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::InlineFormula(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ExternalDocumentBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ExternalDocumentBag") => {
+                        let v = <ExternalDocumentBagType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ExternalDocumentBag(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct FigureReferenceType {
@@ -9941,6 +17067,48 @@ impl WithDeserializer for FigureReferenceType {
 impl WithDeserializer for FigureReferenceTypeContent {
     type Deserializer = Box<quick_xml_deserialize::FigureReferenceTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for FigureReferenceType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_idrefs: Option<super::xs::IdrefsType> = None;
+        let mut a_referenced_figure_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"idrefs") => p.attr(&mut a_idrefs, &attr)?,
+                (st96::fast::Ns::Com, b"referencedFigureNumber") => {
+                    p.attr(&mut a_referenced_figure_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let text = p.mixed_text_only(&el)?;
+        Ok(Self {
+            id: a_id,
+            idrefs: a_idrefs,
+            referenced_figure_number: a_referenced_figure_number,
+            text_before: text,
+            content: Vec::new(),
+        })
+    }
+}
+impl st96::fast::FastGroup for FigureReferenceTypeContent {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct BioDepositType {
     pub id: Option<String>,
@@ -9970,6 +17138,93 @@ impl WithSerializer for BioDepositType {
 impl WithDeserializer for BioDepositType {
     type Deserializer = Box<quick_xml_deserialize::BioDepositTypeDeserializer>;
 }
+impl st96::fast::FastParse for BioDepositType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_sequence_number: Option<String> = None;
+        let mut a_source_uri: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                (st96::fast::Ns::Com, b"sourceURI") => p.attr(&mut a_source_uri, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_bio_deposit_depositary = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BioDepositDepositary") => {
+                let v = Box::new(<ContactType as st96::fast::FastParse>::fast_element(p, ch)?);
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_biological_accession_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BiologicalAccessionNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_bio_deposit_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BioDepositDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_bio_deposit_term_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BioDepositTermText") => {
+                let v = <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_bio_deposit_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BioDepositText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            sequence_number: a_sequence_number,
+            source_uri: a_source_uri,
+            bio_deposit_depositary: f_bio_deposit_depositary,
+            biological_accession_number: f_biological_accession_number,
+            bio_deposit_date: f_bio_deposit_date,
+            bio_deposit_term_text: f_bio_deposit_term_text,
+            bio_deposit_text: f_bio_deposit_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum TableType {
     IpoasisTable(OpaqueXml),
@@ -9992,6 +17247,14 @@ impl WithSerializer for TableType {
 }
 impl WithDeserializer for TableType {
     type Deserializer = Box<quick_xml_deserialize::TableTypeDeserializer>;
+}
+impl st96::fast::FastParse for TableType {
+    fn fast_element<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum PostalAddressCategoryType {
@@ -10045,6 +17308,38 @@ impl WithSerializer for AddressLineTextType {
 impl WithDeserializer for AddressLineTextType {
     type Deserializer = Box<quick_xml_deserialize::AddressLineTextTypeDeserializer>;
 }
+impl st96::fast::FastParse for AddressLineTextType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_sequence_number: Option<String> = None;
+        let mut a_address_line_category: Option<AddressLineCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                (st96::fast::Ns::Com, b"addressLineCategory") => {
+                    p.attr(&mut a_address_line_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_sequence_number) = a_sequence_number else {
+            return Err(st96::fast::Bail);
+        };
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            sequence_number: a_sequence_number,
+            address_line_category: a_address_line_category,
+            content: c_content,
+        })
+    }
+}
 #[doc = "Figurative element classification"]
 #[derive(Clone, Debug, PartialEq)]
 pub struct ViennaClassificationBagType {
@@ -10072,6 +17367,62 @@ impl WithSerializer for ViennaClassificationBagType {
 impl WithDeserializer for ViennaClassificationBagType {
     type Deserializer = Box<quick_xml_deserialize::ViennaClassificationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for ViennaClassificationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_vienna_classification_edition = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaClassificationEdition") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_vienna_classification_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaClassificationDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_288 = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <ViennaClassificationBagContent288Type as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            f_content_288.push(
+                <ViennaClassificationBagContent288Type as st96::fast::FastGroup>::fast_group(p, c)?,
+            );
+        }
+        st96::fast::check_count(f_content_288.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            vienna_classification_edition: f_vienna_classification_edition,
+            vienna_classification_date: f_vienna_classification_date,
+            content_288: f_content_288,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct NationalFigurativeElementClassificationBagType {
     pub id: Option<String>,
@@ -10095,6 +17446,89 @@ impl WithDeserializer for NationalFigurativeElementClassificationBagType {
     type Deserializer =
         Box<quick_xml_deserialize::NationalFigurativeElementClassificationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for NationalFigurativeElementClassificationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_ip_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => {
+                let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_national_classification_edition = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalClassificationEdition") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_national_classification_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalClassificationDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_national_figurative_element_classification = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch)
+                    if ch.is(
+                        st96::fast::Ns::Com,
+                        b"NationalFigurativeElementClassification",
+                    ) =>
+                {
+                    f_national_figurative_element_classification.push(p.simple::<String>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(
+            f_national_figurative_element_classification.len(),
+            1usize,
+            None,
+        )?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            ip_office_code: f_ip_office_code,
+            national_classification_edition: f_national_classification_edition,
+            national_classification_date: f_national_classification_date,
+            national_figurative_element_classification:
+                f_national_figurative_element_classification,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct LocarnoTermType {
     pub locarno_serial_number: Vec<LocarnoSerialNumberType>,
@@ -10117,6 +17551,62 @@ impl WithSerializer for LocarnoTermType {
 }
 impl WithDeserializer for LocarnoTermType {
     type Deserializer = Box<quick_xml_deserialize::LocarnoTermTypeDeserializer>;
+}
+impl st96::fast::FastParse for LocarnoTermType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_locarno_serial_number = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoSerialNumber") => {
+                    f_locarno_serial_number.push(
+                        <LocarnoSerialNumberType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_locarno_serial_number.len(), 1usize, None)?;
+        let mut f_locarno_term_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoTermText") => {
+                    f_locarno_term_text.push(
+                        <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_locarno_term_text.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            locarno_serial_number: f_locarno_serial_number,
+            locarno_term_text: f_locarno_term_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct CitedBookType {
@@ -10161,6 +17651,290 @@ impl WithSerializer for CitedBookType {
 impl WithDeserializer for CitedBookType {
     type Deserializer = Box<quick_xml_deserialize::CitedBookTypeDeserializer>;
 }
+impl st96::fast::FastParse for CitedBookType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_electronic_access = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicAccess") => {
+                let v = <ElectronicAccessType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_cited_document_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedDocumentDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_abstract_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AbstractNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_author_name = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorName") => {
+                    f_author_name.push(p.simple::<String>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_author_name.len(), 1usize, None)?;
+        let mut f_subordinate = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Subordinate") => {
+                    f_subordinate.push(<SubordinateType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_subordinate.len(), 0usize, None)?;
+        let f_cited_contribution_title_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedContributionTitleText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_npl_copyright_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCopyrightText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_npl_issue_designation_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLIssueDesignationText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_npl_reference_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLReferenceNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_npl_standard_number = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLStandardNumber") => {
+                    f_npl_standard_number.push(
+                        <NplStandardNumberType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_npl_standard_number.len(), 0usize, None)?;
+        let f_npl_class = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLClass") => {
+                let v = <NplClassType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_notes = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Notes") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_127 = if c
+            .as_ref()
+            .is_some_and(|c| <CitedNplContent127Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            Some(<CitedNplContent127Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        let f_cited_book_author_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookAuthorName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_cited_book_title_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookTitleText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_cited_book_subtitle_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookSubtitleText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_cited_book_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_issue_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IssueNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_cited_book_edition_statement_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookEditionStatementText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_volume_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"VolumeNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_series_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SeriesText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            electronic_access: f_electronic_access,
+            cited_document_date: f_cited_document_date,
+            abstract_number: f_abstract_number,
+            author_name: f_author_name,
+            subordinate: f_subordinate,
+            cited_contribution_title_text: f_cited_contribution_title_text,
+            npl_copyright_text: f_npl_copyright_text,
+            npl_issue_designation_text: f_npl_issue_designation_text,
+            npl_reference_number: f_npl_reference_number,
+            npl_standard_number: f_npl_standard_number,
+            npl_class: f_npl_class,
+            notes: f_notes,
+            content_127: f_content_127,
+            cited_book_author_name: f_cited_book_author_name,
+            cited_book_title_text: f_cited_book_title_text,
+            cited_book_subtitle_text: f_cited_book_subtitle_text,
+            cited_book_number: f_cited_book_number,
+            issue_number: f_issue_number,
+            cited_book_edition_statement_text: f_cited_book_edition_statement_text,
+            volume_number: f_volume_number,
+            series_text: f_series_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct CitedJournalArticleType {
     pub id: Option<String>,
@@ -10201,6 +17975,241 @@ impl WithSerializer for CitedJournalArticleType {
 impl WithDeserializer for CitedJournalArticleType {
     type Deserializer = Box<quick_xml_deserialize::CitedJournalArticleTypeDeserializer>;
 }
+impl st96::fast::FastParse for CitedJournalArticleType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_journal_article_category_code: Option<JournalArticleCategoryCodeType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"journalArticleCategoryCode") => {
+                    p.attr(&mut a_journal_article_category_code, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_electronic_access = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicAccess") => {
+                let v = <ElectronicAccessType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_cited_document_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedDocumentDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_abstract_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AbstractNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_author_name = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorName") => {
+                    f_author_name.push(p.simple::<String>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_author_name.len(), 1usize, None)?;
+        let mut f_subordinate = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Subordinate") => {
+                    f_subordinate.push(<SubordinateType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_subordinate.len(), 0usize, None)?;
+        let f_cited_contribution_title_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedContributionTitleText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_npl_copyright_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCopyrightText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_npl_issue_designation_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLIssueDesignationText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_npl_reference_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLReferenceNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_npl_standard_number = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLStandardNumber") => {
+                    f_npl_standard_number.push(
+                        <NplStandardNumberType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_npl_standard_number.len(), 0usize, None)?;
+        let f_npl_class = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLClass") => {
+                let v = <NplClassType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_notes = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Notes") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_127 = if c
+            .as_ref()
+            .is_some_and(|c| <CitedNplContent127Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            Some(<CitedNplContent127Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        let f_cited_journal_title_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedJournalTitleText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_serial_alt_title_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SerialALTTitleText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let mut f_issue_number = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"IssueNumber") => {
+                    f_issue_number.push(p.simple::<String>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_issue_number.len(), 1usize, None)?;
+        let f_volume_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"VolumeNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            journal_article_category_code: a_journal_article_category_code,
+            electronic_access: f_electronic_access,
+            cited_document_date: f_cited_document_date,
+            abstract_number: f_abstract_number,
+            author_name: f_author_name,
+            subordinate: f_subordinate,
+            cited_contribution_title_text: f_cited_contribution_title_text,
+            npl_copyright_text: f_npl_copyright_text,
+            npl_issue_designation_text: f_npl_issue_designation_text,
+            npl_reference_number: f_npl_reference_number,
+            npl_standard_number: f_npl_standard_number,
+            npl_class: f_npl_class,
+            notes: f_notes,
+            content_127: f_content_127,
+            cited_journal_title_text: f_cited_journal_title_text,
+            serial_alt_title_text: f_serial_alt_title_text,
+            issue_number: f_issue_number,
+            volume_number: f_volume_number,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct CitedConferenceProceedingsArticleType {
     pub id: Option<String>,
@@ -10232,6 +18241,199 @@ impl WithSerializer for CitedConferenceProceedingsArticleType {
 impl WithDeserializer for CitedConferenceProceedingsArticleType {
     type Deserializer =
         Box<quick_xml_deserialize::CitedConferenceProceedingsArticleTypeDeserializer>;
+}
+impl st96::fast::FastParse for CitedConferenceProceedingsArticleType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_electronic_access = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicAccess") => {
+                let v = <ElectronicAccessType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_cited_document_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedDocumentDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_abstract_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AbstractNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_author_name = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorName") => {
+                    f_author_name.push(p.simple::<String>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_author_name.len(), 1usize, None)?;
+        let mut f_subordinate = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Subordinate") => {
+                    f_subordinate.push(<SubordinateType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_subordinate.len(), 0usize, None)?;
+        let f_cited_contribution_title_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedContributionTitleText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_npl_copyright_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCopyrightText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_npl_issue_designation_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLIssueDesignationText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_npl_reference_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLReferenceNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_npl_standard_number = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLStandardNumber") => {
+                    f_npl_standard_number.push(
+                        <NplStandardNumberType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_npl_standard_number.len(), 0usize, None)?;
+        let f_npl_class = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLClass") => {
+                let v = <NplClassType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_notes = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Notes") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_127 = if c
+            .as_ref()
+            .is_some_and(|c| <CitedNplContent127Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            Some(<CitedNplContent127Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        let f_content_132 =
+            <CitedConferenceProceedingsArticleContent132Type as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            electronic_access: f_electronic_access,
+            cited_document_date: f_cited_document_date,
+            abstract_number: f_abstract_number,
+            author_name: f_author_name,
+            subordinate: f_subordinate,
+            cited_contribution_title_text: f_cited_contribution_title_text,
+            npl_copyright_text: f_npl_copyright_text,
+            npl_issue_designation_text: f_npl_issue_designation_text,
+            npl_reference_number: f_npl_reference_number,
+            npl_standard_number: f_npl_standard_number,
+            npl_class: f_npl_class,
+            notes: f_notes,
+            content_127: f_content_127,
+            content_132: f_content_132,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct CitedNplType {
@@ -10267,6 +18469,194 @@ impl WithSerializer for CitedNplType {
 }
 impl WithDeserializer for CitedNplType {
     type Deserializer = Box<quick_xml_deserialize::CitedNplTypeDeserializer>;
+}
+impl st96::fast::FastParse for CitedNplType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_electronic_access = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicAccess") => {
+                let v = <ElectronicAccessType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_cited_document_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedDocumentDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_abstract_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AbstractNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_author_name = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorName") => {
+                    f_author_name.push(p.simple::<String>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_author_name.len(), 1usize, None)?;
+        let mut f_subordinate = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Subordinate") => {
+                    f_subordinate.push(<SubordinateType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_subordinate.len(), 0usize, None)?;
+        let f_cited_contribution_title_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedContributionTitleText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_npl_copyright_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCopyrightText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_npl_issue_designation_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLIssueDesignationText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_npl_reference_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLReferenceNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_npl_standard_number = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLStandardNumber") => {
+                    f_npl_standard_number.push(
+                        <NplStandardNumberType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_npl_standard_number.len(), 0usize, None)?;
+        let f_npl_class = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLClass") => {
+                let v = <NplClassType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_notes = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Notes") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_127 = if c
+            .as_ref()
+            .is_some_and(|c| <CitedNplContent127Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            Some(<CitedNplContent127Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            electronic_access: f_electronic_access,
+            cited_document_date: f_cited_document_date,
+            abstract_number: f_abstract_number,
+            author_name: f_author_name,
+            subordinate: f_subordinate,
+            cited_contribution_title_text: f_cited_contribution_title_text,
+            npl_copyright_text: f_npl_copyright_text,
+            npl_issue_designation_text: f_npl_issue_designation_text,
+            npl_reference_number: f_npl_reference_number,
+            npl_standard_number: f_npl_standard_number,
+            npl_class: f_npl_class,
+            notes: f_notes,
+            content_127: f_content_127,
+        })
+    }
 }
 #[doc = "Category of cross reference"]
 #[derive(Clone, Debug, PartialEq)]
@@ -10524,6 +18914,88 @@ impl WithSerializer for ImageContent185Type {
 impl WithDeserializer for ImageContent185Type {
     type Deserializer = Box<quick_xml_deserialize::ImageContent185TypeDeserializer>;
 }
+impl st96::fast::FastGroup for ImageContent185Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        <ImageContent186Type as st96::fast::FastGroup>::fast_starts(c)
+            || c.is(st96::fast::Ns::Com, b"ImageResolutionQuantity")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| <ImageContent186Type as st96::fast::FastGroup>::fast_starts(c))
+            {
+                let v = <ImageContent186Type as st96::fast::FastGroup>::fast_group(p, c)?;
+                return Ok(Self::Content186(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ImageResolutionQuantity"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageResolutionQuantity") => {
+                        let v =
+                            <ResolutionQuantityType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ImageResolutionQuantity(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for ImageContent185Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| <ImageContent186Type as st96::fast::FastGroup>::fast_starts(c))
+                {
+                    let v = <ImageContent186Type as st96::fast::FastGroup>::fast_group(p, c)?;
+                    return Ok(Self::Content186(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ImageResolutionQuantity"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageResolutionQuantity") => {
+                            let v =
+                                <ResolutionQuantityType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ImageResolutionQuantity(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum ColourModeCategoryType {
     #[doc = "Black and white"]
@@ -10648,6 +19120,25 @@ impl WithSerializer for MathContent209Type {
 impl WithDeserializer for MathContent209Type {
     type Deserializer = Box<quick_xml_deserialize::MathContent209TypeDeserializer>;
 }
+impl st96::fast::FastParse for MathContent209Type {
+    fn fast_element<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
+impl st96::fast::FastGroup for MathContent209Type {
+    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+        false
+    }
+    fn fast_group<'a>(
+        _p: &mut st96::fast::FastReader<'a>,
+        _c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        Err(st96::fast::Bail)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExternalDocumentBagType {
     pub id: Option<String>,
@@ -10670,6 +19161,48 @@ impl WithSerializer for ExternalDocumentBagType {
 }
 impl WithDeserializer for ExternalDocumentBagType {
     type Deserializer = Box<quick_xml_deserialize::ExternalDocumentBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for ExternalDocumentBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_external_document = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"ExternalDocument") => {
+                    f_external_document.push(
+                        <ExternalDocumentType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_external_document.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            external_document: f_external_document,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct TableImageType {
@@ -10709,6 +19242,191 @@ impl WithSerializer for TableImageType {
 }
 impl WithDeserializer for TableImageType {
     type Deserializer = Box<quick_xml_deserialize::TableImageTypeDeserializer>;
+}
+impl st96::fast::FastParse for TableImageType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_file_location_uri: Option<String> = None;
+        let mut a_image_content_category: Option<ImageContentCategoryType> = None;
+        let mut a_orientation_category: Option<OrientationCategoryType> = None;
+        let mut a_image_wrapping_style_category: Option<ImageWrappingStyleCategoryType> = None;
+        let mut a_table_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"fileLocationURI") => {
+                    p.attr(&mut a_file_location_uri, &attr)?
+                }
+                (st96::fast::Ns::Com, b"imageContentCategory") => {
+                    p.attr(&mut a_image_content_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"orientationCategory") => {
+                    p.attr(&mut a_orientation_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"imageWrappingStyleCategory") => {
+                    p.attr(&mut a_image_wrapping_style_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"tableNumber") => p.attr(&mut a_table_number, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_image_format_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageFormatCategory") => {
+                let v = p.simple::<ImageFormatCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_height_measure = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"HeightMeasure") => {
+                let v = <MeasureType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_width_measure = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"WidthMeasure") => {
+                let v = <MeasureType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_alt = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Alt") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_185 = if c
+            .as_ref()
+            .is_some_and(|c| <ImageContent185Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            Some(<ImageContent185Type as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?)
+        } else {
+            None
+        };
+        let f_bit_depth_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BitDepthQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_colour_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_colour_mode_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourModeCategory") => {
+                let v = p.simple::<ColourModeCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_caption = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Caption") => {
+                let v = <CaptionType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_image_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageStatusCategory") => {
+                let v = p.simple::<ImageStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_image_rendition_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageRenditionCategory") => {
+                let v = p.simple::<ImageRenditionCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            file_location_uri: a_file_location_uri,
+            image_content_category: a_image_content_category,
+            orientation_category: a_orientation_category,
+            image_wrapping_style_category: a_image_wrapping_style_category,
+            table_number: a_table_number,
+            image_format_category: f_image_format_category,
+            file_name: f_file_name,
+            height_measure: f_height_measure,
+            width_measure: f_width_measure,
+            alt: f_alt,
+            content_185: f_content_185,
+            bit_depth_quantity: f_bit_depth_quantity,
+            colour_indicator: f_colour_indicator,
+            colour_mode_category: f_colour_mode_category,
+            caption: f_caption,
+            image_status_category: f_image_status_category,
+            image_rendition_category: f_image_rendition_category,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum AddressLineCategoryType {
@@ -10770,6 +19488,104 @@ impl WithDeserializer for ViennaClassificationBagContent288Type {
     type Deserializer =
         Box<quick_xml_deserialize::ViennaClassificationBagContent288TypeDeserializer>;
 }
+impl st96::fast::FastGroup for ViennaClassificationBagContent288Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"ViennaClassification")
+            || c.is(st96::fast::Ns::Com, b"ViennaClassificationText")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ViennaClassification"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaClassification") => {
+                        let v = <ViennaClassificationType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ViennaClassification(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ViennaClassificationText"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaClassificationText") => {
+                        let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ViennaClassificationText(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for ViennaClassificationBagContent288Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ViennaClassification"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaClassification") => {
+                            let v =
+                                <ViennaClassificationType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ViennaClassification(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ViennaClassificationText"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaClassificationText") => {
+                            let v =
+                                <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ViennaClassificationText(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[doc = "Locarno classification subclass serial number"]
 #[derive(Clone, Debug, PartialEq)]
 pub struct LocarnoSerialNumberType {
@@ -10793,6 +19609,31 @@ impl WithSerializer for LocarnoSerialNumberType {
 }
 impl WithDeserializer for LocarnoSerialNumberType {
     type Deserializer = Box<quick_xml_deserialize::LocarnoSerialNumberTypeDeserializer>;
+}
+impl st96::fast::FastParse for LocarnoSerialNumberType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_language_code) = a_language_code else {
+            return Err(st96::fast::Bail);
+        };
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            language_code: a_language_code,
+            content: c_content,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct ElectronicAccessType {
@@ -10819,6 +19660,79 @@ impl WithSerializer for ElectronicAccessType {
 }
 impl WithDeserializer for ElectronicAccessType {
     type Deserializer = Box<quick_xml_deserialize::ElectronicAccessTypeDeserializer>;
+}
+impl st96::fast::FastParse for ElectronicAccessType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_medium_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"MediumCategory") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_retrieval_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RetrievalDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_doi = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DOI") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_format_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentFormatCategory") => {
+                let v = p.simple::<DocumentFormatCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_162 =
+            <ElectronicAccessContent162Type as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            medium_category: f_medium_category,
+            retrieval_date: f_retrieval_date,
+            doi: f_doi,
+            document_format_category: f_document_format_category,
+            content_162: f_content_162,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct SubordinateType {
@@ -10867,6 +19781,74 @@ impl WithDeserializer for SubordinateType {
 impl WithDeserializer for SubordinateTypeContent {
     type Deserializer = Box<quick_xml_deserialize::SubordinateTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for SubordinateType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
+        let mut a_subordinate_category: Option<SubordinateCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
+                (st96::fast::Ns::Com, b"subordinateCategory") => {
+                    p.attr(&mut a_subordinate_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let c_content = <SubordinateTypeContent as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            language_code: a_language_code,
+            subordinate_category: a_subordinate_category,
+            content: c_content,
+        })
+    }
+}
+impl st96::fast::FastGroup for SubordinateTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        <ContactContent141Type as st96::fast::FastGroup>::fast_starts(c)
+            || c.is(st96::fast::Ns::Com, b"ContactText")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| <ContactContent141Type as st96::fast::FastGroup>::fast_starts(c))
+            {
+                let v =
+                    Box::new(<ContactContent141Type as st96::fast::FastGroup>::fast_group(p, c)?);
+                return Ok(Self::Content141(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ContactText"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ContactText") => {
+                        let v =
+                            Box::new(<PhraseType as st96::fast::FastParse>::fast_element(p, ch)?);
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ContactText(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct NplStandardNumberType {
     pub npl_standard_number_category: NplStandardNumberCategoryType,
@@ -10889,6 +19871,33 @@ impl WithSerializer for NplStandardNumberType {
 }
 impl WithDeserializer for NplStandardNumberType {
     type Deserializer = Box<quick_xml_deserialize::NplStandardNumberTypeDeserializer>;
+}
+impl st96::fast::FastParse for NplStandardNumberType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_npl_standard_number_category: Option<NplStandardNumberCategoryType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"nplStandardNumberCategory") => {
+                    p.attr(&mut a_npl_standard_number_category, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_npl_standard_number_category) = a_npl_standard_number_category else {
+            return Err(st96::fast::Bail);
+        };
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            npl_standard_number_category: a_npl_standard_number_category,
+            content: c_content,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct NplClassType {
@@ -10913,6 +19922,30 @@ impl WithSerializer for NplClassType {
 impl WithDeserializer for NplClassType {
     type Deserializer = Box<quick_xml_deserialize::NplClassTypeDeserializer>;
 }
+impl st96::fast::FastParse for NplClassType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_classification_system: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"classificationSystem") => {
+                    p.attr(&mut a_classification_system, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let c_content = p.simple::<String>(&el)?;
+        Ok(Self {
+            classification_system: a_classification_system,
+            content: c_content,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum CitedNplContent127Type {
     PublicationText(String),
@@ -10935,6 +19968,84 @@ impl WithSerializer for CitedNplContent127Type {
 }
 impl WithDeserializer for CitedNplContent127Type {
     type Deserializer = Box<quick_xml_deserialize::CitedNplContent127TypeDeserializer>;
+}
+impl st96::fast::FastGroup for CitedNplContent127Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PublicationText")
+            || <CitedNplContent128Type as st96::fast::FastGroup>::fast_starts(c)
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PublicationText"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationText") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PublicationText(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| <CitedNplContent128Type as st96::fast::FastGroup>::fast_starts(c))
+            {
+                let v = <CitedNplContent128Type as st96::fast::FastGroup>::fast_group(p, c)?;
+                return Ok(Self::Content128(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for CitedNplContent127Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PublicationText"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationText") => {
+                            let v = p.simple::<String>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PublicationText(v));
+                }
+                if c.as_ref().is_some_and(|c| {
+                    <CitedNplContent128Type as st96::fast::FastGroup>::fast_starts(c)
+                }) {
+                    let v = <CitedNplContent128Type as st96::fast::FastGroup>::fast_group(p, c)?;
+                    return Ok(Self::Content128(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum JournalArticleCategoryCodeType {
@@ -10997,6 +20108,73 @@ impl WithDeserializer for CitedConferenceProceedingsArticleContent132Type {
     type Deserializer =
         Box<quick_xml_deserialize::CitedConferenceProceedingsArticleContent132TypeDeserializer>;
 }
+impl st96::fast::FastGroup for CitedConferenceProceedingsArticleContent132Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c . is (st96 :: fast :: Ns :: Com , b"ConferenceText") || < CitedConferenceProceedingsArticleContent133Type as st96 :: fast :: FastGroup > :: fast_starts (c)
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ConferenceText"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferenceText") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ConferenceText(v));
+            }
+            if c . as_ref () . is_some_and (| c | < CitedConferenceProceedingsArticleContent133Type as st96 :: fast :: FastGroup > :: fast_starts (c)) { let v = < CitedConferenceProceedingsArticleContent133Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ; return Ok (Self :: Content133 (v)) ; }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for CitedConferenceProceedingsArticleContent132Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ConferenceText"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferenceText") => {
+                            let v = p.simple::<String>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ConferenceText(v));
+                }
+                if c . as_ref () . is_some_and (| c | < CitedConferenceProceedingsArticleContent133Type as st96 :: fast :: FastGroup > :: fast_starts (c)) { let v = < CitedConferenceProceedingsArticleContent133Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ; return Ok (Self :: Content133 (v)) ; }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageContent186Type {
     pub horizontal_resolution_quantity: ResolutionQuantityType,
@@ -11020,6 +20198,77 @@ impl WithSerializer for ImageContent186Type {
 impl WithDeserializer for ImageContent186Type {
     type Deserializer = Box<quick_xml_deserialize::ImageContent186TypeDeserializer>;
 }
+impl st96::fast::FastParse for ImageContent186Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_horizontal_resolution_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"HorizontalResolutionQuantity") => {
+                let v = <ResolutionQuantityType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_vertical_resolution_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"VerticalResolutionQuantity") => {
+                let v = <ResolutionQuantityType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            horizontal_resolution_quantity: f_horizontal_resolution_quantity,
+            vertical_resolution_quantity: f_vertical_resolution_quantity,
+        })
+    }
+}
+impl st96::fast::FastGroup for ImageContent186Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"HorizontalResolutionQuantity")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        let f_horizontal_resolution_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"HorizontalResolutionQuantity") => {
+                let v = <ResolutionQuantityType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_vertical_resolution_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"VerticalResolutionQuantity") => {
+                let v = <ResolutionQuantityType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        Ok(Self {
+            horizontal_resolution_quantity: f_horizontal_resolution_quantity,
+            vertical_resolution_quantity: f_vertical_resolution_quantity,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResolutionQuantityType {
     pub resolution_unit_code: ResolutionUnitCodeType,
@@ -11042,6 +20291,33 @@ impl WithSerializer for ResolutionQuantityType {
 }
 impl WithDeserializer for ResolutionQuantityType {
     type Deserializer = Box<quick_xml_deserialize::ResolutionQuantityTypeDeserializer>;
+}
+impl st96::fast::FastParse for ResolutionQuantityType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_resolution_unit_code: Option<ResolutionUnitCodeType> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"resolutionUnitCode") => {
+                    p.attr(&mut a_resolution_unit_code, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_resolution_unit_code) = a_resolution_unit_code else {
+            return Err(st96::fast::Bail);
+        };
+        let c_content = p.simple::<Decimal>(&el)?;
+        Ok(Self {
+            resolution_unit_code: a_resolution_unit_code,
+            content: c_content,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExternalDocumentType {
@@ -11070,6 +20346,78 @@ impl WithSerializer for ExternalDocumentType {
 impl WithDeserializer for ExternalDocumentType {
     type Deserializer = Box<quick_xml_deserialize::ExternalDocumentTypeDeserializer>;
 }
+impl st96::fast::FastParse for ExternalDocumentType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        let mut a_sequence_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_document_format_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentFormatCategory") => {
+                let v = p.simple::<DocumentFormatCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_document_content_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentContentCategory") => {
+                let v = p.simple::<DocumentContentCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_location_uri = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentLocationURI") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            sequence_number: a_sequence_number,
+            file_name: f_file_name,
+            document_format_category: f_document_format_category,
+            document_content_category: f_document_content_category,
+            document_location_uri: f_document_location_uri,
+        })
+    }
+}
 #[doc = "Vienna classification"]
 #[derive(Clone, Debug, PartialEq)]
 pub struct ViennaClassificationType {
@@ -11094,6 +20442,61 @@ impl WithSerializer for ViennaClassificationType {
 }
 impl WithDeserializer for ViennaClassificationType {
     type Deserializer = Box<quick_xml_deserialize::ViennaClassificationTypeDeserializer>;
+}
+impl st96::fast::FastParse for ViennaClassificationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_vienna_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaCategory") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_vienna_division = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaDivision") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_vienna_section = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaSection") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            vienna_category: f_vienna_category,
+            vienna_division: f_vienna_division,
+            vienna_section: f_vienna_section,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum ElectronicAccessContent162Type {
@@ -11121,6 +20524,99 @@ impl WithSerializer for ElectronicAccessContent162Type {
 }
 impl WithDeserializer for ElectronicAccessContent162Type {
     type Deserializer = Box<quick_xml_deserialize::ElectronicAccessContent162TypeDeserializer>;
+}
+impl st96::fast::FastGroup for ElectronicAccessContent162Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"OnlineLocationURI")
+            || c.is(st96::fast::Ns::Com, b"OnlineDatabase")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OnlineLocationURI"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OnlineLocationURI") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OnlineLocationUri(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OnlineDatabase"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OnlineDatabase") => {
+                        let v = <OnlineDatabaseType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OnlineDatabase(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for ElectronicAccessContent162Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OnlineLocationURI"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"OnlineLocationURI") => {
+                            let v = p.simple::<String>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::OnlineLocationUri(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OnlineDatabase"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"OnlineDatabase") => {
+                            let v =
+                                <OnlineDatabaseType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::OnlineDatabase(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[doc = "Category of Subordinate responsibility"]
 #[derive(Clone, Debug, PartialEq)]
@@ -11210,6 +20706,90 @@ impl WithSerializer for CitedNplContent128Type {
 impl WithDeserializer for CitedNplContent128Type {
     type Deserializer = Box<quick_xml_deserialize::CitedNplContent128TypeDeserializer>;
 }
+impl st96::fast::FastParse for CitedNplContent128Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_publisher_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublisherName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_place = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationPlace") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            publisher_name: f_publisher_name,
+            publication_place: f_publication_place,
+        })
+    }
+}
+impl st96::fast::FastGroup for CitedNplContent128Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PublisherName")
+            || c.is(st96::fast::Ns::Com, b"PublicationPlace")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        let f_publisher_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublisherName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_place = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationPlace") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        Ok(Self {
+            publisher_name: f_publisher_name,
+            publication_place: f_publication_place,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct CitedConferenceProceedingsArticleContent133Type {
     pub conference_title_text: String,
@@ -11234,6 +20814,135 @@ impl WithSerializer for CitedConferenceProceedingsArticleContent133Type {
 impl WithDeserializer for CitedConferenceProceedingsArticleContent133Type {
     type Deserializer =
         Box<quick_xml_deserialize::CitedConferenceProceedingsArticleContent133TypeDeserializer>;
+}
+impl st96::fast::FastParse for CitedConferenceProceedingsArticleContent133Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_conference_title_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferenceTitleText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_conference_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferenceNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_conference_place = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferencePlace") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_editorship_designation_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EditorshipDesignationText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_134 =
+            <CitedConferenceProceedingsArticleContent134Type as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            conference_title_text: f_conference_title_text,
+            conference_number: f_conference_number,
+            conference_place: f_conference_place,
+            editorship_designation_text: f_editorship_designation_text,
+            content_134: f_content_134,
+        })
+    }
+}
+impl st96::fast::FastGroup for CitedConferenceProceedingsArticleContent133Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"ConferenceTitleText")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        let f_conference_title_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferenceTitleText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_conference_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferenceNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_conference_place = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferencePlace") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_editorship_designation_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EditorshipDesignationText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_134 =
+            <CitedConferenceProceedingsArticleContent134Type as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?;
+        Ok(Self {
+            conference_title_text: f_conference_title_text,
+            conference_number: f_conference_number,
+            conference_place: f_conference_place,
+            editorship_designation_text: f_editorship_designation_text,
+            content_134: f_content_134,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResolutionUnitCodeType {
@@ -11331,6 +21040,55 @@ impl WithSerializer for OnlineDatabaseType {
 impl WithDeserializer for OnlineDatabaseType {
     type Deserializer = Box<quick_xml_deserialize::OnlineDatabaseTypeDeserializer>;
 }
+impl st96::fast::FastParse for OnlineDatabaseType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_data_base_host_uri = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DataBaseHostURI") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_data_base_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DataBaseName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_accession_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AccessionNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            data_base_host_uri: f_data_base_host_uri,
+            data_base_name: f_data_base_name,
+            accession_number: f_accession_number,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum CitedConferenceProceedingsArticleContent134Type {
     ConferenceDate(DateType),
@@ -11351,6 +21109,73 @@ impl WithSerializer for CitedConferenceProceedingsArticleContent134Type {
 impl WithDeserializer for CitedConferenceProceedingsArticleContent134Type {
     type Deserializer =
         Box<quick_xml_deserialize::CitedConferenceProceedingsArticleContent134TypeDeserializer>;
+}
+impl st96::fast::FastGroup for CitedConferenceProceedingsArticleContent134Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c . is (st96 :: fast :: Ns :: Com , b"ConferenceDate") || < CitedConferenceProceedingsArticleContent135Type as st96 :: fast :: FastGroup > :: fast_starts (c)
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ConferenceDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferenceDate") => {
+                        let v = p.simple::<DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ConferenceDate(v));
+            }
+            if c . as_ref () . is_some_and (| c | < CitedConferenceProceedingsArticleContent135Type as st96 :: fast :: FastGroup > :: fast_starts (c)) { let v = < CitedConferenceProceedingsArticleContent135Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ; return Ok (Self :: Content135 (v)) ; }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for CitedConferenceProceedingsArticleContent134Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ConferenceDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferenceDate") => {
+                            let v = p.simple::<DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ConferenceDate(v));
+                }
+                if c . as_ref () . is_some_and (| c | < CitedConferenceProceedingsArticleContent135Type as st96 :: fast :: FastGroup > :: fast_starts (c)) { let v = < CitedConferenceProceedingsArticleContent135Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ; return Ok (Self :: Content135 (v)) ; }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct CitedConferenceProceedingsArticleContent135Type {
@@ -11373,6 +21198,77 @@ impl WithSerializer for CitedConferenceProceedingsArticleContent135Type {
 impl WithDeserializer for CitedConferenceProceedingsArticleContent135Type {
     type Deserializer =
         Box<quick_xml_deserialize::CitedConferenceProceedingsArticleContent135TypeDeserializer>;
+}
+impl st96::fast::FastParse for CitedConferenceProceedingsArticleContent135Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_conference_start_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferenceStartDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_conference_end_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferenceEndDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            conference_start_date: f_conference_start_date,
+            conference_end_date: f_conference_end_date,
+        })
+    }
+}
+impl st96::fast::FastGroup for CitedConferenceProceedingsArticleContent135Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"ConferenceStartDate")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        let f_conference_start_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferenceStartDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_conference_end_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferenceEndDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        Ok(Self {
+            conference_start_date: f_conference_start_date,
+            conference_end_date: f_conference_end_date,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct TransactionHeaderType {
@@ -11397,6 +21293,61 @@ impl WithSerializer for TransactionHeaderType {
 }
 impl WithDeserializer for TransactionHeaderType {
     type Deserializer = Box<quick_xml_deserialize::TransactionHeaderTypeDeserializer>;
+}
+impl st96::fast::FastParse for TransactionHeaderType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_sender_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SenderBag") => {
+                let v = <SenderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_receiver_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceiverBag") => {
+                let v = <ReceiverBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_transaction_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            sender_bag: f_sender_bag,
+            receiver_bag: f_receiver_bag,
+            transaction_total_quantity: f_transaction_total_quantity,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct SenderBagType {
@@ -11428,6 +21379,126 @@ impl WithSerializer for SenderBagType {
 impl WithDeserializer for SenderBagType {
     type Deserializer = Box<quick_xml_deserialize::SenderBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for SenderBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_request_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestIdentifier") => {
+                let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_request_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestLanguageCode") => {
+                let v = p.simple::<ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_request_xsd_version = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestXSDVersion") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_request_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestStatusCategory") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_request_producer = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestProducer") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_request_receiving_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestReceivingOfficeCode") => {
+                let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_login_information = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LoginInformation") => {
+                let v = <LoginInformationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_263 = <SenderBagContent263Type as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            request_identifier: f_request_identifier,
+            request_language_code: f_request_language_code,
+            request_xsd_version: f_request_xsd_version,
+            file_name: f_file_name,
+            request_status_category: f_request_status_category,
+            request_producer: f_request_producer,
+            request_receiving_office_code: f_request_receiving_office_code,
+            login_information: f_login_information,
+            content_263: f_content_263,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReceiverBagType {
     pub receiver_date_time: DateTime,
@@ -11451,6 +21522,49 @@ impl WithSerializer for ReceiverBagType {
 impl WithDeserializer for ReceiverBagType {
     type Deserializer = Box<quick_xml_deserialize::ReceiverBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for ReceiverBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_receiver_date_time = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceiverDateTime") => {
+                let v = p.simple::<DateTime>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            receiver_date_time: f_receiver_date_time,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct TransactionErrorBagType {
     pub transaction_error: Vec<TransactionErrorType>,
@@ -11472,6 +21586,45 @@ impl WithSerializer for TransactionErrorBagType {
 }
 impl WithDeserializer for TransactionErrorBagType {
     type Deserializer = Box<quick_xml_deserialize::TransactionErrorBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for TransactionErrorBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_transaction_error = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionError") => {
+                    f_transaction_error.push(
+                        <TransactionErrorType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_transaction_error.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            transaction_error: f_transaction_error,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoginInformationType {
@@ -11497,6 +21650,64 @@ impl WithSerializer for LoginInformationType {
 impl WithDeserializer for LoginInformationType {
     type Deserializer = Box<quick_xml_deserialize::LoginInformationTypeDeserializer>;
 }
+impl st96::fast::FastParse for LoginInformationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_login = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Login") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_login_email = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LoginEmail") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_password = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Password") => {
+                    f_password.push(p.simple::<String>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_password.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            login: f_login,
+            login_email: f_login_email,
+            password: f_password,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum SenderBagContent263Type {
     RequestDate(DateType),
@@ -11519,6 +21730,97 @@ impl WithSerializer for SenderBagContent263Type {
 }
 impl WithDeserializer for SenderBagContent263Type {
     type Deserializer = Box<quick_xml_deserialize::SenderBagContent263TypeDeserializer>;
+}
+impl st96::fast::FastGroup for SenderBagContent263Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"RequestDate") || c.is(st96::fast::Ns::Com, b"RequestDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RequestDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestDate") => {
+                        let v = p.simple::<DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RequestDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RequestDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RequestDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for SenderBagContent263Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RequestDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestDate") => {
+                            let v = p.simple::<DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RequestDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RequestDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestDateTime") => {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RequestDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct TransactionErrorType {
@@ -11566,6 +21868,77 @@ impl WithDeserializer for TransactionErrorType {
 }
 impl WithDeserializer for TransactionErrorTypeContent {
     type Deserializer = Box<quick_xml_deserialize::TransactionErrorTypeContentDeserializer>;
+}
+impl st96::fast::FastParse for TransactionErrorType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <TransactionErrorTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            c_content
+                .push(<TransactionErrorTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(c_content.len(), 1usize, Some(2usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+impl st96::fast::FastGroup for TransactionErrorTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"TransactionErrorCode")
+            || c.is(st96::fast::Ns::Com, b"TransactionErrorText")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"TransactionErrorCode"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionErrorCode") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::TransactionErrorCode(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"TransactionErrorText"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionErrorText") => {
+                        let v = <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::TransactionErrorText(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum TransactionCategoryType {
@@ -12326,6 +22699,45 @@ impl WithSerializer for RecordIdentifierBagType {
 impl WithDeserializer for RecordIdentifierBagType {
     type Deserializer = Box<quick_xml_deserialize::RecordIdentifierBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for RecordIdentifierBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_record_identifier = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                    f_record_identifier.push(
+                        <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_record_identifier.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_identifier: f_record_identifier,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordEventBagType {
     pub record_event: Vec<RecordEventType>,
@@ -12348,6 +22760,45 @@ impl WithSerializer for RecordEventBagType {
 impl WithDeserializer for RecordEventBagType {
     type Deserializer = Box<quick_xml_deserialize::RecordEventBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for RecordEventBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_record_event = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEvent") => {
+                    f_record_event.push(<RecordEventType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_record_event.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_event: f_record_event,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordDocumentBagType {
     pub record_document: Vec<DocumentType>,
@@ -12369,6 +22820,45 @@ impl WithSerializer for RecordDocumentBagType {
 }
 impl WithDeserializer for RecordDocumentBagType {
     type Deserializer = Box<quick_xml_deserialize::RecordDocumentBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for RecordDocumentBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_record_document = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocument") => {
+                    f_record_document.push(<DocumentType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_record_document.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_document: f_record_document,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum RecordCurrentStatusCategoryType {
@@ -12423,6 +22913,44 @@ impl WithSerializer for RecordDesignatedCountryCodeBagType {
 }
 impl WithDeserializer for RecordDesignatedCountryCodeBagType {
     type Deserializer = Box<quick_xml_deserialize::RecordDesignatedCountryCodeBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for RecordDesignatedCountryCodeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_record_designated_country_code = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDesignatedCountryCode") => {
+                    f_record_designated_country_code
+                        .push(p.simple::<ExtendedWipost3CodeType>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_record_designated_country_code.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_designated_country_code: f_record_designated_country_code,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum RecordTransferCategoryType {
@@ -12551,6 +23079,70 @@ impl WithSerializer for RecordEventType {
 impl WithDeserializer for RecordEventType {
     type Deserializer = Box<quick_xml_deserialize::RecordEventTypeDeserializer>;
 }
+impl st96::fast::FastParse for RecordEventType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_record_event_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventCategory") => {
+                let v = p.simple::<RecordEventCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_event_response_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventResponseDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_249 = if c
+            .as_ref()
+            .is_some_and(|c| <RecordEventContent249Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            Some(<RecordEventContent249Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_event_category: f_record_event_category,
+            record_event_response_date: f_record_event_response_date,
+            comment_text: f_comment_text,
+            content_249: f_content_249,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum RecordEventCategoryType {
     #[doc = "To check"]
@@ -12610,6 +23202,98 @@ impl WithSerializer for RecordEventContent249Type {
 impl WithDeserializer for RecordEventContent249Type {
     type Deserializer = Box<quick_xml_deserialize::RecordEventContent249TypeDeserializer>;
 }
+impl st96::fast::FastGroup for RecordEventContent249Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"RecordEventDate")
+            || c.is(st96::fast::Ns::Com, b"RecordEventDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RecordEventDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventDate") => {
+                        let v = p.simple::<DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RecordEventDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RecordEventDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RecordEventDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for RecordEventContent249Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RecordEventDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventDate") => {
+                            let v = p.simple::<DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RecordEventDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RecordEventDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventDateTime") => {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RecordEventDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct LimitationCountryCodeBagType {
     pub limitation_country_code: Vec<ExtendedWipost3CodeType>,
@@ -12635,6 +23319,43 @@ impl WithSerializer for LimitationCountryCodeBagType {
 }
 impl WithDeserializer for LimitationCountryCodeBagType {
     type Deserializer = Box<quick_xml_deserialize::LimitationCountryCodeBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for LimitationCountryCodeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_limitation_country_code = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LimitationCountryCode") => {
+                    f_limitation_country_code.push(p.simple::<ExtendedWipost3CodeType>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_limitation_country_code.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            limitation_country_code: f_limitation_country_code,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum LimitationCategoryType {
@@ -12786,6 +23507,45 @@ impl WithSerializer for LicenceEventBagType {
 impl WithDeserializer for LicenceEventBagType {
     type Deserializer = Box<quick_xml_deserialize::LicenceEventBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for LicenceEventBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_licence_event = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEvent") => {
+                    f_licence_event.push(
+                        <LicenceEventType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_licence_event.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            licence_event: f_licence_event,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct LicenceDocumentBagType {
     pub licence_document: Vec<DocumentType>,
@@ -12807,6 +23567,45 @@ impl WithSerializer for LicenceDocumentBagType {
 }
 impl WithDeserializer for LicenceDocumentBagType {
     type Deserializer = Box<quick_xml_deserialize::LicenceDocumentBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for LicenceDocumentBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_licence_document = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceDocument") => {
+                    f_licence_document.push(<DocumentType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_licence_document.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            licence_document: f_licence_document,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct LicenceEventType {
@@ -12832,6 +23631,70 @@ impl WithSerializer for LicenceEventType {
 }
 impl WithDeserializer for LicenceEventType {
     type Deserializer = Box<quick_xml_deserialize::LicenceEventTypeDeserializer>;
+}
+impl st96::fast::FastParse for LicenceEventType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_licence_event_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventCategory") => {
+                let v = p.simple::<LicenceEventCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_licence_event_response_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventResponseDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_196 = if c
+            .as_ref()
+            .is_some_and(|c| <LicenceEventContent196Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            Some(<LicenceEventContent196Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            licence_event_category: f_licence_event_category,
+            licence_event_response_date: f_licence_event_response_date,
+            comment_text: f_comment_text,
+            content_196: f_content_196,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum LicenceEventCategoryType {
@@ -12891,4 +23754,96 @@ impl WithSerializer for LicenceEventContent196Type {
 }
 impl WithDeserializer for LicenceEventContent196Type {
     type Deserializer = Box<quick_xml_deserialize::LicenceEventContent196TypeDeserializer>;
+}
+impl st96::fast::FastGroup for LicenceEventContent196Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"LicenceEventDate")
+            || c.is(st96::fast::Ns::Com, b"LicenceEventDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"LicenceEventDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventDate") => {
+                        let v = p.simple::<DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::LicenceEventDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"LicenceEventDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::LicenceEventDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for LicenceEventContent196Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"LicenceEventDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventDate") => {
+                            let v = p.simple::<DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::LicenceEventDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"LicenceEventDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventDateTime") => {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::LicenceEventDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }

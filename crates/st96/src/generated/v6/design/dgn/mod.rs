@@ -70,6 +70,441 @@ impl WithSerializer for DesignApplicationType {
 impl WithDeserializer for DesignApplicationType {
     type Deserializer = Box<quick_xml_deserialize::DesignApplicationTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignApplicationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
+        let mut a_st_96_version: Option<String> = None;
+        let mut a_ipo_version: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"operationCategory") => {
+                    p.attr(&mut a_operation_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
+                (st96::fast::Ns::Com, b"ipoVersion") => p.attr(&mut a_ipo_version, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_st_96_version) = a_st_96_version else {
+            return Err(st96::fast::Bail);
+        };
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_request_software = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestSoftware") => {
+                let v = <super::com::RequestSoftwareType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_application_form_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationFormName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_request_examination = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestExamination") => {
+                let v =
+                    <super::com::RequestExaminationType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_registration_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RegistrationOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_receiving_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceivingOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_receiving_office_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceivingOfficeDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_receipt_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ReceiptNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_sealed_deposit_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"SealedDepositIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_application_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+                let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_filing_place = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FilingPlace") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_applicant_file_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_application_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_second_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SecondLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_application_current_status_category = match c.take() {
+            Some(ch)
+                if ch.is(
+                    st96::fast::Ns::Dgn,
+                    b"DesignApplicationCurrentStatusCategory",
+                ) =>
+            {
+                let v = p.simple::<DesignApplicationCurrentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_application_current_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationCurrentStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_designated_country_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+                let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignBag") => {
+                let v = <DesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_applicant_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ApplicantBag") => {
+                let v = <ApplicantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_authorization = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Authorization") => {
+                let v =
+                    <super::com::AuthorizationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_application_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventBag") => {
+                let v =
+                    <DesignApplicationEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_application_statement_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementBag") => {
+                let v = <DesignApplicationStatementBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_payment_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentBag") => {
+                let v = <super::com::PaymentBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_reimbursement_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementBag") => {
+                let v = <super::com::ReimbursementBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_signature_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+                let v =
+                    <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_472 = if c.as_ref().is_some_and(|c| {
+            <DesignApplicationContent472Type as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            Some(<DesignApplicationContent472Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_business_entity_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BusinessEntityStatusCategory") => {
+                let v = p.simple::<super::com::BusinessEntityStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            operation_category: a_operation_category,
+            st_96_version: a_st_96_version,
+            ipo_version: a_ipo_version,
+            request_software: f_request_software,
+            design_application_form_name: f_design_application_form_name,
+            request_examination: f_request_examination,
+            registration_office_code: f_registration_office_code,
+            receiving_office_code: f_receiving_office_code,
+            receiving_office_date: f_receiving_office_date,
+            receipt_number: f_receipt_number,
+            sealed_deposit_indicator: f_sealed_deposit_indicator,
+            application_number: f_application_number,
+            international_registration_number: f_international_registration_number,
+            filing_place: f_filing_place,
+            applicant_file_reference: f_applicant_file_reference,
+            design_application_language_code: f_design_application_language_code,
+            second_language_code: f_second_language_code,
+            design_total_quantity: f_design_total_quantity,
+            correspondence_language_code: f_correspondence_language_code,
+            design_application_current_status_category:
+                f_design_application_current_status_category,
+            design_application_current_status_date: f_design_application_current_status_date,
+            designated_country_bag: f_designated_country_bag,
+            design_bag: f_design_bag,
+            applicant_bag: f_applicant_bag,
+            representative_bag: f_representative_bag,
+            authorization: f_authorization,
+            design_application_event_bag: f_design_application_event_bag,
+            document_included_bag: f_document_included_bag,
+            design_application_statement_bag: f_design_application_statement_bag,
+            payment_bag: f_payment_bag,
+            reimbursement_bag: f_reimbursement_bag,
+            signature_bag: f_signature_bag,
+            content_472: f_content_472,
+            correspondence_address: f_correspondence_address,
+            business_entity_status_category: f_business_entity_status_category,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum DesignApplicationCurrentStatusCategoryType {
     #[doc = "Filed"]
@@ -124,6 +559,45 @@ impl WithSerializer for DesignatedCountryBagType {
 impl WithDeserializer for DesignatedCountryBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignatedCountryBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignatedCountryBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_designated_country = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountry") => {
+                    f_designated_country.push(
+                        <DesignatedCountryType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_designated_country.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            designated_country: f_designated_country,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignBagType {
     pub design: Vec<DesignType>,
@@ -145,6 +619,41 @@ impl WithSerializer for DesignBagType {
 }
 impl WithDeserializer for DesignBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Design") => {
+                    f_design.push(<DesignType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { design: f_design })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApplicantBagType {
@@ -168,6 +677,71 @@ impl WithSerializer for ApplicantBagType {
 }
 impl WithDeserializer for ApplicantBagType {
     type Deserializer = Box<quick_xml_deserialize::ApplicantBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for ApplicantBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifierBag"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifierBag") => {
+                                v . push (< super :: com :: PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::PartyIdentifierBag(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"Applicant"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Applicant") => {
+                                v.push(<ApplicantType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?);
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::Applicant(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignApplicationEventBagType {
@@ -194,6 +768,45 @@ impl WithSerializer for DesignApplicationEventBagType {
 }
 impl WithDeserializer for DesignApplicationEventBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignApplicationEventBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignApplicationEventBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_application_event = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEvent") => {
+                    f_design_application_event.push(
+                        <DesignApplicationEventType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_application_event.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_application_event: f_design_application_event,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignApplicationStatementBagType {
@@ -243,6 +856,86 @@ impl WithDeserializer for DesignApplicationStatementBagTypeContent {
     type Deserializer =
         Box<quick_xml_deserialize::DesignApplicationStatementBagTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for DesignApplicationStatementBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <DesignApplicationStatementBagTypeContent as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            c_content.push(
+                <DesignApplicationStatementBagTypeContent as st96::fast::FastGroup>::fast_group(
+                    p, c,
+                )?,
+            );
+        }
+        st96::fast::check_count(c_content.len(), 1usize, Some(2usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+impl st96::fast::FastGroup for DesignApplicationStatementBagTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementText")
+            || c.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementDocument")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementText"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementText") => {
+                        let v =
+                            <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignApplicationStatementText(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementDocument"))
+            {
+                let v = match c.take() {
+                    Some(ch)
+                        if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementDocument") =>
+                    {
+                        let v = <super::com::DocumentType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignApplicationStatementDocument(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum DesignApplicationContent472Type {
     ApplicationDate(Option<super::com::DateType>),
@@ -270,6 +963,104 @@ impl WithSerializer for DesignApplicationContent472Type {
 impl WithDeserializer for DesignApplicationContent472Type {
     type Deserializer = Box<quick_xml_deserialize::DesignApplicationContent472TypeDeserializer>;
 }
+impl st96::fast::FastGroup for DesignApplicationContent472Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"ApplicationDate")
+            || c.is(st96::fast::Ns::Com, b"ApplicationDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ApplicationDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDate") => {
+                        let v = p.simple::<super::com::DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        Some(v)
+                    }
+                    other => {
+                        *c = other;
+                        None
+                    }
+                };
+                return Ok(Self::ApplicationDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ApplicationDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ApplicationDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for DesignApplicationContent472Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ApplicationDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDate") => {
+                            let v = p.simple::<super::com::DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            Some(v)
+                        }
+                        other => {
+                            *c = other;
+                            None
+                        }
+                    };
+                    return Ok(Self::ApplicationDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ApplicationDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDateTime") => {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ApplicationDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignatedCountryType {
     pub designated_country_code: super::com::ExtendedWipost3CodeType,
@@ -292,6 +1083,49 @@ impl WithSerializer for DesignatedCountryType {
 }
 impl WithDeserializer for DesignatedCountryType {
     type Deserializer = Box<quick_xml_deserialize::DesignatedCountryTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignatedCountryType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_designated_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DesignatedCountryCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_agreement_act_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueAgreementActCategory") => {
+                let v = p.simple::<HagueAgreementActCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            designated_country_code: f_designated_country_code,
+            hague_agreement_act_category: f_hague_agreement_act_category,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignType {
@@ -357,6 +1191,562 @@ impl WithSerializer for DesignType {
 impl WithDeserializer for DesignType {
     type Deserializer = Box<quick_xml_deserialize::DesignTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_design_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_right_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RightEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_registration_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RegistrationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_title_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignTitleText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_design_description_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignDescriptionText") => {
+                    f_design_description_text.push(
+                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_description_text.len(), 0usize, None)?;
+        let mut f_design_claim = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaim") => {
+                    f_design_claim.push(<DesignClaimType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_claim.len(), 0usize, None)?;
+        let f_publication_kind_description = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationKindDescription") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_novelty_statement_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"NoveltyStatementText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_partial_design_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PartialDesignIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_partial_disclaimer_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PartialDisclaimerText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_deferment_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationDefermentIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_deferment_period = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DefermentPeriod") => {
+                let v = <super::com::PeriodType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_colour_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_designer_waiver_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignerWaiverIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_in_colour_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationInColourIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_immediate_publication_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ImmediatePublicationIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_description_publication_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DescriptionPublicationIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_open_to_licensing_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignOpenToLicensingIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_specimen_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"SpecimenTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representation_sheet_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RepresentationSheetTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_colour_view_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ColourViewTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_black_white_view_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BlackWhiteViewTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_expiry_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExpiryDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_current_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignCurrentStatusCategory") => {
+                let v = p.simple::<DesignCurrentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_current_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignCurrentStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_specimen_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignSpecimenBag") => {
+                let v = <DesignSpecimenBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_representation_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentationBag") => {
+                let v =
+                    <DesignRepresentationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_classification_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DesignClassificationBag") => {
+                let v = < super :: com :: DesignClassificationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_priority_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PriorityBag") => {
+                let v = <PriorityBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_exhibition_priority_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionPriorityBag") => {
+                let v =
+                    <super::com::ExhibitionPriorityBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_related_application_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationBag") => {
+                let v = <RelatedApplicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_staff_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"StaffBag") => {
+                let v = <super::com::StaffBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationBag") => {
+                let v = <PublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_patent_identification_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PatentIdentificationBag") => {
+                let v =
+                    <PatentIdentificationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_applicant_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ApplicantBag") => {
+                let v = <ApplicantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_designer_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignerBag") => {
+                let v = <DesignerBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventBag") => {
+                let v = <DesignEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionBag") => {
+                let v = <OppositionBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_exception_lack_novelty_declaration_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ExceptionLackNoveltyDeclarationBag") => {
+                let v = < ExceptionLackNoveltyDeclarationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_principal_design_relation_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignRelationBag") => {
+                let v =
+                    <PrincipalDesignRelationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_identifier: f_design_identifier,
+            design_reference: f_design_reference,
+            right_effective_date: f_right_effective_date,
+            registration_number: f_registration_number,
+            registration_date: f_registration_date,
+            design_title_text: f_design_title_text,
+            design_description_text: f_design_description_text,
+            design_claim: f_design_claim,
+            publication_kind_description: f_publication_kind_description,
+            novelty_statement_text: f_novelty_statement_text,
+            partial_design_indicator: f_partial_design_indicator,
+            partial_disclaimer_text: f_partial_disclaimer_text,
+            publication_deferment_indicator: f_publication_deferment_indicator,
+            deferment_period: f_deferment_period,
+            colour_indicator: f_colour_indicator,
+            designer_waiver_indicator: f_designer_waiver_indicator,
+            publication_in_colour_indicator: f_publication_in_colour_indicator,
+            immediate_publication_indicator: f_immediate_publication_indicator,
+            description_publication_indicator: f_description_publication_indicator,
+            design_open_to_licensing_indicator: f_design_open_to_licensing_indicator,
+            specimen_total_quantity: f_specimen_total_quantity,
+            representation_sheet_total_quantity: f_representation_sheet_total_quantity,
+            colour_view_total_quantity: f_colour_view_total_quantity,
+            black_white_view_total_quantity: f_black_white_view_total_quantity,
+            expiry_date: f_expiry_date,
+            design_current_status_category: f_design_current_status_category,
+            design_current_status_date: f_design_current_status_date,
+            design_specimen_bag: f_design_specimen_bag,
+            design_representation_bag: f_design_representation_bag,
+            design_classification_bag: f_design_classification_bag,
+            priority_bag: f_priority_bag,
+            exhibition_priority_bag: f_exhibition_priority_bag,
+            related_application_bag: f_related_application_bag,
+            staff_bag: f_staff_bag,
+            publication_bag: f_publication_bag,
+            patent_identification_bag: f_patent_identification_bag,
+            applicant_bag: f_applicant_bag,
+            representative_bag: f_representative_bag,
+            designer_bag: f_designer_bag,
+            design_event_bag: f_design_event_bag,
+            opposition_bag: f_opposition_bag,
+            exception_lack_novelty_declaration_bag: f_exception_lack_novelty_declaration_bag,
+            principal_design_relation_bag: f_principal_design_relation_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApplicantType {
     pub operation_category: Option<super::com::OperationCategoryType>,
@@ -389,6 +1779,145 @@ impl WithSerializer for ApplicantType {
 impl WithDeserializer for ApplicantType {
     type Deserializer = Box<quick_xml_deserialize::ApplicantTypeDeserializer>;
 }
+impl st96::fast::FastParse for ApplicantType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
+        let mut a_sequence_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"operationCategory") => {
+                    p.attr(&mut a_operation_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_nationality_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+                let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_legal_entity_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => {
+                let v = p.simple::<super::com::IncorporationCountryCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_state = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_entitlement = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => {
+                let v = <EntitlementType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_applicant_contracting_party = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ApplicantContractingParty") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_version = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Version") => {
+                let v = <super::com::VersionType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_294 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <ApplicantContent294Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_294
+                .push(<ApplicantContent294Type as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content_294.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            operation_category: a_operation_category,
+            sequence_number: a_sequence_number,
+            nationality_code: f_nationality_code,
+            legal_entity_name: f_legal_entity_name,
+            incorporation_country_code: f_incorporation_country_code,
+            incorporation_state: f_incorporation_state,
+            comment_text: f_comment_text,
+            entitlement: f_entitlement,
+            applicant_contracting_party: f_applicant_contracting_party,
+            version: f_version,
+            content_294: f_content_294,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignApplicationEventType {
     pub design_application_event_category: DesignApplicationEventCategoryType,
@@ -413,6 +1942,70 @@ impl WithSerializer for DesignApplicationEventType {
 }
 impl WithDeserializer for DesignApplicationEventType {
     type Deserializer = Box<quick_xml_deserialize::DesignApplicationEventTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignApplicationEventType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_design_application_event_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventCategory") => {
+                let v = p.simple::<DesignApplicationEventCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_design_application_event_response_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventResponseDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_306 = if c.as_ref().is_some_and(|c| {
+            <DesignApplicationEventContent306Type as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            Some(<DesignApplicationEventContent306Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_application_event_category: f_design_application_event_category,
+            design_application_event_response_date: f_design_application_event_response_date,
+            comment_text: f_comment_text,
+            content_306: f_content_306,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueAgreementActCategoryType {
@@ -469,6 +2062,61 @@ impl WithSerializer for DesignClaimType {
 }
 impl WithDeserializer for DesignClaimType {
     type Deserializer = Box<quick_xml_deserialize::DesignClaimTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignClaimType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_design_claim_text_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaimTextBag") => {
+                let v = <DesignClaimTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_designated_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DesignatedCountryCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_claim_text_bag: f_design_claim_text_bag,
+            designated_country_code: f_designated_country_code,
+            affected_design: f_affected_design,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum DesignCurrentStatusCategoryType {
@@ -540,6 +2188,45 @@ impl WithSerializer for DesignSpecimenBagType {
 impl WithDeserializer for DesignSpecimenBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignSpecimenBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignSpecimenBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_specimen = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignSpecimen") => {
+                    f_design_specimen.push(
+                        <DesignSpecimenType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_specimen.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_specimen: f_design_specimen,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignRepresentationBagType {
     pub design_representation: Vec<DesignRepresentationType>,
@@ -564,6 +2251,45 @@ impl WithSerializer for DesignRepresentationBagType {
 impl WithDeserializer for DesignRepresentationBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignRepresentationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignRepresentationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_representation = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentation") => {
+                    f_design_representation.push(
+                        <DesignRepresentationType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_representation.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_representation: f_design_representation,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct PriorityBagType {
     pub priority: Vec<PriorityType>,
@@ -585,6 +2311,45 @@ impl WithSerializer for PriorityBagType {
 }
 impl WithDeserializer for PriorityBagType {
     type Deserializer = Box<quick_xml_deserialize::PriorityBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for PriorityBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_priority = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Priority") => {
+                    f_priority.push(<PriorityType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_priority.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            priority: f_priority,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct RelatedApplicationBagType {
@@ -608,6 +2373,45 @@ impl WithSerializer for RelatedApplicationBagType {
 impl WithDeserializer for RelatedApplicationBagType {
     type Deserializer = Box<quick_xml_deserialize::RelatedApplicationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for RelatedApplicationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_related_application = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplication") => {
+                    f_related_application.push(
+                        <RelatedApplicationType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_related_application.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            related_application: f_related_application,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct PublicationBagType {
     pub publication: Vec<PublicationType>,
@@ -629,6 +2433,45 @@ impl WithSerializer for PublicationBagType {
 }
 impl WithDeserializer for PublicationBagType {
     type Deserializer = Box<quick_xml_deserialize::PublicationBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for PublicationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_publication = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Publication") => {
+                    f_publication.push(<PublicationType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_publication.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            publication: f_publication,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct PatentIdentificationBagType {
@@ -655,6 +2498,43 @@ impl WithSerializer for PatentIdentificationBagType {
 impl WithDeserializer for PatentIdentificationBagType {
     type Deserializer = Box<quick_xml_deserialize::PatentIdentificationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for PatentIdentificationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_cited_patent_document_identification = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedPatentDocumentIdentification") => {
+                    f_cited_patent_document_identification . push (< super :: com :: CitedPatentDocumentIdentificationType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_cited_patent_document_identification.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            cited_patent_document_identification: f_cited_patent_document_identification,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum DesignerBagType {
     PartyIdentifierBag(Vec<super::com::PartyIdentifierBagType>),
@@ -678,6 +2558,71 @@ impl WithSerializer for DesignerBagType {
 impl WithDeserializer for DesignerBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignerBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignerBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifierBag"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifierBag") => {
+                                v . push (< super :: com :: PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::PartyIdentifierBag(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"Designer"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Designer") => {
+                                v.push(<DesignerType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?);
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::Designer(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignEventBagType {
     pub design_event: Vec<DesignEventType>,
@@ -699,6 +2644,45 @@ impl WithSerializer for DesignEventBagType {
 }
 impl WithDeserializer for DesignEventBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignEventBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignEventBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_event = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEvent") => {
+                    f_design_event.push(<DesignEventType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_event.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_event: f_design_event,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct OppositionBagType {
@@ -722,6 +2706,45 @@ impl WithSerializer for OppositionBagType {
 impl WithDeserializer for OppositionBagType {
     type Deserializer = Box<quick_xml_deserialize::OppositionBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for OppositionBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_opposition = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Opposition") => {
+                    f_opposition.push(<OppositionType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_opposition.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            opposition: f_opposition,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExceptionLackNoveltyDeclarationBagType {
     pub exception_lack_novelty_declaration: Vec<ExceptionLackNoveltyDeclarationType>,
@@ -739,6 +2762,43 @@ impl WithSerializer for ExceptionLackNoveltyDeclarationBagType {
 impl WithDeserializer for ExceptionLackNoveltyDeclarationBagType {
     type Deserializer =
         Box<quick_xml_deserialize::ExceptionLackNoveltyDeclarationBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for ExceptionLackNoveltyDeclarationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_exception_lack_novelty_declaration = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ExceptionLackNoveltyDeclaration") => {
+                    f_exception_lack_novelty_declaration . push (< ExceptionLackNoveltyDeclarationType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_exception_lack_novelty_declaration.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            exception_lack_novelty_declaration: f_exception_lack_novelty_declaration,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct PrincipalDesignRelationBagType {
@@ -765,6 +2825,47 @@ impl WithSerializer for PrincipalDesignRelationBagType {
 }
 impl WithDeserializer for PrincipalDesignRelationBagType {
     type Deserializer = Box<quick_xml_deserialize::PrincipalDesignRelationBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for PrincipalDesignRelationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_principal_design_relation = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignRelation") => {
+                    f_principal_design_relation.push(
+                        <PrincipalDesignRelationType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_principal_design_relation.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            principal_design_relation: f_principal_design_relation,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct EntitlementType {
@@ -813,6 +2914,105 @@ impl WithDeserializer for EntitlementType {
 impl WithDeserializer for EntitlementTypeContent {
     type Deserializer = Box<quick_xml_deserialize::EntitlementTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for EntitlementType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <EntitlementTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            c_content.push(<EntitlementTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(c_content.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+impl st96::fast::FastGroup for EntitlementTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"EntitlementNationalityCode")
+            || c.is(st96::fast::Ns::Dgn, b"HabitualResidence")
+            || c.is(st96::fast::Ns::Com, b"EntitlementEstablishment")
+            || c.is(st96::fast::Ns::Com, b"EntitlementDomiciled")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"EntitlementNationalityCode"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"EntitlementNationalityCode") => {
+                        let v = p.simple::<super::com::ExtendedNationalityCodeType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::EntitlementNationalityCode(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HabitualResidence"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HabitualResidence") => {
+                        let v =
+                            <HabitualResidenceType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HabitualResidence(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"EntitlementEstablishment"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"EntitlementEstablishment") => {
+                        let v = < super :: com :: EntitlementEstablishmentType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::EntitlementEstablishment(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"EntitlementDomiciled"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"EntitlementDomiciled") => {
+                        let v = < super :: com :: EntitlementDomiciledType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::EntitlementDomiciled(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApplicantContent294Type {
     PartyIdentifier(super::com::PartyIdentifierType),
@@ -836,6 +3036,130 @@ impl WithSerializer for ApplicantContent294Type {
 }
 impl WithDeserializer for ApplicantContent294Type {
     type Deserializer = Box<quick_xml_deserialize::ApplicantContent294TypeDeserializer>;
+}
+impl st96::fast::FastGroup for ApplicantContent294Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PartyIdentifier")
+            || c.is(st96::fast::Ns::Com, b"Contact")
+            || c.is(st96::fast::Ns::Com, b"PublicationContact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                        let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PartyIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PublicationContact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationContact") => {
+                        let v = < super :: com :: PublicationContactType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PublicationContact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for ApplicantContent294Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                            let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PartyIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                            let v =
+                                <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::Contact(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PublicationContact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationContact") => {
+                            let v = < super :: com :: PublicationContactType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PublicationContact(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum DesignApplicationEventCategoryType {
@@ -893,6 +3217,100 @@ impl WithDeserializer for DesignApplicationEventContent306Type {
     type Deserializer =
         Box<quick_xml_deserialize::DesignApplicationEventContent306TypeDeserializer>;
 }
+impl st96::fast::FastGroup for DesignApplicationEventContent306Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDate")
+            || c.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDate") => {
+                        let v = p.simple::<super::com::DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignApplicationEventDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignApplicationEventDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for DesignApplicationEventContent306Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDate") => {
+                            let v = p.simple::<super::com::DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignApplicationEventDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch)
+                            if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDateTime") =>
+                        {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignApplicationEventDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignClaimTextBagType {
     pub design_claim_text: Vec<super::com::OrderedTextType>,
@@ -914,6 +3332,47 @@ impl WithSerializer for DesignClaimTextBagType {
 }
 impl WithDeserializer for DesignClaimTextBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignClaimTextBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignClaimTextBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_claim_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaimText") => {
+                    f_design_claim_text.push(
+                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_claim_text.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_claim_text: f_design_claim_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum AffectedDesignType {
@@ -937,6 +3396,60 @@ impl WithSerializer for AffectedDesignType {
 }
 impl WithDeserializer for AffectedDesignType {
     type Deserializer = Box<quick_xml_deserialize::AffectedDesignTypeDeserializer>;
+}
+impl st96::fast::FastParse for AffectedDesignType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"AllDesignsIndicator"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AllDesignsIndicator") => {
+                            let v = p.simple::<bool>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::AllDesignsIndicator(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+                            let v =
+                                <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignIdentifierBag(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignSpecimenType {
@@ -966,6 +3479,111 @@ impl WithSerializer for DesignSpecimenType {
 impl WithDeserializer for DesignSpecimenType {
     type Deserializer = Box<quick_xml_deserialize::DesignSpecimenTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignSpecimenType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_specimen_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"SpecimenIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_design_specimen_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignSpecimenCategory") => {
+                let v = p.simple::<DesignSpecimenCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_specimen_description_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"SpecimenDescriptionText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_image_format_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageFormatCategory") => {
+                let v = p.simple::<super::com::ImageFormatCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_colour_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            specimen_identifier: f_specimen_identifier,
+            design_specimen_category: f_design_specimen_category,
+            specimen_description_text: f_specimen_description_text,
+            file_name: f_file_name,
+            image_format_category: f_image_format_category,
+            colour_indicator: f_colour_indicator,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum DesignRepresentationType {
     DesignRepresentationSheetBag(DesignRepresentationSheetBagType),
@@ -988,6 +3606,57 @@ impl WithSerializer for DesignRepresentationType {
 }
 impl WithDeserializer for DesignRepresentationType {
     type Deserializer = Box<quick_xml_deserialize::DesignRepresentationTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignRepresentationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignRepresentationSheetBag"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentationSheetBag") => {
+                            let v = < DesignRepresentationSheetBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignRepresentationSheetBag(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"ViewBag"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewBag") => {
+                            let v = <ViewBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ViewBag(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct PriorityType {
@@ -1019,6 +3688,138 @@ impl WithSerializer for PriorityType {
 impl WithDeserializer for PriorityType {
     type Deserializer = Box<quick_xml_deserialize::PriorityTypeDeserializer>;
 }
+impl st96::fast::FastParse for PriorityType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_priority_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityCountryCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_application_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+                let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_priority_application_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityApplicationFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_das_access_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DASAccessCode") => {
+                let v = p.simple::<super::com::DasAccessCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_priority_holder_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityHolderName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_priority_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityStatusCategory") => {
+                let v = p.simple::<super::com::PriorityStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_priority_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_priority_document = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityDocument") => {
+                    f_priority_document.push(
+                        <super::com::DocumentType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_priority_document.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            priority_country_code: f_priority_country_code,
+            application_number: f_application_number,
+            priority_application_filing_date: f_priority_application_filing_date,
+            das_access_code: f_das_access_code,
+            priority_holder_name: f_priority_holder_name,
+            priority_status_category: f_priority_status_category,
+            priority_status_date: f_priority_status_date,
+            comment_text: f_comment_text,
+            priority_document: f_priority_document,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct RelatedApplicationType {
     pub related_application_category: RelatedApplicationCategoryType,
@@ -1044,6 +3845,87 @@ impl WithSerializer for RelatedApplicationType {
 }
 impl WithDeserializer for RelatedApplicationType {
     type Deserializer = Box<quick_xml_deserialize::RelatedApplicationTypeDeserializer>;
+}
+impl st96::fast::FastParse for RelatedApplicationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_related_application_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationCategory") => {
+                let v = p.simple::<RelatedApplicationCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_related_application_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationNumber") => {
+                let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_related_application_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_related_application_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_related_application_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            related_application_category: f_related_application_category,
+            related_application_number: f_related_application_number,
+            related_application_date: f_related_application_date,
+            related_application_reference: f_related_application_reference,
+            related_application_registration_number: f_related_application_registration_number,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct PublicationType {
@@ -1071,6 +3953,97 @@ impl WithSerializer for PublicationType {
 }
 impl WithDeserializer for PublicationType {
     type Deserializer = Box<quick_xml_deserialize::PublicationTypeDeserializer>;
+}
+impl st96::fast::FastParse for PublicationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_publication_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_design_publication_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignPublicationCategory") => {
+                let v = p.simple::<DesignPublicationCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_section_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationSectionCategory") => {
+                let v = p.simple::<PublicationSectionCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_subsection = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationSubsection") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_page = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationPage") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            publication_identifier: f_publication_identifier,
+            design_publication_category: f_design_publication_category,
+            publication_section_category: f_publication_section_category,
+            publication_subsection: f_publication_subsection,
+            publication_date: f_publication_date,
+            publication_page: f_publication_page,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignerType {
@@ -1100,6 +4073,100 @@ impl WithSerializer for DesignerType {
 impl WithDeserializer for DesignerType {
     type Deserializer = Box<quick_xml_deserialize::DesignerTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignerType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
+        let mut a_sequence_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"operationCategory") => {
+                    p.attr(&mut a_operation_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_nationality_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+                let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_319 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <DesignerContent319Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_319
+                .push(<DesignerContent319Type as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content_319.len(), 1usize, None)?;
+        let f_confidential_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConfidentialIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            operation_category: a_operation_category,
+            sequence_number: a_sequence_number,
+            nationality_code: f_nationality_code,
+            comment_text: f_comment_text,
+            content_319: f_content_319,
+            confidential_indicator: f_confidential_indicator,
+            document_included_bag: f_document_included_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignEventType {
     pub design_event_category: DesignEventCategoryType,
@@ -1124,6 +4191,71 @@ impl WithSerializer for DesignEventType {
 }
 impl WithDeserializer for DesignEventType {
     type Deserializer = Box<quick_xml_deserialize::DesignEventTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignEventType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_design_event_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventCategory") => {
+                let v = p.simple::<DesignEventCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_design_event_response_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventResponseDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_322 = if c
+            .as_ref()
+            .is_some_and(|c| <DesignEventContent322Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            Some(<DesignEventContent322Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_event_category: f_design_event_category,
+            design_event_response_date: f_design_event_response_date,
+            comment_text: f_comment_text,
+            content_322: f_content_322,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct OppositionType {
@@ -1162,6 +4294,222 @@ impl WithSerializer for OppositionType {
 impl WithDeserializer for OppositionType {
     type Deserializer = Box<quick_xml_deserialize::OppositionTypeDeserializer>;
 }
+impl st96::fast::FastParse for OppositionType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_opposition_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_proceeding_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ProceedingLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_earlier_right_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EarlierRightDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_earlier_right_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EarlierRightCategory") => {
+                let v = p.simple::<super::com::EarlierRightCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_basis_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionBasisCategory") => {
+                let v = p.simple::<OppositionBasisCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_grounds_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionGroundsText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_extent_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionExtentText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_current_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionCurrentStatusCategory") => {
+                let v = p.simple::<OppositionCurrentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_current_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionCurrentStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_earlier_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesignBag") => {
+                let v = <EarlierDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_opponent_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OpponentBag") => {
+                let v = <OpponentBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionEventBag") => {
+                let v = <OppositionEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionDocumentBag") => {
+                let v =
+                    <super::com::OppositionDocumentBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            opposition_identifier: f_opposition_identifier,
+            opposition_date: f_opposition_date,
+            opposition_reference: f_opposition_reference,
+            opposition_language_code: f_opposition_language_code,
+            proceeding_language_code: f_proceeding_language_code,
+            earlier_right_date: f_earlier_right_date,
+            earlier_right_category: f_earlier_right_category,
+            opposition_basis_category: f_opposition_basis_category,
+            opposition_grounds_text: f_opposition_grounds_text,
+            opposition_extent_text: f_opposition_extent_text,
+            opposition_current_status_category: f_opposition_current_status_category,
+            opposition_current_status_date: f_opposition_current_status_date,
+            earlier_design_bag: f_earlier_design_bag,
+            opponent_bag: f_opponent_bag,
+            opposition_event_bag: f_opposition_event_bag,
+            opposition_document_bag: f_opposition_document_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExceptionLackNoveltyDeclarationType {
     pub designated_country_bag: DesignatedCountryBagType,
@@ -1189,6 +4537,52 @@ impl WithSerializer for ExceptionLackNoveltyDeclarationType {
 impl WithDeserializer for ExceptionLackNoveltyDeclarationType {
     type Deserializer = Box<quick_xml_deserialize::ExceptionLackNoveltyDeclarationTypeDeserializer>;
 }
+impl st96::fast::FastParse for ExceptionLackNoveltyDeclarationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_designated_country_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+                let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            designated_country_bag: f_designated_country_bag,
+            document_included_bag: f_document_included_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct PrincipalDesignRelationType {
     pub designated_country_bag: Vec<DesignatedCountryBagType>,
@@ -1215,6 +4609,75 @@ impl WithSerializer for PrincipalDesignRelationType {
 }
 impl WithDeserializer for PrincipalDesignRelationType {
     type Deserializer = Box<quick_xml_deserialize::PrincipalDesignRelationTypeDeserializer>;
+}
+impl st96::fast::FastParse for PrincipalDesignRelationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_designated_country_bag = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+                    f_designated_country_bag.push(
+                        <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_designated_country_bag.len(), 1usize, None)?;
+        let f_principal_design_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignCategory") => {
+                let v = p.simple::<PrincipalDesignCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_document_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_principal_design_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            designated_country_bag: f_designated_country_bag,
+            principal_design_category: f_principal_design_category,
+            document_identifier: f_document_identifier,
+            principal_design_reference: f_principal_design_reference,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HabitualResidenceType {
@@ -1265,6 +4728,77 @@ impl WithDeserializer for HabitualResidenceType {
 impl WithDeserializer for HabitualResidenceTypeContent {
     type Deserializer = Box<quick_xml_deserialize::HabitualResidenceTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for HabitualResidenceType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <HabitualResidenceTypeContent as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            c_content
+                .push(<HabitualResidenceTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(c_content.len(), 1usize, Some(2usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+impl st96::fast::FastGroup for HabitualResidenceTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"HabitualResidenceCode") || c.is(st96::fast::Ns::Com, b"Contact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HabitualResidenceCode"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HabitualResidenceCode") => {
+                        let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HabitualResidenceCode(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignIdentifierBagType {
     pub design_identifier: Vec<super::com::IdentifierType>,
@@ -1286,6 +4820,45 @@ impl WithSerializer for DesignIdentifierBagType {
 }
 impl WithDeserializer for DesignIdentifierBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignIdentifierBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignIdentifierBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_identifier = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifier") => {
+                    f_design_identifier.push(
+                        <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_identifier.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_identifier: f_design_identifier,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum DesignSpecimenCategoryType {
@@ -1345,6 +4918,47 @@ impl WithSerializer for DesignRepresentationSheetBagType {
 impl WithDeserializer for DesignRepresentationSheetBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignRepresentationSheetBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignRepresentationSheetBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_representation_sheet = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentationSheet") => {
+                    f_design_representation_sheet.push(
+                        <DesignRepresentationSheetType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_representation_sheet.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_representation_sheet: f_design_representation_sheet,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ViewBagType {
     pub view: Vec<ViewType>,
@@ -1366,6 +4980,41 @@ impl WithSerializer for ViewBagType {
 }
 impl WithDeserializer for ViewBagType {
     type Deserializer = Box<quick_xml_deserialize::ViewBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for ViewBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_view = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"View") => {
+                    f_view.push(<ViewType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_view.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { view: f_view })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum RelatedApplicationCategoryType {
@@ -1617,6 +5266,130 @@ impl WithSerializer for DesignerContent319Type {
 impl WithDeserializer for DesignerContent319Type {
     type Deserializer = Box<quick_xml_deserialize::DesignerContent319TypeDeserializer>;
 }
+impl st96::fast::FastGroup for DesignerContent319Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PartyIdentifier")
+            || c.is(st96::fast::Ns::Com, b"Contact")
+            || c.is(st96::fast::Ns::Com, b"PublicationContact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                        let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PartyIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PublicationContact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationContact") => {
+                        let v = < super :: com :: PublicationContactType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PublicationContact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for DesignerContent319Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                            let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PartyIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                            let v =
+                                <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::Contact(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PublicationContact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationContact") => {
+                            let v = < super :: com :: PublicationContactType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PublicationContact(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum DesignEventCategoryType {
     #[doc = "Withdrawn"]
@@ -1675,6 +5448,98 @@ impl WithSerializer for DesignEventContent322Type {
 }
 impl WithDeserializer for DesignEventContent322Type {
     type Deserializer = Box<quick_xml_deserialize::DesignEventContent322TypeDeserializer>;
+}
+impl st96::fast::FastGroup for DesignEventContent322Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"DesignEventDate")
+            || c.is(st96::fast::Ns::Dgn, b"DesignEventDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignEventDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventDate") => {
+                        let v = p.simple::<super::com::DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignEventDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignEventDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignEventDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for DesignEventContent322Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignEventDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventDate") => {
+                            let v = p.simple::<super::com::DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignEventDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignEventDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventDateTime") => {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignEventDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum OppositionBasisCategoryType {
@@ -1786,6 +5651,45 @@ impl WithSerializer for EarlierDesignBagType {
 impl WithDeserializer for EarlierDesignBagType {
     type Deserializer = Box<quick_xml_deserialize::EarlierDesignBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for EarlierDesignBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_earlier_design = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesign") => {
+                    f_earlier_design.push(
+                        <EarlierDesignType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_earlier_design.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            earlier_design: f_earlier_design,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpponentBagType {
     pub opponent: Vec<OpponentType>,
@@ -1808,6 +5712,45 @@ impl WithSerializer for OpponentBagType {
 impl WithDeserializer for OpponentBagType {
     type Deserializer = Box<quick_xml_deserialize::OpponentBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for OpponentBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_opponent = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Opponent") => {
+                    f_opponent.push(<OpponentType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_opponent.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            opponent: f_opponent,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct OppositionEventBagType {
     pub opposition_event: Vec<OppositionEventType>,
@@ -1829,6 +5772,44 @@ impl WithSerializer for OppositionEventBagType {
 }
 impl WithDeserializer for OppositionEventBagType {
     type Deserializer = Box<quick_xml_deserialize::OppositionEventBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for OppositionEventBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_opposition_event = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionEvent") => {
+                    f_opposition_event
+                        .push(<OppositionEventType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_opposition_event.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            opposition_event: f_opposition_event,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum PrincipalDesignCategoryType {
@@ -1905,6 +5886,73 @@ impl WithSerializer for DesignRepresentationSheetType {
 impl WithDeserializer for DesignRepresentationSheetType {
     type Deserializer = Box<quick_xml_deserialize::DesignRepresentationSheetTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignRepresentationSheetType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_view_reference_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewReferenceText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_image_format_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageFormatCategory") => {
+                let v = p.simple::<super::com::ImageFormatCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_colour_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            file_name: f_file_name,
+            view_reference_text: f_view_reference_text,
+            image_format_category: f_image_format_category,
+            colour_indicator: f_colour_indicator,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ViewType {
     pub file_name: String,
@@ -1937,6 +5985,153 @@ impl WithSerializer for ViewType {
 impl WithDeserializer for ViewType {
     type Deserializer = Box<quick_xml_deserialize::ViewTypeDeserializer>;
 }
+impl st96::fast::FastParse for ViewType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_thumbnail_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ThumbnailFileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_view_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_view_file_format_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewFileFormatCategory") => {
+                let v = p.simple::<ViewFileFormatCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_caption = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Caption") => {
+                let v = <super::com::CaptionType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_colour_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representation_form_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RepresentationFormCategory") => {
+                let v = p.simple::<RepresentationFormCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_view_classification = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewClassification") => {
+                let v = <ViewClassificationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_469 = if c
+            .as_ref()
+            .is_some_and(|c| <ViewContent469Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            Some(<ViewContent469Type as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?)
+        } else {
+            None
+        };
+        let f_height_measure = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"HeightMeasure") => {
+                let v = <super::com::MeasureType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_width_measure = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"WidthMeasure") => {
+                let v = <super::com::MeasureType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            file_name: f_file_name,
+            thumbnail_file_name: f_thumbnail_file_name,
+            view_identifier: f_view_identifier,
+            view_file_format_category: f_view_file_format_category,
+            caption: f_caption,
+            colour_indicator: f_colour_indicator,
+            representation_form_category: f_representation_form_category,
+            view_classification: f_view_classification,
+            content_469: f_content_469,
+            height_measure: f_height_measure,
+            width_measure: f_width_measure,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct EarlierDesignType {
     pub application_date: Option<super::com::DateType>,
@@ -1960,6 +6155,63 @@ impl WithSerializer for EarlierDesignType {
 }
 impl WithDeserializer for EarlierDesignType {
     type Deserializer = Box<quick_xml_deserialize::EarlierDesignTypeDeserializer>;
+}
+impl st96::fast::FastParse for EarlierDesignType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_application_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_representation_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentationBag") => {
+                let v =
+                    <DesignRepresentationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_341 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <EarlierDesignContent341Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_341
+                .push(<EarlierDesignContent341Type as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content_341.len(), 1usize, Some(5usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            application_date: f_application_date,
+            design_representation_bag: f_design_representation_bag,
+            content_341: f_content_341,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpponentType {
@@ -1989,6 +6241,111 @@ impl WithSerializer for OpponentType {
 impl WithDeserializer for OpponentType {
     type Deserializer = Box<quick_xml_deserialize::OpponentTypeDeserializer>;
 }
+impl st96::fast::FastParse for OpponentType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_nationality_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+                let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_legal_entity_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => {
+                let v = p.simple::<super::com::IncorporationCountryCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_state = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_entitlement = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => {
+                let v = <EntitlementType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_446 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <OpponentContent446Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_446
+                .push(<OpponentContent446Type as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content_446.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            nationality_code: f_nationality_code,
+            legal_entity_name: f_legal_entity_name,
+            incorporation_country_code: f_incorporation_country_code,
+            incorporation_state: f_incorporation_state,
+            comment_text: f_comment_text,
+            entitlement: f_entitlement,
+            content_446: f_content_446,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct OppositionEventType {
     pub opposition_event_category: OppositionEventCategoryType,
@@ -2013,6 +6370,70 @@ impl WithSerializer for OppositionEventType {
 }
 impl WithDeserializer for OppositionEventType {
     type Deserializer = Box<quick_xml_deserialize::OppositionEventTypeDeserializer>;
+}
+impl st96::fast::FastParse for OppositionEventType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_opposition_event_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionEventCategory") => {
+                let v = p.simple::<OppositionEventCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_opposition_event_response_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionEventResponseDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_450 = if c.as_ref().is_some_and(|c| {
+            <OppositionEventContent450Type as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            Some(<OppositionEventContent450Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            opposition_event_category: f_opposition_event_category,
+            opposition_event_response_date: f_opposition_event_response_date,
+            comment_text: f_comment_text,
+            content_450: f_content_450,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum ViewFileFormatCategoryType {
@@ -2141,6 +6562,43 @@ impl WithSerializer for ViewClassificationType {
 impl WithDeserializer for ViewClassificationType {
     type Deserializer = Box<quick_xml_deserialize::ViewClassificationTypeDeserializer>;
 }
+impl st96::fast::FastParse for ViewClassificationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_figurative_element_classification_bag = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"FigurativeElementClassificationBag") => {
+                    f_figurative_element_classification_bag . push (< super :: com :: FigurativeElementClassificationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_figurative_element_classification_bag.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            figurative_element_classification_bag: f_figurative_element_classification_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum ViewContent469Type {
     ViewTypeCategory(ViewTypeCategoryType),
@@ -2163,6 +6621,101 @@ impl WithSerializer for ViewContent469Type {
 }
 impl WithDeserializer for ViewContent469Type {
     type Deserializer = Box<quick_xml_deserialize::ViewContent469TypeDeserializer>;
+}
+impl st96::fast::FastGroup for ViewContent469Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"ViewTypeCategory")
+            || c.is(st96::fast::Ns::Dgn, b"ViewTypeTextBag")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"ViewTypeCategory"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTypeCategory") => {
+                        let v = p.simple::<ViewTypeCategoryType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ViewTypeCategory(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"ViewTypeTextBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTypeTextBag") => {
+                        let v =
+                            <ViewTypeTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ViewTypeTextBag(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for ViewContent469Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"ViewTypeCategory"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTypeCategory") => {
+                            let v = p.simple::<ViewTypeCategoryType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ViewTypeCategory(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"ViewTypeTextBag"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTypeTextBag") => {
+                            let v = <ViewTypeTextBagType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ViewTypeTextBag(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum EarlierDesignContent341Type {
@@ -2192,6 +6745,185 @@ impl WithSerializer for EarlierDesignContent341Type {
 impl WithDeserializer for EarlierDesignContent341Type {
     type Deserializer = Box<quick_xml_deserialize::EarlierDesignContent341TypeDeserializer>;
 }
+impl st96::fast::FastGroup for EarlierDesignContent341Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"DesignApplicationIdentifier")
+            || c.is(st96::fast::Ns::Dgn, b"DesignRegistrationIdentifier")
+            || c.is(st96::fast::Ns::Dgn, b"DesignRegistrationDate")
+            || c.is(st96::fast::Ns::Dgn, b"EarlierDesignCountryCode")
+            || c.is(st96::fast::Ns::Dgn, b"EarlierDesignCategory")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationIdentifier") => {
+                        let v =
+                            <super::com::IdentifierType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignApplicationIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignRegistrationIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRegistrationIdentifier") => {
+                        let v =
+                            <super::com::IdentifierType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignRegistrationIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignRegistrationDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRegistrationDate") => {
+                        let v = p.simple::<super::com::DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignRegistrationDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"EarlierDesignCountryCode"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesignCountryCode") => {
+                        let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::EarlierDesignCountryCode(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"EarlierDesignCategory"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesignCategory") => {
+                        let v = p.simple::<EarlierDesignCategoryType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::EarlierDesignCategory(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for EarlierDesignContent341Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationIdentifier") => {
+                            let v = < super :: com :: IdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignApplicationIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignRegistrationIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRegistrationIdentifier") => {
+                            let v = < super :: com :: IdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignRegistrationIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignRegistrationDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRegistrationDate") => {
+                            let v = p.simple::<super::com::DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignRegistrationDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"EarlierDesignCountryCode"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesignCountryCode") => {
+                            let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::EarlierDesignCountryCode(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"EarlierDesignCategory"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesignCategory") => {
+                            let v = p.simple::<EarlierDesignCategoryType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::EarlierDesignCategory(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum OpponentContent446Type {
     PartyIdentifier(super::com::PartyIdentifierType),
@@ -2214,6 +6946,102 @@ impl WithSerializer for OpponentContent446Type {
 }
 impl WithDeserializer for OpponentContent446Type {
     type Deserializer = Box<quick_xml_deserialize::OpponentContent446TypeDeserializer>;
+}
+impl st96::fast::FastGroup for OpponentContent446Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PartyIdentifier") || c.is(st96::fast::Ns::Com, b"Contact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                        let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PartyIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for OpponentContent446Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                            let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PartyIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                            let v =
+                                <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::Contact(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum OppositionEventCategoryType {
@@ -2281,6 +7109,98 @@ impl WithSerializer for OppositionEventContent450Type {
 }
 impl WithDeserializer for OppositionEventContent450Type {
     type Deserializer = Box<quick_xml_deserialize::OppositionEventContent450TypeDeserializer>;
+}
+impl st96::fast::FastGroup for OppositionEventContent450Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"OppositionEventDate")
+            || c.is(st96::fast::Ns::Com, b"OppositionEventDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OppositionEventDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionEventDate") => {
+                        let v = p.simple::<super::com::DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OppositionEventDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OppositionEventDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionEventDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OppositionEventDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for OppositionEventContent450Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OppositionEventDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionEventDate") => {
+                            let v = p.simple::<super::com::DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::OppositionEventDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OppositionEventDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionEventDateTime") => {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::OppositionEventDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum ViewTypeCategoryType {
@@ -2396,6 +7316,47 @@ impl WithSerializer for ViewTypeTextBagType {
 impl WithDeserializer for ViewTypeTextBagType {
     type Deserializer = Box<quick_xml_deserialize::ViewTypeTextBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for ViewTypeTextBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_view_type_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTypeText") => {
+                    f_view_type_text.push(
+                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_view_type_text.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            view_type_text: f_view_type_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum EarlierDesignCategoryType {
     #[doc = "Registered design"]
@@ -2451,6 +7412,68 @@ impl WithSerializer for DesignTransactionType {
 impl WithDeserializer for DesignTransactionType {
     type Deserializer = Box<quick_xml_deserialize::DesignTransactionTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignTransactionType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_st_96_version: Option<String> = None;
+        let mut a_ipo_version: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
+                (st96::fast::Ns::Com, b"ipoVersion") => p.attr(&mut a_ipo_version, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_st_96_version) = a_st_96_version else {
+            return Err(st96::fast::Bail);
+        };
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_transaction_header = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionHeader") => {
+                let v = <super::com::TransactionHeaderType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_design_transaction_body = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignTransactionBody") => {
+                    f_design_transaction_body.push(
+                        <DesignTransactionBodyType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_transaction_body.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            st_96_version: a_st_96_version,
+            ipo_version: a_ipo_version,
+            transaction_header: f_transaction_header,
+            design_transaction_body: f_design_transaction_body,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignTransactionBodyType {
     pub st_96_version: String,
@@ -2475,6 +7498,61 @@ impl WithSerializer for DesignTransactionBodyType {
 }
 impl WithDeserializer for DesignTransactionBodyType {
     type Deserializer = Box<quick_xml_deserialize::DesignTransactionBodyTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignTransactionBodyType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_st_96_version: Option<String> = None;
+        let mut a_ipo_version: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
+                (st96::fast::Ns::Com, b"ipoVersion") => p.attr(&mut a_ipo_version, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_st_96_version) = a_st_96_version else {
+            return Err(st96::fast::Bail);
+        };
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_transaction_error_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionErrorBag") => {
+                let v =
+                    <super::com::TransactionErrorBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_transaction_content_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"TransactionContentBag") => {
+                let v = <TransactionContentBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            st_96_version: a_st_96_version,
+            ipo_version: a_ipo_version,
+            transaction_error_bag: f_transaction_error_bag,
+            transaction_content_bag: f_transaction_content_bag,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct TransactionContentBagType {
@@ -2502,6 +7580,73 @@ impl WithSerializer for TransactionContentBagType {
 }
 impl WithDeserializer for TransactionContentBagType {
     type Deserializer = Box<quick_xml_deserialize::TransactionContentBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for TransactionContentBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_st_96_version: Option<String> = None;
+        let mut a_ipo_version: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
+                (st96::fast::Ns::Com, b"ipoVersion") => p.attr(&mut a_ipo_version, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_st_96_version) = a_st_96_version else {
+            return Err(st96::fast::Bail);
+        };
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_transaction_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_transaction_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionCategory") => {
+                let v = p.simple::<super::com::TransactionCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_transaction_sub_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionSubCode") => {
+                let v = p.simple::<super::com::TransactionSubCodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_transaction_data = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"TransactionData") => {
+                let v = <TransactionDataType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            st_96_version: a_st_96_version,
+            ipo_version: a_ipo_version,
+            transaction_identifier: f_transaction_identifier,
+            transaction_category: f_transaction_category,
+            transaction_sub_code: f_transaction_sub_code,
+            transaction_data: f_transaction_data,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct TransactionDataType {
@@ -2554,6 +7699,142 @@ impl WithDeserializer for TransactionDataType {
 impl WithDeserializer for TransactionDataTypeContent {
     type Deserializer = Box<quick_xml_deserialize::TransactionDataTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for TransactionDataType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_st_96_version: Option<String> = None;
+        let mut a_ipo_version: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
+                (st96::fast::Ns::Com, b"ipoVersion") => p.attr(&mut a_ipo_version, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_st_96_version) = a_st_96_version else {
+            return Err(st96::fast::Bail);
+        };
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let c_content = <TransactionDataTypeContent as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            st_96_version: a_st_96_version,
+            ipo_version: a_ipo_version,
+            content: c_content,
+        })
+    }
+}
+impl st96::fast::FastGroup for TransactionDataTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"DesignApplicationBag")
+            || c.is(st96::fast::Ns::Dgn, b"DesignBag")
+            || c.is(st96::fast::Ns::Dgn, b"ApplicantBag")
+            || c.is(st96::fast::Ns::Com, b"RepresentativeBag")
+            || c.is(st96::fast::Ns::Dgn, b"DesignRecordBag")
+            || c.is(st96::fast::Ns::Dgn, b"DesignRecordRelationBag")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationBag") => {
+                        let v = <DesignApplicationBagType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignApplicationBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignBag") => {
+                        let v = <DesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"ApplicantBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ApplicantBag") => {
+                        let v = <ApplicantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ApplicantBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RepresentativeBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                        let v = < super :: com :: RepresentativeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RepresentativeBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignRecordBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRecordBag") => {
+                        let v =
+                            <DesignRecordBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignRecordBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignRecordRelationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRecordRelationBag") => {
+                        let v =
+                            <DesignRecordRelationBagType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignRecordRelationBag(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignApplicationBagType {
     pub st_96_version: String,
@@ -2578,6 +7859,54 @@ impl WithSerializer for DesignApplicationBagType {
 impl WithDeserializer for DesignApplicationBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignApplicationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignApplicationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_st_96_version: Option<String> = None;
+        let mut a_ipo_version: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
+                (st96::fast::Ns::Com, b"ipoVersion") => p.attr(&mut a_ipo_version, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_st_96_version) = a_st_96_version else {
+            return Err(st96::fast::Bail);
+        };
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_application = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplication") => {
+                    f_design_application.push(
+                        <DesignApplicationType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_application.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            st_96_version: a_st_96_version,
+            ipo_version: a_ipo_version,
+            design_application: f_design_application,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignRecordBagType {
     pub design_record: Vec<DesignRecordType>,
@@ -2599,6 +7928,45 @@ impl WithSerializer for DesignRecordBagType {
 }
 impl WithDeserializer for DesignRecordBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignRecordBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignRecordBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_record = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRecord") => {
+                    f_design_record.push(
+                        <DesignRecordType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_record.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_record: f_design_record,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignRecordRelationBagType {
@@ -2624,6 +7992,45 @@ impl WithSerializer for DesignRecordRelationBagType {
 impl WithDeserializer for DesignRecordRelationBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignRecordRelationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignRecordRelationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_record_relation = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRecordRelation") => {
+                    f_design_record_relation.push(
+                        <DesignRecordRelationType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_record_relation.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_record_relation: f_design_record_relation,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignRecordType {
     pub staff_bag: Option<super::com::StaffBagType>,
@@ -2647,6 +8054,43 @@ impl WithSerializer for DesignRecordType {
 impl WithDeserializer for DesignRecordType {
     type Deserializer = Box<quick_xml_deserialize::DesignRecordTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignRecordType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_staff_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"StaffBag") => {
+                let v = <super::com::StaffBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_328 =
+            <DesignRecordContent328Type as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            staff_bag: f_staff_bag,
+            content_328: f_content_328,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignRecordRelationType {
     pub design_identifier_bag: DesignIdentifierBagType,
@@ -2669,6 +8113,49 @@ impl WithSerializer for DesignRecordRelationType {
 }
 impl WithDeserializer for DesignRecordRelationType {
     type Deserializer = Box<quick_xml_deserialize::DesignRecordRelationTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignRecordRelationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_design_identifier_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+                let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifierBag") => {
+                let v =
+                    <super::com::RecordIdentifierBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_identifier_bag: f_design_identifier_bag,
+            record_identifier_bag: f_record_identifier_bag,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum DesignRecordContent328Type {
@@ -2694,6 +8181,160 @@ impl WithSerializer for DesignRecordContent328Type {
 }
 impl WithDeserializer for DesignRecordContent328Type {
     type Deserializer = Box<quick_xml_deserialize::DesignRecordContent328TypeDeserializer>;
+}
+impl st96::fast::FastGroup for DesignRecordContent328Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"DesignBasicRecord")
+            || c.is(st96::fast::Ns::Dgn, b"RecordTransfer")
+            || c.is(st96::fast::Ns::Dgn, b"RecordChangeNameAddress")
+            || c.is(st96::fast::Ns::Dgn, b"RecordLicence")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignBasicRecord"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignBasicRecord") => {
+                        let v =
+                            <DesignBasicRecordType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignBasicRecord(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"RecordTransfer"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordTransfer") => {
+                        let v = <RecordTransferType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RecordTransfer(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"RecordChangeNameAddress"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordChangeNameAddress") => {
+                        let v =
+                            <RecordChangeNameAddressType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RecordChangeNameAddress(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"RecordLicence"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordLicence") => {
+                        let v = <RecordLicenceType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RecordLicence(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for DesignRecordContent328Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignBasicRecord"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignBasicRecord") => {
+                            let v = <DesignBasicRecordType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignBasicRecord(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"RecordTransfer"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordTransfer") => {
+                            let v =
+                                <RecordTransferType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RecordTransfer(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"RecordChangeNameAddress"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordChangeNameAddress") => {
+                            let v = < RecordChangeNameAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RecordChangeNameAddress(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"RecordLicence"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordLicence") => {
+                            let v =
+                                <RecordLicenceType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RecordLicence(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignBasicRecordType {
@@ -2735,6 +8376,259 @@ impl WithSerializer for DesignBasicRecordType {
 impl WithDeserializer for DesignBasicRecordType {
     type Deserializer = Box<quick_xml_deserialize::DesignBasicRecordTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignBasicRecordType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_notification_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_basic_record_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignBasicRecordCategory") => {
+                let v = p.simple::<DesignBasicRecordCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_identifier_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+                let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_publication_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => {
+                let v = <RecordPublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_claimant_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => {
+                let v = <ClaimantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => {
+                let v =
+                    <super::com::RecordEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => {
+                let v = <super::com::RecordDocumentBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => {
+                let v = p.simple::<super::com::RecordCurrentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_interested_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_designated_country_code_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDesignatedCountryCodeBag") => {
+                let v = < super :: com :: RecordDesignatedCountryCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_limitation_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LimitationBag") => {
+                let v = <LimitationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_identifier: f_record_identifier,
+            record_filing_date: f_record_filing_date,
+            record_notification_date: f_record_notification_date,
+            record_effective_date: f_record_effective_date,
+            design_basic_record_category: f_design_basic_record_category,
+            record_reference: f_record_reference,
+            record_language_code: f_record_language_code,
+            design_identifier_bag: f_design_identifier_bag,
+            record_publication_bag: f_record_publication_bag,
+            claimant_bag: f_claimant_bag,
+            representative_bag: f_representative_bag,
+            record_event_bag: f_record_event_bag,
+            record_document_bag: f_record_document_bag,
+            record_current_status_category: f_record_current_status_category,
+            record_current_status_date: f_record_current_status_date,
+            record_interested_office_code: f_record_interested_office_code,
+            record_designated_country_code_bag: f_record_designated_country_code_bag,
+            limitation_bag: f_limitation_bag,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordTransferType {
     pub record_identifier: Option<super::com::IdentifierType>,
@@ -2773,6 +8667,249 @@ impl WithSerializer for RecordTransferType {
 }
 impl WithDeserializer for RecordTransferType {
     type Deserializer = Box<quick_xml_deserialize::RecordTransferTypeDeserializer>;
+}
+impl st96::fast::FastParse for RecordTransferType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_notification_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_transfer_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordTransferCategory") => {
+                let v = p.simple::<super::com::RecordTransferCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_identifier_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+                let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_publication_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => {
+                let v = <RecordPublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_claimant_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => {
+                let v = <ClaimantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => {
+                let v =
+                    <super::com::RecordEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => {
+                let v = <super::com::RecordDocumentBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => {
+                let v = p.simple::<super::com::RecordCurrentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_holder_change_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderChangeBag") => {
+                let v = <HolderChangeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_limitation_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LimitationBag") => {
+                let v = <LimitationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_identifier: f_record_identifier,
+            record_filing_date: f_record_filing_date,
+            record_notification_date: f_record_notification_date,
+            record_effective_date: f_record_effective_date,
+            record_transfer_category: f_record_transfer_category,
+            record_reference: f_record_reference,
+            record_language_code: f_record_language_code,
+            design_identifier_bag: f_design_identifier_bag,
+            record_publication_bag: f_record_publication_bag,
+            claimant_bag: f_claimant_bag,
+            representative_bag: f_representative_bag,
+            record_event_bag: f_record_event_bag,
+            record_document_bag: f_record_document_bag,
+            record_current_status_category: f_record_current_status_category,
+            record_current_status_date: f_record_current_status_date,
+            correspondence_address: f_correspondence_address,
+            holder_change_bag: f_holder_change_bag,
+            limitation_bag: f_limitation_bag,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordChangeNameAddressType {
@@ -2814,6 +8951,237 @@ impl WithSerializer for RecordChangeNameAddressType {
 impl WithDeserializer for RecordChangeNameAddressType {
     type Deserializer = Box<quick_xml_deserialize::RecordChangeNameAddressTypeDeserializer>;
 }
+impl st96::fast::FastParse for RecordChangeNameAddressType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_notification_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_change_name_address_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordChangeNameAddressCategory") => {
+                let v = p.simple::<super::com::RecordChangeNameAddressCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_identifier_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+                let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_publication_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => {
+                let v = <RecordPublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_claimant_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => {
+                let v = <ClaimantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => {
+                let v =
+                    <super::com::RecordEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => {
+                let v = <super::com::RecordDocumentBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => {
+                let v = p.simple::<super::com::RecordCurrentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_holder_change_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderChangeBag") => {
+                let v = <HolderChangeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_identifier: f_record_identifier,
+            record_filing_date: f_record_filing_date,
+            record_notification_date: f_record_notification_date,
+            record_effective_date: f_record_effective_date,
+            record_change_name_address_category: f_record_change_name_address_category,
+            record_reference: f_record_reference,
+            record_language_code: f_record_language_code,
+            design_identifier_bag: f_design_identifier_bag,
+            record_publication_bag: f_record_publication_bag,
+            claimant_bag: f_claimant_bag,
+            representative_bag: f_representative_bag,
+            record_event_bag: f_record_event_bag,
+            record_document_bag: f_record_document_bag,
+            record_current_status_category: f_record_current_status_category,
+            record_current_status_date: f_record_current_status_date,
+            correspondence_address: f_correspondence_address,
+            holder_change_bag: f_holder_change_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordLicenceType {
     pub record_identifier: Option<super::com::IdentifierType>,
@@ -2852,6 +9220,246 @@ impl WithSerializer for RecordLicenceType {
 }
 impl WithDeserializer for RecordLicenceType {
     type Deserializer = Box<quick_xml_deserialize::RecordLicenceTypeDeserializer>;
+}
+impl st96::fast::FastParse for RecordLicenceType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_notification_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_licence_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLicenceCategory") => {
+                let v = p.simple::<super::com::RecordLicenceCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_identifier_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+                let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_publication_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => {
+                let v = <RecordPublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_claimant_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => {
+                let v = <ClaimantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => {
+                let v =
+                    <super::com::RecordEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => {
+                let v = <super::com::RecordDocumentBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => {
+                let v = p.simple::<super::com::RecordCurrentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_interested_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_designated_country_code_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDesignatedCountryCodeBag") => {
+                let v = < super :: com :: RecordDesignatedCountryCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LicenceBag") => {
+                let v = <LicenceBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_identifier: f_record_identifier,
+            record_filing_date: f_record_filing_date,
+            record_notification_date: f_record_notification_date,
+            record_effective_date: f_record_effective_date,
+            record_licence_category: f_record_licence_category,
+            record_reference: f_record_reference,
+            record_language_code: f_record_language_code,
+            design_identifier_bag: f_design_identifier_bag,
+            record_publication_bag: f_record_publication_bag,
+            claimant_bag: f_claimant_bag,
+            representative_bag: f_representative_bag,
+            record_event_bag: f_record_event_bag,
+            record_document_bag: f_record_document_bag,
+            record_current_status_category: f_record_current_status_category,
+            record_current_status_date: f_record_current_status_date,
+            record_interested_office_code: f_record_interested_office_code,
+            record_designated_country_code_bag: f_record_designated_country_code_bag,
+            licence_bag: f_licence_bag,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum DesignBasicRecordCategoryType {
@@ -2985,6 +9593,45 @@ impl WithSerializer for RecordPublicationBagType {
 impl WithDeserializer for RecordPublicationBagType {
     type Deserializer = Box<quick_xml_deserialize::RecordPublicationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for RecordPublicationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_record_publication = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublication") => {
+                    f_record_publication.push(
+                        <PublicationType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_record_publication.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_publication: f_record_publication,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum ClaimantBagType {
     PartyIdentifierBag(Vec<super::com::PartyIdentifierBagType>),
@@ -3008,6 +9655,71 @@ impl WithSerializer for ClaimantBagType {
 impl WithDeserializer for ClaimantBagType {
     type Deserializer = Box<quick_xml_deserialize::ClaimantBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for ClaimantBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifierBag"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifierBag") => {
+                                v . push (< super :: com :: PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::PartyIdentifierBag(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"Claimant"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Claimant") => {
+                                v.push(<ClaimantType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?);
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::Claimant(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct LimitationBagType {
     pub limitation: Vec<LimitationType>,
@@ -3029,6 +9741,45 @@ impl WithSerializer for LimitationBagType {
 }
 impl WithDeserializer for LimitationBagType {
     type Deserializer = Box<quick_xml_deserialize::LimitationBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for LimitationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_limitation = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Limitation") => {
+                    f_limitation.push(<LimitationType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_limitation.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            limitation: f_limitation,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HolderChangeBagType {
@@ -3053,6 +9804,46 @@ impl WithSerializer for HolderChangeBagType {
 impl WithDeserializer for HolderChangeBagType {
     type Deserializer = Box<quick_xml_deserialize::HolderChangeBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HolderChangeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_previous_holder_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PreviousHolderBag") => {
+                let v = <PreviousHolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_holder_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+                let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            previous_holder_bag: f_previous_holder_bag,
+            holder_bag: f_holder_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct LicenceBagType {
     pub licence: Vec<LicenceType>,
@@ -3074,6 +9865,41 @@ impl WithSerializer for LicenceBagType {
 }
 impl WithDeserializer for LicenceBagType {
     type Deserializer = Box<quick_xml_deserialize::LicenceBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for LicenceBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_licence = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Licence") => {
+                    f_licence.push(<LicenceType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_licence.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { licence: f_licence })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClaimantType {
@@ -3105,6 +9931,121 @@ impl WithSerializer for ClaimantType {
 impl WithDeserializer for ClaimantType {
     type Deserializer = Box<quick_xml_deserialize::ClaimantTypeDeserializer>;
 }
+impl st96::fast::FastParse for ClaimantType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
+        let mut a_sequence_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"operationCategory") => {
+                    p.attr(&mut a_operation_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_nationality_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+                let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_legal_entity_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => {
+                let v = p.simple::<super::com::IncorporationCountryCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_state = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_entitlement = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => {
+                let v = <EntitlementType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_299 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <ClaimantContent299Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_299
+                .push(<ClaimantContent299Type as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content_299.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            operation_category: a_operation_category,
+            sequence_number: a_sequence_number,
+            nationality_code: f_nationality_code,
+            legal_entity_name: f_legal_entity_name,
+            incorporation_country_code: f_incorporation_country_code,
+            incorporation_state: f_incorporation_state,
+            comment_text: f_comment_text,
+            entitlement: f_entitlement,
+            content_299: f_content_299,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct LimitationType {
     pub limitation_country_code_bag: super::com::LimitationCountryCodeBagType,
@@ -3130,6 +10071,73 @@ impl WithSerializer for LimitationType {
 impl WithDeserializer for LimitationType {
     type Deserializer = Box<quick_xml_deserialize::LimitationTypeDeserializer>;
 }
+impl st96::fast::FastParse for LimitationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_limitation_country_code_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LimitationCountryCodeBag") => {
+                let v = < super :: com :: LimitationCountryCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_limitation_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LimitationCategory") => {
+                let v = p.simple::<super::com::LimitationCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_limitation_class_description_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LimitationClassDescriptionBag") => {
+                let v = <LimitationClassDescriptionBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            limitation_country_code_bag: f_limitation_country_code_bag,
+            limitation_category: f_limitation_category,
+            comment_text: f_comment_text,
+            limitation_class_description_bag: f_limitation_class_description_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct PreviousHolderBagType {
     pub previous_holder: Vec<ApplicantType>,
@@ -3152,6 +10160,45 @@ impl WithSerializer for PreviousHolderBagType {
 impl WithDeserializer for PreviousHolderBagType {
     type Deserializer = Box<quick_xml_deserialize::PreviousHolderBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for PreviousHolderBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_previous_holder = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PreviousHolder") => {
+                    f_previous_holder.push(<ApplicantType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_previous_holder.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            previous_holder: f_previous_holder,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HolderBagType {
     pub holder: Vec<ApplicantType>,
@@ -3173,6 +10220,43 @@ impl WithSerializer for HolderBagType {
 }
 impl WithDeserializer for HolderBagType {
     type Deserializer = Box<quick_xml_deserialize::HolderBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HolderBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_holder = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Holder") => {
+                    f_holder.push(<ApplicantType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_holder.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { holder: f_holder })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct LicenceType {
@@ -3215,6 +10299,271 @@ impl WithSerializer for LicenceType {
 impl WithDeserializer for LicenceType {
     type Deserializer = Box<quick_xml_deserialize::LicenceTypeDeserializer>;
 }
+impl st96::fast::FastParse for LicenceType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_licence_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceCategory") => {
+                let v = p.simple::<super::com::LicenceCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_sublicence_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SublicenceIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_related_licence_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RelatedLicenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_limitation_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LimitationIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_limitation = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Limitation") => {
+                let v = <LimitationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_territory_limitation_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TerritoryLimitationIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_territory_limitation_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TerritoryLimitationText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_period_limitation_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_period_limitation_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_period_limitation_start_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationStartDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_period_limitation_end_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationEndDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceStatusCategory") => {
+                let v = p.simple::<super::com::LicenceStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licensee_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LicenseeBag") => {
+                let v = <LicenseeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventBag") => {
+                let v = <super::com::LicenceEventBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceDocumentBag") => {
+                let v =
+                    <super::com::LicenceDocumentBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            licence_identifier: f_licence_identifier,
+            licence_date: f_licence_date,
+            licence_number: f_licence_number,
+            licence_reference: f_licence_reference,
+            licence_category: f_licence_category,
+            sublicence_indicator: f_sublicence_indicator,
+            related_licence_identifier: f_related_licence_identifier,
+            limitation_indicator: f_limitation_indicator,
+            limitation: f_limitation,
+            territory_limitation_indicator: f_territory_limitation_indicator,
+            territory_limitation_text: f_territory_limitation_text,
+            period_limitation_indicator: f_period_limitation_indicator,
+            period_limitation_text: f_period_limitation_text,
+            period_limitation_start_date: f_period_limitation_start_date,
+            period_limitation_end_date: f_period_limitation_end_date,
+            licence_status_category: f_licence_status_category,
+            licensee_bag: f_licensee_bag,
+            representative_bag: f_representative_bag,
+            licence_event_bag: f_licence_event_bag,
+            licence_document_bag: f_licence_document_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum ClaimantContent299Type {
     PartyIdentifier(super::com::PartyIdentifierType),
@@ -3237,6 +10586,102 @@ impl WithSerializer for ClaimantContent299Type {
 }
 impl WithDeserializer for ClaimantContent299Type {
     type Deserializer = Box<quick_xml_deserialize::ClaimantContent299TypeDeserializer>;
+}
+impl st96::fast::FastGroup for ClaimantContent299Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PartyIdentifier") || c.is(st96::fast::Ns::Com, b"Contact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                        let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PartyIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for ClaimantContent299Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                            let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PartyIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                            let v =
+                                <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::Contact(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct LimitationClassDescriptionBagType {
@@ -3264,6 +10709,45 @@ impl WithSerializer for LimitationClassDescriptionBagType {
 impl WithDeserializer for LimitationClassDescriptionBagType {
     type Deserializer = Box<quick_xml_deserialize::LimitationClassDescriptionBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for LimitationClassDescriptionBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_class_description = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClassDescription") => {
+                    f_class_description.push(
+                        <ClassDescriptionType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_class_description.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            class_description: f_class_description,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct LicenseeBagType {
     pub licensee: Vec<LicenseeType>,
@@ -3285,6 +10769,45 @@ impl WithSerializer for LicenseeBagType {
 }
 impl WithDeserializer for LicenseeBagType {
     type Deserializer = Box<quick_xml_deserialize::LicenseeBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for LicenseeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_licensee = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Licensee") => {
+                    f_licensee.push(<LicenseeType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_licensee.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            licensee: f_licensee,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClassDescriptionType {
@@ -3308,6 +10831,56 @@ impl WithSerializer for ClassDescriptionType {
 }
 impl WithDeserializer for ClassDescriptionType {
     type Deserializer = Box<quick_xml_deserialize::ClassDescriptionTypeDeserializer>;
+}
+impl st96::fast::FastParse for ClassDescriptionType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_class_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClassNumber") => {
+                let v = p.simple::<LocarnoClassNumberType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let mut f_product_description_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"ProductDescriptionText") => {
+                    f_product_description_text.push(
+                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_product_description_text.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            class_number: f_class_number,
+            product_description_text: f_product_description_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct LicenseeType {
@@ -3338,6 +10911,121 @@ impl WithSerializer for LicenseeType {
 }
 impl WithDeserializer for LicenseeType {
     type Deserializer = Box<quick_xml_deserialize::LicenseeTypeDeserializer>;
+}
+impl st96::fast::FastParse for LicenseeType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
+        let mut a_sequence_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"operationCategory") => {
+                    p.attr(&mut a_operation_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_nationality_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+                let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_legal_entity_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => {
+                let v = p.simple::<super::com::IncorporationCountryCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_state = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_entitlement = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => {
+                let v = <EntitlementType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_440 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <LicenseeContent440Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_440
+                .push(<LicenseeContent440Type as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content_440.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            operation_category: a_operation_category,
+            sequence_number: a_sequence_number,
+            nationality_code: f_nationality_code,
+            legal_entity_name: f_legal_entity_name,
+            incorporation_country_code: f_incorporation_country_code,
+            incorporation_state: f_incorporation_state,
+            comment_text: f_comment_text,
+            entitlement: f_entitlement,
+            content_440: f_content_440,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum LocarnoClassNumberType {
@@ -3390,6 +11078,102 @@ impl WithSerializer for LicenseeContent440Type {
 }
 impl WithDeserializer for LicenseeContent440Type {
     type Deserializer = Box<quick_xml_deserialize::LicenseeContent440TypeDeserializer>;
+}
+impl st96::fast::FastGroup for LicenseeContent440Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PartyIdentifier") || c.is(st96::fast::Ns::Com, b"Contact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                        let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PartyIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for LicenseeContent440Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                            let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PartyIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                            let v =
+                                <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::Contact(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct LocarnoClassStrictNumberType(pub String);

@@ -40,6 +40,57 @@ impl WithSerializer for HagueOfficeToIbTransactionType {
 impl WithDeserializer for HagueOfficeToIbTransactionType {
     type Deserializer = Box<quick_xml_deserialize::HagueOfficeToIbTransactionTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueOfficeToIbTransactionType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_st_96_version: Option<String> = None;
+        let mut a_ipo_version: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
+                (st96::fast::Ns::Com, b"ipoVersion") => p.attr(&mut a_ipo_version, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_st_96_version) = a_st_96_version else {
+            return Err(st96::fast::Bail);
+        };
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_hague_office_transaction_header = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOfficeTransactionHeader") => {
+                let v = <HagueOfficeTransactionHeaderType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_office_to_ib_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOfficeToIBBag") => {
+                let v = <HagueOfficeToIbBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            st_96_version: a_st_96_version,
+            ipo_version: a_ipo_version,
+            hague_office_transaction_header: f_hague_office_transaction_header,
+            hague_office_to_ib_bag: f_hague_office_to_ib_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOfficeTransactionHeaderType {
     pub ip_office_code: Option<super::com::ExtendedWipost3CodeType>,
@@ -68,6 +119,69 @@ impl WithSerializer for HagueOfficeTransactionHeaderType {
 }
 impl WithDeserializer for HagueOfficeTransactionHeaderType {
     type Deserializer = Box<quick_xml_deserialize::HagueOfficeTransactionHeaderTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueOfficeTransactionHeaderType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_ip_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_408 =
+            <HagueOfficeTransactionHeaderContent408Type as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?;
+        let f_transaction_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_office_transaction_count_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOfficeTransactionCountBag") => {
+                let v =
+                    <HagueOfficeTransactionCountBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            ip_office_code: f_ip_office_code,
+            content_408: f_content_408,
+            transaction_total_quantity: f_transaction_total_quantity,
+            hague_office_transaction_count_bag: f_hague_office_transaction_count_bag,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOfficeToIbBagType {
@@ -126,6 +240,202 @@ impl WithDeserializer for HagueOfficeToIbBagType {
 impl WithDeserializer for HagueOfficeToIbBagTypeContent {
     type Deserializer = Box<quick_xml_deserialize::HagueOfficeToIbBagTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for HagueOfficeToIbBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <HagueOfficeToIbBagTypeContent as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            c_content
+                .push(<HagueOfficeToIbBagTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(c_content.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+impl st96::fast::FastGroup for HagueOfficeToIbBagTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"HagueApplication")
+            || c.is(st96::fast::Ns::Dgn, b"HagueGrantProtectionRequest")
+            || c.is(st96::fast::Ns::Dgn, b"HagueRefusalRequest")
+            || c.is(st96::fast::Ns::Dgn, b"HagueRefusalWithdrawalRequest")
+            || c.is(st96::fast::Ns::Dgn, b"HagueInvalidationRequest")
+            || c.is(st96::fast::Ns::Dgn, b"HagueDivision")
+            || c.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeePayable")
+            || c.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeePaid")
+            || c.is(st96::fast::Ns::Dgn, b"HagueCancellationNonPaymentRequest")
+            || c.is(st96::fast::Ns::Dgn, b"HagueGenericOfficeCommunication")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueApplication"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueApplication") => {
+                        let v =
+                            <HagueApplicationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueApplication(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueGrantProtectionRequest"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueGrantProtectionRequest") => {
+                        let v = < HagueGrantProtectionRequestType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueGrantProtectionRequest(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRefusalRequest"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRefusalRequest") => {
+                        let v = <HagueRefusalRequestType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueRefusalRequest(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRefusalWithdrawalRequest"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRefusalWithdrawalRequest") => {
+                        let v = < HagueRefusalWithdrawalRequestType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueRefusalWithdrawalRequest(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueInvalidationRequest"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueInvalidationRequest") => {
+                        let v =
+                            <HagueInvalidationRequestType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueInvalidationRequest(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueDivision"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDivision") => {
+                        let v = <HagueDivisionType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueDivision(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeePayable"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeePayable") => {
+                        let v =
+                            <HagueSecondPartFeePayableType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueSecondPartFeePayable(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeePaid"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeePaid") => {
+                        let v =
+                            <HagueSecondPartFeePaidType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueSecondPartFeePaid(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCancellationNonPaymentRequest"))
+            {
+                let v = match c.take() {
+                    Some(ch)
+                        if ch.is(st96::fast::Ns::Dgn, b"HagueCancellationNonPaymentRequest") =>
+                    {
+                        let v = < HagueCancellationNonPaymentRequestType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueCancellationNonPaymentRequest(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueGenericOfficeCommunication"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueGenericOfficeCommunication") => {
+                        let v = < HagueGenericOfficeCommunicationType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueGenericOfficeCommunication(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueOfficeTransactionHeaderContent408Type {
     RequestDate(super::com::DateType),
@@ -146,6 +456,97 @@ impl WithSerializer for HagueOfficeTransactionHeaderContent408Type {
 impl WithDeserializer for HagueOfficeTransactionHeaderContent408Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueOfficeTransactionHeaderContent408TypeDeserializer>;
+}
+impl st96::fast::FastGroup for HagueOfficeTransactionHeaderContent408Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"RequestDate") || c.is(st96::fast::Ns::Com, b"RequestDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RequestDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestDate") => {
+                        let v = p.simple::<super::com::DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RequestDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RequestDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RequestDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for HagueOfficeTransactionHeaderContent408Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RequestDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestDate") => {
+                            let v = p.simple::<super::com::DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RequestDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RequestDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestDateTime") => {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RequestDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOfficeTransactionCountBagType {
@@ -172,6 +573,47 @@ impl WithSerializer for HagueOfficeTransactionCountBagType {
 }
 impl WithDeserializer for HagueOfficeTransactionCountBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueOfficeTransactionCountBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueOfficeTransactionCountBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_office_transaction_count = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOfficeTransactionCount") => {
+                    f_hague_office_transaction_count.push(
+                        <HagueOfficeTransactionCountType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_office_transaction_count.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_office_transaction_count: f_hague_office_transaction_count,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueApplicationType {
@@ -218,6 +660,299 @@ impl WithSerializer for HagueApplicationType {
 impl WithDeserializer for HagueApplicationType {
     type Deserializer = Box<quick_xml_deserialize::HagueApplicationTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueApplicationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_ip_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_receiving_office_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceivingOfficeDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_application_date_time = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDateTime") => {
+                let v = p.simple::<DateTime>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_application_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_applicant_file_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_applicant_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ApplicantBag") => {
+                let v = <ApplicantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Representative") => {
+                let v =
+                    <super::com::RepresentativeType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_view_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_colour_view_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ColourViewTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_black_white_view_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BlackWhiteViewTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_designated_country_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+                let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+                let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_design_claim_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaimBag") => {
+                let v = <DesignClaimBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_immediate_publication_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ImmediatePublicationIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_publication_deferment_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationDefermentIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_deferment_period = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DefermentPeriod") => {
+                let v = <super::com::PeriodType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_late_payment_request_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LatePaymentRequestIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_business_entity_status_claim_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BusinessEntityStatusClaimBag") => {
+                let v = <BusinessEntityStatusClaimBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_signature_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+                let v =
+                    <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_payment_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentBag") => {
+                let v = <super::com::PaymentBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            ip_office_code: f_ip_office_code,
+            receiving_office_date: f_receiving_office_date,
+            application_date_time: f_application_date_time,
+            application_language_code: f_application_language_code,
+            office_reference_identifier: f_office_reference_identifier,
+            applicant_file_reference: f_applicant_file_reference,
+            applicant_bag: f_applicant_bag,
+            correspondence_address: f_correspondence_address,
+            representative: f_representative,
+            design_total_quantity: f_design_total_quantity,
+            view_total_quantity: f_view_total_quantity,
+            colour_view_total_quantity: f_colour_view_total_quantity,
+            black_white_view_total_quantity: f_black_white_view_total_quantity,
+            designated_country_bag: f_designated_country_bag,
+            hague_design_bag: f_hague_design_bag,
+            design_claim_bag: f_design_claim_bag,
+            immediate_publication_indicator: f_immediate_publication_indicator,
+            publication_deferment_indicator: f_publication_deferment_indicator,
+            deferment_period: f_deferment_period,
+            late_payment_request_indicator: f_late_payment_request_indicator,
+            document_included_bag: f_document_included_bag,
+            business_entity_status_claim_bag: f_business_entity_status_claim_bag,
+            signature_bag: f_signature_bag,
+            payment_bag: f_payment_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueGrantProtectionRequestType {
     pub prior_refusal_indicator: Option<bool>,
@@ -258,6 +993,194 @@ impl WithSerializer for HagueGrantProtectionRequestType {
 impl WithDeserializer for HagueGrantProtectionRequestType {
     type Deserializer = Box<quick_xml_deserialize::HagueGrantProtectionRequestTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueGrantProtectionRequestType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_prior_refusal_indicator: Option<bool> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Dgn, b"priorRefusalIndicator") => {
+                    p.attr(&mut a_prior_refusal_indicator, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_decision_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+                let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_holder_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+                let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_amendment = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Amendment") => {
+                let v = <super::com::PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_specific_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_signature_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+                let v =
+                    <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            prior_refusal_indicator: a_prior_refusal_indicator,
+            international_registration_number: f_international_registration_number,
+            international_filing_date: f_international_filing_date,
+            record_identifier: f_record_identifier,
+            office_reference_identifier: f_office_reference_identifier,
+            decision_date: f_decision_date,
+            decision_effective_date: f_decision_effective_date,
+            affected_design: f_affected_design,
+            hague_design_bag: f_hague_design_bag,
+            holder_bag: f_holder_bag,
+            amendment: f_amendment,
+            document_included_bag: f_document_included_bag,
+            office_specific_content: f_office_specific_content,
+            signature_bag: f_signature_bag,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRefusalRequestType {
     pub international_registration_number: String,
@@ -293,6 +1216,201 @@ impl WithSerializer for HagueRefusalRequestType {
 }
 impl WithDeserializer for HagueRefusalRequestType {
     type Deserializer = Box<quick_xml_deserialize::HagueRefusalRequestTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueRefusalRequestType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+                let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_grounds_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsBag") => {
+                let v = <DecisionGroundsBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_earlier_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesignBag") => {
+                let v = <EarlierDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_legal_provision_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalProvisionText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_remedy_text_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionRemedyTextBag") => {
+                let v = <DecisionRemedyTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_specific_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_signature_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+                let v =
+                    <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            international_filing_date: f_international_filing_date,
+            record_identifier: f_record_identifier,
+            office_reference_identifier: f_office_reference_identifier,
+            decision_date: f_decision_date,
+            affected_design: f_affected_design,
+            hague_design_bag: f_hague_design_bag,
+            decision_grounds_bag: f_decision_grounds_bag,
+            earlier_design_bag: f_earlier_design_bag,
+            legal_provision_text: f_legal_provision_text,
+            decision_remedy_text_bag: f_decision_remedy_text_bag,
+            document_included_bag: f_document_included_bag,
+            office_specific_content: f_office_specific_content,
+            signature_bag: f_signature_bag,
+            comment_text: f_comment_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRefusalWithdrawalRequestType {
@@ -331,6 +1449,165 @@ impl WithSerializer for HagueRefusalWithdrawalRequestType {
 impl WithDeserializer for HagueRefusalWithdrawalRequestType {
     type Deserializer = Box<quick_xml_deserialize::HagueRefusalWithdrawalRequestTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueRefusalWithdrawalRequestType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+                let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_decision_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_amendment = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Amendment") => {
+                let v = <super::com::PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_specific_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_signature_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+                let v =
+                    <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            office_reference_identifier: f_office_reference_identifier,
+            affected_design: f_affected_design,
+            hague_design_bag: f_hague_design_bag,
+            decision_date: f_decision_date,
+            decision_effective_date: f_decision_effective_date,
+            amendment: f_amendment,
+            document_included_bag: f_document_included_bag,
+            office_specific_content: f_office_specific_content,
+            signature_bag: f_signature_bag,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueInvalidationRequestType {
     pub international_registration_number: String,
@@ -368,6 +1645,165 @@ impl WithSerializer for HagueInvalidationRequestType {
 impl WithDeserializer for HagueInvalidationRequestType {
     type Deserializer = Box<quick_xml_deserialize::HagueInvalidationRequestTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueInvalidationRequestType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_decision_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+                let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_remedy_text_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionRemedyTextBag") => {
+                let v = <DecisionRemedyTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_specific_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_signature_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+                let v =
+                    <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            office_reference_identifier: f_office_reference_identifier,
+            decision_date: f_decision_date,
+            decision_effective_date: f_decision_effective_date,
+            affected_design: f_affected_design,
+            hague_design_bag: f_hague_design_bag,
+            decision_remedy_text_bag: f_decision_remedy_text_bag,
+            document_included_bag: f_document_included_bag,
+            office_specific_content: f_office_specific_content,
+            signature_bag: f_signature_bag,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueDivisionType {
     pub international_registration_number: String,
@@ -398,6 +1834,153 @@ impl WithSerializer for HagueDivisionType {
 }
 impl WithDeserializer for HagueDivisionType {
     type Deserializer = Box<quick_xml_deserialize::HagueDivisionTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueDivisionType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_division_design_identification_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DivisionDesignIdentificationBag") => {
+                let v =
+                    <DivisionDesignIdentificationBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+                let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_domestic_application_registration_reference = match c.take() {
+            Some(ch)
+                if ch.is(
+                    st96::fast::Ns::Dgn,
+                    b"DomesticApplicationRegistrationReference",
+                ) =>
+            {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_specific_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_signature_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+                let v =
+                    <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            office_reference_identifier: f_office_reference_identifier,
+            affected_design: f_affected_design,
+            division_design_identification_bag: f_division_design_identification_bag,
+            hague_design_bag: f_hague_design_bag,
+            domestic_application_registration_reference:
+                f_domestic_application_registration_reference,
+            document_included_bag: f_document_included_bag,
+            office_specific_content: f_office_specific_content,
+            signature_bag: f_signature_bag,
+            comment_text: f_comment_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueSecondPartFeePayableType {
@@ -434,6 +2017,144 @@ impl WithSerializer for HagueSecondPartFeePayableType {
 impl WithDeserializer for HagueSecondPartFeePayableType {
     type Deserializer = Box<quick_xml_deserialize::HagueSecondPartFeePayableTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueSecondPartFeePayableType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_payment_due_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentDueDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_hague_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+                let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_business_entity_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BusinessEntityStatusCategory") => {
+                let v = p.simple::<super::com::BusinessEntityStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_specific_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_signature_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+                let v =
+                    <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            office_reference_identifier: f_office_reference_identifier,
+            affected_design: f_affected_design,
+            payment_due_date: f_payment_due_date,
+            hague_design_bag: f_hague_design_bag,
+            decision_effective_date: f_decision_effective_date,
+            business_entity_status_category: f_business_entity_status_category,
+            office_specific_content: f_office_specific_content,
+            signature_bag: f_signature_bag,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueSecondPartFeePaidType {
     pub international_registration_number: String,
@@ -466,6 +2187,150 @@ impl WithSerializer for HagueSecondPartFeePaidType {
 impl WithDeserializer for HagueSecondPartFeePaidType {
     type Deserializer = Box<quick_xml_deserialize::HagueSecondPartFeePaidTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueSecondPartFeePaidType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_designated_country = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountry") => {
+                let v = <DesignatedCountryType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_payment_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_fee_calculation_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeCalculationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_hague_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+                let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_specific_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_signature_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+                let v =
+                    <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            office_reference_identifier: f_office_reference_identifier,
+            designated_country: f_designated_country,
+            payment_date: f_payment_date,
+            fee_calculation_date: f_fee_calculation_date,
+            affected_design: f_affected_design,
+            hague_design_bag: f_hague_design_bag,
+            office_specific_content: f_office_specific_content,
+            signature_bag: f_signature_bag,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCancellationNonPaymentRequestType {
     pub international_registration_number: String,
@@ -491,6 +2356,138 @@ impl WithSerializer for HagueCancellationNonPaymentRequestType {
 impl WithDeserializer for HagueCancellationNonPaymentRequestType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueCancellationNonPaymentRequestTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueCancellationNonPaymentRequestType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_hague_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+                let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_specific_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_signature_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+                let v =
+                    <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            office_reference_identifier: f_office_reference_identifier,
+            decision_date: f_decision_date,
+            affected_design: f_affected_design,
+            hague_design_bag: f_hague_design_bag,
+            office_specific_content: f_office_specific_content,
+            signature_bag: f_signature_bag,
+            document_included_bag: f_document_included_bag,
+            comment_text: f_comment_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueGenericOfficeCommunicationType {
@@ -527,6 +2524,149 @@ impl WithSerializer for HagueGenericOfficeCommunicationType {
 impl WithDeserializer for HagueGenericOfficeCommunicationType {
     type Deserializer = Box<quick_xml_deserialize::HagueGenericOfficeCommunicationTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueGenericOfficeCommunicationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_content_375 =
+            <HagueGenericOfficeCommunicationContent375Type as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?;
+        let f_hague_generic_office_communication_category = match c.take() {
+            Some(ch)
+                if ch.is(
+                    st96::fast::Ns::Dgn,
+                    b"HagueGenericOfficeCommunicationCategory",
+                ) =>
+            {
+                let v = p.simple::<HagueGenericOfficeCommunicationCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_hague_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+                let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_grounds_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsBag") => {
+                let v = <DecisionGroundsBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_specific_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_signature_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+                let v =
+                    <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            content_375: f_content_375,
+            hague_generic_office_communication_category:
+                f_hague_generic_office_communication_category,
+            affected_design: f_affected_design,
+            hague_design_bag: f_hague_design_bag,
+            decision_effective_date: f_decision_effective_date,
+            decision_grounds_bag: f_decision_grounds_bag,
+            document_included_bag: f_document_included_bag,
+            office_specific_content: f_office_specific_content,
+            signature_bag: f_signature_bag,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOfficeTransactionCountType {
     pub hague_office_transaction_category: HagueOfficeTransactionCategoryType,
@@ -554,6 +2694,49 @@ impl WithSerializer for HagueOfficeTransactionCountType {
 impl WithDeserializer for HagueOfficeTransactionCountType {
     type Deserializer = Box<quick_xml_deserialize::HagueOfficeTransactionCountTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueOfficeTransactionCountType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_hague_office_transaction_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOfficeTransactionCategory") => {
+                let v = p.simple::<HagueOfficeTransactionCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_transaction_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_office_transaction_category: f_hague_office_transaction_category,
+            transaction_total_quantity: f_transaction_total_quantity,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApplicantBagType {
     PartyIdentifierBag(Vec<super::com::PartyIdentifierBagType>),
@@ -577,6 +2760,71 @@ impl WithSerializer for ApplicantBagType {
 impl WithDeserializer for ApplicantBagType {
     type Deserializer = Box<quick_xml_deserialize::ApplicantBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for ApplicantBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifierBag"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifierBag") => {
+                                v . push (< super :: com :: PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::PartyIdentifierBag(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"Applicant"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Applicant") => {
+                                v.push(<ApplicantType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?);
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::Applicant(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignatedCountryBagType {
     pub designated_country: Vec<DesignatedCountryType>,
@@ -598,6 +2846,45 @@ impl WithSerializer for DesignatedCountryBagType {
 }
 impl WithDeserializer for DesignatedCountryBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignatedCountryBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignatedCountryBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_designated_country = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountry") => {
+                    f_designated_country.push(
+                        <DesignatedCountryType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_designated_country.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            designated_country: f_designated_country,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueDesignBagType {
@@ -621,6 +2908,45 @@ impl WithSerializer for HagueDesignBagType {
 impl WithDeserializer for HagueDesignBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueDesignBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueDesignBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_design = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesign") => {
+                    f_hague_design.push(<HagueDesignType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_design.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_design: f_hague_design,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignClaimBagType {
     pub design_claim: Vec<DesignClaimType>,
@@ -642,6 +2968,45 @@ impl WithSerializer for DesignClaimBagType {
 }
 impl WithDeserializer for DesignClaimBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignClaimBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignClaimBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_claim = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaim") => {
+                    f_design_claim.push(<DesignClaimType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_claim.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_claim: f_design_claim,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct BusinessEntityStatusClaimBagType {
@@ -669,6 +3034,47 @@ impl WithSerializer for BusinessEntityStatusClaimBagType {
 impl WithDeserializer for BusinessEntityStatusClaimBagType {
     type Deserializer = Box<quick_xml_deserialize::BusinessEntityStatusClaimBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for BusinessEntityStatusClaimBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_business_entity_status_claim = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BusinessEntityStatusClaim") => {
+                    f_business_entity_status_claim.push(
+                        <BusinessEntityStatusClaimType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_business_entity_status_claim.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            business_entity_status_claim: f_business_entity_status_claim,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum AffectedDesignType {
     AllDesignsIndicator(bool),
@@ -692,6 +3098,60 @@ impl WithSerializer for AffectedDesignType {
 impl WithDeserializer for AffectedDesignType {
     type Deserializer = Box<quick_xml_deserialize::AffectedDesignTypeDeserializer>;
 }
+impl st96::fast::FastParse for AffectedDesignType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"AllDesignsIndicator"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AllDesignsIndicator") => {
+                            let v = p.simple::<bool>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::AllDesignsIndicator(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+                            let v =
+                                <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignIdentifierBag(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HolderBagType {
     pub holder: Vec<ApplicantType>,
@@ -713,6 +3173,43 @@ impl WithSerializer for HolderBagType {
 }
 impl WithDeserializer for HolderBagType {
     type Deserializer = Box<quick_xml_deserialize::HolderBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HolderBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_holder = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Holder") => {
+                    f_holder.push(<ApplicantType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_holder.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { holder: f_holder })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecisionGroundsBagType {
@@ -736,6 +3233,44 @@ impl WithSerializer for DecisionGroundsBagType {
 impl WithDeserializer for DecisionGroundsBagType {
     type Deserializer = Box<quick_xml_deserialize::DecisionGroundsBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for DecisionGroundsBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_decision_grounds = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGrounds") => {
+                    f_decision_grounds
+                        .push(<DecisionGroundsType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_decision_grounds.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            decision_grounds: f_decision_grounds,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct EarlierDesignBagType {
     pub earlier_design: Vec<EarlierDesignType>,
@@ -758,6 +3293,45 @@ impl WithSerializer for EarlierDesignBagType {
 impl WithDeserializer for EarlierDesignBagType {
     type Deserializer = Box<quick_xml_deserialize::EarlierDesignBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for EarlierDesignBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_earlier_design = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesign") => {
+                    f_earlier_design.push(
+                        <EarlierDesignType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_earlier_design.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            earlier_design: f_earlier_design,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecisionRemedyTextBagType {
     pub decision_remedy_text: Vec<super::com::OrderedTextType>,
@@ -779,6 +3353,47 @@ impl WithSerializer for DecisionRemedyTextBagType {
 }
 impl WithDeserializer for DecisionRemedyTextBagType {
     type Deserializer = Box<quick_xml_deserialize::DecisionRemedyTextBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for DecisionRemedyTextBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_decision_remedy_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionRemedyText") => {
+                    f_decision_remedy_text.push(
+                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_decision_remedy_text.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            decision_remedy_text: f_decision_remedy_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DivisionDesignIdentificationBagType {
@@ -806,6 +3421,47 @@ impl WithSerializer for DivisionDesignIdentificationBagType {
 impl WithDeserializer for DivisionDesignIdentificationBagType {
     type Deserializer = Box<quick_xml_deserialize::DivisionDesignIdentificationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for DivisionDesignIdentificationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_division_design_identification = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DivisionDesignIdentification") => {
+                    f_division_design_identification.push(
+                        <DivisionDesignIdentificationType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_division_design_identification.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            division_design_identification: f_division_design_identification,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignatedCountryType {
     pub designated_country_code: super::com::ExtendedWipost3CodeType,
@@ -829,6 +3485,49 @@ impl WithSerializer for DesignatedCountryType {
 impl WithDeserializer for DesignatedCountryType {
     type Deserializer = Box<quick_xml_deserialize::DesignatedCountryTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignatedCountryType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_designated_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DesignatedCountryCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_agreement_act_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueAgreementActCategory") => {
+                let v = p.simple::<HagueAgreementActCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            designated_country_code: f_designated_country_code,
+            hague_agreement_act_category: f_hague_agreement_act_category,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueGenericOfficeCommunicationContent375Type {
     InternationalRegistrationNumber(String),
@@ -849,6 +3548,103 @@ impl WithSerializer for HagueGenericOfficeCommunicationContent375Type {
 impl WithDeserializer for HagueGenericOfficeCommunicationContent375Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueGenericOfficeCommunicationContent375TypeDeserializer>;
+}
+impl st96::fast::FastGroup for HagueGenericOfficeCommunicationContent375Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber")
+            || c.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::InternationalRegistrationNumber(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                        let v =
+                            <super::com::IdentifierType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OfficeReferenceIdentifier(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for HagueGenericOfficeCommunicationContent375Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber"))
+                {
+                    let v = match c.take() {
+                        Some(ch)
+                            if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") =>
+                        {
+                            let v = p.simple::<String>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::InternationalRegistrationNumber(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                            let v = < super :: com :: IdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::OfficeReferenceIdentifier(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueGenericOfficeCommunicationCategoryType {
@@ -1024,6 +3820,145 @@ impl WithSerializer for ApplicantType {
 impl WithDeserializer for ApplicantType {
     type Deserializer = Box<quick_xml_deserialize::ApplicantTypeDeserializer>;
 }
+impl st96::fast::FastParse for ApplicantType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
+        let mut a_sequence_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"operationCategory") => {
+                    p.attr(&mut a_operation_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_nationality_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+                let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_legal_entity_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => {
+                let v = p.simple::<super::com::IncorporationCountryCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_state = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_entitlement = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => {
+                let v = <EntitlementType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_applicant_contracting_party = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ApplicantContractingParty") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_version = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Version") => {
+                let v = <super::com::VersionType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_294 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <ApplicantContent294Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_294
+                .push(<ApplicantContent294Type as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content_294.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            operation_category: a_operation_category,
+            sequence_number: a_sequence_number,
+            nationality_code: f_nationality_code,
+            legal_entity_name: f_legal_entity_name,
+            incorporation_country_code: f_incorporation_country_code,
+            incorporation_state: f_incorporation_state,
+            comment_text: f_comment_text,
+            entitlement: f_entitlement,
+            applicant_contracting_party: f_applicant_contracting_party,
+            version: f_version,
+            content_294: f_content_294,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueDesignType {
     pub design_identifier: super::com::IdentifierType,
@@ -1056,6 +3991,153 @@ impl WithSerializer for HagueDesignType {
 impl WithDeserializer for HagueDesignType {
     type Deserializer = Box<quick_xml_deserialize::HagueDesignTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueDesignType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_design_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_view_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_locarno_classification_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClassificationBag") => {
+                let v = < super :: com :: LocarnoClassificationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_product_description_text_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ProductDescriptionTextBag") => {
+                let v = < super :: com :: ProductDescriptionTextBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_design_description_text_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignDescriptionTextBag") => {
+                let v =
+                    <DesignDescriptionTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_designer_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignerBag") => {
+                let v = <DesignerBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_priority_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PriorityBag") => {
+                let v = <PriorityBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_exhibition_priority_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionPriorityBag") => {
+                let v =
+                    <super::com::ExhibitionPriorityBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_exception_lack_novelty_declaration_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ExceptionLackNoveltyDeclarationBag") => {
+                let v = < ExceptionLackNoveltyDeclarationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_principal_design_relation_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignRelationBag") => {
+                let v =
+                    <PrincipalDesignRelationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_view_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewBag") => {
+                let v = <ViewBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_identifier: f_design_identifier,
+            view_total_quantity: f_view_total_quantity,
+            locarno_classification_bag: f_locarno_classification_bag,
+            product_description_text_bag: f_product_description_text_bag,
+            design_description_text_bag: f_design_description_text_bag,
+            designer_bag: f_designer_bag,
+            priority_bag: f_priority_bag,
+            exhibition_priority_bag: f_exhibition_priority_bag,
+            exception_lack_novelty_declaration_bag: f_exception_lack_novelty_declaration_bag,
+            principal_design_relation_bag: f_principal_design_relation_bag,
+            view_bag: f_view_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignClaimType {
     pub design_claim_text_bag: DesignClaimTextBagType,
@@ -1079,6 +4161,61 @@ impl WithSerializer for DesignClaimType {
 }
 impl WithDeserializer for DesignClaimType {
     type Deserializer = Box<quick_xml_deserialize::DesignClaimTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignClaimType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_design_claim_text_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaimTextBag") => {
+                let v = <DesignClaimTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_designated_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DesignatedCountryCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_claim_text_bag: f_design_claim_text_bag,
+            designated_country_code: f_designated_country_code,
+            affected_design: f_affected_design,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct BusinessEntityStatusClaimType {
@@ -1107,6 +4244,46 @@ impl WithSerializer for BusinessEntityStatusClaimType {
 impl WithDeserializer for BusinessEntityStatusClaimType {
     type Deserializer = Box<quick_xml_deserialize::BusinessEntityStatusClaimTypeDeserializer>;
 }
+impl st96::fast::FastParse for BusinessEntityStatusClaimType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_business_entity_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BusinessEntityStatusCategory") => {
+                let v = p.simple::<super::com::BusinessEntityStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_designated_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DesignatedCountryCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            business_entity_status_category: f_business_entity_status_category,
+            designated_country_code: f_designated_country_code,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignIdentifierBagType {
     pub design_identifier: Vec<super::com::IdentifierType>,
@@ -1128,6 +4305,45 @@ impl WithSerializer for DesignIdentifierBagType {
 }
 impl WithDeserializer for DesignIdentifierBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignIdentifierBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignIdentifierBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_identifier = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifier") => {
+                    f_design_identifier.push(
+                        <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_identifier.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_identifier: f_design_identifier,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecisionGroundsType {
@@ -1152,6 +4368,62 @@ impl WithSerializer for DecisionGroundsType {
 impl WithDeserializer for DecisionGroundsType {
     type Deserializer = Box<quick_xml_deserialize::DecisionGroundsTypeDeserializer>;
 }
+impl st96::fast::FastParse for DecisionGroundsType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_decision_grounds_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsText") => {
+                    f_decision_grounds_text.push(
+                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_decision_grounds_text.len(), 1usize, None)?;
+        let mut f_decision_grounds_category = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsCategory") => {
+                    f_decision_grounds_category.push(p.simple::<DecisionGroundsCategoryType>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_decision_grounds_category.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            decision_grounds_text: f_decision_grounds_text,
+            decision_grounds_category: f_decision_grounds_category,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct EarlierDesignType {
     pub application_date: Option<super::com::DateType>,
@@ -1175,6 +4447,63 @@ impl WithSerializer for EarlierDesignType {
 }
 impl WithDeserializer for EarlierDesignType {
     type Deserializer = Box<quick_xml_deserialize::EarlierDesignTypeDeserializer>;
+}
+impl st96::fast::FastParse for EarlierDesignType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_application_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_representation_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentationBag") => {
+                let v =
+                    <DesignRepresentationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_341 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <EarlierDesignContent341Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_341
+                .push(<EarlierDesignContent341Type as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content_341.len(), 1usize, Some(5usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            application_date: f_application_date,
+            design_representation_bag: f_design_representation_bag,
+            content_341: f_content_341,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DivisionDesignIdentificationType {
@@ -1202,6 +4531,49 @@ impl WithSerializer for DivisionDesignIdentificationType {
 }
 impl WithDeserializer for DivisionDesignIdentificationType {
     type Deserializer = Box<quick_xml_deserialize::DivisionDesignIdentificationTypeDeserializer>;
+}
+impl st96::fast::FastParse for DivisionDesignIdentificationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_design_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_content_338 = if c.as_ref().is_some_and(|c| {
+            <DivisionDesignIdentificationContent338Type as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            Some(
+                <DivisionDesignIdentificationContent338Type as st96::fast::FastGroup>::fast_group(
+                    p, c,
+                )?,
+            )
+        } else {
+            None
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_identifier: f_design_identifier,
+            content_338: f_content_338,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueAgreementActCategoryType {
@@ -1282,6 +4654,105 @@ impl WithDeserializer for EntitlementType {
 impl WithDeserializer for EntitlementTypeContent {
     type Deserializer = Box<quick_xml_deserialize::EntitlementTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for EntitlementType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <EntitlementTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            c_content.push(<EntitlementTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(c_content.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+impl st96::fast::FastGroup for EntitlementTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"EntitlementNationalityCode")
+            || c.is(st96::fast::Ns::Dgn, b"HabitualResidence")
+            || c.is(st96::fast::Ns::Com, b"EntitlementEstablishment")
+            || c.is(st96::fast::Ns::Com, b"EntitlementDomiciled")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"EntitlementNationalityCode"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"EntitlementNationalityCode") => {
+                        let v = p.simple::<super::com::ExtendedNationalityCodeType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::EntitlementNationalityCode(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HabitualResidence"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HabitualResidence") => {
+                        let v =
+                            <HabitualResidenceType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HabitualResidence(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"EntitlementEstablishment"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"EntitlementEstablishment") => {
+                        let v = < super :: com :: EntitlementEstablishmentType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::EntitlementEstablishment(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"EntitlementDomiciled"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"EntitlementDomiciled") => {
+                        let v = < super :: com :: EntitlementDomiciledType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::EntitlementDomiciled(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApplicantContent294Type {
     PartyIdentifier(super::com::PartyIdentifierType),
@@ -1305,6 +4776,130 @@ impl WithSerializer for ApplicantContent294Type {
 }
 impl WithDeserializer for ApplicantContent294Type {
     type Deserializer = Box<quick_xml_deserialize::ApplicantContent294TypeDeserializer>;
+}
+impl st96::fast::FastGroup for ApplicantContent294Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PartyIdentifier")
+            || c.is(st96::fast::Ns::Com, b"Contact")
+            || c.is(st96::fast::Ns::Com, b"PublicationContact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                        let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PartyIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PublicationContact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationContact") => {
+                        let v = < super :: com :: PublicationContactType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PublicationContact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for ApplicantContent294Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                            let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PartyIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                            let v =
+                                <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::Contact(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PublicationContact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationContact") => {
+                            let v = < super :: com :: PublicationContactType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PublicationContact(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignDescriptionTextBagType {
@@ -1332,6 +4927,47 @@ impl WithSerializer for DesignDescriptionTextBagType {
 impl WithDeserializer for DesignDescriptionTextBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignDescriptionTextBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignDescriptionTextBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_description_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignDescriptionText") => {
+                    f_design_description_text.push(
+                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_description_text.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_description_text: f_design_description_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum DesignerBagType {
     PartyIdentifierBag(Vec<super::com::PartyIdentifierBagType>),
@@ -1355,6 +4991,71 @@ impl WithSerializer for DesignerBagType {
 impl WithDeserializer for DesignerBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignerBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignerBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifierBag"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifierBag") => {
+                                v . push (< super :: com :: PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::PartyIdentifierBag(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"Designer"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Designer") => {
+                                v.push(<DesignerType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?);
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::Designer(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct PriorityBagType {
     pub priority: Vec<PriorityType>,
@@ -1377,6 +5078,45 @@ impl WithSerializer for PriorityBagType {
 impl WithDeserializer for PriorityBagType {
     type Deserializer = Box<quick_xml_deserialize::PriorityBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for PriorityBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_priority = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Priority") => {
+                    f_priority.push(<PriorityType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_priority.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            priority: f_priority,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExceptionLackNoveltyDeclarationBagType {
     pub exception_lack_novelty_declaration: Vec<ExceptionLackNoveltyDeclarationType>,
@@ -1394,6 +5134,43 @@ impl WithSerializer for ExceptionLackNoveltyDeclarationBagType {
 impl WithDeserializer for ExceptionLackNoveltyDeclarationBagType {
     type Deserializer =
         Box<quick_xml_deserialize::ExceptionLackNoveltyDeclarationBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for ExceptionLackNoveltyDeclarationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_exception_lack_novelty_declaration = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ExceptionLackNoveltyDeclaration") => {
+                    f_exception_lack_novelty_declaration . push (< ExceptionLackNoveltyDeclarationType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_exception_lack_novelty_declaration.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            exception_lack_novelty_declaration: f_exception_lack_novelty_declaration,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct PrincipalDesignRelationBagType {
@@ -1421,6 +5198,47 @@ impl WithSerializer for PrincipalDesignRelationBagType {
 impl WithDeserializer for PrincipalDesignRelationBagType {
     type Deserializer = Box<quick_xml_deserialize::PrincipalDesignRelationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for PrincipalDesignRelationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_principal_design_relation = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignRelation") => {
+                    f_principal_design_relation.push(
+                        <PrincipalDesignRelationType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_principal_design_relation.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            principal_design_relation: f_principal_design_relation,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ViewBagType {
     pub view: Vec<ViewType>,
@@ -1443,6 +5261,41 @@ impl WithSerializer for ViewBagType {
 impl WithDeserializer for ViewBagType {
     type Deserializer = Box<quick_xml_deserialize::ViewBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for ViewBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_view = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"View") => {
+                    f_view.push(<ViewType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_view.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { view: f_view })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignClaimTextBagType {
     pub design_claim_text: Vec<super::com::OrderedTextType>,
@@ -1464,6 +5317,47 @@ impl WithSerializer for DesignClaimTextBagType {
 }
 impl WithDeserializer for DesignClaimTextBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignClaimTextBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignClaimTextBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_claim_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaimText") => {
+                    f_design_claim_text.push(
+                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_claim_text.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_claim_text: f_design_claim_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum DecisionGroundsCategoryType {
@@ -1553,6 +5447,45 @@ impl WithSerializer for DesignRepresentationBagType {
 impl WithDeserializer for DesignRepresentationBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignRepresentationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for DesignRepresentationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_representation = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentation") => {
+                    f_design_representation.push(
+                        <DesignRepresentationType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_representation.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_representation: f_design_representation,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum EarlierDesignContent341Type {
     DesignApplicationIdentifier(super::com::IdentifierType),
@@ -1581,6 +5514,185 @@ impl WithSerializer for EarlierDesignContent341Type {
 impl WithDeserializer for EarlierDesignContent341Type {
     type Deserializer = Box<quick_xml_deserialize::EarlierDesignContent341TypeDeserializer>;
 }
+impl st96::fast::FastGroup for EarlierDesignContent341Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"DesignApplicationIdentifier")
+            || c.is(st96::fast::Ns::Dgn, b"DesignRegistrationIdentifier")
+            || c.is(st96::fast::Ns::Dgn, b"DesignRegistrationDate")
+            || c.is(st96::fast::Ns::Dgn, b"EarlierDesignCountryCode")
+            || c.is(st96::fast::Ns::Dgn, b"EarlierDesignCategory")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationIdentifier") => {
+                        let v =
+                            <super::com::IdentifierType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignApplicationIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignRegistrationIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRegistrationIdentifier") => {
+                        let v =
+                            <super::com::IdentifierType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignRegistrationIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignRegistrationDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRegistrationDate") => {
+                        let v = p.simple::<super::com::DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignRegistrationDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"EarlierDesignCountryCode"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesignCountryCode") => {
+                        let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::EarlierDesignCountryCode(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"EarlierDesignCategory"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesignCategory") => {
+                        let v = p.simple::<EarlierDesignCategoryType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::EarlierDesignCategory(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for EarlierDesignContent341Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationIdentifier") => {
+                            let v = < super :: com :: IdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignApplicationIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignRegistrationIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRegistrationIdentifier") => {
+                            let v = < super :: com :: IdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignRegistrationIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignRegistrationDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRegistrationDate") => {
+                            let v = p.simple::<super::com::DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignRegistrationDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"EarlierDesignCountryCode"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesignCountryCode") => {
+                            let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::EarlierDesignCountryCode(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"EarlierDesignCategory"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesignCategory") => {
+                            let v = p.simple::<EarlierDesignCategoryType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::EarlierDesignCategory(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum DivisionDesignIdentificationContent338Type {
     RegistrationNumber(String),
@@ -1601,6 +5713,98 @@ impl WithSerializer for DivisionDesignIdentificationContent338Type {
 impl WithDeserializer for DivisionDesignIdentificationContent338Type {
     type Deserializer =
         Box<quick_xml_deserialize::DivisionDesignIdentificationContent338TypeDeserializer>;
+}
+impl st96::fast::FastGroup for DivisionDesignIdentificationContent338Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"RegistrationNumber")
+            || c.is(st96::fast::Ns::Com, b"ApplicationNumber")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RegistrationNumber"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"RegistrationNumber") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RegistrationNumber(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ApplicationNumber"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+                        let v = < super :: com :: ApplicationNumberType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ApplicationNumber(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for DivisionDesignIdentificationContent338Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RegistrationNumber"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"RegistrationNumber") => {
+                            let v = p.simple::<String>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RegistrationNumber(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ApplicationNumber"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+                            let v = < super :: com :: ApplicationNumberType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ApplicationNumber(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HabitualResidenceType {
@@ -1651,6 +5855,77 @@ impl WithDeserializer for HabitualResidenceType {
 impl WithDeserializer for HabitualResidenceTypeContent {
     type Deserializer = Box<quick_xml_deserialize::HabitualResidenceTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for HabitualResidenceType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <HabitualResidenceTypeContent as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            c_content
+                .push(<HabitualResidenceTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(c_content.len(), 1usize, Some(2usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+impl st96::fast::FastGroup for HabitualResidenceTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"HabitualResidenceCode") || c.is(st96::fast::Ns::Com, b"Contact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HabitualResidenceCode"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HabitualResidenceCode") => {
+                        let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HabitualResidenceCode(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignerType {
     pub operation_category: Option<super::com::OperationCategoryType>,
@@ -1678,6 +5953,100 @@ impl WithSerializer for DesignerType {
 }
 impl WithDeserializer for DesignerType {
     type Deserializer = Box<quick_xml_deserialize::DesignerTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignerType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
+        let mut a_sequence_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"operationCategory") => {
+                    p.attr(&mut a_operation_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_nationality_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+                let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_319 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <DesignerContent319Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_319
+                .push(<DesignerContent319Type as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content_319.len(), 1usize, None)?;
+        let f_confidential_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConfidentialIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            operation_category: a_operation_category,
+            sequence_number: a_sequence_number,
+            nationality_code: f_nationality_code,
+            comment_text: f_comment_text,
+            content_319: f_content_319,
+            confidential_indicator: f_confidential_indicator,
+            document_included_bag: f_document_included_bag,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct PriorityType {
@@ -1709,6 +6078,138 @@ impl WithSerializer for PriorityType {
 impl WithDeserializer for PriorityType {
     type Deserializer = Box<quick_xml_deserialize::PriorityTypeDeserializer>;
 }
+impl st96::fast::FastParse for PriorityType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_priority_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityCountryCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_application_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+                let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_priority_application_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityApplicationFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_das_access_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DASAccessCode") => {
+                let v = p.simple::<super::com::DasAccessCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_priority_holder_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityHolderName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_priority_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityStatusCategory") => {
+                let v = p.simple::<super::com::PriorityStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_priority_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_priority_document = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityDocument") => {
+                    f_priority_document.push(
+                        <super::com::DocumentType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_priority_document.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            priority_country_code: f_priority_country_code,
+            application_number: f_application_number,
+            priority_application_filing_date: f_priority_application_filing_date,
+            das_access_code: f_das_access_code,
+            priority_holder_name: f_priority_holder_name,
+            priority_status_category: f_priority_status_category,
+            priority_status_date: f_priority_status_date,
+            comment_text: f_comment_text,
+            priority_document: f_priority_document,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExceptionLackNoveltyDeclarationType {
     pub designated_country_bag: DesignatedCountryBagType,
@@ -1736,6 +6237,52 @@ impl WithSerializer for ExceptionLackNoveltyDeclarationType {
 impl WithDeserializer for ExceptionLackNoveltyDeclarationType {
     type Deserializer = Box<quick_xml_deserialize::ExceptionLackNoveltyDeclarationTypeDeserializer>;
 }
+impl st96::fast::FastParse for ExceptionLackNoveltyDeclarationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_designated_country_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+                let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            designated_country_bag: f_designated_country_bag,
+            document_included_bag: f_document_included_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct PrincipalDesignRelationType {
     pub designated_country_bag: Vec<DesignatedCountryBagType>,
@@ -1762,6 +6309,75 @@ impl WithSerializer for PrincipalDesignRelationType {
 }
 impl WithDeserializer for PrincipalDesignRelationType {
     type Deserializer = Box<quick_xml_deserialize::PrincipalDesignRelationTypeDeserializer>;
+}
+impl st96::fast::FastParse for PrincipalDesignRelationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_designated_country_bag = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+                    f_designated_country_bag.push(
+                        <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_designated_country_bag.len(), 1usize, None)?;
+        let f_principal_design_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignCategory") => {
+                let v = p.simple::<PrincipalDesignCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_document_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_principal_design_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            designated_country_bag: f_designated_country_bag,
+            principal_design_category: f_principal_design_category,
+            document_identifier: f_document_identifier,
+            principal_design_reference: f_principal_design_reference,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct ViewType {
@@ -1795,6 +6411,153 @@ impl WithSerializer for ViewType {
 impl WithDeserializer for ViewType {
     type Deserializer = Box<quick_xml_deserialize::ViewTypeDeserializer>;
 }
+impl st96::fast::FastParse for ViewType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_thumbnail_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ThumbnailFileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_view_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_view_file_format_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewFileFormatCategory") => {
+                let v = p.simple::<ViewFileFormatCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_caption = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Caption") => {
+                let v = <super::com::CaptionType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_colour_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representation_form_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RepresentationFormCategory") => {
+                let v = p.simple::<RepresentationFormCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_view_classification = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewClassification") => {
+                let v = <ViewClassificationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_469 = if c
+            .as_ref()
+            .is_some_and(|c| <ViewContent469Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            Some(<ViewContent469Type as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?)
+        } else {
+            None
+        };
+        let f_height_measure = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"HeightMeasure") => {
+                let v = <super::com::MeasureType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_width_measure = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"WidthMeasure") => {
+                let v = <super::com::MeasureType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            file_name: f_file_name,
+            thumbnail_file_name: f_thumbnail_file_name,
+            view_identifier: f_view_identifier,
+            view_file_format_category: f_view_file_format_category,
+            caption: f_caption,
+            colour_indicator: f_colour_indicator,
+            representation_form_category: f_representation_form_category,
+            view_classification: f_view_classification,
+            content_469: f_content_469,
+            height_measure: f_height_measure,
+            width_measure: f_width_measure,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum DesignRepresentationType {
     DesignRepresentationSheetBag(DesignRepresentationSheetBagType),
@@ -1817,6 +6580,57 @@ impl WithSerializer for DesignRepresentationType {
 }
 impl WithDeserializer for DesignRepresentationType {
     type Deserializer = Box<quick_xml_deserialize::DesignRepresentationTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignRepresentationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignRepresentationSheetBag"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentationSheetBag") => {
+                            let v = < DesignRepresentationSheetBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignRepresentationSheetBag(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"ViewBag"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewBag") => {
+                            let v = <ViewBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ViewBag(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum EarlierDesignCategoryType {
@@ -1869,6 +6683,130 @@ impl WithSerializer for DesignerContent319Type {
 }
 impl WithDeserializer for DesignerContent319Type {
     type Deserializer = Box<quick_xml_deserialize::DesignerContent319TypeDeserializer>;
+}
+impl st96::fast::FastGroup for DesignerContent319Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PartyIdentifier")
+            || c.is(st96::fast::Ns::Com, b"Contact")
+            || c.is(st96::fast::Ns::Com, b"PublicationContact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                        let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PartyIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PublicationContact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationContact") => {
+                        let v = < super :: com :: PublicationContactType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PublicationContact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for DesignerContent319Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                            let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PartyIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                            let v =
+                                <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::Contact(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PublicationContact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationContact") => {
+                            let v = < super :: com :: PublicationContactType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PublicationContact(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum PrincipalDesignCategoryType {
@@ -2043,6 +6981,43 @@ impl WithSerializer for ViewClassificationType {
 impl WithDeserializer for ViewClassificationType {
     type Deserializer = Box<quick_xml_deserialize::ViewClassificationTypeDeserializer>;
 }
+impl st96::fast::FastParse for ViewClassificationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_figurative_element_classification_bag = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"FigurativeElementClassificationBag") => {
+                    f_figurative_element_classification_bag . push (< super :: com :: FigurativeElementClassificationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_figurative_element_classification_bag.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            figurative_element_classification_bag: f_figurative_element_classification_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum ViewContent469Type {
     ViewTypeCategory(ViewTypeCategoryType),
@@ -2065,6 +7040,101 @@ impl WithSerializer for ViewContent469Type {
 }
 impl WithDeserializer for ViewContent469Type {
     type Deserializer = Box<quick_xml_deserialize::ViewContent469TypeDeserializer>;
+}
+impl st96::fast::FastGroup for ViewContent469Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"ViewTypeCategory")
+            || c.is(st96::fast::Ns::Dgn, b"ViewTypeTextBag")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"ViewTypeCategory"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTypeCategory") => {
+                        let v = p.simple::<ViewTypeCategoryType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ViewTypeCategory(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"ViewTypeTextBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTypeTextBag") => {
+                        let v =
+                            <ViewTypeTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ViewTypeTextBag(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for ViewContent469Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"ViewTypeCategory"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTypeCategory") => {
+                            let v = p.simple::<ViewTypeCategoryType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ViewTypeCategory(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"ViewTypeTextBag"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTypeTextBag") => {
+                            let v = <ViewTypeTextBagType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ViewTypeTextBag(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignRepresentationSheetBagType {
@@ -2091,6 +7161,47 @@ impl WithSerializer for DesignRepresentationSheetBagType {
 }
 impl WithDeserializer for DesignRepresentationSheetBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignRepresentationSheetBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignRepresentationSheetBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_representation_sheet = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentationSheet") => {
+                    f_design_representation_sheet.push(
+                        <DesignRepresentationSheetType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_representation_sheet.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_representation_sheet: f_design_representation_sheet,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum ViewTypeCategoryType {
@@ -2206,6 +7317,47 @@ impl WithSerializer for ViewTypeTextBagType {
 impl WithDeserializer for ViewTypeTextBagType {
     type Deserializer = Box<quick_xml_deserialize::ViewTypeTextBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for ViewTypeTextBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_view_type_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTypeText") => {
+                    f_view_type_text.push(
+                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_view_type_text.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            view_type_text: f_view_type_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignRepresentationSheetType {
     pub file_name: String,
@@ -2234,6 +7386,73 @@ impl WithSerializer for DesignRepresentationSheetType {
 }
 impl WithDeserializer for DesignRepresentationSheetType {
     type Deserializer = Box<quick_xml_deserialize::DesignRepresentationSheetTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignRepresentationSheetType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_view_reference_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewReferenceText") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_image_format_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageFormatCategory") => {
+                let v = p.simple::<super::com::ImageFormatCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_colour_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            file_name: f_file_name,
+            view_reference_text: f_view_reference_text,
+            image_format_category: f_image_format_category,
+            colour_indicator: f_colour_indicator,
+        })
+    }
 }
 #[doc = "Hague IB to Office Transaction (Hague System related transaction from the International Bureau of WIPO to IP Offices)"]
 pub type HagueIbToOfficeTransaction = HagueIbToOfficeTransactionType;
@@ -2286,6 +7505,82 @@ impl WithDeserializer for HagueIbToOfficeTransactionTypeContent {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIbToOfficeTransactionTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for HagueIbToOfficeTransactionType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_st_96_version: Option<String> = None;
+        let mut a_ipo_version: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
+                (st96::fast::Ns::Com, b"ipoVersion") => p.attr(&mut a_ipo_version, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_st_96_version) = a_st_96_version else {
+            return Err(st96::fast::Bail);
+        };
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let c_content =
+            <HagueIbToOfficeTransactionTypeContent as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            st_96_version: a_st_96_version,
+            ipo_version: a_ipo_version,
+            content: c_content,
+        })
+    }
+}
+impl st96::fast::FastGroup for HagueIbToOfficeTransactionTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"HagueBulletin")
+            || c.is(st96::fast::Ns::Dgn, b"HagueIBToOfficeBag")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueBulletin"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueBulletin") => {
+                        let v = <HagueBulletinType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueBulletin(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueIBToOfficeBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueIBToOfficeBag") => {
+                        let v =
+                            <HagueIbToOfficeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueIbToOfficeBag(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueBulletinType {
     pub hague_bulletin_transaction_header: HagueBulletinTransactionHeaderType,
@@ -2308,6 +7603,51 @@ impl WithSerializer for HagueBulletinType {
 }
 impl WithDeserializer for HagueBulletinType {
     type Deserializer = Box<quick_xml_deserialize::HagueBulletinTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueBulletinType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_hague_bulletin_transaction_header = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueBulletinTransactionHeader") => {
+                let v =
+                    <HagueBulletinTransactionHeaderType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_bulletin_transaction_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueBulletinTransactionBag") => {
+                let v = <HagueBulletinTransactionBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_bulletin_transaction_header: f_hague_bulletin_transaction_header,
+            hague_bulletin_transaction_bag: f_hague_bulletin_transaction_bag,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIbToOfficeBagType {
@@ -2332,6 +7672,48 @@ impl WithSerializer for HagueIbToOfficeBagType {
 }
 impl WithDeserializer for HagueIbToOfficeBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueIbToOfficeBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueIbToOfficeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_hague_ib_transaction_header = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueIBTransactionHeader") => {
+                let v =
+                    <HagueIbTransactionHeaderType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let mut f_content_382 = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <HagueIbToOfficeBagContent382Type as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            f_content_382.push(
+                <HagueIbToOfficeBagContent382Type as st96::fast::FastGroup>::fast_group(p, c)?,
+            );
+        }
+        st96::fast::check_count(f_content_382.len(), 1usize, Some(3usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_ib_transaction_header: f_hague_ib_transaction_header,
+            content_382: f_content_382,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueBulletinTransactionHeaderType {
@@ -2361,6 +7743,67 @@ impl WithSerializer for HagueBulletinTransactionHeaderType {
 }
 impl WithDeserializer for HagueBulletinTransactionHeaderType {
     type Deserializer = Box<quick_xml_deserialize::HagueBulletinTransactionHeaderTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueBulletinTransactionHeaderType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_hague_bulletin_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueBulletinNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_publication_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_transaction_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_bulletin_transaction_count_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueBulletinTransactionCountBag") => {
+                let v =
+                    <HagueBulletinTransactionCountBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_bulletin_number: f_hague_bulletin_number,
+            publication_date: f_publication_date,
+            transaction_total_quantity: f_transaction_total_quantity,
+            hague_bulletin_transaction_count_bag: f_hague_bulletin_transaction_count_bag,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueBulletinTransactionBagType {
@@ -2426,6 +7869,353 @@ impl WithDeserializer for HagueBulletinTransactionBagTypeContent {
     type Deserializer =
         Box<quick_xml_deserialize::HagueBulletinTransactionBagTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for HagueBulletinTransactionBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <HagueBulletinTransactionBagTypeContent as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            c_content.push(
+                <HagueBulletinTransactionBagTypeContent as st96::fast::FastGroup>::fast_group(
+                    p, c,
+                )?,
+            );
+        }
+        st96::fast::check_count(c_content.len(), 1usize, Some(19usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+impl st96::fast::FastGroup for HagueBulletinTransactionBagTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"HagueRegistrationBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueRenewalBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueExpirationBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeRefusalBag")
+            || c.is(
+                st96::fast::Ns::Dgn,
+                b"HagueOwnershipChangeRefusalWithdrawalBag",
+            )
+            || c.is(st96::fast::Ns::Dgn, b"HagueMergerBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueHolderNameAddressChangeBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueCreatorNameAddressChangeBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueRenunciationBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueLimitationBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueRefusalBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueRefusalWithdrawalBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueGrantProtectionBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueInvalidationBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueCancellationNonPaymentBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueCorrectionBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusalBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusalWithdrawalBag")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRegistrationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRegistrationBag") => {
+                        let v = <HagueRegistrationBagType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueRegistrationBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRenewalBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRenewalBag") => {
+                        let v =
+                            <HagueRenewalBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueRenewalBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueExpirationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueExpirationBag") => {
+                        let v =
+                            <HagueExpirationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueExpirationBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeBag") => {
+                        let v =
+                            <HagueOwnershipChangeBagType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueOwnershipChangeBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeRefusalBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeRefusalBag") => {
+                        let v = < HagueOwnershipChangeRefusalBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueOwnershipChangeRefusalBag(v));
+            }
+            if c.as_ref().is_some_and(|c| {
+                c.is(
+                    st96::fast::Ns::Dgn,
+                    b"HagueOwnershipChangeRefusalWithdrawalBag",
+                )
+            }) {
+                let v = match c.take() {
+                    Some(ch)
+                        if ch.is(
+                            st96::fast::Ns::Dgn,
+                            b"HagueOwnershipChangeRefusalWithdrawalBag",
+                        ) =>
+                    {
+                        let v = < HagueOwnershipChangeRefusalWithdrawalBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueOwnershipChangeRefusalWithdrawalBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueMergerBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueMergerBag") => {
+                        let v = <HagueMergerBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueMergerBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueHolderNameAddressChangeBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueHolderNameAddressChangeBag") => {
+                        let v = < HagueHolderNameAddressChangeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueHolderNameAddressChangeBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCreatorNameAddressChangeBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCreatorNameAddressChangeBag") => {
+                        let v = < HagueCreatorNameAddressChangeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueCreatorNameAddressChangeBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRenunciationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRenunciationBag") => {
+                        let v = <HagueRenunciationBagType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueRenunciationBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueLimitationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueLimitationBag") => {
+                        let v =
+                            <HagueLimitationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueLimitationBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRefusalBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRefusalBag") => {
+                        let v =
+                            <HagueRefusalBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueRefusalBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRefusalWithdrawalBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRefusalWithdrawalBag") => {
+                        let v =
+                            <HagueRefusalWithdrawalBagType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueRefusalWithdrawalBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueGrantProtectionBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueGrantProtectionBag") => {
+                        let v =
+                            <HagueGrantProtectionBagType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueGrantProtectionBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueInvalidationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueInvalidationBag") => {
+                        let v = <HagueInvalidationBagType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueInvalidationBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCancellationNonPaymentBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCancellationNonPaymentBag") => {
+                        let v = < HagueCancellationNonPaymentBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueCancellationNonPaymentBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCorrectionBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectionBag") => {
+                        let v =
+                            <HagueCorrectionBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueCorrectionBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusalBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusalBag") => {
+                        let v =
+                            <HagueCorrectionRefusalBagType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueCorrectionRefusalBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusalWithdrawalBag"))
+            {
+                let v = match c.take() {
+                    Some(ch)
+                        if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusalWithdrawalBag") =>
+                    {
+                        let v = < HagueCorrectionRefusalWithdrawalBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueCorrectionRefusalWithdrawalBag(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIbTransactionHeaderType {
     pub receiving_office_code: super::com::ExtendedWipost3CodeType,
@@ -2456,6 +8246,77 @@ impl WithSerializer for HagueIbTransactionHeaderType {
 impl WithDeserializer for HagueIbTransactionHeaderType {
     type Deserializer = Box<quick_xml_deserialize::HagueIbTransactionHeaderTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueIbTransactionHeaderType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_receiving_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceivingOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_publication_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_notification_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_transaction_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_ib_transaction_count_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueIBTransactionCountBag") => {
+                let v =
+                    <HagueIbTransactionCountBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            receiving_office_code: f_receiving_office_code,
+            publication_identifier: f_publication_identifier,
+            record_notification_date: f_record_notification_date,
+            transaction_total_quantity: f_transaction_total_quantity,
+            hague_ib_transaction_count_bag: f_hague_ib_transaction_count_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueIbToOfficeBagContent382Type {
     HagueOfficeCopyBag(HagueOfficeCopyBagType),
@@ -2484,6 +8345,133 @@ impl WithSerializer for HagueIbToOfficeBagContent382Type {
 impl WithDeserializer for HagueIbToOfficeBagContent382Type {
     type Deserializer = Box<quick_xml_deserialize::HagueIbToOfficeBagContent382TypeDeserializer>;
 }
+impl st96::fast::FastGroup for HagueIbToOfficeBagContent382Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"HagueOfficeCopyBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueAcknowledgementReceiptBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueIrregularityNotificationBag")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueOfficeCopyBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOfficeCopyBag") => {
+                        let v =
+                            <HagueOfficeCopyBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueOfficeCopyBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueAcknowledgementReceiptBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueAcknowledgementReceiptBag") => {
+                        let v = < HagueAcknowledgementReceiptBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueAcknowledgementReceiptBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueIrregularityNotificationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueIrregularityNotificationBag") => {
+                        let v = < HagueIrregularityNotificationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueIrregularityNotificationBag(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for HagueIbToOfficeBagContent382Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueOfficeCopyBag"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOfficeCopyBag") => {
+                            let v =
+                                <HagueOfficeCopyBagType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueOfficeCopyBag(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueAcknowledgementReceiptBag"))
+                {
+                    let v = match c.take() {
+                        Some(ch)
+                            if ch.is(st96::fast::Ns::Dgn, b"HagueAcknowledgementReceiptBag") =>
+                        {
+                            let v = < HagueAcknowledgementReceiptBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueAcknowledgementReceiptBag(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueIrregularityNotificationBag"))
+                {
+                    let v = match c.take() {
+                        Some(ch)
+                            if ch.is(st96::fast::Ns::Dgn, b"HagueIrregularityNotificationBag") =>
+                        {
+                            let v = < HagueIrregularityNotificationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueIrregularityNotificationBag(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueBulletinTransactionCountBagType {
     pub hague_bulletin_transaction_count: Vec<HagueBulletinTransactionCountType>,
@@ -2501,6 +8489,47 @@ impl WithSerializer for HagueBulletinTransactionCountBagType {
 impl WithDeserializer for HagueBulletinTransactionCountBagType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueBulletinTransactionCountBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueBulletinTransactionCountBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_bulletin_transaction_count = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueBulletinTransactionCount") => {
+                    f_hague_bulletin_transaction_count.push(
+                        <HagueBulletinTransactionCountType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_bulletin_transaction_count.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_bulletin_transaction_count: f_hague_bulletin_transaction_count,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRegistrationBagType {
@@ -2524,6 +8553,45 @@ impl WithSerializer for HagueRegistrationBagType {
 impl WithDeserializer for HagueRegistrationBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueRegistrationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueRegistrationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_registration = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRegistration") => {
+                    f_hague_registration.push(
+                        <HagueRegistrationType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_registration.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_registration: f_hague_registration,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRenewalBagType {
     pub hague_renewal: Vec<HagueRenewalType>,
@@ -2546,6 +8614,45 @@ impl WithSerializer for HagueRenewalBagType {
 impl WithDeserializer for HagueRenewalBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueRenewalBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueRenewalBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_renewal = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRenewal") => {
+                    f_hague_renewal.push(
+                        <HagueRenewalType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_renewal.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_renewal: f_hague_renewal,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueExpirationBagType {
     pub hague_expiration: Vec<HagueExpirationType>,
@@ -2567,6 +8674,44 @@ impl WithSerializer for HagueExpirationBagType {
 }
 impl WithDeserializer for HagueExpirationBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueExpirationBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueExpirationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_expiration = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueExpiration") => {
+                    f_hague_expiration
+                        .push(<HagueExpirationType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_expiration.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_expiration: f_hague_expiration,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOwnershipChangeBagType {
@@ -2591,6 +8736,45 @@ impl WithSerializer for HagueOwnershipChangeBagType {
 }
 impl WithDeserializer for HagueOwnershipChangeBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueOwnershipChangeBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueOwnershipChangeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_ownership_change = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOwnershipChange") => {
+                    f_hague_ownership_change.push(
+                        <HagueOwnershipChangeType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_ownership_change.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_ownership_change: f_hague_ownership_change,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOwnershipChangeRefusalBagType {
@@ -2618,6 +8802,47 @@ impl WithSerializer for HagueOwnershipChangeRefusalBagType {
 impl WithDeserializer for HagueOwnershipChangeRefusalBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueOwnershipChangeRefusalBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueOwnershipChangeRefusalBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_ownership_change_refusal = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeRefusal") => {
+                    f_hague_ownership_change_refusal.push(
+                        <HagueOwnershipChangeRefusalType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_ownership_change_refusal.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_ownership_change_refusal: f_hague_ownership_change_refusal,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOwnershipChangeRefusalWithdrawalBagType {
     pub hague_ownership_change_refusal_withdrawal: Vec<HagueOwnershipChangeRefusalWithdrawalType>,
@@ -2636,6 +8861,52 @@ impl WithSerializer for HagueOwnershipChangeRefusalWithdrawalBagType {
 impl WithDeserializer for HagueOwnershipChangeRefusalWithdrawalBagType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueOwnershipChangeRefusalWithdrawalBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueOwnershipChangeRefusalWithdrawalBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_ownership_change_refusal_withdrawal = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch)
+                    if ch.is(
+                        st96::fast::Ns::Dgn,
+                        b"HagueOwnershipChangeRefusalWithdrawal",
+                    ) =>
+                {
+                    f_hague_ownership_change_refusal_withdrawal . push (< HagueOwnershipChangeRefusalWithdrawalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(
+            f_hague_ownership_change_refusal_withdrawal.len(),
+            1usize,
+            None,
+        )?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_ownership_change_refusal_withdrawal: f_hague_ownership_change_refusal_withdrawal,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueMergerBagType {
@@ -2658,6 +8929,45 @@ impl WithSerializer for HagueMergerBagType {
 }
 impl WithDeserializer for HagueMergerBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueMergerBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueMergerBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_merger = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueMerger") => {
+                    f_hague_merger.push(<HagueMergerType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_merger.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_merger: f_hague_merger,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueHolderNameAddressChangeBagType {
@@ -2685,6 +8995,47 @@ impl WithSerializer for HagueHolderNameAddressChangeBagType {
 impl WithDeserializer for HagueHolderNameAddressChangeBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueHolderNameAddressChangeBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueHolderNameAddressChangeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_holder_name_address_change = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueHolderNameAddressChange") => {
+                    f_hague_holder_name_address_change.push(
+                        <HagueHolderNameAddressChangeType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_holder_name_address_change.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_holder_name_address_change: f_hague_holder_name_address_change,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCreatorNameAddressChangeBagType {
     pub hague_creator_name_address_change: Vec<HagueCreatorNameAddressChangeType>,
@@ -2702,6 +9053,47 @@ impl WithSerializer for HagueCreatorNameAddressChangeBagType {
 impl WithDeserializer for HagueCreatorNameAddressChangeBagType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueCreatorNameAddressChangeBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueCreatorNameAddressChangeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_creator_name_address_change = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCreatorNameAddressChange") => {
+                    f_hague_creator_name_address_change.push(
+                        <HagueCreatorNameAddressChangeType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_creator_name_address_change.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_creator_name_address_change: f_hague_creator_name_address_change,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRenunciationBagType {
@@ -2725,6 +9117,45 @@ impl WithSerializer for HagueRenunciationBagType {
 impl WithDeserializer for HagueRenunciationBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueRenunciationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueRenunciationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_renunciation = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRenunciation") => {
+                    f_hague_renunciation.push(
+                        <HagueRenunciationType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_renunciation.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_renunciation: f_hague_renunciation,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueLimitationBagType {
     pub hague_limitation: Vec<HagueLimitationType>,
@@ -2747,6 +9178,44 @@ impl WithSerializer for HagueLimitationBagType {
 impl WithDeserializer for HagueLimitationBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueLimitationBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueLimitationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_limitation = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueLimitation") => {
+                    f_hague_limitation
+                        .push(<HagueLimitationType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_limitation.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_limitation: f_hague_limitation,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRefusalBagType {
     pub hague_refusal: Vec<HagueRefusalType>,
@@ -2768,6 +9237,45 @@ impl WithSerializer for HagueRefusalBagType {
 }
 impl WithDeserializer for HagueRefusalBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueRefusalBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueRefusalBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_refusal = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRefusal") => {
+                    f_hague_refusal.push(
+                        <HagueRefusalType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_refusal.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_refusal: f_hague_refusal,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRefusalWithdrawalBagType {
@@ -2795,6 +9303,45 @@ impl WithSerializer for HagueRefusalWithdrawalBagType {
 impl WithDeserializer for HagueRefusalWithdrawalBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueRefusalWithdrawalBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueRefusalWithdrawalBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_refusal_withdrawal = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRefusalWithdrawal") => {
+                    f_hague_refusal_withdrawal.push(
+                        <HagueRefusalWithdrawalType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_refusal_withdrawal.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_refusal_withdrawal: f_hague_refusal_withdrawal,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueGrantProtectionBagType {
     pub hague_grant_protection: Vec<HagueGrantProtectionType>,
@@ -2819,6 +9366,45 @@ impl WithSerializer for HagueGrantProtectionBagType {
 impl WithDeserializer for HagueGrantProtectionBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueGrantProtectionBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueGrantProtectionBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_grant_protection = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueGrantProtection") => {
+                    f_hague_grant_protection.push(
+                        <HagueGrantProtectionType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_grant_protection.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_grant_protection: f_hague_grant_protection,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueInvalidationBagType {
     pub hague_invalidation: Vec<HagueInvalidationType>,
@@ -2840,6 +9426,45 @@ impl WithSerializer for HagueInvalidationBagType {
 }
 impl WithDeserializer for HagueInvalidationBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueInvalidationBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueInvalidationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_invalidation = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueInvalidation") => {
+                    f_hague_invalidation.push(
+                        <HagueInvalidationType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_invalidation.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_invalidation: f_hague_invalidation,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCancellationNonPaymentBagType {
@@ -2867,6 +9492,47 @@ impl WithSerializer for HagueCancellationNonPaymentBagType {
 impl WithDeserializer for HagueCancellationNonPaymentBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueCancellationNonPaymentBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueCancellationNonPaymentBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_cancellation_non_payment = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCancellationNonPayment") => {
+                    f_hague_cancellation_non_payment.push(
+                        <HagueCancellationNonPaymentType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_cancellation_non_payment.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_cancellation_non_payment: f_hague_cancellation_non_payment,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectionBagType {
     pub hague_correction: Vec<HagueCorrectionType>,
@@ -2888,6 +9554,44 @@ impl WithSerializer for HagueCorrectionBagType {
 }
 impl WithDeserializer for HagueCorrectionBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectionBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueCorrectionBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_correction = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrection") => {
+                    f_hague_correction
+                        .push(<HagueCorrectionType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_correction.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_correction: f_hague_correction,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectionRefusalBagType {
@@ -2915,6 +9619,45 @@ impl WithSerializer for HagueCorrectionRefusalBagType {
 impl WithDeserializer for HagueCorrectionRefusalBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectionRefusalBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueCorrectionRefusalBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_correction_refusal = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusal") => {
+                    f_hague_correction_refusal.push(
+                        <HagueCorrectionRefusalType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_correction_refusal.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_correction_refusal: f_hague_correction_refusal,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectionRefusalWithdrawalBagType {
     pub hague_correction_refusal_withdrawal: Vec<HagueCorrectionRefusalWithdrawalType>,
@@ -2933,6 +9676,43 @@ impl WithSerializer for HagueCorrectionRefusalWithdrawalBagType {
 impl WithDeserializer for HagueCorrectionRefusalWithdrawalBagType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueCorrectionRefusalWithdrawalBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueCorrectionRefusalWithdrawalBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_correction_refusal_withdrawal = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusalWithdrawal") => {
+                    f_hague_correction_refusal_withdrawal . push (< HagueCorrectionRefusalWithdrawalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_correction_refusal_withdrawal.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_correction_refusal_withdrawal: f_hague_correction_refusal_withdrawal,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIbTransactionCountBagType {
@@ -2959,6 +9739,47 @@ impl WithSerializer for HagueIbTransactionCountBagType {
 }
 impl WithDeserializer for HagueIbTransactionCountBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueIbTransactionCountBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueIbTransactionCountBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_ib_transaction_count = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueIBTransactionCount") => {
+                    f_hague_ib_transaction_count.push(
+                        <HagueIbTransactionCountType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_ib_transaction_count.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_ib_transaction_count: f_hague_ib_transaction_count,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOfficeCopyBagType {
@@ -3018,6 +9839,214 @@ impl WithDeserializer for HagueOfficeCopyBagType {
 impl WithDeserializer for HagueOfficeCopyBagTypeContent {
     type Deserializer = Box<quick_xml_deserialize::HagueOfficeCopyBagTypeContentDeserializer>;
 }
+impl st96::fast::FastParse for HagueOfficeCopyBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <HagueOfficeCopyBagTypeContent as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            c_content
+                .push(<HagueOfficeCopyBagTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(c_content.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+impl st96::fast::FastGroup for HagueOfficeCopyBagTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"HagueRegistrationBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueMergerBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueHolderNameAddressChangeBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueCreatorNameAddressChangeBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueRenunciationBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueLimitationBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueCorrectionBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeePaidBag")
+            || c.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeeNotPaidBag")
+            || c.is(st96::fast::Ns::Dgn, b"HaguePublicationCancellationBag")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRegistrationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRegistrationBag") => {
+                        let v = <HagueRegistrationBagType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueRegistrationBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeBag") => {
+                        let v =
+                            <HagueOwnershipChangeBagType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueOwnershipChangeBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueMergerBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueMergerBag") => {
+                        let v = <HagueMergerBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueMergerBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueHolderNameAddressChangeBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueHolderNameAddressChangeBag") => {
+                        let v = < HagueHolderNameAddressChangeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueHolderNameAddressChangeBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCreatorNameAddressChangeBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCreatorNameAddressChangeBag") => {
+                        let v = < HagueCreatorNameAddressChangeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueCreatorNameAddressChangeBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRenunciationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRenunciationBag") => {
+                        let v = <HagueRenunciationBagType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueRenunciationBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueLimitationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueLimitationBag") => {
+                        let v =
+                            <HagueLimitationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueLimitationBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCorrectionBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectionBag") => {
+                        let v =
+                            <HagueCorrectionBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueCorrectionBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeePaidBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeePaidBag") => {
+                        let v =
+                            <HagueSecondPartFeePaidBagType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueSecondPartFeePaidBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeeNotPaidBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeeNotPaidBag") => {
+                        let v = < HagueSecondPartFeeNotPaidBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HagueSecondPartFeeNotPaidBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HaguePublicationCancellationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HaguePublicationCancellationBag") => {
+                        let v = < HaguePublicationCancellationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::HaguePublicationCancellationBag(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueAcknowledgementReceiptBagType {
     pub hague_acknowledgement_receipt: Vec<HagueAcknowledgementReceiptType>,
@@ -3044,6 +10073,47 @@ impl WithSerializer for HagueAcknowledgementReceiptBagType {
 impl WithDeserializer for HagueAcknowledgementReceiptBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueAcknowledgementReceiptBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueAcknowledgementReceiptBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_acknowledgement_receipt = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueAcknowledgementReceipt") => {
+                    f_hague_acknowledgement_receipt.push(
+                        <HagueAcknowledgementReceiptType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_acknowledgement_receipt.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_acknowledgement_receipt: f_hague_acknowledgement_receipt,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIrregularityNotificationBagType {
     pub hague_irregularity_notification: Vec<HagueIrregularityNotificationType>,
@@ -3061,6 +10131,47 @@ impl WithSerializer for HagueIrregularityNotificationBagType {
 impl WithDeserializer for HagueIrregularityNotificationBagType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueIrregularityNotificationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_irregularity_notification = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueIrregularityNotification") => {
+                    f_hague_irregularity_notification.push(
+                        <HagueIrregularityNotificationType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_irregularity_notification.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_irregularity_notification: f_hague_irregularity_notification,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueBulletinTransactionCountType {
@@ -3088,6 +10199,46 @@ impl WithSerializer for HagueBulletinTransactionCountType {
 }
 impl WithDeserializer for HagueBulletinTransactionCountType {
     type Deserializer = Box<quick_xml_deserialize::HagueBulletinTransactionCountTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueBulletinTransactionCountType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_hague_bulletin_transaction_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueBulletinTransactionCategory") => {
+                let v = p.simple::<HagueBulletinTransactionCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_transaction_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_bulletin_transaction_category: f_hague_bulletin_transaction_category,
+            transaction_total_quantity: f_transaction_total_quantity,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRegistrationType {
@@ -3132,6 +10283,272 @@ impl WithSerializer for HagueRegistrationType {
 impl WithDeserializer for HagueRegistrationType {
     type Deserializer = Box<quick_xml_deserialize::HagueRegistrationTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueRegistrationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_registration_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_fee_calculation_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeCalculationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_filing_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FilingLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_applicant_file_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_application_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+                let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_designated_country_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+                let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_expiry_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExpiryDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_design_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_deferment_expiry_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DefermentExpiryDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_holder_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+                let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_business_entity_status_claim_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BusinessEntityStatusClaimBag") => {
+                let v = <BusinessEntityStatusClaimBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_hague_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+                let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_design_claim_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaimBag") => {
+                let v = <DesignClaimBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_specific_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            international_registration_date: f_international_registration_date,
+            international_filing_date: f_international_filing_date,
+            fee_calculation_date: f_fee_calculation_date,
+            filing_language_code: f_filing_language_code,
+            office_reference_identifier: f_office_reference_identifier,
+            applicant_file_reference: f_applicant_file_reference,
+            application_number: f_application_number,
+            designated_country_bag: f_designated_country_bag,
+            expiry_date: f_expiry_date,
+            design_total_quantity: f_design_total_quantity,
+            deferment_expiry_date: f_deferment_expiry_date,
+            holder_bag: f_holder_bag,
+            business_entity_status_claim_bag: f_business_entity_status_claim_bag,
+            representative_bag: f_representative_bag,
+            correspondence_address: f_correspondence_address,
+            hague_design_bag: f_hague_design_bag,
+            design_claim_bag: f_design_claim_bag,
+            office_specific_content: f_office_specific_content,
+            comment_text: f_comment_text,
+            document_included_bag: f_document_included_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRenewalType {
     pub international_registration_number: String,
@@ -3164,6 +10581,141 @@ impl WithSerializer for HagueRenewalType {
 impl WithDeserializer for HagueRenewalType {
     type Deserializer = Box<quick_xml_deserialize::HagueRenewalTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueRenewalType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_designated_country_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+                let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_renewal_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RenewalDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_fee_calculation_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeCalculationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_expiry_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExpiryDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_renewal_period = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RenewalPeriod") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_holder_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+                let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            designated_country_bag: f_designated_country_bag,
+            renewal_date: f_renewal_date,
+            fee_calculation_date: f_fee_calculation_date,
+            expiry_date: f_expiry_date,
+            renewal_period: f_renewal_period,
+            affected_design: f_affected_design,
+            holder_bag: f_holder_bag,
+            representative_bag: f_representative_bag,
+            correspondence_address: f_correspondence_address,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueExpirationType {
     pub international_registration_number: String,
@@ -3188,6 +10740,67 @@ impl WithSerializer for HagueExpirationType {
 }
 impl WithDeserializer for HagueExpirationType {
     type Deserializer = Box<quick_xml_deserialize::HagueExpirationTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueExpirationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_interested_office_code_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => {
+                let v = < super :: com :: RecordInterestedOfficeCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            record_interested_office_code_bag: f_record_interested_office_code_bag,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOwnershipChangeType {
@@ -3221,6 +10834,165 @@ impl WithSerializer for HagueOwnershipChangeType {
 }
 impl WithDeserializer for HagueOwnershipChangeType {
     type Deserializer = Box<quick_xml_deserialize::HagueOwnershipChangeTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueOwnershipChangeType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumberBag") => {
+                let v = < super :: com :: InternationalRegistrationNumberBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_interested_office_code_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => {
+                let v = < super :: com :: RecordInterestedOfficeCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_designated_country_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+                let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_holder_change_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderChangeBag") => {
+                let v = <HolderChangeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_child_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ChildRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number_bag: f_international_registration_number_bag,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            office_reference_identifier: f_office_reference_identifier,
+            record_interested_office_code_bag: f_record_interested_office_code_bag,
+            designated_country_bag: f_designated_country_bag,
+            holder_change_bag: f_holder_change_bag,
+            affected_design: f_affected_design,
+            child_registration_number: f_child_registration_number,
+            representative_bag: f_representative_bag,
+            correspondence_address: f_correspondence_address,
+            document_included_bag: f_document_included_bag,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOwnershipChangeRefusalType {
@@ -3258,6 +11030,136 @@ impl WithSerializer for HagueOwnershipChangeRefusalType {
 impl WithDeserializer for HagueOwnershipChangeRefusalType {
     type Deserializer = Box<quick_xml_deserialize::HagueOwnershipChangeRefusalTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueOwnershipChangeRefusalType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_notifying_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotifyingOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_hague_bulletin_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueBulletinReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_previous_holder_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PreviousHolderBag") => {
+                let v = <PreviousHolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_child_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ChildRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_merged_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"MergedRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_holder_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+                let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            record_notifying_office_code: f_record_notifying_office_code,
+            office_reference_identifier: f_office_reference_identifier,
+            hague_bulletin_reference: f_hague_bulletin_reference,
+            previous_holder_bag: f_previous_holder_bag,
+            child_registration_number: f_child_registration_number,
+            merged_registration_number: f_merged_registration_number,
+            holder_bag: f_holder_bag,
+            affected_design: f_affected_design,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOwnershipChangeRefusalWithdrawalType {
     pub international_registration_number: String,
@@ -3287,6 +11189,136 @@ impl WithDeserializer for HagueOwnershipChangeRefusalWithdrawalType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueOwnershipChangeRefusalWithdrawalTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueOwnershipChangeRefusalWithdrawalType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_notifying_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotifyingOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_hague_bulletin_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueBulletinReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_previous_holder_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PreviousHolderBag") => {
+                let v = <PreviousHolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_child_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ChildRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_merged_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"MergedRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_holder_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+                let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            record_notifying_office_code: f_record_notifying_office_code,
+            office_reference_identifier: f_office_reference_identifier,
+            hague_bulletin_reference: f_hague_bulletin_reference,
+            previous_holder_bag: f_previous_holder_bag,
+            child_registration_number: f_child_registration_number,
+            merged_registration_number: f_merged_registration_number,
+            holder_bag: f_holder_bag,
+            affected_design: f_affected_design,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueMergerType {
     pub record_identifier: super::com::IdentifierType,
@@ -3314,6 +11346,117 @@ impl WithSerializer for HagueMergerType {
 }
 impl WithDeserializer for HagueMergerType {
     type Deserializer = Box<quick_xml_deserialize::HagueMergerTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueMergerType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_interested_office_code_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => {
+                let v = < super :: com :: RecordInterestedOfficeCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_merge_from_international_registration_number = match c.take() {
+            Some(ch)
+                if ch.is(
+                    st96::fast::Ns::Com,
+                    b"MergeFromInternationalRegistrationNumber",
+                ) =>
+            {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_merge_to_international_registration_number = match c.take() {
+            Some(ch)
+                if ch.is(
+                    st96::fast::Ns::Com,
+                    b"MergeToInternationalRegistrationNumber",
+                ) =>
+            {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            record_interested_office_code_bag: f_record_interested_office_code_bag,
+            merge_from_international_registration_number:
+                f_merge_from_international_registration_number,
+            merge_to_international_registration_number:
+                f_merge_to_international_registration_number,
+            representative_bag: f_representative_bag,
+            correspondence_address: f_correspondence_address,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueHolderNameAddressChangeType {
@@ -3349,6 +11492,132 @@ impl WithSerializer for HagueHolderNameAddressChangeType {
 impl WithDeserializer for HagueHolderNameAddressChangeType {
     type Deserializer = Box<quick_xml_deserialize::HagueHolderNameAddressChangeTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueHolderNameAddressChangeType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumberBag") => {
+                let v = < super :: com :: InternationalRegistrationNumberBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_interested_office_code_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => {
+                let v = < super :: com :: RecordInterestedOfficeCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_holder_change_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderChangeBag") => {
+                let v = <HolderChangeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number_bag: f_international_registration_number_bag,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            record_interested_office_code_bag: f_record_interested_office_code_bag,
+            holder_change_bag: f_holder_change_bag,
+            office_reference_identifier: f_office_reference_identifier,
+            representative_bag: f_representative_bag,
+            correspondence_address: f_correspondence_address,
+            document_included_bag: f_document_included_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCreatorNameAddressChangeType {
     pub international_registration_number_bag: super::com::InternationalRegistrationNumberBagType,
@@ -3383,6 +11652,129 @@ impl WithSerializer for HagueCreatorNameAddressChangeType {
 impl WithDeserializer for HagueCreatorNameAddressChangeType {
     type Deserializer = Box<quick_xml_deserialize::HagueCreatorNameAddressChangeTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueCreatorNameAddressChangeType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumberBag") => {
+                let v = < super :: com :: InternationalRegistrationNumberBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_interested_office_code_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => {
+                let v = < super :: com :: RecordInterestedOfficeCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_designer_change_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignerChangeBag") => {
+                let v = <DesignerChangeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number_bag: f_international_registration_number_bag,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            record_interested_office_code_bag: f_record_interested_office_code_bag,
+            designer_change_bag: f_designer_change_bag,
+            office_reference_identifier: f_office_reference_identifier,
+            representative_bag: f_representative_bag,
+            correspondence_address: f_correspondence_address,
+            document_included_bag: f_document_included_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRenunciationType {
     pub international_registration_number_bag: super::com::InternationalRegistrationNumberBagType,
@@ -3411,6 +11803,120 @@ impl WithSerializer for HagueRenunciationType {
 }
 impl WithDeserializer for HagueRenunciationType {
     type Deserializer = Box<quick_xml_deserialize::HagueRenunciationTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueRenunciationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumberBag") => {
+                let v = < super :: com :: InternationalRegistrationNumberBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_designated_country_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+                let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_holder_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+                let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number_bag: f_international_registration_number_bag,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            office_reference_identifier: f_office_reference_identifier,
+            designated_country_bag: f_designated_country_bag,
+            holder_bag: f_holder_bag,
+            representative_bag: f_representative_bag,
+            correspondence_address: f_correspondence_address,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueLimitationType {
@@ -3442,6 +11948,141 @@ impl WithSerializer for HagueLimitationType {
 }
 impl WithDeserializer for HagueLimitationType {
     type Deserializer = Box<quick_xml_deserialize::HagueLimitationTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueLimitationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumberBag") => {
+                let v = < super :: com :: InternationalRegistrationNumberBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_designated_country_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+                let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_interested_office_code_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => {
+                let v = < super :: com :: RecordInterestedOfficeCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_identifier_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+                let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_holder_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+                let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number_bag: f_international_registration_number_bag,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            office_reference_identifier: f_office_reference_identifier,
+            designated_country_bag: f_designated_country_bag,
+            record_interested_office_code_bag: f_record_interested_office_code_bag,
+            design_identifier_bag: f_design_identifier_bag,
+            holder_bag: f_holder_bag,
+            representative_bag: f_representative_bag,
+            correspondence_address: f_correspondence_address,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRefusalType {
@@ -3475,6 +12116,143 @@ impl WithSerializer for HagueRefusalType {
 impl WithDeserializer for HagueRefusalType {
     type Deserializer = Box<quick_xml_deserialize::HagueRefusalTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueRefusalType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_notifying_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotifyingOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_decision_grounds_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsBag") => {
+                let v = <DecisionGroundsBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_remedy_text_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionRemedyTextBag") => {
+                let v = <DecisionRemedyTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_specific_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            record_notifying_office_code: f_record_notifying_office_code,
+            office_reference_identifier: f_office_reference_identifier,
+            decision_date: f_decision_date,
+            affected_design: f_affected_design,
+            decision_grounds_bag: f_decision_grounds_bag,
+            decision_remedy_text_bag: f_decision_remedy_text_bag,
+            office_specific_content: f_office_specific_content,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRefusalWithdrawalType {
     pub international_registration_number: String,
@@ -3505,6 +12283,131 @@ impl WithSerializer for HagueRefusalWithdrawalType {
 }
 impl WithDeserializer for HagueRefusalWithdrawalType {
     type Deserializer = Box<quick_xml_deserialize::HagueRefusalWithdrawalTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueRefusalWithdrawalType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_notifying_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotifyingOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_decision_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_decision_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_amendment = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Amendment") => {
+                let v = <super::com::PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            record_notifying_office_code: f_record_notifying_office_code,
+            office_reference_identifier: f_office_reference_identifier,
+            affected_design: f_affected_design,
+            decision_date: f_decision_date,
+            decision_effective_date: f_decision_effective_date,
+            amendment: f_amendment,
+            comment_text: f_comment_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueGrantProtectionType {
@@ -3541,6 +12444,175 @@ impl WithSerializer for HagueGrantProtectionType {
 impl WithDeserializer for HagueGrantProtectionType {
     type Deserializer = Box<quick_xml_deserialize::HagueGrantProtectionTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueGrantProtectionType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_prior_refusal_indicator: Option<bool> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Dgn, b"priorRefusalIndicator") => {
+                    p.attr(&mut a_prior_refusal_indicator, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_notifying_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotifyingOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_decision_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_amendment = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Amendment") => {
+                let v = <super::com::PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_specific_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_international_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            prior_refusal_indicator: a_prior_refusal_indicator,
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            record_notifying_office_code: f_record_notifying_office_code,
+            office_reference_identifier: f_office_reference_identifier,
+            decision_date: f_decision_date,
+            decision_effective_date: f_decision_effective_date,
+            affected_design: f_affected_design,
+            amendment: f_amendment,
+            document_included_bag: f_document_included_bag,
+            office_specific_content: f_office_specific_content,
+            comment_text: f_comment_text,
+            international_filing_date: f_international_filing_date,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueInvalidationType {
     pub international_registration_number: String,
@@ -3571,6 +12643,131 @@ impl WithSerializer for HagueInvalidationType {
 }
 impl WithDeserializer for HagueInvalidationType {
     type Deserializer = Box<quick_xml_deserialize::HagueInvalidationTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueInvalidationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_notifying_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotifyingOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_decision_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_decision_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_decision_remedy_text_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionRemedyTextBag") => {
+                let v = <DecisionRemedyTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            record_notifying_office_code: f_record_notifying_office_code,
+            office_reference_identifier: f_office_reference_identifier,
+            decision_date: f_decision_date,
+            decision_effective_date: f_decision_effective_date,
+            affected_design: f_affected_design,
+            decision_remedy_text_bag: f_decision_remedy_text_bag,
+            comment_text: f_comment_text,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCancellationNonPaymentType {
@@ -3604,6 +12801,101 @@ impl WithSerializer for HagueCancellationNonPaymentType {
 impl WithDeserializer for HagueCancellationNonPaymentType {
     type Deserializer = Box<quick_xml_deserialize::HagueCancellationNonPaymentTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueCancellationNonPaymentType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_notifying_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotifyingOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_specific_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            record_notifying_office_code: f_record_notifying_office_code,
+            affected_design: f_affected_design,
+            office_specific_content: f_office_specific_content,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectionType {
     pub international_registration_number: String,
@@ -3635,6 +12927,121 @@ impl WithSerializer for HagueCorrectionType {
 impl WithDeserializer for HagueCorrectionType {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectionTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueCorrectionType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_incorrect_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorrectRecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_interested_office_code_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => {
+                let v = < super :: com :: RecordInterestedOfficeCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_hague_corrected_transaction_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectedTransactionCategory") => {
+                let v = p.simple::<HagueBulletinTransactionCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_bulletin_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueBulletinReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_correction_description_text_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrectionDescriptionTextBag") => {
+                let v = < super :: com :: CorrectionDescriptionTextBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_hague_incorrect_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueIncorrectContent") => {
+                let v = <HagueIncorrectContentType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_365 =
+            <HagueCorrectionContent365Type as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            incorrect_record_identifier: f_incorrect_record_identifier,
+            record_interested_office_code_bag: f_record_interested_office_code_bag,
+            hague_corrected_transaction_category: f_hague_corrected_transaction_category,
+            hague_bulletin_reference: f_hague_bulletin_reference,
+            correction_description_text_bag: f_correction_description_text_bag,
+            hague_incorrect_content: f_hague_incorrect_content,
+            content_365: f_content_365,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectionRefusalType {
     pub international_registration_number: String,
@@ -3664,6 +13071,103 @@ impl WithSerializer for HagueCorrectionRefusalType {
 impl WithDeserializer for HagueCorrectionRefusalType {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectionRefusalTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueCorrectionRefusalType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_corrected_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"CorrectedRecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_bulletin_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueBulletinReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_notifying_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotifyingOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            corrected_record_identifier: f_corrected_record_identifier,
+            hague_bulletin_reference: f_hague_bulletin_reference,
+            record_notifying_office_code: f_record_notifying_office_code,
+            office_reference_identifier: f_office_reference_identifier,
+            affected_design: f_affected_design,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectionRefusalWithdrawalType {
     pub international_registration_number: String,
@@ -3687,6 +13191,94 @@ impl WithSerializer for HagueCorrectionRefusalWithdrawalType {
 impl WithDeserializer for HagueCorrectionRefusalWithdrawalType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueCorrectionRefusalWithdrawalTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueCorrectionRefusalWithdrawalType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_corrected_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"CorrectedRecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_bulletin_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueBulletinReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_notifying_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotifyingOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            corrected_record_identifier: f_corrected_record_identifier,
+            hague_bulletin_reference: f_hague_bulletin_reference,
+            record_notifying_office_code: f_record_notifying_office_code,
+            office_reference_identifier: f_office_reference_identifier,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIbTransactionCountType {
@@ -3712,6 +13304,46 @@ impl WithSerializer for HagueIbTransactionCountType {
 }
 impl WithDeserializer for HagueIbTransactionCountType {
     type Deserializer = Box<quick_xml_deserialize::HagueIbTransactionCountTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueIbTransactionCountType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_hague_ib_transaction_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueIBTransactionCategory") => {
+                let v = p.simple::<HagueIbTransactionCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_transaction_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_ib_transaction_category: f_hague_ib_transaction_category,
+            transaction_total_quantity: f_transaction_total_quantity,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueSecondPartFeePaidBagType {
@@ -3739,6 +13371,45 @@ impl WithSerializer for HagueSecondPartFeePaidBagType {
 impl WithDeserializer for HagueSecondPartFeePaidBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueSecondPartFeePaidBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueSecondPartFeePaidBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_second_part_fee_paid = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeePaid") => {
+                    f_hague_second_part_fee_paid.push(
+                        <HagueSecondPartFeePaidType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_second_part_fee_paid.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_second_part_fee_paid: f_hague_second_part_fee_paid,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueSecondPartFeeNotPaidBagType {
     pub hague_second_part_fee_not_paid: Vec<HagueSecondPartFeeNotPaidType>,
@@ -3765,6 +13436,47 @@ impl WithSerializer for HagueSecondPartFeeNotPaidBagType {
 impl WithDeserializer for HagueSecondPartFeeNotPaidBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueSecondPartFeeNotPaidBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueSecondPartFeeNotPaidBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_second_part_fee_not_paid = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeeNotPaid") => {
+                    f_hague_second_part_fee_not_paid.push(
+                        <HagueSecondPartFeeNotPaidType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_second_part_fee_not_paid.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_second_part_fee_not_paid: f_hague_second_part_fee_not_paid,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HaguePublicationCancellationBagType {
     pub hague_publication_cancellation: Vec<HaguePublicationCancellationType>,
@@ -3790,6 +13502,47 @@ impl WithSerializer for HaguePublicationCancellationBagType {
 }
 impl WithDeserializer for HaguePublicationCancellationBagType {
     type Deserializer = Box<quick_xml_deserialize::HaguePublicationCancellationBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HaguePublicationCancellationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_publication_cancellation = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HaguePublicationCancellation") => {
+                    f_hague_publication_cancellation.push(
+                        <HaguePublicationCancellationType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_publication_cancellation.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_publication_cancellation: f_hague_publication_cancellation,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueAcknowledgementReceiptType {
@@ -3822,6 +13575,91 @@ impl WithSerializer for HagueAcknowledgementReceiptType {
 impl WithDeserializer for HagueAcknowledgementReceiptType {
     type Deserializer = Box<quick_xml_deserialize::HagueAcknowledgementReceiptTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueAcknowledgementReceiptType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_hague_office_transaction_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOfficeTransactionCategory") => {
+                let v = p.simple::<HagueOfficeTransactionCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_applicant_file_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            record_filing_date: f_record_filing_date,
+            hague_office_transaction_category: f_hague_office_transaction_category,
+            applicant_file_reference: f_applicant_file_reference,
+            office_reference_identifier: f_office_reference_identifier,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIrregularityNotificationType {
     pub record_identifier: super::com::IdentifierType,
@@ -3851,6 +13689,68 @@ impl WithSerializer for HagueIrregularityNotificationType {
 }
 impl WithDeserializer for HagueIrregularityNotificationType {
     type Deserializer = Box<quick_xml_deserialize::HagueIrregularityNotificationTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueIrregularityNotificationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_office_transaction_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOfficeTransactionCategory") => {
+                let v = p.simple::<HagueOfficeTransactionCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_applicant_file_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_392 =
+            <HagueIrregularityNotificationContent392Type as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?;
+        let f_content_396 =
+            <HagueIrregularityNotificationContent396Type as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_identifier: f_record_identifier,
+            hague_office_transaction_category: f_hague_office_transaction_category,
+            applicant_file_reference: f_applicant_file_reference,
+            content_392: f_content_392,
+            content_396: f_content_396,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueBulletinTransactionCategoryType {
@@ -3989,6 +13889,46 @@ impl WithSerializer for HolderChangeBagType {
 impl WithDeserializer for HolderChangeBagType {
     type Deserializer = Box<quick_xml_deserialize::HolderChangeBagTypeDeserializer>;
 }
+impl st96::fast::FastParse for HolderChangeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_previous_holder_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PreviousHolderBag") => {
+                let v = <PreviousHolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_holder_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+                let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            previous_holder_bag: f_previous_holder_bag,
+            holder_bag: f_holder_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct PreviousHolderBagType {
     pub previous_holder: Vec<ApplicantType>,
@@ -4010,6 +13950,45 @@ impl WithSerializer for PreviousHolderBagType {
 }
 impl WithDeserializer for PreviousHolderBagType {
     type Deserializer = Box<quick_xml_deserialize::PreviousHolderBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for PreviousHolderBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_previous_holder = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PreviousHolder") => {
+                    f_previous_holder.push(<ApplicantType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_previous_holder.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            previous_holder: f_previous_holder,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignerChangeBagType {
@@ -4035,6 +14014,55 @@ impl WithSerializer for DesignerChangeBagType {
 }
 impl WithDeserializer for DesignerChangeBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignerChangeBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for DesignerChangeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_previous_designer_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PreviousDesignerBag") => {
+                let v = <DesignerBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_designer_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignerBag") => {
+                let v = <DesignerBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_affected_design = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+                let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            previous_designer_bag: f_previous_designer_bag,
+            designer_bag: f_designer_bag,
+            affected_design: f_affected_design,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueIncorrectContentType {
@@ -4075,6 +14103,292 @@ impl WithSerializer for HagueIncorrectContentType {
 impl WithDeserializer for HagueIncorrectContentType {
     type Deserializer = Box<quick_xml_deserialize::HagueIncorrectContentTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueIncorrectContentType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRegistration"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRegistration") => {
+                            let v = <HagueRegistrationType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueRegistration(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRenewal"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRenewal") => {
+                            let v =
+                                <HagueRenewalType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueRenewal(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueExpiration"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueExpiration") => {
+                            let v = <HagueExpirationType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueExpiration(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueOwnershipChange"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOwnershipChange") => {
+                            let v =
+                                <HagueOwnershipChangeType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueOwnershipChange(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeRefusal"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeRefusal") => {
+                            let v = < HagueOwnershipChangeRefusalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueOwnershipChangeRefusal(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueMerger"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueMerger") => {
+                            let v =
+                                <HagueMergerType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueMerger(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueHolderNameAddressChange"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueHolderNameAddressChange") => {
+                            let v = < HagueHolderNameAddressChangeType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueHolderNameAddressChange(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCreatorNameAddressChange"))
+                {
+                    let v = match c.take() {
+                        Some(ch)
+                            if ch.is(st96::fast::Ns::Dgn, b"HagueCreatorNameAddressChange") =>
+                        {
+                            let v = < HagueCreatorNameAddressChangeType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueCreatorNameAddressChange(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRenunciation"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRenunciation") => {
+                            let v = <HagueRenunciationType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueRenunciation(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueLimitation"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueLimitation") => {
+                            let v = <HagueLimitationType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueLimitation(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRefusal"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRefusal") => {
+                            let v =
+                                <HagueRefusalType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueRefusal(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRefusalWithdrawal"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRefusalWithdrawal") => {
+                            let v = < HagueRefusalWithdrawalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueRefusalWithdrawal(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueGrantProtection"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueGrantProtection") => {
+                            let v =
+                                <HagueGrantProtectionType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueGrantProtection(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueInvalidation"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueInvalidation") => {
+                            let v = <HagueInvalidationType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueInvalidation(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCancellationNonPayment"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCancellationNonPayment") => {
+                            let v = < HagueCancellationNonPaymentType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueCancellationNonPayment(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCorrectionBag"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectionBag") => {
+                            let v = Box::new(
+                                <HagueCorrectionBagType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?,
+                            );
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueCorrectionBag(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusal"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusal") => {
+                            let v = < HagueCorrectionRefusalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueCorrectionRefusal(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusalWithdrawal"))
+                {
+                    let v = match c.take() {
+                        Some(ch)
+                            if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusalWithdrawal") =>
+                        {
+                            let v = < HagueCorrectionRefusalWithdrawalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueCorrectionRefusalWithdrawal(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueCorrectionContent365Type {
     Content366(HagueCorrectionContent366Type),
@@ -4101,6 +14415,87 @@ impl WithSerializer for HagueCorrectionContent365Type {
 }
 impl WithDeserializer for HagueCorrectionContent365Type {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectionContent365TypeDeserializer>;
+}
+impl st96::fast::FastGroup for HagueCorrectionContent365Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        <HagueCorrectionContent366Type as st96::fast::FastGroup>::fast_starts(c)
+            || c.is(st96::fast::Ns::Dgn, b"TransactionCancelledIndicator")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| {
+                <HagueCorrectionContent366Type as st96::fast::FastGroup>::fast_starts(c)
+            }) {
+                let v = <HagueCorrectionContent366Type as st96::fast::FastGroup>::fast_group(p, c)?;
+                return Ok(Self::Content366(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"TransactionCancelledIndicator"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"TransactionCancelledIndicator") => {
+                        let v = p.simple::<bool>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::TransactionCancelledIndicator(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for HagueCorrectionContent365Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref().is_some_and(|c| {
+                    <HagueCorrectionContent366Type as st96::fast::FastGroup>::fast_starts(c)
+                }) {
+                    let v =
+                        <HagueCorrectionContent366Type as st96::fast::FastGroup>::fast_group(p, c)?;
+                    return Ok(Self::Content366(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"TransactionCancelledIndicator"))
+                {
+                    let v = match c.take() {
+                        Some(ch)
+                            if ch.is(st96::fast::Ns::Dgn, b"TransactionCancelledIndicator") =>
+                        {
+                            let v = p.simple::<bool>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::TransactionCancelledIndicator(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueIbTransactionCategoryType {
@@ -4164,6 +14559,80 @@ impl WithSerializer for HagueSecondPartFeeNotPaidType {
 impl WithDeserializer for HagueSecondPartFeeNotPaidType {
     type Deserializer = Box<quick_xml_deserialize::HagueSecondPartFeeNotPaidTypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueSecondPartFeeNotPaidType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_designated_country = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountry") => {
+                let v = <DesignatedCountryType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_specific_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            designated_country: f_designated_country,
+            office_specific_content: f_office_specific_content,
+            comment_text: f_comment_text,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HaguePublicationCancellationType {
     pub international_registration_number: String,
@@ -4197,6 +14666,120 @@ impl WithSerializer for HaguePublicationCancellationType {
 impl WithDeserializer for HaguePublicationCancellationType {
     type Deserializer = Box<quick_xml_deserialize::HaguePublicationCancellationTypeDeserializer>;
 }
+impl st96::fast::FastParse for HaguePublicationCancellationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_recording_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRecordingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_designated_country_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+                let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_holder_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+                let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            record_identifier: f_record_identifier,
+            international_recording_date: f_international_recording_date,
+            office_reference_identifier: f_office_reference_identifier,
+            designated_country_bag: f_designated_country_bag,
+            holder_bag: f_holder_bag,
+            representative_bag: f_representative_bag,
+            correspondence_address: f_correspondence_address,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueIrregularityNotificationContent392Type {
     Content393(HagueIrregularityNotificationContent393Type),
@@ -4219,6 +14802,78 @@ impl WithDeserializer for HagueIrregularityNotificationContent392Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationContent392TypeDeserializer>;
 }
+impl st96::fast::FastGroup for HagueIrregularityNotificationContent392Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        <HagueIrregularityNotificationContent393Type as st96::fast::FastGroup>::fast_starts(c)
+            || <HagueIrregularityNotificationContent394Type as st96::fast::FastGroup>::fast_starts(
+                c,
+            )
+            || <HagueIrregularityNotificationContent395Type as st96::fast::FastGroup>::fast_starts(
+                c,
+            )
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| {
+                <HagueIrregularityNotificationContent393Type as st96::fast::FastGroup>::fast_starts(
+                    c,
+                )
+            }) {
+                let v = < HagueIrregularityNotificationContent393Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ;
+                return Ok(Self::Content393(v));
+            }
+            if c.as_ref().is_some_and(|c| {
+                <HagueIrregularityNotificationContent394Type as st96::fast::FastGroup>::fast_starts(
+                    c,
+                )
+            }) {
+                let v = < HagueIrregularityNotificationContent394Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ;
+                return Ok(Self::Content394(v));
+            }
+            if c.as_ref().is_some_and(|c| {
+                <HagueIrregularityNotificationContent395Type as st96::fast::FastGroup>::fast_starts(
+                    c,
+                )
+            }) {
+                let v = < HagueIrregularityNotificationContent395Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ;
+                return Ok(Self::Content395(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for HagueIrregularityNotificationContent392Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c . as_ref () . is_some_and (| c | < HagueIrregularityNotificationContent393Type as st96 :: fast :: FastGroup > :: fast_starts (c)) { let v = < HagueIrregularityNotificationContent393Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ; return Ok (Self :: Content393 (v)) ; }
+                if c . as_ref () . is_some_and (| c | < HagueIrregularityNotificationContent394Type as st96 :: fast :: FastGroup > :: fast_starts (c)) { let v = < HagueIrregularityNotificationContent394Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ; return Ok (Self :: Content394 (v)) ; }
+                if c . as_ref () . is_some_and (| c | < HagueIrregularityNotificationContent395Type as st96 :: fast :: FastGroup > :: fast_starts (c)) { let v = < HagueIrregularityNotificationContent395Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ; return Ok (Self :: Content395 (v)) ; }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueIrregularityNotificationContent396Type {
     Content397(HagueIrregularityNotificationContent397Type),
@@ -4239,6 +14894,66 @@ impl WithSerializer for HagueIrregularityNotificationContent396Type {
 impl WithDeserializer for HagueIrregularityNotificationContent396Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationContent396TypeDeserializer>;
+}
+impl st96::fast::FastGroup for HagueIrregularityNotificationContent396Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        <HagueIrregularityNotificationContent397Type as st96::fast::FastGroup>::fast_starts(c)
+            || <HagueIrregularityNotificationContent398Type as st96::fast::FastGroup>::fast_starts(
+                c,
+            )
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| {
+                <HagueIrregularityNotificationContent397Type as st96::fast::FastGroup>::fast_starts(
+                    c,
+                )
+            }) {
+                let v = < HagueIrregularityNotificationContent397Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ;
+                return Ok(Self::Content397(v));
+            }
+            if c.as_ref().is_some_and(|c| {
+                <HagueIrregularityNotificationContent398Type as st96::fast::FastGroup>::fast_starts(
+                    c,
+                )
+            }) {
+                let v = < HagueIrregularityNotificationContent398Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ;
+                return Ok(Self::Content398(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+impl st96::fast::FastParse for HagueIrregularityNotificationContent396Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c . as_ref () . is_some_and (| c | < HagueIrregularityNotificationContent397Type as st96 :: fast :: FastGroup > :: fast_starts (c)) { let v = < HagueIrregularityNotificationContent397Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ; return Ok (Self :: Content397 (v)) ; }
+                if c . as_ref () . is_some_and (| c | < HagueIrregularityNotificationContent398Type as st96 :: fast :: FastGroup > :: fast_starts (c)) { let v = < HagueIrregularityNotificationContent398Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ? ; return Ok (Self :: Content398 (v)) ; }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectionContent366Type {
@@ -4267,6 +14982,79 @@ impl WithSerializer for HagueCorrectionContent366Type {
 impl WithDeserializer for HagueCorrectionContent366Type {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectionContent366TypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueCorrectionContent366Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_hague_corrected_element_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectedElementBag") => {
+                let v =
+                    <HagueCorrectedElementBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_correct_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectContent") => {
+                let v = <HagueCorrectContentType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_corrected_element_bag: f_hague_corrected_element_bag,
+            hague_correct_content: f_hague_correct_content,
+        })
+    }
+}
+impl st96::fast::FastGroup for HagueCorrectionContent366Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"HagueCorrectedElementBag")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        let f_hague_corrected_element_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectedElementBag") => {
+                let v =
+                    <HagueCorrectedElementBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_hague_correct_content = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectContent") => {
+                let v = <HagueCorrectContentType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        Ok(Self {
+            hague_corrected_element_bag: f_hague_corrected_element_bag,
+            hague_correct_content: f_hague_correct_content,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIrregularityNotificationContent393Type {
     pub office_reference_identifier: super::com::IdentifierType,
@@ -4289,6 +15077,111 @@ impl WithSerializer for HagueIrregularityNotificationContent393Type {
 impl WithDeserializer for HagueIrregularityNotificationContent393Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationContent393TypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueIrregularityNotificationContent393Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_application_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+                let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            office_reference_identifier: f_office_reference_identifier,
+            international_registration_number: f_international_registration_number,
+            application_number: f_application_number,
+        })
+    }
+}
+impl st96::fast::FastGroup for HagueIrregularityNotificationContent393Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_application_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+                let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        Ok(Self {
+            office_reference_identifier: f_office_reference_identifier,
+            international_registration_number: f_international_registration_number,
+            application_number: f_application_number,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIrregularityNotificationContent394Type {
@@ -4313,6 +15206,111 @@ impl WithDeserializer for HagueIrregularityNotificationContent394Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationContent394TypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueIrregularityNotificationContent394Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_application_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+                let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            office_reference_identifier: f_office_reference_identifier,
+            application_number: f_application_number,
+        })
+    }
+}
+impl st96::fast::FastGroup for HagueIrregularityNotificationContent394Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_application_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+                let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        Ok(Self {
+            international_registration_number: f_international_registration_number,
+            office_reference_identifier: f_office_reference_identifier,
+            application_number: f_application_number,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIrregularityNotificationContent395Type {
     pub application_number: super::com::ApplicationNumberType,
@@ -4335,6 +15333,111 @@ impl WithSerializer for HagueIrregularityNotificationContent395Type {
 impl WithDeserializer for HagueIrregularityNotificationContent395Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationContent395TypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueIrregularityNotificationContent395Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_application_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+                let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            application_number: f_application_number,
+            international_registration_number: f_international_registration_number,
+            office_reference_identifier: f_office_reference_identifier,
+        })
+    }
+}
+impl st96::fast::FastGroup for HagueIrregularityNotificationContent395Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"ApplicationNumber")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        let f_application_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+                let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_office_reference_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        Ok(Self {
+            application_number: f_application_number,
+            international_registration_number: f_international_registration_number,
+            office_reference_identifier: f_office_reference_identifier,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIrregularityNotificationContent397Type {
@@ -4360,6 +15463,131 @@ impl WithDeserializer for HagueIrregularityNotificationContent397Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationContent397TypeDeserializer>;
 }
+impl st96::fast::FastParse for HagueIrregularityNotificationContent397Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_decision_grounds_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsBag") => {
+                let v = <DecisionGroundsBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_response_due_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ResponseDueDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            correspondence_address: f_correspondence_address,
+            decision_grounds_bag: f_decision_grounds_bag,
+            response_due_date: f_response_due_date,
+            document_included_bag: f_document_included_bag,
+        })
+    }
+}
+impl st96::fast::FastGroup for HagueIrregularityNotificationContent397Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"CorrespondenceAddress")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_decision_grounds_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsBag") => {
+                let v = <DecisionGroundsBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_response_due_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ResponseDueDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        Ok(Self {
+            correspondence_address: f_correspondence_address,
+            decision_grounds_bag: f_decision_grounds_bag,
+            response_due_date: f_response_due_date,
+            document_included_bag: f_document_included_bag,
+        })
+    }
+}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIrregularityNotificationContent398Type {
     pub document_included_bag: super::com::DocumentIncludedBagType,
@@ -4380,6 +15608,65 @@ impl WithSerializer for HagueIrregularityNotificationContent398Type {
 impl WithDeserializer for HagueIrregularityNotificationContent398Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationContent398TypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueIrregularityNotificationContent398Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            document_included_bag: f_document_included_bag,
+        })
+    }
+}
+impl st96::fast::FastGroup for HagueIrregularityNotificationContent398Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"DocumentIncludedBag")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        Ok(Self {
+            document_included_bag: f_document_included_bag,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectedElementBagType {
@@ -4406,6 +15693,43 @@ impl WithSerializer for HagueCorrectedElementBagType {
 }
 impl WithDeserializer for HagueCorrectedElementBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectedElementBagTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueCorrectedElementBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_hague_corrected_element = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectedElement") => {
+                    f_hague_corrected_element.push(p.simple::<String>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_hague_corrected_element.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            hague_corrected_element: f_hague_corrected_element,
+        })
+    }
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueCorrectContentType {
@@ -4445,4 +15769,294 @@ impl WithSerializer for HagueCorrectContentType {
 }
 impl WithDeserializer for HagueCorrectContentType {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectContentTypeDeserializer>;
+}
+impl st96::fast::FastParse for HagueCorrectContentType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRegistration"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRegistration") => {
+                            let v = <HagueRegistrationType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueRegistration(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRenewal"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRenewal") => {
+                            let v =
+                                <HagueRenewalType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueRenewal(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueExpiration"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueExpiration") => {
+                            let v = <HagueExpirationType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueExpiration(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueOwnershipChange"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOwnershipChange") => {
+                            let v =
+                                <HagueOwnershipChangeType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueOwnershipChange(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeRefusal"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeRefusal") => {
+                            let v = < HagueOwnershipChangeRefusalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueOwnershipChangeRefusal(v));
+                }
+                if c.as_ref().is_some_and(|c| {
+                    c.is(
+                        st96::fast::Ns::Dgn,
+                        b"HagueOwnershipChangeRefusalWithdrawal",
+                    )
+                }) {
+                    let v = match c.take() {
+                        Some(ch)
+                            if ch.is(
+                                st96::fast::Ns::Dgn,
+                                b"HagueOwnershipChangeRefusalWithdrawal",
+                            ) =>
+                        {
+                            let v = < HagueOwnershipChangeRefusalWithdrawalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueOwnershipChangeRefusalWithdrawal(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueMerger"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueMerger") => {
+                            let v =
+                                <HagueMergerType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueMerger(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueHolderNameAddressChange"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueHolderNameAddressChange") => {
+                            let v = < HagueHolderNameAddressChangeType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueHolderNameAddressChange(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCreatorNameAddressChange"))
+                {
+                    let v = match c.take() {
+                        Some(ch)
+                            if ch.is(st96::fast::Ns::Dgn, b"HagueCreatorNameAddressChange") =>
+                        {
+                            let v = < HagueCreatorNameAddressChangeType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueCreatorNameAddressChange(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRenunciation"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRenunciation") => {
+                            let v = <HagueRenunciationType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueRenunciation(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueLimitation"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueLimitation") => {
+                            let v = <HagueLimitationType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueLimitation(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRefusal"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRefusal") => {
+                            let v =
+                                <HagueRefusalType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueRefusal(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueRefusalWithdrawal"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRefusalWithdrawal") => {
+                            let v = < HagueRefusalWithdrawalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueRefusalWithdrawal(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueGrantProtection"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueGrantProtection") => {
+                            let v =
+                                <HagueGrantProtectionType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueGrantProtection(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueInvalidation"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueInvalidation") => {
+                            let v = <HagueInvalidationType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueInvalidation(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCancellationNonPayment"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCancellationNonPayment") => {
+                            let v = < HagueCancellationNonPaymentType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueCancellationNonPayment(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusal"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusal") => {
+                            let v = < HagueCorrectionRefusalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueCorrectionRefusal(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusalWithdrawal"))
+                {
+                    let v = match c.take() {
+                        Some(ch)
+                            if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusalWithdrawal") =>
+                        {
+                            let v = < HagueCorrectionRefusalWithdrawalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::HagueCorrectionRefusalWithdrawal(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
 }

@@ -1,0 +1,427 @@
+//! The fast path: recursive-descent readers generated next to the models.
+//!
+//! xsd-parser's deserializers are push state machines: every XML event walks down the chain of
+//! nested deserializers, so an event costs time in proportion to its depth. For the records of a
+//! bulletin that made typed reading ~20× slower than reading the XML itself. `tools/st96-codegen`
+//! therefore also generates, for every complex type it can, a recursive-descent reader
+//! ([`FastParse`] for element types, [`FastGroup`] for the sequence and choice groups that live
+//! inline in their parent), driven by this module's [`FastReader`].
+//!
+//! The fast path is an accelerator, never the judge: it accepts only documents it reads
+//! completely and exactly as the generated deserializer would (the same element order and
+//! occurrence bounds, the same attribute set, the same simple-type parsing via
+//! `DeserializeBytes`). On anything else — an unexpected element or attribute, text where none
+//! belongs, a type it was not generated for (mixed content, `xs:any`, MathML and other opaque
+//! XML), a value its simple type rejects — it gives up with [`Bail`], and the caller reads the
+//! same bytes again with the generated deserializer, which produces the result or the error.
+//! Tests check that both paths agree on every sample and on generated bulletins.
+
+use std::borrow::Cow;
+
+use quick_xml::events::attributes::Attribute;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::{QName, ResolveResult};
+use quick_xml::reader::NsReader;
+use xsd_parser_types::quick_xml::{DeserializeBytes, DeserializeHelper};
+
+/// The fast path gave up; read the input with the generated deserializer instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bail;
+
+/// Result of a fast-path step.
+pub type Fast<T> = Result<T, Bail>;
+
+/// The namespaces the generated readers compare element and attribute names against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ns {
+    /// No namespace (unprefixed, no default namespace in scope).
+    None,
+    /// `http://www.wipo.int/standards/XMLSchema/ST96/Common`.
+    Com,
+    /// `http://www.wipo.int/standards/XMLSchema/ST96/Design`.
+    Dgn,
+    /// `http://www.w3.org/2001/XMLSchema-instance`.
+    Xsi,
+    /// Any other namespace, or an unbound prefix.
+    Other,
+}
+
+impl Ns {
+    fn of(resolved: &ResolveResult<'_>) -> Self {
+        match resolved {
+            ResolveResult::Unbound => Self::None,
+            ResolveResult::Bound(ns) => match ns.as_ref() {
+                b"http://www.wipo.int/standards/XMLSchema/ST96/Common" => Self::Com,
+                b"http://www.wipo.int/standards/XMLSchema/ST96/Design" => Self::Dgn,
+                b"http://www.w3.org/2001/XMLSchema-instance" => Self::Xsi,
+                _ => Self::Other,
+            },
+            ResolveResult::Unknown(_) => Self::Other,
+        }
+    }
+}
+
+/// An element start read by the [`FastReader`]: its namespace, its tag and whether it is empty
+/// (`<x/>`, so no content and no end tag follow).
+#[derive(Debug)]
+pub struct Child<'a> {
+    /// Namespace of the element name.
+    pub ns: Ns,
+    /// The start tag.
+    pub start: BytesStart<'a>,
+    /// `true` for `<x/>`.
+    pub empty: bool,
+}
+
+impl Child<'_> {
+    /// Whether this is element `local` in namespace `ns`.
+    #[inline]
+    pub fn is(&self, ns: Ns, local: &[u8]) -> bool {
+        self.ns == ns && self.start.local_name().as_ref() == local
+    }
+}
+
+/// Reads one element (and everything inside it) from bytes, for the generated readers.
+pub struct FastReader<'a> {
+    reader: NsReader<&'a [u8]>,
+    /// Passed to the simple types' `DeserializeBytes` (they do not use its namespace state).
+    pub helper: DeserializeHelper,
+}
+
+impl std::fmt::Debug for FastReader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FastReader").finish_non_exhaustive()
+    }
+}
+
+impl<'a> FastReader<'a> {
+    /// A reader over a standalone element (its start tag declares the namespaces it uses).
+    pub fn new(xml: &'a [u8]) -> Self {
+        let mut reader = NsReader::from_reader(xml);
+        let config = reader.config_mut();
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        Self {
+            reader,
+            helper: DeserializeHelper::default(),
+        }
+    }
+
+    /// Reads up to the first element (skipping the XML declaration, comments and whitespace).
+    ///
+    /// # Errors
+    /// [`Bail`] if anything else comes first.
+    pub fn root(&mut self) -> Fast<Child<'a>> {
+        loop {
+            match self.reader.read_resolved_event().map_err(|_| Bail)? {
+                (ns, Event::Start(start)) => {
+                    return Ok(Child {
+                        ns: Ns::of(&ns),
+                        start,
+                        empty: false,
+                    });
+                }
+                (ns, Event::Empty(start)) => {
+                    return Ok(Child {
+                        ns: Ns::of(&ns),
+                        start,
+                        empty: true,
+                    });
+                }
+                (_, Event::Decl(_) | Event::Comment(_)) => {}
+                (_, Event::Text(t)) if t.iter().all(u8::is_ascii_whitespace) => {}
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    /// After the root element: only whitespace and comments may follow.
+    ///
+    /// # Errors
+    /// [`Bail`] on anything else.
+    pub fn end_of_input(&mut self) -> Fast<()> {
+        loop {
+            match self.reader.read_event().map_err(|_| Bail)? {
+                Event::Eof => return Ok(()),
+                Event::Comment(_) => {}
+                Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    /// The next child element of the element being read, or `None` at its end tag. Whitespace
+    /// and comments between elements are skipped; any other text gives up.
+    ///
+    /// # Errors
+    /// [`Bail`] on malformed XML, text, CDATA, entity references or the end of input.
+    pub fn next_child(&mut self) -> Fast<Option<Child<'a>>> {
+        loop {
+            match self.reader.read_resolved_event().map_err(|_| Bail)? {
+                (ns, Event::Start(start)) => {
+                    return Ok(Some(Child {
+                        ns: Ns::of(&ns),
+                        start,
+                        empty: false,
+                    }));
+                }
+                (ns, Event::Empty(start)) => {
+                    return Ok(Some(Child {
+                        ns: Ns::of(&ns),
+                        start,
+                        empty: true,
+                    }));
+                }
+                (_, Event::End(_)) => return Ok(None),
+                (_, Event::Comment(_)) => {}
+                (_, Event::Text(t)) if t.iter().all(u8::is_ascii_whitespace) => {}
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    /// The first child of `el` (`None` if it is empty or has no child elements).
+    ///
+    /// # Errors
+    /// As [`FastReader::next_child`].
+    #[inline]
+    pub fn first_child(&mut self, el: &Child<'_>) -> Fast<Option<Child<'a>>> {
+        if el.empty {
+            Ok(None)
+        } else {
+            self.next_child()
+        }
+    }
+
+    /// Checks that `el` has no child elements (whitespace and comments only).
+    ///
+    /// # Errors
+    /// [`Bail`] otherwise.
+    #[inline]
+    pub fn no_children(&mut self, el: &Child<'_>) -> Fast<()> {
+        match self.first_child(el)? {
+            None => Ok(()),
+            Some(_) => Err(Bail),
+        }
+    }
+
+    /// The text content of `el` (no child elements allowed), unescaped and trimmed of ASCII
+    /// whitespace, as the generated deserializer reads simple content.
+    ///
+    /// # Errors
+    /// [`Bail`] on child elements, comments inside the text, or bad escapes.
+    pub fn text(&mut self, el: &Child<'_>) -> Fast<Cow<'a, str>> {
+        if el.empty {
+            return Ok(Cow::Borrowed(""));
+        }
+        let mut out: Option<Cow<'a, str>> = None;
+        loop {
+            match self.reader.read_event().map_err(|_| Bail)? {
+                Event::Text(t) => {
+                    let piece = match t.into_inner() {
+                        Cow::Borrowed(b) => {
+                            let s = std::str::from_utf8(b).map_err(|_| Bail)?;
+                            quick_xml::escape::unescape(s).map_err(|_| Bail)?
+                        }
+                        Cow::Owned(_) => return Err(Bail),
+                    };
+                    out = Some(match out {
+                        None => piece,
+                        Some(prev) => Cow::Owned(prev.into_owned() + &piece),
+                    });
+                }
+                Event::GeneralRef(r) => {
+                    let name = std::str::from_utf8(&r).map_err(|_| Bail)?;
+                    let piece = quick_xml::escape::unescape(&format!("&{name};"))
+                        .map_err(|_| Bail)?
+                        .into_owned();
+                    out = Some(Cow::Owned(match out {
+                        None => piece,
+                        Some(prev) => prev.into_owned() + &piece,
+                    }));
+                }
+                Event::CData(c) => {
+                    let piece = std::str::from_utf8(&c).map_err(|_| Bail)?.to_owned();
+                    out = Some(Cow::Owned(match out {
+                        None => piece,
+                        Some(prev) => prev.into_owned() + &piece,
+                    }));
+                }
+                Event::End(_) => break,
+                _ => return Err(Bail),
+            }
+        }
+        Ok(match out {
+            None => Cow::Borrowed(""),
+            Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim_ascii()),
+            Some(Cow::Owned(s)) => Cow::Owned(s.trim_ascii().to_owned()),
+        })
+    }
+
+    /// The text of a mixed-content element that holds text only, as the generated deserializer
+    /// keeps it: not trimmed, `None` when there is no text at all.
+    ///
+    /// # Errors
+    /// [`Bail`] on child elements or comments (the deserializer splits the text there).
+    pub fn mixed_text_only(&mut self, el: &Child<'_>) -> Fast<Option<xsd_parser_types::xml::Text>> {
+        if el.empty {
+            return Ok(None);
+        }
+        let mut out: Option<String> = None;
+        loop {
+            let piece: Cow<'_, str> = match self.reader.read_event().map_err(|_| Bail)? {
+                Event::Text(t) => {
+                    let raw = std::str::from_utf8(t.as_ref()).map_err(|_| Bail)?;
+                    Cow::Owned(
+                        quick_xml::escape::unescape(raw)
+                            .map_err(|_| Bail)?
+                            .into_owned(),
+                    )
+                }
+                Event::GeneralRef(r) => {
+                    let name = std::str::from_utf8(&r).map_err(|_| Bail)?;
+                    Cow::Owned(
+                        quick_xml::escape::unescape(&format!("&{name};"))
+                            .map_err(|_| Bail)?
+                            .into_owned(),
+                    )
+                }
+                Event::CData(c) => {
+                    Cow::Owned(std::str::from_utf8(&c).map_err(|_| Bail)?.to_owned())
+                }
+                Event::End(_) => break,
+                _ => return Err(Bail),
+            };
+            out.get_or_insert_with(String::new).push_str(&piece);
+        }
+        Ok(out.map(xsd_parser_types::xml::Text))
+    }
+
+    /// Reads element `el` of a simple type: its text through `T`'s `DeserializeBytes`.
+    /// Attributes are not looked at (as in the generated deserializer).
+    ///
+    /// # Errors
+    /// [`Bail`] as [`FastReader::text`], or if `T` rejects the text.
+    pub fn simple<T: DeserializeBytes>(&mut self, el: &Child<'_>) -> Fast<T> {
+        let text = self.text(el)?;
+        T::deserialize_bytes(&mut self.helper, text.as_bytes()).map_err(|_| Bail)
+    }
+
+    /// Resolves an attribute name: its namespace and local name.
+    #[inline]
+    pub fn attr_name<'n>(&self, key: QName<'n>) -> (Ns, &'n [u8]) {
+        let (ns, local) = self.reader.resolver().resolve_attribute(key);
+        (Ns::of(&ns), local.into_inner())
+    }
+
+    /// Whether an attribute is one every element may carry: a namespace declaration or
+    /// `xsi:schemaLocation`, `xsi:noNamespaceSchemaLocation`, `xsi:type`, `xsi:nil`.
+    #[inline]
+    pub fn is_ignorable(&self, attr: &Attribute<'_>) -> bool {
+        let key = attr.key.as_ref();
+        if key == b"xmlns" || key.starts_with(b"xmlns:") {
+            return true;
+        }
+        matches!(
+            self.attr_name(attr.key),
+            (
+                Ns::Xsi,
+                b"schemaLocation" | b"noNamespaceSchemaLocation" | b"type" | b"nil"
+            )
+        )
+    }
+
+    /// Reads an attribute value of simple type `T`, into `store` (which must still be empty).
+    ///
+    /// # Errors
+    /// [`Bail`] on a repeated attribute or a value `T` rejects.
+    pub fn attr<T: DeserializeBytes>(
+        &mut self,
+        store: &mut Option<T>,
+        attr: &Attribute<'_>,
+    ) -> Fast<()> {
+        if store.is_some() {
+            return Err(Bail);
+        }
+        let raw = std::str::from_utf8(&attr.value).map_err(|_| Bail)?;
+        let value = quick_xml::escape::unescape(raw).map_err(|_| Bail)?;
+        *store = Some(T::deserialize_str(&mut self.helper, &value).map_err(|_| Bail)?);
+        Ok(())
+    }
+}
+
+/// A type read from an element of its own (generated for element and complex types).
+pub trait FastParse: Sized {
+    /// Reads element `el` (its start tag already read) up to and including its end tag.
+    ///
+    /// # Errors
+    /// [`Bail`] whenever the input is not exactly what the type allows.
+    fn fast_element<'a>(p: &mut FastReader<'a>, el: Child<'a>) -> Fast<Self>;
+}
+
+/// A group read inline from its parent's children (generated for sequence and choice groups).
+pub trait FastGroup: Sized {
+    /// Whether a group can start with element `c`.
+    fn fast_starts(c: &Child<'_>) -> bool;
+
+    /// Reads the group, starting at the lookahead `c` (the parent's next child); leaves the
+    /// child after the group in `c`.
+    ///
+    /// # Errors
+    /// [`Bail`] whenever the input is not exactly what the group allows.
+    fn fast_group<'a>(p: &mut FastReader<'a>, c: &mut Option<Child<'a>>) -> Fast<Self>;
+}
+
+/// Reads a standalone element of type `T` from `xml` on the fast path; `None` means: read it
+/// with the generated deserializer instead.
+pub fn read_element<T: FastParse>(xml: &[u8]) -> Option<T> {
+    let mut p = FastReader::new(xml);
+    let root = p.root().ok()?;
+    let value = T::fast_element(&mut p, root).ok()?;
+    p.end_of_input().ok()?;
+    Some(value)
+}
+
+/// Reads a standalone element of type `T`: on the fast path when it can, otherwise with the
+/// generated deserializer (which then gives the value or the error).
+///
+/// # Errors
+/// The generated deserializer's error.
+pub fn read_or_deserialize<T>(xml: &[u8]) -> Result<T, xsd_parser_types::quick_xml::Error>
+where
+    T: FastParse + xsd_parser_types::quick_xml::WithDeserializer,
+{
+    use xsd_parser_types::quick_xml::{DeserializeSync, SliceReader, XmlReader};
+    if let Some(value) = read_element::<T>(xml) {
+        return Ok(value);
+    }
+    let mut reader = SliceReader::from_bytes(xml).with_error_info();
+    T::deserialize(&mut reader)
+}
+
+/// Like [`read_element`], but on giving up tells the byte offset the reader had reached (where
+/// the fast path met something it does not cover), for diagnostics and tests.
+///
+/// # Errors
+/// The offset reached when the fast path gave up.
+pub fn read_element_or_offset<T: FastParse>(xml: &[u8]) -> Result<T, u64> {
+    let mut p = FastReader::new(xml);
+    let value = p
+        .root()
+        .and_then(|root| T::fast_element(&mut p, root))
+        .and_then(|v| p.end_of_input().map(|()| v));
+    value.map_err(|Bail| p.reader.buffer_position())
+}
+
+/// Checks a repeated element's count against its bounds.
+///
+/// # Errors
+/// [`Bail`] when out of bounds.
+#[inline]
+pub fn check_count(n: usize, min: usize, max: Option<usize>) -> Fast<()> {
+    if n < min || max.is_some_and(|m| n > m) {
+        Err(Bail)
+    } else {
+        Ok(())
+    }
+}
