@@ -66,3 +66,153 @@ pub fn finish_vec<T>(
     }
     Ok(value)
 }
+
+/// An element whose value the schema fixes (`<xsd:element name="..." fixed="...">`): the
+/// generated deserializers read its value but do not compare it with the fixed one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixedElement {
+    /// Namespace URI of the element.
+    pub namespace: &'static str,
+    /// Qualified name with the standard prefix, e.g. `dgn:AllDesignsIndicator`.
+    pub qname: &'static str,
+    /// The fixed value, as the schema writes it.
+    pub value: &'static str,
+    /// Other lexical forms of the same value (`1` for the boolean `true`).
+    pub same_value: &'static [&'static str],
+    /// What to write instead of another value.
+    pub fix: &'static str,
+}
+
+impl FixedElement {
+    /// Local name, e.g. `AllDesignsIndicator`.
+    pub fn local_name(&self) -> &'static str {
+        self.qname
+            .split_once(':')
+            .map_or(self.qname, |(_, local)| local)
+    }
+}
+
+/// Every element with a `fixed` value reachable from the generated roots (features `hague` and
+/// `design`).
+///
+/// Derived from WIPO's V6_0 schemas the generator reads (`Common_V6_0.xsd`, `Design_V6_0.xsd` and
+/// the root files `HagueOfficeToIBTransaction`, `HagueIBToOfficeTransaction`,
+/// `DesignApplication`, `DesignTransaction`) with `grep 'fixed=' FILE | grep '<xsd:element'`;
+/// the only other `fixed` there is the `com:st96Version` attribute, checked by
+/// [`crate::document`]. The test `crates/st96/tests/fixed_values.rs` re-derives the list from
+/// the installed schemas and fails if this table misses one.
+pub const FIXED_ELEMENTS: &[FixedElement] = &[
+    FixedElement {
+        namespace: crate::detect::DESIGN_NS,
+        qname: "dgn:AllDesignsIndicator",
+        value: "true",
+        same_value: &["1"],
+        fix: "write true, its only value; to affect only some of the designs, list them in \
+              <dgn:DesignIdentifierBag> instead",
+    },
+    FixedElement {
+        namespace: crate::detect::DESIGN_NS,
+        qname: "dgn:TransactionCancelledIndicator",
+        value: "true",
+        same_value: &["1"],
+        fix: "write true, its only value; when the transaction is not cancelled, give \
+              <dgn:HagueCorrectedElementBag> and <dgn:HagueCorrectContent> instead",
+    },
+];
+
+/// Checks the value of every element of [`FIXED_ELEMENTS`] in `bytes`, a document (or a
+/// captured record) that the typed parse accepted.
+///
+/// Cheap when none occurs (a substring search); otherwise one namespace-resolving pass.
+///
+/// # Errors
+/// [`crate::Error::Invalid`] naming the element path, the value found, the fixed value and the
+/// fix, located in `bytes`.
+pub(crate) fn fixed_element_values(bytes: &[u8]) -> Result<(), crate::Error> {
+    let present = match std::str::from_utf8(bytes) {
+        Ok(text) => FIXED_ELEMENTS.iter().any(|f| text.contains(f.local_name())),
+        // Not UTF-8 (the typed parse would have refused it): check the slow way.
+        Err(_) => true,
+    };
+    if !present {
+        return Ok(());
+    }
+    check_fixed_events(bytes)
+}
+
+fn check_fixed_events(bytes: &[u8]) -> Result<(), crate::Error> {
+    use quick_xml::events::Event;
+    use quick_xml::name::ResolveResult;
+
+    let mut reader = quick_xml::reader::NsReader::from_reader(bytes);
+    let mut path: Vec<String> = Vec::new();
+    // The fixed element being read: its entry, where it starts, its text so far.
+    let mut open: Option<(&'static FixedElement, u64, String)> = None;
+    let malformed = |e: quick_xml::Error, at: u64| crate::Error::Invalid {
+        message: format!("{e}; fix the XML"),
+        path: "the document".into(),
+        location: crate::detect::Location::in_bytes(bytes, at),
+    };
+    loop {
+        let start = reader.buffer_position();
+        let (ns, ev) = match reader.read_resolved_event() {
+            Ok(x) => x,
+            Err(e) => {
+                let at = reader.error_position();
+                return Err(malformed(e, at));
+            }
+        };
+        match ev {
+            Event::Start(s) => {
+                path.push(String::from_utf8_lossy(s.name().as_ref()).into_owned());
+                let fixed = FIXED_ELEMENTS.iter().find(|f| {
+                    matches!(ns, ResolveResult::Bound(n) if n.as_ref() == f.namespace.as_bytes())
+                        && s.local_name().as_ref() == f.local_name().as_bytes()
+                });
+                open = fixed.map(|f| (f, start, String::new()));
+            }
+            Event::Text(t) => {
+                if let Some((_, _, text)) = &mut open {
+                    text.push_str(&String::from_utf8_lossy(&t));
+                }
+            }
+            Event::CData(c) => {
+                if let Some((_, _, text)) = &mut open {
+                    text.push_str(&String::from_utf8_lossy(&c));
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some((_, _, text)) = &mut open {
+                    text.push('&');
+                    text.push_str(&String::from_utf8_lossy(&r));
+                    text.push(';');
+                }
+            }
+            Event::End(_) => {
+                if let Some((fixed, at, text)) = open.take() {
+                    // xs:boolean collapses whitespace; an empty element takes the fixed value.
+                    let value = text.trim_matches(|c: char| c.is_ascii_whitespace());
+                    if !(value.is_empty()
+                        || value == fixed.value
+                        || fixed.same_value.contains(&value))
+                    {
+                        return Err(crate::Error::Invalid {
+                            message: format!(
+                                "<{q}> holds `{value}` but the schema fixes its value to `{v}`; \
+                                 {fix}",
+                                q = fixed.qname,
+                                v = fixed.value,
+                                fix = fixed.fix,
+                            ),
+                            path: path.join("/"),
+                            location: crate::detect::Location::in_bytes(bytes, at),
+                        });
+                    }
+                }
+                path.pop();
+            }
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+    }
+}

@@ -323,8 +323,9 @@ pub(crate) fn with_big_stack<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R,
 pub(crate) fn parse_in_big_stack<T: Root + Send>(bytes: &[u8]) -> Result<T, Error> {
     with_big_stack(|| {
         let mut reader = SliceReader::from_bytes(bytes).with_error_info();
-        let result = T::deserialize(&mut reader);
-        result.map_err(|e| invalid(bytes, &e))
+        let value = T::deserialize(&mut reader).map_err(|e| invalid(bytes, &e))?;
+        crate::checks::fixed_element_values(bytes)?;
+        Ok(value)
     })?
 }
 

@@ -434,8 +434,12 @@ impl Batch {
                 return;
             }
             let xml = self.bytes.get(rec.range.clone()).unwrap_or_default();
+            // The same checks as a whole-document read: the typed parse, then what it does not
+            // check itself (fixed element values).
             let result = parse_ib_record(rec.section, rec.name, xml)
-                .map_err(|e| relocate(crate::document::invalid(xml, &e), rec.start, &rec.outer));
+                .map_err(|e| crate::document::invalid(xml, &e))
+                .and_then(|r| crate::checks::fixed_element_values(xml).map(|()| r))
+                .map_err(|e| relocate(e, rec.start, &rec.outer));
             let failed = result.is_err();
             self.results.push_back(result);
             if failed {

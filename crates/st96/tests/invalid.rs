@@ -311,3 +311,110 @@ fn error_names_the_element_path() {
     );
     assert!(msg.contains("line 3"), "line missing in {msg}");
 }
+
+/// A total refusal: `dgn:AffectedDesign` holds `<dgn:AllDesignsIndicator>true</...>`.
+fn total_refusal() -> String {
+    let p = common::samples_dir().join("hague/refusal_total.xml");
+    common::as_v6(&std::fs::read_to_string(p).unwrap())
+}
+
+const ALL_DESIGNS_TRUE: &str = "<dgn:AllDesignsIndicator>true</dgn:AllDesignsIndicator>";
+
+#[test]
+fn fixed_element_value() {
+    // dgn:AllDesignsIndicator is declared fixed="true": `false` is a valid boolean, not the
+    // fixed value.
+    let xml = total_refusal();
+    assert!(xml.contains(ALL_DESIGNS_TRUE));
+    let line = xml[..xml.find(ALL_DESIGNS_TRUE).unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    let msg = rejects(
+        &xml.replacen(
+            ALL_DESIGNS_TRUE,
+            "<dgn:AllDesignsIndicator>false</dgn:AllDesignsIndicator>",
+            1,
+        ),
+        &[
+            "dgn:HagueOfficeToIBTransaction/dgn:HagueOfficeToIBBag/dgn:HagueRefusalRequest/\
+             dgn:AffectedDesign/dgn:AllDesignsIndicator",
+            "`false`",
+            "fixes its value to `true`",
+            "dgn:DesignIdentifierBag",
+        ],
+    );
+    assert!(msg.contains(&format!("line {line}")), "{msg}");
+    // Other spellings of the fixed value are the fixed value.
+    for same in ["1", " true\n"] {
+        let ok = xml.replacen(
+            ALL_DESIGNS_TRUE,
+            &format!("<dgn:AllDesignsIndicator>{same}</dgn:AllDesignsIndicator>"),
+            1,
+        );
+        HagueOfficeToIbTransaction::from_xml_str(&ok).unwrap_or_else(|e| panic!("{same:?}: {e}"));
+    }
+    // `0` is `false`, whatever the prefix.
+    rejects(
+        &xml.replacen(
+            ALL_DESIGNS_TRUE,
+            "<d:AllDesignsIndicator xmlns:d=\"http://www.wipo.int/standards/XMLSchema/ST96/Design\">0</d:AllDesignsIndicator>",
+            1,
+        ),
+        &["`0`", "`true`", "d:AllDesignsIndicator"],
+    );
+}
+
+#[test]
+fn fixed_element_value_in_a_bulletin_record() {
+    // The same check on a whole IB-to-office document, on a record deep inside a bulletin.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = std::env::temp_dir().join(format!("st96-invalid-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("bulletin.xml");
+    let status = std::process::Command::new("python3")
+        .arg(root.join("tools/gen-bulletin.py"))
+        .args(["--registrations", "3", "--out"])
+        .arg(&out)
+        .status()
+        .expect("python3 runs tools/gen-bulletin.py");
+    assert!(status.success());
+    let xml = std::fs::read_to_string(&out).unwrap();
+    HagueIbToOfficeTransaction::from_xml_str(&xml).unwrap();
+    let at = xml
+        .find(ALL_DESIGNS_TRUE)
+        .expect("the generated refusal affects all designs");
+    let line = xml[..at].matches('\n').count() + 1;
+    let broken = xml.replacen(
+        ALL_DESIGNS_TRUE,
+        "<dgn:AllDesignsIndicator>false</dgn:AllDesignsIndicator>",
+        1,
+    );
+    let err = HagueIbToOfficeTransaction::from_xml_str(&broken).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("dgn:HagueRefusal/") && msg.contains("/dgn:AllDesignsIndicator"),
+        "{msg}"
+    );
+    assert!(msg.contains("`true`"), "{msg}");
+    assert_eq!(err.location().unwrap().line, line as u64, "{msg}");
+
+    // Streaming: the records before the refusal, then the same error at the same place.
+    let mut reader = st96::stream::BulletinReader::new(broken.as_bytes()).unwrap();
+    let before = xml[..at].matches("<dgn:HagueRefusal>").count()
+        + xml[..at].matches("<dgn:HagueRegistration>").count()
+        + xml[..at].matches("<dgn:HagueRenewal>").count();
+    for _ in 0..before - 1 {
+        reader.next().unwrap().unwrap();
+    }
+    let err = reader.next().unwrap().unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("dgn:HagueBulletinTransactionBag/dgn:HagueRefusalBag/dgn:HagueRefusal/")
+            && msg.contains("/dgn:AllDesignsIndicator"),
+        "{msg}"
+    );
+    assert!(msg.contains("`false`") && msg.contains("`true`"), "{msg}");
+    assert_eq!(err.location().unwrap().line, line as u64, "{msg}");
+    assert!(reader.next().is_none());
+}
