@@ -11,9 +11,7 @@ use std::io::{Read, Write};
 use quick_xml::Writer;
 use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesDecl, BytesStart, Event};
-use xsd_parser_types::quick_xml::{
-    DeserializeSync, ErrorKind, SliceReader, WithDeserializer, WithSerializer, XmlReader,
-};
+use xsd_parser_types::quick_xml::{ErrorKind, WithDeserializer, WithSerializer};
 
 use crate::detect::{self, DetectError, GuardError, Limits, Location, Warning};
 
@@ -28,7 +26,7 @@ pub const PARSE_STACK_BYTES: usize = 64 << 20;
 /// Moving these values to another thread (or holding them across an `.await` in a `Send` future)
 /// makes rustc prove `Send` through the deeply nested Common types; a crate doing so needs
 /// `#![recursion_limit = "512"]`. Parsing itself needs nothing of the caller.
-pub trait Root: WithDeserializer + WithSerializer + Sized {
+pub trait Root: WithDeserializer + WithSerializer + crate::fast::FastParse + Sized {
     /// Local name of the root element, e.g. `HagueOfficeToIBTransaction`.
     const LOCAL_NAME: &'static str;
     /// Namespace URI of the root element.
@@ -322,8 +320,7 @@ pub(crate) fn with_big_stack<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R,
 
 pub(crate) fn parse_in_big_stack<T: Root + Send>(bytes: &[u8]) -> Result<T, Error> {
     with_big_stack(|| {
-        let mut reader = SliceReader::from_bytes(bytes).with_error_info();
-        let value = T::deserialize(&mut reader).map_err(|e| invalid(bytes, &e))?;
+        let value = crate::fast::read_or_deserialize::<T>(bytes).map_err(|e| invalid(bytes, &e))?;
         crate::checks::fixed_element_values(bytes)?;
         Ok(value)
     })?

@@ -157,24 +157,27 @@ impl<'a> FastReader<'a> {
     /// [`Bail`] on malformed XML, text, CDATA, entity references or the end of input.
     pub fn next_child(&mut self) -> Fast<Option<Child<'a>>> {
         loop {
-            match self.reader.read_resolved_event().map_err(|_| Bail)? {
-                (ns, Event::Start(start)) => {
+            // Names are resolved for start tags only (end tags and text need no namespace).
+            match self.reader.read_event().map_err(|_| Bail)? {
+                Event::Start(start) => {
+                    let ns = Ns::of(&self.reader.resolve_element(start.name()).0);
                     return Ok(Some(Child {
-                        ns: Ns::of(&ns),
+                        ns,
                         start,
                         empty: false,
                     }));
                 }
-                (ns, Event::Empty(start)) => {
+                Event::Empty(start) => {
+                    let ns = Ns::of(&self.reader.resolve_element(start.name()).0);
                     return Ok(Some(Child {
-                        ns: Ns::of(&ns),
+                        ns,
                         start,
                         empty: true,
                     }));
                 }
-                (_, Event::End(_)) => return Ok(None),
-                (_, Event::Comment(_)) => {}
-                (_, Event::Text(t)) if t.iter().all(u8::is_ascii_whitespace) => {}
+                Event::End(_) => return Ok(None),
+                Event::Comment(_) => {}
+                Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
                 _ => return Err(Bail),
             }
         }
@@ -310,7 +313,7 @@ impl<'a> FastReader<'a> {
     /// Resolves an attribute name: its namespace and local name.
     #[inline]
     pub fn attr_name<'n>(&self, key: QName<'n>) -> (Ns, &'n [u8]) {
-        let (ns, local) = self.reader.resolver().resolve_attribute(key);
+        let (ns, local) = self.reader.resolve_attribute(key);
         (Ns::of(&ns), local.into_inner())
     }
 

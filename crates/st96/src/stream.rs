@@ -894,7 +894,20 @@ impl<R: BufRead> IbToOfficeReader<R> {
         out.push(b'>');
         let mut depth = 1usize;
         while depth > 0 {
-            let ev = self.next_event()?;
+            // Borrowed events (no `next_event`, which makes each event owned): a record's bytes
+            // go straight from the read buffer to `out`.
+            self.buf.clear();
+            let ev = match self.reader.read_event_into(&mut self.buf) {
+                Ok(ev) => ev,
+                Err(e) => {
+                    return Err(Error::Refused(
+                        self.guard.malformed(&e, self.reader.error_position()),
+                    ));
+                }
+            };
+            self.guard
+                .check(&ev, self.reader.buffer_position())
+                .map_err(Error::Refused)?;
             match &ev {
                 Event::Start(s) => {
                     depth += 1;

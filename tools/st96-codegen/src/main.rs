@@ -13,6 +13,7 @@
 
 mod config;
 mod fast;
+mod gate;
 mod postprocess;
 mod schema_set;
 
@@ -21,7 +22,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-/// One generated feature: a set of document roots sharing one copy of the Common types.
+/// One cargo feature of `st96`: the document roots it makes available.
 #[derive(Debug, Clone, Copy)]
 pub struct Feature {
     /// Cargo feature and module name.
@@ -29,6 +30,9 @@ pub struct Feature {
     /// Document roots (Design namespace root elements) and the per-root schema file stem.
     pub roots: &'static [&'static str],
 }
+
+/// Module (below `generated/<v>/`) that holds the one generated tree.
+pub const MODEL_MODULE: &str = "model";
 
 /// The features this generator knows.
 pub const FEATURES: &[Feature] = &[
@@ -46,7 +50,6 @@ struct Args {
     version: String,
     xsd_dir: Option<PathBuf>,
     out_dir: Option<PathBuf>,
-    features: Vec<String>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -54,7 +57,6 @@ fn parse_args() -> Result<Args> {
         version: "V6_0".into(),
         xsd_dir: None,
         out_dir: None,
-        features: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -66,11 +68,10 @@ fn parse_args() -> Result<Args> {
             "--version" => args.version = val("--version")?,
             "--xsd-dir" => args.xsd_dir = Some(val("--xsd-dir")?.into()),
             "--out-dir" => args.out_dir = Some(val("--out-dir")?.into()),
-            "--feature" => args.features.push(val("--feature")?),
             "-h" | "--help" => {
                 println!(
                     "st96-codegen [--version V6_0] [--xsd-dir xsd/wipo/V6_0] \
-                     [--out-dir crates/st96/src/generated/v6] [--feature hague]...\n\
+                     [--out-dir crates/st96/src/generated/v6]\n\
                      Regenerates the st96 models. Install the schemas first with\n\
                      python3 tools/install-schemas.py VERSION DIR-OR-ZIP"
                 );
@@ -130,43 +131,37 @@ fn main() -> Result<()> {
     let out_dir = args
         .out_dir
         .unwrap_or_else(|| root.join("crates/st96/src/generated").join(&module));
-    let features: Vec<Feature> = if args.features.is_empty() {
-        FEATURES.to_vec()
-    } else {
-        args.features
-            .iter()
-            .map(|f| {
-                FEATURES
-                    .iter()
-                    .find(|x| x.name == f)
-                    .copied()
-                    .with_context(|| format!("unknown feature {f:?}"))
-            })
-            .collect::<Result<_>>()?
-    };
-
     std::fs::create_dir_all(&out_dir)?;
-    for feature in &features {
-        let tmp = std::env::temp_dir().join(format!(
-            "st96-codegen-{}-{}-{}",
-            args.version,
-            feature.name,
-            std::process::id()
-        ));
-        let set = schema_set::prepare(&xsd_dir, &args.version, feature.roots, &tmp)?;
-        let cfg = config::build(&set, feature.roots)?;
-        let modules = xsd_parser::generate_modules(cfg)
-            .with_context(|| format!("xsd-parser failed for feature {}", feature.name))?;
-        let dir = out_dir.join(feature.name);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)?;
+    // Every root at once, so that the Common and shared Design types exist once; the feature
+    // gates then compile each type only for the features whose roots reach it.
+    let roots: Vec<&str> = FEATURES
+        .iter()
+        .flat_map(|f| f.roots.iter().copied())
+        .collect();
+    let tmp = std::env::temp_dir().join(format!(
+        "st96-codegen-{}-{}",
+        args.version,
+        std::process::id()
+    ));
+    let set = schema_set::prepare(&xsd_dir, &args.version, &roots, &tmp)?;
+    let cfg = config::build(&set, &roots)?;
+    let modules = xsd_parser::generate_modules(cfg).context("xsd-parser failed")?;
+    let dir = out_dir.join(MODEL_MODULE);
+    for stale in FEATURES
+        .iter()
+        .map(|f| out_dir.join(f.name))
+        .chain([dir.clone()])
+    {
+        if stale.exists() {
+            std::fs::remove_dir_all(&stale)?;
         }
-        std::fs::create_dir_all(&dir)?;
-        postprocess::write(&modules, &dir, feature, &args.version, &set.element_names)?;
-        let _ = std::fs::remove_dir_all(&tmp);
-        rustfmt_tree(&dir)?;
-        eprintln!("generated feature {} into {}", feature.name, dir.display());
     }
+    std::fs::create_dir_all(&dir)?;
+    postprocess::write(&modules, &dir, &args.version, &set.element_names)?;
+    let _ = std::fs::remove_dir_all(&tmp);
+    rustfmt_tree(&dir)?;
+    gate::gate_features(&dir, FEATURES)?;
+    eprintln!("generated {} into {}", args.version, dir.display());
     rustfmt_files(&[out_dir.join("mod.rs")])
 }
 

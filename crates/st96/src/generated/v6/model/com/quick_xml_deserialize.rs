@@ -22672,11 +22672,13 @@ impl<'de> Deserializer<'de, super::LocarnoClassificationBagType>
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct ProductDescriptionTextBagTypeDeserializer {
     product_description_text: Vec<super::OrderedTextType>,
     state__: Box<ProductDescriptionTextBagTypeDeserializerState>,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 enum ProductDescriptionTextBagTypeDeserializerState {
     Init__,
@@ -22684,6 +22686,7 @@ enum ProductDescriptionTextBagTypeDeserializerState {
     Done__,
     Unknown__,
 }
+#[cfg(feature = "hague")]
 impl ProductDescriptionTextBagTypeDeserializer {
     fn from_bytes_start(
         helper: &mut DeserializeHelper,
@@ -22764,6 +22767,7 @@ impl ProductDescriptionTextBagTypeDeserializer {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'de> Deserializer<'de, super::ProductDescriptionTextBagType>
     for Box<ProductDescriptionTextBagTypeDeserializer>
 {
@@ -77038,11 +77042,13 @@ impl<'de> Deserializer<'de, super::RepresentativeBagType>
         RepresentativeBagTypeDeserializer::finish_state(helper, *self.state__)
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct RecordInterestedOfficeCodeBagTypeDeserializer {
     record_interested_office_code: Vec<super::ExtendedWipost3CodeType>,
     state__: Box<RecordInterestedOfficeCodeBagTypeDeserializerState>,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 enum RecordInterestedOfficeCodeBagTypeDeserializerState {
     Init__,
@@ -77052,6 +77058,7 @@ enum RecordInterestedOfficeCodeBagTypeDeserializerState {
     Done__,
     Unknown__,
 }
+#[cfg(feature = "hague")]
 impl RecordInterestedOfficeCodeBagTypeDeserializer {
     fn from_bytes_start(
         helper: &mut DeserializeHelper,
@@ -77132,6 +77139,7 @@ impl RecordInterestedOfficeCodeBagTypeDeserializer {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'de> Deserializer<'de, super::RecordInterestedOfficeCodeBagType>
     for Box<RecordInterestedOfficeCodeBagTypeDeserializer>
 {
@@ -77251,11 +77259,13 @@ impl<'de> Deserializer<'de, super::RecordInterestedOfficeCodeBagType>
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct InternationalRegistrationNumberBagTypeDeserializer {
     international_registration_number: Vec<String>,
     state__: Box<InternationalRegistrationNumberBagTypeDeserializerState>,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 enum InternationalRegistrationNumberBagTypeDeserializerState {
     Init__,
@@ -77263,6 +77273,7 @@ enum InternationalRegistrationNumberBagTypeDeserializerState {
     Done__,
     Unknown__,
 }
+#[cfg(feature = "hague")]
 impl InternationalRegistrationNumberBagTypeDeserializer {
     fn from_bytes_start(
         helper: &mut DeserializeHelper,
@@ -77340,6 +77351,7 @@ impl InternationalRegistrationNumberBagTypeDeserializer {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'de> Deserializer<'de, super::InternationalRegistrationNumberBagType>
     for Box<InternationalRegistrationNumberBagTypeDeserializer>
 {
@@ -77459,11 +77471,13 @@ impl<'de> Deserializer<'de, super::InternationalRegistrationNumberBagType>
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct CorrectionDescriptionTextBagTypeDeserializer {
     correction_description_text: Vec<super::LocalizedTextType>,
     state__: Box<CorrectionDescriptionTextBagTypeDeserializerState>,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 enum CorrectionDescriptionTextBagTypeDeserializerState {
     Init__,
@@ -77471,6 +77485,7 @@ enum CorrectionDescriptionTextBagTypeDeserializerState {
     Done__,
     Unknown__,
 }
+#[cfg(feature = "hague")]
 impl CorrectionDescriptionTextBagTypeDeserializer {
     fn from_bytes_start(
         helper: &mut DeserializeHelper,
@@ -77551,6 +77566,7 @@ impl CorrectionDescriptionTextBagTypeDeserializer {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'de> Deserializer<'de, super::CorrectionDescriptionTextBagType>
     for Box<CorrectionDescriptionTextBagTypeDeserializer>
 {
@@ -77660,5 +77676,10766 @@ impl<'de> Deserializer<'de, super::CorrectionDescriptionTextBagType>
                 self.correction_description_text,
             )?,
         })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RequestSoftwareTypeDeserializer {
+    request_software_name: Option<String>,
+    request_software_version: Option<String>,
+    state__: Box<RequestSoftwareTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum RequestSoftwareTypeDeserializerState {
+    Init__,
+    RequestSoftwareName(Option<<String as WithDeserializer>::Deserializer>),
+    RequestSoftwareVersion(Option<<String as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl RequestSoftwareTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            request_software_name: None,
+            request_software_version: None,
+            state__: Box::new(RequestSoftwareTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: RequestSoftwareTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use RequestSoftwareTypeDeserializerState as S;
+        match state {
+            S::RequestSoftwareName(Some(deserializer)) => {
+                self.store_request_software_name(deserializer.finish(helper)?)?
+            }
+            S::RequestSoftwareVersion(Some(deserializer)) => {
+                self.store_request_software_version(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_request_software_name(&mut self, value: String) -> Result<(), Error> {
+        if self.request_software_name.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RequestSoftwareName",
+            )))?;
+        }
+        self.request_software_name = Some(value);
+        Ok(())
+    }
+    fn store_request_software_version(&mut self, value: String) -> Result<(), Error> {
+        if self.request_software_version.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RequestSoftwareVersion",
+            )))?;
+        }
+        self.request_software_version = Some(value);
+        Ok(())
+    }
+    fn handle_request_software_name<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<RequestSoftwareTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RequestSoftwareTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            fallback.get_or_insert(S::RequestSoftwareName(None));
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            } else {
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_request_software_name(data)?;
+                *self.state__ = S::RequestSoftwareVersion(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RequestSoftwareName(Some(deserializer)));
+                *self.state__ = S::RequestSoftwareVersion(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_request_software_version<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<RequestSoftwareTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RequestSoftwareTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Done__;
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_request_software_version(data)?;
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RequestSoftwareVersion(Some(deserializer)));
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::RequestSoftwareType> for Box<RequestSoftwareTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RequestSoftwareType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            RequestSoftwareTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RequestSoftwareType> {
+        use RequestSoftwareTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::RequestSoftwareName(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_request_software_name(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::RequestSoftwareVersion(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_request_software_version(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::RequestSoftwareName(None);
+                    event
+                }
+                (S::RequestSoftwareName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RequestSoftwareName",
+                        false,
+                    )?;
+                    match self.handle_request_software_name(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::RequestSoftwareVersion(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RequestSoftwareVersion",
+                        false,
+                    )?;
+                    match self.handle_request_software_version(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::RequestSoftwareType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            RequestSoftwareTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::RequestSoftwareType {
+            request_software_name: helper
+                .finish_element("RequestSoftwareName", self.request_software_name)?,
+            request_software_version: self.request_software_version,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RequestExaminationTypeDeserializer {
+    request_examination_authority: Option<String>,
+    request_examination_category: Option<super::RequestExaminationCategoryType>,
+    examination_request_date: Option<super::DateType>,
+    state__: Box<RequestExaminationTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum RequestExaminationTypeDeserializerState {
+    Init__,
+    RequestExaminationAuthority(Option<<String as WithDeserializer>::Deserializer>),
+    RequestExaminationCategory(
+        Option<<super::RequestExaminationCategoryType as WithDeserializer>::Deserializer>,
+    ),
+    ExaminationRequestDate(Option<<super::DateType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl RequestExaminationTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            request_examination_authority: None,
+            request_examination_category: None,
+            examination_request_date: None,
+            state__: Box::new(RequestExaminationTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: RequestExaminationTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use RequestExaminationTypeDeserializerState as S;
+        match state {
+            S::RequestExaminationAuthority(Some(deserializer)) => {
+                self.store_request_examination_authority(deserializer.finish(helper)?)?
+            }
+            S::RequestExaminationCategory(Some(deserializer)) => {
+                self.store_request_examination_category(deserializer.finish(helper)?)?
+            }
+            S::ExaminationRequestDate(Some(deserializer)) => {
+                self.store_examination_request_date(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_request_examination_authority(&mut self, value: String) -> Result<(), Error> {
+        if self.request_examination_authority.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RequestExaminationAuthority",
+            )))?;
+        }
+        self.request_examination_authority = Some(value);
+        Ok(())
+    }
+    fn store_request_examination_category(
+        &mut self,
+        value: super::RequestExaminationCategoryType,
+    ) -> Result<(), Error> {
+        if self.request_examination_category.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RequestExaminationCategory",
+            )))?;
+        }
+        self.request_examination_category = Some(value);
+        Ok(())
+    }
+    fn store_examination_request_date(&mut self, value: super::DateType) -> Result<(), Error> {
+        if self.examination_request_date.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"ExaminationRequestDate",
+            )))?;
+        }
+        self.examination_request_date = Some(value);
+        Ok(())
+    }
+    fn handle_request_examination_authority<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<RequestExaminationTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RequestExaminationTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::RequestExaminationCategory(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_request_examination_authority(data)?;
+                *self.state__ = S::RequestExaminationCategory(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RequestExaminationAuthority(Some(deserializer)));
+                *self.state__ = S::RequestExaminationCategory(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_request_examination_category<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::RequestExaminationCategoryType>,
+        fallback: &mut Option<RequestExaminationTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RequestExaminationTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            fallback.get_or_insert(S::RequestExaminationCategory(None));
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            } else {
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_request_examination_category(data)?;
+                *self.state__ = S::ExaminationRequestDate(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RequestExaminationCategory(Some(deserializer)));
+                *self.state__ = S::ExaminationRequestDate(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_examination_request_date<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::DateType>,
+        fallback: &mut Option<RequestExaminationTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RequestExaminationTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Done__;
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_examination_request_date(data)?;
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::ExaminationRequestDate(Some(deserializer)));
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::RequestExaminationType>
+    for Box<RequestExaminationTypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RequestExaminationType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            RequestExaminationTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RequestExaminationType> {
+        use RequestExaminationTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::RequestExaminationAuthority(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_request_examination_authority(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::RequestExaminationCategory(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_request_examination_category(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::ExaminationRequestDate(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_examination_request_date(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::RequestExaminationAuthority(None);
+                    event
+                }
+                (
+                    S::RequestExaminationAuthority(None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RequestExaminationAuthority",
+                        false,
+                    )?;
+                    match self.handle_request_examination_authority(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (
+                    S::RequestExaminationCategory(None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RequestExaminationCategory",
+                        false,
+                    )?;
+                    match self.handle_request_examination_category(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::ExaminationRequestDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"ExaminationRequestDate",
+                        false,
+                    )?;
+                    match self.handle_examination_request_date(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::RequestExaminationType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            RequestExaminationTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::RequestExaminationType {
+            request_examination_authority: self.request_examination_authority,
+            request_examination_category: helper.finish_element(
+                "RequestExaminationCategory",
+                self.request_examination_category,
+            )?,
+            examination_request_date: self.examination_request_date,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct AuthorizationTypeDeserializer {
+    authorization_identifier: Option<super::IdentifierType>,
+    authorization_date: Option<super::DateType>,
+    authorization_category: Option<super::AuthorizationCategoryType>,
+    comment_text: Option<super::OrderedTextType>,
+    authorization_document_supply_category: Option<super::AuthorizationDocumentSupplyCategoryType>,
+    authorization_document: Option<super::DocumentType>,
+    state__: Box<AuthorizationTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum AuthorizationTypeDeserializerState {
+    Init__,
+    AuthorizationIdentifier(Option<<super::IdentifierType as WithDeserializer>::Deserializer>),
+    AuthorizationDate(Option<<super::DateType as WithDeserializer>::Deserializer>),
+    AuthorizationCategory(
+        Option<<super::AuthorizationCategoryType as WithDeserializer>::Deserializer>,
+    ),
+    CommentText(Option<<super::OrderedTextType as WithDeserializer>::Deserializer>),
+    AuthorizationDocumentSupplyCategory(
+        Option<<super::AuthorizationDocumentSupplyCategoryType as WithDeserializer>::Deserializer>,
+    ),
+    AuthorizationDocument(Option<<super::DocumentType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl AuthorizationTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            authorization_identifier: None,
+            authorization_date: None,
+            authorization_category: None,
+            comment_text: None,
+            authorization_document_supply_category: None,
+            authorization_document: None,
+            state__: Box::new(AuthorizationTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: AuthorizationTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use AuthorizationTypeDeserializerState as S;
+        match state {
+            S::AuthorizationIdentifier(Some(deserializer)) => {
+                self.store_authorization_identifier(deserializer.finish(helper)?)?
+            }
+            S::AuthorizationDate(Some(deserializer)) => {
+                self.store_authorization_date(deserializer.finish(helper)?)?
+            }
+            S::AuthorizationCategory(Some(deserializer)) => {
+                self.store_authorization_category(deserializer.finish(helper)?)?
+            }
+            S::CommentText(Some(deserializer)) => {
+                self.store_comment_text(deserializer.finish(helper)?)?
+            }
+            S::AuthorizationDocumentSupplyCategory(Some(deserializer)) => {
+                self.store_authorization_document_supply_category(deserializer.finish(helper)?)?
+            }
+            S::AuthorizationDocument(Some(deserializer)) => {
+                self.store_authorization_document(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_authorization_identifier(
+        &mut self,
+        value: super::IdentifierType,
+    ) -> Result<(), Error> {
+        if self.authorization_identifier.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"AuthorizationIdentifier",
+            )))?;
+        }
+        self.authorization_identifier = Some(value);
+        Ok(())
+    }
+    fn store_authorization_date(&mut self, value: super::DateType) -> Result<(), Error> {
+        if self.authorization_date.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"AuthorizationDate",
+            )))?;
+        }
+        self.authorization_date = Some(value);
+        Ok(())
+    }
+    fn store_authorization_category(
+        &mut self,
+        value: super::AuthorizationCategoryType,
+    ) -> Result<(), Error> {
+        if self.authorization_category.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"AuthorizationCategory",
+            )))?;
+        }
+        self.authorization_category = Some(value);
+        Ok(())
+    }
+    fn store_comment_text(&mut self, value: super::OrderedTextType) -> Result<(), Error> {
+        if self.comment_text.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"CommentText",
+            )))?;
+        }
+        self.comment_text = Some(value);
+        Ok(())
+    }
+    fn store_authorization_document_supply_category(
+        &mut self,
+        value: super::AuthorizationDocumentSupplyCategoryType,
+    ) -> Result<(), Error> {
+        if self.authorization_document_supply_category.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"AuthorizationDocumentSupplyCategory",
+            )))?;
+        }
+        self.authorization_document_supply_category = Some(value);
+        Ok(())
+    }
+    fn store_authorization_document(&mut self, value: super::DocumentType) -> Result<(), Error> {
+        if self.authorization_document.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"AuthorizationDocument",
+            )))?;
+        }
+        self.authorization_document = Some(value);
+        Ok(())
+    }
+    fn handle_authorization_identifier<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::IdentifierType>,
+        fallback: &mut Option<AuthorizationTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use AuthorizationTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::AuthorizationDate(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_authorization_identifier(data)?;
+                *self.state__ = S::AuthorizationDate(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::AuthorizationIdentifier(Some(deserializer)));
+                *self.state__ = S::AuthorizationDate(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_authorization_date<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::DateType>,
+        fallback: &mut Option<AuthorizationTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use AuthorizationTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::AuthorizationCategory(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_authorization_date(data)?;
+                *self.state__ = S::AuthorizationCategory(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::AuthorizationDate(Some(deserializer)));
+                *self.state__ = S::AuthorizationCategory(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_authorization_category<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::AuthorizationCategoryType>,
+        fallback: &mut Option<AuthorizationTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use AuthorizationTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            fallback.get_or_insert(S::AuthorizationCategory(None));
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            } else {
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_authorization_category(data)?;
+                *self.state__ = S::CommentText(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::AuthorizationCategory(Some(deserializer)));
+                *self.state__ = S::CommentText(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_comment_text<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::OrderedTextType>,
+        fallback: &mut Option<AuthorizationTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use AuthorizationTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::AuthorizationDocumentSupplyCategory(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_comment_text(data)?;
+                *self.state__ = S::AuthorizationDocumentSupplyCategory(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::CommentText(Some(deserializer)));
+                *self.state__ = S::AuthorizationDocumentSupplyCategory(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_authorization_document_supply_category<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::AuthorizationDocumentSupplyCategoryType>,
+        fallback: &mut Option<AuthorizationTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use AuthorizationTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::AuthorizationDocument(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_authorization_document_supply_category(data)?;
+                *self.state__ = S::AuthorizationDocument(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::AuthorizationDocumentSupplyCategory(Some(deserializer)));
+                *self.state__ = S::AuthorizationDocument(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_authorization_document<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::DocumentType>,
+        fallback: &mut Option<AuthorizationTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use AuthorizationTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Done__;
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_authorization_document(data)?;
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::AuthorizationDocument(Some(deserializer)));
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::AuthorizationType> for Box<AuthorizationTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::AuthorizationType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            AuthorizationTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::AuthorizationType> {
+        use AuthorizationTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::AuthorizationIdentifier(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_authorization_identifier(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::AuthorizationDate(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_authorization_date(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::AuthorizationCategory(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_authorization_category(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::CommentText(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_comment_text(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::AuthorizationDocumentSupplyCategory(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_authorization_document_supply_category(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::AuthorizationDocument(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_authorization_document(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::AuthorizationIdentifier(None);
+                    event
+                }
+                (S::AuthorizationIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"AuthorizationIdentifier",
+                        false,
+                    )?;
+                    match self.handle_authorization_identifier(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::AuthorizationDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"AuthorizationDate",
+                        false,
+                    )?;
+                    match self.handle_authorization_date(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::AuthorizationCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"AuthorizationCategory",
+                        false,
+                    )?;
+                    match self.handle_authorization_category(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"CommentText",
+                        false,
+                    )?;
+                    match self.handle_comment_text(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (
+                    S::AuthorizationDocumentSupplyCategory(None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"AuthorizationDocumentSupplyCategory",
+                        false,
+                    )?;
+                    match self.handle_authorization_document_supply_category(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::AuthorizationDocument(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"AuthorizationDocument",
+                        false,
+                    )?;
+                    match self.handle_authorization_document(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(mut self, helper: &mut DeserializeHelper) -> Result<super::AuthorizationType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            AuthorizationTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::AuthorizationType {
+            authorization_identifier: self.authorization_identifier,
+            authorization_date: self.authorization_date,
+            authorization_category: helper
+                .finish_element("AuthorizationCategory", self.authorization_category)?,
+            comment_text: self.comment_text,
+            authorization_document_supply_category: self.authorization_document_supply_category,
+            authorization_document: self.authorization_document,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct ReimbursementBagTypeDeserializer {
+    reimbursement: Vec<super::ReimbursementType>,
+    state__: Box<ReimbursementBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum ReimbursementBagTypeDeserializerState {
+    Init__,
+    Reimbursement(Option<<super::ReimbursementType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl ReimbursementBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            reimbursement: Vec::new(),
+            state__: Box::new(ReimbursementBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: ReimbursementBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use ReimbursementBagTypeDeserializerState as S;
+        match state {
+            S::Reimbursement(Some(deserializer)) => {
+                self.store_reimbursement(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_reimbursement(&mut self, value: super::ReimbursementType) -> Result<(), Error> {
+        self.reimbursement.push(value);
+        Ok(())
+    }
+    fn handle_reimbursement<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::ReimbursementType>,
+        fallback: &mut Option<ReimbursementBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReimbursementBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            if self.reimbursement.len() < 1usize {
+                fallback.get_or_insert(S::Reimbursement(None));
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            } else {
+                *self.state__ = S::Done__;
+                return Ok(ElementHandlerOutput::from_event(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_reimbursement(data)?;
+                *self.state__ = S::Reimbursement(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::Reimbursement(Some(deserializer)));
+                *self.state__ = S::Reimbursement(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::ReimbursementBagType> for Box<ReimbursementBagTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::ReimbursementBagType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            ReimbursementBagTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::ReimbursementBagType> {
+        use ReimbursementBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::Reimbursement(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_reimbursement(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::Reimbursement(None);
+                    event
+                }
+                (S::Reimbursement(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"Reimbursement",
+                        false,
+                    )?;
+                    match self.handle_reimbursement(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::ReimbursementBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            ReimbursementBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::ReimbursementBagType {
+            reimbursement: st96::checks::finish_vec(
+                helper,
+                "Reimbursement",
+                1usize,
+                None,
+                self.reimbursement,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct ReimbursementTypeDeserializer {
+    reimbursement_identifier: Option<super::IdentifierType>,
+    reimbursement_reference: Option<String>,
+    payee_name: Option<super::NameType>,
+    reimbursement_status_category: Option<String>,
+    comment_text: Option<super::OrderedTextType>,
+    reimbursement_date: Option<super::DateType>,
+    reimbursement_mode_category: Option<super::PaymentModeCategoryType>,
+    reimbursement_fee_bag: Option<super::ReimbursementFeeBagType>,
+    state__: Box<ReimbursementTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum ReimbursementTypeDeserializerState {
+    Init__,
+    ReimbursementIdentifier(Option<<super::IdentifierType as WithDeserializer>::Deserializer>),
+    ReimbursementReference(Option<<String as WithDeserializer>::Deserializer>),
+    PayeeName(Option<<super::NameType as WithDeserializer>::Deserializer>),
+    ReimbursementStatusCategory(Option<<String as WithDeserializer>::Deserializer>),
+    CommentText(Option<<super::OrderedTextType as WithDeserializer>::Deserializer>),
+    ReimbursementDate(Option<<super::DateType as WithDeserializer>::Deserializer>),
+    ReimbursementModeCategory(
+        Option<<super::PaymentModeCategoryType as WithDeserializer>::Deserializer>,
+    ),
+    ReimbursementFeeBag(Option<<super::ReimbursementFeeBagType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl ReimbursementTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            reimbursement_identifier: None,
+            reimbursement_reference: None,
+            payee_name: None,
+            reimbursement_status_category: None,
+            comment_text: None,
+            reimbursement_date: None,
+            reimbursement_mode_category: None,
+            reimbursement_fee_bag: None,
+            state__: Box::new(ReimbursementTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: ReimbursementTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use ReimbursementTypeDeserializerState as S;
+        match state {
+            S::ReimbursementIdentifier(Some(deserializer)) => {
+                self.store_reimbursement_identifier(deserializer.finish(helper)?)?
+            }
+            S::ReimbursementReference(Some(deserializer)) => {
+                self.store_reimbursement_reference(deserializer.finish(helper)?)?
+            }
+            S::PayeeName(Some(deserializer)) => {
+                self.store_payee_name(deserializer.finish(helper)?)?
+            }
+            S::ReimbursementStatusCategory(Some(deserializer)) => {
+                self.store_reimbursement_status_category(deserializer.finish(helper)?)?
+            }
+            S::CommentText(Some(deserializer)) => {
+                self.store_comment_text(deserializer.finish(helper)?)?
+            }
+            S::ReimbursementDate(Some(deserializer)) => {
+                self.store_reimbursement_date(deserializer.finish(helper)?)?
+            }
+            S::ReimbursementModeCategory(Some(deserializer)) => {
+                self.store_reimbursement_mode_category(deserializer.finish(helper)?)?
+            }
+            S::ReimbursementFeeBag(Some(deserializer)) => {
+                self.store_reimbursement_fee_bag(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_reimbursement_identifier(
+        &mut self,
+        value: super::IdentifierType,
+    ) -> Result<(), Error> {
+        if self.reimbursement_identifier.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"ReimbursementIdentifier",
+            )))?;
+        }
+        self.reimbursement_identifier = Some(value);
+        Ok(())
+    }
+    fn store_reimbursement_reference(&mut self, value: String) -> Result<(), Error> {
+        if self.reimbursement_reference.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"ReimbursementReference",
+            )))?;
+        }
+        self.reimbursement_reference = Some(value);
+        Ok(())
+    }
+    fn store_payee_name(&mut self, value: super::NameType) -> Result<(), Error> {
+        if self.payee_name.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"PayeeName",
+            )))?;
+        }
+        self.payee_name = Some(value);
+        Ok(())
+    }
+    fn store_reimbursement_status_category(&mut self, value: String) -> Result<(), Error> {
+        if self.reimbursement_status_category.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"ReimbursementStatusCategory",
+            )))?;
+        }
+        self.reimbursement_status_category = Some(value);
+        Ok(())
+    }
+    fn store_comment_text(&mut self, value: super::OrderedTextType) -> Result<(), Error> {
+        if self.comment_text.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"CommentText",
+            )))?;
+        }
+        self.comment_text = Some(value);
+        Ok(())
+    }
+    fn store_reimbursement_date(&mut self, value: super::DateType) -> Result<(), Error> {
+        if self.reimbursement_date.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"ReimbursementDate",
+            )))?;
+        }
+        self.reimbursement_date = Some(value);
+        Ok(())
+    }
+    fn store_reimbursement_mode_category(
+        &mut self,
+        value: super::PaymentModeCategoryType,
+    ) -> Result<(), Error> {
+        if self.reimbursement_mode_category.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"ReimbursementModeCategory",
+            )))?;
+        }
+        self.reimbursement_mode_category = Some(value);
+        Ok(())
+    }
+    fn store_reimbursement_fee_bag(
+        &mut self,
+        value: super::ReimbursementFeeBagType,
+    ) -> Result<(), Error> {
+        if self.reimbursement_fee_bag.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"ReimbursementFeeBag",
+            )))?;
+        }
+        self.reimbursement_fee_bag = Some(value);
+        Ok(())
+    }
+    fn handle_reimbursement_identifier<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::IdentifierType>,
+        fallback: &mut Option<ReimbursementTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReimbursementTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::ReimbursementReference(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_reimbursement_identifier(data)?;
+                *self.state__ = S::ReimbursementReference(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::ReimbursementIdentifier(Some(deserializer)));
+                *self.state__ = S::ReimbursementReference(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_reimbursement_reference<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<ReimbursementTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReimbursementTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::PayeeName(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_reimbursement_reference(data)?;
+                *self.state__ = S::PayeeName(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::ReimbursementReference(Some(deserializer)));
+                *self.state__ = S::PayeeName(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_payee_name<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::NameType>,
+        fallback: &mut Option<ReimbursementTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReimbursementTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            fallback.get_or_insert(S::PayeeName(None));
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            } else {
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_payee_name(data)?;
+                *self.state__ = S::ReimbursementStatusCategory(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::PayeeName(Some(deserializer)));
+                *self.state__ = S::ReimbursementStatusCategory(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_reimbursement_status_category<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<ReimbursementTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReimbursementTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::CommentText(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_reimbursement_status_category(data)?;
+                *self.state__ = S::CommentText(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::ReimbursementStatusCategory(Some(deserializer)));
+                *self.state__ = S::CommentText(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_comment_text<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::OrderedTextType>,
+        fallback: &mut Option<ReimbursementTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReimbursementTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::ReimbursementDate(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_comment_text(data)?;
+                *self.state__ = S::ReimbursementDate(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::CommentText(Some(deserializer)));
+                *self.state__ = S::ReimbursementDate(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_reimbursement_date<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::DateType>,
+        fallback: &mut Option<ReimbursementTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReimbursementTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::ReimbursementModeCategory(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_reimbursement_date(data)?;
+                *self.state__ = S::ReimbursementModeCategory(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::ReimbursementDate(Some(deserializer)));
+                *self.state__ = S::ReimbursementModeCategory(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_reimbursement_mode_category<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::PaymentModeCategoryType>,
+        fallback: &mut Option<ReimbursementTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReimbursementTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::ReimbursementFeeBag(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_reimbursement_mode_category(data)?;
+                *self.state__ = S::ReimbursementFeeBag(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::ReimbursementModeCategory(Some(deserializer)));
+                *self.state__ = S::ReimbursementFeeBag(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_reimbursement_fee_bag<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::ReimbursementFeeBagType>,
+        fallback: &mut Option<ReimbursementTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReimbursementTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Done__;
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_reimbursement_fee_bag(data)?;
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::ReimbursementFeeBag(Some(deserializer)));
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::ReimbursementType> for Box<ReimbursementTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::ReimbursementType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            ReimbursementTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::ReimbursementType> {
+        use ReimbursementTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::ReimbursementIdentifier(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_reimbursement_identifier(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::ReimbursementReference(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_reimbursement_reference(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::PayeeName(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_payee_name(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::ReimbursementStatusCategory(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_reimbursement_status_category(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::CommentText(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_comment_text(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::ReimbursementDate(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_reimbursement_date(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::ReimbursementModeCategory(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_reimbursement_mode_category(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::ReimbursementFeeBag(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_reimbursement_fee_bag(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::ReimbursementIdentifier(None);
+                    event
+                }
+                (S::ReimbursementIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"ReimbursementIdentifier",
+                        false,
+                    )?;
+                    match self.handle_reimbursement_identifier(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::ReimbursementReference(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"ReimbursementReference",
+                        false,
+                    )?;
+                    match self.handle_reimbursement_reference(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::PayeeName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"PayeeName",
+                        false,
+                    )?;
+                    match self.handle_payee_name(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (
+                    S::ReimbursementStatusCategory(None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"ReimbursementStatusCategory",
+                        false,
+                    )?;
+                    match self.handle_reimbursement_status_category(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"CommentText",
+                        false,
+                    )?;
+                    match self.handle_comment_text(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::ReimbursementDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"ReimbursementDate",
+                        false,
+                    )?;
+                    match self.handle_reimbursement_date(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (
+                    S::ReimbursementModeCategory(None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"ReimbursementModeCategory",
+                        false,
+                    )?;
+                    match self.handle_reimbursement_mode_category(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::ReimbursementFeeBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"ReimbursementFeeBag",
+                        false,
+                    )?;
+                    match self.handle_reimbursement_fee_bag(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(mut self, helper: &mut DeserializeHelper) -> Result<super::ReimbursementType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            ReimbursementTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::ReimbursementType {
+            reimbursement_identifier: self.reimbursement_identifier,
+            reimbursement_reference: self.reimbursement_reference,
+            payee_name: helper.finish_element("PayeeName", self.payee_name)?,
+            reimbursement_status_category: self.reimbursement_status_category,
+            comment_text: self.comment_text,
+            reimbursement_date: self.reimbursement_date,
+            reimbursement_mode_category: self.reimbursement_mode_category,
+            reimbursement_fee_bag: self.reimbursement_fee_bag,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignClassificationBagTypeDeserializer {
+    content: Vec<super::DesignClassificationBagTypeContent>,
+    state__: Box<DesignClassificationBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum DesignClassificationBagTypeDeserializerState {
+    Init__,
+    Next__,
+    Content__(<super::DesignClassificationBagTypeContent as WithDeserializer>::Deserializer),
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl DesignClassificationBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            content: Vec::new(),
+            state__: Box::new(DesignClassificationBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: DesignClassificationBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        if let DesignClassificationBagTypeDeserializerState::Content__(deserializer) = state {
+            self.store_content(deserializer.finish(helper)?)?;
+        }
+        Ok(())
+    }
+    fn store_content(
+        &mut self,
+        value: super::DesignClassificationBagTypeContent,
+    ) -> Result<(), Error> {
+        self.content.push(value);
+        Ok(())
+    }
+    fn handle_content<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::DesignClassificationBagTypeContent>,
+        fallback: &mut Option<DesignClassificationBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use DesignClassificationBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = fallback.take().unwrap_or(S::Next__);
+            return Ok(ElementHandlerOutput::from_event_end(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_content(data)?;
+                *self.state__ = S::Next__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                if self.content.len() < 1usize {
+                    *fallback = Some(S::Content__(deserializer));
+                    *self.state__ = S::Next__;
+                    Ok(ElementHandlerOutput::from_event(event, allow_any))
+                } else {
+                    *self.state__ = S::Content__(deserializer);
+                    Ok(ElementHandlerOutput::from_event_end(event, allow_any))
+                }
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::DesignClassificationBagType>
+    for Box<DesignClassificationBagTypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::DesignClassificationBagType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            DesignClassificationBagTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::DesignClassificationBagType> {
+        use DesignClassificationBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::Content__(deserializer), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_content(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (_, Event::End(_)) => {
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (state @ (S::Init__ | S::Next__), event) => {
+                    fallback.get_or_insert(state);
+                    let output =
+                        <super::DesignClassificationBagTypeContent as WithDeserializer>::init(
+                            helper, event,
+                        )?;
+                    match self.handle_content(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        let artifact = DeserializerArtifact::Deserializer(self);
+        Ok(DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::DesignClassificationBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            DesignClassificationBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::DesignClassificationBagType {
+            content: st96::checks::finish_vec(
+                helper,
+                "content (a repeated choice of elements)",
+                1usize,
+                Some(2usize),
+                self.content,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignClassificationBagTypeContentDeserializer {
+    state__: Box<DesignClassificationBagTypeContentDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub enum DesignClassificationBagTypeContentDeserializerState {
+    Init__,
+    LocarnoClassificationBag(
+        Option<super::LocarnoClassificationBagType>,
+        Option<<super::LocarnoClassificationBagType as WithDeserializer>::Deserializer>,
+        Option<<super::LocarnoClassificationBagType as WithDeserializer>::Deserializer>,
+    ),
+    NationalDesignClassificationBag(
+        Option<super::NationalDesignClassificationBagType>,
+        Option<<super::NationalDesignClassificationBagType as WithDeserializer>::Deserializer>,
+        Option<<super::NationalDesignClassificationBagType as WithDeserializer>::Deserializer>,
+    ),
+    Done__(super::DesignClassificationBagTypeContent),
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl DesignClassificationBagTypeContentDeserializer {
+    fn find_suitable<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        if let Event::Start(x) | Event::Empty(x) = &event {
+            if matches!(
+                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                Some(b"LocarnoClassificationBag")
+            ) {
+                let output =
+                    <super::LocarnoClassificationBagType as WithDeserializer>::init(helper, event)?;
+                return self.handle_locarno_classification_bag(
+                    helper,
+                    Default::default(),
+                    None,
+                    output,
+                );
+            }
+            if matches!(
+                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                Some(b"NationalDesignClassificationBag")
+            ) {
+                let output =
+                    <super::NationalDesignClassificationBagType as WithDeserializer>::init(
+                        helper, event,
+                    )?;
+                return self.handle_national_design_classification_bag(
+                    helper,
+                    Default::default(),
+                    None,
+                    output,
+                );
+            }
+        }
+        *self.state__ = DesignClassificationBagTypeContentDeserializerState::Init__;
+        Ok(ElementHandlerOutput::return_to_parent(event, false))
+    }
+    fn finish_state(
+        helper: &mut DeserializeHelper,
+        state: DesignClassificationBagTypeContentDeserializerState,
+    ) -> Result<super::DesignClassificationBagTypeContent, Error> {
+        use DesignClassificationBagTypeContentDeserializerState as S;
+        match state {
+            S::Init__ => Err(ErrorKind::MissingContent.into()),
+            S::LocarnoClassificationBag(mut values, None, deserializer) => {
+                if let Some(deserializer) = deserializer {
+                    let value = deserializer.finish(helper)?;
+                    DesignClassificationBagTypeContentDeserializer :: store_locarno_classification_bag (& mut values , value) ? ;
+                }
+                Ok(
+                    super::DesignClassificationBagTypeContent::LocarnoClassificationBag(
+                        helper.finish_element("LocarnoClassificationBag", values)?,
+                    ),
+                )
+            }
+            S::NationalDesignClassificationBag(mut values, None, deserializer) => {
+                if let Some(deserializer) = deserializer {
+                    let value = deserializer.finish(helper)?;
+                    DesignClassificationBagTypeContentDeserializer :: store_national_design_classification_bag (& mut values , value) ? ;
+                }
+                Ok(
+                    super::DesignClassificationBagTypeContent::NationalDesignClassificationBag(
+                        helper.finish_element("NationalDesignClassificationBag", values)?,
+                    ),
+                )
+            }
+            S::Done__(data) => Ok(data),
+            _ => unreachable!(),
+        }
+    }
+    fn store_locarno_classification_bag(
+        values: &mut Option<super::LocarnoClassificationBagType>,
+        value: super::LocarnoClassificationBagType,
+    ) -> Result<(), Error> {
+        if values.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"LocarnoClassificationBag",
+            )))?;
+        }
+        *values = Some(value);
+        Ok(())
+    }
+    fn store_national_design_classification_bag(
+        values: &mut Option<super::NationalDesignClassificationBagType>,
+        value: super::NationalDesignClassificationBagType,
+    ) -> Result<(), Error> {
+        if values.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"NationalDesignClassificationBag",
+            )))?;
+        }
+        *values = Some(value);
+        Ok(())
+    }
+    fn handle_locarno_classification_bag<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        mut values: Option<super::LocarnoClassificationBagType>,
+        fallback: Option<<super::LocarnoClassificationBagType as WithDeserializer>::Deserializer>,
+        output: DeserializerOutput<'de, super::LocarnoClassificationBagType>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use DesignClassificationBagTypeContentDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+        }
+        if let Some(deserializer) = fallback {
+            let data = deserializer.finish(helper)?;
+            DesignClassificationBagTypeContentDeserializer::store_locarno_classification_bag(
+                &mut values,
+                data,
+            )?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                DesignClassificationBagTypeContentDeserializer::store_locarno_classification_bag(
+                    &mut values,
+                    data,
+                )?;
+                let data = DesignClassificationBagTypeContentDeserializer::finish_state(
+                    helper,
+                    S::LocarnoClassificationBag(values, None, None),
+                )?;
+                *self.state__ = S::Done__(data);
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                *self.state__ = S::LocarnoClassificationBag(values, None, Some(deserializer));
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+        }
+    }
+    fn handle_national_design_classification_bag<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        mut values: Option<super::NationalDesignClassificationBagType>,
+        fallback: Option<
+            <super::NationalDesignClassificationBagType as WithDeserializer>::Deserializer,
+        >,
+        output: DeserializerOutput<'de, super::NationalDesignClassificationBagType>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use DesignClassificationBagTypeContentDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+        }
+        if let Some(deserializer) = fallback {
+            let data = deserializer.finish(helper)?;
+            DesignClassificationBagTypeContentDeserializer :: store_national_design_classification_bag (& mut values , data) ? ;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                DesignClassificationBagTypeContentDeserializer :: store_national_design_classification_bag (& mut values , data) ? ;
+                let data = DesignClassificationBagTypeContentDeserializer::finish_state(
+                    helper,
+                    S::NationalDesignClassificationBag(values, None, None),
+                )?;
+                *self.state__ = S::Done__(data);
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                *self.state__ =
+                    S::NationalDesignClassificationBag(values, None, Some(deserializer));
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::DesignClassificationBagTypeContent>
+    for Box<DesignClassificationBagTypeContentDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::DesignClassificationBagTypeContent> {
+        let deserializer = Box::new(DesignClassificationBagTypeContentDeserializer {
+            state__: Box::new(DesignClassificationBagTypeContentDeserializerState::Init__),
+        });
+        let mut output = deserializer.next(helper, event)?;
+        output.artifact = match output.artifact {
+            DeserializerArtifact::Deserializer(x)
+                if matches!(
+                    &*x.state__,
+                    DesignClassificationBagTypeContentDeserializerState::Init__
+                ) =>
+            {
+                DeserializerArtifact::None
+            }
+            artifact => artifact,
+        };
+        Ok(output)
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::DesignClassificationBagTypeContent> {
+        use DesignClassificationBagTypeContentDeserializerState as S;
+        let mut event = event;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::LocarnoClassificationBag(values, fallback, Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self
+                        .handle_locarno_classification_bag(helper, values, fallback, output)?
+                    {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (
+                    S::NationalDesignClassificationBag(values, fallback, Some(deserializer)),
+                    event,
+                ) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_national_design_classification_bag(
+                        helper, values, fallback, output,
+                    )? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (state, event @ Event::End(_)) => {
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(
+                            DesignClassificationBagTypeContentDeserializer::finish_state(
+                                helper, state,
+                            )?,
+                        ),
+                        event: DeserializerEvent::Continue(event),
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => match self.find_suitable(helper, event)? {
+                    ElementHandlerOutput::Break { event, allow_any } => break (event, allow_any),
+                    ElementHandlerOutput::Continue { event, .. } => event,
+                },
+                (
+                    S::LocarnoClassificationBag(values, fallback, None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"LocarnoClassificationBag",
+                        false,
+                    )?;
+                    match self
+                        .handle_locarno_classification_bag(helper, values, fallback, output)?
+                    {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (
+                    S::NationalDesignClassificationBag(values, fallback, None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"NationalDesignClassificationBag",
+                        false,
+                    )?;
+                    match self.handle_national_design_classification_bag(
+                        helper, values, fallback, output,
+                    )? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (state @ S::Done__(_), event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Continue(event), false);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Continue(event), false);
+                }
+            }
+        };
+        let artifact = if matches!(&*self.state__, S::Done__(_)) {
+            DeserializerArtifact::Data(self.finish(helper)?)
+        } else {
+            DeserializerArtifact::Deserializer(self)
+        };
+        Ok(DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::DesignClassificationBagTypeContent, Error> {
+        DesignClassificationBagTypeContentDeserializer::finish_state(helper, *self.state__)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct StaffBagTypeDeserializer {
+    staff: Vec<super::StaffType>,
+    state__: Box<StaffBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum StaffBagTypeDeserializerState {
+    Init__,
+    Staff(Option<<super::StaffType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl StaffBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            staff: Vec::new(),
+            state__: Box::new(StaffBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: StaffBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use StaffBagTypeDeserializerState as S;
+        match state {
+            S::Staff(Some(deserializer)) => self.store_staff(deserializer.finish(helper)?)?,
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_staff(&mut self, value: super::StaffType) -> Result<(), Error> {
+        self.staff.push(value);
+        Ok(())
+    }
+    fn handle_staff<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::StaffType>,
+        fallback: &mut Option<StaffBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use StaffBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            if self.staff.len() < 1usize {
+                fallback.get_or_insert(S::Staff(None));
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            } else {
+                *self.state__ = S::Done__;
+                return Ok(ElementHandlerOutput::from_event(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_staff(data)?;
+                *self.state__ = S::Staff(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::Staff(Some(deserializer)));
+                *self.state__ = S::Staff(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::StaffBagType> for Box<StaffBagTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::StaffBagType> {
+        helper.init_deserializer_from_start_event(event, StaffBagTypeDeserializer::from_bytes_start)
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::StaffBagType> {
+        use StaffBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::Staff(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_staff(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::Staff(None);
+                    event
+                }
+                (S::Staff(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"Staff",
+                        false,
+                    )?;
+                    match self.handle_staff(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(mut self, helper: &mut DeserializeHelper) -> Result<super::StaffBagType, Error> {
+        let state = replace(&mut *self.state__, StaffBagTypeDeserializerState::Unknown__);
+        self.finish_state(helper, state)?;
+        Ok(super::StaffBagType {
+            staff: st96::checks::finish_vec(helper, "Staff", 1usize, None, self.staff)?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct ReimbursementFeeBagTypeDeserializer {
+    reimbursement_fee: Vec<super::ReimbursementFeeType>,
+    state__: Box<ReimbursementFeeBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum ReimbursementFeeBagTypeDeserializerState {
+    Init__,
+    ReimbursementFee(Option<<super::ReimbursementFeeType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl ReimbursementFeeBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            reimbursement_fee: Vec::new(),
+            state__: Box::new(ReimbursementFeeBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: ReimbursementFeeBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use ReimbursementFeeBagTypeDeserializerState as S;
+        match state {
+            S::ReimbursementFee(Some(deserializer)) => {
+                self.store_reimbursement_fee(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_reimbursement_fee(&mut self, value: super::ReimbursementFeeType) -> Result<(), Error> {
+        self.reimbursement_fee.push(value);
+        Ok(())
+    }
+    fn handle_reimbursement_fee<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::ReimbursementFeeType>,
+        fallback: &mut Option<ReimbursementFeeBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReimbursementFeeBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            if self.reimbursement_fee.len() < 1usize {
+                fallback.get_or_insert(S::ReimbursementFee(None));
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            } else {
+                *self.state__ = S::Done__;
+                return Ok(ElementHandlerOutput::from_event(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_reimbursement_fee(data)?;
+                *self.state__ = S::ReimbursementFee(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::ReimbursementFee(Some(deserializer)));
+                *self.state__ = S::ReimbursementFee(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::ReimbursementFeeBagType>
+    for Box<ReimbursementFeeBagTypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::ReimbursementFeeBagType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            ReimbursementFeeBagTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::ReimbursementFeeBagType> {
+        use ReimbursementFeeBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::ReimbursementFee(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_reimbursement_fee(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::ReimbursementFee(None);
+                    event
+                }
+                (S::ReimbursementFee(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"ReimbursementFee",
+                        false,
+                    )?;
+                    match self.handle_reimbursement_fee(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::ReimbursementFeeBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            ReimbursementFeeBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::ReimbursementFeeBagType {
+            reimbursement_fee: st96::checks::finish_vec(
+                helper,
+                "ReimbursementFee",
+                1usize,
+                None,
+                self.reimbursement_fee,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct NationalDesignClassificationBagTypeDeserializer {
+    id: Option<String>,
+    ip_office_code: Option<super::ExtendedWipost3CodeType>,
+    national_classification_edition: Option<String>,
+    national_classification_date: Option<super::DateType>,
+    content_213: Vec<super::NationalDesignClassificationBagContent213Type>,
+    state__: Box<NationalDesignClassificationBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum NationalDesignClassificationBagTypeDeserializerState {
+    Init__ , IpOfficeCode (Option << super :: ExtendedWipost3CodeType as WithDeserializer > :: Deserializer >) , NationalClassificationEdition (Option << String as WithDeserializer > :: Deserializer >) , NationalClassificationDate (Option << super :: DateType as WithDeserializer > :: Deserializer >) , Content213 (Option << super :: NationalDesignClassificationBagContent213Type as WithDeserializer > :: Deserializer >) , Done__ , Unknown__ , }
+#[cfg(feature = "design")]
+impl NationalDesignClassificationBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        let mut id: Option<String> = None;
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            if matches!(
+                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                Some(b"id")
+            ) {
+                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+            } else {
+                helper.raise_unexpected_attrib_checked(&attrib)?;
+            }
+        }
+        Ok(Box::new(Self {
+            id: id,
+            ip_office_code: None,
+            national_classification_edition: None,
+            national_classification_date: None,
+            content_213: Vec::new(),
+            state__: Box::new(NationalDesignClassificationBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: NationalDesignClassificationBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use NationalDesignClassificationBagTypeDeserializerState as S;
+        match state {
+            S::IpOfficeCode(Some(deserializer)) => {
+                self.store_ip_office_code(deserializer.finish(helper)?)?
+            }
+            S::NationalClassificationEdition(Some(deserializer)) => {
+                self.store_national_classification_edition(deserializer.finish(helper)?)?
+            }
+            S::NationalClassificationDate(Some(deserializer)) => {
+                self.store_national_classification_date(deserializer.finish(helper)?)?
+            }
+            S::Content213(Some(deserializer)) => {
+                self.store_content_213(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_ip_office_code(&mut self, value: super::ExtendedWipost3CodeType) -> Result<(), Error> {
+        if self.ip_office_code.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"IPOfficeCode",
+            )))?;
+        }
+        self.ip_office_code = Some(value);
+        Ok(())
+    }
+    fn store_national_classification_edition(&mut self, value: String) -> Result<(), Error> {
+        if self.national_classification_edition.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"NationalClassificationEdition",
+            )))?;
+        }
+        self.national_classification_edition = Some(value);
+        Ok(())
+    }
+    fn store_national_classification_date(&mut self, value: super::DateType) -> Result<(), Error> {
+        if self.national_classification_date.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"NationalClassificationDate",
+            )))?;
+        }
+        self.national_classification_date = Some(value);
+        Ok(())
+    }
+    fn store_content_213(
+        &mut self,
+        value: super::NationalDesignClassificationBagContent213Type,
+    ) -> Result<(), Error> {
+        self.content_213.push(value);
+        Ok(())
+    }
+    fn handle_ip_office_code<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::ExtendedWipost3CodeType>,
+        fallback: &mut Option<NationalDesignClassificationBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use NationalDesignClassificationBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            fallback.get_or_insert(S::IpOfficeCode(None));
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            } else {
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_ip_office_code(data)?;
+                *self.state__ = S::NationalClassificationEdition(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::IpOfficeCode(Some(deserializer)));
+                *self.state__ = S::NationalClassificationEdition(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_national_classification_edition<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<NationalDesignClassificationBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use NationalDesignClassificationBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::NationalClassificationDate(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_national_classification_edition(data)?;
+                *self.state__ = S::NationalClassificationDate(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::NationalClassificationEdition(Some(deserializer)));
+                *self.state__ = S::NationalClassificationDate(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_national_classification_date<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::DateType>,
+        fallback: &mut Option<NationalDesignClassificationBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use NationalDesignClassificationBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Content213(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_national_classification_date(data)?;
+                *self.state__ = S::Content213(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::NationalClassificationDate(Some(deserializer)));
+                *self.state__ = S::Content213(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_content_213<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::NationalDesignClassificationBagContent213Type>,
+        fallback: &mut Option<NationalDesignClassificationBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use NationalDesignClassificationBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            if self.content_213.len() < 1usize {
+                fallback.get_or_insert(S::Content213(None));
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            } else {
+                *self.state__ = S::Done__;
+                return Ok(ElementHandlerOutput::from_event(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_content_213(data)?;
+                *self.state__ = S::Content213(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::Content213(Some(deserializer)));
+                *self.state__ = S::Content213(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::NationalDesignClassificationBagType>
+    for Box<NationalDesignClassificationBagTypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::NationalDesignClassificationBagType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            NationalDesignClassificationBagTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::NationalDesignClassificationBagType> {
+        use NationalDesignClassificationBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::IpOfficeCode(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_ip_office_code(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::NationalClassificationEdition(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_national_classification_edition(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::NationalClassificationDate(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_national_classification_date(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Content213(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_content_213(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::IpOfficeCode(None);
+                    event
+                }
+                (S::IpOfficeCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"IPOfficeCode",
+                        false,
+                    )?;
+                    match self.handle_ip_office_code(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (
+                    S::NationalClassificationEdition(None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"NationalClassificationEdition",
+                        false,
+                    )?;
+                    match self.handle_national_classification_edition(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (
+                    S::NationalClassificationDate(None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"NationalClassificationDate",
+                        false,
+                    )?;
+                    match self.handle_national_classification_date(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Content213(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = < super :: NationalDesignClassificationBagContent213Type as WithDeserializer > :: init (helper , event) ? ;
+                    match self.handle_content_213(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::NationalDesignClassificationBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            NationalDesignClassificationBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::NationalDesignClassificationBagType {
+            id: self.id,
+            ip_office_code: helper.finish_element("IPOfficeCode", self.ip_office_code)?,
+            national_classification_edition: self.national_classification_edition,
+            national_classification_date: self.national_classification_date,
+            content_213: st96::checks::finish_vec(
+                helper,
+                "content (a repeated choice of elements)",
+                1usize,
+                None,
+                self.content_213,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct StaffTypeDeserializer {
+    official_title_text: Option<super::LocalizedTextType>,
+    content_269: Vec<super::StaffContent269Type>,
+    state__: Box<StaffTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum StaffTypeDeserializerState {
+    Init__,
+    OfficialTitleText(Option<<super::LocalizedTextType as WithDeserializer>::Deserializer>),
+    Content269(Option<<super::StaffContent269Type as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl StaffTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            official_title_text: None,
+            content_269: Vec::new(),
+            state__: Box::new(StaffTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: StaffTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use StaffTypeDeserializerState as S;
+        match state {
+            S::OfficialTitleText(Some(deserializer)) => {
+                self.store_official_title_text(deserializer.finish(helper)?)?
+            }
+            S::Content269(Some(deserializer)) => {
+                self.store_content_269(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_official_title_text(&mut self, value: super::LocalizedTextType) -> Result<(), Error> {
+        if self.official_title_text.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"OfficialTitleText",
+            )))?;
+        }
+        self.official_title_text = Some(value);
+        Ok(())
+    }
+    fn store_content_269(&mut self, value: super::StaffContent269Type) -> Result<(), Error> {
+        self.content_269.push(value);
+        Ok(())
+    }
+    fn handle_official_title_text<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::LocalizedTextType>,
+        fallback: &mut Option<StaffTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use StaffTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Content269(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_official_title_text(data)?;
+                *self.state__ = S::Content269(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::OfficialTitleText(Some(deserializer)));
+                *self.state__ = S::Content269(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_content_269<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::StaffContent269Type>,
+        fallback: &mut Option<StaffTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use StaffTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            if self.content_269.len() < 1usize {
+                fallback.get_or_insert(S::Content269(None));
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            } else {
+                *self.state__ = S::Done__;
+                return Ok(ElementHandlerOutput::from_event(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_content_269(data)?;
+                if self.content_269.len() < 2usize {
+                    *self.state__ = S::Content269(None);
+                } else {
+                    *self.state__ = S::Done__;
+                }
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::Content269(Some(deserializer)));
+                if self.content_269.len() < 1usize {
+                    *self.state__ = S::Content269(None);
+                } else {
+                    *self.state__ = S::Done__;
+                }
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::StaffType> for Box<StaffTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::StaffType> {
+        helper.init_deserializer_from_start_event(event, StaffTypeDeserializer::from_bytes_start)
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::StaffType> {
+        use StaffTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::OfficialTitleText(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_official_title_text(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Content269(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_content_269(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::OfficialTitleText(None);
+                    event
+                }
+                (S::OfficialTitleText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"OfficialTitleText",
+                        false,
+                    )?;
+                    match self.handle_official_title_text(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Content269(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output =
+                        <super::StaffContent269Type as WithDeserializer>::init(helper, event)?;
+                    match self.handle_content_269(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(mut self, helper: &mut DeserializeHelper) -> Result<super::StaffType, Error> {
+        let state = replace(&mut *self.state__, StaffTypeDeserializerState::Unknown__);
+        self.finish_state(helper, state)?;
+        Ok(super::StaffType {
+            official_title_text: self.official_title_text,
+            content_269: st96::checks::finish_vec(
+                helper,
+                "content (a repeated choice of elements)",
+                1usize,
+                Some(2usize),
+                self.content_269,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct ReimbursementFeeTypeDeserializer {
+    fee_identifier: Option<super::IdentifierType>,
+    fee_reference: Option<String>,
+    basic_fee_amount: Option<super::AmountType>,
+    comment_text: Option<super::OrderedTextType>,
+    state__: Box<ReimbursementFeeTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum ReimbursementFeeTypeDeserializerState {
+    Init__,
+    FeeIdentifier(Option<<super::IdentifierType as WithDeserializer>::Deserializer>),
+    FeeReference(Option<<String as WithDeserializer>::Deserializer>),
+    BasicFeeAmount(Option<<super::AmountType as WithDeserializer>::Deserializer>),
+    CommentText(Option<<super::OrderedTextType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl ReimbursementFeeTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            fee_identifier: None,
+            fee_reference: None,
+            basic_fee_amount: None,
+            comment_text: None,
+            state__: Box::new(ReimbursementFeeTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: ReimbursementFeeTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use ReimbursementFeeTypeDeserializerState as S;
+        match state {
+            S::FeeIdentifier(Some(deserializer)) => {
+                self.store_fee_identifier(deserializer.finish(helper)?)?
+            }
+            S::FeeReference(Some(deserializer)) => {
+                self.store_fee_reference(deserializer.finish(helper)?)?
+            }
+            S::BasicFeeAmount(Some(deserializer)) => {
+                self.store_basic_fee_amount(deserializer.finish(helper)?)?
+            }
+            S::CommentText(Some(deserializer)) => {
+                self.store_comment_text(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_fee_identifier(&mut self, value: super::IdentifierType) -> Result<(), Error> {
+        if self.fee_identifier.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"FeeIdentifier",
+            )))?;
+        }
+        self.fee_identifier = Some(value);
+        Ok(())
+    }
+    fn store_fee_reference(&mut self, value: String) -> Result<(), Error> {
+        if self.fee_reference.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"FeeReference",
+            )))?;
+        }
+        self.fee_reference = Some(value);
+        Ok(())
+    }
+    fn store_basic_fee_amount(&mut self, value: super::AmountType) -> Result<(), Error> {
+        if self.basic_fee_amount.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"BasicFeeAmount",
+            )))?;
+        }
+        self.basic_fee_amount = Some(value);
+        Ok(())
+    }
+    fn store_comment_text(&mut self, value: super::OrderedTextType) -> Result<(), Error> {
+        if self.comment_text.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"CommentText",
+            )))?;
+        }
+        self.comment_text = Some(value);
+        Ok(())
+    }
+    fn handle_fee_identifier<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::IdentifierType>,
+        fallback: &mut Option<ReimbursementFeeTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReimbursementFeeTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::FeeReference(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_fee_identifier(data)?;
+                *self.state__ = S::FeeReference(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::FeeIdentifier(Some(deserializer)));
+                *self.state__ = S::FeeReference(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_fee_reference<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<ReimbursementFeeTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReimbursementFeeTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::BasicFeeAmount(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_fee_reference(data)?;
+                *self.state__ = S::BasicFeeAmount(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::FeeReference(Some(deserializer)));
+                *self.state__ = S::BasicFeeAmount(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_basic_fee_amount<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::AmountType>,
+        fallback: &mut Option<ReimbursementFeeTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReimbursementFeeTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            fallback.get_or_insert(S::BasicFeeAmount(None));
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            } else {
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_basic_fee_amount(data)?;
+                *self.state__ = S::CommentText(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::BasicFeeAmount(Some(deserializer)));
+                *self.state__ = S::CommentText(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_comment_text<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::OrderedTextType>,
+        fallback: &mut Option<ReimbursementFeeTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReimbursementFeeTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Done__;
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_comment_text(data)?;
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::CommentText(Some(deserializer)));
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::ReimbursementFeeType> for Box<ReimbursementFeeTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::ReimbursementFeeType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            ReimbursementFeeTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::ReimbursementFeeType> {
+        use ReimbursementFeeTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::FeeIdentifier(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_fee_identifier(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::FeeReference(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_fee_reference(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::BasicFeeAmount(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_basic_fee_amount(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::CommentText(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_comment_text(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::FeeIdentifier(None);
+                    event
+                }
+                (S::FeeIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"FeeIdentifier",
+                        false,
+                    )?;
+                    match self.handle_fee_identifier(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::FeeReference(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"FeeReference",
+                        false,
+                    )?;
+                    match self.handle_fee_reference(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::BasicFeeAmount(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"BasicFeeAmount",
+                        false,
+                    )?;
+                    match self.handle_basic_fee_amount(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"CommentText",
+                        false,
+                    )?;
+                    match self.handle_comment_text(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::ReimbursementFeeType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            ReimbursementFeeTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::ReimbursementFeeType {
+            fee_identifier: self.fee_identifier,
+            fee_reference: self.fee_reference,
+            basic_fee_amount: helper.finish_element("BasicFeeAmount", self.basic_fee_amount)?,
+            comment_text: self.comment_text,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct NationalDesignClassificationBagContent213TypeDeserializer {
+    national_design_classification: Option<String>,
+    national_design_product_indication_text: Option<super::OrderedTextType>,
+    state__: Box<NationalDesignClassificationBagContent213TypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum NationalDesignClassificationBagContent213TypeDeserializerState {
+    Init__,
+    NationalDesignClassification(Option<<String as WithDeserializer>::Deserializer>),
+    NationalDesignProductIndicationText(
+        Option<<super::OrderedTextType as WithDeserializer>::Deserializer>,
+    ),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl NationalDesignClassificationBagContent213TypeDeserializer {
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: NationalDesignClassificationBagContent213TypeDeserializerState,
+    ) -> Result<(), Error> {
+        use NationalDesignClassificationBagContent213TypeDeserializerState as S;
+        match state {
+            S::NationalDesignClassification(Some(deserializer)) => {
+                self.store_national_design_classification(deserializer.finish(helper)?)?
+            }
+            S::NationalDesignProductIndicationText(Some(deserializer)) => {
+                self.store_national_design_product_indication_text(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_national_design_classification(&mut self, value: String) -> Result<(), Error> {
+        if self.national_design_classification.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"NationalDesignClassification",
+            )))?;
+        }
+        self.national_design_classification = Some(value);
+        Ok(())
+    }
+    fn store_national_design_product_indication_text(
+        &mut self,
+        value: super::OrderedTextType,
+    ) -> Result<(), Error> {
+        if self.national_design_product_indication_text.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"NationalDesignProductIndicationText",
+            )))?;
+        }
+        self.national_design_product_indication_text = Some(value);
+        Ok(())
+    }
+    fn handle_national_design_classification<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<NationalDesignClassificationBagContent213TypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use NationalDesignClassificationBagContent213TypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            fallback.get_or_insert(S::NationalDesignClassification(None));
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            } else {
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_national_design_classification(data)?;
+                *self.state__ = S::NationalDesignProductIndicationText(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::NationalDesignClassification(Some(deserializer)));
+                *self.state__ = S::NationalDesignProductIndicationText(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_national_design_product_indication_text<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::OrderedTextType>,
+        fallback: &mut Option<NationalDesignClassificationBagContent213TypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use NationalDesignClassificationBagContent213TypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Done__;
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_national_design_product_indication_text(data)?;
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::NationalDesignProductIndicationText(Some(deserializer)));
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::NationalDesignClassificationBagContent213Type>
+    for Box<NationalDesignClassificationBagContent213TypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::NationalDesignClassificationBagContent213Type> {
+        let deserializer = Box::new(NationalDesignClassificationBagContent213TypeDeserializer {
+            national_design_classification: None,
+            national_design_product_indication_text: None,
+            state__: Box::new(
+                NationalDesignClassificationBagContent213TypeDeserializerState::Init__,
+            ),
+        });
+        let mut output = deserializer.next(helper, event)?;
+        output.artifact = match output.artifact {
+            DeserializerArtifact::Deserializer(x)
+                if matches!(
+                    &*x.state__,
+                    NationalDesignClassificationBagContent213TypeDeserializerState::Init__
+                ) =>
+            {
+                DeserializerArtifact::None
+            }
+            artifact => artifact,
+        };
+        Ok(output)
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::NationalDesignClassificationBagContent213Type> {
+        use NationalDesignClassificationBagContent213TypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::NationalDesignClassification(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_national_design_classification(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::NationalDesignProductIndicationText(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_national_design_product_indication_text(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, event @ Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::Continue(event),
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::NationalDesignClassification(None);
+                    event
+                }
+                (
+                    S::NationalDesignClassification(None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"NationalDesignClassification",
+                        false,
+                    )?;
+                    match self.handle_national_design_classification(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (
+                    S::NationalDesignProductIndicationText(None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"NationalDesignProductIndicationText",
+                        false,
+                    )?;
+                    match self.handle_national_design_product_indication_text(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::NationalDesignClassificationBagContent213Type, Error> {
+        let state = replace(
+            &mut *self.state__,
+            NationalDesignClassificationBagContent213TypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::NationalDesignClassificationBagContent213Type {
+            national_design_classification: helper.finish_element(
+                "NationalDesignClassification",
+                self.national_design_classification,
+            )?,
+            national_design_product_indication_text: self.national_design_product_indication_text,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct StaffContent269TypeDeserializer {
+    state__: Box<StaffContent269TypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub enum StaffContent269TypeDeserializerState {
+    Init__,
+    PartyIdentifier(
+        Option<super::PartyIdentifierType>,
+        Option<<super::PartyIdentifierType as WithDeserializer>::Deserializer>,
+        Option<<super::PartyIdentifierType as WithDeserializer>::Deserializer>,
+    ),
+    StaffName(
+        Option<String>,
+        Option<<String as WithDeserializer>::Deserializer>,
+        Option<<String as WithDeserializer>::Deserializer>,
+    ),
+    Done__(super::StaffContent269Type),
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl StaffContent269TypeDeserializer {
+    fn find_suitable<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        if let Event::Start(x) | Event::Empty(x) = &event {
+            if matches!(
+                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                Some(b"PartyIdentifier")
+            ) {
+                let output = <super::PartyIdentifierType as WithDeserializer>::init(helper, event)?;
+                return self.handle_party_identifier(helper, Default::default(), None, output);
+            }
+            if matches!(
+                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                Some(b"StaffName")
+            ) {
+                let output = <String as WithDeserializer>::init(helper, event)?;
+                return self.handle_staff_name(helper, Default::default(), None, output);
+            }
+        }
+        *self.state__ = StaffContent269TypeDeserializerState::Init__;
+        Ok(ElementHandlerOutput::return_to_parent(event, false))
+    }
+    fn finish_state(
+        helper: &mut DeserializeHelper,
+        state: StaffContent269TypeDeserializerState,
+    ) -> Result<super::StaffContent269Type, Error> {
+        use StaffContent269TypeDeserializerState as S;
+        match state {
+            S::Init__ => Err(ErrorKind::MissingContent.into()),
+            S::PartyIdentifier(mut values, None, deserializer) => {
+                if let Some(deserializer) = deserializer {
+                    let value = deserializer.finish(helper)?;
+                    StaffContent269TypeDeserializer::store_party_identifier(&mut values, value)?;
+                }
+                Ok(super::StaffContent269Type::PartyIdentifier(
+                    helper.finish_element("PartyIdentifier", values)?,
+                ))
+            }
+            S::StaffName(mut values, None, deserializer) => {
+                if let Some(deserializer) = deserializer {
+                    let value = deserializer.finish(helper)?;
+                    StaffContent269TypeDeserializer::store_staff_name(&mut values, value)?;
+                }
+                Ok(super::StaffContent269Type::StaffName(
+                    helper.finish_element("StaffName", values)?,
+                ))
+            }
+            S::Done__(data) => Ok(data),
+            _ => unreachable!(),
+        }
+    }
+    fn store_party_identifier(
+        values: &mut Option<super::PartyIdentifierType>,
+        value: super::PartyIdentifierType,
+    ) -> Result<(), Error> {
+        if values.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"PartyIdentifier",
+            )))?;
+        }
+        *values = Some(value);
+        Ok(())
+    }
+    fn store_staff_name(values: &mut Option<String>, value: String) -> Result<(), Error> {
+        if values.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"StaffName",
+            )))?;
+        }
+        *values = Some(value);
+        Ok(())
+    }
+    fn handle_party_identifier<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        mut values: Option<super::PartyIdentifierType>,
+        fallback: Option<<super::PartyIdentifierType as WithDeserializer>::Deserializer>,
+        output: DeserializerOutput<'de, super::PartyIdentifierType>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use StaffContent269TypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+        }
+        if let Some(deserializer) = fallback {
+            let data = deserializer.finish(helper)?;
+            StaffContent269TypeDeserializer::store_party_identifier(&mut values, data)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                StaffContent269TypeDeserializer::store_party_identifier(&mut values, data)?;
+                let data = StaffContent269TypeDeserializer::finish_state(
+                    helper,
+                    S::PartyIdentifier(values, None, None),
+                )?;
+                *self.state__ = S::Done__(data);
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                *self.state__ = S::PartyIdentifier(values, None, Some(deserializer));
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+        }
+    }
+    fn handle_staff_name<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        mut values: Option<String>,
+        fallback: Option<<String as WithDeserializer>::Deserializer>,
+        output: DeserializerOutput<'de, String>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use StaffContent269TypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+        }
+        if let Some(deserializer) = fallback {
+            let data = deserializer.finish(helper)?;
+            StaffContent269TypeDeserializer::store_staff_name(&mut values, data)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                StaffContent269TypeDeserializer::store_staff_name(&mut values, data)?;
+                let data = StaffContent269TypeDeserializer::finish_state(
+                    helper,
+                    S::StaffName(values, None, None),
+                )?;
+                *self.state__ = S::Done__(data);
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                *self.state__ = S::StaffName(values, None, Some(deserializer));
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::StaffContent269Type> for Box<StaffContent269TypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::StaffContent269Type> {
+        let deserializer = Box::new(StaffContent269TypeDeserializer {
+            state__: Box::new(StaffContent269TypeDeserializerState::Init__),
+        });
+        let mut output = deserializer.next(helper, event)?;
+        output.artifact = match output.artifact {
+            DeserializerArtifact::Deserializer(x)
+                if matches!(&*x.state__, StaffContent269TypeDeserializerState::Init__) =>
+            {
+                DeserializerArtifact::None
+            }
+            artifact => artifact,
+        };
+        Ok(output)
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::StaffContent269Type> {
+        use StaffContent269TypeDeserializerState as S;
+        let mut event = event;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::PartyIdentifier(values, fallback, Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_party_identifier(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (S::StaffName(values, fallback, Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_staff_name(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (state, event @ Event::End(_)) => {
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(
+                            StaffContent269TypeDeserializer::finish_state(helper, state)?,
+                        ),
+                        event: DeserializerEvent::Continue(event),
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => match self.find_suitable(helper, event)? {
+                    ElementHandlerOutput::Break { event, allow_any } => break (event, allow_any),
+                    ElementHandlerOutput::Continue { event, .. } => event,
+                },
+                (
+                    S::PartyIdentifier(values, fallback, None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"PartyIdentifier",
+                        false,
+                    )?;
+                    match self.handle_party_identifier(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (
+                    S::StaffName(values, fallback, None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"StaffName",
+                        false,
+                    )?;
+                    match self.handle_staff_name(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (state @ S::Done__(_), event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Continue(event), false);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Continue(event), false);
+                }
+            }
+        };
+        let artifact = if matches!(&*self.state__, S::Done__(_)) {
+            DeserializerArtifact::Data(self.finish(helper)?)
+        } else {
+            DeserializerArtifact::Deserializer(self)
+        };
+        Ok(DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        })
+    }
+    fn finish(self, helper: &mut DeserializeHelper) -> Result<super::StaffContent269Type, Error> {
+        StaffContent269TypeDeserializer::finish_state(helper, *self.state__)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct OppositionDocumentBagTypeDeserializer {
+    opposition_document: Vec<super::DocumentType>,
+    state__: Box<OppositionDocumentBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum OppositionDocumentBagTypeDeserializerState {
+    Init__,
+    OppositionDocument(Option<<super::DocumentType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl OppositionDocumentBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            opposition_document: Vec::new(),
+            state__: Box::new(OppositionDocumentBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: OppositionDocumentBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use OppositionDocumentBagTypeDeserializerState as S;
+        match state {
+            S::OppositionDocument(Some(deserializer)) => {
+                self.store_opposition_document(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_opposition_document(&mut self, value: super::DocumentType) -> Result<(), Error> {
+        self.opposition_document.push(value);
+        Ok(())
+    }
+    fn handle_opposition_document<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::DocumentType>,
+        fallback: &mut Option<OppositionDocumentBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use OppositionDocumentBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            if self.opposition_document.len() < 1usize {
+                fallback.get_or_insert(S::OppositionDocument(None));
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            } else {
+                *self.state__ = S::Done__;
+                return Ok(ElementHandlerOutput::from_event(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_opposition_document(data)?;
+                *self.state__ = S::OppositionDocument(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::OppositionDocument(Some(deserializer)));
+                *self.state__ = S::OppositionDocument(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::OppositionDocumentBagType>
+    for Box<OppositionDocumentBagTypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::OppositionDocumentBagType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            OppositionDocumentBagTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::OppositionDocumentBagType> {
+        use OppositionDocumentBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::OppositionDocument(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_opposition_document(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::OppositionDocument(None);
+                    event
+                }
+                (S::OppositionDocument(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"OppositionDocument",
+                        false,
+                    )?;
+                    match self.handle_opposition_document(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::OppositionDocumentBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            OppositionDocumentBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::OppositionDocumentBagType {
+            opposition_document: st96::checks::finish_vec(
+                helper,
+                "OppositionDocument",
+                1usize,
+                None,
+                self.opposition_document,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct TransactionHeaderTypeDeserializer {
+    sender_bag: Option<super::SenderBagType>,
+    receiver_bag: Option<super::ReceiverBagType>,
+    transaction_total_quantity: Option<usize>,
+    state__: Box<TransactionHeaderTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum TransactionHeaderTypeDeserializerState {
+    Init__,
+    SenderBag(Option<<super::SenderBagType as WithDeserializer>::Deserializer>),
+    ReceiverBag(Option<<super::ReceiverBagType as WithDeserializer>::Deserializer>),
+    TransactionTotalQuantity(Option<<usize as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl TransactionHeaderTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            sender_bag: None,
+            receiver_bag: None,
+            transaction_total_quantity: None,
+            state__: Box::new(TransactionHeaderTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: TransactionHeaderTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use TransactionHeaderTypeDeserializerState as S;
+        match state {
+            S::SenderBag(Some(deserializer)) => {
+                self.store_sender_bag(deserializer.finish(helper)?)?
+            }
+            S::ReceiverBag(Some(deserializer)) => {
+                self.store_receiver_bag(deserializer.finish(helper)?)?
+            }
+            S::TransactionTotalQuantity(Some(deserializer)) => {
+                self.store_transaction_total_quantity(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_sender_bag(&mut self, value: super::SenderBagType) -> Result<(), Error> {
+        if self.sender_bag.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"SenderBag",
+            )))?;
+        }
+        self.sender_bag = Some(value);
+        Ok(())
+    }
+    fn store_receiver_bag(&mut self, value: super::ReceiverBagType) -> Result<(), Error> {
+        if self.receiver_bag.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"ReceiverBag",
+            )))?;
+        }
+        self.receiver_bag = Some(value);
+        Ok(())
+    }
+    fn store_transaction_total_quantity(&mut self, value: usize) -> Result<(), Error> {
+        if self.transaction_total_quantity.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"TransactionTotalQuantity",
+            )))?;
+        }
+        self.transaction_total_quantity = Some(value);
+        Ok(())
+    }
+    fn handle_sender_bag<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::SenderBagType>,
+        fallback: &mut Option<TransactionHeaderTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use TransactionHeaderTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            fallback.get_or_insert(S::SenderBag(None));
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            } else {
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_sender_bag(data)?;
+                *self.state__ = S::ReceiverBag(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::SenderBag(Some(deserializer)));
+                *self.state__ = S::ReceiverBag(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_receiver_bag<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::ReceiverBagType>,
+        fallback: &mut Option<TransactionHeaderTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use TransactionHeaderTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::TransactionTotalQuantity(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_receiver_bag(data)?;
+                *self.state__ = S::TransactionTotalQuantity(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::ReceiverBag(Some(deserializer)));
+                *self.state__ = S::TransactionTotalQuantity(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_transaction_total_quantity<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, usize>,
+        fallback: &mut Option<TransactionHeaderTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use TransactionHeaderTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Done__;
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_transaction_total_quantity(data)?;
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::TransactionTotalQuantity(Some(deserializer)));
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::TransactionHeaderType>
+    for Box<TransactionHeaderTypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::TransactionHeaderType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            TransactionHeaderTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::TransactionHeaderType> {
+        use TransactionHeaderTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::SenderBag(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_sender_bag(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::ReceiverBag(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_receiver_bag(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::TransactionTotalQuantity(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_transaction_total_quantity(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::SenderBag(None);
+                    event
+                }
+                (S::SenderBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"SenderBag",
+                        false,
+                    )?;
+                    match self.handle_sender_bag(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::ReceiverBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"ReceiverBag",
+                        false,
+                    )?;
+                    match self.handle_receiver_bag(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (
+                    S::TransactionTotalQuantity(None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"TransactionTotalQuantity",
+                        false,
+                    )?;
+                    match self.handle_transaction_total_quantity(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::TransactionHeaderType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            TransactionHeaderTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::TransactionHeaderType {
+            sender_bag: helper.finish_element("SenderBag", self.sender_bag)?,
+            receiver_bag: self.receiver_bag,
+            transaction_total_quantity: self.transaction_total_quantity,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct SenderBagTypeDeserializer {
+    request_identifier: Option<super::IdentifierType>,
+    request_language_code: Option<super::ExtendedIsoLanguageCodeType>,
+    request_xsd_version: Option<String>,
+    file_name: Option<String>,
+    request_status_category: Option<String>,
+    request_producer: Option<String>,
+    request_receiving_office_code: Option<super::ExtendedWipost3CodeType>,
+    login_information: Option<super::LoginInformationType>,
+    content_263: Option<super::SenderBagContent263Type>,
+    state__: Box<SenderBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum SenderBagTypeDeserializerState {
+    Init__,
+    RequestIdentifier(Option<<super::IdentifierType as WithDeserializer>::Deserializer>),
+    RequestLanguageCode(
+        Option<<super::ExtendedIsoLanguageCodeType as WithDeserializer>::Deserializer>,
+    ),
+    RequestXsdVersion(Option<<String as WithDeserializer>::Deserializer>),
+    FileName(Option<<String as WithDeserializer>::Deserializer>),
+    RequestStatusCategory(Option<<String as WithDeserializer>::Deserializer>),
+    RequestProducer(Option<<String as WithDeserializer>::Deserializer>),
+    RequestReceivingOfficeCode(
+        Option<<super::ExtendedWipost3CodeType as WithDeserializer>::Deserializer>,
+    ),
+    LoginInformation(Option<<super::LoginInformationType as WithDeserializer>::Deserializer>),
+    Content263(Option<<super::SenderBagContent263Type as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl SenderBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            request_identifier: None,
+            request_language_code: None,
+            request_xsd_version: None,
+            file_name: None,
+            request_status_category: None,
+            request_producer: None,
+            request_receiving_office_code: None,
+            login_information: None,
+            content_263: None,
+            state__: Box::new(SenderBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: SenderBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use SenderBagTypeDeserializerState as S;
+        match state {
+            S::RequestIdentifier(Some(deserializer)) => {
+                self.store_request_identifier(deserializer.finish(helper)?)?
+            }
+            S::RequestLanguageCode(Some(deserializer)) => {
+                self.store_request_language_code(deserializer.finish(helper)?)?
+            }
+            S::RequestXsdVersion(Some(deserializer)) => {
+                self.store_request_xsd_version(deserializer.finish(helper)?)?
+            }
+            S::FileName(Some(deserializer)) => {
+                self.store_file_name(deserializer.finish(helper)?)?
+            }
+            S::RequestStatusCategory(Some(deserializer)) => {
+                self.store_request_status_category(deserializer.finish(helper)?)?
+            }
+            S::RequestProducer(Some(deserializer)) => {
+                self.store_request_producer(deserializer.finish(helper)?)?
+            }
+            S::RequestReceivingOfficeCode(Some(deserializer)) => {
+                self.store_request_receiving_office_code(deserializer.finish(helper)?)?
+            }
+            S::LoginInformation(Some(deserializer)) => {
+                self.store_login_information(deserializer.finish(helper)?)?
+            }
+            S::Content263(Some(deserializer)) => {
+                self.store_content_263(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_request_identifier(&mut self, value: super::IdentifierType) -> Result<(), Error> {
+        if self.request_identifier.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RequestIdentifier",
+            )))?;
+        }
+        self.request_identifier = Some(value);
+        Ok(())
+    }
+    fn store_request_language_code(
+        &mut self,
+        value: super::ExtendedIsoLanguageCodeType,
+    ) -> Result<(), Error> {
+        if self.request_language_code.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RequestLanguageCode",
+            )))?;
+        }
+        self.request_language_code = Some(value);
+        Ok(())
+    }
+    fn store_request_xsd_version(&mut self, value: String) -> Result<(), Error> {
+        if self.request_xsd_version.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RequestXSDVersion",
+            )))?;
+        }
+        self.request_xsd_version = Some(value);
+        Ok(())
+    }
+    fn store_file_name(&mut self, value: String) -> Result<(), Error> {
+        if self.file_name.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"FileName",
+            )))?;
+        }
+        self.file_name = Some(value);
+        Ok(())
+    }
+    fn store_request_status_category(&mut self, value: String) -> Result<(), Error> {
+        if self.request_status_category.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RequestStatusCategory",
+            )))?;
+        }
+        self.request_status_category = Some(value);
+        Ok(())
+    }
+    fn store_request_producer(&mut self, value: String) -> Result<(), Error> {
+        if self.request_producer.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RequestProducer",
+            )))?;
+        }
+        self.request_producer = Some(value);
+        Ok(())
+    }
+    fn store_request_receiving_office_code(
+        &mut self,
+        value: super::ExtendedWipost3CodeType,
+    ) -> Result<(), Error> {
+        if self.request_receiving_office_code.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RequestReceivingOfficeCode",
+            )))?;
+        }
+        self.request_receiving_office_code = Some(value);
+        Ok(())
+    }
+    fn store_login_information(&mut self, value: super::LoginInformationType) -> Result<(), Error> {
+        if self.login_information.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"LoginInformation",
+            )))?;
+        }
+        self.login_information = Some(value);
+        Ok(())
+    }
+    fn store_content_263(&mut self, value: super::SenderBagContent263Type) -> Result<(), Error> {
+        if self.content_263.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"Content263",
+            )))?;
+        }
+        self.content_263 = Some(value);
+        Ok(())
+    }
+    fn handle_request_identifier<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::IdentifierType>,
+        fallback: &mut Option<SenderBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use SenderBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::RequestLanguageCode(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_request_identifier(data)?;
+                *self.state__ = S::RequestLanguageCode(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RequestIdentifier(Some(deserializer)));
+                *self.state__ = S::RequestLanguageCode(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_request_language_code<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::ExtendedIsoLanguageCodeType>,
+        fallback: &mut Option<SenderBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use SenderBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::RequestXsdVersion(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_request_language_code(data)?;
+                *self.state__ = S::RequestXsdVersion(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RequestLanguageCode(Some(deserializer)));
+                *self.state__ = S::RequestXsdVersion(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_request_xsd_version<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<SenderBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use SenderBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::FileName(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_request_xsd_version(data)?;
+                *self.state__ = S::FileName(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RequestXsdVersion(Some(deserializer)));
+                *self.state__ = S::FileName(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_file_name<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<SenderBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use SenderBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::RequestStatusCategory(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_file_name(data)?;
+                *self.state__ = S::RequestStatusCategory(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::FileName(Some(deserializer)));
+                *self.state__ = S::RequestStatusCategory(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_request_status_category<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<SenderBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use SenderBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::RequestProducer(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_request_status_category(data)?;
+                *self.state__ = S::RequestProducer(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RequestStatusCategory(Some(deserializer)));
+                *self.state__ = S::RequestProducer(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_request_producer<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<SenderBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use SenderBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::RequestReceivingOfficeCode(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_request_producer(data)?;
+                *self.state__ = S::RequestReceivingOfficeCode(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RequestProducer(Some(deserializer)));
+                *self.state__ = S::RequestReceivingOfficeCode(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_request_receiving_office_code<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::ExtendedWipost3CodeType>,
+        fallback: &mut Option<SenderBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use SenderBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::LoginInformation(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_request_receiving_office_code(data)?;
+                *self.state__ = S::LoginInformation(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RequestReceivingOfficeCode(Some(deserializer)));
+                *self.state__ = S::LoginInformation(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_login_information<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::LoginInformationType>,
+        fallback: &mut Option<SenderBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use SenderBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Content263(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_login_information(data)?;
+                *self.state__ = S::Content263(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::LoginInformation(Some(deserializer)));
+                *self.state__ = S::Content263(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_content_263<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::SenderBagContent263Type>,
+        fallback: &mut Option<SenderBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use SenderBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            fallback.get_or_insert(S::Content263(None));
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            } else {
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_content_263(data)?;
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::Content263(Some(deserializer)));
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::SenderBagType> for Box<SenderBagTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::SenderBagType> {
+        helper
+            .init_deserializer_from_start_event(event, SenderBagTypeDeserializer::from_bytes_start)
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::SenderBagType> {
+        use SenderBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::RequestIdentifier(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_request_identifier(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::RequestLanguageCode(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_request_language_code(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::RequestXsdVersion(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_request_xsd_version(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::FileName(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_file_name(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::RequestStatusCategory(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_request_status_category(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::RequestProducer(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_request_producer(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::RequestReceivingOfficeCode(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_request_receiving_office_code(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::LoginInformation(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_login_information(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Content263(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_content_263(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::RequestIdentifier(None);
+                    event
+                }
+                (S::RequestIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RequestIdentifier",
+                        false,
+                    )?;
+                    match self.handle_request_identifier(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::RequestLanguageCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RequestLanguageCode",
+                        false,
+                    )?;
+                    match self.handle_request_language_code(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::RequestXsdVersion(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RequestXSDVersion",
+                        false,
+                    )?;
+                    match self.handle_request_xsd_version(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::FileName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"FileName",
+                        false,
+                    )?;
+                    match self.handle_file_name(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::RequestStatusCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RequestStatusCategory",
+                        false,
+                    )?;
+                    match self.handle_request_status_category(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::RequestProducer(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RequestProducer",
+                        false,
+                    )?;
+                    match self.handle_request_producer(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (
+                    S::RequestReceivingOfficeCode(None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RequestReceivingOfficeCode",
+                        false,
+                    )?;
+                    match self.handle_request_receiving_office_code(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::LoginInformation(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"LoginInformation",
+                        false,
+                    )?;
+                    match self.handle_login_information(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Content263(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output =
+                        <super::SenderBagContent263Type as WithDeserializer>::init(helper, event)?;
+                    match self.handle_content_263(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(mut self, helper: &mut DeserializeHelper) -> Result<super::SenderBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            SenderBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::SenderBagType {
+            request_identifier: self.request_identifier,
+            request_language_code: self.request_language_code,
+            request_xsd_version: self.request_xsd_version,
+            file_name: self.file_name,
+            request_status_category: self.request_status_category,
+            request_producer: self.request_producer,
+            request_receiving_office_code: self.request_receiving_office_code,
+            login_information: self.login_information,
+            content_263: helper.finish_element("Content263", self.content_263)?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct ReceiverBagTypeDeserializer {
+    receiver_date_time: Option<DateTime>,
+    comment_text: Option<super::OrderedTextType>,
+    state__: Box<ReceiverBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum ReceiverBagTypeDeserializerState {
+    Init__,
+    ReceiverDateTime(Option<<DateTime as WithDeserializer>::Deserializer>),
+    CommentText(Option<<super::OrderedTextType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl ReceiverBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            receiver_date_time: None,
+            comment_text: None,
+            state__: Box::new(ReceiverBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: ReceiverBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use ReceiverBagTypeDeserializerState as S;
+        match state {
+            S::ReceiverDateTime(Some(deserializer)) => {
+                self.store_receiver_date_time(deserializer.finish(helper)?)?
+            }
+            S::CommentText(Some(deserializer)) => {
+                self.store_comment_text(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_receiver_date_time(&mut self, value: DateTime) -> Result<(), Error> {
+        if self.receiver_date_time.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"ReceiverDateTime",
+            )))?;
+        }
+        self.receiver_date_time = Some(value);
+        Ok(())
+    }
+    fn store_comment_text(&mut self, value: super::OrderedTextType) -> Result<(), Error> {
+        if self.comment_text.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"CommentText",
+            )))?;
+        }
+        self.comment_text = Some(value);
+        Ok(())
+    }
+    fn handle_receiver_date_time<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, DateTime>,
+        fallback: &mut Option<ReceiverBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReceiverBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            fallback.get_or_insert(S::ReceiverDateTime(None));
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            } else {
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_receiver_date_time(data)?;
+                *self.state__ = S::CommentText(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::ReceiverDateTime(Some(deserializer)));
+                *self.state__ = S::CommentText(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_comment_text<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::OrderedTextType>,
+        fallback: &mut Option<ReceiverBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use ReceiverBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Done__;
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_comment_text(data)?;
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::CommentText(Some(deserializer)));
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::ReceiverBagType> for Box<ReceiverBagTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::ReceiverBagType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            ReceiverBagTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::ReceiverBagType> {
+        use ReceiverBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::ReceiverDateTime(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_receiver_date_time(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::CommentText(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_comment_text(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::ReceiverDateTime(None);
+                    event
+                }
+                (S::ReceiverDateTime(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"ReceiverDateTime",
+                        false,
+                    )?;
+                    match self.handle_receiver_date_time(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"CommentText",
+                        false,
+                    )?;
+                    match self.handle_comment_text(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(mut self, helper: &mut DeserializeHelper) -> Result<super::ReceiverBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            ReceiverBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::ReceiverBagType {
+            receiver_date_time: helper
+                .finish_element("ReceiverDateTime", self.receiver_date_time)?,
+            comment_text: self.comment_text,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct TransactionErrorBagTypeDeserializer {
+    transaction_error: Vec<super::TransactionErrorType>,
+    state__: Box<TransactionErrorBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum TransactionErrorBagTypeDeserializerState {
+    Init__,
+    TransactionError(Option<<super::TransactionErrorType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl TransactionErrorBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            transaction_error: Vec::new(),
+            state__: Box::new(TransactionErrorBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: TransactionErrorBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use TransactionErrorBagTypeDeserializerState as S;
+        match state {
+            S::TransactionError(Some(deserializer)) => {
+                self.store_transaction_error(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_transaction_error(&mut self, value: super::TransactionErrorType) -> Result<(), Error> {
+        self.transaction_error.push(value);
+        Ok(())
+    }
+    fn handle_transaction_error<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::TransactionErrorType>,
+        fallback: &mut Option<TransactionErrorBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use TransactionErrorBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            if self.transaction_error.len() < 1usize {
+                fallback.get_or_insert(S::TransactionError(None));
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            } else {
+                *self.state__ = S::Done__;
+                return Ok(ElementHandlerOutput::from_event(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_transaction_error(data)?;
+                *self.state__ = S::TransactionError(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::TransactionError(Some(deserializer)));
+                *self.state__ = S::TransactionError(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::TransactionErrorBagType>
+    for Box<TransactionErrorBagTypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::TransactionErrorBagType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            TransactionErrorBagTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::TransactionErrorBagType> {
+        use TransactionErrorBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::TransactionError(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_transaction_error(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::TransactionError(None);
+                    event
+                }
+                (S::TransactionError(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"TransactionError",
+                        false,
+                    )?;
+                    match self.handle_transaction_error(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::TransactionErrorBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            TransactionErrorBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::TransactionErrorBagType {
+            transaction_error: st96::checks::finish_vec(
+                helper,
+                "TransactionError",
+                1usize,
+                None,
+                self.transaction_error,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LoginInformationTypeDeserializer {
+    login: Option<String>,
+    login_email: Option<String>,
+    password: Vec<String>,
+    state__: Box<LoginInformationTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum LoginInformationTypeDeserializerState {
+    Init__,
+    Login(Option<<String as WithDeserializer>::Deserializer>),
+    LoginEmail(Option<<String as WithDeserializer>::Deserializer>),
+    Password(Option<<String as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl LoginInformationTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            login: None,
+            login_email: None,
+            password: Vec::new(),
+            state__: Box::new(LoginInformationTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: LoginInformationTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use LoginInformationTypeDeserializerState as S;
+        match state {
+            S::Login(Some(deserializer)) => self.store_login(deserializer.finish(helper)?)?,
+            S::LoginEmail(Some(deserializer)) => {
+                self.store_login_email(deserializer.finish(helper)?)?
+            }
+            S::Password(Some(deserializer)) => self.store_password(deserializer.finish(helper)?)?,
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_login(&mut self, value: String) -> Result<(), Error> {
+        if self.login.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"Login",
+            )))?;
+        }
+        self.login = Some(value);
+        Ok(())
+    }
+    fn store_login_email(&mut self, value: String) -> Result<(), Error> {
+        if self.login_email.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"LoginEmail",
+            )))?;
+        }
+        self.login_email = Some(value);
+        Ok(())
+    }
+    fn store_password(&mut self, value: String) -> Result<(), Error> {
+        self.password.push(value);
+        Ok(())
+    }
+    fn handle_login<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<LoginInformationTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use LoginInformationTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            fallback.get_or_insert(S::Login(None));
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            } else {
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_login(data)?;
+                *self.state__ = S::LoginEmail(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::Login(Some(deserializer)));
+                *self.state__ = S::LoginEmail(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_login_email<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<LoginInformationTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use LoginInformationTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Password(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_login_email(data)?;
+                *self.state__ = S::Password(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::LoginEmail(Some(deserializer)));
+                *self.state__ = S::Password(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_password<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, String>,
+        fallback: &mut Option<LoginInformationTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use LoginInformationTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Done__;
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_password(data)?;
+                *self.state__ = S::Password(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::Password(Some(deserializer)));
+                *self.state__ = S::Password(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::LoginInformationType> for Box<LoginInformationTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::LoginInformationType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            LoginInformationTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::LoginInformationType> {
+        use LoginInformationTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::Login(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_login(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::LoginEmail(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_login_email(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Password(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_password(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::Login(None);
+                    event
+                }
+                (S::Login(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"Login",
+                        false,
+                    )?;
+                    match self.handle_login(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::LoginEmail(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"LoginEmail",
+                        false,
+                    )?;
+                    match self.handle_login_email(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Password(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"Password",
+                        false,
+                    )?;
+                    match self.handle_password(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::LoginInformationType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            LoginInformationTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::LoginInformationType {
+            login: helper.finish_element("Login", self.login)?,
+            login_email: self.login_email,
+            password: self.password,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct SenderBagContent263TypeDeserializer {
+    state__: Box<SenderBagContent263TypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub enum SenderBagContent263TypeDeserializerState {
+    Init__,
+    RequestDate(
+        Option<super::DateType>,
+        Option<<super::DateType as WithDeserializer>::Deserializer>,
+        Option<<super::DateType as WithDeserializer>::Deserializer>,
+    ),
+    RequestDateTime(
+        Option<DateTime>,
+        Option<<DateTime as WithDeserializer>::Deserializer>,
+        Option<<DateTime as WithDeserializer>::Deserializer>,
+    ),
+    Done__(super::SenderBagContent263Type),
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl SenderBagContent263TypeDeserializer {
+    fn find_suitable<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        if let Event::Start(x) | Event::Empty(x) = &event {
+            if matches!(
+                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                Some(b"RequestDate")
+            ) {
+                let output = <super::DateType as WithDeserializer>::init(helper, event)?;
+                return self.handle_request_date(helper, Default::default(), None, output);
+            }
+            if matches!(
+                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                Some(b"RequestDateTime")
+            ) {
+                let output = <DateTime as WithDeserializer>::init(helper, event)?;
+                return self.handle_request_date_time(helper, Default::default(), None, output);
+            }
+        }
+        *self.state__ = SenderBagContent263TypeDeserializerState::Init__;
+        Ok(ElementHandlerOutput::return_to_parent(event, false))
+    }
+    fn finish_state(
+        helper: &mut DeserializeHelper,
+        state: SenderBagContent263TypeDeserializerState,
+    ) -> Result<super::SenderBagContent263Type, Error> {
+        use SenderBagContent263TypeDeserializerState as S;
+        match state {
+            S::Init__ => Err(ErrorKind::MissingContent.into()),
+            S::RequestDate(mut values, None, deserializer) => {
+                if let Some(deserializer) = deserializer {
+                    let value = deserializer.finish(helper)?;
+                    SenderBagContent263TypeDeserializer::store_request_date(&mut values, value)?;
+                }
+                Ok(super::SenderBagContent263Type::RequestDate(
+                    helper.finish_element("RequestDate", values)?,
+                ))
+            }
+            S::RequestDateTime(mut values, None, deserializer) => {
+                if let Some(deserializer) = deserializer {
+                    let value = deserializer.finish(helper)?;
+                    SenderBagContent263TypeDeserializer::store_request_date_time(
+                        &mut values,
+                        value,
+                    )?;
+                }
+                Ok(super::SenderBagContent263Type::RequestDateTime(
+                    helper.finish_element("RequestDateTime", values)?,
+                ))
+            }
+            S::Done__(data) => Ok(data),
+            _ => unreachable!(),
+        }
+    }
+    fn store_request_date(
+        values: &mut Option<super::DateType>,
+        value: super::DateType,
+    ) -> Result<(), Error> {
+        if values.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RequestDate",
+            )))?;
+        }
+        *values = Some(value);
+        Ok(())
+    }
+    fn store_request_date_time(
+        values: &mut Option<DateTime>,
+        value: DateTime,
+    ) -> Result<(), Error> {
+        if values.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RequestDateTime",
+            )))?;
+        }
+        *values = Some(value);
+        Ok(())
+    }
+    fn handle_request_date<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        mut values: Option<super::DateType>,
+        fallback: Option<<super::DateType as WithDeserializer>::Deserializer>,
+        output: DeserializerOutput<'de, super::DateType>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use SenderBagContent263TypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+        }
+        if let Some(deserializer) = fallback {
+            let data = deserializer.finish(helper)?;
+            SenderBagContent263TypeDeserializer::store_request_date(&mut values, data)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                SenderBagContent263TypeDeserializer::store_request_date(&mut values, data)?;
+                let data = SenderBagContent263TypeDeserializer::finish_state(
+                    helper,
+                    S::RequestDate(values, None, None),
+                )?;
+                *self.state__ = S::Done__(data);
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                *self.state__ = S::RequestDate(values, None, Some(deserializer));
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+        }
+    }
+    fn handle_request_date_time<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        mut values: Option<DateTime>,
+        fallback: Option<<DateTime as WithDeserializer>::Deserializer>,
+        output: DeserializerOutput<'de, DateTime>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use SenderBagContent263TypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+        }
+        if let Some(deserializer) = fallback {
+            let data = deserializer.finish(helper)?;
+            SenderBagContent263TypeDeserializer::store_request_date_time(&mut values, data)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                SenderBagContent263TypeDeserializer::store_request_date_time(&mut values, data)?;
+                let data = SenderBagContent263TypeDeserializer::finish_state(
+                    helper,
+                    S::RequestDateTime(values, None, None),
+                )?;
+                *self.state__ = S::Done__(data);
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                *self.state__ = S::RequestDateTime(values, None, Some(deserializer));
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::SenderBagContent263Type>
+    for Box<SenderBagContent263TypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::SenderBagContent263Type> {
+        let deserializer = Box::new(SenderBagContent263TypeDeserializer {
+            state__: Box::new(SenderBagContent263TypeDeserializerState::Init__),
+        });
+        let mut output = deserializer.next(helper, event)?;
+        output.artifact = match output.artifact {
+            DeserializerArtifact::Deserializer(x)
+                if matches!(
+                    &*x.state__,
+                    SenderBagContent263TypeDeserializerState::Init__
+                ) =>
+            {
+                DeserializerArtifact::None
+            }
+            artifact => artifact,
+        };
+        Ok(output)
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::SenderBagContent263Type> {
+        use SenderBagContent263TypeDeserializerState as S;
+        let mut event = event;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::RequestDate(values, fallback, Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_request_date(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (S::RequestDateTime(values, fallback, Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_request_date_time(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (state, event @ Event::End(_)) => {
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(
+                            SenderBagContent263TypeDeserializer::finish_state(helper, state)?,
+                        ),
+                        event: DeserializerEvent::Continue(event),
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => match self.find_suitable(helper, event)? {
+                    ElementHandlerOutput::Break { event, allow_any } => break (event, allow_any),
+                    ElementHandlerOutput::Continue { event, .. } => event,
+                },
+                (
+                    S::RequestDate(values, fallback, None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RequestDate",
+                        false,
+                    )?;
+                    match self.handle_request_date(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (
+                    S::RequestDateTime(values, fallback, None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RequestDateTime",
+                        false,
+                    )?;
+                    match self.handle_request_date_time(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (state @ S::Done__(_), event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Continue(event), false);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Continue(event), false);
+                }
+            }
+        };
+        let artifact = if matches!(&*self.state__, S::Done__(_)) {
+            DeserializerArtifact::Data(self.finish(helper)?)
+        } else {
+            DeserializerArtifact::Deserializer(self)
+        };
+        Ok(DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::SenderBagContent263Type, Error> {
+        SenderBagContent263TypeDeserializer::finish_state(helper, *self.state__)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct TransactionErrorTypeDeserializer {
+    content: Vec<super::TransactionErrorTypeContent>,
+    state__: Box<TransactionErrorTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum TransactionErrorTypeDeserializerState {
+    Init__,
+    Next__,
+    Content__(<super::TransactionErrorTypeContent as WithDeserializer>::Deserializer),
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl TransactionErrorTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            content: Vec::new(),
+            state__: Box::new(TransactionErrorTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: TransactionErrorTypeDeserializerState,
+    ) -> Result<(), Error> {
+        if let TransactionErrorTypeDeserializerState::Content__(deserializer) = state {
+            self.store_content(deserializer.finish(helper)?)?;
+        }
+        Ok(())
+    }
+    fn store_content(&mut self, value: super::TransactionErrorTypeContent) -> Result<(), Error> {
+        self.content.push(value);
+        Ok(())
+    }
+    fn handle_content<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::TransactionErrorTypeContent>,
+        fallback: &mut Option<TransactionErrorTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use TransactionErrorTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = fallback.take().unwrap_or(S::Next__);
+            return Ok(ElementHandlerOutput::from_event_end(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_content(data)?;
+                *self.state__ = S::Next__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                if self.content.len() < 1usize {
+                    *fallback = Some(S::Content__(deserializer));
+                    *self.state__ = S::Next__;
+                    Ok(ElementHandlerOutput::from_event(event, allow_any))
+                } else {
+                    *self.state__ = S::Content__(deserializer);
+                    Ok(ElementHandlerOutput::from_event_end(event, allow_any))
+                }
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::TransactionErrorType> for Box<TransactionErrorTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::TransactionErrorType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            TransactionErrorTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::TransactionErrorType> {
+        use TransactionErrorTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::Content__(deserializer), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_content(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (_, Event::End(_)) => {
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (state @ (S::Init__ | S::Next__), event) => {
+                    fallback.get_or_insert(state);
+                    let output = <super::TransactionErrorTypeContent as WithDeserializer>::init(
+                        helper, event,
+                    )?;
+                    match self.handle_content(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        let artifact = DeserializerArtifact::Deserializer(self);
+        Ok(DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::TransactionErrorType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            TransactionErrorTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::TransactionErrorType {
+            content: st96::checks::finish_vec(
+                helper,
+                "content (a repeated choice of elements)",
+                1usize,
+                Some(2usize),
+                self.content,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct TransactionErrorTypeContentDeserializer {
+    state__: Box<TransactionErrorTypeContentDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub enum TransactionErrorTypeContentDeserializerState {
+    Init__,
+    TransactionErrorCode(
+        Option<String>,
+        Option<<String as WithDeserializer>::Deserializer>,
+        Option<<String as WithDeserializer>::Deserializer>,
+    ),
+    TransactionErrorText(
+        Option<super::LocalizedTextType>,
+        Option<<super::LocalizedTextType as WithDeserializer>::Deserializer>,
+        Option<<super::LocalizedTextType as WithDeserializer>::Deserializer>,
+    ),
+    Done__(super::TransactionErrorTypeContent),
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl TransactionErrorTypeContentDeserializer {
+    fn find_suitable<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        if let Event::Start(x) | Event::Empty(x) = &event {
+            if matches!(
+                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                Some(b"TransactionErrorCode")
+            ) {
+                let output = <String as WithDeserializer>::init(helper, event)?;
+                return self.handle_transaction_error_code(
+                    helper,
+                    Default::default(),
+                    None,
+                    output,
+                );
+            }
+            if matches!(
+                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                Some(b"TransactionErrorText")
+            ) {
+                let output = <super::LocalizedTextType as WithDeserializer>::init(helper, event)?;
+                return self.handle_transaction_error_text(
+                    helper,
+                    Default::default(),
+                    None,
+                    output,
+                );
+            }
+        }
+        *self.state__ = TransactionErrorTypeContentDeserializerState::Init__;
+        Ok(ElementHandlerOutput::return_to_parent(event, false))
+    }
+    fn finish_state(
+        helper: &mut DeserializeHelper,
+        state: TransactionErrorTypeContentDeserializerState,
+    ) -> Result<super::TransactionErrorTypeContent, Error> {
+        use TransactionErrorTypeContentDeserializerState as S;
+        match state {
+            S::Init__ => Err(ErrorKind::MissingContent.into()),
+            S::TransactionErrorCode(mut values, None, deserializer) => {
+                if let Some(deserializer) = deserializer {
+                    let value = deserializer.finish(helper)?;
+                    TransactionErrorTypeContentDeserializer::store_transaction_error_code(
+                        &mut values,
+                        value,
+                    )?;
+                }
+                Ok(super::TransactionErrorTypeContent::TransactionErrorCode(
+                    helper.finish_element("TransactionErrorCode", values)?,
+                ))
+            }
+            S::TransactionErrorText(mut values, None, deserializer) => {
+                if let Some(deserializer) = deserializer {
+                    let value = deserializer.finish(helper)?;
+                    TransactionErrorTypeContentDeserializer::store_transaction_error_text(
+                        &mut values,
+                        value,
+                    )?;
+                }
+                Ok(super::TransactionErrorTypeContent::TransactionErrorText(
+                    helper.finish_element("TransactionErrorText", values)?,
+                ))
+            }
+            S::Done__(data) => Ok(data),
+            _ => unreachable!(),
+        }
+    }
+    fn store_transaction_error_code(
+        values: &mut Option<String>,
+        value: String,
+    ) -> Result<(), Error> {
+        if values.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"TransactionErrorCode",
+            )))?;
+        }
+        *values = Some(value);
+        Ok(())
+    }
+    fn store_transaction_error_text(
+        values: &mut Option<super::LocalizedTextType>,
+        value: super::LocalizedTextType,
+    ) -> Result<(), Error> {
+        if values.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"TransactionErrorText",
+            )))?;
+        }
+        *values = Some(value);
+        Ok(())
+    }
+    fn handle_transaction_error_code<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        mut values: Option<String>,
+        fallback: Option<<String as WithDeserializer>::Deserializer>,
+        output: DeserializerOutput<'de, String>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use TransactionErrorTypeContentDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+        }
+        if let Some(deserializer) = fallback {
+            let data = deserializer.finish(helper)?;
+            TransactionErrorTypeContentDeserializer::store_transaction_error_code(
+                &mut values,
+                data,
+            )?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                TransactionErrorTypeContentDeserializer::store_transaction_error_code(
+                    &mut values,
+                    data,
+                )?;
+                let data = TransactionErrorTypeContentDeserializer::finish_state(
+                    helper,
+                    S::TransactionErrorCode(values, None, None),
+                )?;
+                *self.state__ = S::Done__(data);
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                *self.state__ = S::TransactionErrorCode(values, None, Some(deserializer));
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+        }
+    }
+    fn handle_transaction_error_text<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        mut values: Option<super::LocalizedTextType>,
+        fallback: Option<<super::LocalizedTextType as WithDeserializer>::Deserializer>,
+        output: DeserializerOutput<'de, super::LocalizedTextType>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use TransactionErrorTypeContentDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+        }
+        if let Some(deserializer) = fallback {
+            let data = deserializer.finish(helper)?;
+            TransactionErrorTypeContentDeserializer::store_transaction_error_text(
+                &mut values,
+                data,
+            )?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                TransactionErrorTypeContentDeserializer::store_transaction_error_text(
+                    &mut values,
+                    data,
+                )?;
+                let data = TransactionErrorTypeContentDeserializer::finish_state(
+                    helper,
+                    S::TransactionErrorText(values, None, None),
+                )?;
+                *self.state__ = S::Done__(data);
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                *self.state__ = S::TransactionErrorText(values, None, Some(deserializer));
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::TransactionErrorTypeContent>
+    for Box<TransactionErrorTypeContentDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::TransactionErrorTypeContent> {
+        let deserializer = Box::new(TransactionErrorTypeContentDeserializer {
+            state__: Box::new(TransactionErrorTypeContentDeserializerState::Init__),
+        });
+        let mut output = deserializer.next(helper, event)?;
+        output.artifact = match output.artifact {
+            DeserializerArtifact::Deserializer(x)
+                if matches!(
+                    &*x.state__,
+                    TransactionErrorTypeContentDeserializerState::Init__
+                ) =>
+            {
+                DeserializerArtifact::None
+            }
+            artifact => artifact,
+        };
+        Ok(output)
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::TransactionErrorTypeContent> {
+        use TransactionErrorTypeContentDeserializerState as S;
+        let mut event = event;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::TransactionErrorCode(values, fallback, Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_transaction_error_code(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (S::TransactionErrorText(values, fallback, Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_transaction_error_text(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (state, event @ Event::End(_)) => {
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(
+                            TransactionErrorTypeContentDeserializer::finish_state(helper, state)?,
+                        ),
+                        event: DeserializerEvent::Continue(event),
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => match self.find_suitable(helper, event)? {
+                    ElementHandlerOutput::Break { event, allow_any } => break (event, allow_any),
+                    ElementHandlerOutput::Continue { event, .. } => event,
+                },
+                (
+                    S::TransactionErrorCode(values, fallback, None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"TransactionErrorCode",
+                        false,
+                    )?;
+                    match self.handle_transaction_error_code(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (
+                    S::TransactionErrorText(values, fallback, None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"TransactionErrorText",
+                        false,
+                    )?;
+                    match self.handle_transaction_error_text(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (state @ S::Done__(_), event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Continue(event), false);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Continue(event), false);
+                }
+            }
+        };
+        let artifact = if matches!(&*self.state__, S::Done__(_)) {
+            DeserializerArtifact::Data(self.finish(helper)?)
+        } else {
+            DeserializerArtifact::Deserializer(self)
+        };
+        Ok(DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::TransactionErrorTypeContent, Error> {
+        TransactionErrorTypeContentDeserializer::finish_state(helper, *self.state__)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordIdentifierBagTypeDeserializer {
+    record_identifier: Vec<super::IdentifierType>,
+    state__: Box<RecordIdentifierBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum RecordIdentifierBagTypeDeserializerState {
+    Init__,
+    RecordIdentifier(Option<<super::IdentifierType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl RecordIdentifierBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            record_identifier: Vec::new(),
+            state__: Box::new(RecordIdentifierBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: RecordIdentifierBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use RecordIdentifierBagTypeDeserializerState as S;
+        match state {
+            S::RecordIdentifier(Some(deserializer)) => {
+                self.store_record_identifier(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_record_identifier(&mut self, value: super::IdentifierType) -> Result<(), Error> {
+        self.record_identifier.push(value);
+        Ok(())
+    }
+    fn handle_record_identifier<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::IdentifierType>,
+        fallback: &mut Option<RecordIdentifierBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RecordIdentifierBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            if self.record_identifier.len() < 1usize {
+                fallback.get_or_insert(S::RecordIdentifier(None));
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            } else {
+                *self.state__ = S::Done__;
+                return Ok(ElementHandlerOutput::from_event(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_record_identifier(data)?;
+                *self.state__ = S::RecordIdentifier(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RecordIdentifier(Some(deserializer)));
+                *self.state__ = S::RecordIdentifier(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::RecordIdentifierBagType>
+    for Box<RecordIdentifierBagTypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RecordIdentifierBagType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            RecordIdentifierBagTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RecordIdentifierBagType> {
+        use RecordIdentifierBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::RecordIdentifier(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_record_identifier(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::RecordIdentifier(None);
+                    event
+                }
+                (S::RecordIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RecordIdentifier",
+                        false,
+                    )?;
+                    match self.handle_record_identifier(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::RecordIdentifierBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            RecordIdentifierBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::RecordIdentifierBagType {
+            record_identifier: st96::checks::finish_vec(
+                helper,
+                "RecordIdentifier",
+                1usize,
+                None,
+                self.record_identifier,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordEventBagTypeDeserializer {
+    record_event: Vec<super::RecordEventType>,
+    state__: Box<RecordEventBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum RecordEventBagTypeDeserializerState {
+    Init__,
+    RecordEvent(Option<<super::RecordEventType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl RecordEventBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            record_event: Vec::new(),
+            state__: Box::new(RecordEventBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: RecordEventBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use RecordEventBagTypeDeserializerState as S;
+        match state {
+            S::RecordEvent(Some(deserializer)) => {
+                self.store_record_event(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_record_event(&mut self, value: super::RecordEventType) -> Result<(), Error> {
+        self.record_event.push(value);
+        Ok(())
+    }
+    fn handle_record_event<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::RecordEventType>,
+        fallback: &mut Option<RecordEventBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RecordEventBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            if self.record_event.len() < 1usize {
+                fallback.get_or_insert(S::RecordEvent(None));
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            } else {
+                *self.state__ = S::Done__;
+                return Ok(ElementHandlerOutput::from_event(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_record_event(data)?;
+                *self.state__ = S::RecordEvent(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RecordEvent(Some(deserializer)));
+                *self.state__ = S::RecordEvent(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::RecordEventBagType> for Box<RecordEventBagTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RecordEventBagType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            RecordEventBagTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RecordEventBagType> {
+        use RecordEventBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::RecordEvent(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_record_event(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::RecordEvent(None);
+                    event
+                }
+                (S::RecordEvent(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RecordEvent",
+                        false,
+                    )?;
+                    match self.handle_record_event(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::RecordEventBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            RecordEventBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::RecordEventBagType {
+            record_event: st96::checks::finish_vec(
+                helper,
+                "RecordEvent",
+                1usize,
+                None,
+                self.record_event,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordDocumentBagTypeDeserializer {
+    record_document: Vec<super::DocumentType>,
+    state__: Box<RecordDocumentBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum RecordDocumentBagTypeDeserializerState {
+    Init__,
+    RecordDocument(Option<<super::DocumentType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl RecordDocumentBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            record_document: Vec::new(),
+            state__: Box::new(RecordDocumentBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: RecordDocumentBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use RecordDocumentBagTypeDeserializerState as S;
+        match state {
+            S::RecordDocument(Some(deserializer)) => {
+                self.store_record_document(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_record_document(&mut self, value: super::DocumentType) -> Result<(), Error> {
+        self.record_document.push(value);
+        Ok(())
+    }
+    fn handle_record_document<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::DocumentType>,
+        fallback: &mut Option<RecordDocumentBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RecordDocumentBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            if self.record_document.len() < 1usize {
+                fallback.get_or_insert(S::RecordDocument(None));
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            } else {
+                *self.state__ = S::Done__;
+                return Ok(ElementHandlerOutput::from_event(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_record_document(data)?;
+                *self.state__ = S::RecordDocument(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RecordDocument(Some(deserializer)));
+                *self.state__ = S::RecordDocument(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::RecordDocumentBagType>
+    for Box<RecordDocumentBagTypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RecordDocumentBagType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            RecordDocumentBagTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RecordDocumentBagType> {
+        use RecordDocumentBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::RecordDocument(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_record_document(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::RecordDocument(None);
+                    event
+                }
+                (S::RecordDocument(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RecordDocument",
+                        false,
+                    )?;
+                    match self.handle_record_document(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::RecordDocumentBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            RecordDocumentBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::RecordDocumentBagType {
+            record_document: st96::checks::finish_vec(
+                helper,
+                "RecordDocument",
+                1usize,
+                None,
+                self.record_document,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordDesignatedCountryCodeBagTypeDeserializer {
+    record_designated_country_code: Vec<super::ExtendedWipost3CodeType>,
+    state__: Box<RecordDesignatedCountryCodeBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum RecordDesignatedCountryCodeBagTypeDeserializerState {
+    Init__,
+    RecordDesignatedCountryCode(
+        Option<<super::ExtendedWipost3CodeType as WithDeserializer>::Deserializer>,
+    ),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl RecordDesignatedCountryCodeBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            record_designated_country_code: Vec::new(),
+            state__: Box::new(RecordDesignatedCountryCodeBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: RecordDesignatedCountryCodeBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use RecordDesignatedCountryCodeBagTypeDeserializerState as S;
+        match state {
+            S::RecordDesignatedCountryCode(Some(deserializer)) => {
+                self.store_record_designated_country_code(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_record_designated_country_code(
+        &mut self,
+        value: super::ExtendedWipost3CodeType,
+    ) -> Result<(), Error> {
+        self.record_designated_country_code.push(value);
+        Ok(())
+    }
+    fn handle_record_designated_country_code<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::ExtendedWipost3CodeType>,
+        fallback: &mut Option<RecordDesignatedCountryCodeBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RecordDesignatedCountryCodeBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            if self.record_designated_country_code.len() < 1usize {
+                fallback.get_or_insert(S::RecordDesignatedCountryCode(None));
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            } else {
+                *self.state__ = S::Done__;
+                return Ok(ElementHandlerOutput::from_event(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_record_designated_country_code(data)?;
+                *self.state__ = S::RecordDesignatedCountryCode(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RecordDesignatedCountryCode(Some(deserializer)));
+                *self.state__ = S::RecordDesignatedCountryCode(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::RecordDesignatedCountryCodeBagType>
+    for Box<RecordDesignatedCountryCodeBagTypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RecordDesignatedCountryCodeBagType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            RecordDesignatedCountryCodeBagTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RecordDesignatedCountryCodeBagType> {
+        use RecordDesignatedCountryCodeBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::RecordDesignatedCountryCode(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_record_designated_country_code(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::RecordDesignatedCountryCode(None);
+                    event
+                }
+                (
+                    S::RecordDesignatedCountryCode(None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RecordDesignatedCountryCode",
+                        false,
+                    )?;
+                    match self.handle_record_designated_country_code(
+                        helper,
+                        output,
+                        &mut fallback,
+                    )? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::RecordDesignatedCountryCodeBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            RecordDesignatedCountryCodeBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::RecordDesignatedCountryCodeBagType {
+            record_designated_country_code: st96::checks::finish_vec(
+                helper,
+                "RecordDesignatedCountryCode",
+                1usize,
+                None,
+                self.record_designated_country_code,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordEventTypeDeserializer {
+    record_event_category: Option<super::RecordEventCategoryType>,
+    record_event_response_date: Option<super::DateType>,
+    comment_text: Option<super::OrderedTextType>,
+    content_249: Option<super::RecordEventContent249Type>,
+    state__: Box<RecordEventTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum RecordEventTypeDeserializerState {
+    Init__,
+    RecordEventCategory(Option<<super::RecordEventCategoryType as WithDeserializer>::Deserializer>),
+    RecordEventResponseDate(Option<<super::DateType as WithDeserializer>::Deserializer>),
+    CommentText(Option<<super::OrderedTextType as WithDeserializer>::Deserializer>),
+    Content249(Option<<super::RecordEventContent249Type as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl RecordEventTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            record_event_category: None,
+            record_event_response_date: None,
+            comment_text: None,
+            content_249: None,
+            state__: Box::new(RecordEventTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: RecordEventTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use RecordEventTypeDeserializerState as S;
+        match state {
+            S::RecordEventCategory(Some(deserializer)) => {
+                self.store_record_event_category(deserializer.finish(helper)?)?
+            }
+            S::RecordEventResponseDate(Some(deserializer)) => {
+                self.store_record_event_response_date(deserializer.finish(helper)?)?
+            }
+            S::CommentText(Some(deserializer)) => {
+                self.store_comment_text(deserializer.finish(helper)?)?
+            }
+            S::Content249(Some(deserializer)) => {
+                self.store_content_249(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_record_event_category(
+        &mut self,
+        value: super::RecordEventCategoryType,
+    ) -> Result<(), Error> {
+        if self.record_event_category.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RecordEventCategory",
+            )))?;
+        }
+        self.record_event_category = Some(value);
+        Ok(())
+    }
+    fn store_record_event_response_date(&mut self, value: super::DateType) -> Result<(), Error> {
+        if self.record_event_response_date.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RecordEventResponseDate",
+            )))?;
+        }
+        self.record_event_response_date = Some(value);
+        Ok(())
+    }
+    fn store_comment_text(&mut self, value: super::OrderedTextType) -> Result<(), Error> {
+        if self.comment_text.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"CommentText",
+            )))?;
+        }
+        self.comment_text = Some(value);
+        Ok(())
+    }
+    fn store_content_249(&mut self, value: super::RecordEventContent249Type) -> Result<(), Error> {
+        if self.content_249.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"Content249",
+            )))?;
+        }
+        self.content_249 = Some(value);
+        Ok(())
+    }
+    fn handle_record_event_category<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::RecordEventCategoryType>,
+        fallback: &mut Option<RecordEventTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RecordEventTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            fallback.get_or_insert(S::RecordEventCategory(None));
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            } else {
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_record_event_category(data)?;
+                *self.state__ = S::RecordEventResponseDate(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RecordEventCategory(Some(deserializer)));
+                *self.state__ = S::RecordEventResponseDate(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_record_event_response_date<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::DateType>,
+        fallback: &mut Option<RecordEventTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RecordEventTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::CommentText(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_record_event_response_date(data)?;
+                *self.state__ = S::CommentText(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::RecordEventResponseDate(Some(deserializer)));
+                *self.state__ = S::CommentText(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_comment_text<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::OrderedTextType>,
+        fallback: &mut Option<RecordEventTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RecordEventTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Content249(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_comment_text(data)?;
+                *self.state__ = S::Content249(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::CommentText(Some(deserializer)));
+                *self.state__ = S::Content249(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_content_249<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::RecordEventContent249Type>,
+        fallback: &mut Option<RecordEventTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RecordEventTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Done__;
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_content_249(data)?;
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::Content249(Some(deserializer)));
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::RecordEventType> for Box<RecordEventTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RecordEventType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            RecordEventTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RecordEventType> {
+        use RecordEventTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::RecordEventCategory(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_record_event_category(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::RecordEventResponseDate(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_record_event_response_date(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::CommentText(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_comment_text(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Content249(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_content_249(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::RecordEventCategory(None);
+                    event
+                }
+                (S::RecordEventCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RecordEventCategory",
+                        false,
+                    )?;
+                    match self.handle_record_event_category(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::RecordEventResponseDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RecordEventResponseDate",
+                        false,
+                    )?;
+                    match self.handle_record_event_response_date(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"CommentText",
+                        false,
+                    )?;
+                    match self.handle_comment_text(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Content249(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = <super::RecordEventContent249Type as WithDeserializer>::init(
+                        helper, event,
+                    )?;
+                    match self.handle_content_249(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(mut self, helper: &mut DeserializeHelper) -> Result<super::RecordEventType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            RecordEventTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::RecordEventType {
+            record_event_category: helper
+                .finish_element("RecordEventCategory", self.record_event_category)?,
+            record_event_response_date: self.record_event_response_date,
+            comment_text: self.comment_text,
+            content_249: self.content_249,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordEventContent249TypeDeserializer {
+    state__: Box<RecordEventContent249TypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub enum RecordEventContent249TypeDeserializerState {
+    Init__,
+    RecordEventDate(
+        Option<super::DateType>,
+        Option<<super::DateType as WithDeserializer>::Deserializer>,
+        Option<<super::DateType as WithDeserializer>::Deserializer>,
+    ),
+    RecordEventDateTime(
+        Option<DateTime>,
+        Option<<DateTime as WithDeserializer>::Deserializer>,
+        Option<<DateTime as WithDeserializer>::Deserializer>,
+    ),
+    Done__(super::RecordEventContent249Type),
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl RecordEventContent249TypeDeserializer {
+    fn find_suitable<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        if let Event::Start(x) | Event::Empty(x) = &event {
+            if matches!(
+                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                Some(b"RecordEventDate")
+            ) {
+                let output = <super::DateType as WithDeserializer>::init(helper, event)?;
+                return self.handle_record_event_date(helper, Default::default(), None, output);
+            }
+            if matches!(
+                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                Some(b"RecordEventDateTime")
+            ) {
+                let output = <DateTime as WithDeserializer>::init(helper, event)?;
+                return self.handle_record_event_date_time(
+                    helper,
+                    Default::default(),
+                    None,
+                    output,
+                );
+            }
+        }
+        *self.state__ = RecordEventContent249TypeDeserializerState::Init__;
+        Ok(ElementHandlerOutput::return_to_parent(event, false))
+    }
+    fn finish_state(
+        helper: &mut DeserializeHelper,
+        state: RecordEventContent249TypeDeserializerState,
+    ) -> Result<super::RecordEventContent249Type, Error> {
+        use RecordEventContent249TypeDeserializerState as S;
+        match state {
+            S::Init__ => Err(ErrorKind::MissingContent.into()),
+            S::RecordEventDate(mut values, None, deserializer) => {
+                if let Some(deserializer) = deserializer {
+                    let value = deserializer.finish(helper)?;
+                    RecordEventContent249TypeDeserializer::store_record_event_date(
+                        &mut values,
+                        value,
+                    )?;
+                }
+                Ok(super::RecordEventContent249Type::RecordEventDate(
+                    helper.finish_element("RecordEventDate", values)?,
+                ))
+            }
+            S::RecordEventDateTime(mut values, None, deserializer) => {
+                if let Some(deserializer) = deserializer {
+                    let value = deserializer.finish(helper)?;
+                    RecordEventContent249TypeDeserializer::store_record_event_date_time(
+                        &mut values,
+                        value,
+                    )?;
+                }
+                Ok(super::RecordEventContent249Type::RecordEventDateTime(
+                    helper.finish_element("RecordEventDateTime", values)?,
+                ))
+            }
+            S::Done__(data) => Ok(data),
+            _ => unreachable!(),
+        }
+    }
+    fn store_record_event_date(
+        values: &mut Option<super::DateType>,
+        value: super::DateType,
+    ) -> Result<(), Error> {
+        if values.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RecordEventDate",
+            )))?;
+        }
+        *values = Some(value);
+        Ok(())
+    }
+    fn store_record_event_date_time(
+        values: &mut Option<DateTime>,
+        value: DateTime,
+    ) -> Result<(), Error> {
+        if values.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"RecordEventDateTime",
+            )))?;
+        }
+        *values = Some(value);
+        Ok(())
+    }
+    fn handle_record_event_date<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        mut values: Option<super::DateType>,
+        fallback: Option<<super::DateType as WithDeserializer>::Deserializer>,
+        output: DeserializerOutput<'de, super::DateType>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RecordEventContent249TypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+        }
+        if let Some(deserializer) = fallback {
+            let data = deserializer.finish(helper)?;
+            RecordEventContent249TypeDeserializer::store_record_event_date(&mut values, data)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                RecordEventContent249TypeDeserializer::store_record_event_date(&mut values, data)?;
+                let data = RecordEventContent249TypeDeserializer::finish_state(
+                    helper,
+                    S::RecordEventDate(values, None, None),
+                )?;
+                *self.state__ = S::Done__(data);
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                *self.state__ = S::RecordEventDate(values, None, Some(deserializer));
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+        }
+    }
+    fn handle_record_event_date_time<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        mut values: Option<DateTime>,
+        fallback: Option<<DateTime as WithDeserializer>::Deserializer>,
+        output: DeserializerOutput<'de, DateTime>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use RecordEventContent249TypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+        }
+        if let Some(deserializer) = fallback {
+            let data = deserializer.finish(helper)?;
+            RecordEventContent249TypeDeserializer::store_record_event_date_time(&mut values, data)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                RecordEventContent249TypeDeserializer::store_record_event_date_time(
+                    &mut values,
+                    data,
+                )?;
+                let data = RecordEventContent249TypeDeserializer::finish_state(
+                    helper,
+                    S::RecordEventDateTime(values, None, None),
+                )?;
+                *self.state__ = S::Done__(data);
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                *self.state__ = S::RecordEventDateTime(values, None, Some(deserializer));
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::RecordEventContent249Type>
+    for Box<RecordEventContent249TypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RecordEventContent249Type> {
+        let deserializer = Box::new(RecordEventContent249TypeDeserializer {
+            state__: Box::new(RecordEventContent249TypeDeserializerState::Init__),
+        });
+        let mut output = deserializer.next(helper, event)?;
+        output.artifact = match output.artifact {
+            DeserializerArtifact::Deserializer(x)
+                if matches!(
+                    &*x.state__,
+                    RecordEventContent249TypeDeserializerState::Init__
+                ) =>
+            {
+                DeserializerArtifact::None
+            }
+            artifact => artifact,
+        };
+        Ok(output)
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::RecordEventContent249Type> {
+        use RecordEventContent249TypeDeserializerState as S;
+        let mut event = event;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::RecordEventDate(values, fallback, Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_record_event_date(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (S::RecordEventDateTime(values, fallback, Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_record_event_date_time(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (state, event @ Event::End(_)) => {
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(
+                            RecordEventContent249TypeDeserializer::finish_state(helper, state)?,
+                        ),
+                        event: DeserializerEvent::Continue(event),
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => match self.find_suitable(helper, event)? {
+                    ElementHandlerOutput::Break { event, allow_any } => break (event, allow_any),
+                    ElementHandlerOutput::Continue { event, .. } => event,
+                },
+                (
+                    S::RecordEventDate(values, fallback, None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RecordEventDate",
+                        false,
+                    )?;
+                    match self.handle_record_event_date(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (
+                    S::RecordEventDateTime(values, fallback, None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"RecordEventDateTime",
+                        false,
+                    )?;
+                    match self.handle_record_event_date_time(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (state @ S::Done__(_), event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Continue(event), false);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Continue(event), false);
+                }
+            }
+        };
+        let artifact = if matches!(&*self.state__, S::Done__(_)) {
+            DeserializerArtifact::Data(self.finish(helper)?)
+        } else {
+            DeserializerArtifact::Deserializer(self)
+        };
+        Ok(DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::RecordEventContent249Type, Error> {
+        RecordEventContent249TypeDeserializer::finish_state(helper, *self.state__)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LimitationCountryCodeBagTypeDeserializer {
+    limitation_country_code: Vec<super::ExtendedWipost3CodeType>,
+    state__: Box<LimitationCountryCodeBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum LimitationCountryCodeBagTypeDeserializerState {
+    Init__,
+    LimitationCountryCode(
+        Option<<super::ExtendedWipost3CodeType as WithDeserializer>::Deserializer>,
+    ),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl LimitationCountryCodeBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            limitation_country_code: Vec::new(),
+            state__: Box::new(LimitationCountryCodeBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: LimitationCountryCodeBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use LimitationCountryCodeBagTypeDeserializerState as S;
+        match state {
+            S::LimitationCountryCode(Some(deserializer)) => {
+                self.store_limitation_country_code(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_limitation_country_code(
+        &mut self,
+        value: super::ExtendedWipost3CodeType,
+    ) -> Result<(), Error> {
+        self.limitation_country_code.push(value);
+        Ok(())
+    }
+    fn handle_limitation_country_code<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::ExtendedWipost3CodeType>,
+        fallback: &mut Option<LimitationCountryCodeBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use LimitationCountryCodeBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            if self.limitation_country_code.len() < 1usize {
+                fallback.get_or_insert(S::LimitationCountryCode(None));
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            } else {
+                *self.state__ = S::Done__;
+                return Ok(ElementHandlerOutput::from_event(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_limitation_country_code(data)?;
+                *self.state__ = S::LimitationCountryCode(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::LimitationCountryCode(Some(deserializer)));
+                *self.state__ = S::LimitationCountryCode(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::LimitationCountryCodeBagType>
+    for Box<LimitationCountryCodeBagTypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::LimitationCountryCodeBagType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            LimitationCountryCodeBagTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::LimitationCountryCodeBagType> {
+        use LimitationCountryCodeBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::LimitationCountryCode(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_limitation_country_code(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::LimitationCountryCode(None);
+                    event
+                }
+                (S::LimitationCountryCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"LimitationCountryCode",
+                        false,
+                    )?;
+                    match self.handle_limitation_country_code(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::LimitationCountryCodeBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            LimitationCountryCodeBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::LimitationCountryCodeBagType {
+            limitation_country_code: st96::checks::finish_vec(
+                helper,
+                "LimitationCountryCode",
+                1usize,
+                None,
+                self.limitation_country_code,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LicenceEventBagTypeDeserializer {
+    licence_event: Vec<super::LicenceEventType>,
+    state__: Box<LicenceEventBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum LicenceEventBagTypeDeserializerState {
+    Init__,
+    LicenceEvent(Option<<super::LicenceEventType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl LicenceEventBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            licence_event: Vec::new(),
+            state__: Box::new(LicenceEventBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: LicenceEventBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use LicenceEventBagTypeDeserializerState as S;
+        match state {
+            S::LicenceEvent(Some(deserializer)) => {
+                self.store_licence_event(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_licence_event(&mut self, value: super::LicenceEventType) -> Result<(), Error> {
+        self.licence_event.push(value);
+        Ok(())
+    }
+    fn handle_licence_event<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::LicenceEventType>,
+        fallback: &mut Option<LicenceEventBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use LicenceEventBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            if self.licence_event.len() < 1usize {
+                fallback.get_or_insert(S::LicenceEvent(None));
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            } else {
+                *self.state__ = S::Done__;
+                return Ok(ElementHandlerOutput::from_event(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_licence_event(data)?;
+                *self.state__ = S::LicenceEvent(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::LicenceEvent(Some(deserializer)));
+                *self.state__ = S::LicenceEvent(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::LicenceEventBagType> for Box<LicenceEventBagTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::LicenceEventBagType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            LicenceEventBagTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::LicenceEventBagType> {
+        use LicenceEventBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::LicenceEvent(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_licence_event(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::LicenceEvent(None);
+                    event
+                }
+                (S::LicenceEvent(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"LicenceEvent",
+                        false,
+                    )?;
+                    match self.handle_licence_event(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::LicenceEventBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            LicenceEventBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::LicenceEventBagType {
+            licence_event: st96::checks::finish_vec(
+                helper,
+                "LicenceEvent",
+                1usize,
+                None,
+                self.licence_event,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LicenceDocumentBagTypeDeserializer {
+    licence_document: Vec<super::DocumentType>,
+    state__: Box<LicenceDocumentBagTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum LicenceDocumentBagTypeDeserializerState {
+    Init__,
+    LicenceDocument(Option<<super::DocumentType as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl LicenceDocumentBagTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            licence_document: Vec::new(),
+            state__: Box::new(LicenceDocumentBagTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: LicenceDocumentBagTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use LicenceDocumentBagTypeDeserializerState as S;
+        match state {
+            S::LicenceDocument(Some(deserializer)) => {
+                self.store_licence_document(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_licence_document(&mut self, value: super::DocumentType) -> Result<(), Error> {
+        self.licence_document.push(value);
+        Ok(())
+    }
+    fn handle_licence_document<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::DocumentType>,
+        fallback: &mut Option<LicenceDocumentBagTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use LicenceDocumentBagTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            if self.licence_document.len() < 1usize {
+                fallback.get_or_insert(S::LicenceDocument(None));
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            } else {
+                *self.state__ = S::Done__;
+                return Ok(ElementHandlerOutput::from_event(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_licence_document(data)?;
+                *self.state__ = S::LicenceDocument(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::LicenceDocument(Some(deserializer)));
+                *self.state__ = S::LicenceDocument(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::LicenceDocumentBagType>
+    for Box<LicenceDocumentBagTypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::LicenceDocumentBagType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            LicenceDocumentBagTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::LicenceDocumentBagType> {
+        use LicenceDocumentBagTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::LicenceDocument(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_licence_document(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::LicenceDocument(None);
+                    event
+                }
+                (S::LicenceDocument(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"LicenceDocument",
+                        false,
+                    )?;
+                    match self.handle_licence_document(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        mut self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::LicenceDocumentBagType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            LicenceDocumentBagTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::LicenceDocumentBagType {
+            licence_document: st96::checks::finish_vec(
+                helper,
+                "LicenceDocument",
+                1usize,
+                None,
+                self.licence_document,
+            )?,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LicenceEventTypeDeserializer {
+    licence_event_category: Option<super::LicenceEventCategoryType>,
+    licence_event_response_date: Option<super::DateType>,
+    comment_text: Option<super::OrderedTextType>,
+    content_196: Option<super::LicenceEventContent196Type>,
+    state__: Box<LicenceEventTypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+enum LicenceEventTypeDeserializerState {
+    Init__,
+    LicenceEventCategory(
+        Option<<super::LicenceEventCategoryType as WithDeserializer>::Deserializer>,
+    ),
+    LicenceEventResponseDate(Option<<super::DateType as WithDeserializer>::Deserializer>),
+    CommentText(Option<<super::OrderedTextType as WithDeserializer>::Deserializer>),
+    Content196(Option<<super::LicenceEventContent196Type as WithDeserializer>::Deserializer>),
+    Done__,
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl LicenceEventTypeDeserializer {
+    fn from_bytes_start(
+        helper: &mut DeserializeHelper,
+        bytes_start: &BytesStart<'_>,
+    ) -> Result<Box<Self>, Error> {
+        for attrib in helper.filter_xmlns_attributes(bytes_start) {
+            let attrib = attrib?;
+            helper.raise_unexpected_attrib_checked(&attrib)?;
+        }
+        Ok(Box::new(Self {
+            licence_event_category: None,
+            licence_event_response_date: None,
+            comment_text: None,
+            content_196: None,
+            state__: Box::new(LicenceEventTypeDeserializerState::Init__),
+        }))
+    }
+    fn finish_state(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        state: LicenceEventTypeDeserializerState,
+    ) -> Result<(), Error> {
+        use LicenceEventTypeDeserializerState as S;
+        match state {
+            S::LicenceEventCategory(Some(deserializer)) => {
+                self.store_licence_event_category(deserializer.finish(helper)?)?
+            }
+            S::LicenceEventResponseDate(Some(deserializer)) => {
+                self.store_licence_event_response_date(deserializer.finish(helper)?)?
+            }
+            S::CommentText(Some(deserializer)) => {
+                self.store_comment_text(deserializer.finish(helper)?)?
+            }
+            S::Content196(Some(deserializer)) => {
+                self.store_content_196(deserializer.finish(helper)?)?
+            }
+            _ => (),
+        }
+        Ok(())
+    }
+    fn store_licence_event_category(
+        &mut self,
+        value: super::LicenceEventCategoryType,
+    ) -> Result<(), Error> {
+        if self.licence_event_category.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"LicenceEventCategory",
+            )))?;
+        }
+        self.licence_event_category = Some(value);
+        Ok(())
+    }
+    fn store_licence_event_response_date(&mut self, value: super::DateType) -> Result<(), Error> {
+        if self.licence_event_response_date.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"LicenceEventResponseDate",
+            )))?;
+        }
+        self.licence_event_response_date = Some(value);
+        Ok(())
+    }
+    fn store_comment_text(&mut self, value: super::OrderedTextType) -> Result<(), Error> {
+        if self.comment_text.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"CommentText",
+            )))?;
+        }
+        self.comment_text = Some(value);
+        Ok(())
+    }
+    fn store_content_196(&mut self, value: super::LicenceEventContent196Type) -> Result<(), Error> {
+        if self.content_196.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"Content196",
+            )))?;
+        }
+        self.content_196 = Some(value);
+        Ok(())
+    }
+    fn handle_licence_event_category<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::LicenceEventCategoryType>,
+        fallback: &mut Option<LicenceEventTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use LicenceEventTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            fallback.get_or_insert(S::LicenceEventCategory(None));
+            if matches!(&fallback, Some(S::Init__)) {
+                return Ok(ElementHandlerOutput::break_(event, allow_any));
+            } else {
+                return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+            }
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_licence_event_category(data)?;
+                *self.state__ = S::LicenceEventResponseDate(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::LicenceEventCategory(Some(deserializer)));
+                *self.state__ = S::LicenceEventResponseDate(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_licence_event_response_date<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::DateType>,
+        fallback: &mut Option<LicenceEventTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use LicenceEventTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::CommentText(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_licence_event_response_date(data)?;
+                *self.state__ = S::CommentText(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::LicenceEventResponseDate(Some(deserializer)));
+                *self.state__ = S::CommentText(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_comment_text<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::OrderedTextType>,
+        fallback: &mut Option<LicenceEventTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use LicenceEventTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Content196(None);
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_comment_text(data)?;
+                *self.state__ = S::Content196(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::CommentText(Some(deserializer)));
+                *self.state__ = S::Content196(None);
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+    fn handle_content_196<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        output: DeserializerOutput<'de, super::LicenceEventContent196Type>,
+        fallback: &mut Option<LicenceEventTypeDeserializerState>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use LicenceEventTypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            *self.state__ = S::Done__;
+            return Ok(ElementHandlerOutput::from_event(event, allow_any));
+        }
+        if let Some(fallback) = fallback.take() {
+            self.finish_state(helper, fallback)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                self.store_content_196(data)?;
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                fallback.get_or_insert(S::Content196(Some(deserializer)));
+                *self.state__ = S::Done__;
+                Ok(ElementHandlerOutput::from_event(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::LicenceEventType> for Box<LicenceEventTypeDeserializer> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::LicenceEventType> {
+        helper.init_deserializer_from_start_event(
+            event,
+            LicenceEventTypeDeserializer::from_bytes_start,
+        )
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::LicenceEventType> {
+        use LicenceEventTypeDeserializerState as S;
+        let mut event = event;
+        let mut fallback = None;
+        let mut allow_any_element = false;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::LicenceEventCategory(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_licence_event_category(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::LicenceEventResponseDate(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_licence_event_response_date(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::CommentText(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_comment_text(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Content196(Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_content_196(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (_, Event::End(_)) => {
+                    if let Some(fallback) = fallback.take() {
+                        self.finish_state(helper, fallback)?;
+                    }
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(self.finish(helper)?),
+                        event: DeserializerEvent::None,
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => {
+                    fallback.get_or_insert(S::Init__);
+                    *self.state__ = S::LicenceEventCategory(None);
+                    event
+                }
+                (S::LicenceEventCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"LicenceEventCategory",
+                        false,
+                    )?;
+                    match self.handle_licence_event_category(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (
+                    S::LicenceEventResponseDate(None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"LicenceEventResponseDate",
+                        false,
+                    )?;
+                    match self.handle_licence_event_response_date(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"CommentText",
+                        false,
+                    )?;
+                    match self.handle_comment_text(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Content196(None), event @ (Event::Start(_) | Event::Empty(_))) => {
+                    let output = <super::LicenceEventContent196Type as WithDeserializer>::init(
+                        helper, event,
+                    )?;
+                    match self.handle_content_196(helper, output, &mut fallback)? {
+                        ElementHandlerOutput::Continue { event, allow_any } => {
+                            allow_any_element = allow_any_element || allow_any;
+                            event
+                        }
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                    }
+                }
+                (S::Done__, event) => {
+                    *self.state__ = S::Done__;
+                    break (DeserializerEvent::Continue(event), allow_any_element);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Break(event), false);
+                }
+            }
+        };
+        if let Some(fallback) = fallback {
+            *self.state__ = fallback;
+        }
+        Ok(DeserializerOutput {
+            artifact: DeserializerArtifact::Deserializer(self),
+            event,
+            allow_any,
+        })
+    }
+    fn finish(mut self, helper: &mut DeserializeHelper) -> Result<super::LicenceEventType, Error> {
+        let state = replace(
+            &mut *self.state__,
+            LicenceEventTypeDeserializerState::Unknown__,
+        );
+        self.finish_state(helper, state)?;
+        Ok(super::LicenceEventType {
+            licence_event_category: helper
+                .finish_element("LicenceEventCategory", self.licence_event_category)?,
+            licence_event_response_date: self.licence_event_response_date,
+            comment_text: self.comment_text,
+            content_196: self.content_196,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LicenceEventContent196TypeDeserializer {
+    state__: Box<LicenceEventContent196TypeDeserializerState>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub enum LicenceEventContent196TypeDeserializerState {
+    Init__,
+    LicenceEventDate(
+        Option<super::DateType>,
+        Option<<super::DateType as WithDeserializer>::Deserializer>,
+        Option<<super::DateType as WithDeserializer>::Deserializer>,
+    ),
+    LicenceEventDateTime(
+        Option<DateTime>,
+        Option<<DateTime as WithDeserializer>::Deserializer>,
+        Option<<DateTime as WithDeserializer>::Deserializer>,
+    ),
+    Done__(super::LicenceEventContent196Type),
+    Unknown__,
+}
+#[cfg(feature = "design")]
+impl LicenceEventContent196TypeDeserializer {
+    fn find_suitable<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        if let Event::Start(x) | Event::Empty(x) = &event {
+            if matches!(
+                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                Some(b"LicenceEventDate")
+            ) {
+                let output = <super::DateType as WithDeserializer>::init(helper, event)?;
+                return self.handle_licence_event_date(helper, Default::default(), None, output);
+            }
+            if matches!(
+                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                Some(b"LicenceEventDateTime")
+            ) {
+                let output = <DateTime as WithDeserializer>::init(helper, event)?;
+                return self.handle_licence_event_date_time(
+                    helper,
+                    Default::default(),
+                    None,
+                    output,
+                );
+            }
+        }
+        *self.state__ = LicenceEventContent196TypeDeserializerState::Init__;
+        Ok(ElementHandlerOutput::return_to_parent(event, false))
+    }
+    fn finish_state(
+        helper: &mut DeserializeHelper,
+        state: LicenceEventContent196TypeDeserializerState,
+    ) -> Result<super::LicenceEventContent196Type, Error> {
+        use LicenceEventContent196TypeDeserializerState as S;
+        match state {
+            S::Init__ => Err(ErrorKind::MissingContent.into()),
+            S::LicenceEventDate(mut values, None, deserializer) => {
+                if let Some(deserializer) = deserializer {
+                    let value = deserializer.finish(helper)?;
+                    LicenceEventContent196TypeDeserializer::store_licence_event_date(
+                        &mut values,
+                        value,
+                    )?;
+                }
+                Ok(super::LicenceEventContent196Type::LicenceEventDate(
+                    helper.finish_element("LicenceEventDate", values)?,
+                ))
+            }
+            S::LicenceEventDateTime(mut values, None, deserializer) => {
+                if let Some(deserializer) = deserializer {
+                    let value = deserializer.finish(helper)?;
+                    LicenceEventContent196TypeDeserializer::store_licence_event_date_time(
+                        &mut values,
+                        value,
+                    )?;
+                }
+                Ok(super::LicenceEventContent196Type::LicenceEventDateTime(
+                    helper.finish_element("LicenceEventDateTime", values)?,
+                ))
+            }
+            S::Done__(data) => Ok(data),
+            _ => unreachable!(),
+        }
+    }
+    fn store_licence_event_date(
+        values: &mut Option<super::DateType>,
+        value: super::DateType,
+    ) -> Result<(), Error> {
+        if values.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"LicenceEventDate",
+            )))?;
+        }
+        *values = Some(value);
+        Ok(())
+    }
+    fn store_licence_event_date_time(
+        values: &mut Option<DateTime>,
+        value: DateTime,
+    ) -> Result<(), Error> {
+        if values.is_some() {
+            Err(ErrorKind::DuplicateElement(RawByteStr::from_slice(
+                b"LicenceEventDateTime",
+            )))?;
+        }
+        *values = Some(value);
+        Ok(())
+    }
+    fn handle_licence_event_date<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        mut values: Option<super::DateType>,
+        fallback: Option<<super::DateType as WithDeserializer>::Deserializer>,
+        output: DeserializerOutput<'de, super::DateType>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use LicenceEventContent196TypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+        }
+        if let Some(deserializer) = fallback {
+            let data = deserializer.finish(helper)?;
+            LicenceEventContent196TypeDeserializer::store_licence_event_date(&mut values, data)?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                LicenceEventContent196TypeDeserializer::store_licence_event_date(
+                    &mut values,
+                    data,
+                )?;
+                let data = LicenceEventContent196TypeDeserializer::finish_state(
+                    helper,
+                    S::LicenceEventDate(values, None, None),
+                )?;
+                *self.state__ = S::Done__(data);
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                *self.state__ = S::LicenceEventDate(values, None, Some(deserializer));
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+        }
+    }
+    fn handle_licence_event_date_time<'de>(
+        &mut self,
+        helper: &mut DeserializeHelper,
+        mut values: Option<DateTime>,
+        fallback: Option<<DateTime as WithDeserializer>::Deserializer>,
+        output: DeserializerOutput<'de, DateTime>,
+    ) -> Result<ElementHandlerOutput<'de>, Error> {
+        use LicenceEventContent196TypeDeserializerState as S;
+        let DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        } = output;
+        if artifact.is_none() {
+            return Ok(ElementHandlerOutput::return_to_root(event, allow_any));
+        }
+        if let Some(deserializer) = fallback {
+            let data = deserializer.finish(helper)?;
+            LicenceEventContent196TypeDeserializer::store_licence_event_date_time(
+                &mut values,
+                data,
+            )?;
+        }
+        match artifact {
+            DeserializerArtifact::None => unreachable!(),
+            DeserializerArtifact::Data(data) => {
+                LicenceEventContent196TypeDeserializer::store_licence_event_date_time(
+                    &mut values,
+                    data,
+                )?;
+                let data = LicenceEventContent196TypeDeserializer::finish_state(
+                    helper,
+                    S::LicenceEventDateTime(values, None, None),
+                )?;
+                *self.state__ = S::Done__(data);
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+            DeserializerArtifact::Deserializer(deserializer) => {
+                *self.state__ = S::LicenceEventDateTime(values, None, Some(deserializer));
+                Ok(ElementHandlerOutput::break_(event, allow_any))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'de> Deserializer<'de, super::LicenceEventContent196Type>
+    for Box<LicenceEventContent196TypeDeserializer>
+{
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::LicenceEventContent196Type> {
+        let deserializer = Box::new(LicenceEventContent196TypeDeserializer {
+            state__: Box::new(LicenceEventContent196TypeDeserializerState::Init__),
+        });
+        let mut output = deserializer.next(helper, event)?;
+        output.artifact = match output.artifact {
+            DeserializerArtifact::Deserializer(x)
+                if matches!(
+                    &*x.state__,
+                    LicenceEventContent196TypeDeserializerState::Init__
+                ) =>
+            {
+                DeserializerArtifact::None
+            }
+            artifact => artifact,
+        };
+        Ok(output)
+    }
+    fn next(
+        mut self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, super::LicenceEventContent196Type> {
+        use LicenceEventContent196TypeDeserializerState as S;
+        let mut event = event;
+        let (event, allow_any) = loop {
+            let state = replace(&mut *self.state__, S::Unknown__);
+            event = match (state, event) {
+                (S::Unknown__, _) => unreachable!(),
+                (S::LicenceEventDate(values, fallback, Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_licence_event_date(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (S::LicenceEventDateTime(values, fallback, Some(deserializer)), event) => {
+                    let output = deserializer.next(helper, event)?;
+                    match self.handle_licence_event_date_time(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (state, event @ Event::End(_)) => {
+                    return Ok(DeserializerOutput {
+                        artifact: DeserializerArtifact::Data(
+                            LicenceEventContent196TypeDeserializer::finish_state(helper, state)?,
+                        ),
+                        event: DeserializerEvent::Continue(event),
+                        allow_any: false,
+                    });
+                }
+                (S::Init__, event) => match self.find_suitable(helper, event)? {
+                    ElementHandlerOutput::Break { event, allow_any } => break (event, allow_any),
+                    ElementHandlerOutput::Continue { event, .. } => event,
+                },
+                (
+                    S::LicenceEventDate(values, fallback, None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"LicenceEventDate",
+                        false,
+                    )?;
+                    match self.handle_licence_event_date(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (
+                    S::LicenceEventDateTime(values, fallback, None),
+                    event @ (Event::Start(_) | Event::Empty(_)),
+                ) => {
+                    let output = helper.init_start_tag_deserializer(
+                        event,
+                        Some(&super::super::NS_COM),
+                        b"LicenceEventDateTime",
+                        false,
+                    )?;
+                    match self.handle_licence_event_date_time(helper, values, fallback, output)? {
+                        ElementHandlerOutput::Break { event, allow_any } => {
+                            break (event, allow_any);
+                        }
+                        ElementHandlerOutput::Continue { event, .. } => event,
+                    }
+                }
+                (state @ S::Done__(_), event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Continue(event), false);
+                }
+                (state, event) => {
+                    *self.state__ = state;
+                    break (DeserializerEvent::Continue(event), false);
+                }
+            }
+        };
+        let artifact = if matches!(&*self.state__, S::Done__(_)) {
+            DeserializerArtifact::Data(self.finish(helper)?)
+        } else {
+            DeserializerArtifact::Deserializer(self)
+        };
+        Ok(DeserializerOutput {
+            artifact,
+            event,
+            allow_any,
+        })
+    }
+    fn finish(
+        self,
+        helper: &mut DeserializeHelper,
+    ) -> Result<super::LicenceEventContent196Type, Error> {
+        LicenceEventContent196TypeDeserializer::finish_state(helper, *self.state__)
     }
 }

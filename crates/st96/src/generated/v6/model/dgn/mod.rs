@@ -2,15 +2,19 @@
 // change the generator and run `tools/check-generated.sh` (or `cargo run -p st96-codegen`).
 pub mod quick_xml_deserialize;
 pub mod quick_xml_serialize;
+use core::{ops::Deref, str::from_utf8};
+use regex::Regex;
 use st96::types::DateTime;
-use std::borrow::Cow;
+use std::{borrow::Cow, sync::LazyLock};
 use xsd_parser_types::quick_xml::{
     DeserializeBytes, DeserializeHelper, Error, ErrorKind, RawByteStr, SerializeBytes,
-    SerializeHelper, WithDeserializer, WithDeserializerFromBytes, WithSerializeToBytes,
-    WithSerializer,
+    SerializeHelper, ValidateError, WithDeserializer, WithDeserializerFromBytes,
+    WithSerializeToBytes, WithSerializer,
 };
+#[cfg(feature = "hague")]
 #[doc = "Hague Office to IB Transaction"]
 pub type HagueOfficeToIbTransaction = HagueOfficeToIbTransactionType;
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOfficeToIbTransactionType {
     pub st_96_version: String,
@@ -18,6 +22,7 @@ pub struct HagueOfficeToIbTransactionType {
     pub hague_office_transaction_header: HagueOfficeTransactionHeaderType,
     pub hague_office_to_ib_bag: HagueOfficeToIbBagType,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOfficeToIbTransactionType {
     type Serializer<'x> = quick_xml_serialize::HagueOfficeToIbTransactionTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -37,9 +42,11 @@ impl WithSerializer for HagueOfficeToIbTransactionType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOfficeToIbTransactionType {
     type Deserializer = Box<quick_xml_deserialize::HagueOfficeToIbTransactionTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueOfficeToIbTransactionType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -91,6 +98,7 @@ impl st96::fast::FastParse for HagueOfficeToIbTransactionType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOfficeTransactionHeaderType {
     pub ip_office_code: Option<super::com::ExtendedWipost3CodeType>,
@@ -98,6 +106,7 @@ pub struct HagueOfficeTransactionHeaderType {
     pub transaction_total_quantity: usize,
     pub hague_office_transaction_count_bag: Option<HagueOfficeTransactionCountBagType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOfficeTransactionHeaderType {
     type Serializer<'x> = quick_xml_serialize::HagueOfficeTransactionHeaderTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -117,9 +126,11 @@ impl WithSerializer for HagueOfficeTransactionHeaderType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOfficeTransactionHeaderType {
     type Deserializer = Box<quick_xml_deserialize::HagueOfficeTransactionHeaderTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueOfficeTransactionHeaderType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -183,10 +194,12 @@ impl st96::fast::FastParse for HagueOfficeTransactionHeaderType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOfficeToIbBagType {
     pub content: Vec<HagueOfficeToIbBagTypeContent>,
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueOfficeToIbBagTypeContent {
     HagueApplication(HagueApplicationType),
@@ -200,6 +213,7 @@ pub enum HagueOfficeToIbBagTypeContent {
     HagueCancellationNonPaymentRequest(HagueCancellationNonPaymentRequestType),
     HagueGenericOfficeCommunication(HagueGenericOfficeCommunicationType),
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOfficeToIbBagType {
     type Serializer<'x> = quick_xml_serialize::HagueOfficeToIbBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -215,6 +229,7 @@ impl WithSerializer for HagueOfficeToIbBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOfficeToIbBagTypeContent {
     type Serializer<'x> = quick_xml_serialize::HagueOfficeToIbBagTypeContentSerializer<'x>;
     fn serializer<'ser>(
@@ -234,12 +249,15 @@ impl WithSerializer for HagueOfficeToIbBagTypeContent {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOfficeToIbBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueOfficeToIbBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOfficeToIbBagTypeContent {
     type Deserializer = Box<quick_xml_deserialize::HagueOfficeToIbBagTypeContentDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueOfficeToIbBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -269,6 +287,7 @@ impl st96::fast::FastParse for HagueOfficeToIbBagType {
         Ok(Self { content: c_content })
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueOfficeToIbBagTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         c.is(st96::fast::Ns::Dgn, b"HagueApplication")
@@ -436,11 +455,13 @@ impl st96::fast::FastGroup for HagueOfficeToIbBagTypeContent {
         })()
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueOfficeTransactionHeaderContent408Type {
     RequestDate(super::com::DateType),
     RequestDateTime(DateTime),
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOfficeTransactionHeaderContent408Type {
     type Serializer<'x> =
         quick_xml_serialize::HagueOfficeTransactionHeaderContent408TypeSerializer<'x>;
@@ -453,10 +474,12 @@ impl WithSerializer for HagueOfficeTransactionHeaderContent408Type {
         Ok (quick_xml_serialize :: HagueOfficeTransactionHeaderContent408TypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueOfficeTransactionHeaderContent408TypeSerializerState :: Init__) , is_root , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOfficeTransactionHeaderContent408Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueOfficeTransactionHeaderContent408TypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueOfficeTransactionHeaderContent408Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         c.is(st96::fast::Ns::Com, b"RequestDate") || c.is(st96::fast::Ns::Com, b"RequestDateTime")
@@ -497,6 +520,7 @@ impl st96::fast::FastGroup for HagueOfficeTransactionHeaderContent408Type {
         })()
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueOfficeTransactionHeaderContent408Type {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -548,10 +572,12 @@ impl st96::fast::FastParse for HagueOfficeTransactionHeaderContent408Type {
         Ok(value)
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOfficeTransactionCountBagType {
     pub hague_office_transaction_count: Vec<HagueOfficeTransactionCountType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOfficeTransactionCountBagType {
     type Serializer<'x> = quick_xml_serialize::HagueOfficeTransactionCountBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -571,9 +597,11 @@ impl WithSerializer for HagueOfficeTransactionCountBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOfficeTransactionCountBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueOfficeTransactionCountBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueOfficeTransactionCountBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -615,6 +643,7 @@ impl st96::fast::FastParse for HagueOfficeTransactionCountBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueApplicationType {
     pub ip_office_code: Option<super::com::ExtendedWipost3CodeType>,
@@ -642,6 +671,7 @@ pub struct HagueApplicationType {
     pub signature_bag: Option<super::com::SignatureBagType>,
     pub payment_bag: Option<super::com::PaymentBagType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueApplicationType {
     type Serializer<'x> = quick_xml_serialize::HagueApplicationTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -657,9 +687,11 @@ impl WithSerializer for HagueApplicationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueApplicationType {
     type Deserializer = Box<quick_xml_deserialize::HagueApplicationTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueApplicationType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -953,6 +985,7 @@ impl st96::fast::FastParse for HagueApplicationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueGrantProtectionRequestType {
     pub prior_refusal_indicator: Option<bool>,
@@ -971,6 +1004,7 @@ pub struct HagueGrantProtectionRequestType {
     pub signature_bag: Option<super::com::SignatureBagType>,
     pub comment_text: Option<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueGrantProtectionRequestType {
     type Serializer<'x> = quick_xml_serialize::HagueGrantProtectionRequestTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -990,9 +1024,11 @@ impl WithSerializer for HagueGrantProtectionRequestType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueGrantProtectionRequestType {
     type Deserializer = Box<quick_xml_deserialize::HagueGrantProtectionRequestTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueGrantProtectionRequestType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -1181,6 +1217,7 @@ impl st96::fast::FastParse for HagueGrantProtectionRequestType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRefusalRequestType {
     pub international_registration_number: String,
@@ -1199,6 +1236,7 @@ pub struct HagueRefusalRequestType {
     pub signature_bag: Option<super::com::SignatureBagType>,
     pub comment_text: Option<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueRefusalRequestType {
     type Serializer<'x> = quick_xml_serialize::HagueRefusalRequestTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -1214,9 +1252,11 @@ impl WithSerializer for HagueRefusalRequestType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueRefusalRequestType {
     type Deserializer = Box<quick_xml_deserialize::HagueRefusalRequestTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueRefusalRequestType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -1412,6 +1452,7 @@ impl st96::fast::FastParse for HagueRefusalRequestType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRefusalWithdrawalRequestType {
     pub international_registration_number: String,
@@ -1427,6 +1468,7 @@ pub struct HagueRefusalWithdrawalRequestType {
     pub signature_bag: Option<super::com::SignatureBagType>,
     pub comment_text: Option<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueRefusalWithdrawalRequestType {
     type Serializer<'x> = quick_xml_serialize::HagueRefusalWithdrawalRequestTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -1446,9 +1488,11 @@ impl WithSerializer for HagueRefusalWithdrawalRequestType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueRefusalWithdrawalRequestType {
     type Deserializer = Box<quick_xml_deserialize::HagueRefusalWithdrawalRequestTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueRefusalWithdrawalRequestType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -1608,6 +1652,7 @@ impl st96::fast::FastParse for HagueRefusalWithdrawalRequestType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueInvalidationRequestType {
     pub international_registration_number: String,
@@ -1623,6 +1668,7 @@ pub struct HagueInvalidationRequestType {
     pub signature_bag: Option<super::com::SignatureBagType>,
     pub comment_text: Option<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueInvalidationRequestType {
     type Serializer<'x> = quick_xml_serialize::HagueInvalidationRequestTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -1642,9 +1688,11 @@ impl WithSerializer for HagueInvalidationRequestType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueInvalidationRequestType {
     type Deserializer = Box<quick_xml_deserialize::HagueInvalidationRequestTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueInvalidationRequestType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -1804,6 +1852,7 @@ impl st96::fast::FastParse for HagueInvalidationRequestType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueDivisionType {
     pub international_registration_number: String,
@@ -1817,6 +1866,7 @@ pub struct HagueDivisionType {
     pub signature_bag: Option<super::com::SignatureBagType>,
     pub comment_text: Option<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueDivisionType {
     type Serializer<'x> = quick_xml_serialize::HagueDivisionTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -1832,9 +1882,11 @@ impl WithSerializer for HagueDivisionType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueDivisionType {
     type Deserializer = Box<quick_xml_deserialize::HagueDivisionTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueDivisionType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -1982,6 +2034,7 @@ impl st96::fast::FastParse for HagueDivisionType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueSecondPartFeePayableType {
     pub international_registration_number: String,
@@ -1995,6 +2048,7 @@ pub struct HagueSecondPartFeePayableType {
     pub signature_bag: Option<super::com::SignatureBagType>,
     pub comment_text: Option<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueSecondPartFeePayableType {
     type Serializer<'x> = quick_xml_serialize::HagueSecondPartFeePayableTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -2014,9 +2068,11 @@ impl WithSerializer for HagueSecondPartFeePayableType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueSecondPartFeePayableType {
     type Deserializer = Box<quick_xml_deserialize::HagueSecondPartFeePayableTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueSecondPartFeePayableType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -2155,6 +2211,7 @@ impl st96::fast::FastParse for HagueSecondPartFeePayableType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueSecondPartFeePaidType {
     pub international_registration_number: String,
@@ -2169,6 +2226,7 @@ pub struct HagueSecondPartFeePaidType {
     pub signature_bag: Option<super::com::SignatureBagType>,
     pub comment_text: Option<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueSecondPartFeePaidType {
     type Serializer<'x> = quick_xml_serialize::HagueSecondPartFeePaidTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -2184,9 +2242,11 @@ impl WithSerializer for HagueSecondPartFeePaidType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueSecondPartFeePaidType {
     type Deserializer = Box<quick_xml_deserialize::HagueSecondPartFeePaidTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueSecondPartFeePaidType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -2331,6 +2391,7 @@ impl st96::fast::FastParse for HagueSecondPartFeePaidType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCancellationNonPaymentRequestType {
     pub international_registration_number: String,
@@ -2343,6 +2404,7 @@ pub struct HagueCancellationNonPaymentRequestType {
     pub document_included_bag: Option<super::com::DocumentIncludedBagType>,
     pub comment_text: Option<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCancellationNonPaymentRequestType {
     type Serializer<'x> = quick_xml_serialize::HagueCancellationNonPaymentRequestTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -2353,10 +2415,12 @@ impl WithSerializer for HagueCancellationNonPaymentRequestType {
         Ok (quick_xml_serialize :: HagueCancellationNonPaymentRequestTypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueCancellationNonPaymentRequestTypeSerializerState :: Init__) , name : name . unwrap_or ("dgn:HagueCancellationNonPaymentRequestType") , is_root , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCancellationNonPaymentRequestType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueCancellationNonPaymentRequestTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCancellationNonPaymentRequestType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -2489,6 +2553,7 @@ impl st96::fast::FastParse for HagueCancellationNonPaymentRequestType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueGenericOfficeCommunicationType {
     pub content_375: HagueGenericOfficeCommunicationContent375Type,
@@ -2502,6 +2567,7 @@ pub struct HagueGenericOfficeCommunicationType {
     pub signature_bag: Option<super::com::SignatureBagType>,
     pub comment_text: Option<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueGenericOfficeCommunicationType {
     type Serializer<'x> = quick_xml_serialize::HagueGenericOfficeCommunicationTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -2521,9 +2587,11 @@ impl WithSerializer for HagueGenericOfficeCommunicationType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueGenericOfficeCommunicationType {
     type Deserializer = Box<quick_xml_deserialize::HagueGenericOfficeCommunicationTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueGenericOfficeCommunicationType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -2667,11 +2735,13 @@ impl st96::fast::FastParse for HagueGenericOfficeCommunicationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOfficeTransactionCountType {
     pub hague_office_transaction_category: HagueOfficeTransactionCategoryType,
     pub transaction_total_quantity: Option<usize>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOfficeTransactionCountType {
     type Serializer<'x> = quick_xml_serialize::HagueOfficeTransactionCountTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -2691,9 +2761,11 @@ impl WithSerializer for HagueOfficeTransactionCountType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOfficeTransactionCountType {
     type Deserializer = Box<quick_xml_deserialize::HagueOfficeTransactionCountTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueOfficeTransactionCountType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -2886,10 +2958,12 @@ impl st96::fast::FastParse for DesignatedCountryBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueDesignBagType {
     pub hague_design: Vec<HagueDesignType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueDesignBagType {
     type Serializer<'x> = quick_xml_serialize::HagueDesignBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -2905,9 +2979,11 @@ impl WithSerializer for HagueDesignBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueDesignBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueDesignBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueDesignBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -2947,10 +3023,12 @@ impl st96::fast::FastParse for HagueDesignBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignClaimBagType {
     pub design_claim: Vec<DesignClaimType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for DesignClaimBagType {
     type Serializer<'x> = quick_xml_serialize::DesignClaimBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -2966,9 +3044,11 @@ impl WithSerializer for DesignClaimBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for DesignClaimBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignClaimBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for DesignClaimBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -3008,10 +3088,12 @@ impl st96::fast::FastParse for DesignClaimBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct BusinessEntityStatusClaimBagType {
     pub business_entity_status_claim: Vec<BusinessEntityStatusClaimType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for BusinessEntityStatusClaimBagType {
     type Serializer<'x> = quick_xml_serialize::BusinessEntityStatusClaimBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -3031,9 +3113,11 @@ impl WithSerializer for BusinessEntityStatusClaimBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for BusinessEntityStatusClaimBagType {
     type Deserializer = Box<quick_xml_deserialize::BusinessEntityStatusClaimBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for BusinessEntityStatusClaimBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -3211,10 +3295,12 @@ impl st96::fast::FastParse for HolderBagType {
         Ok(Self { holder: f_holder })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecisionGroundsBagType {
     pub decision_grounds: Vec<DecisionGroundsType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for DecisionGroundsBagType {
     type Serializer<'x> = quick_xml_serialize::DecisionGroundsBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -3230,9 +3316,11 @@ impl WithSerializer for DecisionGroundsBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for DecisionGroundsBagType {
     type Deserializer = Box<quick_xml_deserialize::DecisionGroundsBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for DecisionGroundsBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -3332,10 +3420,12 @@ impl st96::fast::FastParse for EarlierDesignBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecisionRemedyTextBagType {
     pub decision_remedy_text: Vec<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for DecisionRemedyTextBagType {
     type Serializer<'x> = quick_xml_serialize::DecisionRemedyTextBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -3351,9 +3441,11 @@ impl WithSerializer for DecisionRemedyTextBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for DecisionRemedyTextBagType {
     type Deserializer = Box<quick_xml_deserialize::DecisionRemedyTextBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for DecisionRemedyTextBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -3395,10 +3487,12 @@ impl st96::fast::FastParse for DecisionRemedyTextBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct DivisionDesignIdentificationBagType {
     pub division_design_identification: Vec<DivisionDesignIdentificationType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for DivisionDesignIdentificationBagType {
     type Serializer<'x> = quick_xml_serialize::DivisionDesignIdentificationBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -3418,9 +3512,11 @@ impl WithSerializer for DivisionDesignIdentificationBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for DivisionDesignIdentificationBagType {
     type Deserializer = Box<quick_xml_deserialize::DivisionDesignIdentificationBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for DivisionDesignIdentificationBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -3528,11 +3624,13 @@ impl st96::fast::FastParse for DesignatedCountryType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueGenericOfficeCommunicationContent375Type {
     InternationalRegistrationNumber(String),
     OfficeReferenceIdentifier(super::com::IdentifierType),
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueGenericOfficeCommunicationContent375Type {
     type Serializer<'x> =
         quick_xml_serialize::HagueGenericOfficeCommunicationContent375TypeSerializer<'x>;
@@ -3545,10 +3643,12 @@ impl WithSerializer for HagueGenericOfficeCommunicationContent375Type {
         Ok (quick_xml_serialize :: HagueGenericOfficeCommunicationContent375TypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueGenericOfficeCommunicationContent375TypeSerializerState :: Init__) , is_root , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueGenericOfficeCommunicationContent375Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueGenericOfficeCommunicationContent375TypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueGenericOfficeCommunicationContent375Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         c.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber")
@@ -3593,6 +3693,7 @@ impl st96::fast::FastGroup for HagueGenericOfficeCommunicationContent375Type {
         })()
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueGenericOfficeCommunicationContent375Type {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -3646,6 +3747,7 @@ impl st96::fast::FastParse for HagueGenericOfficeCommunicationContent375Type {
         Ok(value)
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueGenericOfficeCommunicationCategoryType {
     #[doc = "International design application"]
@@ -3677,6 +3779,7 @@ pub enum HagueGenericOfficeCommunicationCategoryType {
     #[doc = "Other"]
     Other,
 }
+#[cfg(feature = "hague")]
 impl SerializeBytes for HagueGenericOfficeCommunicationCategoryType {
     fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
         match self {
@@ -3701,7 +3804,9 @@ impl SerializeBytes for HagueGenericOfficeCommunicationCategoryType {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl WithSerializeToBytes for HagueGenericOfficeCommunicationCategoryType {}
+#[cfg(feature = "hague")]
 impl DeserializeBytes for HagueGenericOfficeCommunicationCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
         match bytes {
@@ -3725,7 +3830,9 @@ impl DeserializeBytes for HagueGenericOfficeCommunicationCategoryType {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializerFromBytes for HagueGenericOfficeCommunicationCategoryType {}
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueOfficeTransactionCategoryType {
     #[doc = "Application"]
@@ -3749,6 +3856,7 @@ pub enum HagueOfficeTransactionCategoryType {
     #[doc = "Generic office communication"]
     GenericOfficeCommunication,
 }
+#[cfg(feature = "hague")]
 impl SerializeBytes for HagueOfficeTransactionCategoryType {
     fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
         match self {
@@ -3767,7 +3875,9 @@ impl SerializeBytes for HagueOfficeTransactionCategoryType {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl WithSerializeToBytes for HagueOfficeTransactionCategoryType {}
+#[cfg(feature = "hague")]
 impl DeserializeBytes for HagueOfficeTransactionCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
         match bytes {
@@ -3787,6 +3897,7 @@ impl DeserializeBytes for HagueOfficeTransactionCategoryType {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializerFromBytes for HagueOfficeTransactionCategoryType {}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApplicantType {
@@ -3959,6 +4070,7 @@ impl st96::fast::FastParse for ApplicantType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueDesignType {
     pub design_identifier: super::com::IdentifierType,
@@ -3973,6 +4085,7 @@ pub struct HagueDesignType {
     pub principal_design_relation_bag: Option<PrincipalDesignRelationBagType>,
     pub view_bag: ViewBagType,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueDesignType {
     type Serializer<'x> = quick_xml_serialize::HagueDesignTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -3988,9 +4101,11 @@ impl WithSerializer for HagueDesignType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueDesignType {
     type Deserializer = Box<quick_xml_deserialize::HagueDesignTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueDesignType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -4217,11 +4332,13 @@ impl st96::fast::FastParse for DesignClaimType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct BusinessEntityStatusClaimType {
     pub business_entity_status_category: super::com::BusinessEntityStatusCategoryType,
     pub designated_country_code: super::com::ExtendedWipost3CodeType,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for BusinessEntityStatusClaimType {
     type Serializer<'x> = quick_xml_serialize::BusinessEntityStatusClaimTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -4241,9 +4358,11 @@ impl WithSerializer for BusinessEntityStatusClaimType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for BusinessEntityStatusClaimType {
     type Deserializer = Box<quick_xml_deserialize::BusinessEntityStatusClaimTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for BusinessEntityStatusClaimType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -4345,11 +4464,13 @@ impl st96::fast::FastParse for DesignIdentifierBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecisionGroundsType {
     pub decision_grounds_text: Vec<super::com::OrderedTextType>,
     pub decision_grounds_category: Vec<DecisionGroundsCategoryType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for DecisionGroundsType {
     type Serializer<'x> = quick_xml_serialize::DecisionGroundsTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -4365,9 +4486,11 @@ impl WithSerializer for DecisionGroundsType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for DecisionGroundsType {
     type Deserializer = Box<quick_xml_deserialize::DecisionGroundsTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for DecisionGroundsType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -4505,11 +4628,13 @@ impl st96::fast::FastParse for EarlierDesignType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct DivisionDesignIdentificationType {
     pub design_identifier: super::com::IdentifierType,
     pub content_338: Option<DivisionDesignIdentificationContent338Type>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for DivisionDesignIdentificationType {
     type Serializer<'x> = quick_xml_serialize::DivisionDesignIdentificationTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -4529,9 +4654,11 @@ impl WithSerializer for DivisionDesignIdentificationType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for DivisionDesignIdentificationType {
     type Deserializer = Box<quick_xml_deserialize::DivisionDesignIdentificationTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for DivisionDesignIdentificationType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -4901,10 +5028,12 @@ impl st96::fast::FastParse for ApplicantContent294Type {
         Ok(value)
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignDescriptionTextBagType {
     pub design_description_text: Vec<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for DesignDescriptionTextBagType {
     type Serializer<'x> = quick_xml_serialize::DesignDescriptionTextBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -4924,9 +5053,11 @@ impl WithSerializer for DesignDescriptionTextBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for DesignDescriptionTextBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignDescriptionTextBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for DesignDescriptionTextBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -5359,6 +5490,7 @@ impl st96::fast::FastParse for DesignClaimTextBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum DecisionGroundsCategoryType {
     #[doc = "The representation of the design does not disclose sufficiently or adequately the scope for which protection is sought"]
@@ -5380,6 +5512,7 @@ pub enum DecisionGroundsCategoryType {
     #[doc = "The ground of refusal is not defined in the Decision Grounds Category"]
     Other,
 }
+#[cfg(feature = "hague")]
 impl SerializeBytes for DecisionGroundsCategoryType {
     fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
         match self {
@@ -5401,7 +5534,9 @@ impl SerializeBytes for DecisionGroundsCategoryType {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl WithSerializeToBytes for DecisionGroundsCategoryType {}
+#[cfg(feature = "hague")]
 impl DeserializeBytes for DecisionGroundsCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
         match bytes {
@@ -5422,6 +5557,7 @@ impl DeserializeBytes for DecisionGroundsCategoryType {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializerFromBytes for DecisionGroundsCategoryType {}
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignRepresentationBagType {
@@ -5693,11 +5829,13 @@ impl st96::fast::FastParse for EarlierDesignContent341Type {
         Ok(value)
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum DivisionDesignIdentificationContent338Type {
     RegistrationNumber(String),
     ApplicationNumber(super::com::ApplicationNumberType),
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for DivisionDesignIdentificationContent338Type {
     type Serializer<'x> =
         quick_xml_serialize::DivisionDesignIdentificationContent338TypeSerializer<'x>;
@@ -5710,10 +5848,12 @@ impl WithSerializer for DivisionDesignIdentificationContent338Type {
         Ok (quick_xml_serialize :: DivisionDesignIdentificationContent338TypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: DivisionDesignIdentificationContent338TypeSerializerState :: Init__) , is_root , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for DivisionDesignIdentificationContent338Type {
     type Deserializer =
         Box<quick_xml_deserialize::DivisionDesignIdentificationContent338TypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for DivisionDesignIdentificationContent338Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         c.is(st96::fast::Ns::Com, b"RegistrationNumber")
@@ -5755,6 +5895,7 @@ impl st96::fast::FastGroup for DivisionDesignIdentificationContent338Type {
         })()
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for DivisionDesignIdentificationContent338Type {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -7454,19 +7595,23 @@ impl st96::fast::FastParse for DesignRepresentationSheetType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[doc = "Hague IB to Office Transaction (Hague System related transaction from the International Bureau of WIPO to IP Offices)"]
 pub type HagueIbToOfficeTransaction = HagueIbToOfficeTransactionType;
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIbToOfficeTransactionType {
     pub st_96_version: String,
     pub ipo_version: Option<String>,
     pub content: HagueIbToOfficeTransactionTypeContent,
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueIbToOfficeTransactionTypeContent {
     HagueBulletin(HagueBulletinType),
     HagueIbToOfficeBag(HagueIbToOfficeBagType),
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIbToOfficeTransactionType {
     type Serializer<'x> = quick_xml_serialize::HagueIbToOfficeTransactionTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -7486,6 +7631,7 @@ impl WithSerializer for HagueIbToOfficeTransactionType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIbToOfficeTransactionTypeContent {
     type Serializer<'x> = quick_xml_serialize::HagueIbToOfficeTransactionTypeContentSerializer<'x>;
     fn serializer<'ser>(
@@ -7498,13 +7644,16 @@ impl WithSerializer for HagueIbToOfficeTransactionTypeContent {
         Ok (quick_xml_serialize :: HagueIbToOfficeTransactionTypeContentSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueIbToOfficeTransactionTypeContentSerializerState :: Init__) , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIbToOfficeTransactionType {
     type Deserializer = Box<quick_xml_deserialize::HagueIbToOfficeTransactionTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIbToOfficeTransactionTypeContent {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIbToOfficeTransactionTypeContentDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIbToOfficeTransactionType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -7539,6 +7688,7 @@ impl st96::fast::FastParse for HagueIbToOfficeTransactionType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueIbToOfficeTransactionTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         c.is(st96::fast::Ns::Dgn, b"HagueBulletin")
@@ -7581,11 +7731,13 @@ impl st96::fast::FastGroup for HagueIbToOfficeTransactionTypeContent {
         })()
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueBulletinType {
     pub hague_bulletin_transaction_header: HagueBulletinTransactionHeaderType,
     pub hague_bulletin_transaction_bag: HagueBulletinTransactionBagType,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueBulletinType {
     type Serializer<'x> = quick_xml_serialize::HagueBulletinTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -7601,9 +7753,11 @@ impl WithSerializer for HagueBulletinType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueBulletinType {
     type Deserializer = Box<quick_xml_deserialize::HagueBulletinTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueBulletinType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -7649,12 +7803,14 @@ impl st96::fast::FastParse for HagueBulletinType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIbToOfficeBagType {
     #[doc = "Counts of the Hague IB To Office transactions"]
     pub hague_ib_transaction_header: HagueIbTransactionHeaderType,
     pub content_382: Vec<HagueIbToOfficeBagContent382Type>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIbToOfficeBagType {
     type Serializer<'x> = quick_xml_serialize::HagueIbToOfficeBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -7670,9 +7826,11 @@ impl WithSerializer for HagueIbToOfficeBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIbToOfficeBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueIbToOfficeBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIbToOfficeBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -7715,6 +7873,7 @@ impl st96::fast::FastParse for HagueIbToOfficeBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueBulletinTransactionHeaderType {
     pub hague_bulletin_number: String,
@@ -7722,6 +7881,7 @@ pub struct HagueBulletinTransactionHeaderType {
     pub transaction_total_quantity: usize,
     pub hague_bulletin_transaction_count_bag: HagueBulletinTransactionCountBagType,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueBulletinTransactionHeaderType {
     type Serializer<'x> = quick_xml_serialize::HagueBulletinTransactionHeaderTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -7741,9 +7901,11 @@ impl WithSerializer for HagueBulletinTransactionHeaderType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueBulletinTransactionHeaderType {
     type Deserializer = Box<quick_xml_deserialize::HagueBulletinTransactionHeaderTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueBulletinTransactionHeaderType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -7805,10 +7967,12 @@ impl st96::fast::FastParse for HagueBulletinTransactionHeaderType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueBulletinTransactionBagType {
     pub content: Vec<HagueBulletinTransactionBagTypeContent>,
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueBulletinTransactionBagTypeContent {
     HagueRegistrationBag(HagueRegistrationBagType),
@@ -7831,6 +7995,7 @@ pub enum HagueBulletinTransactionBagTypeContent {
     HagueCorrectionRefusalBag(HagueCorrectionRefusalBagType),
     HagueCorrectionRefusalWithdrawalBag(HagueCorrectionRefusalWithdrawalBagType),
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueBulletinTransactionBagType {
     type Serializer<'x> = quick_xml_serialize::HagueBulletinTransactionBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -7850,6 +8015,7 @@ impl WithSerializer for HagueBulletinTransactionBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueBulletinTransactionBagTypeContent {
     type Serializer<'x> = quick_xml_serialize::HagueBulletinTransactionBagTypeContentSerializer<'x>;
     fn serializer<'ser>(
@@ -7862,13 +8028,16 @@ impl WithSerializer for HagueBulletinTransactionBagTypeContent {
         Ok (quick_xml_serialize :: HagueBulletinTransactionBagTypeContentSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueBulletinTransactionBagTypeContentSerializerState :: Init__) , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueBulletinTransactionBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueBulletinTransactionBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueBulletinTransactionBagTypeContent {
     type Deserializer =
         Box<quick_xml_deserialize::HagueBulletinTransactionBagTypeContentDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueBulletinTransactionBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -7901,6 +8070,7 @@ impl st96::fast::FastParse for HagueBulletinTransactionBagType {
         Ok(Self { content: c_content })
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueBulletinTransactionBagTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         c.is(st96::fast::Ns::Dgn, b"HagueRegistrationBag")
@@ -8216,6 +8386,7 @@ impl st96::fast::FastGroup for HagueBulletinTransactionBagTypeContent {
         })()
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIbTransactionHeaderType {
     pub receiving_office_code: super::com::ExtendedWipost3CodeType,
@@ -8224,6 +8395,7 @@ pub struct HagueIbTransactionHeaderType {
     pub transaction_total_quantity: usize,
     pub hague_ib_transaction_count_bag: HagueIbTransactionCountBagType,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIbTransactionHeaderType {
     type Serializer<'x> = quick_xml_serialize::HagueIbTransactionHeaderTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -8243,9 +8415,11 @@ impl WithSerializer for HagueIbTransactionHeaderType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIbTransactionHeaderType {
     type Deserializer = Box<quick_xml_deserialize::HagueIbTransactionHeaderTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIbTransactionHeaderType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -8317,12 +8491,14 @@ impl st96::fast::FastParse for HagueIbTransactionHeaderType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueIbToOfficeBagContent382Type {
     HagueOfficeCopyBag(HagueOfficeCopyBagType),
     HagueAcknowledgementReceiptBag(HagueAcknowledgementReceiptBagType),
     HagueIrregularityNotificationBag(HagueIrregularityNotificationBagType),
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIbToOfficeBagContent382Type {
     type Serializer<'x> = quick_xml_serialize::HagueIbToOfficeBagContent382TypeSerializer<'x>;
     fn serializer<'ser>(
@@ -8342,9 +8518,11 @@ impl WithSerializer for HagueIbToOfficeBagContent382Type {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIbToOfficeBagContent382Type {
     type Deserializer = Box<quick_xml_deserialize::HagueIbToOfficeBagContent382TypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueIbToOfficeBagContent382Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         c.is(st96::fast::Ns::Dgn, b"HagueOfficeCopyBag")
@@ -8401,6 +8579,7 @@ impl st96::fast::FastGroup for HagueIbToOfficeBagContent382Type {
         })()
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIbToOfficeBagContent382Type {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -8472,10 +8651,12 @@ impl st96::fast::FastParse for HagueIbToOfficeBagContent382Type {
         Ok(value)
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueBulletinTransactionCountBagType {
     pub hague_bulletin_transaction_count: Vec<HagueBulletinTransactionCountType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueBulletinTransactionCountBagType {
     type Serializer<'x> = quick_xml_serialize::HagueBulletinTransactionCountBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -8486,10 +8667,12 @@ impl WithSerializer for HagueBulletinTransactionCountBagType {
         Ok (quick_xml_serialize :: HagueBulletinTransactionCountBagTypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueBulletinTransactionCountBagTypeSerializerState :: Init__) , name : name . unwrap_or ("dgn:HagueBulletinTransactionCountBagType") , is_root , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueBulletinTransactionCountBagType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueBulletinTransactionCountBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueBulletinTransactionCountBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -8531,10 +8714,12 @@ impl st96::fast::FastParse for HagueBulletinTransactionCountBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRegistrationBagType {
     pub hague_registration: Vec<HagueRegistrationType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueRegistrationBagType {
     type Serializer<'x> = quick_xml_serialize::HagueRegistrationBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -8550,9 +8735,11 @@ impl WithSerializer for HagueRegistrationBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueRegistrationBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueRegistrationBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueRegistrationBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -8592,10 +8779,12 @@ impl st96::fast::FastParse for HagueRegistrationBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRenewalBagType {
     pub hague_renewal: Vec<HagueRenewalType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueRenewalBagType {
     type Serializer<'x> = quick_xml_serialize::HagueRenewalBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -8611,9 +8800,11 @@ impl WithSerializer for HagueRenewalBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueRenewalBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueRenewalBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueRenewalBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -8653,10 +8844,12 @@ impl st96::fast::FastParse for HagueRenewalBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueExpirationBagType {
     pub hague_expiration: Vec<HagueExpirationType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueExpirationBagType {
     type Serializer<'x> = quick_xml_serialize::HagueExpirationBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -8672,9 +8865,11 @@ impl WithSerializer for HagueExpirationBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueExpirationBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueExpirationBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueExpirationBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -8713,10 +8908,12 @@ impl st96::fast::FastParse for HagueExpirationBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOwnershipChangeBagType {
     pub hague_ownership_change: Vec<HagueOwnershipChangeType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOwnershipChangeBagType {
     type Serializer<'x> = quick_xml_serialize::HagueOwnershipChangeBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -8734,9 +8931,11 @@ impl WithSerializer for HagueOwnershipChangeBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOwnershipChangeBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueOwnershipChangeBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueOwnershipChangeBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -8776,10 +8975,12 @@ impl st96::fast::FastParse for HagueOwnershipChangeBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOwnershipChangeRefusalBagType {
     pub hague_ownership_change_refusal: Vec<HagueOwnershipChangeRefusalType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOwnershipChangeRefusalBagType {
     type Serializer<'x> = quick_xml_serialize::HagueOwnershipChangeRefusalBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -8799,9 +9000,11 @@ impl WithSerializer for HagueOwnershipChangeRefusalBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOwnershipChangeRefusalBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueOwnershipChangeRefusalBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueOwnershipChangeRefusalBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -8843,10 +9046,12 @@ impl st96::fast::FastParse for HagueOwnershipChangeRefusalBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOwnershipChangeRefusalWithdrawalBagType {
     pub hague_ownership_change_refusal_withdrawal: Vec<HagueOwnershipChangeRefusalWithdrawalType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOwnershipChangeRefusalWithdrawalBagType {
     type Serializer<'x> =
         quick_xml_serialize::HagueOwnershipChangeRefusalWithdrawalBagTypeSerializer<'x>;
@@ -8858,10 +9063,12 @@ impl WithSerializer for HagueOwnershipChangeRefusalWithdrawalBagType {
         Ok (quick_xml_serialize :: HagueOwnershipChangeRefusalWithdrawalBagTypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueOwnershipChangeRefusalWithdrawalBagTypeSerializerState :: Init__) , name : name . unwrap_or ("dgn:HagueOwnershipChangeRefusalWithdrawalBagType") , is_root , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOwnershipChangeRefusalWithdrawalBagType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueOwnershipChangeRefusalWithdrawalBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueOwnershipChangeRefusalWithdrawalBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -8908,10 +9115,12 @@ impl st96::fast::FastParse for HagueOwnershipChangeRefusalWithdrawalBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueMergerBagType {
     pub hague_merger: Vec<HagueMergerType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueMergerBagType {
     type Serializer<'x> = quick_xml_serialize::HagueMergerBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -8927,9 +9136,11 @@ impl WithSerializer for HagueMergerBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueMergerBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueMergerBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueMergerBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -8969,10 +9180,12 @@ impl st96::fast::FastParse for HagueMergerBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueHolderNameAddressChangeBagType {
     pub hague_holder_name_address_change: Vec<HagueHolderNameAddressChangeType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueHolderNameAddressChangeBagType {
     type Serializer<'x> = quick_xml_serialize::HagueHolderNameAddressChangeBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -8992,9 +9205,11 @@ impl WithSerializer for HagueHolderNameAddressChangeBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueHolderNameAddressChangeBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueHolderNameAddressChangeBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueHolderNameAddressChangeBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -9036,10 +9251,12 @@ impl st96::fast::FastParse for HagueHolderNameAddressChangeBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCreatorNameAddressChangeBagType {
     pub hague_creator_name_address_change: Vec<HagueCreatorNameAddressChangeType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCreatorNameAddressChangeBagType {
     type Serializer<'x> = quick_xml_serialize::HagueCreatorNameAddressChangeBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -9050,10 +9267,12 @@ impl WithSerializer for HagueCreatorNameAddressChangeBagType {
         Ok (quick_xml_serialize :: HagueCreatorNameAddressChangeBagTypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueCreatorNameAddressChangeBagTypeSerializerState :: Init__) , name : name . unwrap_or ("dgn:HagueCreatorNameAddressChangeBagType") , is_root , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCreatorNameAddressChangeBagType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueCreatorNameAddressChangeBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCreatorNameAddressChangeBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -9095,10 +9314,12 @@ impl st96::fast::FastParse for HagueCreatorNameAddressChangeBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRenunciationBagType {
     pub hague_renunciation: Vec<HagueRenunciationType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueRenunciationBagType {
     type Serializer<'x> = quick_xml_serialize::HagueRenunciationBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -9114,9 +9335,11 @@ impl WithSerializer for HagueRenunciationBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueRenunciationBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueRenunciationBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueRenunciationBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -9156,10 +9379,12 @@ impl st96::fast::FastParse for HagueRenunciationBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueLimitationBagType {
     pub hague_limitation: Vec<HagueLimitationType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueLimitationBagType {
     type Serializer<'x> = quick_xml_serialize::HagueLimitationBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -9175,9 +9400,11 @@ impl WithSerializer for HagueLimitationBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueLimitationBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueLimitationBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueLimitationBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -9216,10 +9443,12 @@ impl st96::fast::FastParse for HagueLimitationBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRefusalBagType {
     pub hague_refusal: Vec<HagueRefusalType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueRefusalBagType {
     type Serializer<'x> = quick_xml_serialize::HagueRefusalBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -9235,9 +9464,11 @@ impl WithSerializer for HagueRefusalBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueRefusalBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueRefusalBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueRefusalBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -9277,10 +9508,12 @@ impl st96::fast::FastParse for HagueRefusalBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRefusalWithdrawalBagType {
     pub hague_refusal_withdrawal: Vec<HagueRefusalWithdrawalType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueRefusalWithdrawalBagType {
     type Serializer<'x> = quick_xml_serialize::HagueRefusalWithdrawalBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -9300,9 +9533,11 @@ impl WithSerializer for HagueRefusalWithdrawalBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueRefusalWithdrawalBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueRefusalWithdrawalBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueRefusalWithdrawalBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -9342,10 +9577,12 @@ impl st96::fast::FastParse for HagueRefusalWithdrawalBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueGrantProtectionBagType {
     pub hague_grant_protection: Vec<HagueGrantProtectionType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueGrantProtectionBagType {
     type Serializer<'x> = quick_xml_serialize::HagueGrantProtectionBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -9363,9 +9600,11 @@ impl WithSerializer for HagueGrantProtectionBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueGrantProtectionBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueGrantProtectionBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueGrantProtectionBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -9405,10 +9644,12 @@ impl st96::fast::FastParse for HagueGrantProtectionBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueInvalidationBagType {
     pub hague_invalidation: Vec<HagueInvalidationType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueInvalidationBagType {
     type Serializer<'x> = quick_xml_serialize::HagueInvalidationBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -9424,9 +9665,11 @@ impl WithSerializer for HagueInvalidationBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueInvalidationBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueInvalidationBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueInvalidationBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -9466,10 +9709,12 @@ impl st96::fast::FastParse for HagueInvalidationBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCancellationNonPaymentBagType {
     pub hague_cancellation_non_payment: Vec<HagueCancellationNonPaymentType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCancellationNonPaymentBagType {
     type Serializer<'x> = quick_xml_serialize::HagueCancellationNonPaymentBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -9489,9 +9734,11 @@ impl WithSerializer for HagueCancellationNonPaymentBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCancellationNonPaymentBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueCancellationNonPaymentBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCancellationNonPaymentBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -9533,10 +9780,12 @@ impl st96::fast::FastParse for HagueCancellationNonPaymentBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectionBagType {
     pub hague_correction: Vec<HagueCorrectionType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCorrectionBagType {
     type Serializer<'x> = quick_xml_serialize::HagueCorrectionBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -9552,9 +9801,11 @@ impl WithSerializer for HagueCorrectionBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCorrectionBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectionBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCorrectionBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -9593,10 +9844,12 @@ impl st96::fast::FastParse for HagueCorrectionBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectionRefusalBagType {
     pub hague_correction_refusal: Vec<HagueCorrectionRefusalType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCorrectionRefusalBagType {
     type Serializer<'x> = quick_xml_serialize::HagueCorrectionRefusalBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -9616,9 +9869,11 @@ impl WithSerializer for HagueCorrectionRefusalBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCorrectionRefusalBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectionRefusalBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCorrectionRefusalBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -9658,10 +9913,12 @@ impl st96::fast::FastParse for HagueCorrectionRefusalBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectionRefusalWithdrawalBagType {
     pub hague_correction_refusal_withdrawal: Vec<HagueCorrectionRefusalWithdrawalType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCorrectionRefusalWithdrawalBagType {
     type Serializer<'x> =
         quick_xml_serialize::HagueCorrectionRefusalWithdrawalBagTypeSerializer<'x>;
@@ -9673,10 +9930,12 @@ impl WithSerializer for HagueCorrectionRefusalWithdrawalBagType {
         Ok (quick_xml_serialize :: HagueCorrectionRefusalWithdrawalBagTypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueCorrectionRefusalWithdrawalBagTypeSerializerState :: Init__) , name : name . unwrap_or ("dgn:HagueCorrectionRefusalWithdrawalBagType") , is_root , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCorrectionRefusalWithdrawalBagType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueCorrectionRefusalWithdrawalBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCorrectionRefusalWithdrawalBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -9714,10 +9973,12 @@ impl st96::fast::FastParse for HagueCorrectionRefusalWithdrawalBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIbTransactionCountBagType {
     pub hague_ib_transaction_count: Vec<HagueIbTransactionCountType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIbTransactionCountBagType {
     type Serializer<'x> = quick_xml_serialize::HagueIbTransactionCountBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -9737,9 +9998,11 @@ impl WithSerializer for HagueIbTransactionCountBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIbTransactionCountBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueIbTransactionCountBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIbTransactionCountBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -9781,10 +10044,12 @@ impl st96::fast::FastParse for HagueIbTransactionCountBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOfficeCopyBagType {
     pub content: Vec<HagueOfficeCopyBagTypeContent>,
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueOfficeCopyBagTypeContent {
     HagueRegistrationBag(HagueRegistrationBagType),
@@ -9799,6 +10064,7 @@ pub enum HagueOfficeCopyBagTypeContent {
     HagueSecondPartFeeNotPaidBag(HagueSecondPartFeeNotPaidBagType),
     HaguePublicationCancellationBag(HaguePublicationCancellationBagType),
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOfficeCopyBagType {
     type Serializer<'x> = quick_xml_serialize::HagueOfficeCopyBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -9814,6 +10080,7 @@ impl WithSerializer for HagueOfficeCopyBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOfficeCopyBagTypeContent {
     type Serializer<'x> = quick_xml_serialize::HagueOfficeCopyBagTypeContentSerializer<'x>;
     fn serializer<'ser>(
@@ -9833,12 +10100,15 @@ impl WithSerializer for HagueOfficeCopyBagTypeContent {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOfficeCopyBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueOfficeCopyBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOfficeCopyBagTypeContent {
     type Deserializer = Box<quick_xml_deserialize::HagueOfficeCopyBagTypeContentDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueOfficeCopyBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -9868,6 +10138,7 @@ impl st96::fast::FastParse for HagueOfficeCopyBagType {
         Ok(Self { content: c_content })
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueOfficeCopyBagTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         c.is(st96::fast::Ns::Dgn, b"HagueRegistrationBag")
@@ -10047,10 +10318,12 @@ impl st96::fast::FastGroup for HagueOfficeCopyBagTypeContent {
         })()
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueAcknowledgementReceiptBagType {
     pub hague_acknowledgement_receipt: Vec<HagueAcknowledgementReceiptType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueAcknowledgementReceiptBagType {
     type Serializer<'x> = quick_xml_serialize::HagueAcknowledgementReceiptBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -10070,9 +10343,11 @@ impl WithSerializer for HagueAcknowledgementReceiptBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueAcknowledgementReceiptBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueAcknowledgementReceiptBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueAcknowledgementReceiptBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -10114,10 +10389,12 @@ impl st96::fast::FastParse for HagueAcknowledgementReceiptBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIrregularityNotificationBagType {
     pub hague_irregularity_notification: Vec<HagueIrregularityNotificationType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIrregularityNotificationBagType {
     type Serializer<'x> = quick_xml_serialize::HagueIrregularityNotificationBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -10128,10 +10405,12 @@ impl WithSerializer for HagueIrregularityNotificationBagType {
         Ok (quick_xml_serialize :: HagueIrregularityNotificationBagTypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueIrregularityNotificationBagTypeSerializerState :: Init__) , name : name . unwrap_or ("dgn:HagueIrregularityNotificationBagType") , is_root , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIrregularityNotificationBagType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIrregularityNotificationBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -10173,11 +10452,13 @@ impl st96::fast::FastParse for HagueIrregularityNotificationBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueBulletinTransactionCountType {
     pub hague_bulletin_transaction_category: HagueBulletinTransactionCategoryType,
     pub transaction_total_quantity: usize,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueBulletinTransactionCountType {
     type Serializer<'x> = quick_xml_serialize::HagueBulletinTransactionCountTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -10197,9 +10478,11 @@ impl WithSerializer for HagueBulletinTransactionCountType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueBulletinTransactionCountType {
     type Deserializer = Box<quick_xml_deserialize::HagueBulletinTransactionCountTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueBulletinTransactionCountType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -10240,6 +10523,7 @@ impl st96::fast::FastParse for HagueBulletinTransactionCountType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRegistrationType {
     pub international_registration_number: String,
@@ -10265,6 +10549,7 @@ pub struct HagueRegistrationType {
     pub comment_text: Option<super::com::OrderedTextType>,
     pub document_included_bag: Option<super::com::DocumentIncludedBagType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueRegistrationType {
     type Serializer<'x> = quick_xml_serialize::HagueRegistrationTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -10280,9 +10565,11 @@ impl WithSerializer for HagueRegistrationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueRegistrationType {
     type Deserializer = Box<quick_xml_deserialize::HagueRegistrationTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueRegistrationType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -10549,6 +10836,7 @@ impl st96::fast::FastParse for HagueRegistrationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRenewalType {
     pub international_registration_number: String,
@@ -10563,6 +10851,7 @@ pub struct HagueRenewalType {
     pub representative_bag: Option<super::com::RepresentativeBagType>,
     pub correspondence_address: Option<super::com::CorrespondenceAddressType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueRenewalType {
     type Serializer<'x> = quick_xml_serialize::HagueRenewalTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -10578,9 +10867,11 @@ impl WithSerializer for HagueRenewalType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueRenewalType {
     type Deserializer = Box<quick_xml_deserialize::HagueRenewalTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueRenewalType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -10716,6 +11007,7 @@ impl st96::fast::FastParse for HagueRenewalType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueExpirationType {
     pub international_registration_number: String,
@@ -10723,6 +11015,7 @@ pub struct HagueExpirationType {
     pub international_recording_date: super::com::DateType,
     pub record_interested_office_code_bag: Option<super::com::RecordInterestedOfficeCodeBagType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueExpirationType {
     type Serializer<'x> = quick_xml_serialize::HagueExpirationTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -10738,9 +11031,11 @@ impl WithSerializer for HagueExpirationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueExpirationType {
     type Deserializer = Box<quick_xml_deserialize::HagueExpirationTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueExpirationType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -10802,6 +11097,7 @@ impl st96::fast::FastParse for HagueExpirationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOwnershipChangeType {
     pub international_registration_number_bag: super::com::InternationalRegistrationNumberBagType,
@@ -10817,6 +11113,7 @@ pub struct HagueOwnershipChangeType {
     pub correspondence_address: Option<super::com::CorrespondenceAddressType>,
     pub document_included_bag: Option<super::com::DocumentIncludedBagType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOwnershipChangeType {
     type Serializer<'x> = quick_xml_serialize::HagueOwnershipChangeTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -10832,9 +11129,11 @@ impl WithSerializer for HagueOwnershipChangeType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOwnershipChangeType {
     type Deserializer = Box<quick_xml_deserialize::HagueOwnershipChangeTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueOwnershipChangeType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -10994,6 +11293,7 @@ impl st96::fast::FastParse for HagueOwnershipChangeType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOwnershipChangeRefusalType {
     pub international_registration_number: String,
@@ -11008,6 +11308,7 @@ pub struct HagueOwnershipChangeRefusalType {
     pub holder_bag: HolderBagType,
     pub affected_design: AffectedDesignType,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOwnershipChangeRefusalType {
     type Serializer<'x> = quick_xml_serialize::HagueOwnershipChangeRefusalTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -11027,9 +11328,11 @@ impl WithSerializer for HagueOwnershipChangeRefusalType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOwnershipChangeRefusalType {
     type Deserializer = Box<quick_xml_deserialize::HagueOwnershipChangeRefusalTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueOwnershipChangeRefusalType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -11160,6 +11463,7 @@ impl st96::fast::FastParse for HagueOwnershipChangeRefusalType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueOwnershipChangeRefusalWithdrawalType {
     pub international_registration_number: String,
@@ -11174,6 +11478,7 @@ pub struct HagueOwnershipChangeRefusalWithdrawalType {
     pub holder_bag: HolderBagType,
     pub affected_design: AffectedDesignType,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueOwnershipChangeRefusalWithdrawalType {
     type Serializer<'x> =
         quick_xml_serialize::HagueOwnershipChangeRefusalWithdrawalTypeSerializer<'x>;
@@ -11185,10 +11490,12 @@ impl WithSerializer for HagueOwnershipChangeRefusalWithdrawalType {
         Ok (quick_xml_serialize :: HagueOwnershipChangeRefusalWithdrawalTypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueOwnershipChangeRefusalWithdrawalTypeSerializerState :: Init__) , name : name . unwrap_or ("dgn:HagueOwnershipChangeRefusalWithdrawalType") , is_root , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueOwnershipChangeRefusalWithdrawalType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueOwnershipChangeRefusalWithdrawalTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueOwnershipChangeRefusalWithdrawalType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -11319,6 +11626,7 @@ impl st96::fast::FastParse for HagueOwnershipChangeRefusalWithdrawalType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueMergerType {
     pub record_identifier: super::com::IdentifierType,
@@ -11329,6 +11637,7 @@ pub struct HagueMergerType {
     pub representative_bag: Option<super::com::RepresentativeBagType>,
     pub correspondence_address: Option<super::com::CorrespondenceAddressType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueMergerType {
     type Serializer<'x> = quick_xml_serialize::HagueMergerTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -11344,9 +11653,11 @@ impl WithSerializer for HagueMergerType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueMergerType {
     type Deserializer = Box<quick_xml_deserialize::HagueMergerTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueMergerType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -11458,6 +11769,7 @@ impl st96::fast::FastParse for HagueMergerType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueHolderNameAddressChangeType {
     pub international_registration_number_bag: super::com::InternationalRegistrationNumberBagType,
@@ -11470,6 +11782,7 @@ pub struct HagueHolderNameAddressChangeType {
     pub correspondence_address: Option<super::com::CorrespondenceAddressType>,
     pub document_included_bag: Option<super::com::DocumentIncludedBagType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueHolderNameAddressChangeType {
     type Serializer<'x> = quick_xml_serialize::HagueHolderNameAddressChangeTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -11489,9 +11802,11 @@ impl WithSerializer for HagueHolderNameAddressChangeType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueHolderNameAddressChangeType {
     type Deserializer = Box<quick_xml_deserialize::HagueHolderNameAddressChangeTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueHolderNameAddressChangeType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -11618,6 +11933,7 @@ impl st96::fast::FastParse for HagueHolderNameAddressChangeType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCreatorNameAddressChangeType {
     pub international_registration_number_bag: super::com::InternationalRegistrationNumberBagType,
@@ -11630,6 +11946,7 @@ pub struct HagueCreatorNameAddressChangeType {
     pub correspondence_address: Option<super::com::CorrespondenceAddressType>,
     pub document_included_bag: Option<super::com::DocumentIncludedBagType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCreatorNameAddressChangeType {
     type Serializer<'x> = quick_xml_serialize::HagueCreatorNameAddressChangeTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -11649,9 +11966,11 @@ impl WithSerializer for HagueCreatorNameAddressChangeType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCreatorNameAddressChangeType {
     type Deserializer = Box<quick_xml_deserialize::HagueCreatorNameAddressChangeTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCreatorNameAddressChangeType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -11775,6 +12094,7 @@ impl st96::fast::FastParse for HagueCreatorNameAddressChangeType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRenunciationType {
     pub international_registration_number_bag: super::com::InternationalRegistrationNumberBagType,
@@ -11786,6 +12106,7 @@ pub struct HagueRenunciationType {
     pub representative_bag: Option<super::com::RepresentativeBagType>,
     pub correspondence_address: Option<super::com::CorrespondenceAddressType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueRenunciationType {
     type Serializer<'x> = quick_xml_serialize::HagueRenunciationTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -11801,9 +12122,11 @@ impl WithSerializer for HagueRenunciationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueRenunciationType {
     type Deserializer = Box<quick_xml_deserialize::HagueRenunciationTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueRenunciationType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -11918,6 +12241,7 @@ impl st96::fast::FastParse for HagueRenunciationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueLimitationType {
     pub international_registration_number_bag: super::com::InternationalRegistrationNumberBagType,
@@ -11931,6 +12255,7 @@ pub struct HagueLimitationType {
     pub representative_bag: Option<super::com::RepresentativeBagType>,
     pub correspondence_address: Option<super::com::CorrespondenceAddressType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueLimitationType {
     type Serializer<'x> = quick_xml_serialize::HagueLimitationTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -11946,9 +12271,11 @@ impl WithSerializer for HagueLimitationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueLimitationType {
     type Deserializer = Box<quick_xml_deserialize::HagueLimitationTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueLimitationType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -12084,6 +12411,7 @@ impl st96::fast::FastParse for HagueLimitationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRefusalType {
     pub international_registration_number: String,
@@ -12098,6 +12426,7 @@ pub struct HagueRefusalType {
     pub office_specific_content: Option<String>,
     pub comment_text: Option<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueRefusalType {
     type Serializer<'x> = quick_xml_serialize::HagueRefusalTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -12113,9 +12442,11 @@ impl WithSerializer for HagueRefusalType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueRefusalType {
     type Deserializer = Box<quick_xml_deserialize::HagueRefusalTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueRefusalType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -12253,6 +12584,7 @@ impl st96::fast::FastParse for HagueRefusalType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueRefusalWithdrawalType {
     pub international_registration_number: String,
@@ -12266,6 +12598,7 @@ pub struct HagueRefusalWithdrawalType {
     pub amendment: Option<super::com::PhraseType>,
     pub comment_text: Option<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueRefusalWithdrawalType {
     type Serializer<'x> = quick_xml_serialize::HagueRefusalWithdrawalTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -12281,9 +12614,11 @@ impl WithSerializer for HagueRefusalWithdrawalType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueRefusalWithdrawalType {
     type Deserializer = Box<quick_xml_deserialize::HagueRefusalWithdrawalTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueRefusalWithdrawalType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -12409,6 +12744,7 @@ impl st96::fast::FastParse for HagueRefusalWithdrawalType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueGrantProtectionType {
     pub prior_refusal_indicator: Option<bool>,
@@ -12426,6 +12762,7 @@ pub struct HagueGrantProtectionType {
     pub comment_text: Option<super::com::OrderedTextType>,
     pub international_filing_date: Option<super::com::DateType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueGrantProtectionType {
     type Serializer<'x> = quick_xml_serialize::HagueGrantProtectionTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -12441,9 +12778,11 @@ impl WithSerializer for HagueGrantProtectionType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueGrantProtectionType {
     type Deserializer = Box<quick_xml_deserialize::HagueGrantProtectionTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueGrantProtectionType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -12613,6 +12952,7 @@ impl st96::fast::FastParse for HagueGrantProtectionType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueInvalidationType {
     pub international_registration_number: String,
@@ -12626,6 +12966,7 @@ pub struct HagueInvalidationType {
     pub decision_remedy_text_bag: Option<DecisionRemedyTextBagType>,
     pub comment_text: Option<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueInvalidationType {
     type Serializer<'x> = quick_xml_serialize::HagueInvalidationTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -12641,9 +12982,11 @@ impl WithSerializer for HagueInvalidationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueInvalidationType {
     type Deserializer = Box<quick_xml_deserialize::HagueInvalidationTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueInvalidationType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -12769,6 +13112,7 @@ impl st96::fast::FastParse for HagueInvalidationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCancellationNonPaymentType {
     pub international_registration_number: String,
@@ -12779,6 +13123,7 @@ pub struct HagueCancellationNonPaymentType {
     pub office_specific_content: Option<String>,
     pub comment_text: Option<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCancellationNonPaymentType {
     type Serializer<'x> = quick_xml_serialize::HagueCancellationNonPaymentTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -12798,9 +13143,11 @@ impl WithSerializer for HagueCancellationNonPaymentType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCancellationNonPaymentType {
     type Deserializer = Box<quick_xml_deserialize::HagueCancellationNonPaymentTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCancellationNonPaymentType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -12896,6 +13243,7 @@ impl st96::fast::FastParse for HagueCancellationNonPaymentType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectionType {
     pub international_registration_number: String,
@@ -12909,6 +13257,7 @@ pub struct HagueCorrectionType {
     pub hague_incorrect_content: Option<HagueIncorrectContentType>,
     pub content_365: HagueCorrectionContent365Type,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCorrectionType {
     type Serializer<'x> = quick_xml_serialize::HagueCorrectionTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -12924,9 +13273,11 @@ impl WithSerializer for HagueCorrectionType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCorrectionType {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectionTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCorrectionType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -13042,6 +13393,7 @@ impl st96::fast::FastParse for HagueCorrectionType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectionRefusalType {
     pub international_registration_number: String,
@@ -13053,6 +13405,7 @@ pub struct HagueCorrectionRefusalType {
     pub office_reference_identifier: Option<super::com::IdentifierType>,
     pub affected_design: AffectedDesignType,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCorrectionRefusalType {
     type Serializer<'x> = quick_xml_serialize::HagueCorrectionRefusalTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -13068,9 +13421,11 @@ impl WithSerializer for HagueCorrectionRefusalType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCorrectionRefusalType {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectionRefusalTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCorrectionRefusalType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -13168,6 +13523,7 @@ impl st96::fast::FastParse for HagueCorrectionRefusalType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectionRefusalWithdrawalType {
     pub international_registration_number: String,
@@ -13178,6 +13534,7 @@ pub struct HagueCorrectionRefusalWithdrawalType {
     pub record_notifying_office_code: super::com::ExtendedWipost3CodeType,
     pub office_reference_identifier: Option<super::com::IdentifierType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCorrectionRefusalWithdrawalType {
     type Serializer<'x> = quick_xml_serialize::HagueCorrectionRefusalWithdrawalTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -13188,10 +13545,12 @@ impl WithSerializer for HagueCorrectionRefusalWithdrawalType {
         Ok (quick_xml_serialize :: HagueCorrectionRefusalWithdrawalTypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueCorrectionRefusalWithdrawalTypeSerializerState :: Init__) , name : name . unwrap_or ("dgn:HagueCorrectionRefusalWithdrawalType") , is_root , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCorrectionRefusalWithdrawalType {
     type Deserializer =
         Box<quick_xml_deserialize::HagueCorrectionRefusalWithdrawalTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCorrectionRefusalWithdrawalType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -13280,11 +13639,13 @@ impl st96::fast::FastParse for HagueCorrectionRefusalWithdrawalType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIbTransactionCountType {
     pub hague_ib_transaction_category: HagueIbTransactionCategoryType,
     pub transaction_total_quantity: usize,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIbTransactionCountType {
     type Serializer<'x> = quick_xml_serialize::HagueIbTransactionCountTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -13302,9 +13663,11 @@ impl WithSerializer for HagueIbTransactionCountType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIbTransactionCountType {
     type Deserializer = Box<quick_xml_deserialize::HagueIbTransactionCountTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIbTransactionCountType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -13345,10 +13708,12 @@ impl st96::fast::FastParse for HagueIbTransactionCountType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueSecondPartFeePaidBagType {
     pub hague_second_part_fee_paid: Vec<HagueSecondPartFeePaidType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueSecondPartFeePaidBagType {
     type Serializer<'x> = quick_xml_serialize::HagueSecondPartFeePaidBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -13368,9 +13733,11 @@ impl WithSerializer for HagueSecondPartFeePaidBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueSecondPartFeePaidBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueSecondPartFeePaidBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueSecondPartFeePaidBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -13410,10 +13777,12 @@ impl st96::fast::FastParse for HagueSecondPartFeePaidBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueSecondPartFeeNotPaidBagType {
     pub hague_second_part_fee_not_paid: Vec<HagueSecondPartFeeNotPaidType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueSecondPartFeeNotPaidBagType {
     type Serializer<'x> = quick_xml_serialize::HagueSecondPartFeeNotPaidBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -13433,9 +13802,11 @@ impl WithSerializer for HagueSecondPartFeeNotPaidBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueSecondPartFeeNotPaidBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueSecondPartFeeNotPaidBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueSecondPartFeeNotPaidBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -13477,10 +13848,12 @@ impl st96::fast::FastParse for HagueSecondPartFeeNotPaidBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HaguePublicationCancellationBagType {
     pub hague_publication_cancellation: Vec<HaguePublicationCancellationType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HaguePublicationCancellationBagType {
     type Serializer<'x> = quick_xml_serialize::HaguePublicationCancellationBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -13500,9 +13873,11 @@ impl WithSerializer for HaguePublicationCancellationBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HaguePublicationCancellationBagType {
     type Deserializer = Box<quick_xml_deserialize::HaguePublicationCancellationBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HaguePublicationCancellationBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -13544,6 +13919,7 @@ impl st96::fast::FastParse for HaguePublicationCancellationBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueAcknowledgementReceiptType {
     pub international_registration_number: Option<String>,
@@ -13553,6 +13929,7 @@ pub struct HagueAcknowledgementReceiptType {
     pub applicant_file_reference: Option<String>,
     pub office_reference_identifier: super::com::IdentifierType,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueAcknowledgementReceiptType {
     type Serializer<'x> = quick_xml_serialize::HagueAcknowledgementReceiptTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -13572,9 +13949,11 @@ impl WithSerializer for HagueAcknowledgementReceiptType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueAcknowledgementReceiptType {
     type Deserializer = Box<quick_xml_deserialize::HagueAcknowledgementReceiptTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueAcknowledgementReceiptType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -13660,6 +14039,7 @@ impl st96::fast::FastParse for HagueAcknowledgementReceiptType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIrregularityNotificationType {
     pub record_identifier: super::com::IdentifierType,
@@ -13668,6 +14048,7 @@ pub struct HagueIrregularityNotificationType {
     pub content_392: HagueIrregularityNotificationContent392Type,
     pub content_396: HagueIrregularityNotificationContent396Type,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIrregularityNotificationType {
     type Serializer<'x> = quick_xml_serialize::HagueIrregularityNotificationTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -13687,9 +14068,11 @@ impl WithSerializer for HagueIrregularityNotificationType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIrregularityNotificationType {
     type Deserializer = Box<quick_xml_deserialize::HagueIrregularityNotificationTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIrregularityNotificationType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -13752,6 +14135,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueBulletinTransactionCategoryType {
     #[doc = "Registration"]
@@ -13799,6 +14183,7 @@ pub enum HagueBulletinTransactionCategoryType {
     #[doc = "Second part fee not paid"]
     SecondPartFeeNotPaid,
 }
+#[cfg(feature = "hague")]
 impl SerializeBytes for HagueBulletinTransactionCategoryType {
     fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
         match self {
@@ -13833,7 +14218,9 @@ impl SerializeBytes for HagueBulletinTransactionCategoryType {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl WithSerializeToBytes for HagueBulletinTransactionCategoryType {}
+#[cfg(feature = "hague")]
 impl DeserializeBytes for HagueBulletinTransactionCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
         match bytes {
@@ -13865,6 +14252,7 @@ impl DeserializeBytes for HagueBulletinTransactionCategoryType {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializerFromBytes for HagueBulletinTransactionCategoryType {}
 #[derive(Clone, Debug, PartialEq)]
 pub struct HolderChangeBagType {
@@ -13990,6 +14378,7 @@ impl st96::fast::FastParse for PreviousHolderBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignerChangeBagType {
     #[doc = "A collection of the previous designer/creator of the design"]
@@ -13997,6 +14386,7 @@ pub struct DesignerChangeBagType {
     pub designer_bag: DesignerBagType,
     pub affected_design: AffectedDesignType,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for DesignerChangeBagType {
     type Serializer<'x> = quick_xml_serialize::DesignerChangeBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -14012,9 +14402,11 @@ impl WithSerializer for DesignerChangeBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for DesignerChangeBagType {
     type Deserializer = Box<quick_xml_deserialize::DesignerChangeBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for DesignerChangeBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -14064,6 +14456,7 @@ impl st96::fast::FastParse for DesignerChangeBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueIncorrectContentType {
     HagueRegistration(HagueRegistrationType),
@@ -14085,6 +14478,7 @@ pub enum HagueIncorrectContentType {
     HagueCorrectionRefusal(HagueCorrectionRefusalType),
     HagueCorrectionRefusalWithdrawal(HagueCorrectionRefusalWithdrawalType),
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIncorrectContentType {
     type Serializer<'x> = quick_xml_serialize::HagueIncorrectContentTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -14100,9 +14494,11 @@ impl WithSerializer for HagueIncorrectContentType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIncorrectContentType {
     type Deserializer = Box<quick_xml_deserialize::HagueIncorrectContentTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIncorrectContentType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -14389,11 +14785,13 @@ impl st96::fast::FastParse for HagueIncorrectContentType {
         Ok(value)
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueCorrectionContent365Type {
     Content366(HagueCorrectionContent366Type),
     TransactionCancelledIndicator(bool),
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCorrectionContent365Type {
     type Serializer<'x> = quick_xml_serialize::HagueCorrectionContent365TypeSerializer<'x>;
     fn serializer<'ser>(
@@ -14413,9 +14811,11 @@ impl WithSerializer for HagueCorrectionContent365Type {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCorrectionContent365Type {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectionContent365TypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueCorrectionContent365Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         <HagueCorrectionContent366Type as st96::fast::FastGroup>::fast_starts(c)
@@ -14450,6 +14850,7 @@ impl st96::fast::FastGroup for HagueCorrectionContent365Type {
         })()
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCorrectionContent365Type {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -14497,6 +14898,7 @@ impl st96::fast::FastParse for HagueCorrectionContent365Type {
         Ok(value)
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueIbTransactionCategoryType {
     #[doc = "Office copy"]
@@ -14506,6 +14908,7 @@ pub enum HagueIbTransactionCategoryType {
     #[doc = "Irregularity notification"]
     IrregularityNotification,
 }
+#[cfg(feature = "hague")]
 impl SerializeBytes for HagueIbTransactionCategoryType {
     fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
         match self {
@@ -14515,7 +14918,9 @@ impl SerializeBytes for HagueIbTransactionCategoryType {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl WithSerializeToBytes for HagueIbTransactionCategoryType {}
+#[cfg(feature = "hague")]
 impl DeserializeBytes for HagueIbTransactionCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
         match bytes {
@@ -14528,7 +14933,9 @@ impl DeserializeBytes for HagueIbTransactionCategoryType {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializerFromBytes for HagueIbTransactionCategoryType {}
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueSecondPartFeeNotPaidType {
     pub international_registration_number: String,
@@ -14537,6 +14944,7 @@ pub struct HagueSecondPartFeeNotPaidType {
     pub office_specific_content: Option<String>,
     pub comment_text: Option<super::com::OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueSecondPartFeeNotPaidType {
     type Serializer<'x> = quick_xml_serialize::HagueSecondPartFeeNotPaidTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -14556,9 +14964,11 @@ impl WithSerializer for HagueSecondPartFeeNotPaidType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueSecondPartFeeNotPaidType {
     type Deserializer = Box<quick_xml_deserialize::HagueSecondPartFeeNotPaidTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueSecondPartFeeNotPaidType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -14633,6 +15043,7 @@ impl st96::fast::FastParse for HagueSecondPartFeeNotPaidType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HaguePublicationCancellationType {
     pub international_registration_number: String,
@@ -14644,6 +15055,7 @@ pub struct HaguePublicationCancellationType {
     pub representative_bag: Option<super::com::RepresentativeBagType>,
     pub correspondence_address: Option<super::com::CorrespondenceAddressType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HaguePublicationCancellationType {
     type Serializer<'x> = quick_xml_serialize::HaguePublicationCancellationTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -14663,9 +15075,11 @@ impl WithSerializer for HaguePublicationCancellationType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HaguePublicationCancellationType {
     type Deserializer = Box<quick_xml_deserialize::HaguePublicationCancellationTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HaguePublicationCancellationType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -14780,12 +15194,14 @@ impl st96::fast::FastParse for HaguePublicationCancellationType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueIrregularityNotificationContent392Type {
     Content393(HagueIrregularityNotificationContent393Type),
     Content394(HagueIrregularityNotificationContent394Type),
     Content395(HagueIrregularityNotificationContent395Type),
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIrregularityNotificationContent392Type {
     type Serializer<'x> =
         quick_xml_serialize::HagueIrregularityNotificationContent392TypeSerializer<'x>;
@@ -14798,10 +15214,12 @@ impl WithSerializer for HagueIrregularityNotificationContent392Type {
         Ok (quick_xml_serialize :: HagueIrregularityNotificationContent392TypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueIrregularityNotificationContent392TypeSerializerState :: Init__) , is_root , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIrregularityNotificationContent392Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationContent392TypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueIrregularityNotificationContent392Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         <HagueIrregularityNotificationContent393Type as st96::fast::FastGroup>::fast_starts(c)
@@ -14846,6 +15264,7 @@ impl st96::fast::FastGroup for HagueIrregularityNotificationContent392Type {
         })()
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIrregularityNotificationContent392Type {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -14874,11 +15293,13 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent392Type {
         Ok(value)
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueIrregularityNotificationContent396Type {
     Content397(HagueIrregularityNotificationContent397Type),
     Content398(HagueIrregularityNotificationContent398Type),
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIrregularityNotificationContent396Type {
     type Serializer<'x> =
         quick_xml_serialize::HagueIrregularityNotificationContent396TypeSerializer<'x>;
@@ -14891,10 +15312,12 @@ impl WithSerializer for HagueIrregularityNotificationContent396Type {
         Ok (quick_xml_serialize :: HagueIrregularityNotificationContent396TypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueIrregularityNotificationContent396TypeSerializerState :: Init__) , is_root , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIrregularityNotificationContent396Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationContent396TypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueIrregularityNotificationContent396Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         <HagueIrregularityNotificationContent397Type as st96::fast::FastGroup>::fast_starts(c)
@@ -14928,6 +15351,7 @@ impl st96::fast::FastGroup for HagueIrregularityNotificationContent396Type {
         })()
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIrregularityNotificationContent396Type {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -14955,11 +15379,13 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent396Type {
         Ok(value)
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectionContent366Type {
     pub hague_corrected_element_bag: HagueCorrectedElementBagType,
     pub hague_correct_content: HagueCorrectContentType,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCorrectionContent366Type {
     type Serializer<'x> = quick_xml_serialize::HagueCorrectionContent366TypeSerializer<'x>;
     fn serializer<'ser>(
@@ -14979,9 +15405,11 @@ impl WithSerializer for HagueCorrectionContent366Type {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCorrectionContent366Type {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectionContent366TypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCorrectionContent366Type {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -15023,6 +15451,7 @@ impl st96::fast::FastParse for HagueCorrectionContent366Type {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueCorrectionContent366Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         c.is(st96::fast::Ns::Dgn, b"HagueCorrectedElementBag")
@@ -15055,12 +15484,14 @@ impl st96::fast::FastGroup for HagueCorrectionContent366Type {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIrregularityNotificationContent393Type {
     pub office_reference_identifier: super::com::IdentifierType,
     pub international_registration_number: Option<String>,
     pub application_number: Option<super::com::ApplicationNumberType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIrregularityNotificationContent393Type {
     type Serializer<'x> =
         quick_xml_serialize::HagueIrregularityNotificationContent393TypeSerializer<'x>;
@@ -15074,10 +15505,12 @@ impl WithSerializer for HagueIrregularityNotificationContent393Type {
         Ok (quick_xml_serialize :: HagueIrregularityNotificationContent393TypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueIrregularityNotificationContent393TypeSerializerState :: Init__) , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIrregularityNotificationContent393Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationContent393TypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIrregularityNotificationContent393Type {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -15135,6 +15568,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent393Type {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueIrregularityNotificationContent393Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         c.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier")
@@ -15183,12 +15617,14 @@ impl st96::fast::FastGroup for HagueIrregularityNotificationContent393Type {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIrregularityNotificationContent394Type {
     pub international_registration_number: String,
     pub office_reference_identifier: Option<super::com::IdentifierType>,
     pub application_number: Option<super::com::ApplicationNumberType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIrregularityNotificationContent394Type {
     type Serializer<'x> =
         quick_xml_serialize::HagueIrregularityNotificationContent394TypeSerializer<'x>;
@@ -15202,10 +15638,12 @@ impl WithSerializer for HagueIrregularityNotificationContent394Type {
         Ok (quick_xml_serialize :: HagueIrregularityNotificationContent394TypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueIrregularityNotificationContent394TypeSerializerState :: Init__) , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIrregularityNotificationContent394Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationContent394TypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIrregularityNotificationContent394Type {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -15263,6 +15701,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent394Type {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueIrregularityNotificationContent394Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         c.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber")
@@ -15311,12 +15750,14 @@ impl st96::fast::FastGroup for HagueIrregularityNotificationContent394Type {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIrregularityNotificationContent395Type {
     pub application_number: super::com::ApplicationNumberType,
     pub international_registration_number: Option<String>,
     pub office_reference_identifier: Option<super::com::IdentifierType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIrregularityNotificationContent395Type {
     type Serializer<'x> =
         quick_xml_serialize::HagueIrregularityNotificationContent395TypeSerializer<'x>;
@@ -15330,10 +15771,12 @@ impl WithSerializer for HagueIrregularityNotificationContent395Type {
         Ok (quick_xml_serialize :: HagueIrregularityNotificationContent395TypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueIrregularityNotificationContent395TypeSerializerState :: Init__) , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIrregularityNotificationContent395Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationContent395TypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIrregularityNotificationContent395Type {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -15391,6 +15834,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent395Type {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueIrregularityNotificationContent395Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         c.is(st96::fast::Ns::Com, b"ApplicationNumber")
@@ -15439,6 +15883,7 @@ impl st96::fast::FastGroup for HagueIrregularityNotificationContent395Type {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIrregularityNotificationContent397Type {
     pub correspondence_address: super::com::CorrespondenceAddressType,
@@ -15446,6 +15891,7 @@ pub struct HagueIrregularityNotificationContent397Type {
     pub response_due_date: super::com::DateType,
     pub document_included_bag: Option<super::com::DocumentIncludedBagType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIrregularityNotificationContent397Type {
     type Serializer<'x> =
         quick_xml_serialize::HagueIrregularityNotificationContent397TypeSerializer<'x>;
@@ -15459,10 +15905,12 @@ impl WithSerializer for HagueIrregularityNotificationContent397Type {
         Ok (quick_xml_serialize :: HagueIrregularityNotificationContent397TypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueIrregularityNotificationContent397TypeSerializerState :: Init__) , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIrregularityNotificationContent397Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationContent397TypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIrregularityNotificationContent397Type {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -15530,6 +15978,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent397Type {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueIrregularityNotificationContent397Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         c.is(st96::fast::Ns::Com, b"CorrespondenceAddress")
@@ -15588,10 +16037,12 @@ impl st96::fast::FastGroup for HagueIrregularityNotificationContent397Type {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueIrregularityNotificationContent398Type {
     pub document_included_bag: super::com::DocumentIncludedBagType,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueIrregularityNotificationContent398Type {
     type Serializer<'x> =
         quick_xml_serialize::HagueIrregularityNotificationContent398TypeSerializer<'x>;
@@ -15605,10 +16056,12 @@ impl WithSerializer for HagueIrregularityNotificationContent398Type {
         Ok (quick_xml_serialize :: HagueIrregularityNotificationContent398TypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: HagueIrregularityNotificationContent398TypeSerializerState :: Init__) , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueIrregularityNotificationContent398Type {
     type Deserializer =
         Box<quick_xml_deserialize::HagueIrregularityNotificationContent398TypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueIrregularityNotificationContent398Type {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -15643,6 +16096,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent398Type {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastGroup for HagueIrregularityNotificationContent398Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         c.is(st96::fast::Ns::Com, b"DocumentIncludedBag")
@@ -15668,10 +16122,12 @@ impl st96::fast::FastGroup for HagueIrregularityNotificationContent398Type {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HagueCorrectedElementBagType {
     pub hague_corrected_element: Vec<String>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCorrectedElementBagType {
     type Serializer<'x> = quick_xml_serialize::HagueCorrectedElementBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -15691,9 +16147,11 @@ impl WithSerializer for HagueCorrectedElementBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCorrectedElementBagType {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectedElementBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCorrectedElementBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -15731,6 +16189,7 @@ impl st96::fast::FastParse for HagueCorrectedElementBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HagueCorrectContentType {
     HagueRegistration(HagueRegistrationType),
@@ -15752,6 +16211,7 @@ pub enum HagueCorrectContentType {
     HagueCorrectionRefusal(HagueCorrectionRefusalType),
     HagueCorrectionRefusalWithdrawal(HagueCorrectionRefusalWithdrawalType),
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for HagueCorrectContentType {
     type Serializer<'x> = quick_xml_serialize::HagueCorrectContentTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -15767,9 +16227,11 @@ impl WithSerializer for HagueCorrectContentType {
         })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for HagueCorrectContentType {
     type Deserializer = Box<quick_xml_deserialize::HagueCorrectContentTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for HagueCorrectContentType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -16060,3 +16522,7963 @@ impl st96::fast::FastParse for HagueCorrectContentType {
         Ok(value)
     }
 }
+#[cfg(feature = "design")]
+#[doc = "Details on a design application"]
+pub type DesignApplication = DesignApplicationType;
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignApplicationType {
+    pub operation_category: Option<super::com::OperationCategoryType>,
+    pub st_96_version: String,
+    pub ipo_version: Option<String>,
+    pub request_software: Option<super::com::RequestSoftwareType>,
+    pub design_application_form_name: Option<String>,
+    pub request_examination: Option<super::com::RequestExaminationType>,
+    pub registration_office_code: super::com::ExtendedWipost3CodeType,
+    pub receiving_office_code: Option<super::com::ExtendedWipost3CodeType>,
+    pub receiving_office_date: Option<super::com::DateType>,
+    pub receipt_number: Option<String>,
+    pub sealed_deposit_indicator: Option<bool>,
+    pub application_number: Option<super::com::ApplicationNumberType>,
+    pub international_registration_number: Option<String>,
+    pub filing_place: Option<String>,
+    pub applicant_file_reference: Option<String>,
+    pub design_application_language_code: Option<super::com::ExtendedIsoLanguageCodeType>,
+    pub second_language_code: Option<super::com::ExtendedIsoLanguageCodeType>,
+    pub design_total_quantity: Option<usize>,
+    pub correspondence_language_code: Option<super::com::ExtendedIsoLanguageCodeType>,
+    pub design_application_current_status_category:
+        Option<DesignApplicationCurrentStatusCategoryType>,
+    pub design_application_current_status_date: Option<super::com::DateType>,
+    pub designated_country_bag: Option<DesignatedCountryBagType>,
+    pub design_bag: DesignBagType,
+    pub applicant_bag: ApplicantBagType,
+    pub representative_bag: Option<super::com::RepresentativeBagType>,
+    pub authorization: Option<super::com::AuthorizationType>,
+    pub design_application_event_bag: Option<DesignApplicationEventBagType>,
+    pub document_included_bag: Option<super::com::DocumentIncludedBagType>,
+    pub design_application_statement_bag: Option<DesignApplicationStatementBagType>,
+    pub payment_bag: Option<super::com::PaymentBagType>,
+    pub reimbursement_bag: Option<super::com::ReimbursementBagType>,
+    pub signature_bag: Option<super::com::SignatureBagType>,
+    pub content_474: Option<DesignApplicationContent474Type>,
+    pub correspondence_address: Option<super::com::CorrespondenceAddressType>,
+    pub business_entity_status_category: Option<super::com::BusinessEntityStatusCategoryType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignApplicationType {
+    type Serializer<'x> = quick_xml_serialize::DesignApplicationTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignApplicationTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignApplicationTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignApplicationType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignApplicationType {
+    type Deserializer = Box<quick_xml_deserialize::DesignApplicationTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignApplicationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
+        let mut a_st_96_version: Option<String> = None;
+        let mut a_ipo_version: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"operationCategory") => {
+                    p.attr(&mut a_operation_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
+                (st96::fast::Ns::Com, b"ipoVersion") => p.attr(&mut a_ipo_version, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_st_96_version) = a_st_96_version else {
+            return Err(st96::fast::Bail);
+        };
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_request_software = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestSoftware") => {
+                let v = <super::com::RequestSoftwareType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_application_form_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationFormName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_request_examination = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestExamination") => {
+                let v =
+                    <super::com::RequestExaminationType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_registration_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RegistrationOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_receiving_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceivingOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_receiving_office_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceivingOfficeDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_receipt_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ReceiptNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_sealed_deposit_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"SealedDepositIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_application_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+                let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_international_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_filing_place = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FilingPlace") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_applicant_file_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_application_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_second_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SecondLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_application_current_status_category = match c.take() {
+            Some(ch)
+                if ch.is(
+                    st96::fast::Ns::Dgn,
+                    b"DesignApplicationCurrentStatusCategory",
+                ) =>
+            {
+                let v = p.simple::<DesignApplicationCurrentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_application_current_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationCurrentStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_designated_country_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+                let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignBag") => {
+                let v = <DesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_applicant_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ApplicantBag") => {
+                let v = <ApplicantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_authorization = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Authorization") => {
+                let v =
+                    <super::com::AuthorizationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_application_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventBag") => {
+                let v =
+                    <DesignApplicationEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_document_included_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
+                let v =
+                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_application_statement_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementBag") => {
+                let v = <DesignApplicationStatementBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_payment_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentBag") => {
+                let v = <super::com::PaymentBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_reimbursement_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementBag") => {
+                let v = <super::com::ReimbursementBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_signature_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+                let v =
+                    <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_474 = if c.as_ref().is_some_and(|c| {
+            <DesignApplicationContent474Type as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            Some(<DesignApplicationContent474Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_business_entity_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BusinessEntityStatusCategory") => {
+                let v = p.simple::<super::com::BusinessEntityStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            operation_category: a_operation_category,
+            st_96_version: a_st_96_version,
+            ipo_version: a_ipo_version,
+            request_software: f_request_software,
+            design_application_form_name: f_design_application_form_name,
+            request_examination: f_request_examination,
+            registration_office_code: f_registration_office_code,
+            receiving_office_code: f_receiving_office_code,
+            receiving_office_date: f_receiving_office_date,
+            receipt_number: f_receipt_number,
+            sealed_deposit_indicator: f_sealed_deposit_indicator,
+            application_number: f_application_number,
+            international_registration_number: f_international_registration_number,
+            filing_place: f_filing_place,
+            applicant_file_reference: f_applicant_file_reference,
+            design_application_language_code: f_design_application_language_code,
+            second_language_code: f_second_language_code,
+            design_total_quantity: f_design_total_quantity,
+            correspondence_language_code: f_correspondence_language_code,
+            design_application_current_status_category:
+                f_design_application_current_status_category,
+            design_application_current_status_date: f_design_application_current_status_date,
+            designated_country_bag: f_designated_country_bag,
+            design_bag: f_design_bag,
+            applicant_bag: f_applicant_bag,
+            representative_bag: f_representative_bag,
+            authorization: f_authorization,
+            design_application_event_bag: f_design_application_event_bag,
+            document_included_bag: f_document_included_bag,
+            design_application_statement_bag: f_design_application_statement_bag,
+            payment_bag: f_payment_bag,
+            reimbursement_bag: f_reimbursement_bag,
+            signature_bag: f_signature_bag,
+            content_474: f_content_474,
+            correspondence_address: f_correspondence_address,
+            business_entity_status_category: f_business_entity_status_category,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum DesignApplicationCurrentStatusCategoryType {
+    #[doc = "Filed"]
+    Filed,
+    #[doc = "Withdrawn"]
+    Withdrawn,
+    #[doc = "Rejected"]
+    Rejected,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for DesignApplicationCurrentStatusCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::Filed => Ok(Some(Cow::Borrowed("Filed"))),
+            Self::Withdrawn => Ok(Some(Cow::Borrowed("Withdrawn"))),
+            Self::Rejected => Ok(Some(Cow::Borrowed("Rejected"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for DesignApplicationCurrentStatusCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for DesignApplicationCurrentStatusCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Filed" => Ok(Self::Filed),
+            b"Withdrawn" => Ok(Self::Withdrawn),
+            b"Rejected" => Ok(Self::Rejected),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for DesignApplicationCurrentStatusCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignBagType {
+    pub design: Vec<DesignType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignBagType {
+    type Serializer<'x> = quick_xml_serialize::DesignBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignBagType {
+    type Deserializer = Box<quick_xml_deserialize::DesignBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Design") => {
+                    f_design.push(<DesignType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { design: f_design })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignApplicationEventBagType {
+    pub design_application_event: Vec<DesignApplicationEventType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignApplicationEventBagType {
+    type Serializer<'x> = quick_xml_serialize::DesignApplicationEventBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(
+            quick_xml_serialize::DesignApplicationEventBagTypeSerializer {
+                value: self,
+                state: Box::new(
+                    quick_xml_serialize::DesignApplicationEventBagTypeSerializerState::Init__,
+                ),
+                name: name.unwrap_or("dgn:DesignApplicationEventBagType"),
+                is_root,
+            },
+        )
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignApplicationEventBagType {
+    type Deserializer = Box<quick_xml_deserialize::DesignApplicationEventBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignApplicationEventBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_application_event = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEvent") => {
+                    f_design_application_event.push(
+                        <DesignApplicationEventType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_application_event.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_application_event: f_design_application_event,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignApplicationStatementBagType {
+    pub content: Vec<DesignApplicationStatementBagTypeContent>,
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum DesignApplicationStatementBagTypeContent {
+    DesignApplicationStatementText(super::com::LocalizedTextType),
+    DesignApplicationStatementDocument(super::com::DocumentType),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignApplicationStatementBagType {
+    type Serializer<'x> = quick_xml_serialize::DesignApplicationStatementBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(
+            quick_xml_serialize::DesignApplicationStatementBagTypeSerializer {
+                value: self,
+                state: Box::new(
+                    quick_xml_serialize::DesignApplicationStatementBagTypeSerializerState::Init__,
+                ),
+                name: name.unwrap_or("dgn:DesignApplicationStatementBagType"),
+                is_root,
+            },
+        )
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignApplicationStatementBagTypeContent {
+    type Serializer<'x> =
+        quick_xml_serialize::DesignApplicationStatementBagTypeContentSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        let _is_root = is_root;
+        Ok (quick_xml_serialize :: DesignApplicationStatementBagTypeContentSerializer { value : self , state : Box :: new (quick_xml_serialize :: DesignApplicationStatementBagTypeContentSerializerState :: Init__) , })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignApplicationStatementBagType {
+    type Deserializer = Box<quick_xml_deserialize::DesignApplicationStatementBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignApplicationStatementBagTypeContent {
+    type Deserializer =
+        Box<quick_xml_deserialize::DesignApplicationStatementBagTypeContentDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignApplicationStatementBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <DesignApplicationStatementBagTypeContent as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            c_content.push(
+                <DesignApplicationStatementBagTypeContent as st96::fast::FastGroup>::fast_group(
+                    p, c,
+                )?,
+            );
+        }
+        st96::fast::check_count(c_content.len(), 1usize, Some(2usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for DesignApplicationStatementBagTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementText")
+            || c.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementDocument")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementText"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementText") => {
+                        let v =
+                            <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignApplicationStatementText(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementDocument"))
+            {
+                let v = match c.take() {
+                    Some(ch)
+                        if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementDocument") =>
+                    {
+                        let v = <super::com::DocumentType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignApplicationStatementDocument(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum DesignApplicationContent474Type {
+    ApplicationDate(Option<super::com::DateType>),
+    ApplicationDateTime(DateTime),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignApplicationContent474Type {
+    type Serializer<'x> = quick_xml_serialize::DesignApplicationContent474TypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        Ok(
+            quick_xml_serialize::DesignApplicationContent474TypeSerializer {
+                value: self,
+                state: Box::new(
+                    quick_xml_serialize::DesignApplicationContent474TypeSerializerState::Init__,
+                ),
+                is_root,
+            },
+        )
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignApplicationContent474Type {
+    type Deserializer = Box<quick_xml_deserialize::DesignApplicationContent474TypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for DesignApplicationContent474Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"ApplicationDate")
+            || c.is(st96::fast::Ns::Com, b"ApplicationDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ApplicationDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDate") => {
+                        let v = p.simple::<super::com::DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        Some(v)
+                    }
+                    other => {
+                        *c = other;
+                        None
+                    }
+                };
+                return Ok(Self::ApplicationDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ApplicationDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ApplicationDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignApplicationContent474Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ApplicationDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDate") => {
+                            let v = p.simple::<super::com::DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            Some(v)
+                        }
+                        other => {
+                            *c = other;
+                            None
+                        }
+                    };
+                    return Ok(Self::ApplicationDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ApplicationDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDateTime") => {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::ApplicationDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignType {
+    pub design_identifier: Option<super::com::IdentifierType>,
+    pub design_reference: Option<String>,
+    pub right_effective_date: Option<super::com::DateType>,
+    pub registration_number: Option<String>,
+    pub registration_date: Option<super::com::DateType>,
+    pub design_title_text: Option<super::com::LocalizedTextType>,
+    pub design_description_text: Vec<super::com::OrderedTextType>,
+    pub design_claim: Vec<DesignClaimType>,
+    pub publication_kind_description: Option<super::com::LocalizedTextType>,
+    pub novelty_statement_text: Option<super::com::LocalizedTextType>,
+    pub partial_design_indicator: Option<bool>,
+    pub partial_disclaimer_text: Option<super::com::LocalizedTextType>,
+    pub publication_deferment_indicator: Option<bool>,
+    pub deferment_period: Option<super::com::PeriodType>,
+    pub colour_indicator: Option<bool>,
+    pub designer_waiver_indicator: Option<bool>,
+    pub publication_in_colour_indicator: Option<bool>,
+    pub immediate_publication_indicator: Option<bool>,
+    pub description_publication_indicator: Option<bool>,
+    pub design_open_to_licensing_indicator: Option<bool>,
+    pub specimen_total_quantity: Option<usize>,
+    pub representation_sheet_total_quantity: Option<usize>,
+    pub colour_view_total_quantity: Option<usize>,
+    pub black_white_view_total_quantity: Option<usize>,
+    pub expiry_date: Option<super::com::DateType>,
+    pub design_current_status_category: Option<DesignCurrentStatusCategoryType>,
+    pub design_current_status_date: Option<super::com::DateType>,
+    pub design_specimen_bag: Option<DesignSpecimenBagType>,
+    pub design_representation_bag: Option<DesignRepresentationBagType>,
+    pub design_classification_bag: super::com::DesignClassificationBagType,
+    pub priority_bag: Option<PriorityBagType>,
+    pub exhibition_priority_bag: Option<super::com::ExhibitionPriorityBagType>,
+    pub related_application_bag: Option<RelatedApplicationBagType>,
+    pub staff_bag: Option<super::com::StaffBagType>,
+    pub publication_bag: Option<PublicationBagType>,
+    pub patent_identification_bag: Option<PatentIdentificationBagType>,
+    pub applicant_bag: ApplicantBagType,
+    pub representative_bag: Option<super::com::RepresentativeBagType>,
+    pub designer_bag: Option<DesignerBagType>,
+    pub design_event_bag: Option<DesignEventBagType>,
+    pub opposition_bag: Option<OppositionBagType>,
+    pub exception_lack_novelty_declaration_bag: Option<ExceptionLackNoveltyDeclarationBagType>,
+    pub principal_design_relation_bag: Option<PrincipalDesignRelationBagType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignType {
+    type Serializer<'x> = quick_xml_serialize::DesignTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignType {
+    type Deserializer = Box<quick_xml_deserialize::DesignTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_design_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_right_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RightEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_registration_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RegistrationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_title_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignTitleText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_design_description_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignDescriptionText") => {
+                    f_design_description_text.push(
+                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_description_text.len(), 0usize, None)?;
+        let mut f_design_claim = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaim") => {
+                    f_design_claim.push(<DesignClaimType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_claim.len(), 0usize, None)?;
+        let f_publication_kind_description = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationKindDescription") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_novelty_statement_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"NoveltyStatementText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_partial_design_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PartialDesignIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_partial_disclaimer_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PartialDisclaimerText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_deferment_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationDefermentIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_deferment_period = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DefermentPeriod") => {
+                let v = <super::com::PeriodType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_colour_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_designer_waiver_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignerWaiverIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_in_colour_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationInColourIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_immediate_publication_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ImmediatePublicationIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_description_publication_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DescriptionPublicationIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_open_to_licensing_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignOpenToLicensingIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_specimen_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"SpecimenTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representation_sheet_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RepresentationSheetTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_colour_view_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ColourViewTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_black_white_view_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BlackWhiteViewTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_expiry_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExpiryDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_current_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignCurrentStatusCategory") => {
+                let v = p.simple::<DesignCurrentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_current_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignCurrentStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_specimen_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignSpecimenBag") => {
+                let v = <DesignSpecimenBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_representation_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentationBag") => {
+                let v =
+                    <DesignRepresentationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_classification_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DesignClassificationBag") => {
+                let v = < super :: com :: DesignClassificationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_priority_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PriorityBag") => {
+                let v = <PriorityBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_exhibition_priority_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionPriorityBag") => {
+                let v =
+                    <super::com::ExhibitionPriorityBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_related_application_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationBag") => {
+                let v = <RelatedApplicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_staff_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"StaffBag") => {
+                let v = <super::com::StaffBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationBag") => {
+                let v = <PublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_patent_identification_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PatentIdentificationBag") => {
+                let v =
+                    <PatentIdentificationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_applicant_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ApplicantBag") => {
+                let v = <ApplicantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_designer_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignerBag") => {
+                let v = <DesignerBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventBag") => {
+                let v = <DesignEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionBag") => {
+                let v = <OppositionBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_exception_lack_novelty_declaration_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ExceptionLackNoveltyDeclarationBag") => {
+                let v = < ExceptionLackNoveltyDeclarationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_principal_design_relation_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignRelationBag") => {
+                let v =
+                    <PrincipalDesignRelationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_identifier: f_design_identifier,
+            design_reference: f_design_reference,
+            right_effective_date: f_right_effective_date,
+            registration_number: f_registration_number,
+            registration_date: f_registration_date,
+            design_title_text: f_design_title_text,
+            design_description_text: f_design_description_text,
+            design_claim: f_design_claim,
+            publication_kind_description: f_publication_kind_description,
+            novelty_statement_text: f_novelty_statement_text,
+            partial_design_indicator: f_partial_design_indicator,
+            partial_disclaimer_text: f_partial_disclaimer_text,
+            publication_deferment_indicator: f_publication_deferment_indicator,
+            deferment_period: f_deferment_period,
+            colour_indicator: f_colour_indicator,
+            designer_waiver_indicator: f_designer_waiver_indicator,
+            publication_in_colour_indicator: f_publication_in_colour_indicator,
+            immediate_publication_indicator: f_immediate_publication_indicator,
+            description_publication_indicator: f_description_publication_indicator,
+            design_open_to_licensing_indicator: f_design_open_to_licensing_indicator,
+            specimen_total_quantity: f_specimen_total_quantity,
+            representation_sheet_total_quantity: f_representation_sheet_total_quantity,
+            colour_view_total_quantity: f_colour_view_total_quantity,
+            black_white_view_total_quantity: f_black_white_view_total_quantity,
+            expiry_date: f_expiry_date,
+            design_current_status_category: f_design_current_status_category,
+            design_current_status_date: f_design_current_status_date,
+            design_specimen_bag: f_design_specimen_bag,
+            design_representation_bag: f_design_representation_bag,
+            design_classification_bag: f_design_classification_bag,
+            priority_bag: f_priority_bag,
+            exhibition_priority_bag: f_exhibition_priority_bag,
+            related_application_bag: f_related_application_bag,
+            staff_bag: f_staff_bag,
+            publication_bag: f_publication_bag,
+            patent_identification_bag: f_patent_identification_bag,
+            applicant_bag: f_applicant_bag,
+            representative_bag: f_representative_bag,
+            designer_bag: f_designer_bag,
+            design_event_bag: f_design_event_bag,
+            opposition_bag: f_opposition_bag,
+            exception_lack_novelty_declaration_bag: f_exception_lack_novelty_declaration_bag,
+            principal_design_relation_bag: f_principal_design_relation_bag,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignApplicationEventType {
+    pub design_application_event_category: DesignApplicationEventCategoryType,
+    pub design_application_event_response_date: Option<super::com::DateType>,
+    pub comment_text: Option<super::com::OrderedTextType>,
+    pub content_306: Option<DesignApplicationEventContent306Type>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignApplicationEventType {
+    type Serializer<'x> = quick_xml_serialize::DesignApplicationEventTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignApplicationEventTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignApplicationEventTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignApplicationEventType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignApplicationEventType {
+    type Deserializer = Box<quick_xml_deserialize::DesignApplicationEventTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignApplicationEventType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_design_application_event_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventCategory") => {
+                let v = p.simple::<DesignApplicationEventCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_design_application_event_response_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventResponseDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_306 = if c.as_ref().is_some_and(|c| {
+            <DesignApplicationEventContent306Type as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            Some(<DesignApplicationEventContent306Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_application_event_category: f_design_application_event_category,
+            design_application_event_response_date: f_design_application_event_response_date,
+            comment_text: f_comment_text,
+            content_306: f_content_306,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum DesignCurrentStatusCategoryType {
+    #[doc = "Filed"]
+    Filed,
+    #[doc = "Withdrawn"]
+    Withdrawn,
+    #[doc = "Rejected"]
+    Rejected,
+    #[doc = "Registered"]
+    Registered,
+    #[doc = "Cancelled"]
+    Cancelled,
+    #[doc = "Expired"]
+    Expired,
+    #[doc = "Undefined"]
+    Undefined,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for DesignCurrentStatusCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::Filed => Ok(Some(Cow::Borrowed("Filed"))),
+            Self::Withdrawn => Ok(Some(Cow::Borrowed("Withdrawn"))),
+            Self::Rejected => Ok(Some(Cow::Borrowed("Rejected"))),
+            Self::Registered => Ok(Some(Cow::Borrowed("Registered"))),
+            Self::Cancelled => Ok(Some(Cow::Borrowed("Cancelled"))),
+            Self::Expired => Ok(Some(Cow::Borrowed("Expired"))),
+            Self::Undefined => Ok(Some(Cow::Borrowed("Undefined"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for DesignCurrentStatusCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for DesignCurrentStatusCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Filed" => Ok(Self::Filed),
+            b"Withdrawn" => Ok(Self::Withdrawn),
+            b"Rejected" => Ok(Self::Rejected),
+            b"Registered" => Ok(Self::Registered),
+            b"Cancelled" => Ok(Self::Cancelled),
+            b"Expired" => Ok(Self::Expired),
+            b"Undefined" => Ok(Self::Undefined),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for DesignCurrentStatusCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignSpecimenBagType {
+    pub design_specimen: Vec<DesignSpecimenType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignSpecimenBagType {
+    type Serializer<'x> = quick_xml_serialize::DesignSpecimenBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignSpecimenBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignSpecimenBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignSpecimenBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignSpecimenBagType {
+    type Deserializer = Box<quick_xml_deserialize::DesignSpecimenBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignSpecimenBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_specimen = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignSpecimen") => {
+                    f_design_specimen.push(
+                        <DesignSpecimenType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_specimen.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_specimen: f_design_specimen,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct RelatedApplicationBagType {
+    pub related_application: Vec<RelatedApplicationType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for RelatedApplicationBagType {
+    type Serializer<'x> = quick_xml_serialize::RelatedApplicationBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::RelatedApplicationBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::RelatedApplicationBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:RelatedApplicationBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for RelatedApplicationBagType {
+    type Deserializer = Box<quick_xml_deserialize::RelatedApplicationBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for RelatedApplicationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_related_application = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplication") => {
+                    f_related_application.push(
+                        <RelatedApplicationType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_related_application.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            related_application: f_related_application,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicationBagType {
+    pub publication: Vec<PublicationType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for PublicationBagType {
+    type Serializer<'x> = quick_xml_serialize::PublicationBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::PublicationBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::PublicationBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:PublicationBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for PublicationBagType {
+    type Deserializer = Box<quick_xml_deserialize::PublicationBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for PublicationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_publication = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Publication") => {
+                    f_publication.push(<PublicationType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_publication.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            publication: f_publication,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct PatentIdentificationBagType {
+    pub cited_patent_document_identification:
+        Vec<super::com::CitedPatentDocumentIdentificationType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for PatentIdentificationBagType {
+    type Serializer<'x> = quick_xml_serialize::PatentIdentificationBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::PatentIdentificationBagTypeSerializer {
+            value: self,
+            state: Box::new(
+                quick_xml_serialize::PatentIdentificationBagTypeSerializerState::Init__,
+            ),
+            name: name.unwrap_or("dgn:PatentIdentificationBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for PatentIdentificationBagType {
+    type Deserializer = Box<quick_xml_deserialize::PatentIdentificationBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for PatentIdentificationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_cited_patent_document_identification = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedPatentDocumentIdentification") => {
+                    f_cited_patent_document_identification . push (< super :: com :: CitedPatentDocumentIdentificationType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_cited_patent_document_identification.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            cited_patent_document_identification: f_cited_patent_document_identification,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignEventBagType {
+    pub design_event: Vec<DesignEventType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignEventBagType {
+    type Serializer<'x> = quick_xml_serialize::DesignEventBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignEventBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignEventBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignEventBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignEventBagType {
+    type Deserializer = Box<quick_xml_deserialize::DesignEventBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignEventBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_event = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEvent") => {
+                    f_design_event.push(<DesignEventType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_event.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_event: f_design_event,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OppositionBagType {
+    pub opposition: Vec<OppositionType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for OppositionBagType {
+    type Serializer<'x> = quick_xml_serialize::OppositionBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::OppositionBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::OppositionBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:OppositionBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for OppositionBagType {
+    type Deserializer = Box<quick_xml_deserialize::OppositionBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for OppositionBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_opposition = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Opposition") => {
+                    f_opposition.push(<OppositionType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_opposition.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            opposition: f_opposition,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum DesignApplicationEventCategoryType {
+    #[doc = "Filed"]
+    Filed,
+    #[doc = "Withdrawn"]
+    Withdrawn,
+    #[doc = "Rejected"]
+    Rejected,
+    #[doc = "Undefined"]
+    Undefined,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for DesignApplicationEventCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::Filed => Ok(Some(Cow::Borrowed("Filed"))),
+            Self::Withdrawn => Ok(Some(Cow::Borrowed("Withdrawn"))),
+            Self::Rejected => Ok(Some(Cow::Borrowed("Rejected"))),
+            Self::Undefined => Ok(Some(Cow::Borrowed("Undefined"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for DesignApplicationEventCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for DesignApplicationEventCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Filed" => Ok(Self::Filed),
+            b"Withdrawn" => Ok(Self::Withdrawn),
+            b"Rejected" => Ok(Self::Rejected),
+            b"Undefined" => Ok(Self::Undefined),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for DesignApplicationEventCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum DesignApplicationEventContent306Type {
+    DesignApplicationEventDate(super::com::DateType),
+    DesignApplicationEventDateTime(DateTime),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignApplicationEventContent306Type {
+    type Serializer<'x> = quick_xml_serialize::DesignApplicationEventContent306TypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        Ok (quick_xml_serialize :: DesignApplicationEventContent306TypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: DesignApplicationEventContent306TypeSerializerState :: Init__) , is_root , })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignApplicationEventContent306Type {
+    type Deserializer =
+        Box<quick_xml_deserialize::DesignApplicationEventContent306TypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for DesignApplicationEventContent306Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDate")
+            || c.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDate") => {
+                        let v = p.simple::<super::com::DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignApplicationEventDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignApplicationEventDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignApplicationEventContent306Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDate") => {
+                            let v = p.simple::<super::com::DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignApplicationEventDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch)
+                            if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventDateTime") =>
+                        {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignApplicationEventDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignSpecimenType {
+    pub specimen_identifier: super::com::IdentifierType,
+    pub design_specimen_category: Option<DesignSpecimenCategoryType>,
+    pub specimen_description_text: Option<super::com::LocalizedTextType>,
+    pub file_name: Option<String>,
+    pub image_format_category: Option<super::com::ImageFormatCategoryType>,
+    pub colour_indicator: Option<bool>,
+    pub comment_text: Option<super::com::OrderedTextType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignSpecimenType {
+    type Serializer<'x> = quick_xml_serialize::DesignSpecimenTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignSpecimenTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignSpecimenTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignSpecimenType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignSpecimenType {
+    type Deserializer = Box<quick_xml_deserialize::DesignSpecimenTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignSpecimenType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_specimen_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"SpecimenIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_design_specimen_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignSpecimenCategory") => {
+                let v = p.simple::<DesignSpecimenCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_specimen_description_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"SpecimenDescriptionText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_image_format_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageFormatCategory") => {
+                let v = p.simple::<super::com::ImageFormatCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_colour_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            specimen_identifier: f_specimen_identifier,
+            design_specimen_category: f_design_specimen_category,
+            specimen_description_text: f_specimen_description_text,
+            file_name: f_file_name,
+            image_format_category: f_image_format_category,
+            colour_indicator: f_colour_indicator,
+            comment_text: f_comment_text,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct RelatedApplicationType {
+    pub related_application_category: RelatedApplicationCategoryType,
+    pub related_application_number: Option<super::com::ApplicationNumberType>,
+    pub related_application_date: Option<super::com::DateType>,
+    pub related_application_reference: Option<String>,
+    pub related_application_registration_number: Option<String>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for RelatedApplicationType {
+    type Serializer<'x> = quick_xml_serialize::RelatedApplicationTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::RelatedApplicationTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::RelatedApplicationTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:RelatedApplicationType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for RelatedApplicationType {
+    type Deserializer = Box<quick_xml_deserialize::RelatedApplicationTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for RelatedApplicationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_related_application_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationCategory") => {
+                let v = p.simple::<RelatedApplicationCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_related_application_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationNumber") => {
+                let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_related_application_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_related_application_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_related_application_registration_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationRegistrationNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            related_application_category: f_related_application_category,
+            related_application_number: f_related_application_number,
+            related_application_date: f_related_application_date,
+            related_application_reference: f_related_application_reference,
+            related_application_registration_number: f_related_application_registration_number,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicationType {
+    pub publication_identifier: super::com::IdentifierType,
+    pub design_publication_category: Option<DesignPublicationCategoryType>,
+    pub publication_section_category: Option<PublicationSectionCategoryType>,
+    pub publication_subsection: Option<String>,
+    pub publication_date: Option<super::com::DateType>,
+    pub publication_page: Option<String>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for PublicationType {
+    type Serializer<'x> = quick_xml_serialize::PublicationTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::PublicationTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::PublicationTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:PublicationType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for PublicationType {
+    type Deserializer = Box<quick_xml_deserialize::PublicationTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for PublicationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_publication_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_design_publication_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignPublicationCategory") => {
+                let v = p.simple::<DesignPublicationCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_section_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationSectionCategory") => {
+                let v = p.simple::<PublicationSectionCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_subsection = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationSubsection") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_publication_page = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationPage") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            publication_identifier: f_publication_identifier,
+            design_publication_category: f_design_publication_category,
+            publication_section_category: f_publication_section_category,
+            publication_subsection: f_publication_subsection,
+            publication_date: f_publication_date,
+            publication_page: f_publication_page,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignEventType {
+    pub design_event_category: DesignEventCategoryType,
+    pub design_event_response_date: Option<super::com::DateType>,
+    pub comment_text: Option<super::com::OrderedTextType>,
+    pub content_322: Option<DesignEventContent322Type>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignEventType {
+    type Serializer<'x> = quick_xml_serialize::DesignEventTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignEventTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignEventTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignEventType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignEventType {
+    type Deserializer = Box<quick_xml_deserialize::DesignEventTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignEventType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_design_event_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventCategory") => {
+                let v = p.simple::<DesignEventCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_design_event_response_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventResponseDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_322 = if c
+            .as_ref()
+            .is_some_and(|c| <DesignEventContent322Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            Some(<DesignEventContent322Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_event_category: f_design_event_category,
+            design_event_response_date: f_design_event_response_date,
+            comment_text: f_comment_text,
+            content_322: f_content_322,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OppositionType {
+    pub opposition_identifier: Option<super::com::IdentifierType>,
+    pub opposition_date: Option<super::com::DateType>,
+    pub opposition_reference: Option<String>,
+    pub opposition_language_code: Option<super::com::ExtendedIsoLanguageCodeType>,
+    pub proceeding_language_code: Option<super::com::ExtendedIsoLanguageCodeType>,
+    pub earlier_right_date: Option<super::com::DateType>,
+    pub earlier_right_category: Option<super::com::EarlierRightCategoryType>,
+    pub opposition_basis_category: Option<OppositionBasisCategoryType>,
+    pub opposition_grounds_text: Option<super::com::LocalizedTextType>,
+    pub opposition_extent_text: Option<super::com::LocalizedTextType>,
+    pub opposition_current_status_category: Option<OppositionCurrentStatusCategoryType>,
+    pub opposition_current_status_date: Option<super::com::DateType>,
+    pub earlier_design_bag: EarlierDesignBagType,
+    pub opponent_bag: Option<OpponentBagType>,
+    pub opposition_event_bag: Option<OppositionEventBagType>,
+    pub opposition_document_bag: Option<super::com::OppositionDocumentBagType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for OppositionType {
+    type Serializer<'x> = quick_xml_serialize::OppositionTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::OppositionTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::OppositionTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:OppositionType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for OppositionType {
+    type Deserializer = Box<quick_xml_deserialize::OppositionTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for OppositionType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_opposition_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_proceeding_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ProceedingLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_earlier_right_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EarlierRightDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_earlier_right_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EarlierRightCategory") => {
+                let v = p.simple::<super::com::EarlierRightCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_basis_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionBasisCategory") => {
+                let v = p.simple::<OppositionBasisCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_grounds_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionGroundsText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_extent_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionExtentText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_current_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionCurrentStatusCategory") => {
+                let v = p.simple::<OppositionCurrentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_current_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionCurrentStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_earlier_design_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesignBag") => {
+                let v = <EarlierDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_opponent_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OpponentBag") => {
+                let v = <OpponentBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionEventBag") => {
+                let v = <OppositionEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_opposition_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionDocumentBag") => {
+                let v =
+                    <super::com::OppositionDocumentBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            opposition_identifier: f_opposition_identifier,
+            opposition_date: f_opposition_date,
+            opposition_reference: f_opposition_reference,
+            opposition_language_code: f_opposition_language_code,
+            proceeding_language_code: f_proceeding_language_code,
+            earlier_right_date: f_earlier_right_date,
+            earlier_right_category: f_earlier_right_category,
+            opposition_basis_category: f_opposition_basis_category,
+            opposition_grounds_text: f_opposition_grounds_text,
+            opposition_extent_text: f_opposition_extent_text,
+            opposition_current_status_category: f_opposition_current_status_category,
+            opposition_current_status_date: f_opposition_current_status_date,
+            earlier_design_bag: f_earlier_design_bag,
+            opponent_bag: f_opponent_bag,
+            opposition_event_bag: f_opposition_event_bag,
+            opposition_document_bag: f_opposition_document_bag,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum DesignSpecimenCategoryType {
+    #[doc = "Object"]
+    Object,
+    #[doc = "Model"]
+    Model,
+    #[doc = "Sample"]
+    Sample,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for DesignSpecimenCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::Object => Ok(Some(Cow::Borrowed("Object"))),
+            Self::Model => Ok(Some(Cow::Borrowed("Model"))),
+            Self::Sample => Ok(Some(Cow::Borrowed("Sample"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for DesignSpecimenCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for DesignSpecimenCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Object" => Ok(Self::Object),
+            b"Model" => Ok(Self::Model),
+            b"Sample" => Ok(Self::Sample),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for DesignSpecimenCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum RelatedApplicationCategoryType {
+    #[doc = "Division"]
+    Division,
+    #[doc = "Related design"]
+    RelatedDesign,
+    #[doc = "Design application based on patent or utility model"]
+    DesignApplicationBasedOnPatentOrUtilityModel,
+    #[doc = "New application for amended design"]
+    NewApplicationForAmendedDesign,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for RelatedApplicationCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::Division => Ok(Some(Cow::Borrowed("Division"))),
+            Self::RelatedDesign => Ok(Some(Cow::Borrowed("Related design"))),
+            Self::DesignApplicationBasedOnPatentOrUtilityModel => Ok(Some(Cow::Borrowed(
+                "Design application based on patent or utility model",
+            ))),
+            Self::NewApplicationForAmendedDesign => {
+                Ok(Some(Cow::Borrowed("New application for amended design")))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for RelatedApplicationCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for RelatedApplicationCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Division" => Ok(Self::Division),
+            b"Related design" => Ok(Self::RelatedDesign),
+            b"Design application based on patent or utility model" => {
+                Ok(Self::DesignApplicationBasedOnPatentOrUtilityModel)
+            }
+            b"New application for amended design" => Ok(Self::NewApplicationForAmendedDesign),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for RelatedApplicationCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum DesignPublicationCategoryType {
+    #[doc = "Publication before registration"]
+    PreRegistrationPublication,
+    #[doc = "Publication after registration"]
+    PostRegistrationPublication,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for DesignPublicationCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::PreRegistrationPublication => {
+                Ok(Some(Cow::Borrowed("PreRegistration publication")))
+            }
+            Self::PostRegistrationPublication => {
+                Ok(Some(Cow::Borrowed("PostRegistration publication")))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for DesignPublicationCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for DesignPublicationCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"PreRegistration publication" => Ok(Self::PreRegistrationPublication),
+            b"PostRegistration publication" => Ok(Self::PostRegistrationPublication),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for DesignPublicationCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum PublicationSectionCategoryType {
+    #[doc = "Applications"]
+    Applications,
+    #[doc = "Amendments to applications"]
+    AmendmentsToApplications,
+    #[doc = "Correction of errors on applications"]
+    CorrectionOfErrorsOnApplications,
+    #[doc = "Withdrawals"]
+    Withdrawals,
+    #[doc = "Limitations"]
+    Limitations,
+    #[doc = "Total refusals"]
+    TotalRefusals,
+    #[doc = "Partial refusals"]
+    PartialRefusals,
+    #[doc = "Registrations with no amendments"]
+    RegistrationsWithNoAmendments,
+    #[doc = "Registrations with amendments"]
+    RegistrationsWithAmendments,
+    #[doc = "Registrations publishing to correct errors"]
+    CorrectionOfErrorsOnRegistrations,
+    #[doc = "Total transfers"]
+    TotalTransfers,
+    #[doc = "Partial transfers"]
+    PartialTransfers,
+    #[doc = "Change of name and address of proprietor"]
+    ChangeOfNameAndAddressOfProprietor,
+    #[doc = "Change of name and professional address of representative"]
+    ChangeOfNameAndProfessionalAddressOfRepresentative,
+    #[doc = "Replacement of representative"]
+    ReplacementOfRepresentative,
+    #[doc = "Appointment of a new representative"]
+    AppointmentOfANewRepresentative,
+    #[doc = "Deletion of the representative"]
+    DeletionOfTheRepresentative,
+    #[doc = "Total surrender of designs"]
+    TotalSurrenderOfDesigns,
+    #[doc = "Partial surrender of designs"]
+    PartialSurrenderOfDesigns,
+    #[doc = "Registrations that are publishing again with restrictions"]
+    RegistrationsWithRestrictions,
+    #[doc = "Trademark registrations publishing that are being cancelled and are no longer in effect"]
+    RegistrationsNoLongerInEffect,
+    #[doc = "Trademark registrations that are being renewed"]
+    RegistrationsRenewed,
+    #[doc = "Trademark applications that are publishing for opposition"]
+    ApplicationsPublishingForOpposition,
+    #[doc = "Trademark registrations that are publishing for the first time"]
+    RegistrationsPublishing,
+    #[doc = "Trademark registrations that are republishing for reasons other than correction or amendment"]
+    RegistrationRepublished,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for PublicationSectionCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::Applications => Ok(Some(Cow::Borrowed("Applications"))),
+            Self::AmendmentsToApplications => Ok(Some(Cow::Borrowed("Amendments to applications"))),
+            Self::CorrectionOfErrorsOnApplications => {
+                Ok(Some(Cow::Borrowed("Correction of errors on applications")))
+            }
+            Self::Withdrawals => Ok(Some(Cow::Borrowed("Withdrawals"))),
+            Self::Limitations => Ok(Some(Cow::Borrowed("Limitations"))),
+            Self::TotalRefusals => Ok(Some(Cow::Borrowed("Total refusals"))),
+            Self::PartialRefusals => Ok(Some(Cow::Borrowed("Partial refusals"))),
+            Self::RegistrationsWithNoAmendments => {
+                Ok(Some(Cow::Borrowed("Registrations with no amendments")))
+            }
+            Self::RegistrationsWithAmendments => {
+                Ok(Some(Cow::Borrowed("Registrations with amendments")))
+            }
+            Self::CorrectionOfErrorsOnRegistrations => {
+                Ok(Some(Cow::Borrowed("Correction of errors on registrations")))
+            }
+            Self::TotalTransfers => Ok(Some(Cow::Borrowed("Total transfers"))),
+            Self::PartialTransfers => Ok(Some(Cow::Borrowed("Partial transfers"))),
+            Self::ChangeOfNameAndAddressOfProprietor => Ok(Some(Cow::Borrowed(
+                "Change of name and address of proprietor",
+            ))),
+            Self::ChangeOfNameAndProfessionalAddressOfRepresentative => Ok(Some(Cow::Borrowed(
+                "Change of name and professional address of representative",
+            ))),
+            Self::ReplacementOfRepresentative => {
+                Ok(Some(Cow::Borrowed("Replacement of representative")))
+            }
+            Self::AppointmentOfANewRepresentative => {
+                Ok(Some(Cow::Borrowed("Appointment of a new representative")))
+            }
+            Self::DeletionOfTheRepresentative => {
+                Ok(Some(Cow::Borrowed("Deletion of the representative")))
+            }
+            Self::TotalSurrenderOfDesigns => Ok(Some(Cow::Borrowed("Total surrender of designs"))),
+            Self::PartialSurrenderOfDesigns => {
+                Ok(Some(Cow::Borrowed("Partial surrender of designs")))
+            }
+            Self::RegistrationsWithRestrictions => {
+                Ok(Some(Cow::Borrowed("Registrations with restrictions")))
+            }
+            Self::RegistrationsNoLongerInEffect => {
+                Ok(Some(Cow::Borrowed("Registrations no longer in effect")))
+            }
+            Self::RegistrationsRenewed => Ok(Some(Cow::Borrowed("Registrations renewed"))),
+            Self::ApplicationsPublishingForOpposition => Ok(Some(Cow::Borrowed(
+                "Applications publishing for opposition",
+            ))),
+            Self::RegistrationsPublishing => Ok(Some(Cow::Borrowed("Registrations publishing"))),
+            Self::RegistrationRepublished => Ok(Some(Cow::Borrowed("Registration republished"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for PublicationSectionCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for PublicationSectionCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Applications" => Ok(Self::Applications),
+            b"Amendments to applications" => Ok(Self::AmendmentsToApplications),
+            b"Correction of errors on applications" => Ok(Self::CorrectionOfErrorsOnApplications),
+            b"Withdrawals" => Ok(Self::Withdrawals),
+            b"Limitations" => Ok(Self::Limitations),
+            b"Total refusals" => Ok(Self::TotalRefusals),
+            b"Partial refusals" => Ok(Self::PartialRefusals),
+            b"Registrations with no amendments" => Ok(Self::RegistrationsWithNoAmendments),
+            b"Registrations with amendments" => Ok(Self::RegistrationsWithAmendments),
+            b"Correction of errors on registrations" => Ok(Self::CorrectionOfErrorsOnRegistrations),
+            b"Total transfers" => Ok(Self::TotalTransfers),
+            b"Partial transfers" => Ok(Self::PartialTransfers),
+            b"Change of name and address of proprietor" => {
+                Ok(Self::ChangeOfNameAndAddressOfProprietor)
+            }
+            b"Change of name and professional address of representative" => {
+                Ok(Self::ChangeOfNameAndProfessionalAddressOfRepresentative)
+            }
+            b"Replacement of representative" => Ok(Self::ReplacementOfRepresentative),
+            b"Appointment of a new representative" => Ok(Self::AppointmentOfANewRepresentative),
+            b"Deletion of the representative" => Ok(Self::DeletionOfTheRepresentative),
+            b"Total surrender of designs" => Ok(Self::TotalSurrenderOfDesigns),
+            b"Partial surrender of designs" => Ok(Self::PartialSurrenderOfDesigns),
+            b"Registrations with restrictions" => Ok(Self::RegistrationsWithRestrictions),
+            b"Registrations no longer in effect" => Ok(Self::RegistrationsNoLongerInEffect),
+            b"Registrations renewed" => Ok(Self::RegistrationsRenewed),
+            b"Applications publishing for opposition" => {
+                Ok(Self::ApplicationsPublishingForOpposition)
+            }
+            b"Registrations publishing" => Ok(Self::RegistrationsPublishing),
+            b"Registration republished" => Ok(Self::RegistrationRepublished),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for PublicationSectionCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum DesignEventCategoryType {
+    #[doc = "Withdrawn"]
+    Withdrawn,
+    #[doc = "Registered"]
+    Registered,
+    #[doc = "Expired"]
+    Expired,
+    #[doc = "Undefined"]
+    Undefined,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for DesignEventCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::Withdrawn => Ok(Some(Cow::Borrowed("Withdrawn"))),
+            Self::Registered => Ok(Some(Cow::Borrowed("Registered"))),
+            Self::Expired => Ok(Some(Cow::Borrowed("Expired"))),
+            Self::Undefined => Ok(Some(Cow::Borrowed("Undefined"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for DesignEventCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for DesignEventCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Withdrawn" => Ok(Self::Withdrawn),
+            b"Registered" => Ok(Self::Registered),
+            b"Expired" => Ok(Self::Expired),
+            b"Undefined" => Ok(Self::Undefined),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for DesignEventCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum DesignEventContent322Type {
+    DesignEventDate(super::com::DateType),
+    DesignEventDateTime(DateTime),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignEventContent322Type {
+    type Serializer<'x> = quick_xml_serialize::DesignEventContent322TypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        Ok(quick_xml_serialize::DesignEventContent322TypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignEventContent322TypeSerializerState::Init__),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignEventContent322Type {
+    type Deserializer = Box<quick_xml_deserialize::DesignEventContent322TypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for DesignEventContent322Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"DesignEventDate")
+            || c.is(st96::fast::Ns::Dgn, b"DesignEventDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignEventDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventDate") => {
+                        let v = p.simple::<super::com::DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignEventDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignEventDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignEventDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignEventContent322Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignEventDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventDate") => {
+                            let v = p.simple::<super::com::DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignEventDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignEventDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventDateTime") => {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignEventDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum OppositionBasisCategoryType {
+    #[doc = "Design application"]
+    DesignApplication,
+    #[doc = "Registered design"]
+    RegisteredDesign,
+    #[doc = "Nonregistered design"]
+    NonRegisteredDesign,
+    #[doc = "Trademark"]
+    Trademark,
+    #[doc = "Patent"]
+    Patent,
+    #[doc = "Utility model"]
+    UtilityModel,
+    #[doc = "Undefined"]
+    Undefined,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for OppositionBasisCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::DesignApplication => Ok(Some(Cow::Borrowed("Design application"))),
+            Self::RegisteredDesign => Ok(Some(Cow::Borrowed("Registered design"))),
+            Self::NonRegisteredDesign => Ok(Some(Cow::Borrowed("NonRegistered design"))),
+            Self::Trademark => Ok(Some(Cow::Borrowed("Trademark"))),
+            Self::Patent => Ok(Some(Cow::Borrowed("Patent"))),
+            Self::UtilityModel => Ok(Some(Cow::Borrowed("Utility model"))),
+            Self::Undefined => Ok(Some(Cow::Borrowed("Undefined"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for OppositionBasisCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for OppositionBasisCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Design application" => Ok(Self::DesignApplication),
+            b"Registered design" => Ok(Self::RegisteredDesign),
+            b"NonRegistered design" => Ok(Self::NonRegisteredDesign),
+            b"Trademark" => Ok(Self::Trademark),
+            b"Patent" => Ok(Self::Patent),
+            b"Utility model" => Ok(Self::UtilityModel),
+            b"Undefined" => Ok(Self::Undefined),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for OppositionBasisCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum OppositionCurrentStatusCategoryType {
+    #[doc = "Opposition filed"]
+    OppositionFiled,
+    #[doc = "Admissibility checked"]
+    AdmissibilityChecked,
+    #[doc = "Agreement between parties"]
+    AgreementBetweenParties,
+    #[doc = "Final decision"]
+    FinalDecision,
+    #[doc = "Undefined"]
+    Undefined,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for OppositionCurrentStatusCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::OppositionFiled => Ok(Some(Cow::Borrowed("Opposition filed"))),
+            Self::AdmissibilityChecked => Ok(Some(Cow::Borrowed("Admissibility checked"))),
+            Self::AgreementBetweenParties => Ok(Some(Cow::Borrowed("Agreement between parties"))),
+            Self::FinalDecision => Ok(Some(Cow::Borrowed("Final decision"))),
+            Self::Undefined => Ok(Some(Cow::Borrowed("Undefined"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for OppositionCurrentStatusCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for OppositionCurrentStatusCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Opposition filed" => Ok(Self::OppositionFiled),
+            b"Admissibility checked" => Ok(Self::AdmissibilityChecked),
+            b"Agreement between parties" => Ok(Self::AgreementBetweenParties),
+            b"Final decision" => Ok(Self::FinalDecision),
+            b"Undefined" => Ok(Self::Undefined),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for OppositionCurrentStatusCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpponentBagType {
+    pub opponent: Vec<OpponentType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for OpponentBagType {
+    type Serializer<'x> = quick_xml_serialize::OpponentBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::OpponentBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::OpponentBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:OpponentBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for OpponentBagType {
+    type Deserializer = Box<quick_xml_deserialize::OpponentBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for OpponentBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_opponent = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Opponent") => {
+                    f_opponent.push(<OpponentType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_opponent.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            opponent: f_opponent,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OppositionEventBagType {
+    pub opposition_event: Vec<OppositionEventType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for OppositionEventBagType {
+    type Serializer<'x> = quick_xml_serialize::OppositionEventBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::OppositionEventBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::OppositionEventBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:OppositionEventBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for OppositionEventBagType {
+    type Deserializer = Box<quick_xml_deserialize::OppositionEventBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for OppositionEventBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_opposition_event = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionEvent") => {
+                    f_opposition_event
+                        .push(<OppositionEventType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_opposition_event.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            opposition_event: f_opposition_event,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpponentType {
+    pub nationality_code: Option<super::com::NationalityCodeType>,
+    pub legal_entity_name: Option<String>,
+    pub incorporation_country_code: Option<super::com::IncorporationCountryCodeType>,
+    pub incorporation_state: Option<String>,
+    pub comment_text: Option<super::com::OrderedTextType>,
+    pub entitlement: Option<EntitlementType>,
+    pub content_446: Vec<OpponentContent446Type>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for OpponentType {
+    type Serializer<'x> = quick_xml_serialize::OpponentTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::OpponentTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::OpponentTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:OpponentType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for OpponentType {
+    type Deserializer = Box<quick_xml_deserialize::OpponentTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for OpponentType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_nationality_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+                let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_legal_entity_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => {
+                let v = p.simple::<super::com::IncorporationCountryCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_state = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_entitlement = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => {
+                let v = <EntitlementType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_446 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <OpponentContent446Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_446
+                .push(<OpponentContent446Type as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content_446.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            nationality_code: f_nationality_code,
+            legal_entity_name: f_legal_entity_name,
+            incorporation_country_code: f_incorporation_country_code,
+            incorporation_state: f_incorporation_state,
+            comment_text: f_comment_text,
+            entitlement: f_entitlement,
+            content_446: f_content_446,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OppositionEventType {
+    pub opposition_event_category: OppositionEventCategoryType,
+    pub opposition_event_response_date: Option<super::com::DateType>,
+    pub comment_text: Option<super::com::OrderedTextType>,
+    pub content_450: Option<OppositionEventContent450Type>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for OppositionEventType {
+    type Serializer<'x> = quick_xml_serialize::OppositionEventTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::OppositionEventTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::OppositionEventTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:OppositionEventType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for OppositionEventType {
+    type Deserializer = Box<quick_xml_deserialize::OppositionEventTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for OppositionEventType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_opposition_event_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionEventCategory") => {
+                let v = p.simple::<OppositionEventCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_opposition_event_response_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionEventResponseDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_450 = if c.as_ref().is_some_and(|c| {
+            <OppositionEventContent450Type as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            Some(<OppositionEventContent450Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            opposition_event_category: f_opposition_event_category,
+            opposition_event_response_date: f_opposition_event_response_date,
+            comment_text: f_comment_text,
+            content_450: f_content_450,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum OpponentContent446Type {
+    PartyIdentifier(super::com::PartyIdentifierType),
+    Contact(super::com::ContactType),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for OpponentContent446Type {
+    type Serializer<'x> = quick_xml_serialize::OpponentContent446TypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        Ok(quick_xml_serialize::OpponentContent446TypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::OpponentContent446TypeSerializerState::Init__),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for OpponentContent446Type {
+    type Deserializer = Box<quick_xml_deserialize::OpponentContent446TypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for OpponentContent446Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PartyIdentifier") || c.is(st96::fast::Ns::Com, b"Contact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                        let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PartyIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for OpponentContent446Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                            let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PartyIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                            let v =
+                                <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::Contact(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum OppositionEventCategoryType {
+    #[doc = "Opposition filed"]
+    OppositionFiled,
+    #[doc = "Admissibility checked"]
+    AdmissibilityChecked,
+    #[doc = "Agreement between parties"]
+    AgreementBetweenParties,
+    #[doc = "Final decision"]
+    FinalDecision,
+    #[doc = "Undefined"]
+    Undefined,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for OppositionEventCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::OppositionFiled => Ok(Some(Cow::Borrowed("Opposition filed"))),
+            Self::AdmissibilityChecked => Ok(Some(Cow::Borrowed("Admissibility checked"))),
+            Self::AgreementBetweenParties => Ok(Some(Cow::Borrowed("Agreement between parties"))),
+            Self::FinalDecision => Ok(Some(Cow::Borrowed("Final decision"))),
+            Self::Undefined => Ok(Some(Cow::Borrowed("Undefined"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for OppositionEventCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for OppositionEventCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Opposition filed" => Ok(Self::OppositionFiled),
+            b"Admissibility checked" => Ok(Self::AdmissibilityChecked),
+            b"Agreement between parties" => Ok(Self::AgreementBetweenParties),
+            b"Final decision" => Ok(Self::FinalDecision),
+            b"Undefined" => Ok(Self::Undefined),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for OppositionEventCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum OppositionEventContent450Type {
+    OppositionEventDate(super::com::DateType),
+    OppositionEventDateTime(DateTime),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for OppositionEventContent450Type {
+    type Serializer<'x> = quick_xml_serialize::OppositionEventContent450TypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        Ok(
+            quick_xml_serialize::OppositionEventContent450TypeSerializer {
+                value: self,
+                state: Box::new(
+                    quick_xml_serialize::OppositionEventContent450TypeSerializerState::Init__,
+                ),
+                is_root,
+            },
+        )
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for OppositionEventContent450Type {
+    type Deserializer = Box<quick_xml_deserialize::OppositionEventContent450TypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for OppositionEventContent450Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"OppositionEventDate")
+            || c.is(st96::fast::Ns::Com, b"OppositionEventDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OppositionEventDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionEventDate") => {
+                        let v = p.simple::<super::com::DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OppositionEventDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OppositionEventDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionEventDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OppositionEventDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for OppositionEventContent450Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OppositionEventDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionEventDate") => {
+                            let v = p.simple::<super::com::DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::OppositionEventDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OppositionEventDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionEventDateTime") => {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::OppositionEventDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
+#[cfg(feature = "design")]
+#[doc = "Details of Design Transaction"]
+pub type DesignTransaction = DesignTransactionType;
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignTransactionType {
+    pub st_96_version: String,
+    pub ipo_version: Option<String>,
+    pub transaction_header: Option<super::com::TransactionHeaderType>,
+    pub design_transaction_body: Vec<DesignTransactionBodyType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignTransactionType {
+    type Serializer<'x> = quick_xml_serialize::DesignTransactionTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignTransactionTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignTransactionTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignTransactionType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignTransactionType {
+    type Deserializer = Box<quick_xml_deserialize::DesignTransactionTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignTransactionType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_st_96_version: Option<String> = None;
+        let mut a_ipo_version: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
+                (st96::fast::Ns::Com, b"ipoVersion") => p.attr(&mut a_ipo_version, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_st_96_version) = a_st_96_version else {
+            return Err(st96::fast::Bail);
+        };
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_transaction_header = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionHeader") => {
+                let v = <super::com::TransactionHeaderType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_design_transaction_body = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignTransactionBody") => {
+                    f_design_transaction_body.push(
+                        <DesignTransactionBodyType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_transaction_body.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            st_96_version: a_st_96_version,
+            ipo_version: a_ipo_version,
+            transaction_header: f_transaction_header,
+            design_transaction_body: f_design_transaction_body,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignTransactionBodyType {
+    pub st_96_version: String,
+    pub ipo_version: Option<String>,
+    pub transaction_error_bag: Option<super::com::TransactionErrorBagType>,
+    pub transaction_content_bag: TransactionContentBagType,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignTransactionBodyType {
+    type Serializer<'x> = quick_xml_serialize::DesignTransactionBodyTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignTransactionBodyTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignTransactionBodyTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignTransactionBodyType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignTransactionBodyType {
+    type Deserializer = Box<quick_xml_deserialize::DesignTransactionBodyTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignTransactionBodyType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_st_96_version: Option<String> = None;
+        let mut a_ipo_version: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
+                (st96::fast::Ns::Com, b"ipoVersion") => p.attr(&mut a_ipo_version, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_st_96_version) = a_st_96_version else {
+            return Err(st96::fast::Bail);
+        };
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_transaction_error_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionErrorBag") => {
+                let v =
+                    <super::com::TransactionErrorBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_transaction_content_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"TransactionContentBag") => {
+                let v = <TransactionContentBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            st_96_version: a_st_96_version,
+            ipo_version: a_ipo_version,
+            transaction_error_bag: f_transaction_error_bag,
+            transaction_content_bag: f_transaction_content_bag,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct TransactionContentBagType {
+    pub st_96_version: String,
+    pub ipo_version: Option<String>,
+    pub transaction_identifier: super::com::IdentifierType,
+    pub transaction_category: super::com::TransactionCategoryType,
+    pub transaction_sub_code: super::com::TransactionSubCodeType,
+    pub transaction_data: TransactionDataType,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for TransactionContentBagType {
+    type Serializer<'x> = quick_xml_serialize::TransactionContentBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::TransactionContentBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::TransactionContentBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:TransactionContentBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for TransactionContentBagType {
+    type Deserializer = Box<quick_xml_deserialize::TransactionContentBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for TransactionContentBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_st_96_version: Option<String> = None;
+        let mut a_ipo_version: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
+                (st96::fast::Ns::Com, b"ipoVersion") => p.attr(&mut a_ipo_version, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_st_96_version) = a_st_96_version else {
+            return Err(st96::fast::Bail);
+        };
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_transaction_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_transaction_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionCategory") => {
+                let v = p.simple::<super::com::TransactionCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_transaction_sub_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionSubCode") => {
+                let v = p.simple::<super::com::TransactionSubCodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_transaction_data = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"TransactionData") => {
+                let v = <TransactionDataType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            st_96_version: a_st_96_version,
+            ipo_version: a_ipo_version,
+            transaction_identifier: f_transaction_identifier,
+            transaction_category: f_transaction_category,
+            transaction_sub_code: f_transaction_sub_code,
+            transaction_data: f_transaction_data,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct TransactionDataType {
+    pub st_96_version: String,
+    pub ipo_version: Option<String>,
+    pub content: TransactionDataTypeContent,
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransactionDataTypeContent {
+    DesignApplicationBag(DesignApplicationBagType),
+    DesignBag(DesignBagType),
+    ApplicantBag(ApplicantBagType),
+    RepresentativeBag(super::com::RepresentativeBagType),
+    DesignRecordBag(DesignRecordBagType),
+    DesignRecordRelationBag(DesignRecordRelationBagType),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for TransactionDataType {
+    type Serializer<'x> = quick_xml_serialize::TransactionDataTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::TransactionDataTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::TransactionDataTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:TransactionDataType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializer for TransactionDataTypeContent {
+    type Serializer<'x> = quick_xml_serialize::TransactionDataTypeContentSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        let _is_root = is_root;
+        Ok(quick_xml_serialize::TransactionDataTypeContentSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::TransactionDataTypeContentSerializerState::Init__),
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for TransactionDataType {
+    type Deserializer = Box<quick_xml_deserialize::TransactionDataTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for TransactionDataTypeContent {
+    type Deserializer = Box<quick_xml_deserialize::TransactionDataTypeContentDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for TransactionDataType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_st_96_version: Option<String> = None;
+        let mut a_ipo_version: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
+                (st96::fast::Ns::Com, b"ipoVersion") => p.attr(&mut a_ipo_version, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_st_96_version) = a_st_96_version else {
+            return Err(st96::fast::Bail);
+        };
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let c_content = <TransactionDataTypeContent as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            st_96_version: a_st_96_version,
+            ipo_version: a_ipo_version,
+            content: c_content,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for TransactionDataTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"DesignApplicationBag")
+            || c.is(st96::fast::Ns::Dgn, b"DesignBag")
+            || c.is(st96::fast::Ns::Dgn, b"ApplicantBag")
+            || c.is(st96::fast::Ns::Com, b"RepresentativeBag")
+            || c.is(st96::fast::Ns::Dgn, b"DesignRecordBag")
+            || c.is(st96::fast::Ns::Dgn, b"DesignRecordRelationBag")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignApplicationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationBag") => {
+                        let v = <DesignApplicationBagType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignApplicationBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignBag") => {
+                        let v = <DesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"ApplicantBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ApplicantBag") => {
+                        let v = <ApplicantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ApplicantBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RepresentativeBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                        let v = < super :: com :: RepresentativeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RepresentativeBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignRecordBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRecordBag") => {
+                        let v =
+                            <DesignRecordBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignRecordBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignRecordRelationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRecordRelationBag") => {
+                        let v =
+                            <DesignRecordRelationBagType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignRecordRelationBag(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignApplicationBagType {
+    pub st_96_version: String,
+    pub ipo_version: Option<String>,
+    pub design_application: Vec<DesignApplicationType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignApplicationBagType {
+    type Serializer<'x> = quick_xml_serialize::DesignApplicationBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignApplicationBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignApplicationBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignApplicationBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignApplicationBagType {
+    type Deserializer = Box<quick_xml_deserialize::DesignApplicationBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignApplicationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_st_96_version: Option<String> = None;
+        let mut a_ipo_version: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
+                (st96::fast::Ns::Com, b"ipoVersion") => p.attr(&mut a_ipo_version, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let Some(a_st_96_version) = a_st_96_version else {
+            return Err(st96::fast::Bail);
+        };
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_application = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplication") => {
+                    f_design_application.push(
+                        <DesignApplicationType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_application.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            st_96_version: a_st_96_version,
+            ipo_version: a_ipo_version,
+            design_application: f_design_application,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignRecordBagType {
+    pub design_record: Vec<DesignRecordType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignRecordBagType {
+    type Serializer<'x> = quick_xml_serialize::DesignRecordBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignRecordBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignRecordBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignRecordBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignRecordBagType {
+    type Deserializer = Box<quick_xml_deserialize::DesignRecordBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignRecordBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_record = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRecord") => {
+                    f_design_record.push(
+                        <DesignRecordType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_record.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_record: f_design_record,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignRecordRelationBagType {
+    pub design_record_relation: Vec<DesignRecordRelationType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignRecordRelationBagType {
+    type Serializer<'x> = quick_xml_serialize::DesignRecordRelationBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignRecordRelationBagTypeSerializer {
+            value: self,
+            state: Box::new(
+                quick_xml_serialize::DesignRecordRelationBagTypeSerializerState::Init__,
+            ),
+            name: name.unwrap_or("dgn:DesignRecordRelationBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignRecordRelationBagType {
+    type Deserializer = Box<quick_xml_deserialize::DesignRecordRelationBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignRecordRelationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_design_record_relation = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRecordRelation") => {
+                    f_design_record_relation.push(
+                        <DesignRecordRelationType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_design_record_relation.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_record_relation: f_design_record_relation,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignRecordType {
+    pub staff_bag: Option<super::com::StaffBagType>,
+    pub content_328: DesignRecordContent328Type,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignRecordType {
+    type Serializer<'x> = quick_xml_serialize::DesignRecordTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignRecordTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignRecordTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignRecordType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignRecordType {
+    type Deserializer = Box<quick_xml_deserialize::DesignRecordTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignRecordType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_staff_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"StaffBag") => {
+                let v = <super::com::StaffBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_328 =
+            <DesignRecordContent328Type as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            staff_bag: f_staff_bag,
+            content_328: f_content_328,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignRecordRelationType {
+    pub design_identifier_bag: DesignIdentifierBagType,
+    pub record_identifier_bag: super::com::RecordIdentifierBagType,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignRecordRelationType {
+    type Serializer<'x> = quick_xml_serialize::DesignRecordRelationTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignRecordRelationTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignRecordRelationTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignRecordRelationType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignRecordRelationType {
+    type Deserializer = Box<quick_xml_deserialize::DesignRecordRelationTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignRecordRelationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_design_identifier_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+                let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_identifier_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifierBag") => {
+                let v =
+                    <super::com::RecordIdentifierBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            design_identifier_bag: f_design_identifier_bag,
+            record_identifier_bag: f_record_identifier_bag,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum DesignRecordContent328Type {
+    DesignBasicRecord(DesignBasicRecordType),
+    RecordTransfer(RecordTransferType),
+    RecordChangeNameAddress(RecordChangeNameAddressType),
+    RecordLicence(RecordLicenceType),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignRecordContent328Type {
+    type Serializer<'x> = quick_xml_serialize::DesignRecordContent328TypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        Ok(quick_xml_serialize::DesignRecordContent328TypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignRecordContent328TypeSerializerState::Init__),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignRecordContent328Type {
+    type Deserializer = Box<quick_xml_deserialize::DesignRecordContent328TypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for DesignRecordContent328Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Dgn, b"DesignBasicRecord")
+            || c.is(st96::fast::Ns::Dgn, b"RecordTransfer")
+            || c.is(st96::fast::Ns::Dgn, b"RecordChangeNameAddress")
+            || c.is(st96::fast::Ns::Dgn, b"RecordLicence")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignBasicRecord"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignBasicRecord") => {
+                        let v =
+                            <DesignBasicRecordType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::DesignBasicRecord(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"RecordTransfer"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordTransfer") => {
+                        let v = <RecordTransferType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RecordTransfer(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"RecordChangeNameAddress"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordChangeNameAddress") => {
+                        let v =
+                            <RecordChangeNameAddressType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RecordChangeNameAddress(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"RecordLicence"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordLicence") => {
+                        let v = <RecordLicenceType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RecordLicence(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignRecordContent328Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"DesignBasicRecord"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignBasicRecord") => {
+                            let v = <DesignBasicRecordType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::DesignBasicRecord(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"RecordTransfer"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordTransfer") => {
+                            let v =
+                                <RecordTransferType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RecordTransfer(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"RecordChangeNameAddress"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordChangeNameAddress") => {
+                            let v = < RecordChangeNameAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RecordChangeNameAddress(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"RecordLicence"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordLicence") => {
+                            let v =
+                                <RecordLicenceType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RecordLicence(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignBasicRecordType {
+    pub record_identifier: super::com::IdentifierType,
+    pub record_filing_date: Option<super::com::DateType>,
+    pub record_notification_date: Option<super::com::DateType>,
+    pub record_effective_date: Option<super::com::DateType>,
+    pub design_basic_record_category: Option<DesignBasicRecordCategoryType>,
+    pub record_reference: Option<String>,
+    pub record_language_code: Option<super::com::ExtendedIsoLanguageCodeType>,
+    pub design_identifier_bag: Option<DesignIdentifierBagType>,
+    pub record_publication_bag: Option<RecordPublicationBagType>,
+    pub claimant_bag: Option<ClaimantBagType>,
+    pub representative_bag: Option<super::com::RepresentativeBagType>,
+    pub record_event_bag: Option<super::com::RecordEventBagType>,
+    pub record_document_bag: Option<super::com::RecordDocumentBagType>,
+    pub record_current_status_category: Option<super::com::RecordCurrentStatusCategoryType>,
+    pub record_current_status_date: Option<super::com::DateType>,
+    pub record_interested_office_code: Option<super::com::ExtendedWipost3CodeType>,
+    pub record_designated_country_code_bag: Option<super::com::RecordDesignatedCountryCodeBagType>,
+    pub limitation_bag: Option<LimitationBagType>,
+    pub comment_text: Option<super::com::OrderedTextType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignBasicRecordType {
+    type Serializer<'x> = quick_xml_serialize::DesignBasicRecordTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignBasicRecordTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::DesignBasicRecordTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:DesignBasicRecordType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignBasicRecordType {
+    type Deserializer = Box<quick_xml_deserialize::DesignBasicRecordTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignBasicRecordType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_notification_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_basic_record_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignBasicRecordCategory") => {
+                let v = p.simple::<DesignBasicRecordCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_identifier_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+                let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_publication_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => {
+                let v = <RecordPublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_claimant_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => {
+                let v = <ClaimantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => {
+                let v =
+                    <super::com::RecordEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => {
+                let v = <super::com::RecordDocumentBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => {
+                let v = p.simple::<super::com::RecordCurrentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_interested_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_designated_country_code_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDesignatedCountryCodeBag") => {
+                let v = < super :: com :: RecordDesignatedCountryCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_limitation_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LimitationBag") => {
+                let v = <LimitationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_identifier: f_record_identifier,
+            record_filing_date: f_record_filing_date,
+            record_notification_date: f_record_notification_date,
+            record_effective_date: f_record_effective_date,
+            design_basic_record_category: f_design_basic_record_category,
+            record_reference: f_record_reference,
+            record_language_code: f_record_language_code,
+            design_identifier_bag: f_design_identifier_bag,
+            record_publication_bag: f_record_publication_bag,
+            claimant_bag: f_claimant_bag,
+            representative_bag: f_representative_bag,
+            record_event_bag: f_record_event_bag,
+            record_document_bag: f_record_document_bag,
+            record_current_status_category: f_record_current_status_category,
+            record_current_status_date: f_record_current_status_date,
+            record_interested_office_code: f_record_interested_office_code,
+            record_designated_country_code_bag: f_record_designated_country_code_bag,
+            limitation_bag: f_limitation_bag,
+            comment_text: f_comment_text,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordTransferType {
+    pub record_identifier: Option<super::com::IdentifierType>,
+    pub record_filing_date: Option<super::com::DateType>,
+    pub record_notification_date: Option<super::com::DateType>,
+    pub record_effective_date: Option<super::com::DateType>,
+    pub record_transfer_category: super::com::RecordTransferCategoryType,
+    pub record_reference: Option<String>,
+    pub record_language_code: Option<super::com::ExtendedIsoLanguageCodeType>,
+    pub design_identifier_bag: Option<DesignIdentifierBagType>,
+    pub record_publication_bag: Option<RecordPublicationBagType>,
+    pub claimant_bag: Option<ClaimantBagType>,
+    pub representative_bag: Option<super::com::RepresentativeBagType>,
+    pub record_event_bag: Option<super::com::RecordEventBagType>,
+    pub record_document_bag: Option<super::com::RecordDocumentBagType>,
+    pub record_current_status_category: Option<super::com::RecordCurrentStatusCategoryType>,
+    pub record_current_status_date: Option<super::com::DateType>,
+    pub correspondence_address: Option<super::com::CorrespondenceAddressType>,
+    pub holder_change_bag: Option<HolderChangeBagType>,
+    pub limitation_bag: Option<LimitationBagType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for RecordTransferType {
+    type Serializer<'x> = quick_xml_serialize::RecordTransferTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::RecordTransferTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::RecordTransferTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:RecordTransferType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for RecordTransferType {
+    type Deserializer = Box<quick_xml_deserialize::RecordTransferTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for RecordTransferType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_notification_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_transfer_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordTransferCategory") => {
+                let v = p.simple::<super::com::RecordTransferCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_identifier_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+                let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_publication_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => {
+                let v = <RecordPublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_claimant_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => {
+                let v = <ClaimantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => {
+                let v =
+                    <super::com::RecordEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => {
+                let v = <super::com::RecordDocumentBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => {
+                let v = p.simple::<super::com::RecordCurrentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_holder_change_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderChangeBag") => {
+                let v = <HolderChangeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_limitation_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LimitationBag") => {
+                let v = <LimitationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_identifier: f_record_identifier,
+            record_filing_date: f_record_filing_date,
+            record_notification_date: f_record_notification_date,
+            record_effective_date: f_record_effective_date,
+            record_transfer_category: f_record_transfer_category,
+            record_reference: f_record_reference,
+            record_language_code: f_record_language_code,
+            design_identifier_bag: f_design_identifier_bag,
+            record_publication_bag: f_record_publication_bag,
+            claimant_bag: f_claimant_bag,
+            representative_bag: f_representative_bag,
+            record_event_bag: f_record_event_bag,
+            record_document_bag: f_record_document_bag,
+            record_current_status_category: f_record_current_status_category,
+            record_current_status_date: f_record_current_status_date,
+            correspondence_address: f_correspondence_address,
+            holder_change_bag: f_holder_change_bag,
+            limitation_bag: f_limitation_bag,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordChangeNameAddressType {
+    pub record_identifier: Option<super::com::IdentifierType>,
+    pub record_filing_date: Option<super::com::DateType>,
+    pub record_notification_date: Option<super::com::DateType>,
+    pub record_effective_date: Option<super::com::DateType>,
+    pub record_change_name_address_category: super::com::RecordChangeNameAddressCategoryType,
+    pub record_reference: Option<String>,
+    pub record_language_code: Option<super::com::ExtendedIsoLanguageCodeType>,
+    pub design_identifier_bag: Option<DesignIdentifierBagType>,
+    pub record_publication_bag: Option<RecordPublicationBagType>,
+    pub claimant_bag: Option<ClaimantBagType>,
+    pub representative_bag: Option<super::com::RepresentativeBagType>,
+    pub record_event_bag: Option<super::com::RecordEventBagType>,
+    pub record_document_bag: Option<super::com::RecordDocumentBagType>,
+    pub record_current_status_category: Option<super::com::RecordCurrentStatusCategoryType>,
+    pub record_current_status_date: Option<super::com::DateType>,
+    pub correspondence_address: Option<super::com::CorrespondenceAddressType>,
+    pub holder_change_bag: Option<HolderChangeBagType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for RecordChangeNameAddressType {
+    type Serializer<'x> = quick_xml_serialize::RecordChangeNameAddressTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::RecordChangeNameAddressTypeSerializer {
+            value: self,
+            state: Box::new(
+                quick_xml_serialize::RecordChangeNameAddressTypeSerializerState::Init__,
+            ),
+            name: name.unwrap_or("dgn:RecordChangeNameAddressType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for RecordChangeNameAddressType {
+    type Deserializer = Box<quick_xml_deserialize::RecordChangeNameAddressTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for RecordChangeNameAddressType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_notification_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_change_name_address_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordChangeNameAddressCategory") => {
+                let v = p.simple::<super::com::RecordChangeNameAddressCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_identifier_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+                let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_publication_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => {
+                let v = <RecordPublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_claimant_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => {
+                let v = <ClaimantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => {
+                let v =
+                    <super::com::RecordEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => {
+                let v = <super::com::RecordDocumentBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => {
+                let v = p.simple::<super::com::RecordCurrentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_correspondence_address = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+                let v =
+                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_holder_change_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderChangeBag") => {
+                let v = <HolderChangeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_identifier: f_record_identifier,
+            record_filing_date: f_record_filing_date,
+            record_notification_date: f_record_notification_date,
+            record_effective_date: f_record_effective_date,
+            record_change_name_address_category: f_record_change_name_address_category,
+            record_reference: f_record_reference,
+            record_language_code: f_record_language_code,
+            design_identifier_bag: f_design_identifier_bag,
+            record_publication_bag: f_record_publication_bag,
+            claimant_bag: f_claimant_bag,
+            representative_bag: f_representative_bag,
+            record_event_bag: f_record_event_bag,
+            record_document_bag: f_record_document_bag,
+            record_current_status_category: f_record_current_status_category,
+            record_current_status_date: f_record_current_status_date,
+            correspondence_address: f_correspondence_address,
+            holder_change_bag: f_holder_change_bag,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordLicenceType {
+    pub record_identifier: Option<super::com::IdentifierType>,
+    pub record_filing_date: Option<super::com::DateType>,
+    pub record_notification_date: Option<super::com::DateType>,
+    pub record_effective_date: Option<super::com::DateType>,
+    pub record_licence_category: super::com::RecordLicenceCategoryType,
+    pub record_reference: Option<String>,
+    pub record_language_code: Option<super::com::ExtendedIsoLanguageCodeType>,
+    pub design_identifier_bag: Option<DesignIdentifierBagType>,
+    pub record_publication_bag: Option<RecordPublicationBagType>,
+    pub claimant_bag: Option<ClaimantBagType>,
+    pub representative_bag: Option<super::com::RepresentativeBagType>,
+    pub record_event_bag: Option<super::com::RecordEventBagType>,
+    pub record_document_bag: Option<super::com::RecordDocumentBagType>,
+    pub record_current_status_category: Option<super::com::RecordCurrentStatusCategoryType>,
+    pub record_current_status_date: Option<super::com::DateType>,
+    pub record_interested_office_code: Option<super::com::ExtendedWipost3CodeType>,
+    pub record_designated_country_code_bag: Option<super::com::RecordDesignatedCountryCodeBagType>,
+    pub licence_bag: Option<LicenceBagType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for RecordLicenceType {
+    type Serializer<'x> = quick_xml_serialize::RecordLicenceTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::RecordLicenceTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::RecordLicenceTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:RecordLicenceType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for RecordLicenceType {
+    type Deserializer = Box<quick_xml_deserialize::RecordLicenceTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for RecordLicenceType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_record_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_filing_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_notification_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_effective_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_licence_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLicenceCategory") => {
+                let v = p.simple::<super::com::RecordLicenceCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => {
+                let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_design_identifier_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+                let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_publication_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => {
+                let v = <RecordPublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_claimant_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => {
+                let v = <ClaimantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => {
+                let v =
+                    <super::com::RecordEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => {
+                let v = <super::com::RecordDocumentBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => {
+                let v = p.simple::<super::com::RecordCurrentStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_current_status_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_interested_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCode") => {
+                let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_record_designated_country_code_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDesignatedCountryCodeBag") => {
+                let v = < super :: com :: RecordDesignatedCountryCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LicenceBag") => {
+                let v = <LicenceBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_identifier: f_record_identifier,
+            record_filing_date: f_record_filing_date,
+            record_notification_date: f_record_notification_date,
+            record_effective_date: f_record_effective_date,
+            record_licence_category: f_record_licence_category,
+            record_reference: f_record_reference,
+            record_language_code: f_record_language_code,
+            design_identifier_bag: f_design_identifier_bag,
+            record_publication_bag: f_record_publication_bag,
+            claimant_bag: f_claimant_bag,
+            representative_bag: f_representative_bag,
+            record_event_bag: f_record_event_bag,
+            record_document_bag: f_record_document_bag,
+            record_current_status_category: f_record_current_status_category,
+            record_current_status_date: f_record_current_status_date,
+            record_interested_office_code: f_record_interested_office_code,
+            record_designated_country_code_bag: f_record_designated_country_code_bag,
+            licence_bag: f_licence_bag,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum DesignBasicRecordCategoryType {
+    #[doc = "Registration"]
+    Registration,
+    #[doc = "Protection granted"]
+    ProtectionGranted,
+    #[doc = "Judicial action"]
+    JudicialAction,
+    #[doc = "Renunciation"]
+    Renunciation,
+    #[doc = "Transfer refusal"]
+    TransferRefusal,
+    #[doc = "Representative appointment"]
+    RepresentativeAppointment,
+    #[doc = "Appeal withdrawn"]
+    AppealWithdrawn,
+    #[doc = "Total invalidation"]
+    TotalInvalidation,
+    #[doc = "Partial invalidation"]
+    PartialInvalidation,
+    #[doc = "Total cancellation"]
+    TotalCancellation,
+    #[doc = "Partial cancellation"]
+    PartialCancellation,
+    #[doc = "Total refusal"]
+    TotalRefusal,
+    #[doc = "Partial refusal"]
+    PartialRefusal,
+    #[doc = "Final total refusal"]
+    FinalTotalRefusal,
+    #[doc = "Final confirmation refusal"]
+    FinalConfirmationRefusal,
+    #[doc = "Final other decision"]
+    FinalOtherDecision,
+    #[doc = "Complementary renewal"]
+    ComplementaryRenewal,
+    #[doc = "Renewal"]
+    Renewal,
+    #[doc = "Renewal certain parties"]
+    RenewalCertainParties,
+    #[doc = "Non renewal"]
+    NonRenewal,
+    #[doc = "Limitation"]
+    Limitation,
+    #[doc = "Correction"]
+    Correction,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for DesignBasicRecordCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::Registration => Ok(Some(Cow::Borrowed("Registration"))),
+            Self::ProtectionGranted => Ok(Some(Cow::Borrowed("Protection granted"))),
+            Self::JudicialAction => Ok(Some(Cow::Borrowed("Judicial action"))),
+            Self::Renunciation => Ok(Some(Cow::Borrowed("Renunciation"))),
+            Self::TransferRefusal => Ok(Some(Cow::Borrowed("Transfer refusal"))),
+            Self::RepresentativeAppointment => {
+                Ok(Some(Cow::Borrowed("Representative appointment")))
+            }
+            Self::AppealWithdrawn => Ok(Some(Cow::Borrowed("Appeal withdrawn"))),
+            Self::TotalInvalidation => Ok(Some(Cow::Borrowed("Total invalidation"))),
+            Self::PartialInvalidation => Ok(Some(Cow::Borrowed("Partial invalidation"))),
+            Self::TotalCancellation => Ok(Some(Cow::Borrowed("Total cancellation"))),
+            Self::PartialCancellation => Ok(Some(Cow::Borrowed("Partial cancellation"))),
+            Self::TotalRefusal => Ok(Some(Cow::Borrowed("Total refusal"))),
+            Self::PartialRefusal => Ok(Some(Cow::Borrowed("Partial refusal"))),
+            Self::FinalTotalRefusal => Ok(Some(Cow::Borrowed("Final total refusal"))),
+            Self::FinalConfirmationRefusal => Ok(Some(Cow::Borrowed("Final confirmation refusal"))),
+            Self::FinalOtherDecision => Ok(Some(Cow::Borrowed("Final other decision"))),
+            Self::ComplementaryRenewal => Ok(Some(Cow::Borrowed("Complementary renewal"))),
+            Self::Renewal => Ok(Some(Cow::Borrowed("Renewal"))),
+            Self::RenewalCertainParties => Ok(Some(Cow::Borrowed("Renewal certain parties"))),
+            Self::NonRenewal => Ok(Some(Cow::Borrowed("Non renewal"))),
+            Self::Limitation => Ok(Some(Cow::Borrowed("Limitation"))),
+            Self::Correction => Ok(Some(Cow::Borrowed("Correction"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for DesignBasicRecordCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for DesignBasicRecordCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Registration" => Ok(Self::Registration),
+            b"Protection granted" => Ok(Self::ProtectionGranted),
+            b"Judicial action" => Ok(Self::JudicialAction),
+            b"Renunciation" => Ok(Self::Renunciation),
+            b"Transfer refusal" => Ok(Self::TransferRefusal),
+            b"Representative appointment" => Ok(Self::RepresentativeAppointment),
+            b"Appeal withdrawn" => Ok(Self::AppealWithdrawn),
+            b"Total invalidation" => Ok(Self::TotalInvalidation),
+            b"Partial invalidation" => Ok(Self::PartialInvalidation),
+            b"Total cancellation" => Ok(Self::TotalCancellation),
+            b"Partial cancellation" => Ok(Self::PartialCancellation),
+            b"Total refusal" => Ok(Self::TotalRefusal),
+            b"Partial refusal" => Ok(Self::PartialRefusal),
+            b"Final total refusal" => Ok(Self::FinalTotalRefusal),
+            b"Final confirmation refusal" => Ok(Self::FinalConfirmationRefusal),
+            b"Final other decision" => Ok(Self::FinalOtherDecision),
+            b"Complementary renewal" => Ok(Self::ComplementaryRenewal),
+            b"Renewal" => Ok(Self::Renewal),
+            b"Renewal certain parties" => Ok(Self::RenewalCertainParties),
+            b"Non renewal" => Ok(Self::NonRenewal),
+            b"Limitation" => Ok(Self::Limitation),
+            b"Correction" => Ok(Self::Correction),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for DesignBasicRecordCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordPublicationBagType {
+    pub record_publication: Vec<PublicationType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for RecordPublicationBagType {
+    type Serializer<'x> = quick_xml_serialize::RecordPublicationBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::RecordPublicationBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::RecordPublicationBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:RecordPublicationBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for RecordPublicationBagType {
+    type Deserializer = Box<quick_xml_deserialize::RecordPublicationBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for RecordPublicationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_record_publication = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublication") => {
+                    f_record_publication.push(
+                        <PublicationType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_record_publication.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_publication: f_record_publication,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClaimantBagType {
+    PartyIdentifierBag(Vec<super::com::PartyIdentifierBagType>),
+    Claimant(Vec<ClaimantType>),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for ClaimantBagType {
+    type Serializer<'x> = quick_xml_serialize::ClaimantBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::ClaimantBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::ClaimantBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:ClaimantBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for ClaimantBagType {
+    type Deserializer = Box<quick_xml_deserialize::ClaimantBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for ClaimantBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifierBag"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifierBag") => {
+                                v . push (< super :: com :: PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::PartyIdentifierBag(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Dgn, b"Claimant"))
+                {
+                    let mut v = Vec::new();
+                    loop {
+                        match c.take() {
+                            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Claimant") => {
+                                v.push(<ClaimantType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?);
+                                *c = p.next_child()?;
+                            }
+                            other => {
+                                *c = other;
+                                break;
+                            }
+                        }
+                    }
+                    st96::fast::check_count(v.len(), 1usize, None)?;
+                    return Ok(Self::Claimant(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct LimitationBagType {
+    pub limitation: Vec<LimitationType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for LimitationBagType {
+    type Serializer<'x> = quick_xml_serialize::LimitationBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::LimitationBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::LimitationBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:LimitationBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for LimitationBagType {
+    type Deserializer = Box<quick_xml_deserialize::LimitationBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for LimitationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_limitation = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Limitation") => {
+                    f_limitation.push(<LimitationType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_limitation.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            limitation: f_limitation,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct LicenceBagType {
+    pub licence: Vec<LicenceType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for LicenceBagType {
+    type Serializer<'x> = quick_xml_serialize::LicenceBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::LicenceBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::LicenceBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:LicenceBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for LicenceBagType {
+    type Deserializer = Box<quick_xml_deserialize::LicenceBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for LicenceBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_licence = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Licence") => {
+                    f_licence.push(<LicenceType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_licence.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { licence: f_licence })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClaimantType {
+    pub operation_category: Option<super::com::OperationCategoryType>,
+    pub sequence_number: Option<String>,
+    pub nationality_code: Option<super::com::NationalityCodeType>,
+    pub legal_entity_name: Option<String>,
+    pub incorporation_country_code: Option<super::com::IncorporationCountryCodeType>,
+    pub incorporation_state: Option<String>,
+    pub comment_text: Option<super::com::OrderedTextType>,
+    pub entitlement: Option<EntitlementType>,
+    pub content_299: Vec<ClaimantContent299Type>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for ClaimantType {
+    type Serializer<'x> = quick_xml_serialize::ClaimantTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::ClaimantTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::ClaimantTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:ClaimantType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for ClaimantType {
+    type Deserializer = Box<quick_xml_deserialize::ClaimantTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for ClaimantType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
+        let mut a_sequence_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"operationCategory") => {
+                    p.attr(&mut a_operation_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_nationality_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+                let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_legal_entity_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => {
+                let v = p.simple::<super::com::IncorporationCountryCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_state = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_entitlement = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => {
+                let v = <EntitlementType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_299 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <ClaimantContent299Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_299
+                .push(<ClaimantContent299Type as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content_299.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            operation_category: a_operation_category,
+            sequence_number: a_sequence_number,
+            nationality_code: f_nationality_code,
+            legal_entity_name: f_legal_entity_name,
+            incorporation_country_code: f_incorporation_country_code,
+            incorporation_state: f_incorporation_state,
+            comment_text: f_comment_text,
+            entitlement: f_entitlement,
+            content_299: f_content_299,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct LimitationType {
+    pub limitation_country_code_bag: super::com::LimitationCountryCodeBagType,
+    pub limitation_category: super::com::LimitationCategoryType,
+    pub comment_text: Option<super::com::OrderedTextType>,
+    pub limitation_class_description_bag: Option<LimitationClassDescriptionBagType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for LimitationType {
+    type Serializer<'x> = quick_xml_serialize::LimitationTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::LimitationTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::LimitationTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:LimitationType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for LimitationType {
+    type Deserializer = Box<quick_xml_deserialize::LimitationTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for LimitationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_limitation_country_code_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LimitationCountryCodeBag") => {
+                let v = < super :: com :: LimitationCountryCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_limitation_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LimitationCategory") => {
+                let v = p.simple::<super::com::LimitationCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_limitation_class_description_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LimitationClassDescriptionBag") => {
+                let v = <LimitationClassDescriptionBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            limitation_country_code_bag: f_limitation_country_code_bag,
+            limitation_category: f_limitation_category,
+            comment_text: f_comment_text,
+            limitation_class_description_bag: f_limitation_class_description_bag,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct LicenceType {
+    pub licence_identifier: Option<super::com::IdentifierType>,
+    pub licence_date: Option<super::com::DateType>,
+    pub licence_number: Option<String>,
+    pub licence_reference: Option<String>,
+    pub licence_category: Option<super::com::LicenceCategoryType>,
+    pub sublicence_indicator: Option<bool>,
+    pub related_licence_identifier: Option<super::com::IdentifierType>,
+    pub limitation_indicator: bool,
+    pub limitation: Option<LimitationType>,
+    pub territory_limitation_indicator: Option<bool>,
+    pub territory_limitation_text: Option<super::com::LocalizedTextType>,
+    pub period_limitation_indicator: Option<bool>,
+    pub period_limitation_text: Option<super::com::LocalizedTextType>,
+    pub period_limitation_start_date: Option<super::com::DateType>,
+    pub period_limitation_end_date: Option<super::com::DateType>,
+    pub licence_status_category: Option<super::com::LicenceStatusCategoryType>,
+    pub licensee_bag: LicenseeBagType,
+    pub representative_bag: Option<super::com::RepresentativeBagType>,
+    pub licence_event_bag: Option<super::com::LicenceEventBagType>,
+    pub licence_document_bag: Option<super::com::LicenceDocumentBagType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for LicenceType {
+    type Serializer<'x> = quick_xml_serialize::LicenceTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::LicenceTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::LicenceTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:LicenceType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for LicenceType {
+    type Deserializer = Box<quick_xml_deserialize::LicenceTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for LicenceType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_licence_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceNumber") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceCategory") => {
+                let v = p.simple::<super::com::LicenceCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_sublicence_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SublicenceIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_related_licence_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RelatedLicenceIdentifier") => {
+                let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_limitation_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LimitationIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_limitation = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Limitation") => {
+                let v = <LimitationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_territory_limitation_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TerritoryLimitationIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_territory_limitation_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TerritoryLimitationText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_period_limitation_indicator = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationIndicator") => {
+                let v = p.simple::<bool>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_period_limitation_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationText") => {
+                let v =
+                    <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_period_limitation_start_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationStartDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_period_limitation_end_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationEndDate") => {
+                let v = p.simple::<super::com::DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceStatusCategory") => {
+                let v = p.simple::<super::com::LicenceStatusCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licensee_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LicenseeBag") => {
+                let v = <LicenseeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_representative_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+                let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_event_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventBag") => {
+                let v = <super::com::LicenceEventBagType as st96::fast::FastParse>::fast_element(
+                    p, ch,
+                )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_licence_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceDocumentBag") => {
+                let v =
+                    <super::com::LicenceDocumentBagType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            licence_identifier: f_licence_identifier,
+            licence_date: f_licence_date,
+            licence_number: f_licence_number,
+            licence_reference: f_licence_reference,
+            licence_category: f_licence_category,
+            sublicence_indicator: f_sublicence_indicator,
+            related_licence_identifier: f_related_licence_identifier,
+            limitation_indicator: f_limitation_indicator,
+            limitation: f_limitation,
+            territory_limitation_indicator: f_territory_limitation_indicator,
+            territory_limitation_text: f_territory_limitation_text,
+            period_limitation_indicator: f_period_limitation_indicator,
+            period_limitation_text: f_period_limitation_text,
+            period_limitation_start_date: f_period_limitation_start_date,
+            period_limitation_end_date: f_period_limitation_end_date,
+            licence_status_category: f_licence_status_category,
+            licensee_bag: f_licensee_bag,
+            representative_bag: f_representative_bag,
+            licence_event_bag: f_licence_event_bag,
+            licence_document_bag: f_licence_document_bag,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClaimantContent299Type {
+    PartyIdentifier(super::com::PartyIdentifierType),
+    Contact(super::com::ContactType),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for ClaimantContent299Type {
+    type Serializer<'x> = quick_xml_serialize::ClaimantContent299TypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        Ok(quick_xml_serialize::ClaimantContent299TypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::ClaimantContent299TypeSerializerState::Init__),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for ClaimantContent299Type {
+    type Deserializer = Box<quick_xml_deserialize::ClaimantContent299TypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for ClaimantContent299Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PartyIdentifier") || c.is(st96::fast::Ns::Com, b"Contact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                        let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PartyIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for ClaimantContent299Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                            let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PartyIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                            let v =
+                                <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::Contact(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct LimitationClassDescriptionBagType {
+    pub class_description: Vec<ClassDescriptionType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for LimitationClassDescriptionBagType {
+    type Serializer<'x> = quick_xml_serialize::LimitationClassDescriptionBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(
+            quick_xml_serialize::LimitationClassDescriptionBagTypeSerializer {
+                value: self,
+                state: Box::new(
+                    quick_xml_serialize::LimitationClassDescriptionBagTypeSerializerState::Init__,
+                ),
+                name: name.unwrap_or("dgn:LimitationClassDescriptionBagType"),
+                is_root,
+            },
+        )
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for LimitationClassDescriptionBagType {
+    type Deserializer = Box<quick_xml_deserialize::LimitationClassDescriptionBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for LimitationClassDescriptionBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_class_description = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClassDescription") => {
+                    f_class_description.push(
+                        <ClassDescriptionType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_class_description.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            class_description: f_class_description,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct LicenseeBagType {
+    pub licensee: Vec<LicenseeType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for LicenseeBagType {
+    type Serializer<'x> = quick_xml_serialize::LicenseeBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::LicenseeBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::LicenseeBagTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:LicenseeBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for LicenseeBagType {
+    type Deserializer = Box<quick_xml_deserialize::LicenseeBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for LicenseeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_licensee = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Licensee") => {
+                    f_licensee.push(<LicenseeType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_licensee.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            licensee: f_licensee,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassDescriptionType {
+    pub class_number: LocarnoClassNumberType,
+    pub product_description_text: Vec<super::com::OrderedTextType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for ClassDescriptionType {
+    type Serializer<'x> = quick_xml_serialize::ClassDescriptionTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::ClassDescriptionTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::ClassDescriptionTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:ClassDescriptionType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for ClassDescriptionType {
+    type Deserializer = Box<quick_xml_deserialize::ClassDescriptionTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for ClassDescriptionType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_class_number = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClassNumber") => {
+                let v = p.simple::<LocarnoClassNumberType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let mut f_product_description_text = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"ProductDescriptionText") => {
+                    f_product_description_text.push(
+                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_product_description_text.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            class_number: f_class_number,
+            product_description_text: f_product_description_text,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct LicenseeType {
+    pub operation_category: Option<super::com::OperationCategoryType>,
+    pub sequence_number: Option<String>,
+    pub nationality_code: Option<super::com::NationalityCodeType>,
+    pub legal_entity_name: Option<String>,
+    pub incorporation_country_code: Option<super::com::IncorporationCountryCodeType>,
+    pub incorporation_state: Option<String>,
+    pub comment_text: Option<super::com::OrderedTextType>,
+    pub entitlement: Option<EntitlementType>,
+    pub content_440: Vec<LicenseeContent440Type>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for LicenseeType {
+    type Serializer<'x> = quick_xml_serialize::LicenseeTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::LicenseeTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::LicenseeTypeSerializerState::Init__),
+            name: name.unwrap_or("dgn:LicenseeType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for LicenseeType {
+    type Deserializer = Box<quick_xml_deserialize::LicenseeTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for LicenseeType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
+        let mut a_sequence_number: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"operationCategory") => {
+                    p.attr(&mut a_operation_category, &attr)?
+                }
+                (st96::fast::Ns::Com, b"sequenceNumber") => {
+                    p.attr(&mut a_sequence_number, &attr)?
+                }
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_nationality_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+                let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_legal_entity_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_country_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => {
+                let v = p.simple::<super::com::IncorporationCountryCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_incorporation_state = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v =
+                    <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_entitlement = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => {
+                let v = <EntitlementType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_440 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <LicenseeContent440Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_440
+                .push(<LicenseeContent440Type as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content_440.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            operation_category: a_operation_category,
+            sequence_number: a_sequence_number,
+            nationality_code: f_nationality_code,
+            legal_entity_name: f_legal_entity_name,
+            incorporation_country_code: f_incorporation_country_code,
+            incorporation_state: f_incorporation_state,
+            comment_text: f_comment_text,
+            entitlement: f_entitlement,
+            content_440: f_content_440,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum LocarnoClassNumberType {
+    String(String),
+    LocarnoClassStrictNumberType(LocarnoClassStrictNumberType),
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for LocarnoClassNumberType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::String(x) => x.serialize_bytes(helper),
+            Self::LocarnoClassStrictNumberType(x) => x.serialize_bytes(helper),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for LocarnoClassNumberType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for LocarnoClassNumberType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let mut errors = Vec::new();
+        match String::deserialize_bytes(helper, bytes) {
+            Ok(value) => return Ok(Self::String(value)),
+            Err(error) => errors.push(Box::new(error)),
+        }
+        match LocarnoClassStrictNumberType::deserialize_bytes(helper, bytes) {
+            Ok(value) => return Ok(Self::LocarnoClassStrictNumberType(value)),
+            Err(error) => errors.push(Box::new(error)),
+        }
+        Err(Error::from(ErrorKind::InvalidUnion(errors.into())))
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for LocarnoClassNumberType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum LicenseeContent440Type {
+    PartyIdentifier(super::com::PartyIdentifierType),
+    Contact(super::com::ContactType),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for LicenseeContent440Type {
+    type Serializer<'x> = quick_xml_serialize::LicenseeContent440TypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        Ok(quick_xml_serialize::LicenseeContent440TypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::LicenseeContent440TypeSerializerState::Init__),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for LicenseeContent440Type {
+    type Deserializer = Box<quick_xml_deserialize::LicenseeContent440TypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for LicenseeContent440Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PartyIdentifier") || c.is(st96::fast::Ns::Com, b"Contact")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                        let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PartyIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                        let v = <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Contact(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for LicenseeContent440Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                            let v = < super :: com :: PartyIdentifierType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PartyIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Contact"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+                            let v =
+                                <super::com::ContactType as st96::fast::FastParse>::fast_element(
+                                    p, ch,
+                                )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::Contact(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct LocarnoClassStrictNumberType(pub String);
+#[cfg(feature = "design")]
+impl LocarnoClassStrictNumberType {
+    pub fn new(inner: String) -> Result<Self, ValidateError> {
+        Ok(Self(inner))
+    }
+    #[must_use]
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+    pub fn validate_str(s: &str) -> Result<(), ValidateError> {
+        static PATTERNS: LazyLock<[(&str, Regex); 1usize]> = LazyLock::new(|| {
+            [(
+                "[0-9][0-9]\\-[0-9][0-9]|[0-9][0-9]",
+                Regex::new("^(?:[0-9][0-9]\\-[0-9][0-9]|[0-9][0-9])$").unwrap(),
+            )]
+        });
+        if !PATTERNS.iter().any(|(_, regex)| regex.is_match(s)) {
+            return Err(ValidateError::Pattern(PATTERNS[0usize].0));
+        }
+        Ok(())
+    }
+}
+#[cfg(feature = "design")]
+impl From<LocarnoClassStrictNumberType> for String {
+    fn from(value: LocarnoClassStrictNumberType) -> String {
+        value.0
+    }
+}
+#[cfg(feature = "design")]
+impl TryFrom<String> for LocarnoClassStrictNumberType {
+    type Error = ValidateError;
+    fn try_from(value: String) -> Result<Self, ValidateError> {
+        Self::new(value)
+    }
+}
+#[cfg(feature = "design")]
+impl Deref for LocarnoClassStrictNumberType {
+    type Target = String;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for LocarnoClassStrictNumberType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        self.0.serialize_bytes(helper)
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for LocarnoClassStrictNumberType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for LocarnoClassStrictNumberType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let s = from_utf8(bytes).map_err(Error::from)?;
+        Self::validate_str(s).map_err(|error| (bytes, error))?;
+        let inner = String::deserialize_str(helper, s)?;
+        Ok(Self::new(inner).map_err(|error| (bytes, error))?)
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for LocarnoClassStrictNumberType {}

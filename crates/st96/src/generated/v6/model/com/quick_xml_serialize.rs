@@ -4673,6 +4673,7 @@ impl<'ser> Serializer<'ser> for LocarnoClassificationBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct ProductDescriptionTextBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::ProductDescriptionTextBagType,
@@ -4680,6 +4681,7 @@ pub struct ProductDescriptionTextBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum ProductDescriptionTextBagTypeSerializerState<'ser> {
     Init__,
@@ -4690,6 +4692,7 @@ pub(super) enum ProductDescriptionTextBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> ProductDescriptionTextBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -4731,6 +4734,7 @@ impl<'ser> ProductDescriptionTextBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for ProductDescriptionTextBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -16872,6 +16876,7 @@ impl<'ser> Serializer<'ser> for RepresentativeBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct RecordInterestedOfficeCodeBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::RecordInterestedOfficeCodeBagType,
@@ -16879,6 +16884,7 @@ pub struct RecordInterestedOfficeCodeBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum RecordInterestedOfficeCodeBagTypeSerializerState<'ser> {
     Init__,
@@ -16893,6 +16899,7 @@ pub(super) enum RecordInterestedOfficeCodeBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> RecordInterestedOfficeCodeBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -16929,6 +16936,7 @@ impl<'ser> RecordInterestedOfficeCodeBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for RecordInterestedOfficeCodeBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -16941,6 +16949,7 @@ impl<'ser> Serializer<'ser> for RecordInterestedOfficeCodeBagTypeSerializer<'ser
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct InternationalRegistrationNumberBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::InternationalRegistrationNumberBagType,
@@ -16948,6 +16957,7 @@ pub struct InternationalRegistrationNumberBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum InternationalRegistrationNumberBagTypeSerializerState<'ser> {
     Init__,
@@ -16956,6 +16966,7 @@ pub(super) enum InternationalRegistrationNumberBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> InternationalRegistrationNumberBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -16963,6 +16974,7 @@ impl<'ser> InternationalRegistrationNumberBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for InternationalRegistrationNumberBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -16975,6 +16987,7 @@ impl<'ser> Serializer<'ser> for InternationalRegistrationNumberBagTypeSerializer
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct CorrectionDescriptionTextBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::CorrectionDescriptionTextBagType,
@@ -16982,6 +16995,7 @@ pub struct CorrectionDescriptionTextBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum CorrectionDescriptionTextBagTypeSerializerState<'ser> {
     Init__,
@@ -16992,6 +17006,7 @@ pub(super) enum CorrectionDescriptionTextBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> CorrectionDescriptionTextBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -17035,6 +17050,7 @@ impl<'ser> CorrectionDescriptionTextBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for CorrectionDescriptionTextBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -17042,6 +17058,2950 @@ impl<'ser> Serializer<'ser> for CorrectionDescriptionTextBagTypeSerializer<'ser>
             Ok(None) => None,
             Err(error) => {
                 *self.state = CorrectionDescriptionTextBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RequestSoftwareTypeSerializer<'ser> {
+    pub(super) value: &'ser super::RequestSoftwareType,
+    pub(super) state: Box<RequestSoftwareTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum RequestSoftwareTypeSerializerState<'ser> {
+    Init__,
+    RequestSoftwareName(<String as WithSerializer>::Serializer<'ser>),
+    RequestSoftwareVersion(IterSerializer<'ser, Option<&'ser String>, String>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> RequestSoftwareTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                RequestSoftwareTypeSerializerState::Init__ => {
+                    *self.state = RequestSoftwareTypeSerializerState::RequestSoftwareName(
+                        WithSerializer::serializer(
+                            &self.value.request_software_name,
+                            Some("com:RequestSoftwareName"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                RequestSoftwareTypeSerializerState::RequestSoftwareName(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RequestSoftwareTypeSerializerState::RequestSoftwareVersion(
+                                IterSerializer::new(
+                                    self.value.request_software_version.as_ref(),
+                                    Some("com:RequestSoftwareVersion"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RequestSoftwareTypeSerializerState::RequestSoftwareVersion(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = RequestSoftwareTypeSerializerState::End__,
+                    }
+                }
+                RequestSoftwareTypeSerializerState::End__ => {
+                    *self.state = RequestSoftwareTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                RequestSoftwareTypeSerializerState::Done__ => return Ok(None),
+                RequestSoftwareTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for RequestSoftwareTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = RequestSoftwareTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RequestExaminationTypeSerializer<'ser> {
+    pub(super) value: &'ser super::RequestExaminationType,
+    pub(super) state: Box<RequestExaminationTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum RequestExaminationTypeSerializerState<'ser> {
+    Init__,
+    RequestExaminationAuthority(IterSerializer<'ser, Option<&'ser String>, String>),
+    RequestExaminationCategory(
+        <super::RequestExaminationCategoryType as WithSerializer>::Serializer<'ser>,
+    ),
+    ExaminationRequestDate(IterSerializer<'ser, Option<&'ser super::DateType>, super::DateType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> RequestExaminationTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                RequestExaminationTypeSerializerState::Init__ => {
+                    *self.state =
+                        RequestExaminationTypeSerializerState::RequestExaminationAuthority(
+                            IterSerializer::new(
+                                self.value.request_examination_authority.as_ref(),
+                                Some("com:RequestExaminationAuthority"),
+                                false,
+                            ),
+                        );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                RequestExaminationTypeSerializerState::RequestExaminationAuthority(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RequestExaminationTypeSerializerState::RequestExaminationCategory(
+                                    WithSerializer::serializer(
+                                        &self.value.request_examination_category,
+                                        Some("com:RequestExaminationCategory"),
+                                        false,
+                                    )?,
+                                )
+                        }
+                    }
+                }
+                RequestExaminationTypeSerializerState::RequestExaminationCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RequestExaminationTypeSerializerState::ExaminationRequestDate(
+                                    IterSerializer::new(
+                                        self.value.examination_request_date.as_ref(),
+                                        Some("com:ExaminationRequestDate"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RequestExaminationTypeSerializerState::ExaminationRequestDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = RequestExaminationTypeSerializerState::End__,
+                    }
+                }
+                RequestExaminationTypeSerializerState::End__ => {
+                    *self.state = RequestExaminationTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                RequestExaminationTypeSerializerState::Done__ => return Ok(None),
+                RequestExaminationTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for RequestExaminationTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = RequestExaminationTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct AuthorizationTypeSerializer<'ser> {
+    pub(super) value: &'ser super::AuthorizationType,
+    pub(super) state: Box<AuthorizationTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum AuthorizationTypeSerializerState<'ser> {
+    Init__,
+    AuthorizationIdentifier(
+        IterSerializer<'ser, Option<&'ser super::IdentifierType>, super::IdentifierType>,
+    ),
+    AuthorizationDate(IterSerializer<'ser, Option<&'ser super::DateType>, super::DateType>),
+    AuthorizationCategory(<super::AuthorizationCategoryType as WithSerializer>::Serializer<'ser>),
+    CommentText(IterSerializer<'ser, Option<&'ser super::OrderedTextType>, super::OrderedTextType>),
+    AuthorizationDocumentSupplyCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::AuthorizationDocumentSupplyCategoryType>,
+            super::AuthorizationDocumentSupplyCategoryType,
+        >,
+    ),
+    AuthorizationDocument(
+        IterSerializer<'ser, Option<&'ser super::DocumentType>, super::DocumentType>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> AuthorizationTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                AuthorizationTypeSerializerState::Init__ => {
+                    *self.state = AuthorizationTypeSerializerState::AuthorizationIdentifier(
+                        IterSerializer::new(
+                            self.value.authorization_identifier.as_ref(),
+                            Some("com:AuthorizationIdentifier"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                AuthorizationTypeSerializerState::AuthorizationIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = AuthorizationTypeSerializerState::AuthorizationDate(
+                                IterSerializer::new(
+                                    self.value.authorization_date.as_ref(),
+                                    Some("com:AuthorizationDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                AuthorizationTypeSerializerState::AuthorizationDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = AuthorizationTypeSerializerState::AuthorizationCategory(
+                                WithSerializer::serializer(
+                                    &self.value.authorization_category,
+                                    Some("com:AuthorizationCategory"),
+                                    false,
+                                )?,
+                            )
+                        }
+                    }
+                }
+                AuthorizationTypeSerializerState::AuthorizationCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                AuthorizationTypeSerializerState::CommentText(IterSerializer::new(
+                                    self.value.comment_text.as_ref(),
+                                    Some("com:CommentText"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                AuthorizationTypeSerializerState::CommentText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state =
+                            AuthorizationTypeSerializerState::AuthorizationDocumentSupplyCategory(
+                                IterSerializer::new(
+                                    self.value.authorization_document_supply_category.as_ref(),
+                                    Some("com:AuthorizationDocumentSupplyCategory"),
+                                    false,
+                                ),
+                            ),
+                    }
+                }
+                AuthorizationTypeSerializerState::AuthorizationDocumentSupplyCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = AuthorizationTypeSerializerState::AuthorizationDocument(
+                                IterSerializer::new(
+                                    self.value.authorization_document.as_ref(),
+                                    Some("com:AuthorizationDocument"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                AuthorizationTypeSerializerState::AuthorizationDocument(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = AuthorizationTypeSerializerState::End__,
+                    }
+                }
+                AuthorizationTypeSerializerState::End__ => {
+                    *self.state = AuthorizationTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                AuthorizationTypeSerializerState::Done__ => return Ok(None),
+                AuthorizationTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for AuthorizationTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = AuthorizationTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct ReimbursementBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::ReimbursementBagType,
+    pub(super) state: Box<ReimbursementBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum ReimbursementBagTypeSerializerState<'ser> {
+    Init__,
+    Reimbursement(IterSerializer<'ser, &'ser [super::ReimbursementType], super::ReimbursementType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> ReimbursementBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                ReimbursementBagTypeSerializerState::Init__ => {
+                    *self.state =
+                        ReimbursementBagTypeSerializerState::Reimbursement(IterSerializer::new(
+                            &self.value.reimbursement[..],
+                            Some("com:Reimbursement"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                ReimbursementBagTypeSerializerState::Reimbursement(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = ReimbursementBagTypeSerializerState::End__,
+                    }
+                }
+                ReimbursementBagTypeSerializerState::End__ => {
+                    *self.state = ReimbursementBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                ReimbursementBagTypeSerializerState::Done__ => return Ok(None),
+                ReimbursementBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for ReimbursementBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = ReimbursementBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct ReimbursementTypeSerializer<'ser> {
+    pub(super) value: &'ser super::ReimbursementType,
+    pub(super) state: Box<ReimbursementTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum ReimbursementTypeSerializerState<'ser> {
+    Init__,
+    ReimbursementIdentifier(
+        IterSerializer<'ser, Option<&'ser super::IdentifierType>, super::IdentifierType>,
+    ),
+    ReimbursementReference(IterSerializer<'ser, Option<&'ser String>, String>),
+    PayeeName(<super::NameType as WithSerializer>::Serializer<'ser>),
+    ReimbursementStatusCategory(IterSerializer<'ser, Option<&'ser String>, String>),
+    CommentText(IterSerializer<'ser, Option<&'ser super::OrderedTextType>, super::OrderedTextType>),
+    ReimbursementDate(IterSerializer<'ser, Option<&'ser super::DateType>, super::DateType>),
+    ReimbursementModeCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::PaymentModeCategoryType>,
+            super::PaymentModeCategoryType,
+        >,
+    ),
+    ReimbursementFeeBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::ReimbursementFeeBagType>,
+            super::ReimbursementFeeBagType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> ReimbursementTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                ReimbursementTypeSerializerState::Init__ => {
+                    *self.state = ReimbursementTypeSerializerState::ReimbursementIdentifier(
+                        IterSerializer::new(
+                            self.value.reimbursement_identifier.as_ref(),
+                            Some("com:ReimbursementIdentifier"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                ReimbursementTypeSerializerState::ReimbursementIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = ReimbursementTypeSerializerState::ReimbursementReference(
+                                IterSerializer::new(
+                                    self.value.reimbursement_reference.as_ref(),
+                                    Some("com:ReimbursementReference"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                ReimbursementTypeSerializerState::ReimbursementReference(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = ReimbursementTypeSerializerState::PayeeName(
+                                WithSerializer::serializer(
+                                    &self.value.payee_name,
+                                    Some("com:PayeeName"),
+                                    false,
+                                )?,
+                            )
+                        }
+                    }
+                }
+                ReimbursementTypeSerializerState::PayeeName(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                ReimbursementTypeSerializerState::ReimbursementStatusCategory(
+                                    IterSerializer::new(
+                                        self.value.reimbursement_status_category.as_ref(),
+                                        Some("com:ReimbursementStatusCategory"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                ReimbursementTypeSerializerState::ReimbursementStatusCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                ReimbursementTypeSerializerState::CommentText(IterSerializer::new(
+                                    self.value.comment_text.as_ref(),
+                                    Some("com:CommentText"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                ReimbursementTypeSerializerState::CommentText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = ReimbursementTypeSerializerState::ReimbursementDate(
+                                IterSerializer::new(
+                                    self.value.reimbursement_date.as_ref(),
+                                    Some("com:ReimbursementDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                ReimbursementTypeSerializerState::ReimbursementDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                ReimbursementTypeSerializerState::ReimbursementModeCategory(
+                                    IterSerializer::new(
+                                        self.value.reimbursement_mode_category.as_ref(),
+                                        Some("com:ReimbursementModeCategory"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                ReimbursementTypeSerializerState::ReimbursementModeCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = ReimbursementTypeSerializerState::ReimbursementFeeBag(
+                                IterSerializer::new(
+                                    self.value.reimbursement_fee_bag.as_ref(),
+                                    Some("com:ReimbursementFeeBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                ReimbursementTypeSerializerState::ReimbursementFeeBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = ReimbursementTypeSerializerState::End__,
+                    }
+                }
+                ReimbursementTypeSerializerState::End__ => {
+                    *self.state = ReimbursementTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                ReimbursementTypeSerializerState::Done__ => return Ok(None),
+                ReimbursementTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for ReimbursementTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = ReimbursementTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignClassificationBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignClassificationBagType,
+    pub(super) state: Box<DesignClassificationBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignClassificationBagTypeSerializerState<'ser> {
+    Init__,
+    Content__(
+        IterSerializer<
+            'ser,
+            &'ser [super::DesignClassificationBagTypeContent],
+            super::DesignClassificationBagTypeContent,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignClassificationBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignClassificationBagTypeSerializerState::Init__ => {
+                    *self.state = DesignClassificationBagTypeSerializerState::Content__(
+                        IterSerializer::new(&self.value.content[..], None, false),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignClassificationBagTypeSerializerState::Content__(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignClassificationBagTypeSerializerState::End__,
+                    }
+                }
+                DesignClassificationBagTypeSerializerState::End__ => {
+                    *self.state = DesignClassificationBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignClassificationBagTypeSerializerState::Done__ => return Ok(None),
+                DesignClassificationBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignClassificationBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignClassificationBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignClassificationBagTypeContentSerializer<'ser> {
+    pub(super) value: &'ser super::DesignClassificationBagTypeContent,
+    pub(super) state: Box<DesignClassificationBagTypeContentSerializerState<'ser>>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignClassificationBagTypeContentSerializerState<'ser> {
+    Init__,
+    LocarnoClassificationBag(
+        <super::LocarnoClassificationBagType as WithSerializer>::Serializer<'ser>,
+    ),
+    NationalDesignClassificationBag(
+        <super::NationalDesignClassificationBagType as WithSerializer>::Serializer<'ser>,
+    ),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignClassificationBagTypeContentSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match & mut * self . state { DesignClassificationBagTypeContentSerializerState :: Init__ => { match self . value { super :: DesignClassificationBagTypeContent :: LocarnoClassificationBag (x) => * self . state = DesignClassificationBagTypeContentSerializerState :: LocarnoClassificationBag (WithSerializer :: serializer (x , Some ("com:LocarnoClassificationBag") , false) ?) , super :: DesignClassificationBagTypeContent :: NationalDesignClassificationBag (x) => * self . state = DesignClassificationBagTypeContentSerializerState :: NationalDesignClassificationBag (WithSerializer :: serializer (x , Some ("com:NationalDesignClassificationBag") , false) ?) , } } DesignClassificationBagTypeContentSerializerState :: LocarnoClassificationBag (x) => { match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignClassificationBagTypeContentSerializerState :: Done__ , } } DesignClassificationBagTypeContentSerializerState :: NationalDesignClassificationBag (x) => { match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignClassificationBagTypeContentSerializerState :: Done__ , } } DesignClassificationBagTypeContentSerializerState :: Done__ => return Ok (None) , DesignClassificationBagTypeContentSerializerState :: Phantom__ (_) => unreachable ! () , }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignClassificationBagTypeContentSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignClassificationBagTypeContentSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct StaffBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::StaffBagType,
+    pub(super) state: Box<StaffBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum StaffBagTypeSerializerState<'ser> {
+    Init__,
+    Staff(IterSerializer<'ser, &'ser [super::StaffType], super::StaffType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> StaffBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                StaffBagTypeSerializerState::Init__ => {
+                    *self.state = StaffBagTypeSerializerState::Staff(IterSerializer::new(
+                        &self.value.staff[..],
+                        Some("com:Staff"),
+                        false,
+                    ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                StaffBagTypeSerializerState::Staff(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = StaffBagTypeSerializerState::End__,
+                },
+                StaffBagTypeSerializerState::End__ => {
+                    *self.state = StaffBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                StaffBagTypeSerializerState::Done__ => return Ok(None),
+                StaffBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for StaffBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = StaffBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct ReimbursementFeeBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::ReimbursementFeeBagType,
+    pub(super) state: Box<ReimbursementFeeBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum ReimbursementFeeBagTypeSerializerState<'ser> {
+    Init__,
+    ReimbursementFee(
+        IterSerializer<'ser, &'ser [super::ReimbursementFeeType], super::ReimbursementFeeType>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> ReimbursementFeeBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                ReimbursementFeeBagTypeSerializerState::Init__ => {
+                    *self.state = ReimbursementFeeBagTypeSerializerState::ReimbursementFee(
+                        IterSerializer::new(
+                            &self.value.reimbursement_fee[..],
+                            Some("com:ReimbursementFee"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                ReimbursementFeeBagTypeSerializerState::ReimbursementFee(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = ReimbursementFeeBagTypeSerializerState::End__,
+                    }
+                }
+                ReimbursementFeeBagTypeSerializerState::End__ => {
+                    *self.state = ReimbursementFeeBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                ReimbursementFeeBagTypeSerializerState::Done__ => return Ok(None),
+                ReimbursementFeeBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for ReimbursementFeeBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = ReimbursementFeeBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct NationalDesignClassificationBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::NationalDesignClassificationBagType,
+    pub(super) state: Box<NationalDesignClassificationBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum NationalDesignClassificationBagTypeSerializerState<'ser> {
+    Init__,
+    IpOfficeCode(<super::ExtendedWipost3CodeType as WithSerializer>::Serializer<'ser>),
+    NationalClassificationEdition(IterSerializer<'ser, Option<&'ser String>, String>),
+    NationalClassificationDate(
+        IterSerializer<'ser, Option<&'ser super::DateType>, super::DateType>,
+    ),
+    Content213(
+        IterSerializer<
+            'ser,
+            &'ser [super::NationalDesignClassificationBagContent213Type],
+            super::NationalDesignClassificationBagContent213Type,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> NationalDesignClassificationBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match & mut * self . state { NationalDesignClassificationBagTypeSerializerState :: Init__ => { * self . state = NationalDesignClassificationBagTypeSerializerState :: IpOfficeCode (WithSerializer :: serializer (& self . value . ip_office_code , Some ("com:IPOfficeCode") , false) ?) ; let mut bytes = BytesStart :: new (self . name) ; helper . begin_ns_scope () ; if self . is_root { helper . write_xmlns (& mut bytes , Some (& super :: super :: PREFIX_COM) , & super :: super :: NS_COM) ; } helper . write_attrib_opt (& mut bytes , "com:id" , & self . value . id) ? ; return Ok (Some (Event :: Start (bytes))) } NationalDesignClassificationBagTypeSerializerState :: IpOfficeCode (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = NationalDesignClassificationBagTypeSerializerState :: NationalClassificationEdition (IterSerializer :: new (self . value . national_classification_edition . as_ref () , Some ("com:NationalClassificationEdition") , false)) , } NationalDesignClassificationBagTypeSerializerState :: NationalClassificationEdition (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = NationalDesignClassificationBagTypeSerializerState :: NationalClassificationDate (IterSerializer :: new (self . value . national_classification_date . as_ref () , Some ("com:NationalClassificationDate") , false)) , } NationalDesignClassificationBagTypeSerializerState :: NationalClassificationDate (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = NationalDesignClassificationBagTypeSerializerState :: Content213 (IterSerializer :: new (& self . value . content_213 [..] , Some ("Content213") , false)) , } NationalDesignClassificationBagTypeSerializerState :: Content213 (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = NationalDesignClassificationBagTypeSerializerState :: End__ , } NationalDesignClassificationBagTypeSerializerState :: End__ => { * self . state = NationalDesignClassificationBagTypeSerializerState :: Done__ ; helper . end_ns_scope () ; return Ok (Some (Event :: End (BytesEnd :: new (self . name)))) ; } NationalDesignClassificationBagTypeSerializerState :: Done__ => return Ok (None) , NationalDesignClassificationBagTypeSerializerState :: Phantom__ (_) => unreachable ! () , }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for NationalDesignClassificationBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = NationalDesignClassificationBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct StaffTypeSerializer<'ser> {
+    pub(super) value: &'ser super::StaffType,
+    pub(super) state: Box<StaffTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum StaffTypeSerializerState<'ser> {
+    Init__,
+    OfficialTitleText(
+        IterSerializer<'ser, Option<&'ser super::LocalizedTextType>, super::LocalizedTextType>,
+    ),
+    Content269(
+        IterSerializer<'ser, &'ser [super::StaffContent269Type], super::StaffContent269Type>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> StaffTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                StaffTypeSerializerState::Init__ => {
+                    *self.state = StaffTypeSerializerState::OfficialTitleText(IterSerializer::new(
+                        self.value.official_title_text.as_ref(),
+                        Some("com:OfficialTitleText"),
+                        false,
+                    ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                StaffTypeSerializerState::OfficialTitleText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = StaffTypeSerializerState::Content269(IterSerializer::new(
+                                &self.value.content_269[..],
+                                Some("Content269"),
+                                false,
+                            ))
+                        }
+                    }
+                }
+                StaffTypeSerializerState::Content269(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = StaffTypeSerializerState::End__,
+                },
+                StaffTypeSerializerState::End__ => {
+                    *self.state = StaffTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                StaffTypeSerializerState::Done__ => return Ok(None),
+                StaffTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for StaffTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = StaffTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct ReimbursementFeeTypeSerializer<'ser> {
+    pub(super) value: &'ser super::ReimbursementFeeType,
+    pub(super) state: Box<ReimbursementFeeTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum ReimbursementFeeTypeSerializerState<'ser> {
+    Init__,
+    FeeIdentifier(IterSerializer<'ser, Option<&'ser super::IdentifierType>, super::IdentifierType>),
+    FeeReference(IterSerializer<'ser, Option<&'ser String>, String>),
+    BasicFeeAmount(<super::AmountType as WithSerializer>::Serializer<'ser>),
+    CommentText(IterSerializer<'ser, Option<&'ser super::OrderedTextType>, super::OrderedTextType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> ReimbursementFeeTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                ReimbursementFeeTypeSerializerState::Init__ => {
+                    *self.state =
+                        ReimbursementFeeTypeSerializerState::FeeIdentifier(IterSerializer::new(
+                            self.value.fee_identifier.as_ref(),
+                            Some("com:FeeIdentifier"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                ReimbursementFeeTypeSerializerState::FeeIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = ReimbursementFeeTypeSerializerState::FeeReference(
+                                IterSerializer::new(
+                                    self.value.fee_reference.as_ref(),
+                                    Some("com:FeeReference"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                ReimbursementFeeTypeSerializerState::FeeReference(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = ReimbursementFeeTypeSerializerState::BasicFeeAmount(
+                                WithSerializer::serializer(
+                                    &self.value.basic_fee_amount,
+                                    Some("com:BasicFeeAmount"),
+                                    false,
+                                )?,
+                            )
+                        }
+                    }
+                }
+                ReimbursementFeeTypeSerializerState::BasicFeeAmount(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = ReimbursementFeeTypeSerializerState::CommentText(
+                                IterSerializer::new(
+                                    self.value.comment_text.as_ref(),
+                                    Some("com:CommentText"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                ReimbursementFeeTypeSerializerState::CommentText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = ReimbursementFeeTypeSerializerState::End__,
+                    }
+                }
+                ReimbursementFeeTypeSerializerState::End__ => {
+                    *self.state = ReimbursementFeeTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                ReimbursementFeeTypeSerializerState::Done__ => return Ok(None),
+                ReimbursementFeeTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for ReimbursementFeeTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = ReimbursementFeeTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct NationalDesignClassificationBagContent213TypeSerializer<'ser> {
+    pub(super) value: &'ser super::NationalDesignClassificationBagContent213Type,
+    pub(super) state: Box<NationalDesignClassificationBagContent213TypeSerializerState<'ser>>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum NationalDesignClassificationBagContent213TypeSerializerState<'ser> {
+    Init__,
+    NationalDesignClassification(<String as WithSerializer>::Serializer<'ser>),
+    NationalDesignProductIndicationText(
+        IterSerializer<'ser, Option<&'ser super::OrderedTextType>, super::OrderedTextType>,
+    ),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> NationalDesignClassificationBagContent213TypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match & mut * self . state { NationalDesignClassificationBagContent213TypeSerializerState :: Init__ => { * self . state = NationalDesignClassificationBagContent213TypeSerializerState :: NationalDesignClassification (WithSerializer :: serializer (& self . value . national_design_classification , Some ("com:NationalDesignClassification") , false) ?) ; } NationalDesignClassificationBagContent213TypeSerializerState :: NationalDesignClassification (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = NationalDesignClassificationBagContent213TypeSerializerState :: NationalDesignProductIndicationText (IterSerializer :: new (self . value . national_design_product_indication_text . as_ref () , Some ("com:NationalDesignProductIndicationText") , false)) , } NationalDesignClassificationBagContent213TypeSerializerState :: NationalDesignProductIndicationText (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = NationalDesignClassificationBagContent213TypeSerializerState :: Done__ , } NationalDesignClassificationBagContent213TypeSerializerState :: Done__ => return Ok (None) , NationalDesignClassificationBagContent213TypeSerializerState :: Phantom__ (_) => unreachable ! () , }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for NationalDesignClassificationBagContent213TypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = NationalDesignClassificationBagContent213TypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct StaffContent269TypeSerializer<'ser> {
+    pub(super) value: &'ser super::StaffContent269Type,
+    pub(super) state: Box<StaffContent269TypeSerializerState<'ser>>,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum StaffContent269TypeSerializerState<'ser> {
+    Init__,
+    PartyIdentifier(<super::PartyIdentifierType as WithSerializer>::Serializer<'ser>),
+    StaffName(<String as WithSerializer>::Serializer<'ser>),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> StaffContent269TypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                StaffContent269TypeSerializerState::Init__ => match self.value {
+                    super::StaffContent269Type::PartyIdentifier(x) => {
+                        *self.state = StaffContent269TypeSerializerState::PartyIdentifier(
+                            WithSerializer::serializer(
+                                x,
+                                Some("com:PartyIdentifier"),
+                                self.is_root,
+                            )?,
+                        )
+                    }
+                    super::StaffContent269Type::StaffName(x) => {
+                        *self.state = StaffContent269TypeSerializerState::StaffName(
+                            WithSerializer::serializer(x, Some("com:StaffName"), self.is_root)?,
+                        )
+                    }
+                },
+                StaffContent269TypeSerializerState::PartyIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = StaffContent269TypeSerializerState::Done__,
+                    }
+                }
+                StaffContent269TypeSerializerState::StaffName(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = StaffContent269TypeSerializerState::Done__,
+                    }
+                }
+                StaffContent269TypeSerializerState::Done__ => return Ok(None),
+                StaffContent269TypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for StaffContent269TypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = StaffContent269TypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct OppositionDocumentBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::OppositionDocumentBagType,
+    pub(super) state: Box<OppositionDocumentBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum OppositionDocumentBagTypeSerializerState<'ser> {
+    Init__,
+    OppositionDocument(IterSerializer<'ser, &'ser [super::DocumentType], super::DocumentType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> OppositionDocumentBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                OppositionDocumentBagTypeSerializerState::Init__ => {
+                    *self.state = OppositionDocumentBagTypeSerializerState::OppositionDocument(
+                        IterSerializer::new(
+                            &self.value.opposition_document[..],
+                            Some("com:OppositionDocument"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                OppositionDocumentBagTypeSerializerState::OppositionDocument(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = OppositionDocumentBagTypeSerializerState::End__,
+                    }
+                }
+                OppositionDocumentBagTypeSerializerState::End__ => {
+                    *self.state = OppositionDocumentBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                OppositionDocumentBagTypeSerializerState::Done__ => return Ok(None),
+                OppositionDocumentBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for OppositionDocumentBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = OppositionDocumentBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct TransactionHeaderTypeSerializer<'ser> {
+    pub(super) value: &'ser super::TransactionHeaderType,
+    pub(super) state: Box<TransactionHeaderTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum TransactionHeaderTypeSerializerState<'ser> {
+    Init__,
+    SenderBag(<super::SenderBagType as WithSerializer>::Serializer<'ser>),
+    ReceiverBag(IterSerializer<'ser, Option<&'ser super::ReceiverBagType>, super::ReceiverBagType>),
+    TransactionTotalQuantity(IterSerializer<'ser, Option<&'ser usize>, usize>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> TransactionHeaderTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                TransactionHeaderTypeSerializerState::Init__ => {
+                    *self.state = TransactionHeaderTypeSerializerState::SenderBag(
+                        WithSerializer::serializer(
+                            &self.value.sender_bag,
+                            Some("com:SenderBag"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                TransactionHeaderTypeSerializerState::SenderBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = TransactionHeaderTypeSerializerState::ReceiverBag(
+                                IterSerializer::new(
+                                    self.value.receiver_bag.as_ref(),
+                                    Some("com:ReceiverBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                TransactionHeaderTypeSerializerState::ReceiverBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                TransactionHeaderTypeSerializerState::TransactionTotalQuantity(
+                                    IterSerializer::new(
+                                        self.value.transaction_total_quantity.as_ref(),
+                                        Some("com:TransactionTotalQuantity"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                TransactionHeaderTypeSerializerState::TransactionTotalQuantity(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = TransactionHeaderTypeSerializerState::End__,
+                    }
+                }
+                TransactionHeaderTypeSerializerState::End__ => {
+                    *self.state = TransactionHeaderTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                TransactionHeaderTypeSerializerState::Done__ => return Ok(None),
+                TransactionHeaderTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for TransactionHeaderTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = TransactionHeaderTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct SenderBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::SenderBagType,
+    pub(super) state: Box<SenderBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum SenderBagTypeSerializerState<'ser> {
+    Init__,
+    RequestIdentifier(
+        IterSerializer<'ser, Option<&'ser super::IdentifierType>, super::IdentifierType>,
+    ),
+    RequestLanguageCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::ExtendedIsoLanguageCodeType>,
+            super::ExtendedIsoLanguageCodeType,
+        >,
+    ),
+    RequestXsdVersion(IterSerializer<'ser, Option<&'ser String>, String>),
+    FileName(IterSerializer<'ser, Option<&'ser String>, String>),
+    RequestStatusCategory(IterSerializer<'ser, Option<&'ser String>, String>),
+    RequestProducer(IterSerializer<'ser, Option<&'ser String>, String>),
+    RequestReceivingOfficeCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::ExtendedWipost3CodeType>,
+            super::ExtendedWipost3CodeType,
+        >,
+    ),
+    LoginInformation(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::LoginInformationType>,
+            super::LoginInformationType,
+        >,
+    ),
+    Content263(<super::SenderBagContent263Type as WithSerializer>::Serializer<'ser>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> SenderBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                SenderBagTypeSerializerState::Init__ => {
+                    *self.state =
+                        SenderBagTypeSerializerState::RequestIdentifier(IterSerializer::new(
+                            self.value.request_identifier.as_ref(),
+                            Some("com:RequestIdentifier"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                SenderBagTypeSerializerState::RequestIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = SenderBagTypeSerializerState::RequestLanguageCode(
+                                IterSerializer::new(
+                                    self.value.request_language_code.as_ref(),
+                                    Some("com:RequestLanguageCode"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                SenderBagTypeSerializerState::RequestLanguageCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = SenderBagTypeSerializerState::RequestXsdVersion(
+                                IterSerializer::new(
+                                    self.value.request_xsd_version.as_ref(),
+                                    Some("com:RequestXSDVersion"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                SenderBagTypeSerializerState::RequestXsdVersion(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                SenderBagTypeSerializerState::FileName(IterSerializer::new(
+                                    self.value.file_name.as_ref(),
+                                    Some("com:FileName"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                SenderBagTypeSerializerState::FileName(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state = SenderBagTypeSerializerState::RequestStatusCategory(
+                            IterSerializer::new(
+                                self.value.request_status_category.as_ref(),
+                                Some("com:RequestStatusCategory"),
+                                false,
+                            ),
+                        )
+                    }
+                },
+                SenderBagTypeSerializerState::RequestStatusCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                SenderBagTypeSerializerState::RequestProducer(IterSerializer::new(
+                                    self.value.request_producer.as_ref(),
+                                    Some("com:RequestProducer"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                SenderBagTypeSerializerState::RequestProducer(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = SenderBagTypeSerializerState::RequestReceivingOfficeCode(
+                                IterSerializer::new(
+                                    self.value.request_receiving_office_code.as_ref(),
+                                    Some("com:RequestReceivingOfficeCode"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                SenderBagTypeSerializerState::RequestReceivingOfficeCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                SenderBagTypeSerializerState::LoginInformation(IterSerializer::new(
+                                    self.value.login_information.as_ref(),
+                                    Some("com:LoginInformation"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                SenderBagTypeSerializerState::LoginInformation(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = SenderBagTypeSerializerState::Content263(
+                                WithSerializer::serializer(
+                                    &self.value.content_263,
+                                    Some("Content263"),
+                                    false,
+                                )?,
+                            )
+                        }
+                    }
+                }
+                SenderBagTypeSerializerState::Content263(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = SenderBagTypeSerializerState::End__,
+                },
+                SenderBagTypeSerializerState::End__ => {
+                    *self.state = SenderBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                SenderBagTypeSerializerState::Done__ => return Ok(None),
+                SenderBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for SenderBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = SenderBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct ReceiverBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::ReceiverBagType,
+    pub(super) state: Box<ReceiverBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum ReceiverBagTypeSerializerState<'ser> {
+    Init__,
+    ReceiverDateTime(<DateTime as WithSerializer>::Serializer<'ser>),
+    CommentText(IterSerializer<'ser, Option<&'ser super::OrderedTextType>, super::OrderedTextType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> ReceiverBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                ReceiverBagTypeSerializerState::Init__ => {
+                    *self.state = ReceiverBagTypeSerializerState::ReceiverDateTime(
+                        WithSerializer::serializer(
+                            &self.value.receiver_date_time,
+                            Some("com:ReceiverDateTime"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                ReceiverBagTypeSerializerState::ReceiverDateTime(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                ReceiverBagTypeSerializerState::CommentText(IterSerializer::new(
+                                    self.value.comment_text.as_ref(),
+                                    Some("com:CommentText"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                ReceiverBagTypeSerializerState::CommentText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = ReceiverBagTypeSerializerState::End__,
+                    }
+                }
+                ReceiverBagTypeSerializerState::End__ => {
+                    *self.state = ReceiverBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                ReceiverBagTypeSerializerState::Done__ => return Ok(None),
+                ReceiverBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for ReceiverBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = ReceiverBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct TransactionErrorBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::TransactionErrorBagType,
+    pub(super) state: Box<TransactionErrorBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum TransactionErrorBagTypeSerializerState<'ser> {
+    Init__,
+    TransactionError(
+        IterSerializer<'ser, &'ser [super::TransactionErrorType], super::TransactionErrorType>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> TransactionErrorBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                TransactionErrorBagTypeSerializerState::Init__ => {
+                    *self.state = TransactionErrorBagTypeSerializerState::TransactionError(
+                        IterSerializer::new(
+                            &self.value.transaction_error[..],
+                            Some("com:TransactionError"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                TransactionErrorBagTypeSerializerState::TransactionError(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = TransactionErrorBagTypeSerializerState::End__,
+                    }
+                }
+                TransactionErrorBagTypeSerializerState::End__ => {
+                    *self.state = TransactionErrorBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                TransactionErrorBagTypeSerializerState::Done__ => return Ok(None),
+                TransactionErrorBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for TransactionErrorBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = TransactionErrorBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LoginInformationTypeSerializer<'ser> {
+    pub(super) value: &'ser super::LoginInformationType,
+    pub(super) state: Box<LoginInformationTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum LoginInformationTypeSerializerState<'ser> {
+    Init__,
+    Login(<String as WithSerializer>::Serializer<'ser>),
+    LoginEmail(IterSerializer<'ser, Option<&'ser String>, String>),
+    Password(IterSerializer<'ser, &'ser [String], String>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> LoginInformationTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                LoginInformationTypeSerializerState::Init__ => {
+                    *self.state = LoginInformationTypeSerializerState::Login(
+                        WithSerializer::serializer(&self.value.login, Some("com:Login"), false)?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                LoginInformationTypeSerializerState::Login(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = LoginInformationTypeSerializerState::LoginEmail(
+                                IterSerializer::new(
+                                    self.value.login_email.as_ref(),
+                                    Some("com:LoginEmail"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                LoginInformationTypeSerializerState::LoginEmail(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                LoginInformationTypeSerializerState::Password(IterSerializer::new(
+                                    &self.value.password[..],
+                                    Some("com:Password"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                LoginInformationTypeSerializerState::Password(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = LoginInformationTypeSerializerState::End__,
+                    }
+                }
+                LoginInformationTypeSerializerState::End__ => {
+                    *self.state = LoginInformationTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                LoginInformationTypeSerializerState::Done__ => return Ok(None),
+                LoginInformationTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for LoginInformationTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = LoginInformationTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct SenderBagContent263TypeSerializer<'ser> {
+    pub(super) value: &'ser super::SenderBagContent263Type,
+    pub(super) state: Box<SenderBagContent263TypeSerializerState<'ser>>,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum SenderBagContent263TypeSerializerState<'ser> {
+    Init__,
+    RequestDate(<super::DateType as WithSerializer>::Serializer<'ser>),
+    RequestDateTime(<DateTime as WithSerializer>::Serializer<'ser>),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> SenderBagContent263TypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                SenderBagContent263TypeSerializerState::Init__ => match self.value {
+                    super::SenderBagContent263Type::RequestDate(x) => {
+                        *self.state = SenderBagContent263TypeSerializerState::RequestDate(
+                            WithSerializer::serializer(x, Some("com:RequestDate"), self.is_root)?,
+                        )
+                    }
+                    super::SenderBagContent263Type::RequestDateTime(x) => {
+                        *self.state = SenderBagContent263TypeSerializerState::RequestDateTime(
+                            WithSerializer::serializer(
+                                x,
+                                Some("com:RequestDateTime"),
+                                self.is_root,
+                            )?,
+                        )
+                    }
+                },
+                SenderBagContent263TypeSerializerState::RequestDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = SenderBagContent263TypeSerializerState::Done__,
+                    }
+                }
+                SenderBagContent263TypeSerializerState::RequestDateTime(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = SenderBagContent263TypeSerializerState::Done__,
+                    }
+                }
+                SenderBagContent263TypeSerializerState::Done__ => return Ok(None),
+                SenderBagContent263TypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for SenderBagContent263TypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = SenderBagContent263TypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct TransactionErrorTypeSerializer<'ser> {
+    pub(super) value: &'ser super::TransactionErrorType,
+    pub(super) state: Box<TransactionErrorTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum TransactionErrorTypeSerializerState<'ser> {
+    Init__,
+    Content__(
+        IterSerializer<
+            'ser,
+            &'ser [super::TransactionErrorTypeContent],
+            super::TransactionErrorTypeContent,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> TransactionErrorTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                TransactionErrorTypeSerializerState::Init__ => {
+                    *self.state = TransactionErrorTypeSerializerState::Content__(
+                        IterSerializer::new(&self.value.content[..], None, false),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                TransactionErrorTypeSerializerState::Content__(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = TransactionErrorTypeSerializerState::End__,
+                    }
+                }
+                TransactionErrorTypeSerializerState::End__ => {
+                    *self.state = TransactionErrorTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                TransactionErrorTypeSerializerState::Done__ => return Ok(None),
+                TransactionErrorTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for TransactionErrorTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = TransactionErrorTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct TransactionErrorTypeContentSerializer<'ser> {
+    pub(super) value: &'ser super::TransactionErrorTypeContent,
+    pub(super) state: Box<TransactionErrorTypeContentSerializerState<'ser>>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum TransactionErrorTypeContentSerializerState<'ser> {
+    Init__,
+    TransactionErrorCode(<String as WithSerializer>::Serializer<'ser>),
+    TransactionErrorText(<super::LocalizedTextType as WithSerializer>::Serializer<'ser>),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> TransactionErrorTypeContentSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                TransactionErrorTypeContentSerializerState::Init__ => match self.value {
+                    super::TransactionErrorTypeContent::TransactionErrorCode(x) => {
+                        *self.state =
+                            TransactionErrorTypeContentSerializerState::TransactionErrorCode(
+                                WithSerializer::serializer(
+                                    x,
+                                    Some("com:TransactionErrorCode"),
+                                    false,
+                                )?,
+                            )
+                    }
+                    super::TransactionErrorTypeContent::TransactionErrorText(x) => {
+                        *self.state =
+                            TransactionErrorTypeContentSerializerState::TransactionErrorText(
+                                WithSerializer::serializer(
+                                    x,
+                                    Some("com:TransactionErrorText"),
+                                    false,
+                                )?,
+                            )
+                    }
+                },
+                TransactionErrorTypeContentSerializerState::TransactionErrorCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = TransactionErrorTypeContentSerializerState::Done__,
+                    }
+                }
+                TransactionErrorTypeContentSerializerState::TransactionErrorText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = TransactionErrorTypeContentSerializerState::Done__,
+                    }
+                }
+                TransactionErrorTypeContentSerializerState::Done__ => return Ok(None),
+                TransactionErrorTypeContentSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for TransactionErrorTypeContentSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = TransactionErrorTypeContentSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordIdentifierBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::RecordIdentifierBagType,
+    pub(super) state: Box<RecordIdentifierBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum RecordIdentifierBagTypeSerializerState<'ser> {
+    Init__,
+    RecordIdentifier(IterSerializer<'ser, &'ser [super::IdentifierType], super::IdentifierType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> RecordIdentifierBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                RecordIdentifierBagTypeSerializerState::Init__ => {
+                    *self.state = RecordIdentifierBagTypeSerializerState::RecordIdentifier(
+                        IterSerializer::new(
+                            &self.value.record_identifier[..],
+                            Some("com:RecordIdentifier"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                RecordIdentifierBagTypeSerializerState::RecordIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = RecordIdentifierBagTypeSerializerState::End__,
+                    }
+                }
+                RecordIdentifierBagTypeSerializerState::End__ => {
+                    *self.state = RecordIdentifierBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                RecordIdentifierBagTypeSerializerState::Done__ => return Ok(None),
+                RecordIdentifierBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for RecordIdentifierBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = RecordIdentifierBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordEventBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::RecordEventBagType,
+    pub(super) state: Box<RecordEventBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum RecordEventBagTypeSerializerState<'ser> {
+    Init__,
+    RecordEvent(IterSerializer<'ser, &'ser [super::RecordEventType], super::RecordEventType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> RecordEventBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                RecordEventBagTypeSerializerState::Init__ => {
+                    *self.state =
+                        RecordEventBagTypeSerializerState::RecordEvent(IterSerializer::new(
+                            &self.value.record_event[..],
+                            Some("com:RecordEvent"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                RecordEventBagTypeSerializerState::RecordEvent(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = RecordEventBagTypeSerializerState::End__,
+                    }
+                }
+                RecordEventBagTypeSerializerState::End__ => {
+                    *self.state = RecordEventBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                RecordEventBagTypeSerializerState::Done__ => return Ok(None),
+                RecordEventBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for RecordEventBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = RecordEventBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordDocumentBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::RecordDocumentBagType,
+    pub(super) state: Box<RecordDocumentBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum RecordDocumentBagTypeSerializerState<'ser> {
+    Init__,
+    RecordDocument(IterSerializer<'ser, &'ser [super::DocumentType], super::DocumentType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> RecordDocumentBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                RecordDocumentBagTypeSerializerState::Init__ => {
+                    *self.state =
+                        RecordDocumentBagTypeSerializerState::RecordDocument(IterSerializer::new(
+                            &self.value.record_document[..],
+                            Some("com:RecordDocument"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                RecordDocumentBagTypeSerializerState::RecordDocument(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = RecordDocumentBagTypeSerializerState::End__,
+                    }
+                }
+                RecordDocumentBagTypeSerializerState::End__ => {
+                    *self.state = RecordDocumentBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                RecordDocumentBagTypeSerializerState::Done__ => return Ok(None),
+                RecordDocumentBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for RecordDocumentBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = RecordDocumentBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordDesignatedCountryCodeBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::RecordDesignatedCountryCodeBagType,
+    pub(super) state: Box<RecordDesignatedCountryCodeBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum RecordDesignatedCountryCodeBagTypeSerializerState<'ser> {
+    Init__,
+    RecordDesignatedCountryCode(
+        IterSerializer<
+            'ser,
+            &'ser [super::ExtendedWipost3CodeType],
+            super::ExtendedWipost3CodeType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> RecordDesignatedCountryCodeBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                RecordDesignatedCountryCodeBagTypeSerializerState::Init__ => {
+                    * self . state = RecordDesignatedCountryCodeBagTypeSerializerState :: RecordDesignatedCountryCode (IterSerializer :: new (& self . value . record_designated_country_code [..] , Some ("com:RecordDesignatedCountryCode") , false)) ;
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                RecordDesignatedCountryCodeBagTypeSerializerState::RecordDesignatedCountryCode(
+                    x,
+                ) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = RecordDesignatedCountryCodeBagTypeSerializerState::End__,
+                },
+                RecordDesignatedCountryCodeBagTypeSerializerState::End__ => {
+                    *self.state = RecordDesignatedCountryCodeBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                RecordDesignatedCountryCodeBagTypeSerializerState::Done__ => return Ok(None),
+                RecordDesignatedCountryCodeBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for RecordDesignatedCountryCodeBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = RecordDesignatedCountryCodeBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordEventTypeSerializer<'ser> {
+    pub(super) value: &'ser super::RecordEventType,
+    pub(super) state: Box<RecordEventTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum RecordEventTypeSerializerState<'ser> {
+    Init__,
+    RecordEventCategory(<super::RecordEventCategoryType as WithSerializer>::Serializer<'ser>),
+    RecordEventResponseDate(IterSerializer<'ser, Option<&'ser super::DateType>, super::DateType>),
+    CommentText(IterSerializer<'ser, Option<&'ser super::OrderedTextType>, super::OrderedTextType>),
+    Content249(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::RecordEventContent249Type>,
+            super::RecordEventContent249Type,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> RecordEventTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                RecordEventTypeSerializerState::Init__ => {
+                    *self.state = RecordEventTypeSerializerState::RecordEventCategory(
+                        WithSerializer::serializer(
+                            &self.value.record_event_category,
+                            Some("com:RecordEventCategory"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                RecordEventTypeSerializerState::RecordEventCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordEventTypeSerializerState::RecordEventResponseDate(
+                                IterSerializer::new(
+                                    self.value.record_event_response_date.as_ref(),
+                                    Some("com:RecordEventResponseDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordEventTypeSerializerState::RecordEventResponseDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordEventTypeSerializerState::CommentText(IterSerializer::new(
+                                    self.value.comment_text.as_ref(),
+                                    Some("com:CommentText"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                RecordEventTypeSerializerState::CommentText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordEventTypeSerializerState::Content249(IterSerializer::new(
+                                    self.value.content_249.as_ref(),
+                                    Some("Content249"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                RecordEventTypeSerializerState::Content249(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = RecordEventTypeSerializerState::End__,
+                    }
+                }
+                RecordEventTypeSerializerState::End__ => {
+                    *self.state = RecordEventTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                RecordEventTypeSerializerState::Done__ => return Ok(None),
+                RecordEventTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for RecordEventTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = RecordEventTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordEventContent249TypeSerializer<'ser> {
+    pub(super) value: &'ser super::RecordEventContent249Type,
+    pub(super) state: Box<RecordEventContent249TypeSerializerState<'ser>>,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum RecordEventContent249TypeSerializerState<'ser> {
+    Init__,
+    RecordEventDate(<super::DateType as WithSerializer>::Serializer<'ser>),
+    RecordEventDateTime(<DateTime as WithSerializer>::Serializer<'ser>),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> RecordEventContent249TypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                RecordEventContent249TypeSerializerState::Init__ => match self.value {
+                    super::RecordEventContent249Type::RecordEventDate(x) => {
+                        *self.state = RecordEventContent249TypeSerializerState::RecordEventDate(
+                            WithSerializer::serializer(
+                                x,
+                                Some("com:RecordEventDate"),
+                                self.is_root,
+                            )?,
+                        )
+                    }
+                    super::RecordEventContent249Type::RecordEventDateTime(x) => {
+                        *self.state = RecordEventContent249TypeSerializerState::RecordEventDateTime(
+                            WithSerializer::serializer(
+                                x,
+                                Some("com:RecordEventDateTime"),
+                                self.is_root,
+                            )?,
+                        )
+                    }
+                },
+                RecordEventContent249TypeSerializerState::RecordEventDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = RecordEventContent249TypeSerializerState::Done__,
+                    }
+                }
+                RecordEventContent249TypeSerializerState::RecordEventDateTime(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = RecordEventContent249TypeSerializerState::Done__,
+                    }
+                }
+                RecordEventContent249TypeSerializerState::Done__ => return Ok(None),
+                RecordEventContent249TypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for RecordEventContent249TypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = RecordEventContent249TypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LimitationCountryCodeBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::LimitationCountryCodeBagType,
+    pub(super) state: Box<LimitationCountryCodeBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum LimitationCountryCodeBagTypeSerializerState<'ser> {
+    Init__,
+    LimitationCountryCode(
+        IterSerializer<
+            'ser,
+            &'ser [super::ExtendedWipost3CodeType],
+            super::ExtendedWipost3CodeType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> LimitationCountryCodeBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                LimitationCountryCodeBagTypeSerializerState::Init__ => {
+                    *self.state =
+                        LimitationCountryCodeBagTypeSerializerState::LimitationCountryCode(
+                            IterSerializer::new(
+                                &self.value.limitation_country_code[..],
+                                Some("com:LimitationCountryCode"),
+                                false,
+                            ),
+                        );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                LimitationCountryCodeBagTypeSerializerState::LimitationCountryCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = LimitationCountryCodeBagTypeSerializerState::End__,
+                    }
+                }
+                LimitationCountryCodeBagTypeSerializerState::End__ => {
+                    *self.state = LimitationCountryCodeBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                LimitationCountryCodeBagTypeSerializerState::Done__ => return Ok(None),
+                LimitationCountryCodeBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for LimitationCountryCodeBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = LimitationCountryCodeBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LicenceEventBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::LicenceEventBagType,
+    pub(super) state: Box<LicenceEventBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum LicenceEventBagTypeSerializerState<'ser> {
+    Init__,
+    LicenceEvent(IterSerializer<'ser, &'ser [super::LicenceEventType], super::LicenceEventType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> LicenceEventBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                LicenceEventBagTypeSerializerState::Init__ => {
+                    *self.state =
+                        LicenceEventBagTypeSerializerState::LicenceEvent(IterSerializer::new(
+                            &self.value.licence_event[..],
+                            Some("com:LicenceEvent"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                LicenceEventBagTypeSerializerState::LicenceEvent(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = LicenceEventBagTypeSerializerState::End__,
+                    }
+                }
+                LicenceEventBagTypeSerializerState::End__ => {
+                    *self.state = LicenceEventBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                LicenceEventBagTypeSerializerState::Done__ => return Ok(None),
+                LicenceEventBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for LicenceEventBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = LicenceEventBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LicenceDocumentBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::LicenceDocumentBagType,
+    pub(super) state: Box<LicenceDocumentBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum LicenceDocumentBagTypeSerializerState<'ser> {
+    Init__,
+    LicenceDocument(IterSerializer<'ser, &'ser [super::DocumentType], super::DocumentType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> LicenceDocumentBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                LicenceDocumentBagTypeSerializerState::Init__ => {
+                    *self.state = LicenceDocumentBagTypeSerializerState::LicenceDocument(
+                        IterSerializer::new(
+                            &self.value.licence_document[..],
+                            Some("com:LicenceDocument"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                LicenceDocumentBagTypeSerializerState::LicenceDocument(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = LicenceDocumentBagTypeSerializerState::End__,
+                    }
+                }
+                LicenceDocumentBagTypeSerializerState::End__ => {
+                    *self.state = LicenceDocumentBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                LicenceDocumentBagTypeSerializerState::Done__ => return Ok(None),
+                LicenceDocumentBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for LicenceDocumentBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = LicenceDocumentBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LicenceEventTypeSerializer<'ser> {
+    pub(super) value: &'ser super::LicenceEventType,
+    pub(super) state: Box<LicenceEventTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum LicenceEventTypeSerializerState<'ser> {
+    Init__,
+    LicenceEventCategory(<super::LicenceEventCategoryType as WithSerializer>::Serializer<'ser>),
+    LicenceEventResponseDate(IterSerializer<'ser, Option<&'ser super::DateType>, super::DateType>),
+    CommentText(IterSerializer<'ser, Option<&'ser super::OrderedTextType>, super::OrderedTextType>),
+    Content196(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::LicenceEventContent196Type>,
+            super::LicenceEventContent196Type,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> LicenceEventTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                LicenceEventTypeSerializerState::Init__ => {
+                    *self.state = LicenceEventTypeSerializerState::LicenceEventCategory(
+                        WithSerializer::serializer(
+                            &self.value.licence_event_category,
+                            Some("com:LicenceEventCategory"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                LicenceEventTypeSerializerState::LicenceEventCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = LicenceEventTypeSerializerState::LicenceEventResponseDate(
+                                IterSerializer::new(
+                                    self.value.licence_event_response_date.as_ref(),
+                                    Some("com:LicenceEventResponseDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                LicenceEventTypeSerializerState::LicenceEventResponseDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                LicenceEventTypeSerializerState::CommentText(IterSerializer::new(
+                                    self.value.comment_text.as_ref(),
+                                    Some("com:CommentText"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                LicenceEventTypeSerializerState::CommentText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                LicenceEventTypeSerializerState::Content196(IterSerializer::new(
+                                    self.value.content_196.as_ref(),
+                                    Some("Content196"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                LicenceEventTypeSerializerState::Content196(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = LicenceEventTypeSerializerState::End__,
+                    }
+                }
+                LicenceEventTypeSerializerState::End__ => {
+                    *self.state = LicenceEventTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                LicenceEventTypeSerializerState::Done__ => return Ok(None),
+                LicenceEventTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for LicenceEventTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = LicenceEventTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LicenceEventContent196TypeSerializer<'ser> {
+    pub(super) value: &'ser super::LicenceEventContent196Type,
+    pub(super) state: Box<LicenceEventContent196TypeSerializerState<'ser>>,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum LicenceEventContent196TypeSerializerState<'ser> {
+    Init__,
+    LicenceEventDate(<super::DateType as WithSerializer>::Serializer<'ser>),
+    LicenceEventDateTime(<DateTime as WithSerializer>::Serializer<'ser>),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> LicenceEventContent196TypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                LicenceEventContent196TypeSerializerState::Init__ => match self.value {
+                    super::LicenceEventContent196Type::LicenceEventDate(x) => {
+                        *self.state = LicenceEventContent196TypeSerializerState::LicenceEventDate(
+                            WithSerializer::serializer(
+                                x,
+                                Some("com:LicenceEventDate"),
+                                self.is_root,
+                            )?,
+                        )
+                    }
+                    super::LicenceEventContent196Type::LicenceEventDateTime(x) => {
+                        *self.state =
+                            LicenceEventContent196TypeSerializerState::LicenceEventDateTime(
+                                WithSerializer::serializer(
+                                    x,
+                                    Some("com:LicenceEventDateTime"),
+                                    self.is_root,
+                                )?,
+                            )
+                    }
+                },
+                LicenceEventContent196TypeSerializerState::LicenceEventDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = LicenceEventContent196TypeSerializerState::Done__,
+                    }
+                }
+                LicenceEventContent196TypeSerializerState::LicenceEventDateTime(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = LicenceEventContent196TypeSerializerState::Done__,
+                    }
+                }
+                LicenceEventContent196TypeSerializerState::Done__ => return Ok(None),
+                LicenceEventContent196TypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for LicenceEventContent196TypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = LicenceEventContent196TypeSerializerState::Done__;
                 Some(Err(error))
             }
         }

@@ -5148,10 +5148,12 @@ impl st96::fast::FastParse for LocarnoClassificationBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProductDescriptionTextBagType {
     pub product_description_text: Vec<OrderedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for ProductDescriptionTextBagType {
     type Serializer<'x> = quick_xml_serialize::ProductDescriptionTextBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -5171,9 +5173,11 @@ impl WithSerializer for ProductDescriptionTextBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for ProductDescriptionTextBagType {
     type Deserializer = Box<quick_xml_deserialize::ProductDescriptionTextBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for ProductDescriptionTextBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -19969,10 +19973,12 @@ impl st96::fast::FastParse for RepresentativeBagType {
         Ok(value)
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordInterestedOfficeCodeBagType {
     pub record_interested_office_code: Vec<ExtendedWipost3CodeType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for RecordInterestedOfficeCodeBagType {
     type Serializer<'x> = quick_xml_serialize::RecordInterestedOfficeCodeBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -19992,9 +19998,11 @@ impl WithSerializer for RecordInterestedOfficeCodeBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for RecordInterestedOfficeCodeBagType {
     type Deserializer = Box<quick_xml_deserialize::RecordInterestedOfficeCodeBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for RecordInterestedOfficeCodeBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -20032,10 +20040,12 @@ impl st96::fast::FastParse for RecordInterestedOfficeCodeBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct InternationalRegistrationNumberBagType {
     pub international_registration_number: Vec<String>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for InternationalRegistrationNumberBagType {
     type Serializer<'x> = quick_xml_serialize::InternationalRegistrationNumberBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -20046,10 +20056,12 @@ impl WithSerializer for InternationalRegistrationNumberBagType {
         Ok (quick_xml_serialize :: InternationalRegistrationNumberBagTypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: InternationalRegistrationNumberBagTypeSerializerState :: Init__) , name : name . unwrap_or ("com:InternationalRegistrationNumberBagType") , is_root , })
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for InternationalRegistrationNumberBagType {
     type Deserializer =
         Box<quick_xml_deserialize::InternationalRegistrationNumberBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for InternationalRegistrationNumberBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -20087,10 +20099,12 @@ impl st96::fast::FastParse for InternationalRegistrationNumberBagType {
         })
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct CorrectionDescriptionTextBagType {
     pub correction_description_text: Vec<LocalizedTextType>,
 }
+#[cfg(feature = "hague")]
 impl WithSerializer for CorrectionDescriptionTextBagType {
     type Serializer<'x> = quick_xml_serialize::CorrectionDescriptionTextBagTypeSerializer<'x>;
     fn serializer<'ser>(
@@ -20110,9 +20124,11 @@ impl WithSerializer for CorrectionDescriptionTextBagType {
         )
     }
 }
+#[cfg(feature = "hague")]
 impl WithDeserializer for CorrectionDescriptionTextBagType {
     type Deserializer = Box<quick_xml_deserialize::CorrectionDescriptionTextBagTypeDeserializer>;
 }
+#[cfg(feature = "hague")]
 impl st96::fast::FastParse for CorrectionDescriptionTextBagType {
     #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
@@ -20150,5 +20166,4171 @@ impl st96::fast::FastParse for CorrectionDescriptionTextBagType {
         Ok(Self {
             correction_description_text: f_correction_description_text,
         })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestSoftwareType {
+    pub request_software_name: String,
+    pub request_software_version: Option<String>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for RequestSoftwareType {
+    type Serializer<'x> = quick_xml_serialize::RequestSoftwareTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::RequestSoftwareTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::RequestSoftwareTypeSerializerState::Init__),
+            name: name.unwrap_or("com:RequestSoftwareType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for RequestSoftwareType {
+    type Deserializer = Box<quick_xml_deserialize::RequestSoftwareTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for RequestSoftwareType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_request_software_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestSoftwareName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_request_software_version = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestSoftwareVersion") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            request_software_name: f_request_software_name,
+            request_software_version: f_request_software_version,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestExaminationType {
+    pub request_examination_authority: Option<String>,
+    pub request_examination_category: RequestExaminationCategoryType,
+    pub examination_request_date: Option<DateType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for RequestExaminationType {
+    type Serializer<'x> = quick_xml_serialize::RequestExaminationTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::RequestExaminationTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::RequestExaminationTypeSerializerState::Init__),
+            name: name.unwrap_or("com:RequestExaminationType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for RequestExaminationType {
+    type Deserializer = Box<quick_xml_deserialize::RequestExaminationTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for RequestExaminationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_request_examination_authority = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestExaminationAuthority") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_request_examination_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestExaminationCategory") => {
+                let v = p.simple::<RequestExaminationCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_examination_request_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExaminationRequestDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            request_examination_authority: f_request_examination_authority,
+            request_examination_category: f_request_examination_category,
+            examination_request_date: f_examination_request_date,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuthorizationType {
+    pub authorization_identifier: Option<IdentifierType>,
+    pub authorization_date: Option<DateType>,
+    pub authorization_category: AuthorizationCategoryType,
+    pub comment_text: Option<OrderedTextType>,
+    pub authorization_document_supply_category: Option<AuthorizationDocumentSupplyCategoryType>,
+    pub authorization_document: Option<DocumentType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for AuthorizationType {
+    type Serializer<'x> = quick_xml_serialize::AuthorizationTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::AuthorizationTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::AuthorizationTypeSerializerState::Init__),
+            name: name.unwrap_or("com:AuthorizationType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for AuthorizationType {
+    type Deserializer = Box<quick_xml_deserialize::AuthorizationTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for AuthorizationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_authorization_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationIdentifier") => {
+                let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_authorization_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_authorization_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationCategory") => {
+                let v = p.simple::<AuthorizationCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_authorization_document_supply_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationDocumentSupplyCategory") => {
+                let v = p.simple::<AuthorizationDocumentSupplyCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_authorization_document = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationDocument") => {
+                let v = <DocumentType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            authorization_identifier: f_authorization_identifier,
+            authorization_date: f_authorization_date,
+            authorization_category: f_authorization_category,
+            comment_text: f_comment_text,
+            authorization_document_supply_category: f_authorization_document_supply_category,
+            authorization_document: f_authorization_document,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReimbursementBagType {
+    pub reimbursement: Vec<ReimbursementType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for ReimbursementBagType {
+    type Serializer<'x> = quick_xml_serialize::ReimbursementBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::ReimbursementBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::ReimbursementBagTypeSerializerState::Init__),
+            name: name.unwrap_or("com:ReimbursementBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for ReimbursementBagType {
+    type Deserializer = Box<quick_xml_deserialize::ReimbursementBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for ReimbursementBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_reimbursement = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Reimbursement") => {
+                    f_reimbursement.push(
+                        <ReimbursementType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_reimbursement.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            reimbursement: f_reimbursement,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum RequestExaminationCategoryType {
+    #[doc = "Normal"]
+    Normal,
+    #[doc = "Accelerated"]
+    Accelerated,
+    #[doc = "Undefined"]
+    Undefined,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for RequestExaminationCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::Normal => Ok(Some(Cow::Borrowed("Normal"))),
+            Self::Accelerated => Ok(Some(Cow::Borrowed("Accelerated"))),
+            Self::Undefined => Ok(Some(Cow::Borrowed("Undefined"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for RequestExaminationCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for RequestExaminationCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Normal" => Ok(Self::Normal),
+            b"Accelerated" => Ok(Self::Accelerated),
+            b"Undefined" => Ok(Self::Undefined),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for RequestExaminationCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum AuthorizationCategoryType {
+    #[doc = "General authorization authorizes the representative to act on behalf of the client (grantor) in all proceedings before the Office"]
+    GeneralAuthorization,
+    #[doc = "Specific or Individual authorizations may be given for individual proceedings or may also be used for a plurality of proceedings. The proceedings to which the authorization relates must be indicated in sufficient detail to allow the Office to determine to which proceedings the authorization actually relates."]
+    SpecificAuthorization,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for AuthorizationCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::GeneralAuthorization => Ok(Some(Cow::Borrowed("General authorization"))),
+            Self::SpecificAuthorization => Ok(Some(Cow::Borrowed("Specific authorization"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for AuthorizationCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for AuthorizationCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"General authorization" => Ok(Self::GeneralAuthorization),
+            b"Specific authorization" => Ok(Self::SpecificAuthorization),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for AuthorizationCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum AuthorizationDocumentSupplyCategoryType {
+    #[doc = "Already on file"]
+    AlreadyOnFile,
+    #[doc = "Attached"]
+    Attached,
+    #[doc = "To follow"]
+    ToFollow,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for AuthorizationDocumentSupplyCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::AlreadyOnFile => Ok(Some(Cow::Borrowed("Already on file"))),
+            Self::Attached => Ok(Some(Cow::Borrowed("Attached"))),
+            Self::ToFollow => Ok(Some(Cow::Borrowed("To follow"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for AuthorizationDocumentSupplyCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for AuthorizationDocumentSupplyCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Already on file" => Ok(Self::AlreadyOnFile),
+            b"Attached" => Ok(Self::Attached),
+            b"To follow" => Ok(Self::ToFollow),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for AuthorizationDocumentSupplyCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReimbursementType {
+    pub reimbursement_identifier: Option<IdentifierType>,
+    pub reimbursement_reference: Option<String>,
+    pub payee_name: NameType,
+    pub reimbursement_status_category: Option<String>,
+    pub comment_text: Option<OrderedTextType>,
+    pub reimbursement_date: Option<DateType>,
+    pub reimbursement_mode_category: Option<PaymentModeCategoryType>,
+    pub reimbursement_fee_bag: Option<ReimbursementFeeBagType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for ReimbursementType {
+    type Serializer<'x> = quick_xml_serialize::ReimbursementTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::ReimbursementTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::ReimbursementTypeSerializerState::Init__),
+            name: name.unwrap_or("com:ReimbursementType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for ReimbursementType {
+    type Deserializer = Box<quick_xml_deserialize::ReimbursementTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for ReimbursementType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_reimbursement_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementIdentifier") => {
+                let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_reimbursement_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_payee_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PayeeName") => {
+                let v = <NameType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_reimbursement_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementStatusCategory") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_reimbursement_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_reimbursement_mode_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementModeCategory") => {
+                let v = p.simple::<PaymentModeCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_reimbursement_fee_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementFeeBag") => {
+                let v = <ReimbursementFeeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            reimbursement_identifier: f_reimbursement_identifier,
+            reimbursement_reference: f_reimbursement_reference,
+            payee_name: f_payee_name,
+            reimbursement_status_category: f_reimbursement_status_category,
+            comment_text: f_comment_text,
+            reimbursement_date: f_reimbursement_date,
+            reimbursement_mode_category: f_reimbursement_mode_category,
+            reimbursement_fee_bag: f_reimbursement_fee_bag,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignClassificationBagType {
+    pub content: Vec<DesignClassificationBagTypeContent>,
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum DesignClassificationBagTypeContent {
+    LocarnoClassificationBag(LocarnoClassificationBagType),
+    NationalDesignClassificationBag(NationalDesignClassificationBagType),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignClassificationBagType {
+    type Serializer<'x> = quick_xml_serialize::DesignClassificationBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::DesignClassificationBagTypeSerializer {
+            value: self,
+            state: Box::new(
+                quick_xml_serialize::DesignClassificationBagTypeSerializerState::Init__,
+            ),
+            name: name.unwrap_or("com:DesignClassificationBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializer for DesignClassificationBagTypeContent {
+    type Serializer<'x> = quick_xml_serialize::DesignClassificationBagTypeContentSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        let _is_root = is_root;
+        Ok(
+            quick_xml_serialize::DesignClassificationBagTypeContentSerializer {
+                value: self,
+                state: Box::new(
+                    quick_xml_serialize::DesignClassificationBagTypeContentSerializerState::Init__,
+                ),
+            },
+        )
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignClassificationBagType {
+    type Deserializer = Box<quick_xml_deserialize::DesignClassificationBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for DesignClassificationBagTypeContent {
+    type Deserializer = Box<quick_xml_deserialize::DesignClassificationBagTypeContentDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for DesignClassificationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <DesignClassificationBagTypeContent as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            c_content.push(
+                <DesignClassificationBagTypeContent as st96::fast::FastGroup>::fast_group(p, c)?,
+            );
+        }
+        st96::fast::check_count(c_content.len(), 1usize, Some(2usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for DesignClassificationBagTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"LocarnoClassificationBag")
+            || c.is(st96::fast::Ns::Com, b"NationalDesignClassificationBag")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"LocarnoClassificationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClassificationBag") => {
+                        let v =
+                            <LocarnoClassificationBagType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::LocarnoClassificationBag(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"NationalDesignClassificationBag"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalDesignClassificationBag") => {
+                        let v = < NationalDesignClassificationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::NationalDesignClassificationBag(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct StaffBagType {
+    pub staff: Vec<StaffType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for StaffBagType {
+    type Serializer<'x> = quick_xml_serialize::StaffBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::StaffBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::StaffBagTypeSerializerState::Init__),
+            name: name.unwrap_or("com:StaffBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for StaffBagType {
+    type Deserializer = Box<quick_xml_deserialize::StaffBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for StaffBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_staff = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Staff") => {
+                    f_staff.push(<StaffType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_staff.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { staff: f_staff })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReimbursementFeeBagType {
+    pub reimbursement_fee: Vec<ReimbursementFeeType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for ReimbursementFeeBagType {
+    type Serializer<'x> = quick_xml_serialize::ReimbursementFeeBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::ReimbursementFeeBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::ReimbursementFeeBagTypeSerializerState::Init__),
+            name: name.unwrap_or("com:ReimbursementFeeBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for ReimbursementFeeBagType {
+    type Deserializer = Box<quick_xml_deserialize::ReimbursementFeeBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for ReimbursementFeeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_reimbursement_fee = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementFee") => {
+                    f_reimbursement_fee.push(
+                        <ReimbursementFeeType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_reimbursement_fee.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            reimbursement_fee: f_reimbursement_fee,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct NationalDesignClassificationBagType {
+    pub id: Option<String>,
+    pub ip_office_code: ExtendedWipost3CodeType,
+    pub national_classification_edition: Option<String>,
+    pub national_classification_date: Option<DateType>,
+    pub content_213: Vec<NationalDesignClassificationBagContent213Type>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for NationalDesignClassificationBagType {
+    type Serializer<'x> = quick_xml_serialize::NationalDesignClassificationBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(
+            quick_xml_serialize::NationalDesignClassificationBagTypeSerializer {
+                value: self,
+                state: Box::new(
+                    quick_xml_serialize::NationalDesignClassificationBagTypeSerializerState::Init__,
+                ),
+                name: name.unwrap_or("com:NationalDesignClassificationBagType"),
+                is_root,
+            },
+        )
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for NationalDesignClassificationBagType {
+    type Deserializer = Box<quick_xml_deserialize::NationalDesignClassificationBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for NationalDesignClassificationBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        let mut a_id: Option<String> = None;
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_ip_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => {
+                let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_national_classification_edition = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalClassificationEdition") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_national_classification_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalClassificationDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_213 = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <NationalDesignClassificationBagContent213Type as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            f_content_213 . push (< NationalDesignClassificationBagContent213Type as st96 :: fast :: FastGroup > :: fast_group (p , c) ?) ;
+        }
+        st96::fast::check_count(f_content_213.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            id: a_id,
+            ip_office_code: f_ip_office_code,
+            national_classification_edition: f_national_classification_edition,
+            national_classification_date: f_national_classification_date,
+            content_213: f_content_213,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct StaffType {
+    pub official_title_text: Option<LocalizedTextType>,
+    pub content_269: Vec<StaffContent269Type>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for StaffType {
+    type Serializer<'x> = quick_xml_serialize::StaffTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::StaffTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::StaffTypeSerializerState::Init__),
+            name: name.unwrap_or("com:StaffType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for StaffType {
+    type Deserializer = Box<quick_xml_deserialize::StaffTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for StaffType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_official_title_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficialTitleText") => {
+                let v = <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_content_269 = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <StaffContent269Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content_269.push(<StaffContent269Type as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?);
+        }
+        st96::fast::check_count(f_content_269.len(), 1usize, Some(2usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            official_title_text: f_official_title_text,
+            content_269: f_content_269,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReimbursementFeeType {
+    pub fee_identifier: Option<IdentifierType>,
+    pub fee_reference: Option<String>,
+    pub basic_fee_amount: AmountType,
+    pub comment_text: Option<OrderedTextType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for ReimbursementFeeType {
+    type Serializer<'x> = quick_xml_serialize::ReimbursementFeeTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::ReimbursementFeeTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::ReimbursementFeeTypeSerializerState::Init__),
+            name: name.unwrap_or("com:ReimbursementFeeType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for ReimbursementFeeType {
+    type Deserializer = Box<quick_xml_deserialize::ReimbursementFeeTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for ReimbursementFeeType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_fee_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeIdentifier") => {
+                let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_fee_reference = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeReference") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_basic_fee_amount = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BasicFeeAmount") => {
+                let v = <AmountType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            fee_identifier: f_fee_identifier,
+            fee_reference: f_fee_reference,
+            basic_fee_amount: f_basic_fee_amount,
+            comment_text: f_comment_text,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct NationalDesignClassificationBagContent213Type {
+    pub national_design_classification: String,
+    pub national_design_product_indication_text: Option<OrderedTextType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for NationalDesignClassificationBagContent213Type {
+    type Serializer<'x> =
+        quick_xml_serialize::NationalDesignClassificationBagContent213TypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        let _is_root = is_root;
+        Ok (quick_xml_serialize :: NationalDesignClassificationBagContent213TypeSerializer { value : self , state : Box :: new (quick_xml_serialize :: NationalDesignClassificationBagContent213TypeSerializerState :: Init__) , })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for NationalDesignClassificationBagContent213Type {
+    type Deserializer =
+        Box<quick_xml_deserialize::NationalDesignClassificationBagContent213TypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for NationalDesignClassificationBagContent213Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_national_design_classification = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalDesignClassification") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_national_design_product_indication_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalDesignProductIndicationText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            national_design_classification: f_national_design_classification,
+            national_design_product_indication_text: f_national_design_product_indication_text,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for NationalDesignClassificationBagContent213Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"NationalDesignClassification")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        let f_national_design_classification = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalDesignClassification") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_national_design_product_indication_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalDesignProductIndicationText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        Ok(Self {
+            national_design_classification: f_national_design_classification,
+            national_design_product_indication_text: f_national_design_product_indication_text,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum StaffContent269Type {
+    PartyIdentifier(PartyIdentifierType),
+    StaffName(String),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for StaffContent269Type {
+    type Serializer<'x> = quick_xml_serialize::StaffContent269TypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        Ok(quick_xml_serialize::StaffContent269TypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::StaffContent269TypeSerializerState::Init__),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for StaffContent269Type {
+    type Deserializer = Box<quick_xml_deserialize::StaffContent269TypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for StaffContent269Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"PartyIdentifier") || c.is(st96::fast::Ns::Com, b"StaffName")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                        let v =
+                            <PartyIdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PartyIdentifier(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"StaffName"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"StaffName") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::StaffName(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for StaffContent269Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PartyIdentifier"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
+                            let v = <PartyIdentifierType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::PartyIdentifier(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"StaffName"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"StaffName") => {
+                            let v = p.simple::<String>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::StaffName(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum EarlierRightCategoryType {
+    #[doc = "Filing date"]
+    FilingDate,
+    #[doc = "Registration date"]
+    RegistrationDate,
+    #[doc = "Use date"]
+    UseDate,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for EarlierRightCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::FilingDate => Ok(Some(Cow::Borrowed("Filing date"))),
+            Self::RegistrationDate => Ok(Some(Cow::Borrowed("Registration date"))),
+            Self::UseDate => Ok(Some(Cow::Borrowed("Use date"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for EarlierRightCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for EarlierRightCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Filing date" => Ok(Self::FilingDate),
+            b"Registration date" => Ok(Self::RegistrationDate),
+            b"Use date" => Ok(Self::UseDate),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for EarlierRightCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OppositionDocumentBagType {
+    pub opposition_document: Vec<DocumentType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for OppositionDocumentBagType {
+    type Serializer<'x> = quick_xml_serialize::OppositionDocumentBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::OppositionDocumentBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::OppositionDocumentBagTypeSerializerState::Init__),
+            name: name.unwrap_or("com:OppositionDocumentBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for OppositionDocumentBagType {
+    type Deserializer = Box<quick_xml_deserialize::OppositionDocumentBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for OppositionDocumentBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_opposition_document = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionDocument") => {
+                    f_opposition_document.push(
+                        <DocumentType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_opposition_document.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            opposition_document: f_opposition_document,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct TransactionHeaderType {
+    pub sender_bag: SenderBagType,
+    pub receiver_bag: Option<ReceiverBagType>,
+    pub transaction_total_quantity: Option<usize>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for TransactionHeaderType {
+    type Serializer<'x> = quick_xml_serialize::TransactionHeaderTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::TransactionHeaderTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::TransactionHeaderTypeSerializerState::Init__),
+            name: name.unwrap_or("com:TransactionHeaderType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for TransactionHeaderType {
+    type Deserializer = Box<quick_xml_deserialize::TransactionHeaderTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for TransactionHeaderType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_sender_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SenderBag") => {
+                let v = <SenderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_receiver_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceiverBag") => {
+                let v = <ReceiverBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_transaction_total_quantity = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionTotalQuantity") => {
+                let v = p.simple::<usize>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            sender_bag: f_sender_bag,
+            receiver_bag: f_receiver_bag,
+            transaction_total_quantity: f_transaction_total_quantity,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct SenderBagType {
+    pub request_identifier: Option<IdentifierType>,
+    pub request_language_code: Option<ExtendedIsoLanguageCodeType>,
+    pub request_xsd_version: Option<String>,
+    pub file_name: Option<String>,
+    pub request_status_category: Option<String>,
+    pub request_producer: Option<String>,
+    pub request_receiving_office_code: Option<ExtendedWipost3CodeType>,
+    pub login_information: Option<LoginInformationType>,
+    pub content_263: SenderBagContent263Type,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for SenderBagType {
+    type Serializer<'x> = quick_xml_serialize::SenderBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::SenderBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::SenderBagTypeSerializerState::Init__),
+            name: name.unwrap_or("com:SenderBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for SenderBagType {
+    type Deserializer = Box<quick_xml_deserialize::SenderBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for SenderBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_request_identifier = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestIdentifier") => {
+                let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_request_language_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestLanguageCode") => {
+                let v = p.simple::<ExtendedIsoLanguageCodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_request_xsd_version = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestXSDVersion") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_file_name = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_request_status_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestStatusCategory") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_request_producer = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestProducer") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_request_receiving_office_code = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestReceivingOfficeCode") => {
+                let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_login_information = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LoginInformation") => {
+                let v = <LoginInformationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_263 = <SenderBagContent263Type as st96::fast::FastGroup>::fast_group(p, c)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            request_identifier: f_request_identifier,
+            request_language_code: f_request_language_code,
+            request_xsd_version: f_request_xsd_version,
+            file_name: f_file_name,
+            request_status_category: f_request_status_category,
+            request_producer: f_request_producer,
+            request_receiving_office_code: f_request_receiving_office_code,
+            login_information: f_login_information,
+            content_263: f_content_263,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReceiverBagType {
+    pub receiver_date_time: DateTime,
+    pub comment_text: Option<OrderedTextType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for ReceiverBagType {
+    type Serializer<'x> = quick_xml_serialize::ReceiverBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::ReceiverBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::ReceiverBagTypeSerializerState::Init__),
+            name: name.unwrap_or("com:ReceiverBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for ReceiverBagType {
+    type Deserializer = Box<quick_xml_deserialize::ReceiverBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for ReceiverBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_receiver_date_time = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceiverDateTime") => {
+                let v = p.simple::<DateTime>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            receiver_date_time: f_receiver_date_time,
+            comment_text: f_comment_text,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct TransactionErrorBagType {
+    pub transaction_error: Vec<TransactionErrorType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for TransactionErrorBagType {
+    type Serializer<'x> = quick_xml_serialize::TransactionErrorBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::TransactionErrorBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::TransactionErrorBagTypeSerializerState::Init__),
+            name: name.unwrap_or("com:TransactionErrorBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for TransactionErrorBagType {
+    type Deserializer = Box<quick_xml_deserialize::TransactionErrorBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for TransactionErrorBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_transaction_error = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionError") => {
+                    f_transaction_error.push(
+                        <TransactionErrorType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_transaction_error.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            transaction_error: f_transaction_error,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoginInformationType {
+    pub login: String,
+    pub login_email: Option<String>,
+    pub password: Vec<String>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for LoginInformationType {
+    type Serializer<'x> = quick_xml_serialize::LoginInformationTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::LoginInformationTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::LoginInformationTypeSerializerState::Init__),
+            name: name.unwrap_or("com:LoginInformationType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for LoginInformationType {
+    type Deserializer = Box<quick_xml_deserialize::LoginInformationTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for LoginInformationType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_login = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Login") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_login_email = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LoginEmail") => {
+                let v = p.simple::<String>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let mut f_password = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Password") => {
+                    f_password.push(p.simple::<String>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_password.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            login: f_login,
+            login_email: f_login_email,
+            password: f_password,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum SenderBagContent263Type {
+    RequestDate(DateType),
+    RequestDateTime(DateTime),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for SenderBagContent263Type {
+    type Serializer<'x> = quick_xml_serialize::SenderBagContent263TypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        Ok(quick_xml_serialize::SenderBagContent263TypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::SenderBagContent263TypeSerializerState::Init__),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for SenderBagContent263Type {
+    type Deserializer = Box<quick_xml_deserialize::SenderBagContent263TypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for SenderBagContent263Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"RequestDate") || c.is(st96::fast::Ns::Com, b"RequestDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RequestDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestDate") => {
+                        let v = p.simple::<DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RequestDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RequestDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RequestDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for SenderBagContent263Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RequestDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestDate") => {
+                            let v = p.simple::<DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RequestDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RequestDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestDateTime") => {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RequestDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct TransactionErrorType {
+    pub content: Vec<TransactionErrorTypeContent>,
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransactionErrorTypeContent {
+    TransactionErrorCode(String),
+    TransactionErrorText(LocalizedTextType),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for TransactionErrorType {
+    type Serializer<'x> = quick_xml_serialize::TransactionErrorTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::TransactionErrorTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::TransactionErrorTypeSerializerState::Init__),
+            name: name.unwrap_or("com:TransactionErrorType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializer for TransactionErrorTypeContent {
+    type Serializer<'x> = quick_xml_serialize::TransactionErrorTypeContentSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        let _is_root = is_root;
+        Ok(quick_xml_serialize::TransactionErrorTypeContentSerializer {
+            value: self,
+            state: Box::new(
+                quick_xml_serialize::TransactionErrorTypeContentSerializerState::Init__,
+            ),
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for TransactionErrorType {
+    type Deserializer = Box<quick_xml_deserialize::TransactionErrorTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for TransactionErrorTypeContent {
+    type Deserializer = Box<quick_xml_deserialize::TransactionErrorTypeContentDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for TransactionErrorType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut c_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <TransactionErrorTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            c_content
+                .push(<TransactionErrorTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(c_content.len(), 1usize, Some(2usize))?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self { content: c_content })
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for TransactionErrorTypeContent {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"TransactionErrorCode")
+            || c.is(st96::fast::Ns::Com, b"TransactionErrorText")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"TransactionErrorCode"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionErrorCode") => {
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::TransactionErrorCode(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"TransactionErrorText"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionErrorText") => {
+                        let v = <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::TransactionErrorText(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransactionCategoryType {
+    #[doc = "Design eFiling"]
+    DesignEFiling,
+    #[doc = "Design B2B filing"]
+    DesignB2BFiling,
+    #[doc = "Design information"]
+    DesignInformation,
+    #[doc = "Design identifier list"]
+    DesignIdentifierList,
+    #[doc = "Design list"]
+    DesignList,
+    #[doc = "Design opposition eFiling"]
+    DesignOppositionEFiling,
+    #[doc = "Design opposition information"]
+    DesignOppositionInformation,
+    #[doc = "Design opposition identifier list"]
+    DesignOppositionIdentifierList,
+    #[doc = "Representative appointment"]
+    RepresentativeAppointment,
+    #[doc = "Amendment registered design"]
+    AmendmentRegisteredDesign,
+    #[doc = "Amendment application"]
+    AmendmentApplication,
+    #[doc = "Convention application"]
+    ConventionApplication,
+    #[doc = "Additional application"]
+    AdditionalApplication,
+    #[doc = "Subsequent application"]
+    SubsequentApplication,
+    #[doc = "Divisional application"]
+    DivisionalApplication,
+    #[doc = "Assignment application"]
+    AssignmentApplication,
+    #[doc = "Assignment registered design"]
+    AssignmentRegisteredDesign,
+    #[doc = "Request certified copies"]
+    RequestCertifiedCopies,
+    #[doc = "Request extension time"]
+    RequestExtensionTime,
+    #[doc = "Request hearing"]
+    RequestHearing,
+    #[doc = "Opposition first extension"]
+    OppositionFirstExtension,
+    #[doc = "Opposition various renewal or extension of registration restoration"]
+    OppositionVariousRenewalOrExtensionOfRegistrationRestoration,
+    #[doc = "Withdrawal"]
+    Withdrawal,
+    #[doc = "Withdraw application"]
+    WithdrawApplication,
+    #[doc = "Withdraw design"]
+    WithdrawDesign,
+    #[doc = "Response examination report"]
+    ResponseExaminationReport,
+    #[doc = "Statement support"]
+    StatementSupport,
+    #[doc = "Withdraw service request"]
+    WithdrawServiceRequest,
+    #[doc = "Request publication"]
+    RequestPublication,
+    #[doc = "Request registration"]
+    RequestRegistration,
+    #[doc = "Offer surrender"]
+    OfferSurrender,
+    #[doc = "Request exclusion"]
+    RequestExclusion,
+    #[doc = "Request conversion"]
+    RequestConversion,
+    #[doc = "Duplicate certificate"]
+    DuplicateCertificate,
+    #[doc = "Request supply documents"]
+    RequestSupplyDocuments,
+    #[doc = "Request delayed registration"]
+    RequestDelayedRegistration,
+    #[doc = "Request accelerated examination"]
+    RequestAcceleratedExamination,
+    #[doc = "Expiry notice"]
+    ExpiryNotice,
+    #[doc = "Refusal withdrawal notification"]
+    RefusalWithdrawalNotification,
+    #[doc = "Division international registration notification"]
+    DivisionInternationalRegistrationNotification,
+    #[doc = "Refusal notification"]
+    RefusalNotification,
+    #[doc = "Providing certificate to holder"]
+    ProvidingCertificateToHolder,
+    #[doc = "Transmittal application to IB"]
+    TransmittalApplicationToIb,
+    #[doc = "Irregularities"]
+    Irregularities,
+    #[doc = "Invalidation notification"]
+    InvalidationNotification,
+    #[doc = "Cancellation representative appointment"]
+    CancellationRepresentativeAppointment,
+    #[doc = "Application receipt"]
+    ApplicationReceipt,
+    #[doc = "Notice document by design formality examination"]
+    NoticeDocumentByDesignFormalityExamination,
+    #[doc = "Notice document by design substantial examination"]
+    NoticeDocumentByDesignSubstantialExamination,
+    #[doc = "Notice document by design registration"]
+    NoticeDocumentByDesignRegistration,
+    #[doc = "Notice document by trial examination_invitation"]
+    NoticeDocumentByTrialExaminationInvitation,
+    #[doc = "Notice document by trial examination"]
+    NoticeDocumentByTrialExamination,
+    #[doc = "Notice document by trial examination_decision"]
+    NoticeDocumentByTrialExaminationDecision,
+    #[doc = "Memo by design formality examination"]
+    MemoByDesignFormalityExamination,
+    #[doc = "Memo by design substantial examination"]
+    MemoByDesignSubstantialExamination,
+    #[doc = "Memo by trial examination"]
+    MemoByTrialExamination,
+    #[doc = "Memo by trial notice"]
+    MemoByTrialNotice,
+    #[doc = "Memo by trial examination_correction"]
+    MemoByTrialExaminationCorrection,
+    #[doc = "Accept design application document"]
+    AcceptDesignApplicationDocument,
+    #[doc = "Accept design applicant document"]
+    AcceptDesignApplicantDocument,
+    #[doc = "Accept design attorney document"]
+    AcceptDesignAttorneyDocument,
+    #[doc = "Accept design withdrawal and abandonment document"]
+    AcceptDesignWithdrawalAndAbandonmentDocument,
+    #[doc = "Accept design response document"]
+    AcceptDesignResponseDocument,
+    #[doc = "Accept design submission document"]
+    AcceptDesignSubmissionDocument,
+    #[doc = "Accept design amendment document"]
+    AcceptDesignAmendmentDocument,
+    #[doc = "Accept design request for inspection"]
+    AcceptDesignRequestForInspection,
+    #[doc = "Accept demand for a trial"]
+    AcceptDemandForATrial,
+    #[doc = "Accept trial intermediate document"]
+    AcceptTrialIntermediateDocument,
+    #[doc = "Inspection accept design application document"]
+    InspectionAcceptDesignApplicationDocument,
+    #[doc = "Inspection accept design applicant document"]
+    InspectionAcceptDesignApplicantDocument,
+    #[doc = "Inspection accept design attorney document"]
+    InspectionAcceptDesignAttorneyDocument,
+    #[doc = "Inspection accept design withdrawal and abandonment document"]
+    InspectionAcceptDesignWithdrawalAndAbandonmentDocument,
+    #[doc = "Inspection accept design response document"]
+    InspectionAcceptDesignResponseDocument,
+    #[doc = "Inspection accept design submission document"]
+    InspectionAcceptDesignSubmissionDocument,
+    #[doc = "Inspection accept design amendment document"]
+    InspectionAcceptDesignAmendmentDocument,
+    #[doc = "Inspection accept design request for inspection"]
+    InspectionAcceptDesignRequestForInspection,
+    #[doc = "Inspection accept demand for a trial"]
+    InspectionAcceptDemandForATrial,
+    #[doc = "Inspection accept trial intermediate document"]
+    InspectionAcceptTrialIntermediateDocument,
+    #[doc = "Inspection notice document by design formality examination"]
+    InspectionNoticeDocumentByDesignFormalityExamination,
+    #[doc = "Inspection notice document by design substantial examination"]
+    InspectionNoticeDocumentByDesignSubstantialExamination,
+    #[doc = "Inspection notice document by design registration"]
+    InspectionNoticeDocumentByDesignRegistration,
+    #[doc = "Inspection Notice document by trial examination_invitation"]
+    InspectionNoticeDocumentByTrialExaminationInvitation,
+    #[doc = "Inspection notice document by trial examination"]
+    InspectionNoticeDocumentByTrialExamination,
+    #[doc = "Inspection Notice document by trial examination_decision"]
+    InspectionNoticeDocumentByTrialExaminationDecision,
+    #[doc = "Inspection memo by design formality examination"]
+    InspectionMemoByDesignFormalityExamination,
+    #[doc = "Inspection memo by design substantial examination"]
+    InspectionMemoByDesignSubstantialExamination,
+    #[doc = "Inspection memo by trial examination"]
+    InspectionMemoByTrialExamination,
+    #[doc = "Inspection memo by trial notice"]
+    InspectionMemoByTrialNotice,
+    #[doc = "Certified copy notice document by design formality examination"]
+    CertifiedCopyNoticeDocumentByDesignFormalityExamination,
+    #[doc = "Certified copy notice document by design substantial examination"]
+    CertifiedCopyNoticeDocumentByDesignSubstantialExamination,
+    #[doc = "Certified copy notice document by design registration"]
+    CertifiedCopyNoticeDocumentByDesignRegistration,
+    #[doc = "Certified copy notice document by trial examination_invitation"]
+    CertifiedCopyNoticeDocumentByTrialExaminationInvitation,
+    #[doc = "Certified copy notice document by trial examination"]
+    CertifiedCopyNoticeDocumentByTrialExamination,
+    #[doc = "Certified copy notice document by trial examination_decision"]
+    CertifiedCopyNoticeDocumentByTrialExaminationDecision,
+    #[doc = "Accept document list"]
+    AcceptDocumentList,
+    #[doc = "Notice document list"]
+    NoticeDocumentList,
+    #[doc = "Application information"]
+    ApplicationInformation,
+    #[doc = "Balance sheet reference"]
+    BalanceSheetReference,
+    #[doc = "Division number list"]
+    DivisionNumberList,
+    #[doc = "Record licence"]
+    RecordLicence,
+    #[doc = "Record mortgagee"]
+    RecordMortgagee,
+    #[doc = "Terminate licence"]
+    TerminateLicence,
+    #[doc = "Discharge mortgagee"]
+    DischargeMortgagee,
+    #[doc = "Change of name"]
+    ChangeOfName,
+    #[doc = "Trademark B2B Filing"]
+    TrademarkB2BFiling,
+    #[doc = "Trademark Information"]
+    TrademarkInformation,
+    #[doc = "Trademark identifier list"]
+    TrademarkIdentifierList,
+    #[doc = "Opposition eFiling"]
+    OppositionEFiling,
+    #[doc = "Opposition information"]
+    OppositionInformation,
+    #[doc = "Opposition identifier list"]
+    OppositionIdentifierList,
+    #[doc = "Trademark list"]
+    TrademarkList,
+    #[doc = "A snapshot of the current data related to a national Trademark Application"]
+    NationalTrademarkApplication,
+    #[doc = "A snapshot of the current data related to a national Trademark Registration"]
+    NationalTrademarkRegistration,
+    #[doc = "A snapshot of the national view of an International trademark application or registration where that national office was the office of origin"]
+    NationalViewOfInternationalTrademarkApplicationOrRegistration,
+    #[doc = "Information relating to a single assignment of interest in a national trademark or trademarks"]
+    NationalTrademarkAssignment,
+    #[doc = "Information related to national legal proceedings"]
+    NationalLegalProceeding,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for TransactionCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::DesignEFiling => Ok(Some(Cow::Borrowed("Design eFiling"))),
+            Self::DesignB2BFiling => Ok(Some(Cow::Borrowed("Design B2B filing"))),
+            Self::DesignInformation => Ok(Some(Cow::Borrowed("Design information"))),
+            Self::DesignIdentifierList => Ok(Some(Cow::Borrowed("Design identifier list"))),
+            Self::DesignList => Ok(Some(Cow::Borrowed("Design list"))),
+            Self::DesignOppositionEFiling => Ok(Some(Cow::Borrowed("Design opposition eFiling"))),
+            Self::DesignOppositionInformation => {
+                Ok(Some(Cow::Borrowed("Design opposition information")))
+            }
+            Self::DesignOppositionIdentifierList => {
+                Ok(Some(Cow::Borrowed("Design opposition identifier list")))
+            }
+            Self::RepresentativeAppointment => {
+                Ok(Some(Cow::Borrowed("Representative appointment")))
+            }
+            Self::AmendmentRegisteredDesign => {
+                Ok(Some(Cow::Borrowed("Amendment registered design")))
+            }
+            Self::AmendmentApplication => Ok(Some(Cow::Borrowed("Amendment application"))),
+            Self::ConventionApplication => Ok(Some(Cow::Borrowed("Convention application"))),
+            Self::AdditionalApplication => Ok(Some(Cow::Borrowed("Additional application"))),
+            Self::SubsequentApplication => Ok(Some(Cow::Borrowed("Subsequent application"))),
+            Self::DivisionalApplication => Ok(Some(Cow::Borrowed("Divisional application"))),
+            Self::AssignmentApplication => Ok(Some(Cow::Borrowed("Assignment application"))),
+            Self::AssignmentRegisteredDesign => {
+                Ok(Some(Cow::Borrowed("Assignment registered design")))
+            }
+            Self::RequestCertifiedCopies => Ok(Some(Cow::Borrowed("Request certified copies"))),
+            Self::RequestExtensionTime => Ok(Some(Cow::Borrowed("Request extension time"))),
+            Self::RequestHearing => Ok(Some(Cow::Borrowed("Request hearing"))),
+            Self::OppositionFirstExtension => Ok(Some(Cow::Borrowed("Opposition first extension"))),
+            Self::OppositionVariousRenewalOrExtensionOfRegistrationRestoration => {
+                Ok(Some(Cow::Borrowed(
+                    "Opposition various renewal or extension of registration restoration",
+                )))
+            }
+            Self::Withdrawal => Ok(Some(Cow::Borrowed("Withdrawal"))),
+            Self::WithdrawApplication => Ok(Some(Cow::Borrowed("Withdraw application"))),
+            Self::WithdrawDesign => Ok(Some(Cow::Borrowed("Withdraw design"))),
+            Self::ResponseExaminationReport => {
+                Ok(Some(Cow::Borrowed("Response examination report")))
+            }
+            Self::StatementSupport => Ok(Some(Cow::Borrowed("Statement support"))),
+            Self::WithdrawServiceRequest => Ok(Some(Cow::Borrowed("Withdraw service request"))),
+            Self::RequestPublication => Ok(Some(Cow::Borrowed("Request publication"))),
+            Self::RequestRegistration => Ok(Some(Cow::Borrowed("Request registration"))),
+            Self::OfferSurrender => Ok(Some(Cow::Borrowed("Offer surrender"))),
+            Self::RequestExclusion => Ok(Some(Cow::Borrowed("Request exclusion"))),
+            Self::RequestConversion => Ok(Some(Cow::Borrowed("Request conversion"))),
+            Self::DuplicateCertificate => Ok(Some(Cow::Borrowed("Duplicate certificate"))),
+            Self::RequestSupplyDocuments => Ok(Some(Cow::Borrowed("Request supply documents"))),
+            Self::RequestDelayedRegistration => {
+                Ok(Some(Cow::Borrowed("Request delayed registration")))
+            }
+            Self::RequestAcceleratedExamination => {
+                Ok(Some(Cow::Borrowed("Request accelerated examination")))
+            }
+            Self::ExpiryNotice => Ok(Some(Cow::Borrowed("Expiry notice"))),
+            Self::RefusalWithdrawalNotification => {
+                Ok(Some(Cow::Borrowed("Refusal withdrawal notification")))
+            }
+            Self::DivisionInternationalRegistrationNotification => Ok(Some(Cow::Borrowed(
+                "Division international registration notification",
+            ))),
+            Self::RefusalNotification => Ok(Some(Cow::Borrowed("Refusal notification"))),
+            Self::ProvidingCertificateToHolder => {
+                Ok(Some(Cow::Borrowed("Providing certificate to holder")))
+            }
+            Self::TransmittalApplicationToIb => {
+                Ok(Some(Cow::Borrowed("Transmittal application to IB")))
+            }
+            Self::Irregularities => Ok(Some(Cow::Borrowed("Irregularities"))),
+            Self::InvalidationNotification => Ok(Some(Cow::Borrowed("Invalidation notification"))),
+            Self::CancellationRepresentativeAppointment => Ok(Some(Cow::Borrowed(
+                "Cancellation representative appointment",
+            ))),
+            Self::ApplicationReceipt => Ok(Some(Cow::Borrowed("Application receipt"))),
+            Self::NoticeDocumentByDesignFormalityExamination => Ok(Some(Cow::Borrowed(
+                "Notice document by design formality examination",
+            ))),
+            Self::NoticeDocumentByDesignSubstantialExamination => Ok(Some(Cow::Borrowed(
+                "Notice document by design substantial examination",
+            ))),
+            Self::NoticeDocumentByDesignRegistration => Ok(Some(Cow::Borrowed(
+                "Notice document by design registration",
+            ))),
+            Self::NoticeDocumentByTrialExaminationInvitation => Ok(Some(Cow::Borrowed(
+                "Notice document by trial examination_invitation",
+            ))),
+            Self::NoticeDocumentByTrialExamination => {
+                Ok(Some(Cow::Borrowed("Notice document by trial examination")))
+            }
+            Self::NoticeDocumentByTrialExaminationDecision => Ok(Some(Cow::Borrowed(
+                "Notice document by trial examination_decision",
+            ))),
+            Self::MemoByDesignFormalityExamination => {
+                Ok(Some(Cow::Borrowed("Memo by design formality examination")))
+            }
+            Self::MemoByDesignSubstantialExamination => Ok(Some(Cow::Borrowed(
+                "Memo by design substantial examination",
+            ))),
+            Self::MemoByTrialExamination => Ok(Some(Cow::Borrowed("Memo by trial examination"))),
+            Self::MemoByTrialNotice => Ok(Some(Cow::Borrowed("Memo by trial notice"))),
+            Self::MemoByTrialExaminationCorrection => {
+                Ok(Some(Cow::Borrowed("Memo by trial examination_correction")))
+            }
+            Self::AcceptDesignApplicationDocument => {
+                Ok(Some(Cow::Borrowed("Accept design application document")))
+            }
+            Self::AcceptDesignApplicantDocument => {
+                Ok(Some(Cow::Borrowed("Accept design applicant document")))
+            }
+            Self::AcceptDesignAttorneyDocument => {
+                Ok(Some(Cow::Borrowed("Accept design attorney document")))
+            }
+            Self::AcceptDesignWithdrawalAndAbandonmentDocument => Ok(Some(Cow::Borrowed(
+                "Accept design withdrawal and abandonment document",
+            ))),
+            Self::AcceptDesignResponseDocument => {
+                Ok(Some(Cow::Borrowed("Accept design response document")))
+            }
+            Self::AcceptDesignSubmissionDocument => {
+                Ok(Some(Cow::Borrowed("Accept design submission document")))
+            }
+            Self::AcceptDesignAmendmentDocument => {
+                Ok(Some(Cow::Borrowed("Accept design amendment document")))
+            }
+            Self::AcceptDesignRequestForInspection => {
+                Ok(Some(Cow::Borrowed("Accept design request for inspection")))
+            }
+            Self::AcceptDemandForATrial => Ok(Some(Cow::Borrowed("Accept demand for a trial"))),
+            Self::AcceptTrialIntermediateDocument => {
+                Ok(Some(Cow::Borrowed("Accept trial intermediate document")))
+            }
+            Self::InspectionAcceptDesignApplicationDocument => Ok(Some(Cow::Borrowed(
+                "Inspection accept design application document",
+            ))),
+            Self::InspectionAcceptDesignApplicantDocument => Ok(Some(Cow::Borrowed(
+                "Inspection accept design applicant document",
+            ))),
+            Self::InspectionAcceptDesignAttorneyDocument => Ok(Some(Cow::Borrowed(
+                "Inspection accept design attorney document",
+            ))),
+            Self::InspectionAcceptDesignWithdrawalAndAbandonmentDocument => Ok(Some(
+                Cow::Borrowed("Inspection accept design withdrawal and abandonment document"),
+            )),
+            Self::InspectionAcceptDesignResponseDocument => Ok(Some(Cow::Borrowed(
+                "Inspection accept design response document",
+            ))),
+            Self::InspectionAcceptDesignSubmissionDocument => Ok(Some(Cow::Borrowed(
+                "Inspection accept design submission document",
+            ))),
+            Self::InspectionAcceptDesignAmendmentDocument => Ok(Some(Cow::Borrowed(
+                "Inspection accept design amendment document",
+            ))),
+            Self::InspectionAcceptDesignRequestForInspection => Ok(Some(Cow::Borrowed(
+                "Inspection accept design request for inspection",
+            ))),
+            Self::InspectionAcceptDemandForATrial => {
+                Ok(Some(Cow::Borrowed("Inspection accept demand for a trial")))
+            }
+            Self::InspectionAcceptTrialIntermediateDocument => Ok(Some(Cow::Borrowed(
+                "Inspection accept trial intermediate document",
+            ))),
+            Self::InspectionNoticeDocumentByDesignFormalityExamination => Ok(Some(Cow::Borrowed(
+                "Inspection notice document by design formality examination",
+            ))),
+            Self::InspectionNoticeDocumentByDesignSubstantialExamination => Ok(Some(
+                Cow::Borrowed("Inspection notice document by design substantial examination"),
+            )),
+            Self::InspectionNoticeDocumentByDesignRegistration => Ok(Some(Cow::Borrowed(
+                "Inspection notice document by design registration",
+            ))),
+            Self::InspectionNoticeDocumentByTrialExaminationInvitation => Ok(Some(Cow::Borrowed(
+                "Inspection Notice document by trial examination_invitation",
+            ))),
+            Self::InspectionNoticeDocumentByTrialExamination => Ok(Some(Cow::Borrowed(
+                "Inspection notice document by trial examination",
+            ))),
+            Self::InspectionNoticeDocumentByTrialExaminationDecision => Ok(Some(Cow::Borrowed(
+                "Inspection Notice document by trial examination_decision",
+            ))),
+            Self::InspectionMemoByDesignFormalityExamination => Ok(Some(Cow::Borrowed(
+                "Inspection memo by design formality examination",
+            ))),
+            Self::InspectionMemoByDesignSubstantialExamination => Ok(Some(Cow::Borrowed(
+                "Inspection memo by design substantial examination",
+            ))),
+            Self::InspectionMemoByTrialExamination => {
+                Ok(Some(Cow::Borrowed("Inspection memo by trial examination")))
+            }
+            Self::InspectionMemoByTrialNotice => {
+                Ok(Some(Cow::Borrowed("Inspection memo by trial notice")))
+            }
+            Self::CertifiedCopyNoticeDocumentByDesignFormalityExamination => Ok(Some(
+                Cow::Borrowed("Certified copy notice document by design formality examination"),
+            )),
+            Self::CertifiedCopyNoticeDocumentByDesignSubstantialExamination => Ok(Some(
+                Cow::Borrowed("Certified copy notice document by design substantial examination"),
+            )),
+            Self::CertifiedCopyNoticeDocumentByDesignRegistration => Ok(Some(Cow::Borrowed(
+                "Certified copy notice document by design registration",
+            ))),
+            Self::CertifiedCopyNoticeDocumentByTrialExaminationInvitation => Ok(Some(
+                Cow::Borrowed("Certified copy notice document by trial examination_invitation"),
+            )),
+            Self::CertifiedCopyNoticeDocumentByTrialExamination => Ok(Some(Cow::Borrowed(
+                "Certified copy notice document by trial examination",
+            ))),
+            Self::CertifiedCopyNoticeDocumentByTrialExaminationDecision => Ok(Some(Cow::Borrowed(
+                "Certified copy notice document by trial examination_decision",
+            ))),
+            Self::AcceptDocumentList => Ok(Some(Cow::Borrowed("Accept document list"))),
+            Self::NoticeDocumentList => Ok(Some(Cow::Borrowed("Notice document list"))),
+            Self::ApplicationInformation => Ok(Some(Cow::Borrowed("Application information"))),
+            Self::BalanceSheetReference => Ok(Some(Cow::Borrowed("Balance sheet reference"))),
+            Self::DivisionNumberList => Ok(Some(Cow::Borrowed("Division number list"))),
+            Self::RecordLicence => Ok(Some(Cow::Borrowed("Record licence"))),
+            Self::RecordMortgagee => Ok(Some(Cow::Borrowed("Record mortgagee"))),
+            Self::TerminateLicence => Ok(Some(Cow::Borrowed("Terminate licence"))),
+            Self::DischargeMortgagee => Ok(Some(Cow::Borrowed("Discharge mortgagee"))),
+            Self::ChangeOfName => Ok(Some(Cow::Borrowed("Change of name"))),
+            Self::TrademarkB2BFiling => Ok(Some(Cow::Borrowed("Trademark B2B Filing"))),
+            Self::TrademarkInformation => Ok(Some(Cow::Borrowed("Trademark Information"))),
+            Self::TrademarkIdentifierList => Ok(Some(Cow::Borrowed("Trademark identifier list"))),
+            Self::OppositionEFiling => Ok(Some(Cow::Borrowed("Opposition eFiling"))),
+            Self::OppositionInformation => Ok(Some(Cow::Borrowed("Opposition information"))),
+            Self::OppositionIdentifierList => Ok(Some(Cow::Borrowed("Opposition identifier list"))),
+            Self::TrademarkList => Ok(Some(Cow::Borrowed("Trademark list"))),
+            Self::NationalTrademarkApplication => {
+                Ok(Some(Cow::Borrowed("National trademark application")))
+            }
+            Self::NationalTrademarkRegistration => {
+                Ok(Some(Cow::Borrowed("National trademark registration")))
+            }
+            Self::NationalViewOfInternationalTrademarkApplicationOrRegistration => {
+                Ok(Some(Cow::Borrowed(
+                    "National view of international trademark application or registration",
+                )))
+            }
+            Self::NationalTrademarkAssignment => {
+                Ok(Some(Cow::Borrowed("National trademark assignment")))
+            }
+            Self::NationalLegalProceeding => Ok(Some(Cow::Borrowed("National legal proceeding"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for TransactionCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for TransactionCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Design eFiling" => Ok(Self::DesignEFiling),
+            b"Design B2B filing" => Ok(Self::DesignB2BFiling),
+            b"Design information" => Ok(Self::DesignInformation),
+            b"Design identifier list" => Ok(Self::DesignIdentifierList),
+            b"Design list" => Ok(Self::DesignList),
+            b"Design opposition eFiling" => Ok(Self::DesignOppositionEFiling),
+            b"Design opposition information" => Ok(Self::DesignOppositionInformation),
+            b"Design opposition identifier list" => Ok(Self::DesignOppositionIdentifierList),
+            b"Representative appointment" => Ok(Self::RepresentativeAppointment),
+            b"Amendment registered design" => Ok(Self::AmendmentRegisteredDesign),
+            b"Amendment application" => Ok(Self::AmendmentApplication),
+            b"Convention application" => Ok(Self::ConventionApplication),
+            b"Additional application" => Ok(Self::AdditionalApplication),
+            b"Subsequent application" => Ok(Self::SubsequentApplication),
+            b"Divisional application" => Ok(Self::DivisionalApplication),
+            b"Assignment application" => Ok(Self::AssignmentApplication),
+            b"Assignment registered design" => Ok(Self::AssignmentRegisteredDesign),
+            b"Request certified copies" => Ok(Self::RequestCertifiedCopies),
+            b"Request extension time" => Ok(Self::RequestExtensionTime),
+            b"Request hearing" => Ok(Self::RequestHearing),
+            b"Opposition first extension" => Ok(Self::OppositionFirstExtension),
+            b"Opposition various renewal or extension of registration restoration" => {
+                Ok(Self::OppositionVariousRenewalOrExtensionOfRegistrationRestoration)
+            }
+            b"Withdrawal" => Ok(Self::Withdrawal),
+            b"Withdraw application" => Ok(Self::WithdrawApplication),
+            b"Withdraw design" => Ok(Self::WithdrawDesign),
+            b"Response examination report" => Ok(Self::ResponseExaminationReport),
+            b"Statement support" => Ok(Self::StatementSupport),
+            b"Withdraw service request" => Ok(Self::WithdrawServiceRequest),
+            b"Request publication" => Ok(Self::RequestPublication),
+            b"Request registration" => Ok(Self::RequestRegistration),
+            b"Offer surrender" => Ok(Self::OfferSurrender),
+            b"Request exclusion" => Ok(Self::RequestExclusion),
+            b"Request conversion" => Ok(Self::RequestConversion),
+            b"Duplicate certificate" => Ok(Self::DuplicateCertificate),
+            b"Request supply documents" => Ok(Self::RequestSupplyDocuments),
+            b"Request delayed registration" => Ok(Self::RequestDelayedRegistration),
+            b"Request accelerated examination" => Ok(Self::RequestAcceleratedExamination),
+            b"Expiry notice" => Ok(Self::ExpiryNotice),
+            b"Refusal withdrawal notification" => Ok(Self::RefusalWithdrawalNotification),
+            b"Division international registration notification" => {
+                Ok(Self::DivisionInternationalRegistrationNotification)
+            }
+            b"Refusal notification" => Ok(Self::RefusalNotification),
+            b"Providing certificate to holder" => Ok(Self::ProvidingCertificateToHolder),
+            b"Transmittal application to IB" => Ok(Self::TransmittalApplicationToIb),
+            b"Irregularities" => Ok(Self::Irregularities),
+            b"Invalidation notification" => Ok(Self::InvalidationNotification),
+            b"Cancellation representative appointment" => {
+                Ok(Self::CancellationRepresentativeAppointment)
+            }
+            b"Application receipt" => Ok(Self::ApplicationReceipt),
+            b"Notice document by design formality examination" => {
+                Ok(Self::NoticeDocumentByDesignFormalityExamination)
+            }
+            b"Notice document by design substantial examination" => {
+                Ok(Self::NoticeDocumentByDesignSubstantialExamination)
+            }
+            b"Notice document by design registration" => {
+                Ok(Self::NoticeDocumentByDesignRegistration)
+            }
+            b"Notice document by trial examination_invitation" => {
+                Ok(Self::NoticeDocumentByTrialExaminationInvitation)
+            }
+            b"Notice document by trial examination" => Ok(Self::NoticeDocumentByTrialExamination),
+            b"Notice document by trial examination_decision" => {
+                Ok(Self::NoticeDocumentByTrialExaminationDecision)
+            }
+            b"Memo by design formality examination" => Ok(Self::MemoByDesignFormalityExamination),
+            b"Memo by design substantial examination" => {
+                Ok(Self::MemoByDesignSubstantialExamination)
+            }
+            b"Memo by trial examination" => Ok(Self::MemoByTrialExamination),
+            b"Memo by trial notice" => Ok(Self::MemoByTrialNotice),
+            b"Memo by trial examination_correction" => Ok(Self::MemoByTrialExaminationCorrection),
+            b"Accept design application document" => Ok(Self::AcceptDesignApplicationDocument),
+            b"Accept design applicant document" => Ok(Self::AcceptDesignApplicantDocument),
+            b"Accept design attorney document" => Ok(Self::AcceptDesignAttorneyDocument),
+            b"Accept design withdrawal and abandonment document" => {
+                Ok(Self::AcceptDesignWithdrawalAndAbandonmentDocument)
+            }
+            b"Accept design response document" => Ok(Self::AcceptDesignResponseDocument),
+            b"Accept design submission document" => Ok(Self::AcceptDesignSubmissionDocument),
+            b"Accept design amendment document" => Ok(Self::AcceptDesignAmendmentDocument),
+            b"Accept design request for inspection" => Ok(Self::AcceptDesignRequestForInspection),
+            b"Accept demand for a trial" => Ok(Self::AcceptDemandForATrial),
+            b"Accept trial intermediate document" => Ok(Self::AcceptTrialIntermediateDocument),
+            b"Inspection accept design application document" => {
+                Ok(Self::InspectionAcceptDesignApplicationDocument)
+            }
+            b"Inspection accept design applicant document" => {
+                Ok(Self::InspectionAcceptDesignApplicantDocument)
+            }
+            b"Inspection accept design attorney document" => {
+                Ok(Self::InspectionAcceptDesignAttorneyDocument)
+            }
+            b"Inspection accept design withdrawal and abandonment document" => {
+                Ok(Self::InspectionAcceptDesignWithdrawalAndAbandonmentDocument)
+            }
+            b"Inspection accept design response document" => {
+                Ok(Self::InspectionAcceptDesignResponseDocument)
+            }
+            b"Inspection accept design submission document" => {
+                Ok(Self::InspectionAcceptDesignSubmissionDocument)
+            }
+            b"Inspection accept design amendment document" => {
+                Ok(Self::InspectionAcceptDesignAmendmentDocument)
+            }
+            b"Inspection accept design request for inspection" => {
+                Ok(Self::InspectionAcceptDesignRequestForInspection)
+            }
+            b"Inspection accept demand for a trial" => Ok(Self::InspectionAcceptDemandForATrial),
+            b"Inspection accept trial intermediate document" => {
+                Ok(Self::InspectionAcceptTrialIntermediateDocument)
+            }
+            b"Inspection notice document by design formality examination" => {
+                Ok(Self::InspectionNoticeDocumentByDesignFormalityExamination)
+            }
+            b"Inspection notice document by design substantial examination" => {
+                Ok(Self::InspectionNoticeDocumentByDesignSubstantialExamination)
+            }
+            b"Inspection notice document by design registration" => {
+                Ok(Self::InspectionNoticeDocumentByDesignRegistration)
+            }
+            b"Inspection Notice document by trial examination_invitation" => {
+                Ok(Self::InspectionNoticeDocumentByTrialExaminationInvitation)
+            }
+            b"Inspection notice document by trial examination" => {
+                Ok(Self::InspectionNoticeDocumentByTrialExamination)
+            }
+            b"Inspection Notice document by trial examination_decision" => {
+                Ok(Self::InspectionNoticeDocumentByTrialExaminationDecision)
+            }
+            b"Inspection memo by design formality examination" => {
+                Ok(Self::InspectionMemoByDesignFormalityExamination)
+            }
+            b"Inspection memo by design substantial examination" => {
+                Ok(Self::InspectionMemoByDesignSubstantialExamination)
+            }
+            b"Inspection memo by trial examination" => Ok(Self::InspectionMemoByTrialExamination),
+            b"Inspection memo by trial notice" => Ok(Self::InspectionMemoByTrialNotice),
+            b"Certified copy notice document by design formality examination" => {
+                Ok(Self::CertifiedCopyNoticeDocumentByDesignFormalityExamination)
+            }
+            b"Certified copy notice document by design substantial examination" => {
+                Ok(Self::CertifiedCopyNoticeDocumentByDesignSubstantialExamination)
+            }
+            b"Certified copy notice document by design registration" => {
+                Ok(Self::CertifiedCopyNoticeDocumentByDesignRegistration)
+            }
+            b"Certified copy notice document by trial examination_invitation" => {
+                Ok(Self::CertifiedCopyNoticeDocumentByTrialExaminationInvitation)
+            }
+            b"Certified copy notice document by trial examination" => {
+                Ok(Self::CertifiedCopyNoticeDocumentByTrialExamination)
+            }
+            b"Certified copy notice document by trial examination_decision" => {
+                Ok(Self::CertifiedCopyNoticeDocumentByTrialExaminationDecision)
+            }
+            b"Accept document list" => Ok(Self::AcceptDocumentList),
+            b"Notice document list" => Ok(Self::NoticeDocumentList),
+            b"Application information" => Ok(Self::ApplicationInformation),
+            b"Balance sheet reference" => Ok(Self::BalanceSheetReference),
+            b"Division number list" => Ok(Self::DivisionNumberList),
+            b"Record licence" => Ok(Self::RecordLicence),
+            b"Record mortgagee" => Ok(Self::RecordMortgagee),
+            b"Terminate licence" => Ok(Self::TerminateLicence),
+            b"Discharge mortgagee" => Ok(Self::DischargeMortgagee),
+            b"Change of name" => Ok(Self::ChangeOfName),
+            b"Trademark B2B Filing" => Ok(Self::TrademarkB2BFiling),
+            b"Trademark Information" => Ok(Self::TrademarkInformation),
+            b"Trademark identifier list" => Ok(Self::TrademarkIdentifierList),
+            b"Opposition eFiling" => Ok(Self::OppositionEFiling),
+            b"Opposition information" => Ok(Self::OppositionInformation),
+            b"Opposition identifier list" => Ok(Self::OppositionIdentifierList),
+            b"Trademark list" => Ok(Self::TrademarkList),
+            b"National trademark application" => Ok(Self::NationalTrademarkApplication),
+            b"National trademark registration" => Ok(Self::NationalTrademarkRegistration),
+            b"National view of international trademark application or registration" => {
+                Ok(Self::NationalViewOfInternationalTrademarkApplicationOrRegistration)
+            }
+            b"National trademark assignment" => Ok(Self::NationalTrademarkAssignment),
+            b"National legal proceeding" => Ok(Self::NationalLegalProceeding),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for TransactionCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransactionSubCodeType {
+    String(String),
+    TransactionSubcategoryType(TransactionSubcategoryType),
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for TransactionSubCodeType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::String(x) => x.serialize_bytes(helper),
+            Self::TransactionSubcategoryType(x) => x.serialize_bytes(helper),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for TransactionSubCodeType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for TransactionSubCodeType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let mut errors = Vec::new();
+        match String::deserialize_bytes(helper, bytes) {
+            Ok(value) => return Ok(Self::String(value)),
+            Err(error) => errors.push(Box::new(error)),
+        }
+        match TransactionSubcategoryType::deserialize_bytes(helper, bytes) {
+            Ok(value) => return Ok(Self::TransactionSubcategoryType(value)),
+            Err(error) => errors.push(Box::new(error)),
+        }
+        Err(Error::from(ErrorKind::InvalidUnion(errors.into())))
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for TransactionSubCodeType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransactionSubcategoryType {
+    #[doc = "Normal"]
+    Normal,
+    #[doc = "Accelerated registration"]
+    AcceleratedRegistration,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for TransactionSubcategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::Normal => Ok(Some(Cow::Borrowed("Normal"))),
+            Self::AcceleratedRegistration => Ok(Some(Cow::Borrowed("Accelerated registration"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for TransactionSubcategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for TransactionSubcategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Normal" => Ok(Self::Normal),
+            b"Accelerated registration" => Ok(Self::AcceleratedRegistration),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for TransactionSubcategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordIdentifierBagType {
+    pub record_identifier: Vec<IdentifierType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for RecordIdentifierBagType {
+    type Serializer<'x> = quick_xml_serialize::RecordIdentifierBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::RecordIdentifierBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::RecordIdentifierBagTypeSerializerState::Init__),
+            name: name.unwrap_or("com:RecordIdentifierBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for RecordIdentifierBagType {
+    type Deserializer = Box<quick_xml_deserialize::RecordIdentifierBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for RecordIdentifierBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_record_identifier = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+                    f_record_identifier.push(
+                        <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_record_identifier.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_identifier: f_record_identifier,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordEventBagType {
+    pub record_event: Vec<RecordEventType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for RecordEventBagType {
+    type Serializer<'x> = quick_xml_serialize::RecordEventBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::RecordEventBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::RecordEventBagTypeSerializerState::Init__),
+            name: name.unwrap_or("com:RecordEventBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for RecordEventBagType {
+    type Deserializer = Box<quick_xml_deserialize::RecordEventBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for RecordEventBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_record_event = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEvent") => {
+                    f_record_event.push(<RecordEventType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_record_event.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_event: f_record_event,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordDocumentBagType {
+    pub record_document: Vec<DocumentType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for RecordDocumentBagType {
+    type Serializer<'x> = quick_xml_serialize::RecordDocumentBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::RecordDocumentBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::RecordDocumentBagTypeSerializerState::Init__),
+            name: name.unwrap_or("com:RecordDocumentBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for RecordDocumentBagType {
+    type Deserializer = Box<quick_xml_deserialize::RecordDocumentBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for RecordDocumentBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_record_document = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocument") => {
+                    f_record_document.push(<DocumentType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_record_document.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_document: f_record_document,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordCurrentStatusCategoryType {
+    #[doc = "Record filed"]
+    RecordFiled,
+    #[doc = "Undefined"]
+    Undefined,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for RecordCurrentStatusCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::RecordFiled => Ok(Some(Cow::Borrowed("Record filed"))),
+            Self::Undefined => Ok(Some(Cow::Borrowed("Undefined"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for RecordCurrentStatusCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for RecordCurrentStatusCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Record filed" => Ok(Self::RecordFiled),
+            b"Undefined" => Ok(Self::Undefined),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for RecordCurrentStatusCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordDesignatedCountryCodeBagType {
+    pub record_designated_country_code: Vec<ExtendedWipost3CodeType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for RecordDesignatedCountryCodeBagType {
+    type Serializer<'x> = quick_xml_serialize::RecordDesignatedCountryCodeBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(
+            quick_xml_serialize::RecordDesignatedCountryCodeBagTypeSerializer {
+                value: self,
+                state: Box::new(
+                    quick_xml_serialize::RecordDesignatedCountryCodeBagTypeSerializerState::Init__,
+                ),
+                name: name.unwrap_or("com:RecordDesignatedCountryCodeBagType"),
+                is_root,
+            },
+        )
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for RecordDesignatedCountryCodeBagType {
+    type Deserializer = Box<quick_xml_deserialize::RecordDesignatedCountryCodeBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for RecordDesignatedCountryCodeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_record_designated_country_code = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDesignatedCountryCode") => {
+                    f_record_designated_country_code
+                        .push(p.simple::<ExtendedWipost3CodeType>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_record_designated_country_code.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_designated_country_code: f_record_designated_country_code,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordTransferCategoryType {
+    #[doc = "Total transfer"]
+    TotalTransfer,
+    #[doc = "Partial transfer"]
+    PartialTransfer,
+    #[doc = "Other"]
+    Other,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for RecordTransferCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::TotalTransfer => Ok(Some(Cow::Borrowed("Total transfer"))),
+            Self::PartialTransfer => Ok(Some(Cow::Borrowed("Partial transfer"))),
+            Self::Other => Ok(Some(Cow::Borrowed("Other"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for RecordTransferCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for RecordTransferCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Total transfer" => Ok(Self::TotalTransfer),
+            b"Partial transfer" => Ok(Self::PartialTransfer),
+            b"Other" => Ok(Self::Other),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for RecordTransferCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordChangeNameAddressCategoryType {
+    #[doc = "Change applicant name or address"]
+    ChangeApplicantNameOrAddress,
+    #[doc = "Holder"]
+    Holder,
+    #[doc = "Licensee"]
+    Licensee,
+    #[doc = "Other"]
+    Other,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for RecordChangeNameAddressCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::ChangeApplicantNameOrAddress => {
+                Ok(Some(Cow::Borrowed("Change applicant name or address")))
+            }
+            Self::Holder => Ok(Some(Cow::Borrowed("Holder"))),
+            Self::Licensee => Ok(Some(Cow::Borrowed("Licensee"))),
+            Self::Other => Ok(Some(Cow::Borrowed("Other"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for RecordChangeNameAddressCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for RecordChangeNameAddressCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Change applicant name or address" => Ok(Self::ChangeApplicantNameOrAddress),
+            b"Holder" => Ok(Self::Holder),
+            b"Licensee" => Ok(Self::Licensee),
+            b"Other" => Ok(Self::Other),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for RecordChangeNameAddressCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordLicenceCategoryType {
+    #[doc = "Licence"]
+    Licence,
+    #[doc = "Sublicence"]
+    Sublicence,
+    #[doc = "Other"]
+    Other,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for RecordLicenceCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::Licence => Ok(Some(Cow::Borrowed("Licence"))),
+            Self::Sublicence => Ok(Some(Cow::Borrowed("Sublicence"))),
+            Self::Other => Ok(Some(Cow::Borrowed("Other"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for RecordLicenceCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for RecordLicenceCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Licence" => Ok(Self::Licence),
+            b"Sublicence" => Ok(Self::Sublicence),
+            b"Other" => Ok(Self::Other),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for RecordLicenceCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordEventType {
+    pub record_event_category: RecordEventCategoryType,
+    pub record_event_response_date: Option<DateType>,
+    pub comment_text: Option<OrderedTextType>,
+    pub content_249: Option<RecordEventContent249Type>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for RecordEventType {
+    type Serializer<'x> = quick_xml_serialize::RecordEventTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::RecordEventTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::RecordEventTypeSerializerState::Init__),
+            name: name.unwrap_or("com:RecordEventType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for RecordEventType {
+    type Deserializer = Box<quick_xml_deserialize::RecordEventTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for RecordEventType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_record_event_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventCategory") => {
+                let v = p.simple::<RecordEventCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_record_event_response_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventResponseDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_249 = if c
+            .as_ref()
+            .is_some_and(|c| <RecordEventContent249Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            Some(<RecordEventContent249Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            record_event_category: f_record_event_category,
+            record_event_response_date: f_record_event_response_date,
+            comment_text: f_comment_text,
+            content_249: f_content_249,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordEventCategoryType {
+    #[doc = "To check"]
+    ToCheck,
+    #[doc = "Withdrawn"]
+    Withdrawn,
+    #[doc = "Rejected"]
+    Rejected,
+    #[doc = "Accepted"]
+    Accepted,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for RecordEventCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::ToCheck => Ok(Some(Cow::Borrowed("To check"))),
+            Self::Withdrawn => Ok(Some(Cow::Borrowed("Withdrawn"))),
+            Self::Rejected => Ok(Some(Cow::Borrowed("Rejected"))),
+            Self::Accepted => Ok(Some(Cow::Borrowed("Accepted"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for RecordEventCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for RecordEventCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"To check" => Ok(Self::ToCheck),
+            b"Withdrawn" => Ok(Self::Withdrawn),
+            b"Rejected" => Ok(Self::Rejected),
+            b"Accepted" => Ok(Self::Accepted),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for RecordEventCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordEventContent249Type {
+    RecordEventDate(DateType),
+    RecordEventDateTime(DateTime),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for RecordEventContent249Type {
+    type Serializer<'x> = quick_xml_serialize::RecordEventContent249TypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        Ok(quick_xml_serialize::RecordEventContent249TypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::RecordEventContent249TypeSerializerState::Init__),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for RecordEventContent249Type {
+    type Deserializer = Box<quick_xml_deserialize::RecordEventContent249TypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for RecordEventContent249Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"RecordEventDate")
+            || c.is(st96::fast::Ns::Com, b"RecordEventDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RecordEventDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventDate") => {
+                        let v = p.simple::<DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RecordEventDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RecordEventDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::RecordEventDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for RecordEventContent249Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RecordEventDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventDate") => {
+                            let v = p.simple::<DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RecordEventDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"RecordEventDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventDateTime") => {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::RecordEventDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct LimitationCountryCodeBagType {
+    pub limitation_country_code: Vec<ExtendedWipost3CodeType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for LimitationCountryCodeBagType {
+    type Serializer<'x> = quick_xml_serialize::LimitationCountryCodeBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(
+            quick_xml_serialize::LimitationCountryCodeBagTypeSerializer {
+                value: self,
+                state: Box::new(
+                    quick_xml_serialize::LimitationCountryCodeBagTypeSerializerState::Init__,
+                ),
+                name: name.unwrap_or("com:LimitationCountryCodeBagType"),
+                is_root,
+            },
+        )
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for LimitationCountryCodeBagType {
+    type Deserializer = Box<quick_xml_deserialize::LimitationCountryCodeBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for LimitationCountryCodeBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_limitation_country_code = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LimitationCountryCode") => {
+                    f_limitation_country_code.push(p.simple::<ExtendedWipost3CodeType>(&ch)?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_limitation_country_code.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            limitation_country_code: f_limitation_country_code,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum LimitationCategoryType {
+    #[doc = "List limited to"]
+    ListLimitedTo,
+    #[doc = "Remove from list"]
+    RemoveFromList,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for LimitationCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::ListLimitedTo => Ok(Some(Cow::Borrowed("List limited to"))),
+            Self::RemoveFromList => Ok(Some(Cow::Borrowed("Remove from list"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for LimitationCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for LimitationCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"List limited to" => Ok(Self::ListLimitedTo),
+            b"Remove from list" => Ok(Self::RemoveFromList),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for LimitationCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum LicenceCategoryType {
+    #[doc = "Exclusive"]
+    Exclusive,
+    #[doc = "NonExclusive"]
+    NonExclusive,
+    #[doc = "Security interest"]
+    SecurityInterest,
+    #[doc = "Compulsory"]
+    Compulsory,
+    #[doc = "Licence of right"]
+    Lor,
+    #[doc = "Availability or Offer"]
+    AvailabilityOrOffer,
+    #[doc = "Royalty agreement"]
+    RoyaltyAgreement,
+    #[doc = "Sublicence"]
+    Sublicence,
+    #[doc = "Concession"]
+    Concession,
+    #[doc = "Subconcession"]
+    Subconcession,
+    #[doc = "Unknown"]
+    Unknown,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for LicenceCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::Exclusive => Ok(Some(Cow::Borrowed("Exclusive"))),
+            Self::NonExclusive => Ok(Some(Cow::Borrowed("NonExclusive"))),
+            Self::SecurityInterest => Ok(Some(Cow::Borrowed("Security interest"))),
+            Self::Compulsory => Ok(Some(Cow::Borrowed("Compulsory"))),
+            Self::Lor => Ok(Some(Cow::Borrowed("LOR"))),
+            Self::AvailabilityOrOffer => Ok(Some(Cow::Borrowed("Availability or Offer"))),
+            Self::RoyaltyAgreement => Ok(Some(Cow::Borrowed("Royalty agreement"))),
+            Self::Sublicence => Ok(Some(Cow::Borrowed("Sublicence"))),
+            Self::Concession => Ok(Some(Cow::Borrowed("Concession"))),
+            Self::Subconcession => Ok(Some(Cow::Borrowed("Subconcession"))),
+            Self::Unknown => Ok(Some(Cow::Borrowed("Unknown"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for LicenceCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for LicenceCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"Exclusive" => Ok(Self::Exclusive),
+            b"NonExclusive" => Ok(Self::NonExclusive),
+            b"Security interest" => Ok(Self::SecurityInterest),
+            b"Compulsory" => Ok(Self::Compulsory),
+            b"LOR" => Ok(Self::Lor),
+            b"Availability or Offer" => Ok(Self::AvailabilityOrOffer),
+            b"Royalty agreement" => Ok(Self::RoyaltyAgreement),
+            b"Sublicence" => Ok(Self::Sublicence),
+            b"Concession" => Ok(Self::Concession),
+            b"Subconcession" => Ok(Self::Subconcession),
+            b"Unknown" => Ok(Self::Unknown),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for LicenceCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum LicenceStatusCategoryType {
+    #[doc = "To verify"]
+    ToVerify,
+    #[doc = "Valid"]
+    Valid,
+    #[doc = "Cancelled"]
+    Cancelled,
+    #[doc = "Expired"]
+    Expired,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for LicenceStatusCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::ToVerify => Ok(Some(Cow::Borrowed("To verify"))),
+            Self::Valid => Ok(Some(Cow::Borrowed("Valid"))),
+            Self::Cancelled => Ok(Some(Cow::Borrowed("Cancelled"))),
+            Self::Expired => Ok(Some(Cow::Borrowed("Expired"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for LicenceStatusCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for LicenceStatusCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"To verify" => Ok(Self::ToVerify),
+            b"Valid" => Ok(Self::Valid),
+            b"Cancelled" => Ok(Self::Cancelled),
+            b"Expired" => Ok(Self::Expired),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for LicenceStatusCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct LicenceEventBagType {
+    pub licence_event: Vec<LicenceEventType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for LicenceEventBagType {
+    type Serializer<'x> = quick_xml_serialize::LicenceEventBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::LicenceEventBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::LicenceEventBagTypeSerializerState::Init__),
+            name: name.unwrap_or("com:LicenceEventBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for LicenceEventBagType {
+    type Deserializer = Box<quick_xml_deserialize::LicenceEventBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for LicenceEventBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_licence_event = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEvent") => {
+                    f_licence_event.push(
+                        <LicenceEventType as st96::fast::FastParse>::fast_element(p, ch)?,
+                    );
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_licence_event.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            licence_event: f_licence_event,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct LicenceDocumentBagType {
+    pub licence_document: Vec<DocumentType>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for LicenceDocumentBagType {
+    type Serializer<'x> = quick_xml_serialize::LicenceDocumentBagTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::LicenceDocumentBagTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::LicenceDocumentBagTypeSerializerState::Init__),
+            name: name.unwrap_or("com:LicenceDocumentBagType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for LicenceDocumentBagType {
+    type Deserializer = Box<quick_xml_deserialize::LicenceDocumentBagTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for LicenceDocumentBagType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let mut f_licence_document = Vec::new();
+        loop {
+            match c.take() {
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceDocument") => {
+                    f_licence_document.push(<DocumentType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?);
+                    *c = p.next_child()?;
+                }
+                other => {
+                    *c = other;
+                    break;
+                }
+            }
+        }
+        st96::fast::check_count(f_licence_document.len(), 1usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            licence_document: f_licence_document,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct LicenceEventType {
+    pub licence_event_category: LicenceEventCategoryType,
+    pub licence_event_response_date: Option<DateType>,
+    pub comment_text: Option<OrderedTextType>,
+    pub content_196: Option<LicenceEventContent196Type>,
+}
+#[cfg(feature = "design")]
+impl WithSerializer for LicenceEventType {
+    type Serializer<'x> = quick_xml_serialize::LicenceEventTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        Ok(quick_xml_serialize::LicenceEventTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::LicenceEventTypeSerializerState::Init__),
+            name: name.unwrap_or("com:LicenceEventType"),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for LicenceEventType {
+    type Deserializer = Box<quick_xml_deserialize::LicenceEventTypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for LicenceEventType {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_licence_event_category = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventCategory") => {
+                let v = p.simple::<LicenceEventCategoryType>(&ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_licence_event_response_date = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventResponseDate") => {
+                let v = p.simple::<DateType>(&ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_comment_text = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                Some(v)
+            }
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_content_196 = if c
+            .as_ref()
+            .is_some_and(|c| <LicenceEventContent196Type as st96::fast::FastGroup>::fast_starts(c))
+        {
+            Some(<LicenceEventContent196Type as st96::fast::FastGroup>::fast_group(p, c)?)
+        } else {
+            None
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            licence_event_category: f_licence_event_category,
+            licence_event_response_date: f_licence_event_response_date,
+            comment_text: f_comment_text,
+            content_196: f_content_196,
+        })
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum LicenceEventCategoryType {
+    #[doc = "To check"]
+    ToCheck,
+    #[doc = "Withdrawn"]
+    Withdrawn,
+    #[doc = "Rejected"]
+    Rejected,
+    #[doc = "Accepted"]
+    Accepted,
+}
+#[cfg(feature = "design")]
+impl SerializeBytes for LicenceEventCategoryType {
+    fn serialize_bytes(&self, helper: &mut SerializeHelper) -> Result<Option<Cow<'_, str>>, Error> {
+        match self {
+            Self::ToCheck => Ok(Some(Cow::Borrowed("To check"))),
+            Self::Withdrawn => Ok(Some(Cow::Borrowed("Withdrawn"))),
+            Self::Rejected => Ok(Some(Cow::Borrowed("Rejected"))),
+            Self::Accepted => Ok(Some(Cow::Borrowed("Accepted"))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithSerializeToBytes for LicenceEventCategoryType {}
+#[cfg(feature = "design")]
+impl DeserializeBytes for LicenceEventCategoryType {
+    fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        match bytes {
+            b"To check" => Ok(Self::ToCheck),
+            b"Withdrawn" => Ok(Self::Withdrawn),
+            b"Rejected" => Ok(Self::Rejected),
+            b"Accepted" => Ok(Self::Accepted),
+            x => Err(Error::from(ErrorKind::UnknownOrInvalidValue(
+                RawByteStr::from_slice(x),
+            ))),
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializerFromBytes for LicenceEventCategoryType {}
+#[cfg(feature = "design")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum LicenceEventContent196Type {
+    LicenceEventDate(DateType),
+    LicenceEventDateTime(DateTime),
+}
+#[cfg(feature = "design")]
+impl WithSerializer for LicenceEventContent196Type {
+    type Serializer<'x> = quick_xml_serialize::LicenceEventContent196TypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, Error> {
+        let _name = name;
+        Ok(quick_xml_serialize::LicenceEventContent196TypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::LicenceEventContent196TypeSerializerState::Init__),
+            is_root,
+        })
+    }
+}
+#[cfg(feature = "design")]
+impl WithDeserializer for LicenceEventContent196Type {
+    type Deserializer = Box<quick_xml_deserialize::LicenceEventContent196TypeDeserializer>;
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastGroup for LicenceEventContent196Type {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+        c.is(st96::fast::Ns::Com, b"LicenceEventDate")
+            || c.is(st96::fast::Ns::Com, b"LicenceEventDateTime")
+    }
+    #[allow(unused_mut, unused_variables)]
+    fn fast_group<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
+    ) -> st96::fast::Fast<Self> {
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"LicenceEventDate"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventDate") => {
+                        let v = p.simple::<DateType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::LicenceEventDate(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"LicenceEventDateTime"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventDateTime") => {
+                        let v = p.simple::<DateTime>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::LicenceEventDateTime(v));
+            }
+            Err(st96::fast::Bail)
+        })()
+    }
+}
+#[cfg(feature = "design")]
+impl st96::fast::FastParse for LicenceEventContent196Type {
+    #[allow(unused_mut, unused_variables)]
+    fn fast_element<'a>(
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
+    ) -> st96::fast::Fast<Self> {
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"LicenceEventDate"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventDate") => {
+                            let v = p.simple::<DateType>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::LicenceEventDate(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"LicenceEventDateTime"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventDateTime") => {
+                            let v = p.simple::<DateTime>(&ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::LicenceEventDateTime(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
     }
 }

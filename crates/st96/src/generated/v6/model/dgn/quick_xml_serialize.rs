@@ -4,6 +4,7 @@ use st96::types::DateTime;
 use xsd_parser_types::quick_xml::{
     BytesEnd, BytesStart, Error, Event, IterSerializer, SerializeHelper, Serializer, WithSerializer,
 };
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOfficeToIbTransactionTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueOfficeToIbTransactionType,
@@ -11,6 +12,7 @@ pub struct HagueOfficeToIbTransactionTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOfficeToIbTransactionTypeSerializerState<'ser> {
     Init__,
@@ -22,6 +24,7 @@ pub(super) enum HagueOfficeToIbTransactionTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOfficeToIbTransactionTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -93,6 +96,7 @@ impl<'ser> HagueOfficeToIbTransactionTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOfficeToIbTransactionTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -105,6 +109,7 @@ impl<'ser> Serializer<'ser> for HagueOfficeToIbTransactionTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOfficeTransactionHeaderTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueOfficeTransactionHeaderType,
@@ -112,6 +117,7 @@ pub struct HagueOfficeTransactionHeaderTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOfficeTransactionHeaderTypeSerializerState<'ser> {
     Init__,
@@ -137,6 +143,7 @@ pub(super) enum HagueOfficeTransactionHeaderTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOfficeTransactionHeaderTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -144,6 +151,7 @@ impl<'ser> HagueOfficeTransactionHeaderTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOfficeTransactionHeaderTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -156,6 +164,7 @@ impl<'ser> Serializer<'ser> for HagueOfficeTransactionHeaderTypeSerializer<'ser>
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOfficeToIbBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueOfficeToIbBagType,
@@ -163,6 +172,7 @@ pub struct HagueOfficeToIbBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOfficeToIbBagTypeSerializerState<'ser> {
     Init__,
@@ -177,6 +187,7 @@ pub(super) enum HagueOfficeToIbBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOfficeToIbBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -218,6 +229,7 @@ impl<'ser> HagueOfficeToIbBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOfficeToIbBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -230,11 +242,13 @@ impl<'ser> Serializer<'ser> for HagueOfficeToIbBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOfficeToIbBagTypeContentSerializer<'ser> {
     pub(super) value: &'ser super::HagueOfficeToIbBagTypeContent,
     pub(super) state: Box<HagueOfficeToIbBagTypeContentSerializerState<'ser>>,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOfficeToIbBagTypeContentSerializerState<'ser> {
     Init__,
@@ -263,6 +277,7 @@ pub(super) enum HagueOfficeToIbBagTypeContentSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOfficeToIbBagTypeContentSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -270,6 +285,7 @@ impl<'ser> HagueOfficeToIbBagTypeContentSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOfficeToIbBagTypeContentSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -282,12 +298,14 @@ impl<'ser> Serializer<'ser> for HagueOfficeToIbBagTypeContentSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOfficeTransactionHeaderContent408TypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueOfficeTransactionHeaderContent408Type,
     pub(super) state: Box<HagueOfficeTransactionHeaderContent408TypeSerializerState<'ser>>,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOfficeTransactionHeaderContent408TypeSerializerState<'ser> {
     Init__,
@@ -296,6 +314,7 @@ pub(super) enum HagueOfficeTransactionHeaderContent408TypeSerializerState<'ser> 
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOfficeTransactionHeaderContent408TypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -331,6 +350,7 @@ impl<'ser> HagueOfficeTransactionHeaderContent408TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOfficeTransactionHeaderContent408TypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -343,6 +363,7 @@ impl<'ser> Serializer<'ser> for HagueOfficeTransactionHeaderContent408TypeSerial
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOfficeTransactionCountBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueOfficeTransactionCountBagType,
@@ -350,6 +371,7 @@ pub struct HagueOfficeTransactionCountBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOfficeTransactionCountBagTypeSerializerState<'ser> {
     Init__,
@@ -364,6 +386,7 @@ pub(super) enum HagueOfficeTransactionCountBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOfficeTransactionCountBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -398,6 +421,7 @@ impl<'ser> HagueOfficeTransactionCountBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOfficeTransactionCountBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -410,6 +434,7 @@ impl<'ser> Serializer<'ser> for HagueOfficeTransactionCountBagTypeSerializer<'se
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueApplicationTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueApplicationType,
@@ -417,6 +442,7 @@ pub struct HagueApplicationTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueApplicationTypeSerializerState<'ser> {
     Init__,
@@ -512,6 +538,7 @@ pub(super) enum HagueApplicationTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueApplicationTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -887,6 +914,7 @@ impl<'ser> HagueApplicationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueApplicationTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -899,6 +927,7 @@ impl<'ser> Serializer<'ser> for HagueApplicationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueGrantProtectionRequestTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueGrantProtectionRequestType,
@@ -906,6 +935,7 @@ pub struct HagueGrantProtectionRequestTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueGrantProtectionRequestTypeSerializerState<'ser> {
     Init__,
@@ -971,6 +1001,7 @@ pub(super) enum HagueGrantProtectionRequestTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueGrantProtectionRequestTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -1203,6 +1234,7 @@ impl<'ser> HagueGrantProtectionRequestTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueGrantProtectionRequestTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -1215,6 +1247,7 @@ impl<'ser> Serializer<'ser> for HagueGrantProtectionRequestTypeSerializer<'ser> 
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueRefusalRequestTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueRefusalRequestType,
@@ -1222,6 +1255,7 @@ pub struct HagueRefusalRequestTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueRefusalRequestTypeSerializerState<'ser> {
     Init__,
@@ -1296,6 +1330,7 @@ pub(super) enum HagueRefusalRequestTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueRefusalRequestTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -1543,6 +1578,7 @@ impl<'ser> HagueRefusalRequestTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueRefusalRequestTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -1555,6 +1591,7 @@ impl<'ser> Serializer<'ser> for HagueRefusalRequestTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueRefusalWithdrawalRequestTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueRefusalWithdrawalRequestType,
@@ -1562,6 +1599,7 @@ pub struct HagueRefusalWithdrawalRequestTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueRefusalWithdrawalRequestTypeSerializerState<'ser> {
     Init__,
@@ -1619,6 +1657,7 @@ pub(super) enum HagueRefusalWithdrawalRequestTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueRefusalWithdrawalRequestTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -1626,6 +1665,7 @@ impl<'ser> HagueRefusalWithdrawalRequestTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueRefusalWithdrawalRequestTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -1638,6 +1678,7 @@ impl<'ser> Serializer<'ser> for HagueRefusalWithdrawalRequestTypeSerializer<'ser
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueInvalidationRequestTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueInvalidationRequestType,
@@ -1645,6 +1686,7 @@ pub struct HagueInvalidationRequestTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueInvalidationRequestTypeSerializerState<'ser> {
     Init__,
@@ -1702,6 +1744,7 @@ pub(super) enum HagueInvalidationRequestTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueInvalidationRequestTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -1901,6 +1944,7 @@ impl<'ser> HagueInvalidationRequestTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueInvalidationRequestTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -1913,6 +1957,7 @@ impl<'ser> Serializer<'ser> for HagueInvalidationRequestTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueDivisionTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueDivisionType,
@@ -1920,6 +1965,7 @@ pub struct HagueDivisionTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueDivisionTypeSerializerState<'ser> {
     Init__,
@@ -1965,6 +2011,7 @@ pub(super) enum HagueDivisionTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueDivisionTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -2138,6 +2185,7 @@ impl<'ser> HagueDivisionTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueDivisionTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -2150,6 +2198,7 @@ impl<'ser> Serializer<'ser> for HagueDivisionTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueSecondPartFeePayableTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueSecondPartFeePayableType,
@@ -2157,6 +2206,7 @@ pub struct HagueSecondPartFeePayableTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueSecondPartFeePayableTypeSerializerState<'ser> {
     Init__,
@@ -2208,6 +2258,7 @@ pub(super) enum HagueSecondPartFeePayableTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueSecondPartFeePayableTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -2379,6 +2430,7 @@ impl<'ser> HagueSecondPartFeePayableTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueSecondPartFeePayableTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -2391,6 +2443,7 @@ impl<'ser> Serializer<'ser> for HagueSecondPartFeePayableTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueSecondPartFeePaidTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueSecondPartFeePaidType,
@@ -2398,6 +2451,7 @@ pub struct HagueSecondPartFeePaidTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueSecondPartFeePaidTypeSerializerState<'ser> {
     Init__,
@@ -2444,6 +2498,7 @@ pub(super) enum HagueSecondPartFeePaidTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueSecondPartFeePaidTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -2635,6 +2690,7 @@ impl<'ser> HagueSecondPartFeePaidTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueSecondPartFeePaidTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -2647,6 +2703,7 @@ impl<'ser> Serializer<'ser> for HagueSecondPartFeePaidTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCancellationNonPaymentRequestTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCancellationNonPaymentRequestType,
@@ -2654,6 +2711,7 @@ pub struct HagueCancellationNonPaymentRequestTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCancellationNonPaymentRequestTypeSerializerState<'ser> {
     Init__,
@@ -2704,6 +2762,7 @@ pub(super) enum HagueCancellationNonPaymentRequestTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCancellationNonPaymentRequestTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -2711,6 +2770,7 @@ impl<'ser> HagueCancellationNonPaymentRequestTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCancellationNonPaymentRequestTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -2723,6 +2783,7 @@ impl<'ser> Serializer<'ser> for HagueCancellationNonPaymentRequestTypeSerializer
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueGenericOfficeCommunicationTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueGenericOfficeCommunicationType,
@@ -2730,6 +2791,7 @@ pub struct HagueGenericOfficeCommunicationTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueGenericOfficeCommunicationTypeSerializerState<'ser> {
     Init__,
@@ -2785,6 +2847,7 @@ pub(super) enum HagueGenericOfficeCommunicationTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueGenericOfficeCommunicationTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -2792,6 +2855,7 @@ impl<'ser> HagueGenericOfficeCommunicationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueGenericOfficeCommunicationTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -2804,6 +2868,7 @@ impl<'ser> Serializer<'ser> for HagueGenericOfficeCommunicationTypeSerializer<'s
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOfficeTransactionCountTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueOfficeTransactionCountType,
@@ -2811,6 +2876,7 @@ pub struct HagueOfficeTransactionCountTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOfficeTransactionCountTypeSerializerState<'ser> {
     Init__,
@@ -2822,6 +2888,7 @@ pub(super) enum HagueOfficeTransactionCountTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOfficeTransactionCountTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -2871,6 +2938,7 @@ impl<'ser> HagueOfficeTransactionCountTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOfficeTransactionCountTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -3051,6 +3119,7 @@ impl<'ser> Serializer<'ser> for DesignatedCountryBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueDesignBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueDesignBagType,
@@ -3058,6 +3127,7 @@ pub struct HagueDesignBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueDesignBagTypeSerializerState<'ser> {
     Init__,
@@ -3066,6 +3136,7 @@ pub(super) enum HagueDesignBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueDesignBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -3110,6 +3181,7 @@ impl<'ser> HagueDesignBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueDesignBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -3122,6 +3194,7 @@ impl<'ser> Serializer<'ser> for HagueDesignBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct DesignClaimBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::DesignClaimBagType,
@@ -3129,6 +3202,7 @@ pub struct DesignClaimBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum DesignClaimBagTypeSerializerState<'ser> {
     Init__,
@@ -3137,6 +3211,7 @@ pub(super) enum DesignClaimBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> DesignClaimBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -3181,6 +3256,7 @@ impl<'ser> DesignClaimBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for DesignClaimBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -3193,6 +3269,7 @@ impl<'ser> Serializer<'ser> for DesignClaimBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct BusinessEntityStatusClaimBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::BusinessEntityStatusClaimBagType,
@@ -3200,6 +3277,7 @@ pub struct BusinessEntityStatusClaimBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum BusinessEntityStatusClaimBagTypeSerializerState<'ser> {
     Init__,
@@ -3214,6 +3292,7 @@ pub(super) enum BusinessEntityStatusClaimBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> BusinessEntityStatusClaimBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -3262,6 +3341,7 @@ impl<'ser> BusinessEntityStatusClaimBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for BusinessEntityStatusClaimBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -3434,6 +3514,7 @@ impl<'ser> Serializer<'ser> for HolderBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct DecisionGroundsBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::DecisionGroundsBagType,
@@ -3441,6 +3522,7 @@ pub struct DecisionGroundsBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum DecisionGroundsBagTypeSerializerState<'ser> {
     Init__,
@@ -3451,6 +3533,7 @@ pub(super) enum DecisionGroundsBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> DecisionGroundsBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -3496,6 +3579,7 @@ impl<'ser> DecisionGroundsBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for DecisionGroundsBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -3579,6 +3663,7 @@ impl<'ser> Serializer<'ser> for EarlierDesignBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct DecisionRemedyTextBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::DecisionRemedyTextBagType,
@@ -3586,6 +3671,7 @@ pub struct DecisionRemedyTextBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum DecisionRemedyTextBagTypeSerializerState<'ser> {
     Init__,
@@ -3600,6 +3686,7 @@ pub(super) enum DecisionRemedyTextBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> DecisionRemedyTextBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -3645,6 +3732,7 @@ impl<'ser> DecisionRemedyTextBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for DecisionRemedyTextBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -3657,6 +3745,7 @@ impl<'ser> Serializer<'ser> for DecisionRemedyTextBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct DivisionDesignIdentificationBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::DivisionDesignIdentificationBagType,
@@ -3664,6 +3753,7 @@ pub struct DivisionDesignIdentificationBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum DivisionDesignIdentificationBagTypeSerializerState<'ser> {
     Init__,
@@ -3678,6 +3768,7 @@ pub(super) enum DivisionDesignIdentificationBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> DivisionDesignIdentificationBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -3685,6 +3776,7 @@ impl<'ser> DivisionDesignIdentificationBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for DivisionDesignIdentificationBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -3793,12 +3885,14 @@ impl<'ser> Serializer<'ser> for DesignatedCountryTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueGenericOfficeCommunicationContent375TypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueGenericOfficeCommunicationContent375Type,
     pub(super) state: Box<HagueGenericOfficeCommunicationContent375TypeSerializerState<'ser>>,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueGenericOfficeCommunicationContent375TypeSerializerState<'ser> {
     Init__,
@@ -3809,6 +3903,7 @@ pub(super) enum HagueGenericOfficeCommunicationContent375TypeSerializerState<'se
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueGenericOfficeCommunicationContent375TypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -3816,6 +3911,7 @@ impl<'ser> HagueGenericOfficeCommunicationContent375TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueGenericOfficeCommunicationContent375TypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -4051,6 +4147,7 @@ impl<'ser> Serializer<'ser> for ApplicantTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueDesignTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueDesignType,
@@ -4058,6 +4155,7 @@ pub struct HagueDesignTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueDesignTypeSerializerState<'ser> {
     Init__,
@@ -4104,6 +4202,7 @@ pub(super) enum HagueDesignTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueDesignTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -4285,6 +4384,7 @@ impl<'ser> HagueDesignTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueDesignTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -4406,6 +4506,7 @@ impl<'ser> Serializer<'ser> for DesignClaimTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct BusinessEntityStatusClaimTypeSerializer<'ser> {
     pub(super) value: &'ser super::BusinessEntityStatusClaimType,
@@ -4413,6 +4514,7 @@ pub struct BusinessEntityStatusClaimTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum BusinessEntityStatusClaimTypeSerializerState<'ser> {
     Init__,
@@ -4426,6 +4528,7 @@ pub(super) enum BusinessEntityStatusClaimTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> BusinessEntityStatusClaimTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -4487,6 +4590,7 @@ impl<'ser> BusinessEntityStatusClaimTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for BusinessEntityStatusClaimTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -4577,6 +4681,7 @@ impl<'ser> Serializer<'ser> for DesignIdentifierBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct DecisionGroundsTypeSerializer<'ser> {
     pub(super) value: &'ser super::DecisionGroundsType,
@@ -4584,6 +4689,7 @@ pub struct DecisionGroundsTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum DecisionGroundsTypeSerializerState<'ser> {
     Init__,
@@ -4605,6 +4711,7 @@ pub(super) enum DecisionGroundsTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> DecisionGroundsTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -4665,6 +4772,7 @@ impl<'ser> DecisionGroundsTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for DecisionGroundsTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -4795,6 +4903,7 @@ impl<'ser> Serializer<'ser> for EarlierDesignTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct DivisionDesignIdentificationTypeSerializer<'ser> {
     pub(super) value: &'ser super::DivisionDesignIdentificationType,
@@ -4802,6 +4911,7 @@ pub struct DivisionDesignIdentificationTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum DivisionDesignIdentificationTypeSerializerState<'ser> {
     Init__,
@@ -4817,6 +4927,7 @@ pub(super) enum DivisionDesignIdentificationTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> DivisionDesignIdentificationTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -4878,6 +4989,7 @@ impl<'ser> DivisionDesignIdentificationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for DivisionDesignIdentificationTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -5141,6 +5253,7 @@ impl<'ser> Serializer<'ser> for ApplicantContent294TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct DesignDescriptionTextBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::DesignDescriptionTextBagType,
@@ -5148,6 +5261,7 @@ pub struct DesignDescriptionTextBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum DesignDescriptionTextBagTypeSerializerState<'ser> {
     Init__,
@@ -5162,6 +5276,7 @@ pub(super) enum DesignDescriptionTextBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> DesignDescriptionTextBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -5208,6 +5323,7 @@ impl<'ser> DesignDescriptionTextBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for DesignDescriptionTextBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -5850,12 +5966,14 @@ impl<'ser> Serializer<'ser> for EarlierDesignContent341TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct DivisionDesignIdentificationContent338TypeSerializer<'ser> {
     pub(super) value: &'ser super::DivisionDesignIdentificationContent338Type,
     pub(super) state: Box<DivisionDesignIdentificationContent338TypeSerializerState<'ser>>,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum DivisionDesignIdentificationContent338TypeSerializerState<'ser> {
     Init__,
@@ -5866,6 +5984,7 @@ pub(super) enum DivisionDesignIdentificationContent338TypeSerializerState<'ser> 
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> DivisionDesignIdentificationContent338TypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -5901,6 +6020,7 @@ impl<'ser> DivisionDesignIdentificationContent338TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for DivisionDesignIdentificationContent338TypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -7488,6 +7608,7 @@ impl<'ser> Serializer<'ser> for DesignRepresentationSheetTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIbToOfficeTransactionTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIbToOfficeTransactionType,
@@ -7495,6 +7616,7 @@ pub struct HagueIbToOfficeTransactionTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIbToOfficeTransactionTypeSerializerState<'ser> {
     Init__,
@@ -7503,6 +7625,7 @@ pub(super) enum HagueIbToOfficeTransactionTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIbToOfficeTransactionTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -7554,6 +7677,7 @@ impl<'ser> HagueIbToOfficeTransactionTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIbToOfficeTransactionTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -7566,11 +7690,13 @@ impl<'ser> Serializer<'ser> for HagueIbToOfficeTransactionTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIbToOfficeTransactionTypeContentSerializer<'ser> {
     pub(super) value: &'ser super::HagueIbToOfficeTransactionTypeContent,
     pub(super) state: Box<HagueIbToOfficeTransactionTypeContentSerializerState<'ser>>,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIbToOfficeTransactionTypeContentSerializerState<'ser> {
     Init__,
@@ -7579,6 +7705,7 @@ pub(super) enum HagueIbToOfficeTransactionTypeContentSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIbToOfficeTransactionTypeContentSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -7627,6 +7754,7 @@ impl<'ser> HagueIbToOfficeTransactionTypeContentSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIbToOfficeTransactionTypeContentSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -7639,6 +7767,7 @@ impl<'ser> Serializer<'ser> for HagueIbToOfficeTransactionTypeContentSerializer<
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueBulletinTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueBulletinType,
@@ -7646,6 +7775,7 @@ pub struct HagueBulletinTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueBulletinTypeSerializerState<'ser> {
     Init__,
@@ -7659,6 +7789,7 @@ pub(super) enum HagueBulletinTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueBulletinTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -7719,6 +7850,7 @@ impl<'ser> HagueBulletinTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueBulletinTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -7731,6 +7863,7 @@ impl<'ser> Serializer<'ser> for HagueBulletinTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIbToOfficeBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIbToOfficeBagType,
@@ -7738,6 +7871,7 @@ pub struct HagueIbToOfficeBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIbToOfficeBagTypeSerializerState<'ser> {
     Init__,
@@ -7755,6 +7889,7 @@ pub(super) enum HagueIbToOfficeBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIbToOfficeBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -7814,6 +7949,7 @@ impl<'ser> HagueIbToOfficeBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIbToOfficeBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -7826,6 +7962,7 @@ impl<'ser> Serializer<'ser> for HagueIbToOfficeBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueBulletinTransactionHeaderTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueBulletinTransactionHeaderType,
@@ -7833,6 +7970,7 @@ pub struct HagueBulletinTransactionHeaderTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueBulletinTransactionHeaderTypeSerializerState<'ser> {
     Init__,
@@ -7846,6 +7984,7 @@ pub(super) enum HagueBulletinTransactionHeaderTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueBulletinTransactionHeaderTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -7853,6 +7992,7 @@ impl<'ser> HagueBulletinTransactionHeaderTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueBulletinTransactionHeaderTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -7865,6 +8005,7 @@ impl<'ser> Serializer<'ser> for HagueBulletinTransactionHeaderTypeSerializer<'se
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueBulletinTransactionBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueBulletinTransactionBagType,
@@ -7872,6 +8013,7 @@ pub struct HagueBulletinTransactionBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueBulletinTransactionBagTypeSerializerState<'ser> {
     Init__,
@@ -7886,6 +8028,7 @@ pub(super) enum HagueBulletinTransactionBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueBulletinTransactionBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -7927,6 +8070,7 @@ impl<'ser> HagueBulletinTransactionBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueBulletinTransactionBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -7939,11 +8083,13 @@ impl<'ser> Serializer<'ser> for HagueBulletinTransactionBagTypeSerializer<'ser> 
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueBulletinTransactionBagTypeContentSerializer<'ser> {
     pub(super) value: &'ser super::HagueBulletinTransactionBagTypeContent,
     pub(super) state: Box<HagueBulletinTransactionBagTypeContentSerializerState<'ser>>,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueBulletinTransactionBagTypeContentSerializerState<'ser> {
     Init__,
@@ -7989,6 +8135,7 @@ pub(super) enum HagueBulletinTransactionBagTypeContentSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueBulletinTransactionBagTypeContentSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -7996,6 +8143,7 @@ impl<'ser> HagueBulletinTransactionBagTypeContentSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueBulletinTransactionBagTypeContentSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8008,6 +8156,7 @@ impl<'ser> Serializer<'ser> for HagueBulletinTransactionBagTypeContentSerializer
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIbTransactionHeaderTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIbTransactionHeaderType,
@@ -8015,6 +8164,7 @@ pub struct HagueIbTransactionHeaderTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIbTransactionHeaderTypeSerializerState<'ser> {
     Init__,
@@ -8037,6 +8187,7 @@ pub(super) enum HagueIbTransactionHeaderTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIbTransactionHeaderTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8138,6 +8289,7 @@ impl<'ser> HagueIbTransactionHeaderTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIbTransactionHeaderTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8150,12 +8302,14 @@ impl<'ser> Serializer<'ser> for HagueIbTransactionHeaderTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIbToOfficeBagContent382TypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIbToOfficeBagContent382Type,
     pub(super) state: Box<HagueIbToOfficeBagContent382TypeSerializerState<'ser>>,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIbToOfficeBagContent382TypeSerializerState<'ser> {
     Init__,
@@ -8169,6 +8323,7 @@ pub(super) enum HagueIbToOfficeBagContent382TypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIbToOfficeBagContent382TypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8176,6 +8331,7 @@ impl<'ser> HagueIbToOfficeBagContent382TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIbToOfficeBagContent382TypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8188,6 +8344,7 @@ impl<'ser> Serializer<'ser> for HagueIbToOfficeBagContent382TypeSerializer<'ser>
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueBulletinTransactionCountBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueBulletinTransactionCountBagType,
@@ -8195,6 +8352,7 @@ pub struct HagueBulletinTransactionCountBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueBulletinTransactionCountBagTypeSerializerState<'ser> {
     Init__,
@@ -8209,6 +8367,7 @@ pub(super) enum HagueBulletinTransactionCountBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueBulletinTransactionCountBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8216,6 +8375,7 @@ impl<'ser> HagueBulletinTransactionCountBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueBulletinTransactionCountBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8228,6 +8388,7 @@ impl<'ser> Serializer<'ser> for HagueBulletinTransactionCountBagTypeSerializer<'
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueRegistrationBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueRegistrationBagType,
@@ -8235,6 +8396,7 @@ pub struct HagueRegistrationBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueRegistrationBagTypeSerializerState<'ser> {
     Init__,
@@ -8245,6 +8407,7 @@ pub(super) enum HagueRegistrationBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueRegistrationBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8290,6 +8453,7 @@ impl<'ser> HagueRegistrationBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueRegistrationBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8302,6 +8466,7 @@ impl<'ser> Serializer<'ser> for HagueRegistrationBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueRenewalBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueRenewalBagType,
@@ -8309,6 +8474,7 @@ pub struct HagueRenewalBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueRenewalBagTypeSerializerState<'ser> {
     Init__,
@@ -8317,6 +8483,7 @@ pub(super) enum HagueRenewalBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueRenewalBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8361,6 +8528,7 @@ impl<'ser> HagueRenewalBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueRenewalBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8373,6 +8541,7 @@ impl<'ser> Serializer<'ser> for HagueRenewalBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueExpirationBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueExpirationBagType,
@@ -8380,6 +8549,7 @@ pub struct HagueExpirationBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueExpirationBagTypeSerializerState<'ser> {
     Init__,
@@ -8390,6 +8560,7 @@ pub(super) enum HagueExpirationBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueExpirationBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8435,6 +8606,7 @@ impl<'ser> HagueExpirationBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueExpirationBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8447,6 +8619,7 @@ impl<'ser> Serializer<'ser> for HagueExpirationBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOwnershipChangeBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueOwnershipChangeBagType,
@@ -8454,6 +8627,7 @@ pub struct HagueOwnershipChangeBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOwnershipChangeBagTypeSerializerState<'ser> {
     Init__,
@@ -8468,6 +8642,7 @@ pub(super) enum HagueOwnershipChangeBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOwnershipChangeBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8513,6 +8688,7 @@ impl<'ser> HagueOwnershipChangeBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOwnershipChangeBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8525,6 +8701,7 @@ impl<'ser> Serializer<'ser> for HagueOwnershipChangeBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOwnershipChangeRefusalBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueOwnershipChangeRefusalBagType,
@@ -8532,6 +8709,7 @@ pub struct HagueOwnershipChangeRefusalBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOwnershipChangeRefusalBagTypeSerializerState<'ser> {
     Init__,
@@ -8546,6 +8724,7 @@ pub(super) enum HagueOwnershipChangeRefusalBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOwnershipChangeRefusalBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8585,6 +8764,7 @@ impl<'ser> HagueOwnershipChangeRefusalBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOwnershipChangeRefusalBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8597,6 +8777,7 @@ impl<'ser> Serializer<'ser> for HagueOwnershipChangeRefusalBagTypeSerializer<'se
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOwnershipChangeRefusalWithdrawalBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueOwnershipChangeRefusalWithdrawalBagType,
@@ -8604,6 +8785,7 @@ pub struct HagueOwnershipChangeRefusalWithdrawalBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOwnershipChangeRefusalWithdrawalBagTypeSerializerState<'ser> {
     Init__,
@@ -8618,6 +8800,7 @@ pub(super) enum HagueOwnershipChangeRefusalWithdrawalBagTypeSerializerState<'ser
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOwnershipChangeRefusalWithdrawalBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8625,6 +8808,7 @@ impl<'ser> HagueOwnershipChangeRefusalWithdrawalBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOwnershipChangeRefusalWithdrawalBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8637,6 +8821,7 @@ impl<'ser> Serializer<'ser> for HagueOwnershipChangeRefusalWithdrawalBagTypeSeri
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueMergerBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueMergerBagType,
@@ -8644,6 +8829,7 @@ pub struct HagueMergerBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueMergerBagTypeSerializerState<'ser> {
     Init__,
@@ -8652,6 +8838,7 @@ pub(super) enum HagueMergerBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueMergerBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8696,6 +8883,7 @@ impl<'ser> HagueMergerBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueMergerBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8708,6 +8896,7 @@ impl<'ser> Serializer<'ser> for HagueMergerBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueHolderNameAddressChangeBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueHolderNameAddressChangeBagType,
@@ -8715,6 +8904,7 @@ pub struct HagueHolderNameAddressChangeBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueHolderNameAddressChangeBagTypeSerializerState<'ser> {
     Init__,
@@ -8729,6 +8919,7 @@ pub(super) enum HagueHolderNameAddressChangeBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueHolderNameAddressChangeBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8736,6 +8927,7 @@ impl<'ser> HagueHolderNameAddressChangeBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueHolderNameAddressChangeBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8748,6 +8940,7 @@ impl<'ser> Serializer<'ser> for HagueHolderNameAddressChangeBagTypeSerializer<'s
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCreatorNameAddressChangeBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCreatorNameAddressChangeBagType,
@@ -8755,6 +8948,7 @@ pub struct HagueCreatorNameAddressChangeBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCreatorNameAddressChangeBagTypeSerializerState<'ser> {
     Init__,
@@ -8769,6 +8963,7 @@ pub(super) enum HagueCreatorNameAddressChangeBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCreatorNameAddressChangeBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8776,6 +8971,7 @@ impl<'ser> HagueCreatorNameAddressChangeBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCreatorNameAddressChangeBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8788,6 +8984,7 @@ impl<'ser> Serializer<'ser> for HagueCreatorNameAddressChangeBagTypeSerializer<'
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueRenunciationBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueRenunciationBagType,
@@ -8795,6 +8992,7 @@ pub struct HagueRenunciationBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueRenunciationBagTypeSerializerState<'ser> {
     Init__,
@@ -8805,6 +9003,7 @@ pub(super) enum HagueRenunciationBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueRenunciationBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8850,6 +9049,7 @@ impl<'ser> HagueRenunciationBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueRenunciationBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8862,6 +9062,7 @@ impl<'ser> Serializer<'ser> for HagueRenunciationBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueLimitationBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueLimitationBagType,
@@ -8869,6 +9070,7 @@ pub struct HagueLimitationBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueLimitationBagTypeSerializerState<'ser> {
     Init__,
@@ -8879,6 +9081,7 @@ pub(super) enum HagueLimitationBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueLimitationBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8924,6 +9127,7 @@ impl<'ser> HagueLimitationBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueLimitationBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -8936,6 +9140,7 @@ impl<'ser> Serializer<'ser> for HagueLimitationBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueRefusalBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueRefusalBagType,
@@ -8943,6 +9148,7 @@ pub struct HagueRefusalBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueRefusalBagTypeSerializerState<'ser> {
     Init__,
@@ -8951,6 +9157,7 @@ pub(super) enum HagueRefusalBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueRefusalBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -8995,6 +9202,7 @@ impl<'ser> HagueRefusalBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueRefusalBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -9007,6 +9215,7 @@ impl<'ser> Serializer<'ser> for HagueRefusalBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueRefusalWithdrawalBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueRefusalWithdrawalBagType,
@@ -9014,6 +9223,7 @@ pub struct HagueRefusalWithdrawalBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueRefusalWithdrawalBagTypeSerializerState<'ser> {
     Init__,
@@ -9028,6 +9238,7 @@ pub(super) enum HagueRefusalWithdrawalBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueRefusalWithdrawalBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -9074,6 +9285,7 @@ impl<'ser> HagueRefusalWithdrawalBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueRefusalWithdrawalBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -9086,6 +9298,7 @@ impl<'ser> Serializer<'ser> for HagueRefusalWithdrawalBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueGrantProtectionBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueGrantProtectionBagType,
@@ -9093,6 +9306,7 @@ pub struct HagueGrantProtectionBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueGrantProtectionBagTypeSerializerState<'ser> {
     Init__,
@@ -9107,6 +9321,7 @@ pub(super) enum HagueGrantProtectionBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueGrantProtectionBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -9152,6 +9367,7 @@ impl<'ser> HagueGrantProtectionBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueGrantProtectionBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -9164,6 +9380,7 @@ impl<'ser> Serializer<'ser> for HagueGrantProtectionBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueInvalidationBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueInvalidationBagType,
@@ -9171,6 +9388,7 @@ pub struct HagueInvalidationBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueInvalidationBagTypeSerializerState<'ser> {
     Init__,
@@ -9181,6 +9399,7 @@ pub(super) enum HagueInvalidationBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueInvalidationBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -9226,6 +9445,7 @@ impl<'ser> HagueInvalidationBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueInvalidationBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -9238,6 +9458,7 @@ impl<'ser> Serializer<'ser> for HagueInvalidationBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCancellationNonPaymentBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCancellationNonPaymentBagType,
@@ -9245,6 +9466,7 @@ pub struct HagueCancellationNonPaymentBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCancellationNonPaymentBagTypeSerializerState<'ser> {
     Init__,
@@ -9259,6 +9481,7 @@ pub(super) enum HagueCancellationNonPaymentBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCancellationNonPaymentBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -9298,6 +9521,7 @@ impl<'ser> HagueCancellationNonPaymentBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCancellationNonPaymentBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -9310,6 +9534,7 @@ impl<'ser> Serializer<'ser> for HagueCancellationNonPaymentBagTypeSerializer<'se
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCorrectionBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCorrectionBagType,
@@ -9317,6 +9542,7 @@ pub struct HagueCorrectionBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCorrectionBagTypeSerializerState<'ser> {
     Init__,
@@ -9327,6 +9553,7 @@ pub(super) enum HagueCorrectionBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCorrectionBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -9372,6 +9599,7 @@ impl<'ser> HagueCorrectionBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCorrectionBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -9384,6 +9612,7 @@ impl<'ser> Serializer<'ser> for HagueCorrectionBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCorrectionRefusalBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCorrectionRefusalBagType,
@@ -9391,6 +9620,7 @@ pub struct HagueCorrectionRefusalBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCorrectionRefusalBagTypeSerializerState<'ser> {
     Init__,
@@ -9405,6 +9635,7 @@ pub(super) enum HagueCorrectionRefusalBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCorrectionRefusalBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -9451,6 +9682,7 @@ impl<'ser> HagueCorrectionRefusalBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCorrectionRefusalBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -9463,6 +9695,7 @@ impl<'ser> Serializer<'ser> for HagueCorrectionRefusalBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCorrectionRefusalWithdrawalBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCorrectionRefusalWithdrawalBagType,
@@ -9470,6 +9703,7 @@ pub struct HagueCorrectionRefusalWithdrawalBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCorrectionRefusalWithdrawalBagTypeSerializerState<'ser> {
     Init__,
@@ -9484,6 +9718,7 @@ pub(super) enum HagueCorrectionRefusalWithdrawalBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCorrectionRefusalWithdrawalBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -9491,6 +9726,7 @@ impl<'ser> HagueCorrectionRefusalWithdrawalBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCorrectionRefusalWithdrawalBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -9503,6 +9739,7 @@ impl<'ser> Serializer<'ser> for HagueCorrectionRefusalWithdrawalBagTypeSerialize
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIbTransactionCountBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIbTransactionCountBagType,
@@ -9510,6 +9747,7 @@ pub struct HagueIbTransactionCountBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIbTransactionCountBagTypeSerializerState<'ser> {
     Init__,
@@ -9524,6 +9762,7 @@ pub(super) enum HagueIbTransactionCountBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIbTransactionCountBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -9565,6 +9804,7 @@ impl<'ser> HagueIbTransactionCountBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIbTransactionCountBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -9577,6 +9817,7 @@ impl<'ser> Serializer<'ser> for HagueIbTransactionCountBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOfficeCopyBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueOfficeCopyBagType,
@@ -9584,6 +9825,7 @@ pub struct HagueOfficeCopyBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOfficeCopyBagTypeSerializerState<'ser> {
     Init__,
@@ -9598,6 +9840,7 @@ pub(super) enum HagueOfficeCopyBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOfficeCopyBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -9639,6 +9882,7 @@ impl<'ser> HagueOfficeCopyBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOfficeCopyBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -9651,11 +9895,13 @@ impl<'ser> Serializer<'ser> for HagueOfficeCopyBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOfficeCopyBagTypeContentSerializer<'ser> {
     pub(super) value: &'ser super::HagueOfficeCopyBagTypeContent,
     pub(super) state: Box<HagueOfficeCopyBagTypeContentSerializerState<'ser>>,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOfficeCopyBagTypeContentSerializerState<'ser> {
     Init__,
@@ -9685,6 +9931,7 @@ pub(super) enum HagueOfficeCopyBagTypeContentSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOfficeCopyBagTypeContentSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -9692,6 +9939,7 @@ impl<'ser> HagueOfficeCopyBagTypeContentSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOfficeCopyBagTypeContentSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -9704,6 +9952,7 @@ impl<'ser> Serializer<'ser> for HagueOfficeCopyBagTypeContentSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueAcknowledgementReceiptBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueAcknowledgementReceiptBagType,
@@ -9711,6 +9960,7 @@ pub struct HagueAcknowledgementReceiptBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueAcknowledgementReceiptBagTypeSerializerState<'ser> {
     Init__,
@@ -9725,6 +9975,7 @@ pub(super) enum HagueAcknowledgementReceiptBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueAcknowledgementReceiptBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -9764,6 +10015,7 @@ impl<'ser> HagueAcknowledgementReceiptBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueAcknowledgementReceiptBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -9776,6 +10028,7 @@ impl<'ser> Serializer<'ser> for HagueAcknowledgementReceiptBagTypeSerializer<'se
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIrregularityNotificationBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIrregularityNotificationBagType,
@@ -9783,6 +10036,7 @@ pub struct HagueIrregularityNotificationBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIrregularityNotificationBagTypeSerializerState<'ser> {
     Init__,
@@ -9797,6 +10051,7 @@ pub(super) enum HagueIrregularityNotificationBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIrregularityNotificationBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -9804,6 +10059,7 @@ impl<'ser> HagueIrregularityNotificationBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIrregularityNotificationBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -9816,6 +10072,7 @@ impl<'ser> Serializer<'ser> for HagueIrregularityNotificationBagTypeSerializer<'
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueBulletinTransactionCountTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueBulletinTransactionCountType,
@@ -9823,6 +10080,7 @@ pub struct HagueBulletinTransactionCountTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueBulletinTransactionCountTypeSerializerState<'ser> {
     Init__,
@@ -9834,6 +10092,7 @@ pub(super) enum HagueBulletinTransactionCountTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueBulletinTransactionCountTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -9841,6 +10100,7 @@ impl<'ser> HagueBulletinTransactionCountTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueBulletinTransactionCountTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -9853,6 +10113,7 @@ impl<'ser> Serializer<'ser> for HagueBulletinTransactionCountTypeSerializer<'ser
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueRegistrationTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueRegistrationType,
@@ -9860,6 +10121,7 @@ pub struct HagueRegistrationTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueRegistrationTypeSerializerState<'ser> {
     Init__,
@@ -9943,6 +10205,7 @@ pub(super) enum HagueRegistrationTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueRegistrationTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -10290,6 +10553,7 @@ impl<'ser> HagueRegistrationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueRegistrationTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -10302,6 +10566,7 @@ impl<'ser> Serializer<'ser> for HagueRegistrationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueRenewalTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueRenewalType,
@@ -10309,6 +10574,7 @@ pub struct HagueRenewalTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueRenewalTypeSerializerState<'ser> {
     Init__,
@@ -10339,6 +10605,7 @@ pub(super) enum HagueRenewalTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueRenewalTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -10523,6 +10790,7 @@ impl<'ser> HagueRenewalTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueRenewalTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -10535,6 +10803,7 @@ impl<'ser> Serializer<'ser> for HagueRenewalTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueExpirationTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueExpirationType,
@@ -10542,6 +10811,7 @@ pub struct HagueExpirationTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueExpirationTypeSerializerState<'ser> {
     Init__,
@@ -10559,6 +10829,7 @@ pub(super) enum HagueExpirationTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueExpirationTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -10649,6 +10920,7 @@ impl<'ser> HagueExpirationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueExpirationTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -10661,6 +10933,7 @@ impl<'ser> Serializer<'ser> for HagueExpirationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOwnershipChangeTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueOwnershipChangeType,
@@ -10668,6 +10941,7 @@ pub struct HagueOwnershipChangeTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOwnershipChangeTypeSerializerState<'ser> {
     Init__,
@@ -10727,6 +11001,7 @@ pub(super) enum HagueOwnershipChangeTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOwnershipChangeTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -10932,6 +11207,7 @@ impl<'ser> HagueOwnershipChangeTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOwnershipChangeTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -10944,6 +11220,7 @@ impl<'ser> Serializer<'ser> for HagueOwnershipChangeTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOwnershipChangeRefusalTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueOwnershipChangeRefusalType,
@@ -10951,6 +11228,7 @@ pub struct HagueOwnershipChangeRefusalTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOwnershipChangeRefusalTypeSerializerState<'ser> {
     Init__,
@@ -10977,6 +11255,7 @@ pub(super) enum HagueOwnershipChangeRefusalTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOwnershipChangeRefusalTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -10984,6 +11263,7 @@ impl<'ser> HagueOwnershipChangeRefusalTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOwnershipChangeRefusalTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -10996,6 +11276,7 @@ impl<'ser> Serializer<'ser> for HagueOwnershipChangeRefusalTypeSerializer<'ser> 
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueOwnershipChangeRefusalWithdrawalTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueOwnershipChangeRefusalWithdrawalType,
@@ -11003,6 +11284,7 @@ pub struct HagueOwnershipChangeRefusalWithdrawalTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueOwnershipChangeRefusalWithdrawalTypeSerializerState<'ser> {
     Init__,
@@ -11029,6 +11311,7 @@ pub(super) enum HagueOwnershipChangeRefusalWithdrawalTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueOwnershipChangeRefusalWithdrawalTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -11036,6 +11319,7 @@ impl<'ser> HagueOwnershipChangeRefusalWithdrawalTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueOwnershipChangeRefusalWithdrawalTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -11048,6 +11332,7 @@ impl<'ser> Serializer<'ser> for HagueOwnershipChangeRefusalWithdrawalTypeSeriali
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueMergerTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueMergerType,
@@ -11055,6 +11340,7 @@ pub struct HagueMergerTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueMergerTypeSerializerState<'ser> {
     Init__,
@@ -11087,6 +11373,7 @@ pub(super) enum HagueMergerTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueMergerTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -11218,6 +11505,7 @@ impl<'ser> HagueMergerTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueMergerTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -11230,6 +11518,7 @@ impl<'ser> Serializer<'ser> for HagueMergerTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueHolderNameAddressChangeTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueHolderNameAddressChangeType,
@@ -11237,6 +11526,7 @@ pub struct HagueHolderNameAddressChangeTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueHolderNameAddressChangeTypeSerializerState<'ser> {
     Init__,
@@ -11287,6 +11577,7 @@ pub(super) enum HagueHolderNameAddressChangeTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueHolderNameAddressChangeTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -11294,6 +11585,7 @@ impl<'ser> HagueHolderNameAddressChangeTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueHolderNameAddressChangeTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -11306,6 +11598,7 @@ impl<'ser> Serializer<'ser> for HagueHolderNameAddressChangeTypeSerializer<'ser>
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCreatorNameAddressChangeTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCreatorNameAddressChangeType,
@@ -11313,6 +11606,7 @@ pub struct HagueCreatorNameAddressChangeTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCreatorNameAddressChangeTypeSerializerState<'ser> {
     Init__,
@@ -11359,6 +11653,7 @@ pub(super) enum HagueCreatorNameAddressChangeTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCreatorNameAddressChangeTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -11366,6 +11661,7 @@ impl<'ser> HagueCreatorNameAddressChangeTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCreatorNameAddressChangeTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -11378,6 +11674,7 @@ impl<'ser> Serializer<'ser> for HagueCreatorNameAddressChangeTypeSerializer<'ser
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueRenunciationTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueRenunciationType,
@@ -11385,6 +11682,7 @@ pub struct HagueRenunciationTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueRenunciationTypeSerializerState<'ser> {
     Init__,
@@ -11428,6 +11726,7 @@ pub(super) enum HagueRenunciationTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueRenunciationTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -11575,6 +11874,7 @@ impl<'ser> HagueRenunciationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueRenunciationTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -11587,6 +11887,7 @@ impl<'ser> Serializer<'ser> for HagueRenunciationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueLimitationTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueLimitationType,
@@ -11594,6 +11895,7 @@ pub struct HagueLimitationTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueLimitationTypeSerializerState<'ser> {
     Init__,
@@ -11645,6 +11947,7 @@ pub(super) enum HagueLimitationTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueLimitationTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -11819,6 +12122,7 @@ impl<'ser> HagueLimitationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueLimitationTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -11831,6 +12135,7 @@ impl<'ser> Serializer<'ser> for HagueLimitationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueRefusalTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueRefusalType,
@@ -11838,6 +12143,7 @@ pub struct HagueRefusalTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueRefusalTypeSerializerState<'ser> {
     Init__,
@@ -11882,6 +12188,7 @@ pub(super) enum HagueRefusalTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueRefusalTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -12067,6 +12374,7 @@ impl<'ser> HagueRefusalTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueRefusalTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -12079,6 +12387,7 @@ impl<'ser> Serializer<'ser> for HagueRefusalTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueRefusalWithdrawalTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueRefusalWithdrawalType,
@@ -12086,6 +12395,7 @@ pub struct HagueRefusalWithdrawalTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueRefusalWithdrawalTypeSerializerState<'ser> {
     Init__,
@@ -12129,6 +12439,7 @@ pub(super) enum HagueRefusalWithdrawalTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueRefusalWithdrawalTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -12304,6 +12615,7 @@ impl<'ser> HagueRefusalWithdrawalTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueRefusalWithdrawalTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -12316,6 +12628,7 @@ impl<'ser> Serializer<'ser> for HagueRefusalWithdrawalTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueGrantProtectionTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueGrantProtectionType,
@@ -12323,6 +12636,7 @@ pub struct HagueGrantProtectionTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueGrantProtectionTypeSerializerState<'ser> {
     Init__,
@@ -12381,6 +12695,7 @@ pub(super) enum HagueGrantProtectionTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueGrantProtectionTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -12607,6 +12922,7 @@ impl<'ser> HagueGrantProtectionTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueGrantProtectionTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -12619,6 +12935,7 @@ impl<'ser> Serializer<'ser> for HagueGrantProtectionTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueInvalidationTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueInvalidationType,
@@ -12626,6 +12943,7 @@ pub struct HagueInvalidationTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueInvalidationTypeSerializerState<'ser> {
     Init__,
@@ -12669,6 +12987,7 @@ pub(super) enum HagueInvalidationTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueInvalidationTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -12846,6 +13165,7 @@ impl<'ser> HagueInvalidationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueInvalidationTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -12858,6 +13178,7 @@ impl<'ser> Serializer<'ser> for HagueInvalidationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCancellationNonPaymentTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCancellationNonPaymentType,
@@ -12865,6 +13186,7 @@ pub struct HagueCancellationNonPaymentTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCancellationNonPaymentTypeSerializerState<'ser> {
     Init__,
@@ -12889,6 +13211,7 @@ pub(super) enum HagueCancellationNonPaymentTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCancellationNonPaymentTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -12896,6 +13219,7 @@ impl<'ser> HagueCancellationNonPaymentTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCancellationNonPaymentTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -12908,6 +13232,7 @@ impl<'ser> Serializer<'ser> for HagueCancellationNonPaymentTypeSerializer<'ser> 
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCorrectionTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCorrectionType,
@@ -12915,6 +13240,7 @@ pub struct HagueCorrectionTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCorrectionTypeSerializerState<'ser> {
     Init__,
@@ -12954,6 +13280,7 @@ pub(super) enum HagueCorrectionTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCorrectionTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -13129,6 +13456,7 @@ impl<'ser> HagueCorrectionTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCorrectionTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -13141,6 +13469,7 @@ impl<'ser> Serializer<'ser> for HagueCorrectionTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCorrectionRefusalTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCorrectionRefusalType,
@@ -13148,6 +13477,7 @@ pub struct HagueCorrectionRefusalTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCorrectionRefusalTypeSerializerState<'ser> {
     Init__,
@@ -13173,6 +13503,7 @@ pub(super) enum HagueCorrectionRefusalTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCorrectionRefusalTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -13321,6 +13652,7 @@ impl<'ser> HagueCorrectionRefusalTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCorrectionRefusalTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -13333,6 +13665,7 @@ impl<'ser> Serializer<'ser> for HagueCorrectionRefusalTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCorrectionRefusalWithdrawalTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCorrectionRefusalWithdrawalType,
@@ -13340,6 +13673,7 @@ pub struct HagueCorrectionRefusalWithdrawalTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCorrectionRefusalWithdrawalTypeSerializerState<'ser> {
     Init__,
@@ -13364,6 +13698,7 @@ pub(super) enum HagueCorrectionRefusalWithdrawalTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCorrectionRefusalWithdrawalTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -13371,6 +13706,7 @@ impl<'ser> HagueCorrectionRefusalWithdrawalTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCorrectionRefusalWithdrawalTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -13383,6 +13719,7 @@ impl<'ser> Serializer<'ser> for HagueCorrectionRefusalWithdrawalTypeSerializer<'
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIbTransactionCountTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIbTransactionCountType,
@@ -13390,6 +13727,7 @@ pub struct HagueIbTransactionCountTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIbTransactionCountTypeSerializerState<'ser> {
     Init__,
@@ -13401,6 +13739,7 @@ pub(super) enum HagueIbTransactionCountTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIbTransactionCountTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -13457,6 +13796,7 @@ impl<'ser> HagueIbTransactionCountTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIbTransactionCountTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -13469,6 +13809,7 @@ impl<'ser> Serializer<'ser> for HagueIbTransactionCountTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueSecondPartFeePaidBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueSecondPartFeePaidBagType,
@@ -13476,6 +13817,7 @@ pub struct HagueSecondPartFeePaidBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueSecondPartFeePaidBagTypeSerializerState<'ser> {
     Init__,
@@ -13490,6 +13832,7 @@ pub(super) enum HagueSecondPartFeePaidBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueSecondPartFeePaidBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -13536,6 +13879,7 @@ impl<'ser> HagueSecondPartFeePaidBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueSecondPartFeePaidBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -13548,6 +13892,7 @@ impl<'ser> Serializer<'ser> for HagueSecondPartFeePaidBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueSecondPartFeeNotPaidBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueSecondPartFeeNotPaidBagType,
@@ -13555,6 +13900,7 @@ pub struct HagueSecondPartFeeNotPaidBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueSecondPartFeeNotPaidBagTypeSerializerState<'ser> {
     Init__,
@@ -13569,6 +13915,7 @@ pub(super) enum HagueSecondPartFeeNotPaidBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueSecondPartFeeNotPaidBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -13617,6 +13964,7 @@ impl<'ser> HagueSecondPartFeeNotPaidBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueSecondPartFeeNotPaidBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -13629,6 +13977,7 @@ impl<'ser> Serializer<'ser> for HagueSecondPartFeeNotPaidBagTypeSerializer<'ser>
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HaguePublicationCancellationBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HaguePublicationCancellationBagType,
@@ -13636,6 +13985,7 @@ pub struct HaguePublicationCancellationBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HaguePublicationCancellationBagTypeSerializerState<'ser> {
     Init__,
@@ -13650,6 +14000,7 @@ pub(super) enum HaguePublicationCancellationBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HaguePublicationCancellationBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -13657,6 +14008,7 @@ impl<'ser> HaguePublicationCancellationBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HaguePublicationCancellationBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -13669,6 +14021,7 @@ impl<'ser> Serializer<'ser> for HaguePublicationCancellationBagTypeSerializer<'s
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueAcknowledgementReceiptTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueAcknowledgementReceiptType,
@@ -13676,6 +14029,7 @@ pub struct HagueAcknowledgementReceiptTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueAcknowledgementReceiptTypeSerializerState<'ser> {
     Init__,
@@ -13699,6 +14053,7 @@ pub(super) enum HagueAcknowledgementReceiptTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueAcknowledgementReceiptTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -13706,6 +14061,7 @@ impl<'ser> HagueAcknowledgementReceiptTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueAcknowledgementReceiptTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -13718,6 +14074,7 @@ impl<'ser> Serializer<'ser> for HagueAcknowledgementReceiptTypeSerializer<'ser> 
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIrregularityNotificationTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIrregularityNotificationType,
@@ -13725,6 +14082,7 @@ pub struct HagueIrregularityNotificationTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIrregularityNotificationTypeSerializerState<'ser> {
     Init__,
@@ -13743,6 +14101,7 @@ pub(super) enum HagueIrregularityNotificationTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIrregularityNotificationTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -13750,6 +14109,7 @@ impl<'ser> HagueIrregularityNotificationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIrregularityNotificationTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -13920,6 +14280,7 @@ impl<'ser> Serializer<'ser> for PreviousHolderBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct DesignerChangeBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::DesignerChangeBagType,
@@ -13927,6 +14288,7 @@ pub struct DesignerChangeBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum DesignerChangeBagTypeSerializerState<'ser> {
     Init__,
@@ -13937,6 +14299,7 @@ pub(super) enum DesignerChangeBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> DesignerChangeBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -14010,6 +14373,7 @@ impl<'ser> DesignerChangeBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for DesignerChangeBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -14022,6 +14386,7 @@ impl<'ser> Serializer<'ser> for DesignerChangeBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIncorrectContentTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIncorrectContentType,
@@ -14029,6 +14394,7 @@ pub struct HagueIncorrectContentTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIncorrectContentTypeSerializerState<'ser> {
     Init__,
@@ -14064,6 +14430,7 @@ pub(super) enum HagueIncorrectContentTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIncorrectContentTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -14205,6 +14572,7 @@ impl<'ser> HagueIncorrectContentTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIncorrectContentTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -14217,12 +14585,14 @@ impl<'ser> Serializer<'ser> for HagueIncorrectContentTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCorrectionContent365TypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCorrectionContent365Type,
     pub(super) state: Box<HagueCorrectionContent365TypeSerializerState<'ser>>,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCorrectionContent365TypeSerializerState<'ser> {
     Init__,
@@ -14231,6 +14601,7 @@ pub(super) enum HagueCorrectionContent365TypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCorrectionContent365TypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -14238,6 +14609,7 @@ impl<'ser> HagueCorrectionContent365TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCorrectionContent365TypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -14250,6 +14622,7 @@ impl<'ser> Serializer<'ser> for HagueCorrectionContent365TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueSecondPartFeeNotPaidTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueSecondPartFeeNotPaidType,
@@ -14257,6 +14630,7 @@ pub struct HagueSecondPartFeeNotPaidTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueSecondPartFeeNotPaidTypeSerializerState<'ser> {
     Init__,
@@ -14275,6 +14649,7 @@ pub(super) enum HagueSecondPartFeeNotPaidTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueSecondPartFeeNotPaidTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -14372,6 +14747,7 @@ impl<'ser> HagueSecondPartFeeNotPaidTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueSecondPartFeeNotPaidTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -14384,6 +14760,7 @@ impl<'ser> Serializer<'ser> for HagueSecondPartFeeNotPaidTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HaguePublicationCancellationTypeSerializer<'ser> {
     pub(super) value: &'ser super::HaguePublicationCancellationType,
@@ -14391,6 +14768,7 @@ pub struct HaguePublicationCancellationTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HaguePublicationCancellationTypeSerializerState<'ser> {
     Init__,
@@ -14430,6 +14808,7 @@ pub(super) enum HaguePublicationCancellationTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HaguePublicationCancellationTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -14437,6 +14816,7 @@ impl<'ser> HaguePublicationCancellationTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HaguePublicationCancellationTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -14449,12 +14829,14 @@ impl<'ser> Serializer<'ser> for HaguePublicationCancellationTypeSerializer<'ser>
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIrregularityNotificationContent392TypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIrregularityNotificationContent392Type,
     pub(super) state: Box<HagueIrregularityNotificationContent392TypeSerializerState<'ser>>,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIrregularityNotificationContent392TypeSerializerState<'ser> {
     Init__,
@@ -14470,6 +14852,7 @@ pub(super) enum HagueIrregularityNotificationContent392TypeSerializerState<'ser>
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIrregularityNotificationContent392TypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -14514,6 +14897,7 @@ impl<'ser> HagueIrregularityNotificationContent392TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIrregularityNotificationContent392TypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -14526,12 +14910,14 @@ impl<'ser> Serializer<'ser> for HagueIrregularityNotificationContent392TypeSeria
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIrregularityNotificationContent396TypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIrregularityNotificationContent396Type,
     pub(super) state: Box<HagueIrregularityNotificationContent396TypeSerializerState<'ser>>,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIrregularityNotificationContent396TypeSerializerState<'ser> {
     Init__,
@@ -14544,6 +14930,7 @@ pub(super) enum HagueIrregularityNotificationContent396TypeSerializerState<'ser>
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIrregularityNotificationContent396TypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -14579,6 +14966,7 @@ impl<'ser> HagueIrregularityNotificationContent396TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIrregularityNotificationContent396TypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -14591,11 +14979,13 @@ impl<'ser> Serializer<'ser> for HagueIrregularityNotificationContent396TypeSeria
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCorrectionContent366TypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCorrectionContent366Type,
     pub(super) state: Box<HagueCorrectionContent366TypeSerializerState<'ser>>,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCorrectionContent366TypeSerializerState<'ser> {
     Init__,
@@ -14606,6 +14996,7 @@ pub(super) enum HagueCorrectionContent366TypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCorrectionContent366TypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -14647,6 +15038,7 @@ impl<'ser> HagueCorrectionContent366TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCorrectionContent366TypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -14659,11 +15051,13 @@ impl<'ser> Serializer<'ser> for HagueCorrectionContent366TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIrregularityNotificationContent393TypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIrregularityNotificationContent393Type,
     pub(super) state: Box<HagueIrregularityNotificationContent393TypeSerializerState<'ser>>,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIrregularityNotificationContent393TypeSerializerState<'ser> {
     Init__,
@@ -14681,6 +15075,7 @@ pub(super) enum HagueIrregularityNotificationContent393TypeSerializerState<'ser>
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIrregularityNotificationContent393TypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -14688,6 +15083,7 @@ impl<'ser> HagueIrregularityNotificationContent393TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIrregularityNotificationContent393TypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -14700,11 +15096,13 @@ impl<'ser> Serializer<'ser> for HagueIrregularityNotificationContent393TypeSeria
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIrregularityNotificationContent394TypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIrregularityNotificationContent394Type,
     pub(super) state: Box<HagueIrregularityNotificationContent394TypeSerializerState<'ser>>,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIrregularityNotificationContent394TypeSerializerState<'ser> {
     Init__,
@@ -14726,6 +15124,7 @@ pub(super) enum HagueIrregularityNotificationContent394TypeSerializerState<'ser>
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIrregularityNotificationContent394TypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -14733,6 +15132,7 @@ impl<'ser> HagueIrregularityNotificationContent394TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIrregularityNotificationContent394TypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -14745,11 +15145,13 @@ impl<'ser> Serializer<'ser> for HagueIrregularityNotificationContent394TypeSeria
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIrregularityNotificationContent395TypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIrregularityNotificationContent395Type,
     pub(super) state: Box<HagueIrregularityNotificationContent395TypeSerializerState<'ser>>,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIrregularityNotificationContent395TypeSerializerState<'ser> {
     Init__,
@@ -14767,6 +15169,7 @@ pub(super) enum HagueIrregularityNotificationContent395TypeSerializerState<'ser>
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIrregularityNotificationContent395TypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -14774,6 +15177,7 @@ impl<'ser> HagueIrregularityNotificationContent395TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIrregularityNotificationContent395TypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -14786,11 +15190,13 @@ impl<'ser> Serializer<'ser> for HagueIrregularityNotificationContent395TypeSeria
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIrregularityNotificationContent397TypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIrregularityNotificationContent397Type,
     pub(super) state: Box<HagueIrregularityNotificationContent397TypeSerializerState<'ser>>,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIrregularityNotificationContent397TypeSerializerState<'ser> {
     Init__,
@@ -14809,6 +15215,7 @@ pub(super) enum HagueIrregularityNotificationContent397TypeSerializerState<'ser>
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIrregularityNotificationContent397TypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -14816,6 +15223,7 @@ impl<'ser> HagueIrregularityNotificationContent397TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIrregularityNotificationContent397TypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -14828,11 +15236,13 @@ impl<'ser> Serializer<'ser> for HagueIrregularityNotificationContent397TypeSeria
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueIrregularityNotificationContent398TypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueIrregularityNotificationContent398Type,
     pub(super) state: Box<HagueIrregularityNotificationContent398TypeSerializerState<'ser>>,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueIrregularityNotificationContent398TypeSerializerState<'ser> {
     Init__,
@@ -14842,6 +15252,7 @@ pub(super) enum HagueIrregularityNotificationContent398TypeSerializerState<'ser>
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueIrregularityNotificationContent398TypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -14868,6 +15279,7 @@ impl<'ser> HagueIrregularityNotificationContent398TypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueIrregularityNotificationContent398TypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -14880,6 +15292,7 @@ impl<'ser> Serializer<'ser> for HagueIrregularityNotificationContent398TypeSeria
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCorrectedElementBagTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCorrectedElementBagType,
@@ -14887,6 +15300,7 @@ pub struct HagueCorrectedElementBagTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCorrectedElementBagTypeSerializerState<'ser> {
     Init__,
@@ -14895,6 +15309,7 @@ pub(super) enum HagueCorrectedElementBagTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCorrectedElementBagTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -14936,6 +15351,7 @@ impl<'ser> HagueCorrectedElementBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCorrectedElementBagTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -14948,6 +15364,7 @@ impl<'ser> Serializer<'ser> for HagueCorrectedElementBagTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub struct HagueCorrectContentTypeSerializer<'ser> {
     pub(super) value: &'ser super::HagueCorrectContentType,
@@ -14955,6 +15372,7 @@ pub struct HagueCorrectContentTypeSerializer<'ser> {
     pub(super) name: &'ser str,
     pub(super) is_root: bool,
 }
+#[cfg(feature = "hague")]
 #[derive(Debug)]
 pub(super) enum HagueCorrectContentTypeSerializerState<'ser> {
     Init__,
@@ -14992,6 +15410,7 @@ pub(super) enum HagueCorrectContentTypeSerializerState<'ser> {
     Done__,
     Phantom__(&'ser ()),
 }
+#[cfg(feature = "hague")]
 impl<'ser> HagueCorrectContentTypeSerializer<'ser> {
     fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
         loop {
@@ -15133,6 +15552,7 @@ impl<'ser> HagueCorrectContentTypeSerializer<'ser> {
         }
     }
 }
+#[cfg(feature = "hague")]
 impl<'ser> Serializer<'ser> for HagueCorrectContentTypeSerializer<'ser> {
     fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
         match self.next_event(helper) {
@@ -15140,6 +15560,8031 @@ impl<'ser> Serializer<'ser> for HagueCorrectContentTypeSerializer<'ser> {
             Ok(None) => None,
             Err(error) => {
                 *self.state = HagueCorrectContentTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignApplicationTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignApplicationType,
+    pub(super) state: Box<DesignApplicationTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignApplicationTypeSerializerState<'ser> {
+    Init__,
+    RequestSoftware(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RequestSoftwareType>,
+            super::super::com::RequestSoftwareType,
+        >,
+    ),
+    DesignApplicationFormName(IterSerializer<'ser, Option<&'ser String>, String>),
+    RequestExamination(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RequestExaminationType>,
+            super::super::com::RequestExaminationType,
+        >,
+    ),
+    RegistrationOfficeCode(
+        <super::super::com::ExtendedWipost3CodeType as WithSerializer>::Serializer<'ser>,
+    ),
+    ReceivingOfficeCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ExtendedWipost3CodeType>,
+            super::super::com::ExtendedWipost3CodeType,
+        >,
+    ),
+    ReceivingOfficeDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    ReceiptNumber(IterSerializer<'ser, Option<&'ser String>, String>),
+    SealedDepositIndicator(IterSerializer<'ser, Option<&'ser bool>, bool>),
+    ApplicationNumber(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ApplicationNumberType>,
+            super::super::com::ApplicationNumberType,
+        >,
+    ),
+    InternationalRegistrationNumber(IterSerializer<'ser, Option<&'ser String>, String>),
+    FilingPlace(IterSerializer<'ser, Option<&'ser String>, String>),
+    ApplicantFileReference(IterSerializer<'ser, Option<&'ser String>, String>),
+    DesignApplicationLanguageCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ExtendedIsoLanguageCodeType>,
+            super::super::com::ExtendedIsoLanguageCodeType,
+        >,
+    ),
+    SecondLanguageCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ExtendedIsoLanguageCodeType>,
+            super::super::com::ExtendedIsoLanguageCodeType,
+        >,
+    ),
+    DesignTotalQuantity(IterSerializer<'ser, Option<&'ser usize>, usize>),
+    CorrespondenceLanguageCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ExtendedIsoLanguageCodeType>,
+            super::super::com::ExtendedIsoLanguageCodeType,
+        >,
+    ),
+    DesignApplicationCurrentStatusCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignApplicationCurrentStatusCategoryType>,
+            super::DesignApplicationCurrentStatusCategoryType,
+        >,
+    ),
+    DesignApplicationCurrentStatusDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    DesignatedCountryBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignatedCountryBagType>,
+            super::DesignatedCountryBagType,
+        >,
+    ),
+    DesignBag(<super::DesignBagType as WithSerializer>::Serializer<'ser>),
+    ApplicantBag(<super::ApplicantBagType as WithSerializer>::Serializer<'ser>),
+    RepresentativeBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RepresentativeBagType>,
+            super::super::com::RepresentativeBagType,
+        >,
+    ),
+    Authorization(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::AuthorizationType>,
+            super::super::com::AuthorizationType,
+        >,
+    ),
+    DesignApplicationEventBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignApplicationEventBagType>,
+            super::DesignApplicationEventBagType,
+        >,
+    ),
+    DocumentIncludedBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DocumentIncludedBagType>,
+            super::super::com::DocumentIncludedBagType,
+        >,
+    ),
+    DesignApplicationStatementBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignApplicationStatementBagType>,
+            super::DesignApplicationStatementBagType,
+        >,
+    ),
+    PaymentBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::PaymentBagType>,
+            super::super::com::PaymentBagType,
+        >,
+    ),
+    ReimbursementBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ReimbursementBagType>,
+            super::super::com::ReimbursementBagType,
+        >,
+    ),
+    SignatureBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::SignatureBagType>,
+            super::super::com::SignatureBagType,
+        >,
+    ),
+    Content474(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignApplicationContent474Type>,
+            super::DesignApplicationContent474Type,
+        >,
+    ),
+    CorrespondenceAddress(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::CorrespondenceAddressType>,
+            super::super::com::CorrespondenceAddressType,
+        >,
+    ),
+    BusinessEntityStatusCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::BusinessEntityStatusCategoryType>,
+            super::super::com::BusinessEntityStatusCategoryType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignApplicationTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match & mut * self . state { DesignApplicationTypeSerializerState :: Init__ => { * self . state = DesignApplicationTypeSerializerState :: RequestSoftware (IterSerializer :: new (self . value . request_software . as_ref () , Some ("com:RequestSoftware") , false)) ; let mut bytes = BytesStart :: new (self . name) ; helper . begin_ns_scope () ; if self . is_root { helper . write_xmlns (& mut bytes , Some (& super :: super :: PREFIX_COM) , & super :: super :: NS_COM) ; helper . write_xmlns (& mut bytes , Some (& super :: super :: PREFIX_DGN) , & super :: super :: NS_DGN) ; } helper . write_attrib_opt (& mut bytes , "com:operationCategory" , & self . value . operation_category) ? ; helper . write_attrib (& mut bytes , "com:st96Version" , & self . value . st_96_version) ? ; helper . write_attrib_opt (& mut bytes , "com:ipoVersion" , & self . value . ipo_version) ? ; return Ok (Some (Event :: Start (bytes))) } DesignApplicationTypeSerializerState :: RequestSoftware (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: DesignApplicationFormName (IterSerializer :: new (self . value . design_application_form_name . as_ref () , Some ("dgn:DesignApplicationFormName") , false)) , } DesignApplicationTypeSerializerState :: DesignApplicationFormName (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: RequestExamination (IterSerializer :: new (self . value . request_examination . as_ref () , Some ("com:RequestExamination") , false)) , } DesignApplicationTypeSerializerState :: RequestExamination (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: RegistrationOfficeCode (WithSerializer :: serializer (& self . value . registration_office_code , Some ("com:RegistrationOfficeCode") , false) ?) , } DesignApplicationTypeSerializerState :: RegistrationOfficeCode (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: ReceivingOfficeCode (IterSerializer :: new (self . value . receiving_office_code . as_ref () , Some ("com:ReceivingOfficeCode") , false)) , } DesignApplicationTypeSerializerState :: ReceivingOfficeCode (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: ReceivingOfficeDate (IterSerializer :: new (self . value . receiving_office_date . as_ref () , Some ("com:ReceivingOfficeDate") , false)) , } DesignApplicationTypeSerializerState :: ReceivingOfficeDate (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: ReceiptNumber (IterSerializer :: new (self . value . receipt_number . as_ref () , Some ("dgn:ReceiptNumber") , false)) , } DesignApplicationTypeSerializerState :: ReceiptNumber (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: SealedDepositIndicator (IterSerializer :: new (self . value . sealed_deposit_indicator . as_ref () , Some ("dgn:SealedDepositIndicator") , false)) , } DesignApplicationTypeSerializerState :: SealedDepositIndicator (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: ApplicationNumber (IterSerializer :: new (self . value . application_number . as_ref () , Some ("com:ApplicationNumber") , false)) , } DesignApplicationTypeSerializerState :: ApplicationNumber (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: InternationalRegistrationNumber (IterSerializer :: new (self . value . international_registration_number . as_ref () , Some ("com:InternationalRegistrationNumber") , false)) , } DesignApplicationTypeSerializerState :: InternationalRegistrationNumber (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: FilingPlace (IterSerializer :: new (self . value . filing_place . as_ref () , Some ("com:FilingPlace") , false)) , } DesignApplicationTypeSerializerState :: FilingPlace (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: ApplicantFileReference (IterSerializer :: new (self . value . applicant_file_reference . as_ref () , Some ("com:ApplicantFileReference") , false)) , } DesignApplicationTypeSerializerState :: ApplicantFileReference (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: DesignApplicationLanguageCode (IterSerializer :: new (self . value . design_application_language_code . as_ref () , Some ("dgn:DesignApplicationLanguageCode") , false)) , } DesignApplicationTypeSerializerState :: DesignApplicationLanguageCode (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: SecondLanguageCode (IterSerializer :: new (self . value . second_language_code . as_ref () , Some ("com:SecondLanguageCode") , false)) , } DesignApplicationTypeSerializerState :: SecondLanguageCode (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: DesignTotalQuantity (IterSerializer :: new (self . value . design_total_quantity . as_ref () , Some ("dgn:DesignTotalQuantity") , false)) , } DesignApplicationTypeSerializerState :: DesignTotalQuantity (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: CorrespondenceLanguageCode (IterSerializer :: new (self . value . correspondence_language_code . as_ref () , Some ("com:CorrespondenceLanguageCode") , false)) , } DesignApplicationTypeSerializerState :: CorrespondenceLanguageCode (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: DesignApplicationCurrentStatusCategory (IterSerializer :: new (self . value . design_application_current_status_category . as_ref () , Some ("dgn:DesignApplicationCurrentStatusCategory") , false)) , } DesignApplicationTypeSerializerState :: DesignApplicationCurrentStatusCategory (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: DesignApplicationCurrentStatusDate (IterSerializer :: new (self . value . design_application_current_status_date . as_ref () , Some ("dgn:DesignApplicationCurrentStatusDate") , false)) , } DesignApplicationTypeSerializerState :: DesignApplicationCurrentStatusDate (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: DesignatedCountryBag (IterSerializer :: new (self . value . designated_country_bag . as_ref () , Some ("dgn:DesignatedCountryBag") , false)) , } DesignApplicationTypeSerializerState :: DesignatedCountryBag (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: DesignBag (WithSerializer :: serializer (& self . value . design_bag , Some ("dgn:DesignBag") , false) ?) , } DesignApplicationTypeSerializerState :: DesignBag (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: ApplicantBag (WithSerializer :: serializer (& self . value . applicant_bag , Some ("dgn:ApplicantBag") , false) ?) , } DesignApplicationTypeSerializerState :: ApplicantBag (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: RepresentativeBag (IterSerializer :: new (self . value . representative_bag . as_ref () , Some ("com:RepresentativeBag") , false)) , } DesignApplicationTypeSerializerState :: RepresentativeBag (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: Authorization (IterSerializer :: new (self . value . authorization . as_ref () , Some ("com:Authorization") , false)) , } DesignApplicationTypeSerializerState :: Authorization (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: DesignApplicationEventBag (IterSerializer :: new (self . value . design_application_event_bag . as_ref () , Some ("dgn:DesignApplicationEventBag") , false)) , } DesignApplicationTypeSerializerState :: DesignApplicationEventBag (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: DocumentIncludedBag (IterSerializer :: new (self . value . document_included_bag . as_ref () , Some ("com:DocumentIncludedBag") , false)) , } DesignApplicationTypeSerializerState :: DocumentIncludedBag (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: DesignApplicationStatementBag (IterSerializer :: new (self . value . design_application_statement_bag . as_ref () , Some ("dgn:DesignApplicationStatementBag") , false)) , } DesignApplicationTypeSerializerState :: DesignApplicationStatementBag (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: PaymentBag (IterSerializer :: new (self . value . payment_bag . as_ref () , Some ("com:PaymentBag") , false)) , } DesignApplicationTypeSerializerState :: PaymentBag (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: ReimbursementBag (IterSerializer :: new (self . value . reimbursement_bag . as_ref () , Some ("com:ReimbursementBag") , false)) , } DesignApplicationTypeSerializerState :: ReimbursementBag (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: SignatureBag (IterSerializer :: new (self . value . signature_bag . as_ref () , Some ("com:SignatureBag") , false)) , } DesignApplicationTypeSerializerState :: SignatureBag (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: Content474 (IterSerializer :: new (self . value . content_474 . as_ref () , Some ("Content474") , false)) , } DesignApplicationTypeSerializerState :: Content474 (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: CorrespondenceAddress (IterSerializer :: new (self . value . correspondence_address . as_ref () , Some ("com:CorrespondenceAddress") , false)) , } DesignApplicationTypeSerializerState :: CorrespondenceAddress (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: BusinessEntityStatusCategory (IterSerializer :: new (self . value . business_entity_status_category . as_ref () , Some ("com:BusinessEntityStatusCategory") , false)) , } DesignApplicationTypeSerializerState :: BusinessEntityStatusCategory (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationTypeSerializerState :: End__ , } DesignApplicationTypeSerializerState :: End__ => { * self . state = DesignApplicationTypeSerializerState :: Done__ ; helper . end_ns_scope () ; return Ok (Some (Event :: End (BytesEnd :: new (self . name)))) ; } DesignApplicationTypeSerializerState :: Done__ => return Ok (None) , DesignApplicationTypeSerializerState :: Phantom__ (_) => unreachable ! () , }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignApplicationTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignApplicationTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignBagType,
+    pub(super) state: Box<DesignBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignBagTypeSerializerState<'ser> {
+    Init__,
+    Design(IterSerializer<'ser, &'ser [super::DesignType], super::DesignType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignBagTypeSerializerState::Init__ => {
+                    *self.state = DesignBagTypeSerializerState::Design(IterSerializer::new(
+                        &self.value.design[..],
+                        Some("dgn:Design"),
+                        false,
+                    ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignBagTypeSerializerState::Design(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = DesignBagTypeSerializerState::End__,
+                },
+                DesignBagTypeSerializerState::End__ => {
+                    *self.state = DesignBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignBagTypeSerializerState::Done__ => return Ok(None),
+                DesignBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignApplicationEventBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignApplicationEventBagType,
+    pub(super) state: Box<DesignApplicationEventBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignApplicationEventBagTypeSerializerState<'ser> {
+    Init__,
+    DesignApplicationEvent(
+        IterSerializer<
+            'ser,
+            &'ser [super::DesignApplicationEventType],
+            super::DesignApplicationEventType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignApplicationEventBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignApplicationEventBagTypeSerializerState::Init__ => {
+                    *self.state =
+                        DesignApplicationEventBagTypeSerializerState::DesignApplicationEvent(
+                            IterSerializer::new(
+                                &self.value.design_application_event[..],
+                                Some("dgn:DesignApplicationEvent"),
+                                false,
+                            ),
+                        );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignApplicationEventBagTypeSerializerState::DesignApplicationEvent(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignApplicationEventBagTypeSerializerState::End__,
+                    }
+                }
+                DesignApplicationEventBagTypeSerializerState::End__ => {
+                    *self.state = DesignApplicationEventBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignApplicationEventBagTypeSerializerState::Done__ => return Ok(None),
+                DesignApplicationEventBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignApplicationEventBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignApplicationEventBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignApplicationStatementBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignApplicationStatementBagType,
+    pub(super) state: Box<DesignApplicationStatementBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignApplicationStatementBagTypeSerializerState<'ser> {
+    Init__,
+    Content__(
+        IterSerializer<
+            'ser,
+            &'ser [super::DesignApplicationStatementBagTypeContent],
+            super::DesignApplicationStatementBagTypeContent,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignApplicationStatementBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignApplicationStatementBagTypeSerializerState::Init__ => {
+                    *self.state = DesignApplicationStatementBagTypeSerializerState::Content__(
+                        IterSerializer::new(&self.value.content[..], None, false),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignApplicationStatementBagTypeSerializerState::Content__(x) => match x
+                    .next(helper)
+                    .transpose()?
+                {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = DesignApplicationStatementBagTypeSerializerState::End__,
+                },
+                DesignApplicationStatementBagTypeSerializerState::End__ => {
+                    *self.state = DesignApplicationStatementBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignApplicationStatementBagTypeSerializerState::Done__ => return Ok(None),
+                DesignApplicationStatementBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignApplicationStatementBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignApplicationStatementBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignApplicationStatementBagTypeContentSerializer<'ser> {
+    pub(super) value: &'ser super::DesignApplicationStatementBagTypeContent,
+    pub(super) state: Box<DesignApplicationStatementBagTypeContentSerializerState<'ser>>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignApplicationStatementBagTypeContentSerializerState<'ser> {
+    Init__,
+    DesignApplicationStatementText(
+        <super::super::com::LocalizedTextType as WithSerializer>::Serializer<'ser>,
+    ),
+    DesignApplicationStatementDocument(
+        <super::super::com::DocumentType as WithSerializer>::Serializer<'ser>,
+    ),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignApplicationStatementBagTypeContentSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match & mut * self . state { DesignApplicationStatementBagTypeContentSerializerState :: Init__ => { match self . value { super :: DesignApplicationStatementBagTypeContent :: DesignApplicationStatementText (x) => * self . state = DesignApplicationStatementBagTypeContentSerializerState :: DesignApplicationStatementText (WithSerializer :: serializer (x , Some ("dgn:DesignApplicationStatementText") , false) ?) , super :: DesignApplicationStatementBagTypeContent :: DesignApplicationStatementDocument (x) => * self . state = DesignApplicationStatementBagTypeContentSerializerState :: DesignApplicationStatementDocument (WithSerializer :: serializer (x , Some ("dgn:DesignApplicationStatementDocument") , false) ?) , } } DesignApplicationStatementBagTypeContentSerializerState :: DesignApplicationStatementText (x) => { match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationStatementBagTypeContentSerializerState :: Done__ , } } DesignApplicationStatementBagTypeContentSerializerState :: DesignApplicationStatementDocument (x) => { match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationStatementBagTypeContentSerializerState :: Done__ , } } DesignApplicationStatementBagTypeContentSerializerState :: Done__ => return Ok (None) , DesignApplicationStatementBagTypeContentSerializerState :: Phantom__ (_) => unreachable ! () , }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignApplicationStatementBagTypeContentSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignApplicationStatementBagTypeContentSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignApplicationContent474TypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignApplicationContent474Type,
+    pub(super) state: Box<DesignApplicationContent474TypeSerializerState<'ser>>,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignApplicationContent474TypeSerializerState<'ser> {
+    Init__,
+    ApplicationDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    ApplicationDateTime(<DateTime as WithSerializer>::Serializer<'ser>),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignApplicationContent474TypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignApplicationContent474TypeSerializerState::Init__ => match self.value {
+                    super::DesignApplicationContent474Type::ApplicationDate(x) => {
+                        *self.state =
+                            DesignApplicationContent474TypeSerializerState::ApplicationDate(
+                                IterSerializer::new(
+                                    x.as_ref(),
+                                    Some("com:ApplicationDate"),
+                                    self.is_root,
+                                ),
+                            )
+                    }
+                    super::DesignApplicationContent474Type::ApplicationDateTime(x) => {
+                        *self.state =
+                            DesignApplicationContent474TypeSerializerState::ApplicationDateTime(
+                                WithSerializer::serializer(
+                                    x,
+                                    Some("com:ApplicationDateTime"),
+                                    self.is_root,
+                                )?,
+                            )
+                    }
+                },
+                DesignApplicationContent474TypeSerializerState::ApplicationDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignApplicationContent474TypeSerializerState::Done__
+                        }
+                    }
+                }
+                DesignApplicationContent474TypeSerializerState::ApplicationDateTime(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignApplicationContent474TypeSerializerState::Done__
+                        }
+                    }
+                }
+                DesignApplicationContent474TypeSerializerState::Done__ => return Ok(None),
+                DesignApplicationContent474TypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignApplicationContent474TypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignApplicationContent474TypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignType,
+    pub(super) state: Box<DesignTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignTypeSerializerState<'ser> {
+    Init__,
+    DesignIdentifier(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::IdentifierType>,
+            super::super::com::IdentifierType,
+        >,
+    ),
+    DesignReference(IterSerializer<'ser, Option<&'ser String>, String>),
+    RightEffectiveDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RegistrationNumber(IterSerializer<'ser, Option<&'ser String>, String>),
+    RegistrationDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    DesignTitleText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::LocalizedTextType>,
+            super::super::com::LocalizedTextType,
+        >,
+    ),
+    DesignDescriptionText(
+        IterSerializer<
+            'ser,
+            &'ser [super::super::com::OrderedTextType],
+            super::super::com::OrderedTextType,
+        >,
+    ),
+    DesignClaim(IterSerializer<'ser, &'ser [super::DesignClaimType], super::DesignClaimType>),
+    PublicationKindDescription(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::LocalizedTextType>,
+            super::super::com::LocalizedTextType,
+        >,
+    ),
+    NoveltyStatementText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::LocalizedTextType>,
+            super::super::com::LocalizedTextType,
+        >,
+    ),
+    PartialDesignIndicator(IterSerializer<'ser, Option<&'ser bool>, bool>),
+    PartialDisclaimerText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::LocalizedTextType>,
+            super::super::com::LocalizedTextType,
+        >,
+    ),
+    PublicationDefermentIndicator(IterSerializer<'ser, Option<&'ser bool>, bool>),
+    DefermentPeriod(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::PeriodType>,
+            super::super::com::PeriodType,
+        >,
+    ),
+    ColourIndicator(IterSerializer<'ser, Option<&'ser bool>, bool>),
+    DesignerWaiverIndicator(IterSerializer<'ser, Option<&'ser bool>, bool>),
+    PublicationInColourIndicator(IterSerializer<'ser, Option<&'ser bool>, bool>),
+    ImmediatePublicationIndicator(IterSerializer<'ser, Option<&'ser bool>, bool>),
+    DescriptionPublicationIndicator(IterSerializer<'ser, Option<&'ser bool>, bool>),
+    DesignOpenToLicensingIndicator(IterSerializer<'ser, Option<&'ser bool>, bool>),
+    SpecimenTotalQuantity(IterSerializer<'ser, Option<&'ser usize>, usize>),
+    RepresentationSheetTotalQuantity(IterSerializer<'ser, Option<&'ser usize>, usize>),
+    ColourViewTotalQuantity(IterSerializer<'ser, Option<&'ser usize>, usize>),
+    BlackWhiteViewTotalQuantity(IterSerializer<'ser, Option<&'ser usize>, usize>),
+    ExpiryDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    DesignCurrentStatusCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignCurrentStatusCategoryType>,
+            super::DesignCurrentStatusCategoryType,
+        >,
+    ),
+    DesignCurrentStatusDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    DesignSpecimenBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignSpecimenBagType>,
+            super::DesignSpecimenBagType,
+        >,
+    ),
+    DesignRepresentationBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignRepresentationBagType>,
+            super::DesignRepresentationBagType,
+        >,
+    ),
+    DesignClassificationBag(
+        <super::super::com::DesignClassificationBagType as WithSerializer>::Serializer<'ser>,
+    ),
+    PriorityBag(IterSerializer<'ser, Option<&'ser super::PriorityBagType>, super::PriorityBagType>),
+    ExhibitionPriorityBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ExhibitionPriorityBagType>,
+            super::super::com::ExhibitionPriorityBagType,
+        >,
+    ),
+    RelatedApplicationBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::RelatedApplicationBagType>,
+            super::RelatedApplicationBagType,
+        >,
+    ),
+    StaffBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::StaffBagType>,
+            super::super::com::StaffBagType,
+        >,
+    ),
+    PublicationBag(
+        IterSerializer<'ser, Option<&'ser super::PublicationBagType>, super::PublicationBagType>,
+    ),
+    PatentIdentificationBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::PatentIdentificationBagType>,
+            super::PatentIdentificationBagType,
+        >,
+    ),
+    ApplicantBag(<super::ApplicantBagType as WithSerializer>::Serializer<'ser>),
+    RepresentativeBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RepresentativeBagType>,
+            super::super::com::RepresentativeBagType,
+        >,
+    ),
+    DesignerBag(IterSerializer<'ser, Option<&'ser super::DesignerBagType>, super::DesignerBagType>),
+    DesignEventBag(
+        IterSerializer<'ser, Option<&'ser super::DesignEventBagType>, super::DesignEventBagType>,
+    ),
+    OppositionBag(
+        IterSerializer<'ser, Option<&'ser super::OppositionBagType>, super::OppositionBagType>,
+    ),
+    ExceptionLackNoveltyDeclarationBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::ExceptionLackNoveltyDeclarationBagType>,
+            super::ExceptionLackNoveltyDeclarationBagType,
+        >,
+    ),
+    PrincipalDesignRelationBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::PrincipalDesignRelationBagType>,
+            super::PrincipalDesignRelationBagType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignTypeSerializerState::Init__ => {
+                    *self.state = DesignTypeSerializerState::DesignIdentifier(IterSerializer::new(
+                        self.value.design_identifier.as_ref(),
+                        Some("dgn:DesignIdentifier"),
+                        false,
+                    ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignTypeSerializerState::DesignIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTypeSerializerState::DesignReference(IterSerializer::new(
+                                    self.value.design_reference.as_ref(),
+                                    Some("dgn:DesignReference"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignTypeSerializerState::DesignReference(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTypeSerializerState::RightEffectiveDate(IterSerializer::new(
+                                    self.value.right_effective_date.as_ref(),
+                                    Some("com:RightEffectiveDate"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignTypeSerializerState::RightEffectiveDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTypeSerializerState::RegistrationNumber(IterSerializer::new(
+                                    self.value.registration_number.as_ref(),
+                                    Some("com:RegistrationNumber"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignTypeSerializerState::RegistrationNumber(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTypeSerializerState::RegistrationDate(IterSerializer::new(
+                                    self.value.registration_date.as_ref(),
+                                    Some("com:RegistrationDate"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignTypeSerializerState::RegistrationDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTypeSerializerState::DesignTitleText(IterSerializer::new(
+                                    self.value.design_title_text.as_ref(),
+                                    Some("dgn:DesignTitleText"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignTypeSerializerState::DesignTitleText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::DesignDescriptionText(
+                                IterSerializer::new(
+                                    &self.value.design_description_text[..],
+                                    Some("dgn:DesignDescriptionText"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::DesignDescriptionText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTypeSerializerState::DesignClaim(IterSerializer::new(
+                                    &self.value.design_claim[..],
+                                    Some("dgn:DesignClaim"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignTypeSerializerState::DesignClaim(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state = DesignTypeSerializerState::PublicationKindDescription(
+                            IterSerializer::new(
+                                self.value.publication_kind_description.as_ref(),
+                                Some("dgn:PublicationKindDescription"),
+                                false,
+                            ),
+                        )
+                    }
+                },
+                DesignTypeSerializerState::PublicationKindDescription(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::NoveltyStatementText(
+                                IterSerializer::new(
+                                    self.value.novelty_statement_text.as_ref(),
+                                    Some("dgn:NoveltyStatementText"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::NoveltyStatementText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::PartialDesignIndicator(
+                                IterSerializer::new(
+                                    self.value.partial_design_indicator.as_ref(),
+                                    Some("dgn:PartialDesignIndicator"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::PartialDesignIndicator(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::PartialDisclaimerText(
+                                IterSerializer::new(
+                                    self.value.partial_disclaimer_text.as_ref(),
+                                    Some("dgn:PartialDisclaimerText"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::PartialDisclaimerText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::PublicationDefermentIndicator(
+                                IterSerializer::new(
+                                    self.value.publication_deferment_indicator.as_ref(),
+                                    Some("dgn:PublicationDefermentIndicator"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::PublicationDefermentIndicator(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTypeSerializerState::DefermentPeriod(IterSerializer::new(
+                                    self.value.deferment_period.as_ref(),
+                                    Some("dgn:DefermentPeriod"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignTypeSerializerState::DefermentPeriod(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTypeSerializerState::ColourIndicator(IterSerializer::new(
+                                    self.value.colour_indicator.as_ref(),
+                                    Some("com:ColourIndicator"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignTypeSerializerState::ColourIndicator(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::DesignerWaiverIndicator(
+                                IterSerializer::new(
+                                    self.value.designer_waiver_indicator.as_ref(),
+                                    Some("dgn:DesignerWaiverIndicator"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::DesignerWaiverIndicator(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::PublicationInColourIndicator(
+                                IterSerializer::new(
+                                    self.value.publication_in_colour_indicator.as_ref(),
+                                    Some("dgn:PublicationInColourIndicator"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::PublicationInColourIndicator(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::ImmediatePublicationIndicator(
+                                IterSerializer::new(
+                                    self.value.immediate_publication_indicator.as_ref(),
+                                    Some("dgn:ImmediatePublicationIndicator"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::ImmediatePublicationIndicator(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::DescriptionPublicationIndicator(
+                                IterSerializer::new(
+                                    self.value.description_publication_indicator.as_ref(),
+                                    Some("dgn:DescriptionPublicationIndicator"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::DescriptionPublicationIndicator(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::DesignOpenToLicensingIndicator(
+                                IterSerializer::new(
+                                    self.value.design_open_to_licensing_indicator.as_ref(),
+                                    Some("dgn:DesignOpenToLicensingIndicator"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::DesignOpenToLicensingIndicator(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::SpecimenTotalQuantity(
+                                IterSerializer::new(
+                                    self.value.specimen_total_quantity.as_ref(),
+                                    Some("dgn:SpecimenTotalQuantity"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::SpecimenTotalQuantity(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTypeSerializerState::RepresentationSheetTotalQuantity(
+                                    IterSerializer::new(
+                                        self.value.representation_sheet_total_quantity.as_ref(),
+                                        Some("dgn:RepresentationSheetTotalQuantity"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::RepresentationSheetTotalQuantity(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::ColourViewTotalQuantity(
+                                IterSerializer::new(
+                                    self.value.colour_view_total_quantity.as_ref(),
+                                    Some("dgn:ColourViewTotalQuantity"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::ColourViewTotalQuantity(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::BlackWhiteViewTotalQuantity(
+                                IterSerializer::new(
+                                    self.value.black_white_view_total_quantity.as_ref(),
+                                    Some("dgn:BlackWhiteViewTotalQuantity"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::BlackWhiteViewTotalQuantity(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTypeSerializerState::ExpiryDate(IterSerializer::new(
+                                    self.value.expiry_date.as_ref(),
+                                    Some("com:ExpiryDate"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignTypeSerializerState::ExpiryDate(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state = DesignTypeSerializerState::DesignCurrentStatusCategory(
+                            IterSerializer::new(
+                                self.value.design_current_status_category.as_ref(),
+                                Some("dgn:DesignCurrentStatusCategory"),
+                                false,
+                            ),
+                        )
+                    }
+                },
+                DesignTypeSerializerState::DesignCurrentStatusCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::DesignCurrentStatusDate(
+                                IterSerializer::new(
+                                    self.value.design_current_status_date.as_ref(),
+                                    Some("dgn:DesignCurrentStatusDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::DesignCurrentStatusDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTypeSerializerState::DesignSpecimenBag(IterSerializer::new(
+                                    self.value.design_specimen_bag.as_ref(),
+                                    Some("dgn:DesignSpecimenBag"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignTypeSerializerState::DesignSpecimenBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::DesignRepresentationBag(
+                                IterSerializer::new(
+                                    self.value.design_representation_bag.as_ref(),
+                                    Some("dgn:DesignRepresentationBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::DesignRepresentationBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::DesignClassificationBag(
+                                WithSerializer::serializer(
+                                    &self.value.design_classification_bag,
+                                    Some("com:DesignClassificationBag"),
+                                    false,
+                                )?,
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::DesignClassificationBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTypeSerializerState::PriorityBag(IterSerializer::new(
+                                    self.value.priority_bag.as_ref(),
+                                    Some("dgn:PriorityBag"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignTypeSerializerState::PriorityBag(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state =
+                            DesignTypeSerializerState::ExhibitionPriorityBag(IterSerializer::new(
+                                self.value.exhibition_priority_bag.as_ref(),
+                                Some("com:ExhibitionPriorityBag"),
+                                false,
+                            ))
+                    }
+                },
+                DesignTypeSerializerState::ExhibitionPriorityBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::RelatedApplicationBag(
+                                IterSerializer::new(
+                                    self.value.related_application_bag.as_ref(),
+                                    Some("dgn:RelatedApplicationBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::RelatedApplicationBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::StaffBag(IterSerializer::new(
+                                self.value.staff_bag.as_ref(),
+                                Some("com:StaffBag"),
+                                false,
+                            ))
+                        }
+                    }
+                }
+                DesignTypeSerializerState::StaffBag(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state =
+                            DesignTypeSerializerState::PublicationBag(IterSerializer::new(
+                                self.value.publication_bag.as_ref(),
+                                Some("dgn:PublicationBag"),
+                                false,
+                            ))
+                    }
+                },
+                DesignTypeSerializerState::PublicationBag(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state =
+                            DesignTypeSerializerState::PatentIdentificationBag(IterSerializer::new(
+                                self.value.patent_identification_bag.as_ref(),
+                                Some("dgn:PatentIdentificationBag"),
+                                false,
+                            ))
+                    }
+                },
+                DesignTypeSerializerState::PatentIdentificationBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTypeSerializerState::ApplicantBag(WithSerializer::serializer(
+                                    &self.value.applicant_bag,
+                                    Some("dgn:ApplicantBag"),
+                                    false,
+                                )?)
+                        }
+                    }
+                }
+                DesignTypeSerializerState::ApplicantBag(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state =
+                            DesignTypeSerializerState::RepresentativeBag(IterSerializer::new(
+                                self.value.representative_bag.as_ref(),
+                                Some("com:RepresentativeBag"),
+                                false,
+                            ))
+                    }
+                },
+                DesignTypeSerializerState::RepresentativeBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTypeSerializerState::DesignerBag(IterSerializer::new(
+                                    self.value.designer_bag.as_ref(),
+                                    Some("dgn:DesignerBag"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignTypeSerializerState::DesignerBag(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state =
+                            DesignTypeSerializerState::DesignEventBag(IterSerializer::new(
+                                self.value.design_event_bag.as_ref(),
+                                Some("dgn:DesignEventBag"),
+                                false,
+                            ))
+                    }
+                },
+                DesignTypeSerializerState::DesignEventBag(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state = DesignTypeSerializerState::OppositionBag(IterSerializer::new(
+                            self.value.opposition_bag.as_ref(),
+                            Some("dgn:OppositionBag"),
+                            false,
+                        ))
+                    }
+                },
+                DesignTypeSerializerState::OppositionBag(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state = DesignTypeSerializerState::ExceptionLackNoveltyDeclarationBag(
+                            IterSerializer::new(
+                                self.value.exception_lack_novelty_declaration_bag.as_ref(),
+                                Some("dgn:ExceptionLackNoveltyDeclarationBag"),
+                                false,
+                            ),
+                        )
+                    }
+                },
+                DesignTypeSerializerState::ExceptionLackNoveltyDeclarationBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignTypeSerializerState::PrincipalDesignRelationBag(
+                                IterSerializer::new(
+                                    self.value.principal_design_relation_bag.as_ref(),
+                                    Some("dgn:PrincipalDesignRelationBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignTypeSerializerState::PrincipalDesignRelationBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignTypeSerializerState::End__,
+                    }
+                }
+                DesignTypeSerializerState::End__ => {
+                    *self.state = DesignTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignTypeSerializerState::Done__ => return Ok(None),
+                DesignTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignApplicationEventTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignApplicationEventType,
+    pub(super) state: Box<DesignApplicationEventTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignApplicationEventTypeSerializerState<'ser> {
+    Init__,
+    DesignApplicationEventCategory(
+        <super::DesignApplicationEventCategoryType as WithSerializer>::Serializer<'ser>,
+    ),
+    DesignApplicationEventResponseDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    CommentText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::OrderedTextType>,
+            super::super::com::OrderedTextType,
+        >,
+    ),
+    Content306(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignApplicationEventContent306Type>,
+            super::DesignApplicationEventContent306Type,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignApplicationEventTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match & mut * self . state { DesignApplicationEventTypeSerializerState :: Init__ => { * self . state = DesignApplicationEventTypeSerializerState :: DesignApplicationEventCategory (WithSerializer :: serializer (& self . value . design_application_event_category , Some ("dgn:DesignApplicationEventCategory") , false) ?) ; let mut bytes = BytesStart :: new (self . name) ; helper . begin_ns_scope () ; if self . is_root { helper . write_xmlns (& mut bytes , Some (& super :: super :: PREFIX_COM) , & super :: super :: NS_COM) ; helper . write_xmlns (& mut bytes , Some (& super :: super :: PREFIX_DGN) , & super :: super :: NS_DGN) ; } return Ok (Some (Event :: Start (bytes))) } DesignApplicationEventTypeSerializerState :: DesignApplicationEventCategory (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationEventTypeSerializerState :: DesignApplicationEventResponseDate (IterSerializer :: new (self . value . design_application_event_response_date . as_ref () , Some ("dgn:DesignApplicationEventResponseDate") , false)) , } DesignApplicationEventTypeSerializerState :: DesignApplicationEventResponseDate (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationEventTypeSerializerState :: CommentText (IterSerializer :: new (self . value . comment_text . as_ref () , Some ("com:CommentText") , false)) , } DesignApplicationEventTypeSerializerState :: CommentText (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationEventTypeSerializerState :: Content306 (IterSerializer :: new (self . value . content_306 . as_ref () , Some ("Content306") , false)) , } DesignApplicationEventTypeSerializerState :: Content306 (x) => match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationEventTypeSerializerState :: End__ , } DesignApplicationEventTypeSerializerState :: End__ => { * self . state = DesignApplicationEventTypeSerializerState :: Done__ ; helper . end_ns_scope () ; return Ok (Some (Event :: End (BytesEnd :: new (self . name)))) ; } DesignApplicationEventTypeSerializerState :: Done__ => return Ok (None) , DesignApplicationEventTypeSerializerState :: Phantom__ (_) => unreachable ! () , }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignApplicationEventTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignApplicationEventTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignSpecimenBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignSpecimenBagType,
+    pub(super) state: Box<DesignSpecimenBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignSpecimenBagTypeSerializerState<'ser> {
+    Init__,
+    DesignSpecimen(
+        IterSerializer<'ser, &'ser [super::DesignSpecimenType], super::DesignSpecimenType>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignSpecimenBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignSpecimenBagTypeSerializerState::Init__ => {
+                    *self.state =
+                        DesignSpecimenBagTypeSerializerState::DesignSpecimen(IterSerializer::new(
+                            &self.value.design_specimen[..],
+                            Some("dgn:DesignSpecimen"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignSpecimenBagTypeSerializerState::DesignSpecimen(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignSpecimenBagTypeSerializerState::End__,
+                    }
+                }
+                DesignSpecimenBagTypeSerializerState::End__ => {
+                    *self.state = DesignSpecimenBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignSpecimenBagTypeSerializerState::Done__ => return Ok(None),
+                DesignSpecimenBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignSpecimenBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignSpecimenBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RelatedApplicationBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::RelatedApplicationBagType,
+    pub(super) state: Box<RelatedApplicationBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum RelatedApplicationBagTypeSerializerState<'ser> {
+    Init__,
+    RelatedApplication(
+        IterSerializer<'ser, &'ser [super::RelatedApplicationType], super::RelatedApplicationType>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> RelatedApplicationBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                RelatedApplicationBagTypeSerializerState::Init__ => {
+                    *self.state = RelatedApplicationBagTypeSerializerState::RelatedApplication(
+                        IterSerializer::new(
+                            &self.value.related_application[..],
+                            Some("dgn:RelatedApplication"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                RelatedApplicationBagTypeSerializerState::RelatedApplication(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = RelatedApplicationBagTypeSerializerState::End__,
+                    }
+                }
+                RelatedApplicationBagTypeSerializerState::End__ => {
+                    *self.state = RelatedApplicationBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                RelatedApplicationBagTypeSerializerState::Done__ => return Ok(None),
+                RelatedApplicationBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for RelatedApplicationBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = RelatedApplicationBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct PublicationBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::PublicationBagType,
+    pub(super) state: Box<PublicationBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum PublicationBagTypeSerializerState<'ser> {
+    Init__,
+    Publication(IterSerializer<'ser, &'ser [super::PublicationType], super::PublicationType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> PublicationBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                PublicationBagTypeSerializerState::Init__ => {
+                    *self.state =
+                        PublicationBagTypeSerializerState::Publication(IterSerializer::new(
+                            &self.value.publication[..],
+                            Some("dgn:Publication"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                PublicationBagTypeSerializerState::Publication(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = PublicationBagTypeSerializerState::End__,
+                    }
+                }
+                PublicationBagTypeSerializerState::End__ => {
+                    *self.state = PublicationBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                PublicationBagTypeSerializerState::Done__ => return Ok(None),
+                PublicationBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for PublicationBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = PublicationBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct PatentIdentificationBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::PatentIdentificationBagType,
+    pub(super) state: Box<PatentIdentificationBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum PatentIdentificationBagTypeSerializerState<'ser> {
+    Init__,
+    CitedPatentDocumentIdentification(
+        IterSerializer<
+            'ser,
+            &'ser [super::super::com::CitedPatentDocumentIdentificationType],
+            super::super::com::CitedPatentDocumentIdentificationType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> PatentIdentificationBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                PatentIdentificationBagTypeSerializerState::Init__ => {
+                    * self . state = PatentIdentificationBagTypeSerializerState :: CitedPatentDocumentIdentification (IterSerializer :: new (& self . value . cited_patent_document_identification [..] , Some ("com:CitedPatentDocumentIdentification") , false)) ;
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                PatentIdentificationBagTypeSerializerState::CitedPatentDocumentIdentification(
+                    x,
+                ) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = PatentIdentificationBagTypeSerializerState::End__,
+                },
+                PatentIdentificationBagTypeSerializerState::End__ => {
+                    *self.state = PatentIdentificationBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                PatentIdentificationBagTypeSerializerState::Done__ => return Ok(None),
+                PatentIdentificationBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for PatentIdentificationBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = PatentIdentificationBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignEventBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignEventBagType,
+    pub(super) state: Box<DesignEventBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignEventBagTypeSerializerState<'ser> {
+    Init__,
+    DesignEvent(IterSerializer<'ser, &'ser [super::DesignEventType], super::DesignEventType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignEventBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignEventBagTypeSerializerState::Init__ => {
+                    *self.state =
+                        DesignEventBagTypeSerializerState::DesignEvent(IterSerializer::new(
+                            &self.value.design_event[..],
+                            Some("dgn:DesignEvent"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignEventBagTypeSerializerState::DesignEvent(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignEventBagTypeSerializerState::End__,
+                    }
+                }
+                DesignEventBagTypeSerializerState::End__ => {
+                    *self.state = DesignEventBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignEventBagTypeSerializerState::Done__ => return Ok(None),
+                DesignEventBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignEventBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignEventBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct OppositionBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::OppositionBagType,
+    pub(super) state: Box<OppositionBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum OppositionBagTypeSerializerState<'ser> {
+    Init__,
+    Opposition(IterSerializer<'ser, &'ser [super::OppositionType], super::OppositionType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> OppositionBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                OppositionBagTypeSerializerState::Init__ => {
+                    *self.state =
+                        OppositionBagTypeSerializerState::Opposition(IterSerializer::new(
+                            &self.value.opposition[..],
+                            Some("dgn:Opposition"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                OppositionBagTypeSerializerState::Opposition(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = OppositionBagTypeSerializerState::End__,
+                    }
+                }
+                OppositionBagTypeSerializerState::End__ => {
+                    *self.state = OppositionBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                OppositionBagTypeSerializerState::Done__ => return Ok(None),
+                OppositionBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for OppositionBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = OppositionBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignApplicationEventContent306TypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignApplicationEventContent306Type,
+    pub(super) state: Box<DesignApplicationEventContent306TypeSerializerState<'ser>>,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignApplicationEventContent306TypeSerializerState<'ser> {
+    Init__,
+    DesignApplicationEventDate(<super::super::com::DateType as WithSerializer>::Serializer<'ser>),
+    DesignApplicationEventDateTime(<DateTime as WithSerializer>::Serializer<'ser>),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignApplicationEventContent306TypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match & mut * self . state { DesignApplicationEventContent306TypeSerializerState :: Init__ => { match self . value { super :: DesignApplicationEventContent306Type :: DesignApplicationEventDate (x) => * self . state = DesignApplicationEventContent306TypeSerializerState :: DesignApplicationEventDate (WithSerializer :: serializer (x , Some ("dgn:DesignApplicationEventDate") , self . is_root) ?) , super :: DesignApplicationEventContent306Type :: DesignApplicationEventDateTime (x) => * self . state = DesignApplicationEventContent306TypeSerializerState :: DesignApplicationEventDateTime (WithSerializer :: serializer (x , Some ("dgn:DesignApplicationEventDateTime") , self . is_root) ?) , } } DesignApplicationEventContent306TypeSerializerState :: DesignApplicationEventDate (x) => { match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationEventContent306TypeSerializerState :: Done__ , } } DesignApplicationEventContent306TypeSerializerState :: DesignApplicationEventDateTime (x) => { match x . next (helper) . transpose () ? { Some (event) => return Ok (Some (event)) , None => * self . state = DesignApplicationEventContent306TypeSerializerState :: Done__ , } } DesignApplicationEventContent306TypeSerializerState :: Done__ => return Ok (None) , DesignApplicationEventContent306TypeSerializerState :: Phantom__ (_) => unreachable ! () , }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignApplicationEventContent306TypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignApplicationEventContent306TypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignSpecimenTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignSpecimenType,
+    pub(super) state: Box<DesignSpecimenTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignSpecimenTypeSerializerState<'ser> {
+    Init__,
+    SpecimenIdentifier(<super::super::com::IdentifierType as WithSerializer>::Serializer<'ser>),
+    DesignSpecimenCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignSpecimenCategoryType>,
+            super::DesignSpecimenCategoryType,
+        >,
+    ),
+    SpecimenDescriptionText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::LocalizedTextType>,
+            super::super::com::LocalizedTextType,
+        >,
+    ),
+    FileName(IterSerializer<'ser, Option<&'ser String>, String>),
+    ImageFormatCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ImageFormatCategoryType>,
+            super::super::com::ImageFormatCategoryType,
+        >,
+    ),
+    ColourIndicator(IterSerializer<'ser, Option<&'ser bool>, bool>),
+    CommentText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::OrderedTextType>,
+            super::super::com::OrderedTextType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignSpecimenTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignSpecimenTypeSerializerState::Init__ => {
+                    *self.state = DesignSpecimenTypeSerializerState::SpecimenIdentifier(
+                        WithSerializer::serializer(
+                            &self.value.specimen_identifier,
+                            Some("dgn:SpecimenIdentifier"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignSpecimenTypeSerializerState::SpecimenIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignSpecimenTypeSerializerState::DesignSpecimenCategory(
+                                IterSerializer::new(
+                                    self.value.design_specimen_category.as_ref(),
+                                    Some("dgn:DesignSpecimenCategory"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignSpecimenTypeSerializerState::DesignSpecimenCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignSpecimenTypeSerializerState::SpecimenDescriptionText(
+                                IterSerializer::new(
+                                    self.value.specimen_description_text.as_ref(),
+                                    Some("dgn:SpecimenDescriptionText"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignSpecimenTypeSerializerState::SpecimenDescriptionText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignSpecimenTypeSerializerState::FileName(IterSerializer::new(
+                                    self.value.file_name.as_ref(),
+                                    Some("com:FileName"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignSpecimenTypeSerializerState::FileName(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignSpecimenTypeSerializerState::ImageFormatCategory(
+                                IterSerializer::new(
+                                    self.value.image_format_category.as_ref(),
+                                    Some("com:ImageFormatCategory"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignSpecimenTypeSerializerState::ImageFormatCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignSpecimenTypeSerializerState::ColourIndicator(
+                                IterSerializer::new(
+                                    self.value.colour_indicator.as_ref(),
+                                    Some("com:ColourIndicator"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignSpecimenTypeSerializerState::ColourIndicator(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignSpecimenTypeSerializerState::CommentText(IterSerializer::new(
+                                    self.value.comment_text.as_ref(),
+                                    Some("com:CommentText"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignSpecimenTypeSerializerState::CommentText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignSpecimenTypeSerializerState::End__,
+                    }
+                }
+                DesignSpecimenTypeSerializerState::End__ => {
+                    *self.state = DesignSpecimenTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignSpecimenTypeSerializerState::Done__ => return Ok(None),
+                DesignSpecimenTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignSpecimenTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignSpecimenTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RelatedApplicationTypeSerializer<'ser> {
+    pub(super) value: &'ser super::RelatedApplicationType,
+    pub(super) state: Box<RelatedApplicationTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum RelatedApplicationTypeSerializerState<'ser> {
+    Init__,
+    RelatedApplicationCategory(
+        <super::RelatedApplicationCategoryType as WithSerializer>::Serializer<'ser>,
+    ),
+    RelatedApplicationNumber(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ApplicationNumberType>,
+            super::super::com::ApplicationNumberType,
+        >,
+    ),
+    RelatedApplicationDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RelatedApplicationReference(IterSerializer<'ser, Option<&'ser String>, String>),
+    RelatedApplicationRegistrationNumber(IterSerializer<'ser, Option<&'ser String>, String>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> RelatedApplicationTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                RelatedApplicationTypeSerializerState::Init__ => {
+                    *self.state = RelatedApplicationTypeSerializerState::RelatedApplicationCategory(
+                        WithSerializer::serializer(
+                            &self.value.related_application_category,
+                            Some("dgn:RelatedApplicationCategory"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                RelatedApplicationTypeSerializerState::RelatedApplicationCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RelatedApplicationTypeSerializerState::RelatedApplicationNumber(
+                                    IterSerializer::new(
+                                        self.value.related_application_number.as_ref(),
+                                        Some("dgn:RelatedApplicationNumber"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RelatedApplicationTypeSerializerState::RelatedApplicationNumber(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RelatedApplicationTypeSerializerState::RelatedApplicationDate(
+                                    IterSerializer::new(
+                                        self.value.related_application_date.as_ref(),
+                                        Some("dgn:RelatedApplicationDate"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RelatedApplicationTypeSerializerState::RelatedApplicationDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RelatedApplicationTypeSerializerState::RelatedApplicationReference(
+                                    IterSerializer::new(
+                                        self.value.related_application_reference.as_ref(),
+                                        Some("dgn:RelatedApplicationReference"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RelatedApplicationTypeSerializerState::RelatedApplicationReference(x) => match x
+                    .next(helper)
+                    .transpose()?
+                {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state =
+                        RelatedApplicationTypeSerializerState::RelatedApplicationRegistrationNumber(
+                            IterSerializer::new(
+                                self.value.related_application_registration_number.as_ref(),
+                                Some("dgn:RelatedApplicationRegistrationNumber"),
+                                false,
+                            ),
+                        ),
+                },
+                RelatedApplicationTypeSerializerState::RelatedApplicationRegistrationNumber(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = RelatedApplicationTypeSerializerState::End__,
+                    }
+                }
+                RelatedApplicationTypeSerializerState::End__ => {
+                    *self.state = RelatedApplicationTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                RelatedApplicationTypeSerializerState::Done__ => return Ok(None),
+                RelatedApplicationTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for RelatedApplicationTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = RelatedApplicationTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct PublicationTypeSerializer<'ser> {
+    pub(super) value: &'ser super::PublicationType,
+    pub(super) state: Box<PublicationTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum PublicationTypeSerializerState<'ser> {
+    Init__,
+    PublicationIdentifier(<super::super::com::IdentifierType as WithSerializer>::Serializer<'ser>),
+    DesignPublicationCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignPublicationCategoryType>,
+            super::DesignPublicationCategoryType,
+        >,
+    ),
+    PublicationSectionCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::PublicationSectionCategoryType>,
+            super::PublicationSectionCategoryType,
+        >,
+    ),
+    PublicationSubsection(IterSerializer<'ser, Option<&'ser String>, String>),
+    PublicationDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    PublicationPage(IterSerializer<'ser, Option<&'ser String>, String>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> PublicationTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                PublicationTypeSerializerState::Init__ => {
+                    *self.state = PublicationTypeSerializerState::PublicationIdentifier(
+                        WithSerializer::serializer(
+                            &self.value.publication_identifier,
+                            Some("com:PublicationIdentifier"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                PublicationTypeSerializerState::PublicationIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = PublicationTypeSerializerState::DesignPublicationCategory(
+                                IterSerializer::new(
+                                    self.value.design_publication_category.as_ref(),
+                                    Some("dgn:DesignPublicationCategory"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                PublicationTypeSerializerState::DesignPublicationCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = PublicationTypeSerializerState::PublicationSectionCategory(
+                                IterSerializer::new(
+                                    self.value.publication_section_category.as_ref(),
+                                    Some("dgn:PublicationSectionCategory"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                PublicationTypeSerializerState::PublicationSectionCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = PublicationTypeSerializerState::PublicationSubsection(
+                                IterSerializer::new(
+                                    self.value.publication_subsection.as_ref(),
+                                    Some("com:PublicationSubsection"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                PublicationTypeSerializerState::PublicationSubsection(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = PublicationTypeSerializerState::PublicationDate(
+                                IterSerializer::new(
+                                    self.value.publication_date.as_ref(),
+                                    Some("com:PublicationDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                PublicationTypeSerializerState::PublicationDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = PublicationTypeSerializerState::PublicationPage(
+                                IterSerializer::new(
+                                    self.value.publication_page.as_ref(),
+                                    Some("com:PublicationPage"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                PublicationTypeSerializerState::PublicationPage(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = PublicationTypeSerializerState::End__,
+                    }
+                }
+                PublicationTypeSerializerState::End__ => {
+                    *self.state = PublicationTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                PublicationTypeSerializerState::Done__ => return Ok(None),
+                PublicationTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for PublicationTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = PublicationTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignEventTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignEventType,
+    pub(super) state: Box<DesignEventTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignEventTypeSerializerState<'ser> {
+    Init__,
+    DesignEventCategory(<super::DesignEventCategoryType as WithSerializer>::Serializer<'ser>),
+    DesignEventResponseDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    CommentText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::OrderedTextType>,
+            super::super::com::OrderedTextType,
+        >,
+    ),
+    Content322(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignEventContent322Type>,
+            super::DesignEventContent322Type,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignEventTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignEventTypeSerializerState::Init__ => {
+                    *self.state = DesignEventTypeSerializerState::DesignEventCategory(
+                        WithSerializer::serializer(
+                            &self.value.design_event_category,
+                            Some("dgn:DesignEventCategory"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignEventTypeSerializerState::DesignEventCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignEventTypeSerializerState::DesignEventResponseDate(
+                                IterSerializer::new(
+                                    self.value.design_event_response_date.as_ref(),
+                                    Some("dgn:DesignEventResponseDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignEventTypeSerializerState::DesignEventResponseDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignEventTypeSerializerState::CommentText(IterSerializer::new(
+                                    self.value.comment_text.as_ref(),
+                                    Some("com:CommentText"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignEventTypeSerializerState::CommentText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignEventTypeSerializerState::Content322(IterSerializer::new(
+                                    self.value.content_322.as_ref(),
+                                    Some("Content322"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                DesignEventTypeSerializerState::Content322(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignEventTypeSerializerState::End__,
+                    }
+                }
+                DesignEventTypeSerializerState::End__ => {
+                    *self.state = DesignEventTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignEventTypeSerializerState::Done__ => return Ok(None),
+                DesignEventTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignEventTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignEventTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct OppositionTypeSerializer<'ser> {
+    pub(super) value: &'ser super::OppositionType,
+    pub(super) state: Box<OppositionTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum OppositionTypeSerializerState<'ser> {
+    Init__,
+    OppositionIdentifier(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::IdentifierType>,
+            super::super::com::IdentifierType,
+        >,
+    ),
+    OppositionDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    OppositionReference(IterSerializer<'ser, Option<&'ser String>, String>),
+    OppositionLanguageCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ExtendedIsoLanguageCodeType>,
+            super::super::com::ExtendedIsoLanguageCodeType,
+        >,
+    ),
+    ProceedingLanguageCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ExtendedIsoLanguageCodeType>,
+            super::super::com::ExtendedIsoLanguageCodeType,
+        >,
+    ),
+    EarlierRightDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    EarlierRightCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::EarlierRightCategoryType>,
+            super::super::com::EarlierRightCategoryType,
+        >,
+    ),
+    OppositionBasisCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::OppositionBasisCategoryType>,
+            super::OppositionBasisCategoryType,
+        >,
+    ),
+    OppositionGroundsText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::LocalizedTextType>,
+            super::super::com::LocalizedTextType,
+        >,
+    ),
+    OppositionExtentText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::LocalizedTextType>,
+            super::super::com::LocalizedTextType,
+        >,
+    ),
+    OppositionCurrentStatusCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::OppositionCurrentStatusCategoryType>,
+            super::OppositionCurrentStatusCategoryType,
+        >,
+    ),
+    OppositionCurrentStatusDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    EarlierDesignBag(<super::EarlierDesignBagType as WithSerializer>::Serializer<'ser>),
+    OpponentBag(IterSerializer<'ser, Option<&'ser super::OpponentBagType>, super::OpponentBagType>),
+    OppositionEventBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::OppositionEventBagType>,
+            super::OppositionEventBagType,
+        >,
+    ),
+    OppositionDocumentBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::OppositionDocumentBagType>,
+            super::super::com::OppositionDocumentBagType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> OppositionTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                OppositionTypeSerializerState::Init__ => {
+                    *self.state =
+                        OppositionTypeSerializerState::OppositionIdentifier(IterSerializer::new(
+                            self.value.opposition_identifier.as_ref(),
+                            Some("com:OppositionIdentifier"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                OppositionTypeSerializerState::OppositionIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                OppositionTypeSerializerState::OppositionDate(IterSerializer::new(
+                                    self.value.opposition_date.as_ref(),
+                                    Some("com:OppositionDate"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::OppositionDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OppositionTypeSerializerState::OppositionReference(
+                                IterSerializer::new(
+                                    self.value.opposition_reference.as_ref(),
+                                    Some("com:OppositionReference"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::OppositionReference(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OppositionTypeSerializerState::OppositionLanguageCode(
+                                IterSerializer::new(
+                                    self.value.opposition_language_code.as_ref(),
+                                    Some("com:OppositionLanguageCode"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::OppositionLanguageCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OppositionTypeSerializerState::ProceedingLanguageCode(
+                                IterSerializer::new(
+                                    self.value.proceeding_language_code.as_ref(),
+                                    Some("com:ProceedingLanguageCode"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::ProceedingLanguageCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OppositionTypeSerializerState::EarlierRightDate(
+                                IterSerializer::new(
+                                    self.value.earlier_right_date.as_ref(),
+                                    Some("com:EarlierRightDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::EarlierRightDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OppositionTypeSerializerState::EarlierRightCategory(
+                                IterSerializer::new(
+                                    self.value.earlier_right_category.as_ref(),
+                                    Some("com:EarlierRightCategory"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::EarlierRightCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OppositionTypeSerializerState::OppositionBasisCategory(
+                                IterSerializer::new(
+                                    self.value.opposition_basis_category.as_ref(),
+                                    Some("dgn:OppositionBasisCategory"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::OppositionBasisCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OppositionTypeSerializerState::OppositionGroundsText(
+                                IterSerializer::new(
+                                    self.value.opposition_grounds_text.as_ref(),
+                                    Some("com:OppositionGroundsText"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::OppositionGroundsText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OppositionTypeSerializerState::OppositionExtentText(
+                                IterSerializer::new(
+                                    self.value.opposition_extent_text.as_ref(),
+                                    Some("com:OppositionExtentText"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::OppositionExtentText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                OppositionTypeSerializerState::OppositionCurrentStatusCategory(
+                                    IterSerializer::new(
+                                        self.value.opposition_current_status_category.as_ref(),
+                                        Some("dgn:OppositionCurrentStatusCategory"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::OppositionCurrentStatusCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OppositionTypeSerializerState::OppositionCurrentStatusDate(
+                                IterSerializer::new(
+                                    self.value.opposition_current_status_date.as_ref(),
+                                    Some("com:OppositionCurrentStatusDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::OppositionCurrentStatusDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OppositionTypeSerializerState::EarlierDesignBag(
+                                WithSerializer::serializer(
+                                    &self.value.earlier_design_bag,
+                                    Some("dgn:EarlierDesignBag"),
+                                    false,
+                                )?,
+                            )
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::EarlierDesignBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                OppositionTypeSerializerState::OpponentBag(IterSerializer::new(
+                                    self.value.opponent_bag.as_ref(),
+                                    Some("dgn:OpponentBag"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::OpponentBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OppositionTypeSerializerState::OppositionEventBag(
+                                IterSerializer::new(
+                                    self.value.opposition_event_bag.as_ref(),
+                                    Some("dgn:OppositionEventBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::OppositionEventBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OppositionTypeSerializerState::OppositionDocumentBag(
+                                IterSerializer::new(
+                                    self.value.opposition_document_bag.as_ref(),
+                                    Some("com:OppositionDocumentBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                OppositionTypeSerializerState::OppositionDocumentBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = OppositionTypeSerializerState::End__,
+                    }
+                }
+                OppositionTypeSerializerState::End__ => {
+                    *self.state = OppositionTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                OppositionTypeSerializerState::Done__ => return Ok(None),
+                OppositionTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for OppositionTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = OppositionTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignEventContent322TypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignEventContent322Type,
+    pub(super) state: Box<DesignEventContent322TypeSerializerState<'ser>>,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignEventContent322TypeSerializerState<'ser> {
+    Init__,
+    DesignEventDate(<super::super::com::DateType as WithSerializer>::Serializer<'ser>),
+    DesignEventDateTime(<DateTime as WithSerializer>::Serializer<'ser>),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignEventContent322TypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignEventContent322TypeSerializerState::Init__ => match self.value {
+                    super::DesignEventContent322Type::DesignEventDate(x) => {
+                        *self.state = DesignEventContent322TypeSerializerState::DesignEventDate(
+                            WithSerializer::serializer(
+                                x,
+                                Some("dgn:DesignEventDate"),
+                                self.is_root,
+                            )?,
+                        )
+                    }
+                    super::DesignEventContent322Type::DesignEventDateTime(x) => {
+                        *self.state = DesignEventContent322TypeSerializerState::DesignEventDateTime(
+                            WithSerializer::serializer(
+                                x,
+                                Some("dgn:DesignEventDateTime"),
+                                self.is_root,
+                            )?,
+                        )
+                    }
+                },
+                DesignEventContent322TypeSerializerState::DesignEventDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignEventContent322TypeSerializerState::Done__,
+                    }
+                }
+                DesignEventContent322TypeSerializerState::DesignEventDateTime(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignEventContent322TypeSerializerState::Done__,
+                    }
+                }
+                DesignEventContent322TypeSerializerState::Done__ => return Ok(None),
+                DesignEventContent322TypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignEventContent322TypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignEventContent322TypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct OpponentBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::OpponentBagType,
+    pub(super) state: Box<OpponentBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum OpponentBagTypeSerializerState<'ser> {
+    Init__,
+    Opponent(IterSerializer<'ser, &'ser [super::OpponentType], super::OpponentType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> OpponentBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                OpponentBagTypeSerializerState::Init__ => {
+                    *self.state = OpponentBagTypeSerializerState::Opponent(IterSerializer::new(
+                        &self.value.opponent[..],
+                        Some("dgn:Opponent"),
+                        false,
+                    ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                OpponentBagTypeSerializerState::Opponent(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = OpponentBagTypeSerializerState::End__,
+                },
+                OpponentBagTypeSerializerState::End__ => {
+                    *self.state = OpponentBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                OpponentBagTypeSerializerState::Done__ => return Ok(None),
+                OpponentBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for OpponentBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = OpponentBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct OppositionEventBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::OppositionEventBagType,
+    pub(super) state: Box<OppositionEventBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum OppositionEventBagTypeSerializerState<'ser> {
+    Init__,
+    OppositionEvent(
+        IterSerializer<'ser, &'ser [super::OppositionEventType], super::OppositionEventType>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> OppositionEventBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                OppositionEventBagTypeSerializerState::Init__ => {
+                    *self.state = OppositionEventBagTypeSerializerState::OppositionEvent(
+                        IterSerializer::new(
+                            &self.value.opposition_event[..],
+                            Some("dgn:OppositionEvent"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                OppositionEventBagTypeSerializerState::OppositionEvent(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = OppositionEventBagTypeSerializerState::End__,
+                    }
+                }
+                OppositionEventBagTypeSerializerState::End__ => {
+                    *self.state = OppositionEventBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                OppositionEventBagTypeSerializerState::Done__ => return Ok(None),
+                OppositionEventBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for OppositionEventBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = OppositionEventBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct OpponentTypeSerializer<'ser> {
+    pub(super) value: &'ser super::OpponentType,
+    pub(super) state: Box<OpponentTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum OpponentTypeSerializerState<'ser> {
+    Init__,
+    NationalityCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::NationalityCodeType>,
+            super::super::com::NationalityCodeType,
+        >,
+    ),
+    LegalEntityName(IterSerializer<'ser, Option<&'ser String>, String>),
+    IncorporationCountryCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::IncorporationCountryCodeType>,
+            super::super::com::IncorporationCountryCodeType,
+        >,
+    ),
+    IncorporationState(IterSerializer<'ser, Option<&'ser String>, String>),
+    CommentText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::OrderedTextType>,
+            super::super::com::OrderedTextType,
+        >,
+    ),
+    Entitlement(IterSerializer<'ser, Option<&'ser super::EntitlementType>, super::EntitlementType>),
+    Content446(
+        IterSerializer<'ser, &'ser [super::OpponentContent446Type], super::OpponentContent446Type>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> OpponentTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                OpponentTypeSerializerState::Init__ => {
+                    *self.state =
+                        OpponentTypeSerializerState::NationalityCode(IterSerializer::new(
+                            self.value.nationality_code.as_ref(),
+                            Some("com:NationalityCode"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                OpponentTypeSerializerState::NationalityCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                OpponentTypeSerializerState::LegalEntityName(IterSerializer::new(
+                                    self.value.legal_entity_name.as_ref(),
+                                    Some("com:LegalEntityName"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                OpponentTypeSerializerState::LegalEntityName(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OpponentTypeSerializerState::IncorporationCountryCode(
+                                IterSerializer::new(
+                                    self.value.incorporation_country_code.as_ref(),
+                                    Some("com:IncorporationCountryCode"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                OpponentTypeSerializerState::IncorporationCountryCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OpponentTypeSerializerState::IncorporationState(
+                                IterSerializer::new(
+                                    self.value.incorporation_state.as_ref(),
+                                    Some("com:IncorporationState"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                OpponentTypeSerializerState::IncorporationState(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                OpponentTypeSerializerState::CommentText(IterSerializer::new(
+                                    self.value.comment_text.as_ref(),
+                                    Some("com:CommentText"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                OpponentTypeSerializerState::CommentText(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state = OpponentTypeSerializerState::Entitlement(IterSerializer::new(
+                            self.value.entitlement.as_ref(),
+                            Some("dgn:Entitlement"),
+                            false,
+                        ))
+                    }
+                },
+                OpponentTypeSerializerState::Entitlement(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state = OpponentTypeSerializerState::Content446(IterSerializer::new(
+                            &self.value.content_446[..],
+                            Some("Content446"),
+                            false,
+                        ))
+                    }
+                },
+                OpponentTypeSerializerState::Content446(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = OpponentTypeSerializerState::End__,
+                },
+                OpponentTypeSerializerState::End__ => {
+                    *self.state = OpponentTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                OpponentTypeSerializerState::Done__ => return Ok(None),
+                OpponentTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for OpponentTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = OpponentTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct OppositionEventTypeSerializer<'ser> {
+    pub(super) value: &'ser super::OppositionEventType,
+    pub(super) state: Box<OppositionEventTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum OppositionEventTypeSerializerState<'ser> {
+    Init__,
+    OppositionEventCategory(
+        <super::OppositionEventCategoryType as WithSerializer>::Serializer<'ser>,
+    ),
+    OppositionEventResponseDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    CommentText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::OrderedTextType>,
+            super::super::com::OrderedTextType,
+        >,
+    ),
+    Content450(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::OppositionEventContent450Type>,
+            super::OppositionEventContent450Type,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> OppositionEventTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                OppositionEventTypeSerializerState::Init__ => {
+                    *self.state = OppositionEventTypeSerializerState::OppositionEventCategory(
+                        WithSerializer::serializer(
+                            &self.value.opposition_event_category,
+                            Some("dgn:OppositionEventCategory"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                OppositionEventTypeSerializerState::OppositionEventCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                OppositionEventTypeSerializerState::OppositionEventResponseDate(
+                                    IterSerializer::new(
+                                        self.value.opposition_event_response_date.as_ref(),
+                                        Some("com:OppositionEventResponseDate"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                OppositionEventTypeSerializerState::OppositionEventResponseDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = OppositionEventTypeSerializerState::CommentText(
+                                IterSerializer::new(
+                                    self.value.comment_text.as_ref(),
+                                    Some("com:CommentText"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                OppositionEventTypeSerializerState::CommentText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                OppositionEventTypeSerializerState::Content450(IterSerializer::new(
+                                    self.value.content_450.as_ref(),
+                                    Some("Content450"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                OppositionEventTypeSerializerState::Content450(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = OppositionEventTypeSerializerState::End__,
+                    }
+                }
+                OppositionEventTypeSerializerState::End__ => {
+                    *self.state = OppositionEventTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                OppositionEventTypeSerializerState::Done__ => return Ok(None),
+                OppositionEventTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for OppositionEventTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = OppositionEventTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct OpponentContent446TypeSerializer<'ser> {
+    pub(super) value: &'ser super::OpponentContent446Type,
+    pub(super) state: Box<OpponentContent446TypeSerializerState<'ser>>,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum OpponentContent446TypeSerializerState<'ser> {
+    Init__,
+    PartyIdentifier(<super::super::com::PartyIdentifierType as WithSerializer>::Serializer<'ser>),
+    Contact(<super::super::com::ContactType as WithSerializer>::Serializer<'ser>),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> OpponentContent446TypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                OpponentContent446TypeSerializerState::Init__ => match self.value {
+                    super::OpponentContent446Type::PartyIdentifier(x) => {
+                        *self.state = OpponentContent446TypeSerializerState::PartyIdentifier(
+                            WithSerializer::serializer(
+                                x,
+                                Some("com:PartyIdentifier"),
+                                self.is_root,
+                            )?,
+                        )
+                    }
+                    super::OpponentContent446Type::Contact(x) => {
+                        *self.state = OpponentContent446TypeSerializerState::Contact(
+                            WithSerializer::serializer(x, Some("com:Contact"), self.is_root)?,
+                        )
+                    }
+                },
+                OpponentContent446TypeSerializerState::PartyIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = OpponentContent446TypeSerializerState::Done__,
+                    }
+                }
+                OpponentContent446TypeSerializerState::Contact(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = OpponentContent446TypeSerializerState::Done__,
+                    }
+                }
+                OpponentContent446TypeSerializerState::Done__ => return Ok(None),
+                OpponentContent446TypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for OpponentContent446TypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = OpponentContent446TypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct OppositionEventContent450TypeSerializer<'ser> {
+    pub(super) value: &'ser super::OppositionEventContent450Type,
+    pub(super) state: Box<OppositionEventContent450TypeSerializerState<'ser>>,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum OppositionEventContent450TypeSerializerState<'ser> {
+    Init__,
+    OppositionEventDate(<super::super::com::DateType as WithSerializer>::Serializer<'ser>),
+    OppositionEventDateTime(<DateTime as WithSerializer>::Serializer<'ser>),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> OppositionEventContent450TypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                OppositionEventContent450TypeSerializerState::Init__ => match self.value {
+                    super::OppositionEventContent450Type::OppositionEventDate(x) => {
+                        *self.state =
+                            OppositionEventContent450TypeSerializerState::OppositionEventDate(
+                                WithSerializer::serializer(
+                                    x,
+                                    Some("com:OppositionEventDate"),
+                                    self.is_root,
+                                )?,
+                            )
+                    }
+                    super::OppositionEventContent450Type::OppositionEventDateTime(x) => {
+                        *self.state =
+                            OppositionEventContent450TypeSerializerState::OppositionEventDateTime(
+                                WithSerializer::serializer(
+                                    x,
+                                    Some("com:OppositionEventDateTime"),
+                                    self.is_root,
+                                )?,
+                            )
+                    }
+                },
+                OppositionEventContent450TypeSerializerState::OppositionEventDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = OppositionEventContent450TypeSerializerState::Done__,
+                    }
+                }
+                OppositionEventContent450TypeSerializerState::OppositionEventDateTime(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = OppositionEventContent450TypeSerializerState::Done__,
+                    }
+                }
+                OppositionEventContent450TypeSerializerState::Done__ => return Ok(None),
+                OppositionEventContent450TypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for OppositionEventContent450TypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = OppositionEventContent450TypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignTransactionTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignTransactionType,
+    pub(super) state: Box<DesignTransactionTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignTransactionTypeSerializerState<'ser> {
+    Init__,
+    TransactionHeader(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::TransactionHeaderType>,
+            super::super::com::TransactionHeaderType,
+        >,
+    ),
+    DesignTransactionBody(
+        IterSerializer<
+            'ser,
+            &'ser [super::DesignTransactionBodyType],
+            super::DesignTransactionBodyType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignTransactionTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignTransactionTypeSerializerState::Init__ => {
+                    *self.state = DesignTransactionTypeSerializerState::TransactionHeader(
+                        IterSerializer::new(
+                            self.value.transaction_header.as_ref(),
+                            Some("com:TransactionHeader"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    helper.write_attrib(
+                        &mut bytes,
+                        "com:st96Version",
+                        &self.value.st_96_version,
+                    )?;
+                    helper.write_attrib_opt(
+                        &mut bytes,
+                        "com:ipoVersion",
+                        &self.value.ipo_version,
+                    )?;
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignTransactionTypeSerializerState::TransactionHeader(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTransactionTypeSerializerState::DesignTransactionBody(
+                                    IterSerializer::new(
+                                        &self.value.design_transaction_body[..],
+                                        Some("dgn:DesignTransactionBody"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                DesignTransactionTypeSerializerState::DesignTransactionBody(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignTransactionTypeSerializerState::End__,
+                    }
+                }
+                DesignTransactionTypeSerializerState::End__ => {
+                    *self.state = DesignTransactionTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignTransactionTypeSerializerState::Done__ => return Ok(None),
+                DesignTransactionTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignTransactionTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignTransactionTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignTransactionBodyTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignTransactionBodyType,
+    pub(super) state: Box<DesignTransactionBodyTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignTransactionBodyTypeSerializerState<'ser> {
+    Init__,
+    TransactionErrorBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::TransactionErrorBagType>,
+            super::super::com::TransactionErrorBagType,
+        >,
+    ),
+    TransactionContentBag(<super::TransactionContentBagType as WithSerializer>::Serializer<'ser>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignTransactionBodyTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignTransactionBodyTypeSerializerState::Init__ => {
+                    *self.state = DesignTransactionBodyTypeSerializerState::TransactionErrorBag(
+                        IterSerializer::new(
+                            self.value.transaction_error_bag.as_ref(),
+                            Some("com:TransactionErrorBag"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    helper.write_attrib(
+                        &mut bytes,
+                        "com:st96Version",
+                        &self.value.st_96_version,
+                    )?;
+                    helper.write_attrib_opt(
+                        &mut bytes,
+                        "com:ipoVersion",
+                        &self.value.ipo_version,
+                    )?;
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignTransactionBodyTypeSerializerState::TransactionErrorBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignTransactionBodyTypeSerializerState::TransactionContentBag(
+                                    WithSerializer::serializer(
+                                        &self.value.transaction_content_bag,
+                                        Some("dgn:TransactionContentBag"),
+                                        false,
+                                    )?,
+                                )
+                        }
+                    }
+                }
+                DesignTransactionBodyTypeSerializerState::TransactionContentBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignTransactionBodyTypeSerializerState::End__,
+                    }
+                }
+                DesignTransactionBodyTypeSerializerState::End__ => {
+                    *self.state = DesignTransactionBodyTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignTransactionBodyTypeSerializerState::Done__ => return Ok(None),
+                DesignTransactionBodyTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignTransactionBodyTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignTransactionBodyTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct TransactionContentBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::TransactionContentBagType,
+    pub(super) state: Box<TransactionContentBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum TransactionContentBagTypeSerializerState<'ser> {
+    Init__,
+    TransactionIdentifier(<super::super::com::IdentifierType as WithSerializer>::Serializer<'ser>),
+    TransactionCategory(
+        <super::super::com::TransactionCategoryType as WithSerializer>::Serializer<'ser>,
+    ),
+    TransactionSubCode(
+        <super::super::com::TransactionSubCodeType as WithSerializer>::Serializer<'ser>,
+    ),
+    TransactionData(<super::TransactionDataType as WithSerializer>::Serializer<'ser>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> TransactionContentBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                TransactionContentBagTypeSerializerState::Init__ => {
+                    *self.state = TransactionContentBagTypeSerializerState::TransactionIdentifier(
+                        WithSerializer::serializer(
+                            &self.value.transaction_identifier,
+                            Some("com:TransactionIdentifier"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    helper.write_attrib(
+                        &mut bytes,
+                        "com:st96Version",
+                        &self.value.st_96_version,
+                    )?;
+                    helper.write_attrib_opt(
+                        &mut bytes,
+                        "com:ipoVersion",
+                        &self.value.ipo_version,
+                    )?;
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                TransactionContentBagTypeSerializerState::TransactionIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                TransactionContentBagTypeSerializerState::TransactionCategory(
+                                    WithSerializer::serializer(
+                                        &self.value.transaction_category,
+                                        Some("com:TransactionCategory"),
+                                        false,
+                                    )?,
+                                )
+                        }
+                    }
+                }
+                TransactionContentBagTypeSerializerState::TransactionCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                TransactionContentBagTypeSerializerState::TransactionSubCode(
+                                    WithSerializer::serializer(
+                                        &self.value.transaction_sub_code,
+                                        Some("com:TransactionSubCode"),
+                                        false,
+                                    )?,
+                                )
+                        }
+                    }
+                }
+                TransactionContentBagTypeSerializerState::TransactionSubCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = TransactionContentBagTypeSerializerState::TransactionData(
+                                WithSerializer::serializer(
+                                    &self.value.transaction_data,
+                                    Some("dgn:TransactionData"),
+                                    false,
+                                )?,
+                            )
+                        }
+                    }
+                }
+                TransactionContentBagTypeSerializerState::TransactionData(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = TransactionContentBagTypeSerializerState::End__,
+                    }
+                }
+                TransactionContentBagTypeSerializerState::End__ => {
+                    *self.state = TransactionContentBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                TransactionContentBagTypeSerializerState::Done__ => return Ok(None),
+                TransactionContentBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for TransactionContentBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = TransactionContentBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct TransactionDataTypeSerializer<'ser> {
+    pub(super) value: &'ser super::TransactionDataType,
+    pub(super) state: Box<TransactionDataTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum TransactionDataTypeSerializerState<'ser> {
+    Init__,
+    Content__(<super::TransactionDataTypeContent as WithSerializer>::Serializer<'ser>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> TransactionDataTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                TransactionDataTypeSerializerState::Init__ => {
+                    *self.state = TransactionDataTypeSerializerState::Content__(
+                        WithSerializer::serializer(&self.value.content, None, false)?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    helper.write_attrib(
+                        &mut bytes,
+                        "com:st96Version",
+                        &self.value.st_96_version,
+                    )?;
+                    helper.write_attrib_opt(
+                        &mut bytes,
+                        "com:ipoVersion",
+                        &self.value.ipo_version,
+                    )?;
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                TransactionDataTypeSerializerState::Content__(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = TransactionDataTypeSerializerState::End__,
+                    }
+                }
+                TransactionDataTypeSerializerState::End__ => {
+                    *self.state = TransactionDataTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                TransactionDataTypeSerializerState::Done__ => return Ok(None),
+                TransactionDataTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for TransactionDataTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = TransactionDataTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct TransactionDataTypeContentSerializer<'ser> {
+    pub(super) value: &'ser super::TransactionDataTypeContent,
+    pub(super) state: Box<TransactionDataTypeContentSerializerState<'ser>>,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum TransactionDataTypeContentSerializerState<'ser> {
+    Init__,
+    DesignApplicationBag(<super::DesignApplicationBagType as WithSerializer>::Serializer<'ser>),
+    DesignBag(<super::DesignBagType as WithSerializer>::Serializer<'ser>),
+    ApplicantBag(<super::ApplicantBagType as WithSerializer>::Serializer<'ser>),
+    RepresentativeBag(
+        <super::super::com::RepresentativeBagType as WithSerializer>::Serializer<'ser>,
+    ),
+    DesignRecordBag(<super::DesignRecordBagType as WithSerializer>::Serializer<'ser>),
+    DesignRecordRelationBag(
+        <super::DesignRecordRelationBagType as WithSerializer>::Serializer<'ser>,
+    ),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> TransactionDataTypeContentSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                TransactionDataTypeContentSerializerState::Init__ => match self.value {
+                    super::TransactionDataTypeContent::DesignApplicationBag(x) => {
+                        *self.state =
+                            TransactionDataTypeContentSerializerState::DesignApplicationBag(
+                                WithSerializer::serializer(
+                                    x,
+                                    Some("dgn:DesignApplicationBag"),
+                                    false,
+                                )?,
+                            )
+                    }
+                    super::TransactionDataTypeContent::DesignBag(x) => {
+                        *self.state = TransactionDataTypeContentSerializerState::DesignBag(
+                            WithSerializer::serializer(x, Some("dgn:DesignBag"), false)?,
+                        )
+                    }
+                    super::TransactionDataTypeContent::ApplicantBag(x) => {
+                        *self.state = TransactionDataTypeContentSerializerState::ApplicantBag(
+                            WithSerializer::serializer(x, Some("dgn:ApplicantBag"), false)?,
+                        )
+                    }
+                    super::TransactionDataTypeContent::RepresentativeBag(x) => {
+                        *self.state = TransactionDataTypeContentSerializerState::RepresentativeBag(
+                            WithSerializer::serializer(x, Some("com:RepresentativeBag"), false)?,
+                        )
+                    }
+                    super::TransactionDataTypeContent::DesignRecordBag(x) => {
+                        *self.state = TransactionDataTypeContentSerializerState::DesignRecordBag(
+                            WithSerializer::serializer(x, Some("dgn:DesignRecordBag"), false)?,
+                        )
+                    }
+                    super::TransactionDataTypeContent::DesignRecordRelationBag(x) => {
+                        *self.state =
+                            TransactionDataTypeContentSerializerState::DesignRecordRelationBag(
+                                WithSerializer::serializer(
+                                    x,
+                                    Some("dgn:DesignRecordRelationBag"),
+                                    false,
+                                )?,
+                            )
+                    }
+                },
+                TransactionDataTypeContentSerializerState::DesignApplicationBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = TransactionDataTypeContentSerializerState::Done__,
+                    }
+                }
+                TransactionDataTypeContentSerializerState::DesignBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = TransactionDataTypeContentSerializerState::Done__,
+                    }
+                }
+                TransactionDataTypeContentSerializerState::ApplicantBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = TransactionDataTypeContentSerializerState::Done__,
+                    }
+                }
+                TransactionDataTypeContentSerializerState::RepresentativeBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = TransactionDataTypeContentSerializerState::Done__,
+                    }
+                }
+                TransactionDataTypeContentSerializerState::DesignRecordBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = TransactionDataTypeContentSerializerState::Done__,
+                    }
+                }
+                TransactionDataTypeContentSerializerState::DesignRecordRelationBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = TransactionDataTypeContentSerializerState::Done__,
+                    }
+                }
+                TransactionDataTypeContentSerializerState::Done__ => return Ok(None),
+                TransactionDataTypeContentSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for TransactionDataTypeContentSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = TransactionDataTypeContentSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignApplicationBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignApplicationBagType,
+    pub(super) state: Box<DesignApplicationBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignApplicationBagTypeSerializerState<'ser> {
+    Init__,
+    DesignApplication(
+        IterSerializer<'ser, &'ser [super::DesignApplicationType], super::DesignApplicationType>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignApplicationBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignApplicationBagTypeSerializerState::Init__ => {
+                    *self.state = DesignApplicationBagTypeSerializerState::DesignApplication(
+                        IterSerializer::new(
+                            &self.value.design_application[..],
+                            Some("dgn:DesignApplication"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    helper.write_attrib(
+                        &mut bytes,
+                        "com:st96Version",
+                        &self.value.st_96_version,
+                    )?;
+                    helper.write_attrib_opt(
+                        &mut bytes,
+                        "com:ipoVersion",
+                        &self.value.ipo_version,
+                    )?;
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignApplicationBagTypeSerializerState::DesignApplication(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignApplicationBagTypeSerializerState::End__,
+                    }
+                }
+                DesignApplicationBagTypeSerializerState::End__ => {
+                    *self.state = DesignApplicationBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignApplicationBagTypeSerializerState::Done__ => return Ok(None),
+                DesignApplicationBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignApplicationBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignApplicationBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignRecordBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignRecordBagType,
+    pub(super) state: Box<DesignRecordBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignRecordBagTypeSerializerState<'ser> {
+    Init__,
+    DesignRecord(IterSerializer<'ser, &'ser [super::DesignRecordType], super::DesignRecordType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignRecordBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignRecordBagTypeSerializerState::Init__ => {
+                    *self.state =
+                        DesignRecordBagTypeSerializerState::DesignRecord(IterSerializer::new(
+                            &self.value.design_record[..],
+                            Some("dgn:DesignRecord"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignRecordBagTypeSerializerState::DesignRecord(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignRecordBagTypeSerializerState::End__,
+                    }
+                }
+                DesignRecordBagTypeSerializerState::End__ => {
+                    *self.state = DesignRecordBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignRecordBagTypeSerializerState::Done__ => return Ok(None),
+                DesignRecordBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignRecordBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignRecordBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignRecordRelationBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignRecordRelationBagType,
+    pub(super) state: Box<DesignRecordRelationBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignRecordRelationBagTypeSerializerState<'ser> {
+    Init__,
+    DesignRecordRelation(
+        IterSerializer<
+            'ser,
+            &'ser [super::DesignRecordRelationType],
+            super::DesignRecordRelationType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignRecordRelationBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignRecordRelationBagTypeSerializerState::Init__ => {
+                    *self.state = DesignRecordRelationBagTypeSerializerState::DesignRecordRelation(
+                        IterSerializer::new(
+                            &self.value.design_record_relation[..],
+                            Some("dgn:DesignRecordRelation"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignRecordRelationBagTypeSerializerState::DesignRecordRelation(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignRecordRelationBagTypeSerializerState::End__,
+                    }
+                }
+                DesignRecordRelationBagTypeSerializerState::End__ => {
+                    *self.state = DesignRecordRelationBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignRecordRelationBagTypeSerializerState::Done__ => return Ok(None),
+                DesignRecordRelationBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignRecordRelationBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignRecordRelationBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignRecordTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignRecordType,
+    pub(super) state: Box<DesignRecordTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignRecordTypeSerializerState<'ser> {
+    Init__,
+    StaffBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::StaffBagType>,
+            super::super::com::StaffBagType,
+        >,
+    ),
+    Content328(<super::DesignRecordContent328Type as WithSerializer>::Serializer<'ser>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignRecordTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignRecordTypeSerializerState::Init__ => {
+                    *self.state = DesignRecordTypeSerializerState::StaffBag(IterSerializer::new(
+                        self.value.staff_bag.as_ref(),
+                        Some("com:StaffBag"),
+                        false,
+                    ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignRecordTypeSerializerState::StaffBag(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state =
+                            DesignRecordTypeSerializerState::Content328(WithSerializer::serializer(
+                                &self.value.content_328,
+                                Some("Content328"),
+                                false,
+                            )?)
+                    }
+                },
+                DesignRecordTypeSerializerState::Content328(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignRecordTypeSerializerState::End__,
+                    }
+                }
+                DesignRecordTypeSerializerState::End__ => {
+                    *self.state = DesignRecordTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignRecordTypeSerializerState::Done__ => return Ok(None),
+                DesignRecordTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignRecordTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignRecordTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignRecordRelationTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignRecordRelationType,
+    pub(super) state: Box<DesignRecordRelationTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignRecordRelationTypeSerializerState<'ser> {
+    Init__,
+    DesignIdentifierBag(<super::DesignIdentifierBagType as WithSerializer>::Serializer<'ser>),
+    RecordIdentifierBag(
+        <super::super::com::RecordIdentifierBagType as WithSerializer>::Serializer<'ser>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignRecordRelationTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignRecordRelationTypeSerializerState::Init__ => {
+                    *self.state = DesignRecordRelationTypeSerializerState::DesignIdentifierBag(
+                        WithSerializer::serializer(
+                            &self.value.design_identifier_bag,
+                            Some("dgn:DesignIdentifierBag"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignRecordRelationTypeSerializerState::DesignIdentifierBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignRecordRelationTypeSerializerState::RecordIdentifierBag(
+                                    WithSerializer::serializer(
+                                        &self.value.record_identifier_bag,
+                                        Some("com:RecordIdentifierBag"),
+                                        false,
+                                    )?,
+                                )
+                        }
+                    }
+                }
+                DesignRecordRelationTypeSerializerState::RecordIdentifierBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignRecordRelationTypeSerializerState::End__,
+                    }
+                }
+                DesignRecordRelationTypeSerializerState::End__ => {
+                    *self.state = DesignRecordRelationTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignRecordRelationTypeSerializerState::Done__ => return Ok(None),
+                DesignRecordRelationTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignRecordRelationTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignRecordRelationTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignRecordContent328TypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignRecordContent328Type,
+    pub(super) state: Box<DesignRecordContent328TypeSerializerState<'ser>>,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignRecordContent328TypeSerializerState<'ser> {
+    Init__,
+    DesignBasicRecord(<super::DesignBasicRecordType as WithSerializer>::Serializer<'ser>),
+    RecordTransfer(<super::RecordTransferType as WithSerializer>::Serializer<'ser>),
+    RecordChangeNameAddress(
+        <super::RecordChangeNameAddressType as WithSerializer>::Serializer<'ser>,
+    ),
+    RecordLicence(<super::RecordLicenceType as WithSerializer>::Serializer<'ser>),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignRecordContent328TypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignRecordContent328TypeSerializerState::Init__ => match self.value {
+                    super::DesignRecordContent328Type::DesignBasicRecord(x) => {
+                        *self.state = DesignRecordContent328TypeSerializerState::DesignBasicRecord(
+                            WithSerializer::serializer(
+                                x,
+                                Some("dgn:DesignBasicRecord"),
+                                self.is_root,
+                            )?,
+                        )
+                    }
+                    super::DesignRecordContent328Type::RecordTransfer(x) => {
+                        *self.state = DesignRecordContent328TypeSerializerState::RecordTransfer(
+                            WithSerializer::serializer(
+                                x,
+                                Some("dgn:RecordTransfer"),
+                                self.is_root,
+                            )?,
+                        )
+                    }
+                    super::DesignRecordContent328Type::RecordChangeNameAddress(x) => {
+                        *self.state =
+                            DesignRecordContent328TypeSerializerState::RecordChangeNameAddress(
+                                WithSerializer::serializer(
+                                    x,
+                                    Some("dgn:RecordChangeNameAddress"),
+                                    self.is_root,
+                                )?,
+                            )
+                    }
+                    super::DesignRecordContent328Type::RecordLicence(x) => {
+                        *self.state = DesignRecordContent328TypeSerializerState::RecordLicence(
+                            WithSerializer::serializer(x, Some("dgn:RecordLicence"), self.is_root)?,
+                        )
+                    }
+                },
+                DesignRecordContent328TypeSerializerState::DesignBasicRecord(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignRecordContent328TypeSerializerState::Done__,
+                    }
+                }
+                DesignRecordContent328TypeSerializerState::RecordTransfer(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignRecordContent328TypeSerializerState::Done__,
+                    }
+                }
+                DesignRecordContent328TypeSerializerState::RecordChangeNameAddress(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignRecordContent328TypeSerializerState::Done__,
+                    }
+                }
+                DesignRecordContent328TypeSerializerState::RecordLicence(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignRecordContent328TypeSerializerState::Done__,
+                    }
+                }
+                DesignRecordContent328TypeSerializerState::Done__ => return Ok(None),
+                DesignRecordContent328TypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignRecordContent328TypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignRecordContent328TypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct DesignBasicRecordTypeSerializer<'ser> {
+    pub(super) value: &'ser super::DesignBasicRecordType,
+    pub(super) state: Box<DesignBasicRecordTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum DesignBasicRecordTypeSerializerState<'ser> {
+    Init__,
+    RecordIdentifier(<super::super::com::IdentifierType as WithSerializer>::Serializer<'ser>),
+    RecordFilingDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RecordNotificationDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RecordEffectiveDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    DesignBasicRecordCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignBasicRecordCategoryType>,
+            super::DesignBasicRecordCategoryType,
+        >,
+    ),
+    RecordReference(IterSerializer<'ser, Option<&'ser String>, String>),
+    RecordLanguageCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ExtendedIsoLanguageCodeType>,
+            super::super::com::ExtendedIsoLanguageCodeType,
+        >,
+    ),
+    DesignIdentifierBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignIdentifierBagType>,
+            super::DesignIdentifierBagType,
+        >,
+    ),
+    RecordPublicationBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::RecordPublicationBagType>,
+            super::RecordPublicationBagType,
+        >,
+    ),
+    ClaimantBag(IterSerializer<'ser, Option<&'ser super::ClaimantBagType>, super::ClaimantBagType>),
+    RepresentativeBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RepresentativeBagType>,
+            super::super::com::RepresentativeBagType,
+        >,
+    ),
+    RecordEventBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RecordEventBagType>,
+            super::super::com::RecordEventBagType,
+        >,
+    ),
+    RecordDocumentBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RecordDocumentBagType>,
+            super::super::com::RecordDocumentBagType,
+        >,
+    ),
+    RecordCurrentStatusCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RecordCurrentStatusCategoryType>,
+            super::super::com::RecordCurrentStatusCategoryType,
+        >,
+    ),
+    RecordCurrentStatusDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RecordInterestedOfficeCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ExtendedWipost3CodeType>,
+            super::super::com::ExtendedWipost3CodeType,
+        >,
+    ),
+    RecordDesignatedCountryCodeBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RecordDesignatedCountryCodeBagType>,
+            super::super::com::RecordDesignatedCountryCodeBagType,
+        >,
+    ),
+    LimitationBag(
+        IterSerializer<'ser, Option<&'ser super::LimitationBagType>, super::LimitationBagType>,
+    ),
+    CommentText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::OrderedTextType>,
+            super::super::com::OrderedTextType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> DesignBasicRecordTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                DesignBasicRecordTypeSerializerState::Init__ => {
+                    *self.state = DesignBasicRecordTypeSerializerState::RecordIdentifier(
+                        WithSerializer::serializer(
+                            &self.value.record_identifier,
+                            Some("com:RecordIdentifier"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                DesignBasicRecordTypeSerializerState::RecordIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignBasicRecordTypeSerializerState::RecordFilingDate(
+                                IterSerializer::new(
+                                    self.value.record_filing_date.as_ref(),
+                                    Some("com:RecordFilingDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::RecordFilingDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignBasicRecordTypeSerializerState::RecordNotificationDate(
+                                    IterSerializer::new(
+                                        self.value.record_notification_date.as_ref(),
+                                        Some("com:RecordNotificationDate"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::RecordNotificationDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignBasicRecordTypeSerializerState::RecordEffectiveDate(
+                                IterSerializer::new(
+                                    self.value.record_effective_date.as_ref(),
+                                    Some("com:RecordEffectiveDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::RecordEffectiveDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignBasicRecordTypeSerializerState::DesignBasicRecordCategory(
+                                    IterSerializer::new(
+                                        self.value.design_basic_record_category.as_ref(),
+                                        Some("dgn:DesignBasicRecordCategory"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::DesignBasicRecordCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignBasicRecordTypeSerializerState::RecordReference(
+                                IterSerializer::new(
+                                    self.value.record_reference.as_ref(),
+                                    Some("com:RecordReference"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::RecordReference(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignBasicRecordTypeSerializerState::RecordLanguageCode(
+                                IterSerializer::new(
+                                    self.value.record_language_code.as_ref(),
+                                    Some("com:RecordLanguageCode"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::RecordLanguageCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignBasicRecordTypeSerializerState::DesignIdentifierBag(
+                                IterSerializer::new(
+                                    self.value.design_identifier_bag.as_ref(),
+                                    Some("dgn:DesignIdentifierBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::DesignIdentifierBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignBasicRecordTypeSerializerState::RecordPublicationBag(
+                                IterSerializer::new(
+                                    self.value.record_publication_bag.as_ref(),
+                                    Some("dgn:RecordPublicationBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::RecordPublicationBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignBasicRecordTypeSerializerState::ClaimantBag(
+                                IterSerializer::new(
+                                    self.value.claimant_bag.as_ref(),
+                                    Some("dgn:ClaimantBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::ClaimantBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignBasicRecordTypeSerializerState::RepresentativeBag(
+                                IterSerializer::new(
+                                    self.value.representative_bag.as_ref(),
+                                    Some("com:RepresentativeBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::RepresentativeBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignBasicRecordTypeSerializerState::RecordEventBag(
+                                IterSerializer::new(
+                                    self.value.record_event_bag.as_ref(),
+                                    Some("com:RecordEventBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::RecordEventBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignBasicRecordTypeSerializerState::RecordDocumentBag(
+                                IterSerializer::new(
+                                    self.value.record_document_bag.as_ref(),
+                                    Some("com:RecordDocumentBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::RecordDocumentBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignBasicRecordTypeSerializerState::RecordCurrentStatusCategory(
+                                    IterSerializer::new(
+                                        self.value.record_current_status_category.as_ref(),
+                                        Some("com:RecordCurrentStatusCategory"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::RecordCurrentStatusCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignBasicRecordTypeSerializerState::RecordCurrentStatusDate(
+                                    IterSerializer::new(
+                                        self.value.record_current_status_date.as_ref(),
+                                        Some("com:RecordCurrentStatusDate"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::RecordCurrentStatusDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignBasicRecordTypeSerializerState::RecordInterestedOfficeCode(
+                                    IterSerializer::new(
+                                        self.value.record_interested_office_code.as_ref(),
+                                        Some("com:RecordInterestedOfficeCode"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::RecordInterestedOfficeCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                DesignBasicRecordTypeSerializerState::RecordDesignatedCountryCodeBag(
+                                    IterSerializer::new(
+                                        self.value.record_designated_country_code_bag.as_ref(),
+                                        Some("com:RecordDesignatedCountryCodeBag"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::RecordDesignatedCountryCodeBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignBasicRecordTypeSerializerState::LimitationBag(
+                                IterSerializer::new(
+                                    self.value.limitation_bag.as_ref(),
+                                    Some("dgn:LimitationBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::LimitationBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = DesignBasicRecordTypeSerializerState::CommentText(
+                                IterSerializer::new(
+                                    self.value.comment_text.as_ref(),
+                                    Some("com:CommentText"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::CommentText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = DesignBasicRecordTypeSerializerState::End__,
+                    }
+                }
+                DesignBasicRecordTypeSerializerState::End__ => {
+                    *self.state = DesignBasicRecordTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                DesignBasicRecordTypeSerializerState::Done__ => return Ok(None),
+                DesignBasicRecordTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for DesignBasicRecordTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = DesignBasicRecordTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordTransferTypeSerializer<'ser> {
+    pub(super) value: &'ser super::RecordTransferType,
+    pub(super) state: Box<RecordTransferTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum RecordTransferTypeSerializerState<'ser> {
+    Init__,
+    RecordIdentifier(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::IdentifierType>,
+            super::super::com::IdentifierType,
+        >,
+    ),
+    RecordFilingDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RecordNotificationDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RecordEffectiveDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RecordTransferCategory(
+        <super::super::com::RecordTransferCategoryType as WithSerializer>::Serializer<'ser>,
+    ),
+    RecordReference(IterSerializer<'ser, Option<&'ser String>, String>),
+    RecordLanguageCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ExtendedIsoLanguageCodeType>,
+            super::super::com::ExtendedIsoLanguageCodeType,
+        >,
+    ),
+    DesignIdentifierBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignIdentifierBagType>,
+            super::DesignIdentifierBagType,
+        >,
+    ),
+    RecordPublicationBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::RecordPublicationBagType>,
+            super::RecordPublicationBagType,
+        >,
+    ),
+    ClaimantBag(IterSerializer<'ser, Option<&'ser super::ClaimantBagType>, super::ClaimantBagType>),
+    RepresentativeBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RepresentativeBagType>,
+            super::super::com::RepresentativeBagType,
+        >,
+    ),
+    RecordEventBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RecordEventBagType>,
+            super::super::com::RecordEventBagType,
+        >,
+    ),
+    RecordDocumentBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RecordDocumentBagType>,
+            super::super::com::RecordDocumentBagType,
+        >,
+    ),
+    RecordCurrentStatusCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RecordCurrentStatusCategoryType>,
+            super::super::com::RecordCurrentStatusCategoryType,
+        >,
+    ),
+    RecordCurrentStatusDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    CorrespondenceAddress(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::CorrespondenceAddressType>,
+            super::super::com::CorrespondenceAddressType,
+        >,
+    ),
+    HolderChangeBag(
+        IterSerializer<'ser, Option<&'ser super::HolderChangeBagType>, super::HolderChangeBagType>,
+    ),
+    LimitationBag(
+        IterSerializer<'ser, Option<&'ser super::LimitationBagType>, super::LimitationBagType>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> RecordTransferTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                RecordTransferTypeSerializerState::Init__ => {
+                    *self.state =
+                        RecordTransferTypeSerializerState::RecordIdentifier(IterSerializer::new(
+                            self.value.record_identifier.as_ref(),
+                            Some("com:RecordIdentifier"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                RecordTransferTypeSerializerState::RecordIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::RecordFilingDate(
+                                IterSerializer::new(
+                                    self.value.record_filing_date.as_ref(),
+                                    Some("com:RecordFilingDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::RecordFilingDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::RecordNotificationDate(
+                                IterSerializer::new(
+                                    self.value.record_notification_date.as_ref(),
+                                    Some("com:RecordNotificationDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::RecordNotificationDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::RecordEffectiveDate(
+                                IterSerializer::new(
+                                    self.value.record_effective_date.as_ref(),
+                                    Some("com:RecordEffectiveDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::RecordEffectiveDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::RecordTransferCategory(
+                                WithSerializer::serializer(
+                                    &self.value.record_transfer_category,
+                                    Some("com:RecordTransferCategory"),
+                                    false,
+                                )?,
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::RecordTransferCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::RecordReference(
+                                IterSerializer::new(
+                                    self.value.record_reference.as_ref(),
+                                    Some("com:RecordReference"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::RecordReference(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::RecordLanguageCode(
+                                IterSerializer::new(
+                                    self.value.record_language_code.as_ref(),
+                                    Some("com:RecordLanguageCode"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::RecordLanguageCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::DesignIdentifierBag(
+                                IterSerializer::new(
+                                    self.value.design_identifier_bag.as_ref(),
+                                    Some("dgn:DesignIdentifierBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::DesignIdentifierBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::RecordPublicationBag(
+                                IterSerializer::new(
+                                    self.value.record_publication_bag.as_ref(),
+                                    Some("dgn:RecordPublicationBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::RecordPublicationBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordTransferTypeSerializerState::ClaimantBag(IterSerializer::new(
+                                    self.value.claimant_bag.as_ref(),
+                                    Some("dgn:ClaimantBag"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::ClaimantBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::RepresentativeBag(
+                                IterSerializer::new(
+                                    self.value.representative_bag.as_ref(),
+                                    Some("com:RepresentativeBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::RepresentativeBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::RecordEventBag(
+                                IterSerializer::new(
+                                    self.value.record_event_bag.as_ref(),
+                                    Some("com:RecordEventBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::RecordEventBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::RecordDocumentBag(
+                                IterSerializer::new(
+                                    self.value.record_document_bag.as_ref(),
+                                    Some("com:RecordDocumentBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::RecordDocumentBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordTransferTypeSerializerState::RecordCurrentStatusCategory(
+                                    IterSerializer::new(
+                                        self.value.record_current_status_category.as_ref(),
+                                        Some("com:RecordCurrentStatusCategory"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::RecordCurrentStatusCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::RecordCurrentStatusDate(
+                                IterSerializer::new(
+                                    self.value.record_current_status_date.as_ref(),
+                                    Some("com:RecordCurrentStatusDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::RecordCurrentStatusDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::CorrespondenceAddress(
+                                IterSerializer::new(
+                                    self.value.correspondence_address.as_ref(),
+                                    Some("com:CorrespondenceAddress"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::CorrespondenceAddress(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::HolderChangeBag(
+                                IterSerializer::new(
+                                    self.value.holder_change_bag.as_ref(),
+                                    Some("dgn:HolderChangeBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::HolderChangeBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordTransferTypeSerializerState::LimitationBag(
+                                IterSerializer::new(
+                                    self.value.limitation_bag.as_ref(),
+                                    Some("dgn:LimitationBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordTransferTypeSerializerState::LimitationBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = RecordTransferTypeSerializerState::End__,
+                    }
+                }
+                RecordTransferTypeSerializerState::End__ => {
+                    *self.state = RecordTransferTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                RecordTransferTypeSerializerState::Done__ => return Ok(None),
+                RecordTransferTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for RecordTransferTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = RecordTransferTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordChangeNameAddressTypeSerializer<'ser> {
+    pub(super) value: &'ser super::RecordChangeNameAddressType,
+    pub(super) state: Box<RecordChangeNameAddressTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum RecordChangeNameAddressTypeSerializerState<'ser> {
+    Init__,
+    RecordIdentifier(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::IdentifierType>,
+            super::super::com::IdentifierType,
+        >,
+    ),
+    RecordFilingDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RecordNotificationDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RecordEffectiveDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RecordChangeNameAddressCategory(
+        <super::super::com::RecordChangeNameAddressCategoryType as WithSerializer>::Serializer<
+            'ser,
+        >,
+    ),
+    RecordReference(IterSerializer<'ser, Option<&'ser String>, String>),
+    RecordLanguageCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ExtendedIsoLanguageCodeType>,
+            super::super::com::ExtendedIsoLanguageCodeType,
+        >,
+    ),
+    DesignIdentifierBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignIdentifierBagType>,
+            super::DesignIdentifierBagType,
+        >,
+    ),
+    RecordPublicationBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::RecordPublicationBagType>,
+            super::RecordPublicationBagType,
+        >,
+    ),
+    ClaimantBag(IterSerializer<'ser, Option<&'ser super::ClaimantBagType>, super::ClaimantBagType>),
+    RepresentativeBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RepresentativeBagType>,
+            super::super::com::RepresentativeBagType,
+        >,
+    ),
+    RecordEventBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RecordEventBagType>,
+            super::super::com::RecordEventBagType,
+        >,
+    ),
+    RecordDocumentBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RecordDocumentBagType>,
+            super::super::com::RecordDocumentBagType,
+        >,
+    ),
+    RecordCurrentStatusCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RecordCurrentStatusCategoryType>,
+            super::super::com::RecordCurrentStatusCategoryType,
+        >,
+    ),
+    RecordCurrentStatusDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    CorrespondenceAddress(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::CorrespondenceAddressType>,
+            super::super::com::CorrespondenceAddressType,
+        >,
+    ),
+    HolderChangeBag(
+        IterSerializer<'ser, Option<&'ser super::HolderChangeBagType>, super::HolderChangeBagType>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> RecordChangeNameAddressTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                RecordChangeNameAddressTypeSerializerState::Init__ => {
+                    *self.state = RecordChangeNameAddressTypeSerializerState::RecordIdentifier(
+                        IterSerializer::new(
+                            self.value.record_identifier.as_ref(),
+                            Some("com:RecordIdentifier"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                RecordChangeNameAddressTypeSerializerState::RecordIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordChangeNameAddressTypeSerializerState::RecordFilingDate(
+                                    IterSerializer::new(
+                                        self.value.record_filing_date.as_ref(),
+                                        Some("com:RecordFilingDate"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::RecordFilingDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordChangeNameAddressTypeSerializerState::RecordNotificationDate(
+                                    IterSerializer::new(
+                                        self.value.record_notification_date.as_ref(),
+                                        Some("com:RecordNotificationDate"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::RecordNotificationDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordChangeNameAddressTypeSerializerState::RecordEffectiveDate(
+                                    IterSerializer::new(
+                                        self.value.record_effective_date.as_ref(),
+                                        Some("com:RecordEffectiveDate"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::RecordEffectiveDate(x) => match x
+                    .next(helper)
+                    .transpose()?
+                {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state =
+                        RecordChangeNameAddressTypeSerializerState::RecordChangeNameAddressCategory(
+                            WithSerializer::serializer(
+                                &self.value.record_change_name_address_category,
+                                Some("com:RecordChangeNameAddressCategory"),
+                                false,
+                            )?,
+                        ),
+                },
+                RecordChangeNameAddressTypeSerializerState::RecordChangeNameAddressCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordChangeNameAddressTypeSerializerState::RecordReference(
+                                    IterSerializer::new(
+                                        self.value.record_reference.as_ref(),
+                                        Some("com:RecordReference"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::RecordReference(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordChangeNameAddressTypeSerializerState::RecordLanguageCode(
+                                    IterSerializer::new(
+                                        self.value.record_language_code.as_ref(),
+                                        Some("com:RecordLanguageCode"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::RecordLanguageCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordChangeNameAddressTypeSerializerState::DesignIdentifierBag(
+                                    IterSerializer::new(
+                                        self.value.design_identifier_bag.as_ref(),
+                                        Some("dgn:DesignIdentifierBag"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::DesignIdentifierBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordChangeNameAddressTypeSerializerState::RecordPublicationBag(
+                                    IterSerializer::new(
+                                        self.value.record_publication_bag.as_ref(),
+                                        Some("dgn:RecordPublicationBag"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::RecordPublicationBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordChangeNameAddressTypeSerializerState::ClaimantBag(
+                                IterSerializer::new(
+                                    self.value.claimant_bag.as_ref(),
+                                    Some("dgn:ClaimantBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::ClaimantBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordChangeNameAddressTypeSerializerState::RepresentativeBag(
+                                    IterSerializer::new(
+                                        self.value.representative_bag.as_ref(),
+                                        Some("com:RepresentativeBag"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::RepresentativeBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordChangeNameAddressTypeSerializerState::RecordEventBag(
+                                IterSerializer::new(
+                                    self.value.record_event_bag.as_ref(),
+                                    Some("com:RecordEventBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::RecordEventBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordChangeNameAddressTypeSerializerState::RecordDocumentBag(
+                                    IterSerializer::new(
+                                        self.value.record_document_bag.as_ref(),
+                                        Some("com:RecordDocumentBag"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::RecordDocumentBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state =
+                            RecordChangeNameAddressTypeSerializerState::RecordCurrentStatusCategory(
+                                IterSerializer::new(
+                                    self.value.record_current_status_category.as_ref(),
+                                    Some("com:RecordCurrentStatusCategory"),
+                                    false,
+                                ),
+                            ),
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::RecordCurrentStatusCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordChangeNameAddressTypeSerializerState::RecordCurrentStatusDate(
+                                    IterSerializer::new(
+                                        self.value.record_current_status_date.as_ref(),
+                                        Some("com:RecordCurrentStatusDate"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::RecordCurrentStatusDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordChangeNameAddressTypeSerializerState::CorrespondenceAddress(
+                                    IterSerializer::new(
+                                        self.value.correspondence_address.as_ref(),
+                                        Some("com:CorrespondenceAddress"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::CorrespondenceAddress(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordChangeNameAddressTypeSerializerState::HolderChangeBag(
+                                    IterSerializer::new(
+                                        self.value.holder_change_bag.as_ref(),
+                                        Some("dgn:HolderChangeBag"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::HolderChangeBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = RecordChangeNameAddressTypeSerializerState::End__,
+                    }
+                }
+                RecordChangeNameAddressTypeSerializerState::End__ => {
+                    *self.state = RecordChangeNameAddressTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                RecordChangeNameAddressTypeSerializerState::Done__ => return Ok(None),
+                RecordChangeNameAddressTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for RecordChangeNameAddressTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = RecordChangeNameAddressTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordLicenceTypeSerializer<'ser> {
+    pub(super) value: &'ser super::RecordLicenceType,
+    pub(super) state: Box<RecordLicenceTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum RecordLicenceTypeSerializerState<'ser> {
+    Init__,
+    RecordIdentifier(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::IdentifierType>,
+            super::super::com::IdentifierType,
+        >,
+    ),
+    RecordFilingDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RecordNotificationDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RecordEffectiveDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RecordLicenceCategory(
+        <super::super::com::RecordLicenceCategoryType as WithSerializer>::Serializer<'ser>,
+    ),
+    RecordReference(IterSerializer<'ser, Option<&'ser String>, String>),
+    RecordLanguageCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ExtendedIsoLanguageCodeType>,
+            super::super::com::ExtendedIsoLanguageCodeType,
+        >,
+    ),
+    DesignIdentifierBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::DesignIdentifierBagType>,
+            super::DesignIdentifierBagType,
+        >,
+    ),
+    RecordPublicationBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::RecordPublicationBagType>,
+            super::RecordPublicationBagType,
+        >,
+    ),
+    ClaimantBag(IterSerializer<'ser, Option<&'ser super::ClaimantBagType>, super::ClaimantBagType>),
+    RepresentativeBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RepresentativeBagType>,
+            super::super::com::RepresentativeBagType,
+        >,
+    ),
+    RecordEventBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RecordEventBagType>,
+            super::super::com::RecordEventBagType,
+        >,
+    ),
+    RecordDocumentBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RecordDocumentBagType>,
+            super::super::com::RecordDocumentBagType,
+        >,
+    ),
+    RecordCurrentStatusCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RecordCurrentStatusCategoryType>,
+            super::super::com::RecordCurrentStatusCategoryType,
+        >,
+    ),
+    RecordCurrentStatusDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    RecordInterestedOfficeCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::ExtendedWipost3CodeType>,
+            super::super::com::ExtendedWipost3CodeType,
+        >,
+    ),
+    RecordDesignatedCountryCodeBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RecordDesignatedCountryCodeBagType>,
+            super::super::com::RecordDesignatedCountryCodeBagType,
+        >,
+    ),
+    LicenceBag(IterSerializer<'ser, Option<&'ser super::LicenceBagType>, super::LicenceBagType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> RecordLicenceTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                RecordLicenceTypeSerializerState::Init__ => {
+                    *self.state =
+                        RecordLicenceTypeSerializerState::RecordIdentifier(IterSerializer::new(
+                            self.value.record_identifier.as_ref(),
+                            Some("com:RecordIdentifier"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                RecordLicenceTypeSerializerState::RecordIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordLicenceTypeSerializerState::RecordFilingDate(
+                                IterSerializer::new(
+                                    self.value.record_filing_date.as_ref(),
+                                    Some("com:RecordFilingDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::RecordFilingDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordLicenceTypeSerializerState::RecordNotificationDate(
+                                IterSerializer::new(
+                                    self.value.record_notification_date.as_ref(),
+                                    Some("com:RecordNotificationDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::RecordNotificationDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordLicenceTypeSerializerState::RecordEffectiveDate(
+                                IterSerializer::new(
+                                    self.value.record_effective_date.as_ref(),
+                                    Some("com:RecordEffectiveDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::RecordEffectiveDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordLicenceTypeSerializerState::RecordLicenceCategory(
+                                WithSerializer::serializer(
+                                    &self.value.record_licence_category,
+                                    Some("com:RecordLicenceCategory"),
+                                    false,
+                                )?,
+                            )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::RecordLicenceCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordLicenceTypeSerializerState::RecordReference(
+                                IterSerializer::new(
+                                    self.value.record_reference.as_ref(),
+                                    Some("com:RecordReference"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::RecordReference(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordLicenceTypeSerializerState::RecordLanguageCode(
+                                IterSerializer::new(
+                                    self.value.record_language_code.as_ref(),
+                                    Some("com:RecordLanguageCode"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::RecordLanguageCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordLicenceTypeSerializerState::DesignIdentifierBag(
+                                IterSerializer::new(
+                                    self.value.design_identifier_bag.as_ref(),
+                                    Some("dgn:DesignIdentifierBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::DesignIdentifierBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordLicenceTypeSerializerState::RecordPublicationBag(
+                                IterSerializer::new(
+                                    self.value.record_publication_bag.as_ref(),
+                                    Some("dgn:RecordPublicationBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::RecordPublicationBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordLicenceTypeSerializerState::ClaimantBag(IterSerializer::new(
+                                    self.value.claimant_bag.as_ref(),
+                                    Some("dgn:ClaimantBag"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::ClaimantBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordLicenceTypeSerializerState::RepresentativeBag(
+                                IterSerializer::new(
+                                    self.value.representative_bag.as_ref(),
+                                    Some("com:RepresentativeBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::RepresentativeBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordLicenceTypeSerializerState::RecordEventBag(
+                                IterSerializer::new(
+                                    self.value.record_event_bag.as_ref(),
+                                    Some("com:RecordEventBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::RecordEventBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordLicenceTypeSerializerState::RecordDocumentBag(
+                                IterSerializer::new(
+                                    self.value.record_document_bag.as_ref(),
+                                    Some("com:RecordDocumentBag"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::RecordDocumentBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordLicenceTypeSerializerState::RecordCurrentStatusCategory(
+                                    IterSerializer::new(
+                                        self.value.record_current_status_category.as_ref(),
+                                        Some("com:RecordCurrentStatusCategory"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::RecordCurrentStatusCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = RecordLicenceTypeSerializerState::RecordCurrentStatusDate(
+                                IterSerializer::new(
+                                    self.value.record_current_status_date.as_ref(),
+                                    Some("com:RecordCurrentStatusDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::RecordCurrentStatusDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordLicenceTypeSerializerState::RecordInterestedOfficeCode(
+                                    IterSerializer::new(
+                                        self.value.record_interested_office_code.as_ref(),
+                                        Some("com:RecordInterestedOfficeCode"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::RecordInterestedOfficeCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordLicenceTypeSerializerState::RecordDesignatedCountryCodeBag(
+                                    IterSerializer::new(
+                                        self.value.record_designated_country_code_bag.as_ref(),
+                                        Some("com:RecordDesignatedCountryCodeBag"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::RecordDesignatedCountryCodeBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                RecordLicenceTypeSerializerState::LicenceBag(IterSerializer::new(
+                                    self.value.licence_bag.as_ref(),
+                                    Some("dgn:LicenceBag"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                RecordLicenceTypeSerializerState::LicenceBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = RecordLicenceTypeSerializerState::End__,
+                    }
+                }
+                RecordLicenceTypeSerializerState::End__ => {
+                    *self.state = RecordLicenceTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                RecordLicenceTypeSerializerState::Done__ => return Ok(None),
+                RecordLicenceTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for RecordLicenceTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = RecordLicenceTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct RecordPublicationBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::RecordPublicationBagType,
+    pub(super) state: Box<RecordPublicationBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum RecordPublicationBagTypeSerializerState<'ser> {
+    Init__,
+    RecordPublication(IterSerializer<'ser, &'ser [super::PublicationType], super::PublicationType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> RecordPublicationBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                RecordPublicationBagTypeSerializerState::Init__ => {
+                    *self.state = RecordPublicationBagTypeSerializerState::RecordPublication(
+                        IterSerializer::new(
+                            &self.value.record_publication[..],
+                            Some("dgn:RecordPublication"),
+                            false,
+                        ),
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                RecordPublicationBagTypeSerializerState::RecordPublication(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = RecordPublicationBagTypeSerializerState::End__,
+                    }
+                }
+                RecordPublicationBagTypeSerializerState::End__ => {
+                    *self.state = RecordPublicationBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                RecordPublicationBagTypeSerializerState::Done__ => return Ok(None),
+                RecordPublicationBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for RecordPublicationBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = RecordPublicationBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct ClaimantBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::ClaimantBagType,
+    pub(super) state: Box<ClaimantBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum ClaimantBagTypeSerializerState<'ser> {
+    Init__,
+    PartyIdentifierBag(
+        IterSerializer<
+            'ser,
+            &'ser [super::super::com::PartyIdentifierBagType],
+            super::super::com::PartyIdentifierBagType,
+        >,
+    ),
+    Claimant(IterSerializer<'ser, &'ser [super::ClaimantType], super::ClaimantType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> ClaimantBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                ClaimantBagTypeSerializerState::Init__ => {
+                    match self.value {
+                        super::ClaimantBagType::PartyIdentifierBag(x) => {
+                            *self.state = ClaimantBagTypeSerializerState::PartyIdentifierBag(
+                                IterSerializer::new(
+                                    &x[..],
+                                    Some("com:PartyIdentifierBag"),
+                                    self.is_root,
+                                ),
+                            )
+                        }
+                        super::ClaimantBagType::Claimant(x) => {
+                            *self.state = ClaimantBagTypeSerializerState::Claimant(
+                                IterSerializer::new(&x[..], Some("dgn:Claimant"), self.is_root),
+                            )
+                        }
+                    }
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                ClaimantBagTypeSerializerState::PartyIdentifierBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = ClaimantBagTypeSerializerState::End__,
+                    }
+                }
+                ClaimantBagTypeSerializerState::Claimant(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = ClaimantBagTypeSerializerState::End__,
+                },
+                ClaimantBagTypeSerializerState::End__ => {
+                    *self.state = ClaimantBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                ClaimantBagTypeSerializerState::Done__ => return Ok(None),
+                ClaimantBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for ClaimantBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = ClaimantBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LimitationBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::LimitationBagType,
+    pub(super) state: Box<LimitationBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum LimitationBagTypeSerializerState<'ser> {
+    Init__,
+    Limitation(IterSerializer<'ser, &'ser [super::LimitationType], super::LimitationType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> LimitationBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                LimitationBagTypeSerializerState::Init__ => {
+                    *self.state =
+                        LimitationBagTypeSerializerState::Limitation(IterSerializer::new(
+                            &self.value.limitation[..],
+                            Some("dgn:Limitation"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                LimitationBagTypeSerializerState::Limitation(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = LimitationBagTypeSerializerState::End__,
+                    }
+                }
+                LimitationBagTypeSerializerState::End__ => {
+                    *self.state = LimitationBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                LimitationBagTypeSerializerState::Done__ => return Ok(None),
+                LimitationBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for LimitationBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = LimitationBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LicenceBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::LicenceBagType,
+    pub(super) state: Box<LicenceBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum LicenceBagTypeSerializerState<'ser> {
+    Init__,
+    Licence(IterSerializer<'ser, &'ser [super::LicenceType], super::LicenceType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> LicenceBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                LicenceBagTypeSerializerState::Init__ => {
+                    *self.state = LicenceBagTypeSerializerState::Licence(IterSerializer::new(
+                        &self.value.licence[..],
+                        Some("dgn:Licence"),
+                        false,
+                    ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                LicenceBagTypeSerializerState::Licence(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = LicenceBagTypeSerializerState::End__,
+                },
+                LicenceBagTypeSerializerState::End__ => {
+                    *self.state = LicenceBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                LicenceBagTypeSerializerState::Done__ => return Ok(None),
+                LicenceBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for LicenceBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = LicenceBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct ClaimantTypeSerializer<'ser> {
+    pub(super) value: &'ser super::ClaimantType,
+    pub(super) state: Box<ClaimantTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum ClaimantTypeSerializerState<'ser> {
+    Init__,
+    NationalityCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::NationalityCodeType>,
+            super::super::com::NationalityCodeType,
+        >,
+    ),
+    LegalEntityName(IterSerializer<'ser, Option<&'ser String>, String>),
+    IncorporationCountryCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::IncorporationCountryCodeType>,
+            super::super::com::IncorporationCountryCodeType,
+        >,
+    ),
+    IncorporationState(IterSerializer<'ser, Option<&'ser String>, String>),
+    CommentText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::OrderedTextType>,
+            super::super::com::OrderedTextType,
+        >,
+    ),
+    Entitlement(IterSerializer<'ser, Option<&'ser super::EntitlementType>, super::EntitlementType>),
+    Content299(
+        IterSerializer<'ser, &'ser [super::ClaimantContent299Type], super::ClaimantContent299Type>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> ClaimantTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                ClaimantTypeSerializerState::Init__ => {
+                    *self.state =
+                        ClaimantTypeSerializerState::NationalityCode(IterSerializer::new(
+                            self.value.nationality_code.as_ref(),
+                            Some("com:NationalityCode"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    helper.write_attrib_opt(
+                        &mut bytes,
+                        "com:operationCategory",
+                        &self.value.operation_category,
+                    )?;
+                    helper.write_attrib_opt(
+                        &mut bytes,
+                        "com:sequenceNumber",
+                        &self.value.sequence_number,
+                    )?;
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                ClaimantTypeSerializerState::NationalityCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                ClaimantTypeSerializerState::LegalEntityName(IterSerializer::new(
+                                    self.value.legal_entity_name.as_ref(),
+                                    Some("com:LegalEntityName"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                ClaimantTypeSerializerState::LegalEntityName(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = ClaimantTypeSerializerState::IncorporationCountryCode(
+                                IterSerializer::new(
+                                    self.value.incorporation_country_code.as_ref(),
+                                    Some("com:IncorporationCountryCode"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                ClaimantTypeSerializerState::IncorporationCountryCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = ClaimantTypeSerializerState::IncorporationState(
+                                IterSerializer::new(
+                                    self.value.incorporation_state.as_ref(),
+                                    Some("com:IncorporationState"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                ClaimantTypeSerializerState::IncorporationState(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                ClaimantTypeSerializerState::CommentText(IterSerializer::new(
+                                    self.value.comment_text.as_ref(),
+                                    Some("com:CommentText"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                ClaimantTypeSerializerState::CommentText(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state = ClaimantTypeSerializerState::Entitlement(IterSerializer::new(
+                            self.value.entitlement.as_ref(),
+                            Some("dgn:Entitlement"),
+                            false,
+                        ))
+                    }
+                },
+                ClaimantTypeSerializerState::Entitlement(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state = ClaimantTypeSerializerState::Content299(IterSerializer::new(
+                            &self.value.content_299[..],
+                            Some("Content299"),
+                            false,
+                        ))
+                    }
+                },
+                ClaimantTypeSerializerState::Content299(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = ClaimantTypeSerializerState::End__,
+                },
+                ClaimantTypeSerializerState::End__ => {
+                    *self.state = ClaimantTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                ClaimantTypeSerializerState::Done__ => return Ok(None),
+                ClaimantTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for ClaimantTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = ClaimantTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LimitationTypeSerializer<'ser> {
+    pub(super) value: &'ser super::LimitationType,
+    pub(super) state: Box<LimitationTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum LimitationTypeSerializerState<'ser> {
+    Init__,
+    LimitationCountryCodeBag(
+        <super::super::com::LimitationCountryCodeBagType as WithSerializer>::Serializer<'ser>,
+    ),
+    LimitationCategory(
+        <super::super::com::LimitationCategoryType as WithSerializer>::Serializer<'ser>,
+    ),
+    CommentText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::OrderedTextType>,
+            super::super::com::OrderedTextType,
+        >,
+    ),
+    LimitationClassDescriptionBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::LimitationClassDescriptionBagType>,
+            super::LimitationClassDescriptionBagType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> LimitationTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                LimitationTypeSerializerState::Init__ => {
+                    *self.state = LimitationTypeSerializerState::LimitationCountryCodeBag(
+                        WithSerializer::serializer(
+                            &self.value.limitation_country_code_bag,
+                            Some("com:LimitationCountryCodeBag"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                LimitationTypeSerializerState::LimitationCountryCodeBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = LimitationTypeSerializerState::LimitationCategory(
+                                WithSerializer::serializer(
+                                    &self.value.limitation_category,
+                                    Some("com:LimitationCategory"),
+                                    false,
+                                )?,
+                            )
+                        }
+                    }
+                }
+                LimitationTypeSerializerState::LimitationCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                LimitationTypeSerializerState::CommentText(IterSerializer::new(
+                                    self.value.comment_text.as_ref(),
+                                    Some("com:CommentText"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                LimitationTypeSerializerState::CommentText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                LimitationTypeSerializerState::LimitationClassDescriptionBag(
+                                    IterSerializer::new(
+                                        self.value.limitation_class_description_bag.as_ref(),
+                                        Some("dgn:LimitationClassDescriptionBag"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                LimitationTypeSerializerState::LimitationClassDescriptionBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = LimitationTypeSerializerState::End__,
+                    }
+                }
+                LimitationTypeSerializerState::End__ => {
+                    *self.state = LimitationTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                LimitationTypeSerializerState::Done__ => return Ok(None),
+                LimitationTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for LimitationTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = LimitationTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LicenceTypeSerializer<'ser> {
+    pub(super) value: &'ser super::LicenceType,
+    pub(super) state: Box<LicenceTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum LicenceTypeSerializerState<'ser> {
+    Init__,
+    LicenceIdentifier(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::IdentifierType>,
+            super::super::com::IdentifierType,
+        >,
+    ),
+    LicenceDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    LicenceNumber(IterSerializer<'ser, Option<&'ser String>, String>),
+    LicenceReference(IterSerializer<'ser, Option<&'ser String>, String>),
+    LicenceCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::LicenceCategoryType>,
+            super::super::com::LicenceCategoryType,
+        >,
+    ),
+    SublicenceIndicator(IterSerializer<'ser, Option<&'ser bool>, bool>),
+    RelatedLicenceIdentifier(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::IdentifierType>,
+            super::super::com::IdentifierType,
+        >,
+    ),
+    LimitationIndicator(<bool as WithSerializer>::Serializer<'ser>),
+    Limitation(IterSerializer<'ser, Option<&'ser super::LimitationType>, super::LimitationType>),
+    TerritoryLimitationIndicator(IterSerializer<'ser, Option<&'ser bool>, bool>),
+    TerritoryLimitationText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::LocalizedTextType>,
+            super::super::com::LocalizedTextType,
+        >,
+    ),
+    PeriodLimitationIndicator(IterSerializer<'ser, Option<&'ser bool>, bool>),
+    PeriodLimitationText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::LocalizedTextType>,
+            super::super::com::LocalizedTextType,
+        >,
+    ),
+    PeriodLimitationStartDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    PeriodLimitationEndDate(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::DateType>,
+            super::super::com::DateType,
+        >,
+    ),
+    LicenceStatusCategory(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::LicenceStatusCategoryType>,
+            super::super::com::LicenceStatusCategoryType,
+        >,
+    ),
+    LicenseeBag(<super::LicenseeBagType as WithSerializer>::Serializer<'ser>),
+    RepresentativeBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::RepresentativeBagType>,
+            super::super::com::RepresentativeBagType,
+        >,
+    ),
+    LicenceEventBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::LicenceEventBagType>,
+            super::super::com::LicenceEventBagType,
+        >,
+    ),
+    LicenceDocumentBag(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::LicenceDocumentBagType>,
+            super::super::com::LicenceDocumentBagType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> LicenceTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                LicenceTypeSerializerState::Init__ => {
+                    *self.state =
+                        LicenceTypeSerializerState::LicenceIdentifier(IterSerializer::new(
+                            self.value.licence_identifier.as_ref(),
+                            Some("com:LicenceIdentifier"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                LicenceTypeSerializerState::LicenceIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                LicenceTypeSerializerState::LicenceDate(IterSerializer::new(
+                                    self.value.licence_date.as_ref(),
+                                    Some("com:LicenceDate"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::LicenceDate(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state =
+                            LicenceTypeSerializerState::LicenceNumber(IterSerializer::new(
+                                self.value.licence_number.as_ref(),
+                                Some("com:LicenceNumber"),
+                                false,
+                            ))
+                    }
+                },
+                LicenceTypeSerializerState::LicenceNumber(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state =
+                            LicenceTypeSerializerState::LicenceReference(IterSerializer::new(
+                                self.value.licence_reference.as_ref(),
+                                Some("com:LicenceReference"),
+                                false,
+                            ))
+                    }
+                },
+                LicenceTypeSerializerState::LicenceReference(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                LicenceTypeSerializerState::LicenceCategory(IterSerializer::new(
+                                    self.value.licence_category.as_ref(),
+                                    Some("com:LicenceCategory"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::LicenceCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = LicenceTypeSerializerState::SublicenceIndicator(
+                                IterSerializer::new(
+                                    self.value.sublicence_indicator.as_ref(),
+                                    Some("com:SublicenceIndicator"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::SublicenceIndicator(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = LicenceTypeSerializerState::RelatedLicenceIdentifier(
+                                IterSerializer::new(
+                                    self.value.related_licence_identifier.as_ref(),
+                                    Some("com:RelatedLicenceIdentifier"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::RelatedLicenceIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = LicenceTypeSerializerState::LimitationIndicator(
+                                WithSerializer::serializer(
+                                    &self.value.limitation_indicator,
+                                    Some("dgn:LimitationIndicator"),
+                                    false,
+                                )?,
+                            )
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::LimitationIndicator(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                LicenceTypeSerializerState::Limitation(IterSerializer::new(
+                                    self.value.limitation.as_ref(),
+                                    Some("dgn:Limitation"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::Limitation(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state = LicenceTypeSerializerState::TerritoryLimitationIndicator(
+                            IterSerializer::new(
+                                self.value.territory_limitation_indicator.as_ref(),
+                                Some("com:TerritoryLimitationIndicator"),
+                                false,
+                            ),
+                        )
+                    }
+                },
+                LicenceTypeSerializerState::TerritoryLimitationIndicator(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = LicenceTypeSerializerState::TerritoryLimitationText(
+                                IterSerializer::new(
+                                    self.value.territory_limitation_text.as_ref(),
+                                    Some("com:TerritoryLimitationText"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::TerritoryLimitationText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = LicenceTypeSerializerState::PeriodLimitationIndicator(
+                                IterSerializer::new(
+                                    self.value.period_limitation_indicator.as_ref(),
+                                    Some("com:PeriodLimitationIndicator"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::PeriodLimitationIndicator(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = LicenceTypeSerializerState::PeriodLimitationText(
+                                IterSerializer::new(
+                                    self.value.period_limitation_text.as_ref(),
+                                    Some("com:PeriodLimitationText"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::PeriodLimitationText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = LicenceTypeSerializerState::PeriodLimitationStartDate(
+                                IterSerializer::new(
+                                    self.value.period_limitation_start_date.as_ref(),
+                                    Some("com:PeriodLimitationStartDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::PeriodLimitationStartDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = LicenceTypeSerializerState::PeriodLimitationEndDate(
+                                IterSerializer::new(
+                                    self.value.period_limitation_end_date.as_ref(),
+                                    Some("com:PeriodLimitationEndDate"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::PeriodLimitationEndDate(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = LicenceTypeSerializerState::LicenceStatusCategory(
+                                IterSerializer::new(
+                                    self.value.licence_status_category.as_ref(),
+                                    Some("com:LicenceStatusCategory"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::LicenceStatusCategory(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                LicenceTypeSerializerState::LicenseeBag(WithSerializer::serializer(
+                                    &self.value.licensee_bag,
+                                    Some("dgn:LicenseeBag"),
+                                    false,
+                                )?)
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::LicenseeBag(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state =
+                            LicenceTypeSerializerState::RepresentativeBag(IterSerializer::new(
+                                self.value.representative_bag.as_ref(),
+                                Some("com:RepresentativeBag"),
+                                false,
+                            ))
+                    }
+                },
+                LicenceTypeSerializerState::RepresentativeBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                LicenceTypeSerializerState::LicenceEventBag(IterSerializer::new(
+                                    self.value.licence_event_bag.as_ref(),
+                                    Some("com:LicenceEventBag"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::LicenceEventBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                LicenceTypeSerializerState::LicenceDocumentBag(IterSerializer::new(
+                                    self.value.licence_document_bag.as_ref(),
+                                    Some("com:LicenceDocumentBag"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                LicenceTypeSerializerState::LicenceDocumentBag(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = LicenceTypeSerializerState::End__,
+                    }
+                }
+                LicenceTypeSerializerState::End__ => {
+                    *self.state = LicenceTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                LicenceTypeSerializerState::Done__ => return Ok(None),
+                LicenceTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for LicenceTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = LicenceTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct ClaimantContent299TypeSerializer<'ser> {
+    pub(super) value: &'ser super::ClaimantContent299Type,
+    pub(super) state: Box<ClaimantContent299TypeSerializerState<'ser>>,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum ClaimantContent299TypeSerializerState<'ser> {
+    Init__,
+    PartyIdentifier(<super::super::com::PartyIdentifierType as WithSerializer>::Serializer<'ser>),
+    Contact(<super::super::com::ContactType as WithSerializer>::Serializer<'ser>),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> ClaimantContent299TypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                ClaimantContent299TypeSerializerState::Init__ => match self.value {
+                    super::ClaimantContent299Type::PartyIdentifier(x) => {
+                        *self.state = ClaimantContent299TypeSerializerState::PartyIdentifier(
+                            WithSerializer::serializer(
+                                x,
+                                Some("com:PartyIdentifier"),
+                                self.is_root,
+                            )?,
+                        )
+                    }
+                    super::ClaimantContent299Type::Contact(x) => {
+                        *self.state = ClaimantContent299TypeSerializerState::Contact(
+                            WithSerializer::serializer(x, Some("com:Contact"), self.is_root)?,
+                        )
+                    }
+                },
+                ClaimantContent299TypeSerializerState::PartyIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = ClaimantContent299TypeSerializerState::Done__,
+                    }
+                }
+                ClaimantContent299TypeSerializerState::Contact(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = ClaimantContent299TypeSerializerState::Done__,
+                    }
+                }
+                ClaimantContent299TypeSerializerState::Done__ => return Ok(None),
+                ClaimantContent299TypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for ClaimantContent299TypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = ClaimantContent299TypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LimitationClassDescriptionBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::LimitationClassDescriptionBagType,
+    pub(super) state: Box<LimitationClassDescriptionBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum LimitationClassDescriptionBagTypeSerializerState<'ser> {
+    Init__,
+    ClassDescription(
+        IterSerializer<'ser, &'ser [super::ClassDescriptionType], super::ClassDescriptionType>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> LimitationClassDescriptionBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                LimitationClassDescriptionBagTypeSerializerState::Init__ => {
+                    *self.state =
+                        LimitationClassDescriptionBagTypeSerializerState::ClassDescription(
+                            IterSerializer::new(
+                                &self.value.class_description[..],
+                                Some("dgn:ClassDescription"),
+                                false,
+                            ),
+                        );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                LimitationClassDescriptionBagTypeSerializerState::ClassDescription(x) => match x
+                    .next(helper)
+                    .transpose()?
+                {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = LimitationClassDescriptionBagTypeSerializerState::End__,
+                },
+                LimitationClassDescriptionBagTypeSerializerState::End__ => {
+                    *self.state = LimitationClassDescriptionBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                LimitationClassDescriptionBagTypeSerializerState::Done__ => return Ok(None),
+                LimitationClassDescriptionBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for LimitationClassDescriptionBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = LimitationClassDescriptionBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LicenseeBagTypeSerializer<'ser> {
+    pub(super) value: &'ser super::LicenseeBagType,
+    pub(super) state: Box<LicenseeBagTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum LicenseeBagTypeSerializerState<'ser> {
+    Init__,
+    Licensee(IterSerializer<'ser, &'ser [super::LicenseeType], super::LicenseeType>),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> LicenseeBagTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                LicenseeBagTypeSerializerState::Init__ => {
+                    *self.state = LicenseeBagTypeSerializerState::Licensee(IterSerializer::new(
+                        &self.value.licensee[..],
+                        Some("dgn:Licensee"),
+                        false,
+                    ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                LicenseeBagTypeSerializerState::Licensee(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = LicenseeBagTypeSerializerState::End__,
+                },
+                LicenseeBagTypeSerializerState::End__ => {
+                    *self.state = LicenseeBagTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                LicenseeBagTypeSerializerState::Done__ => return Ok(None),
+                LicenseeBagTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for LicenseeBagTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = LicenseeBagTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct ClassDescriptionTypeSerializer<'ser> {
+    pub(super) value: &'ser super::ClassDescriptionType,
+    pub(super) state: Box<ClassDescriptionTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum ClassDescriptionTypeSerializerState<'ser> {
+    Init__,
+    ClassNumber(<super::LocarnoClassNumberType as WithSerializer>::Serializer<'ser>),
+    ProductDescriptionText(
+        IterSerializer<
+            'ser,
+            &'ser [super::super::com::OrderedTextType],
+            super::super::com::OrderedTextType,
+        >,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> ClassDescriptionTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                ClassDescriptionTypeSerializerState::Init__ => {
+                    *self.state = ClassDescriptionTypeSerializerState::ClassNumber(
+                        WithSerializer::serializer(
+                            &self.value.class_number,
+                            Some("dgn:ClassNumber"),
+                            false,
+                        )?,
+                    );
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                ClassDescriptionTypeSerializerState::ClassNumber(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                ClassDescriptionTypeSerializerState::ProductDescriptionText(
+                                    IterSerializer::new(
+                                        &self.value.product_description_text[..],
+                                        Some("com:ProductDescriptionText"),
+                                        false,
+                                    ),
+                                )
+                        }
+                    }
+                }
+                ClassDescriptionTypeSerializerState::ProductDescriptionText(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = ClassDescriptionTypeSerializerState::End__,
+                    }
+                }
+                ClassDescriptionTypeSerializerState::End__ => {
+                    *self.state = ClassDescriptionTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                ClassDescriptionTypeSerializerState::Done__ => return Ok(None),
+                ClassDescriptionTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for ClassDescriptionTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = ClassDescriptionTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LicenseeTypeSerializer<'ser> {
+    pub(super) value: &'ser super::LicenseeType,
+    pub(super) state: Box<LicenseeTypeSerializerState<'ser>>,
+    pub(super) name: &'ser str,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum LicenseeTypeSerializerState<'ser> {
+    Init__,
+    NationalityCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::NationalityCodeType>,
+            super::super::com::NationalityCodeType,
+        >,
+    ),
+    LegalEntityName(IterSerializer<'ser, Option<&'ser String>, String>),
+    IncorporationCountryCode(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::IncorporationCountryCodeType>,
+            super::super::com::IncorporationCountryCodeType,
+        >,
+    ),
+    IncorporationState(IterSerializer<'ser, Option<&'ser String>, String>),
+    CommentText(
+        IterSerializer<
+            'ser,
+            Option<&'ser super::super::com::OrderedTextType>,
+            super::super::com::OrderedTextType,
+        >,
+    ),
+    Entitlement(IterSerializer<'ser, Option<&'ser super::EntitlementType>, super::EntitlementType>),
+    Content440(
+        IterSerializer<'ser, &'ser [super::LicenseeContent440Type], super::LicenseeContent440Type>,
+    ),
+    End__,
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> LicenseeTypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                LicenseeTypeSerializerState::Init__ => {
+                    *self.state =
+                        LicenseeTypeSerializerState::NationalityCode(IterSerializer::new(
+                            self.value.nationality_code.as_ref(),
+                            Some("com:NationalityCode"),
+                            false,
+                        ));
+                    let mut bytes = BytesStart::new(self.name);
+                    helper.begin_ns_scope();
+                    if self.is_root {
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_COM),
+                            &super::super::NS_COM,
+                        );
+                        helper.write_xmlns(
+                            &mut bytes,
+                            Some(&super::super::PREFIX_DGN),
+                            &super::super::NS_DGN,
+                        );
+                    }
+                    helper.write_attrib_opt(
+                        &mut bytes,
+                        "com:operationCategory",
+                        &self.value.operation_category,
+                    )?;
+                    helper.write_attrib_opt(
+                        &mut bytes,
+                        "com:sequenceNumber",
+                        &self.value.sequence_number,
+                    )?;
+                    return Ok(Some(Event::Start(bytes)));
+                }
+                LicenseeTypeSerializerState::NationalityCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                LicenseeTypeSerializerState::LegalEntityName(IterSerializer::new(
+                                    self.value.legal_entity_name.as_ref(),
+                                    Some("com:LegalEntityName"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                LicenseeTypeSerializerState::LegalEntityName(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = LicenseeTypeSerializerState::IncorporationCountryCode(
+                                IterSerializer::new(
+                                    self.value.incorporation_country_code.as_ref(),
+                                    Some("com:IncorporationCountryCode"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                LicenseeTypeSerializerState::IncorporationCountryCode(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state = LicenseeTypeSerializerState::IncorporationState(
+                                IterSerializer::new(
+                                    self.value.incorporation_state.as_ref(),
+                                    Some("com:IncorporationState"),
+                                    false,
+                                ),
+                            )
+                        }
+                    }
+                }
+                LicenseeTypeSerializerState::IncorporationState(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => {
+                            *self.state =
+                                LicenseeTypeSerializerState::CommentText(IterSerializer::new(
+                                    self.value.comment_text.as_ref(),
+                                    Some("com:CommentText"),
+                                    false,
+                                ))
+                        }
+                    }
+                }
+                LicenseeTypeSerializerState::CommentText(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state = LicenseeTypeSerializerState::Entitlement(IterSerializer::new(
+                            self.value.entitlement.as_ref(),
+                            Some("dgn:Entitlement"),
+                            false,
+                        ))
+                    }
+                },
+                LicenseeTypeSerializerState::Entitlement(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => {
+                        *self.state = LicenseeTypeSerializerState::Content440(IterSerializer::new(
+                            &self.value.content_440[..],
+                            Some("Content440"),
+                            false,
+                        ))
+                    }
+                },
+                LicenseeTypeSerializerState::Content440(x) => match x.next(helper).transpose()? {
+                    Some(event) => return Ok(Some(event)),
+                    None => *self.state = LicenseeTypeSerializerState::End__,
+                },
+                LicenseeTypeSerializerState::End__ => {
+                    *self.state = LicenseeTypeSerializerState::Done__;
+                    helper.end_ns_scope();
+                    return Ok(Some(Event::End(BytesEnd::new(self.name))));
+                }
+                LicenseeTypeSerializerState::Done__ => return Ok(None),
+                LicenseeTypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for LicenseeTypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = LicenseeTypeSerializerState::Done__;
+                Some(Err(error))
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub struct LicenseeContent440TypeSerializer<'ser> {
+    pub(super) value: &'ser super::LicenseeContent440Type,
+    pub(super) state: Box<LicenseeContent440TypeSerializerState<'ser>>,
+    pub(super) is_root: bool,
+}
+#[cfg(feature = "design")]
+#[derive(Debug)]
+pub(super) enum LicenseeContent440TypeSerializerState<'ser> {
+    Init__,
+    PartyIdentifier(<super::super::com::PartyIdentifierType as WithSerializer>::Serializer<'ser>),
+    Contact(<super::super::com::ContactType as WithSerializer>::Serializer<'ser>),
+    Done__,
+    Phantom__(&'ser ()),
+}
+#[cfg(feature = "design")]
+impl<'ser> LicenseeContent440TypeSerializer<'ser> {
+    fn next_event(&mut self, helper: &mut SerializeHelper) -> Result<Option<Event<'ser>>, Error> {
+        loop {
+            match &mut *self.state {
+                LicenseeContent440TypeSerializerState::Init__ => match self.value {
+                    super::LicenseeContent440Type::PartyIdentifier(x) => {
+                        *self.state = LicenseeContent440TypeSerializerState::PartyIdentifier(
+                            WithSerializer::serializer(
+                                x,
+                                Some("com:PartyIdentifier"),
+                                self.is_root,
+                            )?,
+                        )
+                    }
+                    super::LicenseeContent440Type::Contact(x) => {
+                        *self.state = LicenseeContent440TypeSerializerState::Contact(
+                            WithSerializer::serializer(x, Some("com:Contact"), self.is_root)?,
+                        )
+                    }
+                },
+                LicenseeContent440TypeSerializerState::PartyIdentifier(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = LicenseeContent440TypeSerializerState::Done__,
+                    }
+                }
+                LicenseeContent440TypeSerializerState::Contact(x) => {
+                    match x.next(helper).transpose()? {
+                        Some(event) => return Ok(Some(event)),
+                        None => *self.state = LicenseeContent440TypeSerializerState::Done__,
+                    }
+                }
+                LicenseeContent440TypeSerializerState::Done__ => return Ok(None),
+                LicenseeContent440TypeSerializerState::Phantom__(_) => unreachable!(),
+            }
+        }
+    }
+}
+#[cfg(feature = "design")]
+impl<'ser> Serializer<'ser> for LicenseeContent440TypeSerializer<'ser> {
+    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, Error>> {
+        match self.next_event(helper) {
+            Ok(Some(event)) => Some(Ok(event)),
+            Ok(None) => None,
+            Err(error) => {
+                *self.state = LicenseeContent440TypeSerializerState::Done__;
                 Some(Err(error))
             }
         }
