@@ -682,6 +682,11 @@ impl<R: BufRead> IbToOfficeReader<R> {
     }
 
     fn next_event(&mut self) -> Result<Event<'static>, Error> {
+        self.read_guarded().map(Event::into_owned)
+    }
+
+    /// The next event, borrowed from the read buffer, after the input guards.
+    fn read_guarded(&mut self) -> Result<Event<'_>, Error> {
         self.buf.clear();
         let ev = match self.reader.read_event_into(&mut self.buf) {
             Ok(ev) => ev,
@@ -694,7 +699,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
         self.guard
             .check(&ev, self.reader.buffer_position())
             .map_err(Error::Refused)?;
-        Ok(ev.into_owned())
+        Ok(ev)
     }
 
     fn is_design(&self, name: quick_xml::name::QName<'_>) -> bool {
@@ -894,20 +899,9 @@ impl<R: BufRead> IbToOfficeReader<R> {
         out.push(b'>');
         let mut depth = 1usize;
         while depth > 0 {
-            // Borrowed events (no `next_event`, which makes each event owned): a record's bytes
+            // Borrowed events (not `next_event`, which makes each event owned): a record's bytes
             // go straight from the read buffer to `out`.
-            self.buf.clear();
-            let ev = match self.reader.read_event_into(&mut self.buf) {
-                Ok(ev) => ev,
-                Err(e) => {
-                    return Err(Error::Refused(
-                        self.guard.malformed(&e, self.reader.error_position()),
-                    ));
-                }
-            };
-            self.guard
-                .check(&ev, self.reader.buffer_position())
-                .map_err(Error::Refused)?;
+            let ev = self.read_guarded()?;
             match &ev {
                 Event::Start(s) => {
                     depth += 1;

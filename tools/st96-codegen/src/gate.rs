@@ -110,122 +110,25 @@ fn unrestricted(line: &str) -> &str {
         .unwrap_or(line)
 }
 
+/// How the definition of a type starts (after [`unrestricted`]).
+const DEFINITIONS: &[&str] = &[
+    "pub struct ",
+    "struct ",
+    "pub enum ",
+    "enum ",
+    "pub type ",
+    "type ",
+];
+
 fn is_item_start(line: &str) -> bool {
     let line = unrestricted(line);
-    const STARTS: &[&str] = &[
-        "pub struct ",
-        "struct ",
-        "pub enum ",
-        "enum ",
-        "pub type ",
-        "type ",
-        "impl",
-    ];
-    STARTS.iter().any(|s| line.starts_with(s))
-}
-
-/// Splits rustfmt'ed code into its type-related top-level items.
-fn items(code: &str) -> Vec<Item> {
-    let lines: Vec<&str> = code.lines().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        if !is_item_start(lines[i]) {
-            i += 1;
-            continue;
-        }
-        let mut first = i;
-        while first > 0
-            && (lines[first - 1].starts_with("#[") || lines[first - 1].starts_with("///"))
-        {
-            first -= 1;
-        }
-        // Header: up to the line that opens the body (`{` at the end) or ends the item (`;`, or
-        // `}` of a one-line item such as `impl X for Y {}`).
-        let mut header = String::new();
-        let mut j = i;
-        loop {
-            header.push_str(lines[j].trim());
-            header.push(' ');
-            let t = lines[j].trim_end();
-            if t.ends_with('{') || t.ends_with(';') || t.ends_with('}') || j + 1 == lines.len() {
-                break;
-            }
-            j += 1;
-        }
-        // Body: up to the line where the braces opened by the item balance again (rustfmt
-        // leaves some very long items on one line, so column 0 alone does not tell).
-        let mut end = i;
-        let mut depth = 0i64;
-        loop {
-            depth += brace_balance(lines[end]);
-            let t = lines[end].trim_end();
-            if end >= j && depth <= 0 && (t.ends_with('}') || t.ends_with(';')) {
-                break;
-            }
-            if end + 1 == lines.len() {
-                break;
-            }
-            end += 1;
-        }
-        out.push(Item {
-            first_line: first,
-            header,
-            text: lines[i..=end].join("\n"),
-        });
-        i = end + 1;
-    }
-    out
-}
-
-/// `{` minus `}` on a line, outside string and character literals and `//` comments.
-fn brace_balance(line: &str) -> i64 {
-    let mut n = 0;
-    let mut chars = line.chars().peekable();
-    let mut in_str = false;
-    while let Some(c) = chars.next() {
-        if in_str {
-            match c {
-                '\\' => {
-                    chars.next();
-                }
-                '"' => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_str = true,
-            '\'' => {
-                // A char literal such as '{' (lifetimes like 'a are skipped harmlessly).
-                let mut look = chars.clone();
-                if let (Some(_), Some('\'')) = (look.next(), look.next()) {
-                    chars.next();
-                    chars.next();
-                }
-            }
-            '/' if chars.peek() == Some(&'/') => break,
-            '{' => n += 1,
-            '}' => n -= 1,
-            _ => {}
-        }
-    }
-    n
+    line.starts_with("impl") || DEFINITIONS.iter().any(|s| line.starts_with(s))
 }
 
 /// The type a definition header defines (`pub struct X {`, `pub enum X {`, `pub type X = ..;`).
 fn defined_type(header: &str) -> Option<String> {
     let header = unrestricted(header);
-    let rest = [
-        "pub struct ",
-        "struct ",
-        "pub enum ",
-        "enum ",
-        "pub type ",
-        "type ",
-    ]
-    .iter()
-    .find_map(|p| header.strip_prefix(p))?;
+    let rest = DEFINITIONS.iter().find_map(|p| header.strip_prefix(p))?;
     Some(ident_prefix(rest).to_owned())
 }
 
