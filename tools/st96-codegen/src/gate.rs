@@ -125,6 +125,95 @@ fn is_item_start(line: &str) -> bool {
     line.starts_with("impl") || DEFINITIONS.iter().any(|s| line.starts_with(s))
 }
 
+/// Splits rustfmt'ed code into its type-related top-level items.
+fn items(code: &str) -> Vec<Item> {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if !is_item_start(lines[i]) {
+            i += 1;
+            continue;
+        }
+        let mut first = i;
+        while first > 0
+            && (lines[first - 1].starts_with("#[") || lines[first - 1].starts_with("///"))
+        {
+            first -= 1;
+        }
+        // Header: up to the line that opens the body (`{` at the end) or ends the item (`;`, or
+        // `}` of a one-line item such as `impl X for Y {}`).
+        let mut header = String::new();
+        let mut j = i;
+        loop {
+            header.push_str(lines[j].trim());
+            header.push(' ');
+            let t = lines[j].trim_end();
+            if t.ends_with('{') || t.ends_with(';') || t.ends_with('}') || j + 1 == lines.len() {
+                break;
+            }
+            j += 1;
+        }
+        // Body: up to the line where the braces opened by the item balance again (rustfmt
+        // leaves some very long items on one line, so column 0 alone does not tell).
+        let mut end = i;
+        let mut depth = 0i64;
+        loop {
+            depth += brace_balance(lines[end]);
+            let t = lines[end].trim_end();
+            if end >= j && depth <= 0 && (t.ends_with('}') || t.ends_with(';')) {
+                break;
+            }
+            if end + 1 == lines.len() {
+                break;
+            }
+            end += 1;
+        }
+        out.push(Item {
+            first_line: first,
+            header,
+            text: lines[i..=end].join("\n"),
+        });
+        i = end + 1;
+    }
+    out
+}
+
+/// `{` minus `}` on a line, outside string and character literals and `//` comments.
+fn brace_balance(line: &str) -> i64 {
+    let mut n = 0;
+    let mut chars = line.chars().peekable();
+    let mut in_str = false;
+    while let Some(c) = chars.next() {
+        if in_str {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '\'' => {
+                // A char literal such as '{' (lifetimes like 'a are skipped harmlessly).
+                let mut look = chars.clone();
+                if let (Some(_), Some('\'')) = (look.next(), look.next()) {
+                    chars.next();
+                    chars.next();
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => break,
+            '{' => n += 1,
+            '}' => n -= 1,
+            _ => {}
+        }
+    }
+    n
+}
+
 /// The type a definition header defines (`pub struct X {`, `pub enum X {`, `pub type X = ..;`).
 fn defined_type(header: &str) -> Option<String> {
     let header = unrestricted(header);
@@ -288,4 +377,58 @@ fn gate_file(code: &str, gate_for: impl Fn(&str) -> Option<Option<String>>) -> S
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owners_of_impls_and_definitions() {
+        let cases = [
+            ("pub struct HagueRenewalType {", "HagueRenewalType"),
+            ("pub(super) enum XTypeSerializerState<'ser> {", "XType"),
+            (
+                "impl<'de> Deserializer<'de, super::XType> for Box<XTypeDeserializer> {",
+                "XType",
+            ),
+            ("impl<'ser> XTypeSerializer<'ser> {", "XType"),
+            ("impl st96::fast::FastParse for XType {", "XType"),
+            ("impl WithDeserializerFromBytes for XType {}", "XType"),
+        ];
+        for (header, want) in cases {
+            assert_eq!(
+                owners(header).first().map(String::as_str),
+                Some(want),
+                "{header}"
+            );
+        }
+        // The self type is std's: the trait's argument names the owner.
+        assert_eq!(owners("impl From<XType> for String {"), ["String", "XType"]);
+    }
+
+    #[test]
+    fn items_end_where_their_braces_balance() {
+        let code = "impl A for B {}\n#[derive(Debug)]\nenum C { X, Y(D) , }\nimpl C {\n    fn f() -> &'static str {\n        \"}\"\n    }\n}\npub type E = F;\n";
+        let found: Vec<(usize, Vec<String>)> = items(code)
+            .iter()
+            .map(|i| (i.first_line, owners(&i.header)))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (0, vec!["B".to_owned()]),
+                (1, vec!["C".to_owned()]),
+                (3, vec!["C".to_owned()]),
+                (8, vec!["E".to_owned()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn references_keep_the_module() {
+        let refs = references("pub a: Option<super::com::DateType>, b: Vec<Local>, c: String");
+        assert!(refs.contains(&(Some("com".to_owned()), "DateType".to_owned())));
+        assert!(refs.contains(&(None, "Local".to_owned())));
+    }
 }
