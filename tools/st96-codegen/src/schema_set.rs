@@ -2,7 +2,7 @@
 //!
 //! WIPO ships every document root as a flattened file with its own subset of Common. Generating
 //! each root from its own files duplicates every Common type once per root, so instead we build
-//! ONE schema set per feature:
+//! ONE schema set for all roots:
 //!
 //! - `Common_<V>.xsd` (all Common components) and `Design_<V>.xsd` (all Design components), which
 //!   differ from the per-root subsets only in annotations (checked when the generator was
