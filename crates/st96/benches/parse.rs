@@ -14,7 +14,7 @@
 //! | `floor-stream` | the same loop streaming from the file through a 64 KiB buffer (memory floor)   |
 //! | `guard`        | `st96::detect::check_input` (DOCTYPE/entity/depth guards) over the bytes        |
 //! | `typed-whole`  | `Root::from_xml` of the whole document into the generated types (feature hague) |
-//! | `typed-stream` | the record-by-record streaming reader, when it exists (see `typed_stream`)     |
+//! | `typed-stream` | `st96::stream::BulletinReader`: records one at a time, typed (see `typed_stream`) |
 //!
 //! MB/s counts file bytes (1 MB = 10^6 bytes) over the best of `ST96_BENCH_RUNS` runs (default 3);
 //! "ratio" is a mode's throughput divided by the floor's. In-memory modes include the file's bytes
