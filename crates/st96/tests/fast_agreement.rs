@@ -138,40 +138,74 @@ fn mutated_documents_agree() {
         "indirect_application_minimal.xml",
     ] {
         let bytes = std::fs::read(dir.join(name)).unwrap();
-        let office_to_ib = String::from_utf8_lossy(&bytes).contains("HagueOfficeToIBTransaction");
-        for ((start, end), text) in element_spans(&bytes) {
-            let mut variants: Vec<Vec<u8>> = vec![
-                [&bytes[..start], &bytes[end..]].concat(),
-                [&bytes[..end], &bytes[start..]].concat(),
-            ];
-            if let Some((ts, te)) = text {
-                for junk in [
-                    "",
-                    "  x  ",
-                    "2024-13-45",
-                    "-1",
-                    "&amp;&lt;",
-                    "<![CDATA[a]]>",
-                ] {
-                    variants.push([&bytes[..ts], junk.as_bytes(), &bytes[te..]].concat());
-                }
-            }
-            for doc in variants {
-                tried += 1;
-                let read = if office_to_ib {
-                    agree::<HagueOfficeToIbTransactionType>(&doc)
-                } else {
-                    agree::<HagueIbToOfficeTransactionType>(&doc)
-                };
-                fast_read += usize::from(read);
-            }
-        }
+        let (read, n) = mutate_and_compare(&bytes, 1);
+        fast_read += read;
+        tried += n;
     }
     eprintln!("fast path read {fast_read} of {tried} mutated documents");
     assert!(
         tried > 500 && fast_read > 50,
         "too few mutations exercised: {fast_read}/{tried}"
     );
+}
+
+/// The same on a small generated bulletin (registrations, renewals, refusals, grants: the record
+/// types the streaming reader reads on the fast path), mutating every third element.
+#[test]
+fn mutated_bulletin_agrees() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = std::env::temp_dir().join(format!("st96-fast-mut-{}.xml", std::process::id()));
+    let status = Command::new("python3")
+        .arg(root.join("tools/gen-bulletin.py"))
+        .args(["--registrations", "2", "--out"])
+        .arg(&out)
+        .status()
+        .expect("python3 runs tools/gen-bulletin.py");
+    assert!(status.success());
+    let bytes = std::fs::read(&out).unwrap();
+    let _ = std::fs::remove_file(&out);
+    let (read, tried) = mutate_and_compare(&bytes, 3);
+    eprintln!("fast path read {read} of {tried} mutated bulletins");
+    assert!(
+        tried > 300 && read > 30,
+        "too few mutations exercised: {read}/{tried}"
+    );
+}
+
+/// Mutates every `step`-th element of `bytes` (removed, duplicated, its text replaced) and
+/// checks that both paths agree; gives (documents the fast path read, documents tried).
+fn mutate_and_compare(bytes: &[u8], step: usize) -> (usize, usize) {
+    let office_to_ib = String::from_utf8_lossy(bytes).contains("HagueOfficeToIBTransaction");
+    let mut fast_read = 0;
+    let mut tried = 0;
+    for ((start, end), text) in element_spans(bytes).into_iter().step_by(step) {
+        let mut variants: Vec<Vec<u8>> = vec![
+            [&bytes[..start], &bytes[end..]].concat(),
+            [&bytes[..end], &bytes[start..]].concat(),
+        ];
+        if let Some((ts, te)) = text {
+            for junk in [
+                "",
+                "  x  ",
+                "2024-13-45",
+                "-1",
+                "&amp;&lt;",
+                "<![CDATA[a]]>",
+            ] {
+                variants.push([&bytes[..ts], junk.as_bytes(), &bytes[te..]].concat());
+            }
+        }
+        for doc in variants {
+            tried += 1;
+            let read = if office_to_ib {
+                agree::<HagueOfficeToIbTransactionType>(&doc)
+            } else {
+                agree::<HagueIbToOfficeTransactionType>(&doc)
+            };
+            fast_read += usize::from(read);
+        }
+    }
+    (fast_read, tried)
 }
 
 /// The Annex VII `dgn:DesignApplication` sample (feature `design`).
