@@ -5,9 +5,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use st96::Root;
 use st96::fast::{FastParse, read_element};
 use st96::v6::hague::dgn::{HagueIbToOfficeTransactionType, HagueOfficeToIbTransactionType};
@@ -70,17 +67,7 @@ fn samples_agree() {
 
 #[test]
 fn generated_bulletin_agrees() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let out = std::env::temp_dir().join(format!("st96-fast-{}.xml", std::process::id()));
-    let status = Command::new("python3")
-        .arg(root.join("tools/gen-bulletin.py"))
-        .args(["--registrations", "60", "--out"])
-        .arg(&out)
-        .status()
-        .expect("python3 runs tools/gen-bulletin.py");
-    assert!(status.success());
-    let bytes = std::fs::read(&out).unwrap();
-    let _ = std::fs::remove_file(&out);
+    let bytes = std::fs::read(common::bulletin(60, &[])).unwrap();
     if let Err(at) =
         big_stack(|| st96::fast::read_element_or_offset::<HagueIbToOfficeTransactionType>(&bytes))
     {
@@ -153,17 +140,7 @@ fn mutated_documents_agree() {
 /// types the streaming reader reads on the fast path), mutating every third element.
 #[test]
 fn mutated_bulletin_agrees() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let out = std::env::temp_dir().join(format!("st96-fast-mut-{}.xml", std::process::id()));
-    let status = Command::new("python3")
-        .arg(root.join("tools/gen-bulletin.py"))
-        .args(["--registrations", "2", "--out"])
-        .arg(&out)
-        .status()
-        .expect("python3 runs tools/gen-bulletin.py");
-    assert!(status.success());
-    let bytes = std::fs::read(&out).unwrap();
-    let _ = std::fs::remove_file(&out);
+    let bytes = std::fs::read(common::bulletin(2, &[])).unwrap();
     let (read, tried) = mutate_and_compare(&bytes, 3);
     eprintln!("fast path read {read} of {tried} mutated bulletins");
     assert!(

@@ -368,17 +368,7 @@ fn fixed_element_value() {
 #[test]
 fn fixed_element_value_in_a_bulletin_record() {
     // The same check on a whole IB-to-office document, on a record deep inside a bulletin.
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = std::env::temp_dir().join(format!("st96-invalid-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join("bulletin.xml");
-    let status = std::process::Command::new("python3")
-        .arg(root.join("tools/gen-bulletin.py"))
-        .args(["--registrations", "3", "--out"])
-        .arg(&out)
-        .status()
-        .expect("python3 runs tools/gen-bulletin.py");
-    assert!(status.success());
+    let out = common::bulletin(3, &[]);
     let xml = std::fs::read_to_string(&out).unwrap();
     HagueIbToOfficeTransaction::from_xml_str(&xml).unwrap();
     let at = xml

@@ -5,72 +5,21 @@
 mod common;
 
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use st96::Root;
 use st96::stream::{BulletinReader, BulletinRecord};
-use st96::v6::hague::dgn::{
-    HagueBulletinTransactionBagTypeContent as Bag, HagueIbToOfficeTransaction,
-    HagueIbToOfficeTransactionTypeContent,
-};
-
-/// Generates a bulletin with `tools/gen-bulletin.py` (python3 standard library only).
-fn bulletin(registrations: u32, extra: &[&str]) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = std::env::temp_dir().join(format!("st96-stream-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join(format!("bulletin-{registrations}-{}.xml", extra.join("_")));
-    let status = Command::new("python3")
-        .arg(root.join("tools/gen-bulletin.py"))
-        .args(["--registrations", &registrations.to_string(), "--out"])
-        .arg(&out)
-        .args(extra)
-        .status()
-        .expect("python3 runs tools/gen-bulletin.py");
-    assert!(status.success());
-    out
-}
+use st96::v6::hague::dgn::{HagueIbToOfficeTransaction, HagueIbToOfficeTransactionTypeContent};
 
 #[test]
 fn streamed_records_equal_the_whole_document() {
-    let path = bulletin(20, &[]);
+    let path = common::bulletin(20, &[]);
     let bytes = std::fs::read(&path).unwrap();
+    let expected = common::whole_bulletin_records(&bytes);
+    assert_eq!(expected.len(), 20 + 3 * 2);
     let whole = HagueIbToOfficeTransaction::from_xml(&bytes).unwrap();
     let HagueIbToOfficeTransactionTypeContent::HagueBulletin(b) = &whole.value.content else {
         panic!("not a bulletin");
     };
-    let mut expected: Vec<BulletinRecord> = Vec::new();
-    for bag in &b.hague_bulletin_transaction_bag.content {
-        match bag {
-            Bag::HagueRegistrationBag(x) => expected.extend(
-                x.hague_registration
-                    .iter()
-                    .cloned()
-                    .map(|r| BulletinRecord::Registration(Box::new(r))),
-            ),
-            Bag::HagueRenewalBag(x) => expected.extend(
-                x.hague_renewal
-                    .iter()
-                    .cloned()
-                    .map(|r| BulletinRecord::Renewal(Box::new(r))),
-            ),
-            Bag::HagueRefusalBag(x) => expected.extend(
-                x.hague_refusal
-                    .iter()
-                    .cloned()
-                    .map(|r| BulletinRecord::Refusal(Box::new(r))),
-            ),
-            Bag::HagueGrantProtectionBag(x) => expected.extend(
-                x.hague_grant_protection
-                    .iter()
-                    .cloned()
-                    .map(|r| BulletinRecord::GrantProtection(Box::new(r))),
-            ),
-            other => panic!("unexpected bag in the generated bulletin: {other:?}"),
-        }
-    }
-    assert_eq!(expected.len(), 20 + 3 * 2);
 
     let mut reader =
         BulletinReader::new(BufReader::new(std::fs::File::open(&path).unwrap())).unwrap();
@@ -84,7 +33,7 @@ fn streamed_records_equal_the_whole_document() {
 
 #[test]
 fn tiny_read_buffer_gives_the_same_records() {
-    let path = bulletin(5, &[]);
+    let path = common::bulletin(5, &[]);
     let big: Vec<_> = BulletinReader::new(BufReader::new(std::fs::File::open(&path).unwrap()))
         .unwrap()
         .map(Result::unwrap)
@@ -101,7 +50,7 @@ fn tiny_read_buffer_gives_the_same_records() {
 
 #[test]
 fn declared_v7_streams_with_a_warning() {
-    let path = bulletin(2, &["--st96-version", "V7_0"]);
+    let path = common::bulletin(2, &["--st96-version", "V7_0"]);
     let reader = BulletinReader::new(BufReader::new(std::fs::File::open(&path).unwrap())).unwrap();
     assert_eq!(reader.declared_version(), Some("V7_0"));
     assert_eq!(reader.warnings().len(), 1);
@@ -111,7 +60,7 @@ fn declared_v7_streams_with_a_warning() {
 
 #[test]
 fn invalid_record_is_reported_with_path_and_line() {
-    let path = bulletin(3, &[]);
+    let path = common::bulletin(3, &[]);
     let xml = std::fs::read_to_string(&path).unwrap();
     // Break the second registration's first date.
     let first = xml.find("<dgn:HagueRegistration>").unwrap();
@@ -141,7 +90,7 @@ fn invalid_record_is_reported_with_path_and_line() {
 
 #[test]
 fn refuses_doctype_and_non_bulletins() {
-    let path = bulletin(1, &[]);
+    let path = common::bulletin(1, &[]);
     let xml = std::fs::read_to_string(&path).unwrap();
     let with_doctype = xml.replacen(
         "<dgn:HagueIBToOfficeTransaction",
@@ -162,7 +111,7 @@ fn refuses_doctype_and_non_bulletins() {
 
 #[test]
 fn whole_bulletin_round_trips() {
-    let path = bulletin(4, &[]);
+    let path = common::bulletin(4, &[]);
     let bytes = std::fs::read(&path).unwrap();
     let doc = HagueIbToOfficeTransaction::from_xml(&bytes).unwrap();
     let out = doc.to_xml().unwrap();

@@ -5,9 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![recursion_limit = "512"]
 
+mod common;
+
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use st96::Root;
 use st96::stream::{
@@ -20,21 +21,6 @@ use st96::v6::hague::dgn::{
 
 fn office_bag() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ib_office_bag.xml")
-}
-
-fn bulletin(registrations: u32) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = std::env::temp_dir().join(format!("st96-stream-ib-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join(format!("bulletin-{registrations}.xml"));
-    let status = Command::new("python3")
-        .arg(root.join("tools/gen-bulletin.py"))
-        .args(["--registrations", &registrations.to_string(), "--out"])
-        .arg(&out)
-        .status()
-        .expect("python3 runs tools/gen-bulletin.py");
-    assert!(status.success());
-    out
 }
 
 /// The records of the whole-document parse, in document order.
@@ -132,7 +118,7 @@ fn office_bag_streams_every_kind_like_the_whole_document() {
 
 #[test]
 fn bulletin_streams_like_bulletin_reader() {
-    let path = bulletin(6);
+    let path = common::bulletin(6, &[]);
     let old: Vec<_> = BulletinReader::new(BufReader::new(std::fs::File::open(&path).unwrap()))
         .unwrap()
         .map(Result::unwrap)

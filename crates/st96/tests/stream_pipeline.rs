@@ -4,40 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![recursion_limit = "512"]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Mutex, OnceLock, mpsc};
+mod common;
+
+use std::sync::{OnceLock, mpsc};
 use std::time::Duration;
 
-use st96::Root;
 use st96::stream::{BulletinReader, BulletinRecord, IbToOfficeReader};
-use st96::v6::hague::dgn::{
-    HagueBulletinTransactionBagTypeContent as Bag, HagueIbToOfficeTransaction,
-    HagueIbToOfficeTransactionTypeContent,
-};
-
-/// Generates a bulletin with `tools/gen-bulletin.py` (python3 standard library only).
-fn bulletin(registrations: u32) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = std::env::temp_dir().join(format!("st96-pipeline-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join(format!("bulletin-{registrations}.xml"));
-    // Tests run in parallel: one generates, the others wait for the whole file.
-    static GENERATING: Mutex<()> = Mutex::new(());
-    let _one_at_a_time = GENERATING
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !out.exists() {
-        let status = Command::new("python3")
-            .arg(root.join("tools/gen-bulletin.py"))
-            .args(["--registrations", &registrations.to_string(), "--out"])
-            .arg(&out)
-            .status()
-            .expect("python3 runs tools/gen-bulletin.py");
-        assert!(status.success());
-    }
-    out
-}
 
 /// 1-based line of byte `at` of `text`.
 fn line_of(text: &str, at: usize) -> u64 {
@@ -97,45 +69,6 @@ fn read_all(xml: &str) -> (Vec<BulletinRecord>, Option<st96::Error>) {
     (records, error)
 }
 
-/// The records of the whole-document parse, in document order.
-fn whole_records(bytes: &[u8]) -> Vec<BulletinRecord> {
-    let whole = HagueIbToOfficeTransaction::from_xml(bytes).unwrap();
-    let HagueIbToOfficeTransactionTypeContent::HagueBulletin(b) = &whole.value.content else {
-        panic!("not a bulletin");
-    };
-    let mut out = Vec::new();
-    for bag in &b.hague_bulletin_transaction_bag.content {
-        match bag {
-            Bag::HagueRegistrationBag(x) => out.extend(
-                x.hague_registration
-                    .iter()
-                    .cloned()
-                    .map(|r| BulletinRecord::Registration(Box::new(r))),
-            ),
-            Bag::HagueRenewalBag(x) => out.extend(
-                x.hague_renewal
-                    .iter()
-                    .cloned()
-                    .map(|r| BulletinRecord::Renewal(Box::new(r))),
-            ),
-            Bag::HagueRefusalBag(x) => out.extend(
-                x.hague_refusal
-                    .iter()
-                    .cloned()
-                    .map(|r| BulletinRecord::Refusal(Box::new(r))),
-            ),
-            Bag::HagueGrantProtectionBag(x) => out.extend(
-                x.hague_grant_protection
-                    .iter()
-                    .cloned()
-                    .map(|r| BulletinRecord::GrantProtection(Box::new(r))),
-            ),
-            other => panic!("unexpected bag in the generated bulletin: {other:?}"),
-        }
-    }
-    out
-}
-
 fn irn(r: &BulletinRecord) -> Option<String> {
     match r {
         BulletinRecord::Registration(x) => Some(x.international_registration_number.clone()),
@@ -147,9 +80,9 @@ fn irn(r: &BulletinRecord) -> Option<String> {
 /// flight): all come back, in document order, equal to the whole-document parse.
 #[test]
 fn many_records_stream_in_order() {
-    let path = bulletin(400);
+    let path = common::bulletin(400, &[]);
     let xml = std::fs::read_to_string(&path).unwrap();
-    let expected = whole_records(xml.as_bytes());
+    let expected = common::whole_bulletin_records(xml.as_bytes());
     assert_eq!(expected.iter().filter_map(irn).count(), 400);
     assert!(expected.len() > 400, "other records too");
     let (streamed, error) = read_all(&xml);
@@ -179,14 +112,19 @@ fn expect_error_after(xml: &str, n: usize, needles: &[&str], line: u64) {
     assert_eq!(err.location().expect("a location").line, line, "{msg}");
     // The good records are the first `n` of the intact document.
     static INTACT: OnceLock<Vec<BulletinRecord>> = OnceLock::new();
-    let intact = INTACT
-        .get_or_init(|| whole_records(std::fs::read_to_string(bulletin(200)).unwrap().as_bytes()));
+    let intact = INTACT.get_or_init(|| {
+        common::whole_bulletin_records(
+            std::fs::read_to_string(common::bulletin(200, &[]))
+                .unwrap()
+                .as_bytes(),
+        )
+    });
     assert_eq!(records[..], intact[..n]);
 }
 
 #[test]
 fn structure_error_found_ahead_comes_after_the_records_before_it() {
-    let xml = std::fs::read_to_string(bulletin(200)).unwrap();
+    let xml = std::fs::read_to_string(common::bulletin(200, &[])).unwrap();
     for n in [0, 1, 63, 64, 65, 150] {
         let at = registration_at(&xml, n);
         let mut broken = xml.clone();
@@ -202,7 +140,7 @@ fn structure_error_found_ahead_comes_after_the_records_before_it() {
 
 #[test]
 fn malformed_xml_found_ahead_comes_after_the_records_before_it() {
-    let xml = std::fs::read_to_string(bulletin(200)).unwrap();
+    let xml = std::fs::read_to_string(common::bulletin(200, &[])).unwrap();
     let n = 120;
     let at = registration_at(&xml, n);
     let end = at + xml[at..].find("</dgn:HolderBag>").unwrap();
@@ -213,7 +151,7 @@ fn malformed_xml_found_ahead_comes_after_the_records_before_it() {
 
 #[test]
 fn truncated_file_found_ahead_comes_after_the_records_before_it() {
-    let xml = std::fs::read_to_string(bulletin(200)).unwrap();
+    let xml = std::fs::read_to_string(common::bulletin(200, &[])).unwrap();
     let n = 170;
     let at = registration_at(&xml, n);
     // Cut before a start tag inside the record, so the XML read so far is well-formed.
@@ -229,7 +167,7 @@ fn truncated_file_found_ahead_comes_after_the_records_before_it() {
 
 #[test]
 fn invalid_record_far_ahead_comes_after_the_records_before_it() {
-    let xml = std::fs::read_to_string(bulletin(200)).unwrap();
+    let xml = std::fs::read_to_string(common::bulletin(200, &[])).unwrap();
     let n = 130;
     let at = registration_at(&xml, n);
     let date_at = at + xml[at..].find("Date>").unwrap() + 5;
@@ -272,7 +210,7 @@ fn finishes(what: &str, f: impl FnOnce() + Send + 'static) {
 
 #[test]
 fn dropping_the_reader_early_does_not_hang() {
-    let path = bulletin(400);
+    let path = common::bulletin(400, &[]);
     for take in [0usize, 1, 10, 100] {
         let path = path.clone();
         finishes(&format!("drop after {take} records"), move || {

@@ -99,3 +99,79 @@ pub fn canonical(xml: &[u8]) -> Vec<String> {
 pub fn as_v6(xml: &str) -> String {
     xml.replacen("com:st96Version=\"V7_0\"", "com:st96Version=\"V6_0\"", 1)
 }
+
+/// A bulletin made by `tools/gen-bulletin.py` (python3 standard library only) with
+/// `registrations` registrations and the generator's `extra` arguments, in a per-process temp
+/// folder. The output is deterministic, so a file made earlier in the same process is reused;
+/// tests running in parallel make one file at a time.
+pub fn bulletin(registrations: u32, extra: &[&str]) -> PathBuf {
+    use std::sync::Mutex;
+    static GENERATING: Mutex<()> = Mutex::new(());
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = std::env::temp_dir().join(format!("st96-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join(format!(
+        "bulletin-{registrations}-{}.xml",
+        extra.join("_").replace(['-', '/'], "")
+    ));
+    let _one_at_a_time = GENERATING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !out.exists() {
+        let status = std::process::Command::new("python3")
+            .arg(root.join("tools/gen-bulletin.py"))
+            .args(["--registrations", &registrations.to_string()])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .status()
+            .expect("python3 runs tools/gen-bulletin.py");
+        assert!(status.success(), "tools/gen-bulletin.py failed");
+    }
+    out
+}
+
+/// The records of a generated bulletin as the whole-document parse reads them, in order.
+pub fn whole_bulletin_records(bytes: &[u8]) -> Vec<st96::stream::BulletinRecord> {
+    use st96::Root;
+    use st96::stream::BulletinRecord;
+    use st96::v6::hague::dgn::{
+        HagueBulletinTransactionBagTypeContent as Bag, HagueIbToOfficeTransaction,
+        HagueIbToOfficeTransactionTypeContent,
+    };
+    let whole = HagueIbToOfficeTransaction::from_xml(bytes).unwrap();
+    let HagueIbToOfficeTransactionTypeContent::HagueBulletin(b) = &whole.value.content else {
+        panic!("not a bulletin");
+    };
+    let mut out = Vec::new();
+    for bag in &b.hague_bulletin_transaction_bag.content {
+        match bag {
+            Bag::HagueRegistrationBag(x) => out.extend(
+                x.hague_registration
+                    .iter()
+                    .cloned()
+                    .map(|r| BulletinRecord::Registration(Box::new(r))),
+            ),
+            Bag::HagueRenewalBag(x) => out.extend(
+                x.hague_renewal
+                    .iter()
+                    .cloned()
+                    .map(|r| BulletinRecord::Renewal(Box::new(r))),
+            ),
+            Bag::HagueRefusalBag(x) => out.extend(
+                x.hague_refusal
+                    .iter()
+                    .cloned()
+                    .map(|r| BulletinRecord::Refusal(Box::new(r))),
+            ),
+            Bag::HagueGrantProtectionBag(x) => out.extend(
+                x.hague_grant_protection
+                    .iter()
+                    .cloned()
+                    .map(|r| BulletinRecord::GrantProtection(Box::new(r))),
+            ),
+            other => panic!("unexpected bag in the generated bulletin: {other:?}"),
+        }
+    }
+    out
+}
