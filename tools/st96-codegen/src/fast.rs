@@ -175,29 +175,46 @@ fn ns_of(tag: &TagName<'_>) -> Option<TokenStream> {
 }
 
 fn bail_parse(ty: &TokenStream) -> TokenStream {
+    impl_fast_parse(&ty, quote! { Err(st96::fast::Bail) })
+}
+
+fn bail_group(ty: &TokenStream) -> TokenStream {
+    impl_fast_group(&ty, quote! { false }, quote! { Err(st96::fast::Bail) })
+}
+
+/// `impl FastParse for ident` with `body` as `fast_element` (which has `p` and `el`).
+fn impl_fast_parse(ident: &impl quote::ToTokens, body: TokenStream) -> TokenStream {
     quote! {
-        impl st96::fast::FastParse for #ty {
+        impl st96::fast::FastParse for #ident {
+            #[allow(unused_mut, unused_variables)]
             fn fast_element<'a>(
-                _p: &mut st96::fast::FastReader<'a>,
-                _el: st96::fast::Child<'a>,
+                p: &mut st96::fast::FastReader<'a>,
+                el: st96::fast::Child<'a>,
             ) -> st96::fast::Fast<Self> {
-                Err(st96::fast::Bail)
+                #body
             }
         }
     }
 }
 
-fn bail_group(ty: &TokenStream) -> TokenStream {
+/// `impl FastGroup for ident`: `first` tests `c: &Child`, `body` reads from `p` and
+/// `c: &mut Option<Child>`.
+fn impl_fast_group(
+    ident: &impl quote::ToTokens,
+    first: TokenStream,
+    body: TokenStream,
+) -> TokenStream {
     quote! {
-        impl st96::fast::FastGroup for #ty {
-            fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
-                false
+        impl st96::fast::FastGroup for #ident {
+            fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
+                #first
             }
+            #[allow(unused_mut, unused_variables)]
             fn fast_group<'a>(
-                _p: &mut st96::fast::FastReader<'a>,
-                _c: &mut Option<st96::fast::Child<'a>>,
+                p: &mut st96::fast::FastReader<'a>,
+                c: &mut Option<st96::fast::Child<'a>>,
             ) -> st96::fast::Fast<Self> {
-                Err(st96::fast::Bail)
+                #body
             }
         }
     }
@@ -502,19 +519,14 @@ fn render_struct_element(ctx: &Context<'_, '_>, s: &ComplexDataStruct<'_>) -> Op
         }
         _ => return None,
     };
-    Some(quote! {
-        impl st96::fast::FastParse for #ident {
-            #[allow(unused_mut, unused_variables)]
-            fn fast_element<'a>(
-                p: &mut st96::fast::FastReader<'a>,
-                el: st96::fast::Child<'a>,
-            ) -> st96::fast::Fast<Self> {
-                #attr_code
-                #content
-                Ok(Self { #(#fields,)* })
-            }
-        }
-    })
+    Some(impl_fast_parse(
+        &ident,
+        quote! {
+            #attr_code
+            #content
+            Ok(Self { #(#fields,)* })
+        },
+    ))
 }
 
 /// A mixed-content type read when its element holds text only (the common case: names,
@@ -546,19 +558,14 @@ fn render_mixed_text_only(ctx: &Context<'_, '_>, s: &ComplexDataStruct<'_>) -> O
         }
     }
     text_field?;
-    Some(quote! {
-        impl st96::fast::FastParse for #ident {
-            #[allow(unused_mut, unused_variables)]
-            fn fast_element<'a>(
-                p: &mut st96::fast::FastReader<'a>,
-                el: st96::fast::Child<'a>,
-            ) -> st96::fast::Fast<Self> {
-                #attr_code
-                let text = p.mixed_text_only(&el)?;
-                Ok(Self { #(#fields,)* })
-            }
-        }
-    })
+    Some(impl_fast_parse(
+        &ident,
+        quote! {
+            #attr_code
+            let text = p.mixed_text_only(&el)?;
+            Ok(Self { #(#fields,)* })
+        },
+    ))
 }
 
 fn render_struct_group(ctx: &Context<'_, '_>, s: &ComplexDataStruct<'_>) -> Option<TokenStream> {
@@ -575,21 +582,14 @@ fn render_struct_group(ctx: &Context<'_, '_>, s: &ComplexDataStruct<'_>) -> Opti
     };
     let (code, fields) = read_sequence(ctx, elements)?;
     let first = sequence_starts(ctx, elements);
-    Some(quote! {
-        impl st96::fast::FastGroup for #ident {
-            fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-                #first
-            }
-            #[allow(unused_mut, unused_variables)]
-            fn fast_group<'a>(
-                p: &mut st96::fast::FastReader<'a>,
-                c: &mut Option<st96::fast::Child<'a>>,
-            ) -> st96::fast::Fast<Self> {
-                #code
-                Ok(Self { #(#fields,)* })
-            }
-        }
-    })
+    Some(impl_fast_group(
+        &ident,
+        first,
+        quote! {
+            #code
+            Ok(Self { #(#fields,)* })
+        },
+    ))
 }
 
 fn render_enum(ctx: &Context<'_, '_>, e: &ComplexDataEnum<'_>, as_group: bool) -> TokenStream {
@@ -612,50 +612,32 @@ fn render_enum(ctx: &Context<'_, '_>, e: &ComplexDataEnum<'_>, as_group: bool) -
             }
         };
     };
-    let group = quote! {
-            impl st96::fast::FastGroup for #ident {
-                fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-                    #first
-                }
-                #[allow(unused_mut, unused_variables)]
-                fn fast_group<'a>(
-                    p: &mut st96::fast::FastReader<'a>,
-                    c: &mut Option<st96::fast::Child<'a>>,
-                ) -> st96::fast::Fast<Self> {
-                    #read
-                }
-            }
-    };
+    let group = impl_fast_group(&ident, first, read.clone());
     if flags.is_content() {
         return group;
     }
     let group = if as_group { group } else { TokenStream::new() };
-    quote! {
-            #group
-            impl st96::fast::FastParse for #ident {
-                #[allow(unused_mut, unused_variables)]
-                fn fast_element<'a>(
-                    p: &mut st96::fast::FastReader<'a>,
-                    el: st96::fast::Child<'a>,
-                ) -> st96::fast::Fast<Self> {
-                    for attr in el.start.attributes() {
-                        let attr = attr.map_err(|_| st96::fast::Bail)?;
-                        if !p.is_ignorable(&attr) {
-                            return Err(st96::fast::Bail);
-                        }
-                    }
-                    let mut la = p.first_child(&el)?;
-                    let value = {
-                        let c = &mut la;
-                        #read
-                    }?;
-                    if la.is_some() {
-                        return Err(st96::fast::Bail);
-                    }
-                    Ok(value)
+    let parse = impl_fast_parse(
+        &ident,
+        quote! {
+            for attr in el.start.attributes() {
+                let attr = attr.map_err(|_| st96::fast::Bail)?;
+                if !p.is_ignorable(&attr) {
+                    return Err(st96::fast::Bail);
                 }
             }
-    }
+            let mut la = p.first_child(&el)?;
+            let value = {
+                let c = &mut la;
+                #read
+            }?;
+            if la.is_some() {
+                return Err(st96::fast::Bail);
+            }
+            Ok(value)
+        },
+    );
+    quote!(#group #parse)
 }
 
 /// A choice: `(first-set test on c: &Child, code reading it from c: &mut Option<Child> that

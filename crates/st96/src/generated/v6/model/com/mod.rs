@@ -1687,12 +1687,13 @@ impl st96::fast::FastParse for PhraseType {
     }
 }
 impl st96::fast::FastGroup for PhraseTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -3695,12 +3696,13 @@ impl st96::fast::FastParse for BType {
     }
 }
 impl st96::fast::FastGroup for BTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -3780,12 +3782,13 @@ impl st96::fast::FastParse for IType {
     }
 }
 impl st96::fast::FastGroup for ITypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -3869,12 +3872,13 @@ impl st96::fast::FastParse for OType {
     }
 }
 impl st96::fast::FastGroup for OTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -3954,12 +3958,13 @@ impl st96::fast::FastParse for SType {
     }
 }
 impl st96::fast::FastGroup for STypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -4043,12 +4048,13 @@ impl st96::fast::FastParse for UType {
     }
 }
 impl st96::fast::FastGroup for UTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -4128,12 +4134,13 @@ impl st96::fast::FastParse for SubType {
     }
 }
 impl st96::fast::FastGroup for SubTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -4214,12 +4221,13 @@ impl st96::fast::FastParse for SupType {
     }
 }
 impl st96::fast::FastGroup for SupTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -4299,12 +4307,13 @@ impl st96::fast::FastParse for SmallCapitalType {
     }
 }
 impl st96::fast::FastGroup for SmallCapitalTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -4396,12 +4405,13 @@ impl st96::fast::FastParse for InsType {
     }
 }
 impl st96::fast::FastGroup for InsTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -4492,12 +4502,13 @@ impl st96::fast::FastParse for DelType {
     }
 }
 impl st96::fast::FastGroup for DelTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -4599,12 +4610,13 @@ impl st96::fast::FastParse for OcrConfidenceDataType {
     }
 }
 impl st96::fast::FastGroup for OcrConfidenceDataTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -6374,12 +6386,13 @@ impl st96::fast::FastParse for SubSup2Type {
     }
 }
 impl st96::fast::FastGroup for SubSup2TypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -6471,12 +6484,13 @@ impl st96::fast::FastParse for HeadingType {
     }
 }
 impl st96::fast::FastGroup for HeadingTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -9555,12 +9569,13 @@ impl st96::fast::FastParse for EntityNameType {
     }
 }
 impl st96::fast::FastGroup for EntityNameTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -9902,12 +9917,13 @@ impl st96::fast::FastParse for DtType {
     }
 }
 impl st96::fast::FastGroup for DtTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -10001,12 +10017,13 @@ impl st96::fast::FastParse for DdType {
     }
 }
 impl st96::fast::FastGroup for DdTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -10152,12 +10169,13 @@ impl st96::fast::FastParse for LiType {
     }
 }
 impl st96::fast::FastGroup for LiTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -11930,12 +11948,13 @@ impl st96::fast::FastParse for OrganizationOtherNameType {
     }
 }
 impl st96::fast::FastGroup for OrganizationOtherNameTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -11991,20 +12010,22 @@ impl WithDeserializer for EntityNameContent172Type {
     type Deserializer = Box<quick_xml_deserialize::EntityNameContent172TypeDeserializer>;
 }
 impl st96::fast::FastParse for EntityNameContent172Type {
+    #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _el: st96::fast::Child<'a>,
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
 }
 impl st96::fast::FastGroup for EntityNameContent172Type {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -13263,12 +13284,13 @@ impl st96::fast::FastParse for CrossReferenceType {
     }
 }
 impl st96::fast::FastGroup for CrossReferenceTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -13851,12 +13873,13 @@ impl st96::fast::FastParse for FigureReferenceType {
     }
 }
 impl st96::fast::FastGroup for FigureReferenceTypeContent {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -14001,9 +14024,10 @@ impl WithDeserializer for TableType {
     type Deserializer = Box<quick_xml_deserialize::TableTypeDeserializer>;
 }
 impl st96::fast::FastParse for TableType {
+    #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _el: st96::fast::Child<'a>,
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
@@ -16798,20 +16822,22 @@ impl WithDeserializer for MathContent209Type {
     type Deserializer = Box<quick_xml_deserialize::MathContent209TypeDeserializer>;
 }
 impl st96::fast::FastParse for MathContent209Type {
+    #[allow(unused_mut, unused_variables)]
     fn fast_element<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _el: st96::fast::Child<'a>,
+        p: &mut st96::fast::FastReader<'a>,
+        el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
 }
 impl st96::fast::FastGroup for MathContent209Type {
-    fn fast_starts(_c: &st96::fast::Child<'_>) -> bool {
+    fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
         false
     }
+    #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
-        _p: &mut st96::fast::FastReader<'a>,
-        _c: &mut Option<st96::fast::Child<'a>>,
+        p: &mut st96::fast::FastReader<'a>,
+        c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         Err(st96::fast::Bail)
     }
