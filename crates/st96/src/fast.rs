@@ -24,6 +24,8 @@ use quick_xml::name::{QName, ResolveResult};
 use quick_xml::reader::NsReader;
 use xsd_parser_types::quick_xml::{DeserializeBytes, DeserializeHelper};
 
+use crate::detect::{COMMON_NS, DESIGN_NS, XSI_NS};
+
 /// The fast path gave up; read the input with the generated deserializer instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bail;
@@ -51,9 +53,9 @@ impl Ns {
         match resolved {
             ResolveResult::Unbound => Self::None,
             ResolveResult::Bound(ns) => match ns.as_ref() {
-                b"http://www.wipo.int/standards/XMLSchema/ST96/Common" => Self::Com,
-                b"http://www.wipo.int/standards/XMLSchema/ST96/Design" => Self::Dgn,
-                b"http://www.w3.org/2001/XMLSchema-instance" => Self::Xsi,
+                n if n == COMMON_NS.as_bytes() => Self::Com,
+                n if n == DESIGN_NS.as_bytes() => Self::Dgn,
+                n if n == XSI_NS.as_bytes() => Self::Xsi,
                 _ => Self::Other,
             },
             ResolveResult::Unknown(_) => Self::Other,
@@ -208,79 +210,27 @@ impl<'a> FastReader<'a> {
         }
     }
 
-    /// The text content of `el` (no child elements allowed), unescaped and trimmed of ASCII
-    /// whitespace, as the generated deserializer reads simple content.
+    /// The character data of `el` up to its end tag, unescaped and joined (text, entity and
+    /// character references, CDATA), as the generated deserializer gathers it; `None` when there
+    /// is none at all.
     ///
     /// # Errors
-    /// [`Bail`] on child elements, comments inside the text, or bad escapes.
-    pub fn text(&mut self, el: &Child<'_>) -> Fast<Cow<'a, str>> {
-        if el.empty {
-            return Ok(Cow::Borrowed(""));
-        }
-        let mut out: Option<Cow<'a, str>> = None;
-        loop {
-            match self.reader.read_event().map_err(|_| Bail)? {
-                Event::Text(t) => {
-                    let piece = match t.into_inner() {
-                        Cow::Borrowed(b) => {
-                            let s = std::str::from_utf8(b).map_err(|_| Bail)?;
-                            quick_xml::escape::unescape(s).map_err(|_| Bail)?
-                        }
-                        Cow::Owned(_) => return Err(Bail),
-                    };
-                    out = Some(match out {
-                        None => piece,
-                        Some(prev) => Cow::Owned(prev.into_owned() + &piece),
-                    });
-                }
-                Event::GeneralRef(r) => {
-                    let name = std::str::from_utf8(&r).map_err(|_| Bail)?;
-                    let piece = quick_xml::escape::unescape(&format!("&{name};"))
-                        .map_err(|_| Bail)?
-                        .into_owned();
-                    out = Some(Cow::Owned(match out {
-                        None => piece,
-                        Some(prev) => prev.into_owned() + &piece,
-                    }));
-                }
-                Event::CData(c) => {
-                    let piece = std::str::from_utf8(&c).map_err(|_| Bail)?.to_owned();
-                    out = Some(Cow::Owned(match out {
-                        None => piece,
-                        Some(prev) => prev.into_owned() + &piece,
-                    }));
-                }
-                Event::End(_) => break,
-                _ => return Err(Bail),
-            }
-        }
-        Ok(match out {
-            None => Cow::Borrowed(""),
-            Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim_ascii()),
-            Some(Cow::Owned(s)) => Cow::Owned(s.trim_ascii().to_owned()),
-        })
-    }
-
-    /// The text of a mixed-content element that holds text only, as the generated deserializer
-    /// keeps it: not trimmed, `None` when there is no text at all.
-    ///
-    /// # Errors
-    /// [`Bail`] on child elements or comments (the deserializer splits the text there).
-    pub fn mixed_text_only(&mut self, el: &Child<'_>) -> Fast<Option<xsd_parser_types::xml::Text>> {
+    /// [`Bail`] on child elements, comments (the deserializer splits the text there) or bad
+    /// escapes.
+    fn character_data(&mut self, el: &Child<'_>) -> Fast<Option<Cow<'a, str>>> {
         if el.empty {
             return Ok(None);
         }
-        let mut out: Option<String> = None;
+        let mut out: Option<Cow<'a, str>> = None;
         loop {
-            let piece: Cow<'_, str> = match self.reader.read_event().map_err(|_| Bail)? {
-                Event::Text(t) => {
-                    let raw = std::str::from_utf8(t.as_ref()).map_err(|_| Bail)?;
-                    Cow::Owned(
-                        quick_xml::escape::unescape(raw)
-                            .map_err(|_| Bail)?
-                            .into_owned(),
-                    )
-                }
+            let piece: Cow<'a, str> = match self.reader.read_event().map_err(|_| Bail)? {
+                Event::Text(t) => match t.into_inner() {
+                    Cow::Borrowed(b) => {
+                        let raw = std::str::from_utf8(b).map_err(|_| Bail)?;
+                        quick_xml::escape::unescape(raw).map_err(|_| Bail)?
+                    }
+                    Cow::Owned(_) => return Err(Bail),
+                },
                 Event::GeneralRef(r) => {
                     let name = std::str::from_utf8(&r).map_err(|_| Bail)?;
                     Cow::Owned(
@@ -295,9 +245,36 @@ impl<'a> FastReader<'a> {
                 Event::End(_) => break,
                 _ => return Err(Bail),
             };
-            out.get_or_insert_with(String::new).push_str(&piece);
+            out = Some(match out {
+                None => piece,
+                Some(prev) => Cow::Owned(prev.into_owned() + &piece),
+            });
         }
-        Ok(out.map(xsd_parser_types::xml::Text))
+        Ok(out)
+    }
+
+    /// The text content of `el` (no child elements allowed), unescaped and trimmed of ASCII
+    /// whitespace, as the generated deserializer reads simple content.
+    ///
+    /// # Errors
+    /// As [`FastReader::character_data`].
+    pub fn text(&mut self, el: &Child<'_>) -> Fast<Cow<'a, str>> {
+        Ok(match self.character_data(el)? {
+            None => Cow::Borrowed(""),
+            Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim_ascii()),
+            Some(Cow::Owned(s)) => Cow::Owned(s.trim_ascii().to_owned()),
+        })
+    }
+
+    /// The text of a mixed-content element that holds text only, as the generated deserializer
+    /// keeps it: not trimmed, `None` when there is no text at all.
+    ///
+    /// # Errors
+    /// As [`FastReader::character_data`].
+    pub fn mixed_text_only(&mut self, el: &Child<'_>) -> Fast<Option<xsd_parser_types::xml::Text>> {
+        Ok(self
+            .character_data(el)?
+            .map(|t| xsd_parser_types::xml::Text(t.into_owned())))
     }
 
     /// Reads element `el` of a simple type: its text through `T`'s `DeserializeBytes`.
@@ -378,11 +355,7 @@ pub trait FastGroup: Sized {
 /// Reads a standalone element of type `T` from `xml` on the fast path; `None` means: read it
 /// with the generated deserializer instead.
 pub fn read_element<T: FastParse>(xml: &[u8]) -> Option<T> {
-    let mut p = FastReader::new(xml);
-    let root = p.root().ok()?;
-    let value = T::fast_element(&mut p, root).ok()?;
-    p.end_of_input().ok()?;
-    Some(value)
+    read_element_or_offset(xml).ok()
 }
 
 /// Reads a standalone element of type `T`: on the fast path when it can, otherwise with the
