@@ -257,7 +257,7 @@ impl<'a> FastReader<'a> {
     /// whitespace, as the generated deserializer reads simple content.
     ///
     /// # Errors
-    /// As [`FastReader::character_data`].
+    /// [`Bail`] on child elements, comments or bad escapes.
     pub fn text(&mut self, el: &Child<'_>) -> Fast<Cow<'a, str>> {
         Ok(match self.character_data(el)? {
             None => Cow::Borrowed(""),
@@ -270,7 +270,7 @@ impl<'a> FastReader<'a> {
     /// keeps it: not trimmed, `None` when there is no text at all.
     ///
     /// # Errors
-    /// As [`FastReader::character_data`].
+    /// [`Bail`] on child elements, comments or bad escapes.
     pub fn mixed_text_only(&mut self, el: &Child<'_>) -> Fast<Option<xsd_parser_types::xml::Text>> {
         Ok(self
             .character_data(el)?

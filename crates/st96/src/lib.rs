@@ -2,8 +2,9 @@
 //!
 #![doc = include_str!("../README.md")]
 // The Common types are deeply recursive (lists inside paragraphs inside lists ...): proving
-// `Send` for a root type needs more than the default 128 steps.
-#![recursion_limit = "512"]
+// `Send` for a root type needs more than the default 128 steps, and rustdoc listing the auto traits
+// of the generated (de)serializer states needs more than 512.
+#![recursion_limit = "1024"]
 // Without a model feature only `detect` and the guards are usable; the parsing plumbing idles.
 #![cfg_attr(
     not(any(feature = "hague", feature = "design")),

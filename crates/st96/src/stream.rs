@@ -47,19 +47,25 @@ use crate::detect::{self, DESIGN_NS, Guard, Limits, Location, Warning};
 use crate::document::{Error, PARSE_STACK_BYTES};
 use crate::v6::hague::dgn;
 
-macro_rules! records {
-    ($( $variant:ident => ($bag:literal, $elem:literal, $ty:ident), )*) => {
-        /// One record of a Hague bulletin, typed.
+/// A record enum (one variant per record element), the record element expected in each bag,
+/// and the parse of one captured record: for the bulletin and for the office-copy bag.
+macro_rules! record_kinds {
+    (
+        $(#[$doc:meta])*
+        $kind:ident, $of_bag:ident, $parse:ident;
+        $( $variant:ident => ($bag:literal, $elem:literal, $ty:ident), )*
+    ) => {
+        $(#[$doc])*
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
-        pub enum BulletinRecord {
+        pub enum $kind {
             $(
                 #[doc = concat!("`dgn:", $elem, "` (inside `dgn:", $bag, "`).")]
                 $variant(Box<dgn::$ty>),
             )*
         }
 
-        impl BulletinRecord {
+        impl $kind {
             /// The record's element name, e.g. `dgn:HagueRegistration`.
             pub fn element_name(&self) -> &'static str {
                 match self {
@@ -69,23 +75,25 @@ macro_rules! records {
         }
 
         /// The record element expected inside bag `bag` (local names).
-        fn record_of_bag(bag: &[u8]) -> Option<&'static str> {
+        fn $of_bag(bag: &[u8]) -> Option<&'static str> {
             match bag {
                 $( x if x == $bag.as_bytes() => Some($elem), )*
                 _ => None,
             }
         }
 
-        fn parse_record(name: &str, xml: &[u8]) -> Result<BulletinRecord, xsd_parser_types::quick_xml::Error> {
+        fn $parse(name: &str, xml: &[u8]) -> Result<$kind, xsd_parser_types::quick_xml::Error> {
             match name {
-                $( $elem => Ok(BulletinRecord::$variant(Box::new(crate::fast::read_or_deserialize::<dgn::$ty>(xml)?))), )*
+                $( $elem => Ok($kind::$variant(Box::new(crate::fast::read_or_deserialize::<dgn::$ty>(xml)?))), )*
                 _ => Err(xsd_parser_types::quick_xml::Error::custom(UnknownRecord(name.to_owned()))),
             }
         }
     };
 }
 
-records! {
+record_kinds! {
+    /// One record of a Hague bulletin, typed.
+    BulletinRecord, record_of_bag, parse_record;
     Registration => ("HagueRegistrationBag", "HagueRegistration", HagueRegistrationType),
     Renewal => ("HagueRenewalBag", "HagueRenewal", HagueRenewalType),
     Expiration => ("HagueExpirationBag", "HagueExpiration", HagueExpirationType),
@@ -229,46 +237,11 @@ fn placeholder_header() -> Result<dgn::HagueBulletinTransactionHeaderType, Error
 // acknowledgement receipts, irregularity notifications).
 // ---------------------------------------------------------------------------------------------
 
-macro_rules! office_copy_records {
-    ($( $variant:ident => ($bag:literal, $elem:literal, $ty:ident), )*) => {
-        /// One record of a `dgn:HagueOfficeCopyBag` (a copy sent to a designated office before
-        /// publication, i.e. a confidential copy, or after it), typed.
-        #[derive(Debug, Clone, PartialEq)]
-        #[non_exhaustive]
-        pub enum OfficeCopyRecord {
-            $(
-                #[doc = concat!("`dgn:", $elem, "` (inside `dgn:", $bag, "`).")]
-                $variant(Box<dgn::$ty>),
-            )*
-        }
+record_kinds! {
+    /// One record of a `dgn:HagueOfficeCopyBag` (a copy sent to a designated office before
+    /// publication, i.e. a confidential copy, or after it), typed.
+    OfficeCopyRecord, office_copy_record_of_bag, parse_office_copy;
 
-        impl OfficeCopyRecord {
-            /// The record's element name, e.g. `dgn:HagueRegistration`.
-            pub fn element_name(&self) -> &'static str {
-                match self {
-                    $( Self::$variant(_) => concat!("dgn:", $elem), )*
-                }
-            }
-        }
-
-        /// The record element expected inside office-copy bag `bag` (local names).
-        fn office_copy_record_of_bag(bag: &[u8]) -> Option<&'static str> {
-            match bag {
-                $( x if x == $bag.as_bytes() => Some($elem), )*
-                _ => None,
-            }
-        }
-
-        fn parse_office_copy(name: &str, xml: &[u8]) -> Result<OfficeCopyRecord, xsd_parser_types::quick_xml::Error> {
-            match name {
-                $( $elem => Ok(OfficeCopyRecord::$variant(Box::new(crate::fast::read_or_deserialize::<dgn::$ty>(xml)?))), )*
-                _ => Err(xsd_parser_types::quick_xml::Error::custom(UnknownRecord(name.to_owned()))),
-            }
-        }
-    };
-}
-
-office_copy_records! {
     Registration => ("HagueRegistrationBag", "HagueRegistration", HagueRegistrationType),
     OwnershipChange => ("HagueOwnershipChangeBag", "HagueOwnershipChange", HagueOwnershipChangeType),
     Merger => ("HagueMergerBag", "HagueMerger", HagueMergerType),

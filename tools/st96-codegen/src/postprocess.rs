@@ -90,7 +90,7 @@ fn write_version_mod(version_dir: &Path, version: &str) -> Result<()> {
          features whose roots need it.\n\
          #![allow(\n    clippy::all,\n    clippy::pedantic,\n    clippy::nursery,\n    clippy::unwrap_used,\n    clippy::expect_used,\n    \
          missing_docs,\n    missing_debug_implementations,\n    unused,\n    \
-         dead_code,\n    non_camel_case_types\n)]\n"
+         dead_code,\n    non_camel_case_types,\n    rustdoc::broken_intra_doc_links\n)]\n"
     ));
     let any: Vec<String> = FEATURES
         .iter()

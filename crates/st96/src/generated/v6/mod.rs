@@ -11,7 +11,8 @@
     missing_debug_implementations,
     unused,
     dead_code,
-    non_camel_case_types
+    non_camel_case_types,
+    rustdoc::broken_intra_doc_links
 )]
 /// The generated types of every root (Common and Design once).
 #[cfg(any(feature = "hague", feature = "design"))]
