@@ -1,12 +1,8 @@
 //! The CLI frame: version, help, usage errors and config errors have stable exit codes.
 
-use std::process::Command;
+mod common;
 
-fn ipgate() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ipgate"));
-    cmd.env_remove("IPGATE_PROFILE").env_remove("IPGATE_CONFIG");
-    cmd
-}
+use common::ipgate;
 
 #[test]
 fn version_prints_the_package_version() {

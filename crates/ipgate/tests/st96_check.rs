@@ -1,29 +1,11 @@
 //! `ipgate st96 check` end to end: the real binary on the shared samples and on invalid and
 //! unreadable files, human and JSON output, exit codes 0 / 1 / 3.
 
+mod common;
+
+use common::samples;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn ipgate() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ipgate"));
-    cmd.env_remove("IPGATE_PROFILE").env_remove("IPGATE_CONFIG");
-    cmd
-}
-
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/st96/samples")
-}
-
-fn check(file: &Path, json: bool) -> Output {
-    let mut cmd = ipgate();
-    if json {
-        cmd.args(["--output", "json"]);
-    }
-    cmd.args(["st96", "check"])
-        .arg(file)
-        .output()
-        .expect("run ipgate")
-}
+use std::process::Output;
 
 fn temp_file(name: &str, content: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ipgate-st96-check-{}", std::process::id()));
@@ -135,4 +117,8 @@ fn unsupported_kind_exits_1_with_a_hint() {
 fn unreadable_file_exits_3() {
     let out = check(Path::new("/nonexistent/st96.xml"), false);
     assert_eq!(out.status.code(), Some(3));
+}
+
+fn check(file: &Path, json: bool) -> Output {
+    common::st96("check", file, json)
 }

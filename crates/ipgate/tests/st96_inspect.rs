@@ -1,30 +1,11 @@
 //! `ipgate st96 inspect` end to end: the real binary on the shared ST.96 samples and on refused
 //! inputs, in human and JSON output, with the documented exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn ipgate() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ipgate"));
-    cmd.env_remove("IPGATE_PROFILE").env_remove("IPGATE_CONFIG");
-    cmd
-}
-
-/// `../shared/st96/samples` next to the checkout (see the README).
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/st96/samples")
-}
-
-fn inspect(file: &Path, json: bool) -> Output {
-    let mut cmd = ipgate();
-    if json {
-        cmd.args(["--output", "json"]);
-    }
-    cmd.args(["st96", "inspect"])
-        .arg(file)
-        .output()
-        .expect("run ipgate")
-}
+use common::samples;
+use std::path::Path;
+use std::process::Output;
 
 fn inspect_json(file: &Path) -> serde_json::Value {
     let out = inspect(file, true);
@@ -219,4 +200,8 @@ fn directory_instead_of_file_is_exit_3() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = inspect(dir.path(), false);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+fn inspect(file: &Path, json: bool) -> Output {
+    common::st96("inspect", file, json)
 }
