@@ -13,15 +13,17 @@ fn workspace_root() -> PathBuf {
 /// The layer of every crate under crates/, as docs/architecture.md states it.
 fn layers() -> BTreeMap<&'static str, u8> {
     BTreeMap::from([
+        ("ipgate-base", 0),
         ("st96", 1),
         ("wipo-oidc", 1),
         ("innography-hmac", 1),
         ("ipgate-http", 1),
         ("hague-package", 2),
+        ("hague-journal", 2),
         ("hws-client", 3),
         ("innography-client", 3),
         ("ipgate-sandbox", 4),
-        ("ipgate", 4),
+        ("ipgate", 5),
     ])
 }
 
