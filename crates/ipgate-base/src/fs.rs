@@ -77,6 +77,12 @@ pub enum AtomicWriteError {
         #[source]
         source: io::Error,
     },
+    /// [`AtomicFile::commit_new`] found a file at the final path and left it alone.
+    #[error("{path} already exists; not replacing it")]
+    AlreadyExists {
+        /// The final path.
+        path: PathBuf,
+    },
     /// A directory could not be created.
     #[error("cannot create directory {dir}: {source}")]
     CreateDir {
@@ -274,6 +280,57 @@ impl AtomicFile {
             Temp::Part { file, path } => {
                 drop(file);
                 std::fs::rename(&path, &final_path).map_err(|source| AtomicWriteError::Rename {
+                    temp: path,
+                    path: final_path.clone(),
+                    source,
+                })?;
+            }
+        }
+        sync_dir(&final_path)
+    }
+
+    /// Like [`AtomicFile::commit`], but never replaces an existing file at the final path, not even
+    /// one that appeared after an earlier check ([`AtomicWriteError::AlreadyExists`]; the temporary
+    /// file is removed). Uses `tempfile`'s `persist_noclobber` (a hard link, or `renameat2` with
+    /// `RENAME_NOREPLACE`).
+    pub fn commit_new(mut self) -> Result<(), AtomicWriteError> {
+        let synced = {
+            let file = self.file_mut();
+            file.flush().and_then(|()| file.sync_all())
+        };
+        synced.map_err(|e| self.write_error(e))?;
+        let final_path = self.final_path;
+        let exists = |path: &Path| AtomicWriteError::AlreadyExists {
+            path: path.to_path_buf(),
+        };
+        match self.temp {
+            Temp::Random(temp) => {
+                temp.persist_noclobber(&final_path).map_err(|e| {
+                    if e.error.kind() == io::ErrorKind::AlreadyExists {
+                        exists(&final_path)
+                    } else {
+                        AtomicWriteError::Rename {
+                            temp: e.file.path().to_path_buf(),
+                            path: final_path.clone(),
+                            source: e.error,
+                        }
+                    }
+                })?;
+            }
+            Temp::Part { file, path } => {
+                drop(file);
+                std::fs::hard_link(&path, &final_path).map_err(|source| {
+                    if source.kind() == io::ErrorKind::AlreadyExists {
+                        exists(&final_path)
+                    } else {
+                        AtomicWriteError::Rename {
+                            temp: path.clone(),
+                            path: final_path.clone(),
+                            source,
+                        }
+                    }
+                })?;
+                std::fs::remove_file(&path).map_err(|source| AtomicWriteError::Write {
                     temp: path,
                     path: final_path.clone(),
                     source,
@@ -566,6 +623,24 @@ mod tests {
         let (f, _) = AtomicFile::resumable(&part, &path, FileMode::Public).expect("open");
         f.discard().expect("discard");
         assert!(!part.exists());
+    }
+
+    #[test]
+    fn commit_new_never_replaces() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cert.pem");
+        let mut f = AtomicFile::create(&path, FileMode::Public).expect("create");
+        f.write_all(b"one").expect("write");
+        f.commit_new().expect("first commit");
+        let mut f = AtomicFile::create(&path, FileMode::Public).expect("create");
+        f.write_all(b"two").expect("write");
+        let err = f.commit_new().expect_err("exists");
+        assert!(
+            matches!(err, AtomicWriteError::AlreadyExists { .. }),
+            "{err:?}"
+        );
+        assert_eq!(std::fs::read(&path).expect("read"), b"one");
+        assert_eq!(entries(dir.path()), vec!["cert.pem".to_string()]);
     }
 
     #[test]
