@@ -377,8 +377,8 @@ impl Client {
         let (resp, _, _) = self.execute(req).await?;
         let ct = content_type_of(resp.headers());
         self.check_version(req, ct.as_ref());
-        let n = ipgate_http::download_to_file(resp, dest).await?;
-        Ok((n, ct))
+        let done = ipgate_http::download_to_file(resp, dest).await?;
+        Ok((done.size, ct))
     }
 
     /// What versions the server offers for `api`: asks for [`PROBE_VERSION`] on `path` (default

@@ -240,15 +240,6 @@ async fn wrong_secret_is_unauthorized_with_the_servers_reason() {
     assert_eq!(srv.hits("/cases/x"), 1, "401 is not retried");
 }
 
-/// A clock stopped at one instant.
-#[derive(Debug)]
-struct Fixed(SystemTime);
-impl Clock for Fixed {
-    fn now(&self) -> SystemTime {
-        self.0
-    }
-}
-
 /// Header lines of a rendered request (`Name: value` up to the blank line), names lower-cased.
 fn header_lines(text: &str) -> Vec<(String, String)> {
     text.split("\n\n")
@@ -265,7 +256,7 @@ fn header_lines(text: &str) -> Vec<(String, String)> {
 async fn the_dry_run_is_exactly_what_is_sent() {
     let srv = start(0).await;
     let now = SystemTime::now();
-    let c = client(pinned(&srv.base)).with_clock(Arc::new(Fixed(now)));
+    let c = client(pinned(&srv.base)).with_clock(Arc::new(ipgate_http::ManualClock::new(now)));
     let requests = [
         Request::new(Method::GET, Api::Cases, "/cases/documents?ipId=US-1-B2"),
         Request::new(Method::POST, Api::PrivatePair, "/private-pair/account"),

@@ -24,6 +24,12 @@ pub enum NegotiationError {
         "Content-Type `{0}` cannot be parsed; expected `application/vnd.innography+json; version=X.Y[; patch=N]`"
     )]
     InvalidContentType(String),
+    /// A version list (`0.6,0.5;q=0.9`) with no version in it.
+    #[error("no API version given; write a version like 0.6, or fallbacks like 0.6,0.5,0.4;q=0.9")]
+    EmptyVersionList,
+    /// A parameter in a version list other than `q=N`.
+    #[error("`{0}` is not a q-value; only `q=N` (0 to 1) may follow a version, e.g. 0.4;q=0.9")]
+    InvalidVersionParameter(String),
     /// A 300 body entry that is not `Content-Type: ...;version=X.Y`.
     #[error(
         "offered version entry `{0}` is not `Content-Type: application/vnd.innography+json;version=X.Y`"
@@ -180,6 +186,46 @@ impl Accept {
     /// The versions asked for, in order.
     pub fn versions(&self) -> impl Iterator<Item = ApiVersion> + '_ {
         self.entries.iter().filter_map(|(v, _)| *v)
+    }
+}
+
+/// The short form people type (`ipgate innography request --api-version`, settings files): a
+/// comma-separated list of versions, each optionally with `;q=N`, e.g. `0.6` or
+/// `0.6,0.5,0.4;q=0.9`. The full header form is what [`Accept`]'s `Display` writes.
+///
+/// ```
+/// use innography_hmac::{Accept, ApiVersion};
+/// let a: Accept = "0.6, 0.5;q=0.9".parse()?;
+/// assert_eq!(a.versions().collect::<Vec<_>>(), [ApiVersion::new(0, 6), ApiVersion::new(0, 5)]);
+/// assert!(a.to_string().ends_with("version=0.5; q=0.9"));
+/// # Ok::<(), innography_hmac::NegotiationError>(())
+/// ```
+impl FromStr for Accept {
+    type Err = NegotiationError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mut entries = Vec::new();
+        if text.trim().is_empty() {
+            return Err(NegotiationError::EmptyVersionList);
+        }
+        for item in text.split(',') {
+            let mut parts = item.split(';');
+            let version = ApiVersion::from_str(parts.next().unwrap_or("").trim())?;
+            let mut q = None;
+            for p in parts {
+                let bad = || {
+                    NegotiationError::InvalidVersionParameter(p.trim().chars().take(32).collect())
+                };
+                let (n, v) = p.split_once('=').ok_or_else(bad)?;
+                if n.trim() != "q" {
+                    return Err(bad());
+                }
+                q = Some(Quality::parse(v.trim()).ok_or_else(|| {
+                    NegotiationError::InvalidQuality(v.trim().chars().take(32).collect())
+                })?);
+            }
+            entries.push((Some(version), q));
+        }
+        Ok(Self { entries })
     }
 }
 
@@ -484,5 +530,42 @@ mod tests {
         assert_eq!(Quality::new(0.125).expect("q").to_string(), "0.125");
         assert_eq!(Quality::parse("0.95"), Some(Quality(950)));
         assert_eq!(Quality::parse("1.001"), None);
+    }
+
+    #[test]
+    fn accept_short_form_parses_and_refuses_precisely() {
+        let a: Accept = "0.6,0.5,0.4;q=0.9".parse().expect("parse");
+        assert_eq!(
+            a,
+            Accept::version(ApiVersion::new(0, 6))
+                .or(ApiVersion::new(0, 5))
+                .or_q(ApiVersion::new(0, 4), Quality::new(0.9).expect("q"))
+        );
+        assert_eq!(
+            " 0.6 ".parse::<Accept>().expect("one"),
+            Accept::version(ApiVersion::new(0, 6))
+        );
+        assert_eq!(
+            "".parse::<Accept>(),
+            Err(NegotiationError::EmptyVersionList)
+        );
+        assert!(
+            matches!("0.6;x=1".parse::<Accept>(), Err(NegotiationError::InvalidVersionParameter(p)) if p == "x=1")
+        );
+        assert!(matches!(
+            "0.6;q".parse::<Accept>(),
+            Err(NegotiationError::InvalidVersionParameter(_))
+        ));
+        assert!(
+            matches!("0.6;q=2".parse::<Accept>(), Err(NegotiationError::InvalidQuality(q)) if q == "2")
+        );
+        assert!(matches!(
+            "0.6,,0.5".parse::<Accept>(),
+            Err(NegotiationError::InvalidVersion(_))
+        ));
+        assert!(matches!(
+            "latest".parse::<Accept>(),
+            Err(NegotiationError::InvalidVersion(_))
+        ));
     }
 }

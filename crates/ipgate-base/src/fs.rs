@@ -236,6 +236,12 @@ impl AtomicFile {
         self.len().map(|l| l == 0)
     }
 
+    /// The open temporary file, e.g. to `try_clone` it into an async writer (the clone shares the
+    /// write position). Flush such a writer before [`AtomicFile::commit`].
+    pub fn as_file(&self) -> &File {
+        self.file()
+    }
+
     fn file(&self) -> &File {
         match &self.temp {
             Temp::Random(t) => t.as_file(),
@@ -489,6 +495,12 @@ pub fn check_secret_file(path: &Path) -> Result<(), SecretFileError> {
         path: path.to_path_buf(),
         source,
     })?;
+    check_secret_metadata(path, &meta)
+}
+
+/// [`check_secret_file`] on metadata the caller already has, typically from the open file
+/// (`File::metadata`), so the file checked is the file read: no window to swap it in between.
+pub fn check_secret_metadata(path: &Path, meta: &std::fs::Metadata) -> Result<(), SecretFileError> {
     if !meta.is_file() {
         return Err(SecretFileError::NotAFile {
             path: path.to_path_buf(),

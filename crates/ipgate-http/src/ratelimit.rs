@@ -7,12 +7,12 @@
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::clock::{Clock, SystemClock};
+use ipgate_base::clock::{Clock, SystemClock};
 
 /// Errors of the rate limiter.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +30,11 @@ pub enum RateLimitError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The state directory could not be created or the state file not be replaced.
+    #[error(
+        "cannot write rate-limit state: {0}; check that the directory is writable (or point the cache directory elsewhere)"
+    )]
+    Write(#[from] ipgate_base::fs::AtomicWriteError),
     /// The blocking task holding the lock failed.
     #[error("the rate-limit worker task failed: {0}; this is a bug, please report it")]
     Task(String),
@@ -143,18 +148,7 @@ impl RateLimiter {
     /// A limiter keeping its state in `dir` (created if missing, mode 0700 on Unix).
     pub fn new(dir: impl Into<PathBuf>) -> Result<Self, RateLimitError> {
         let dir = dir.into();
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            builder.mode(0o700);
-        }
-        builder.create(&dir).map_err(|source| RateLimitError::Io {
-            action: "create the directory for",
-            path: dir.clone(),
-            source,
-        })?;
+        ipgate_base::fs::create_private_dir_all(&dir)?;
         Ok(Self {
             dir,
             clock: Arc::new(SystemClock),
@@ -255,7 +249,11 @@ impl RateLimiter {
                 None => (now, stored.max(defer.map_or(0, nanos))),
             };
             if tat != stored {
-                write_state(&self.dir, &state_path, tat).map_err(io("write", &state_path))?;
+                ipgate_base::fs::write_atomic(
+                    &state_path,
+                    format!("{tat}\n").as_bytes(),
+                    ipgate_base::fs::FileMode::Private,
+                )?;
             }
             Ok(from_nanos(slot))
         })();
@@ -282,31 +280,16 @@ fn read_state(path: &Path) -> std::io::Result<u128> {
     }
 }
 
-fn write_state(dir: &Path, path: &Path, tat: u128) -> std::io::Result<()> {
-    let mut tmp = tempfile::Builder::new().prefix(".rl-").tempfile_in(dir)?;
-    writeln!(tmp, "{tat}")?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
-
-    #[derive(Debug)]
-    struct Fixed(Mutex<SystemTime>);
-    impl Clock for Fixed {
-        fn now(&self) -> SystemTime {
-            *self.0.lock().unwrap_or_else(|e| e.into_inner())
-        }
-    }
+    use ipgate_base::clock::ManualClock;
 
     #[test]
     fn reserves_spaced_slots_with_burst_and_defer() {
         let dir = tempfile::tempdir().expect("tempdir");
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
-        let clock = Arc::new(Fixed(Mutex::new(t0)));
+        let clock = Arc::new(ManualClock::new(t0));
         let rl = RateLimiter::new(dir.path().join("rl"))
             .expect("limiter")
             .with_clock(clock.clone());

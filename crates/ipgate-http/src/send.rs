@@ -5,9 +5,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 
-use crate::clock::Clock;
 use crate::ratelimit::{RateLimit, RateLimitError, RateLimitKey, RateLimiter};
 use crate::retry::{RetryPolicy, is_idempotent, parse_retry_after};
+use ipgate_base::clock::Clock;
 
 /// Why [`send`] gave up without a response.
 #[derive(Debug, thiserror::Error)]

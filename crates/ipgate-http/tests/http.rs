@@ -344,8 +344,11 @@ async fn download_streams_to_the_final_path() {
         .send()
         .await
         .expect("resp");
-    let n = download_to_file(resp, &dest).await.expect("download");
-    assert_eq!(n, 1 << 20);
+    let done = download_to_file(resp, &dest).await.expect("download");
+    assert_eq!(done.size, 1 << 20);
+    let digest = ring::digest::digest(&ring::digest::SHA256, &vec![b'z'; 1 << 20]);
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(done.sha256, hex);
     let data = std::fs::read(&dest).expect("read");
     assert_eq!(data.len(), 1 << 20);
     assert!(data.iter().all(|&b| b == b'z'));

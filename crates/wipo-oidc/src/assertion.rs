@@ -128,7 +128,7 @@ pub struct Claims {
 /// let key = Arc::new(SigningKey::generate().unwrap());
 /// let signer = AssertionSigner::new(key, "das-api-auth", "https://logindev.wipo.int:443/am/oauth2/access_token")
 ///     .unwrap()
-///     .with_clock(Arc::new(ManualClock::new(1_700_000_000)));
+///     .with_clock(Arc::new(ManualClock::at_unix(1_700_000_000)));
 /// let jwt = signer.sign().unwrap();
 /// let (_, claims) = wipo_oidc::assertion::decode_unverified(&jwt).unwrap();
 /// assert_eq!(claims.exp, 1_700_000_060);
@@ -323,7 +323,7 @@ mod tests {
 
     #[test]
     fn header_and_claims_are_exact() {
-        let clock = Arc::new(ManualClock::new(1_700_000_000));
+        let clock = Arc::new(ManualClock::at_unix(1_700_000_000));
         let signer = AssertionSigner::new(
             Arc::new(a3_signing_key()),
             "das-api-auth",
@@ -354,7 +354,7 @@ mod tests {
         assert!(verify_raw(&jwt));
 
         // sign() takes iat from the clock and a fresh UUIDv4 each time.
-        clock.advance(5);
+        clock.advance(std::time::Duration::from_secs(5));
         let signer = signer
             .with_kid(Some("k1".into()))
             .with_lifetime(300)

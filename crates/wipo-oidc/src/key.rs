@@ -143,6 +143,16 @@ pub enum KeyError {
         /// Its permission bits.
         mode: u32,
     },
+    /// The key file belongs to another user (who could change it or its mode at will).
+    #[error("{} is owned by user id {owner}, not by you (user id {user}); a private key must belong to the user that reads it", path.display())]
+    ForeignOwner {
+        /// The key file.
+        path: PathBuf,
+        /// The file's owner.
+        owner: u32,
+        /// Our effective user id.
+        user: u32,
+    },
     /// A public key (point, SPKI or JWK) is not usable.
     #[error("invalid public key: {0}")]
     InvalidPublicKey(String),
@@ -160,6 +170,10 @@ impl KeyError {
         match self {
             Self::InsecurePermissions { path, .. } => Some(format!(
                 "run `chmod 600 {}` (or allow insecure key permissions explicitly, not recommended)",
+                path.display()
+            )),
+            Self::ForeignOwner { path, .. } => Some(format!(
+                "copy the key to a file of your own and run `chmod 600` on it (e.g. `install -m 600 {} ~/key.pem`)",
                 path.display()
             )),
             Self::UnsupportedKey { found, .. }
@@ -953,32 +967,33 @@ pub fn load_pem_file(path: &Path, options: &LoadOptions) -> Result<PemObject, Ke
     })
 }
 
-/// Refuses a key file that group or others may access, like ssh. No-op on non-Unix systems.
+/// Refuses a key file that group or others may access, or that another user owns, like ssh
+/// (the one check, [`ipgate_base::fs::check_secret_file`]). With `allow_insecure` those two
+/// refusals become a warning. No-op on non-Unix systems.
 pub fn check_key_permissions(path: &Path, allow_insecure: bool) -> Result<(), KeyError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let meta = std::fs::metadata(path).map_err(|source| KeyError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let mode = meta.permissions().mode() & 0o7777;
-        if mode & 0o077 != 0 {
-            if allow_insecure {
-                tracing::warn!(path = %path.display(), mode = format!("{mode:04o}"), "key file is accessible by group or others; allowed by configuration");
-            } else {
-                return Err(KeyError::InsecurePermissions {
-                    path: path.to_path_buf(),
-                    mode,
-                });
-            }
+    use ipgate_base::fs::SecretFileError;
+    let refusal = match ipgate_base::fs::check_secret_file(path) {
+        Ok(()) => return Ok(()),
+        Err(SecretFileError::Io { path, source }) => return Err(KeyError::Io { path, source }),
+        Err(SecretFileError::NotAFile { path }) => {
+            return Err(KeyError::Io {
+                path,
+                source: std::io::Error::other("not a regular file"),
+            });
         }
+        Err(SecretFileError::GroupOrOtherAccess { path, mode }) => {
+            KeyError::InsecurePermissions { path, mode }
+        }
+        Err(SecretFileError::OwnedByOtherUser { path, owner, user }) => {
+            KeyError::ForeignOwner { path, owner, user }
+        }
+    };
+    if allow_insecure {
+        tracing::warn!(path = %path.display(), problem = %refusal, "insecure key file allowed by configuration");
+        Ok(())
+    } else {
+        Err(refusal)
     }
-    #[cfg(not(unix))]
-    {
-        let _ = (path, allow_insecure);
-    }
-    Ok(())
 }
 
 /// Accepts only P-256 (`prime256v1`); any other named curve, or none, is refused naming what was found.

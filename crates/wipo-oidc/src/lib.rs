@@ -4,10 +4,12 @@
 //!
 //! * [`SigningKey`] loads the P-256 private key an office made with WIPO's Appendix A commands
 //!   (SEC1 `EC PRIVATE KEY`), or PKCS#8 / encrypted PKCS#8, refusing files others can read.
-//! * [`cert::self_signed_certificate`] makes the X.509 certificate an office sends to WIPO.
+//! * [`cert::self_signed_certificate`] makes the X.509 certificate an office sends to WIPO;
+//!   [`appendix_a`] writes Appendix A's three files in one step and reports what a PEM file holds.
 //! * [`AssertionSigner`] signs the client assertion: header `{"alg":"ES256","typ":"JWT"}`, claims
 //!   `iss` = `sub` = client id, `aud` = token endpoint, `exp`, `iat`, `jti`; raw r‖s signature.
-//! * With the default `client` feature: [`discover`], [`request_token`] and [`TokenSource`].
+//! * With the default `client` feature: [`discover`], [`request_token`], [`TokenSource`] and its
+//!   on-disk [`TokenCache`] (0600 files shared by later processes).
 //! * [`verify`] / [`Verifier`] check assertions against a [`ClientRegistry`] (for emulators and tests).
 //!
 //! All time comes from a [`Clock`]. `ring` does every signature; RustCrypto crates only parse and
@@ -31,12 +33,15 @@
 //! # Ok(()) }
 //! ```
 
+pub mod appendix_a;
 pub mod assertion;
 pub mod cert;
 mod clock;
 pub mod key;
 pub mod verifier;
 
+#[cfg(feature = "client")]
+mod cache;
 #[cfg(feature = "client")]
 mod client;
 #[cfg(feature = "client")]
@@ -52,6 +57,8 @@ pub use verifier::{
     VerifyPolicy, verify,
 };
 
+#[cfg(feature = "client")]
+pub use cache::{TokenCache, TokenCacheError};
 #[cfg(feature = "client")]
 pub use client::{
     AccessToken, ClientError, DEFAULT_TOKEN_LIFETIME_SECS, ErrorKind, MAX_RESPONSE_BYTES,

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::assertion::{AssertionSigner, Audience, DEFAULT_LIFETIME_SECS};
+use crate::cache::TokenCache;
 use crate::client::{
     AccessToken, ClientError, check_issuer, check_url, discover, network_error, request_token,
 };
@@ -47,6 +48,8 @@ pub struct TokenSourceConfig {
     pub refresh_margin_secs: u64,
     /// ...plus a random 0..=jitter seconds (default 30 s), so many processes do not refresh together.
     pub refresh_jitter_secs: u64,
+    /// Tokens shared with later processes through files (default: none, memory only).
+    pub disk_cache: Option<TokenCache>,
 }
 
 impl TokenSourceConfig {
@@ -61,7 +64,16 @@ impl TokenSourceConfig {
             assertion_lifetime_secs: DEFAULT_LIFETIME_SECS,
             refresh_margin_secs: 60,
             refresh_jitter_secs: 30,
+            disk_cache: None,
         }
+    }
+
+    /// Keeps tokens in `cache` too: a token still fresh there is used instead of asking the
+    /// token endpoint, and every new token is written there. Typical use:
+    /// `config.with_disk_cache(TokenCache::user_default()?)`.
+    pub fn with_disk_cache(mut self, cache: TokenCache) -> Self {
+        self.disk_cache = Some(cache);
+        self
     }
 
     /// Sets the scope.
@@ -280,6 +292,22 @@ impl TokenSource {
             tracing::debug!("access token invalidated");
             *g = None;
         }
+        if let Some(cache) = &self.inner.config.disk_cache {
+            cache.forget(&self.cache_key(), token);
+        }
+    }
+
+    /// A fresh token from the disk cache, if one is configured and holds one (it is then also
+    /// kept in memory).
+    fn disk_token(&self, now: u64) -> Option<AccessToken> {
+        let cache = self.inner.config.disk_cache.as_ref()?;
+        let token = cache.load(&self.cache_key())?;
+        self.seed(token);
+        let fresh = self.fresh(now);
+        if fresh.is_some() {
+            tracing::debug!("access token taken from the disk cache");
+        }
+        fresh
     }
 
     async fn resolved(&self) -> Result<Arc<Resolved>, ClientError> {
@@ -321,17 +349,28 @@ impl TokenSource {
         Ok(self.resolved().await?.signer.sign()?)
     }
 
-    /// A valid access token: the cached one, or a new one. Concurrent callers wait for a single
-    /// token request.
+    /// A valid access token: the cached one (in memory, then on disk), or a new one. Concurrent
+    /// callers wait for a single token request.
     pub async fn token(&self) -> Result<AccessToken, ClientError> {
-        if let Some(t) = self.fresh(self.inner.clock.now_unix()) {
+        let now = self.inner.clock.now_unix();
+        if let Some(t) = self.fresh(now).or_else(|| self.disk_token(now)) {
             return Ok(t);
         }
+        self.request_new(false).await
+    }
+
+    /// A new access token from the token endpoint, whatever the caches hold (`ipgate auth token
+    /// --refresh`); it replaces the cached ones.
+    pub async fn renew(&self) -> Result<AccessToken, ClientError> {
+        self.request_new(true).await
+    }
+
+    async fn request_new(&self, force: bool) -> Result<AccessToken, ClientError> {
         let resolved = self.resolved().await?;
         // Single flight: hold the resolver lock while fetching; late callers find the new token.
         let _flight = self.inner.resolved.lock().await;
         let now = self.inner.clock.now_unix();
-        if let Some(t) = self.fresh(now) {
+        if !force && let Some(t) = self.fresh(now).or_else(|| self.disk_token(now)) {
             return Ok(t);
         }
         let result = async {
@@ -356,11 +395,17 @@ impl TokenSource {
                         refresh_at,
                     });
                 }
+                if let Some(cache) = &self.inner.config.disk_cache
+                    && let Err(e) = cache.store(&self.cache_key(), &token)
+                {
+                    tracing::warn!(error = %e, "token not cached on disk; the next run asks for a new one");
+                }
                 tracing::debug!(expires_at = token.expires_at(), "access token obtained");
                 Ok(token)
             }
             Err(e) => {
-                if let Some(old) = self.cached()
+                if !force
+                    && let Some(old) = self.cached()
                     && now < old.expires_at()
                 {
                     tracing::warn!(error = %e, "token refresh failed; using the still valid token");

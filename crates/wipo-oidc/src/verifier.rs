@@ -614,7 +614,7 @@ pub fn verify(
 /// ```
 /// use std::sync::Arc;
 /// use wipo_oidc::{AssertionSigner, ClientRegistry, ManualClock, SigningKey, Verifier, VerifyPolicy};
-/// let clock = Arc::new(ManualClock::new(1_700_000_000));
+/// let clock = Arc::new(ManualClock::at_unix(1_700_000_000));
 /// let key = Arc::new(SigningKey::generate().unwrap());
 /// let mut registry = ClientRegistry::new();
 /// registry.register_key("client-1", key.public_key().clone(), None);

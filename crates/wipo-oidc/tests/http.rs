@@ -32,7 +32,7 @@ struct Setup {
 
 async fn setup() -> Setup {
     let key = SigningKey::generate().expect("key");
-    let clock = Arc::new(ManualClock::new(SystemClock.now_unix()));
+    let clock = Arc::new(ManualClock::at_unix(SystemClock.now_unix()));
     let cert = self_signed_certificate(&key, &wipo_common_name("Office"), clock.now_unix(), 30)
         .expect("cert");
     let mut registry = ClientRegistry::new();
@@ -191,7 +191,7 @@ async fn oauth_errors_are_typed_with_hints() {
     );
 
     // The machine's clock is 10 minutes behind the server: the assertion is already expired.
-    let slow = Arc::new(ManualClock::new(s.clock.now_unix() - 600));
+    let slow = Arc::new(ManualClock::at_unix(s.clock.now_unix() - 600));
     let ts = TokenSource::with_clock(
         http(),
         TokenSourceConfig::new(
@@ -303,22 +303,77 @@ async fn tokens_are_cached_until_the_refresh_margin_then_refreshed() {
     let ts = discovering(&s);
     let first = ts.token().await.expect("token");
     // 600 s token, 60 s margin, no jitter: reused until 540 s.
-    s.clock.advance(539);
+    s.clock.advance(std::time::Duration::from_secs(539));
     assert_eq!(ts.token().await.expect("token").secret(), first.secret());
     assert_eq!(s.provider.token_requests(), 1);
-    s.clock.advance(1);
+    s.clock.advance(std::time::Duration::from_secs(1));
     let second = ts.token().await.expect("token");
     assert_ne!(second.secret(), first.secret());
     assert_eq!(s.provider.token_requests(), 2);
 
     // Short-lived token: the margin is capped at half the lifetime.
     s.provider.state.expires_in.store(40, Ordering::SeqCst);
-    s.clock.advance(600);
+    s.clock.advance(std::time::Duration::from_secs(600));
     let short = ts.token().await.expect("token");
-    s.clock.advance(19);
+    s.clock.advance(std::time::Duration::from_secs(19));
     assert_eq!(ts.token().await.expect("token").secret(), short.secret());
-    s.clock.advance(1);
+    s.clock.advance(std::time::Duration::from_secs(1));
     assert_ne!(ts.token().await.expect("token").secret(), short.secret());
+    assert_eq!(s.provider.token_requests(), 4);
+}
+
+#[tokio::test]
+async fn disk_cache_shares_tokens_between_sources_and_forgets_refused_ones() {
+    let s = setup().await;
+    s.provider.state.expires_in.store(600, Ordering::SeqCst);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let with_cache = || {
+        let mut config = TokenSourceConfig::new(
+            Endpoint::Discover {
+                issuer: s.provider.issuer().to_string(),
+            },
+            CLIENT,
+        )
+        .with_scope(SCOPE)
+        .with_disk_cache(wipo_oidc::TokenCache::new(dir.path().join("tokens")));
+        config.refresh_jitter_secs = 0;
+        TokenSource::with_clock(http(), config, s.key.clone(), s.clock.clone()).expect("source")
+    };
+    let first_process = with_cache();
+    let first = first_process.token().await.expect("token");
+    assert_eq!(s.provider.token_requests(), 1);
+    // A later process (a new source) takes the token from disk: no token request, no discovery.
+    let discoveries = s.provider.state.discovery_requests.load(Ordering::SeqCst);
+    let second_process = with_cache();
+    let again = second_process.token().await.expect("token");
+    assert!(again.same_secret(&first));
+    assert_eq!(second_process.token_requests(), 0);
+    assert_eq!(s.provider.token_requests(), 1);
+    assert_eq!(
+        s.provider.state.discovery_requests.load(Ordering::SeqCst),
+        discoveries
+    );
+    // The API refused it (401): it is dropped from disk too, so the next process asks anew.
+    second_process.invalidate(&again);
+    let third_process = with_cache();
+    let fresh = third_process.token().await.expect("token");
+    assert!(!fresh.same_secret(&first));
+    assert_eq!(s.provider.token_requests(), 2);
+    // renew() ignores the caches and replaces the cached token.
+    let renewed = third_process.renew().await.expect("renew");
+    assert!(!renewed.same_secret(&fresh));
+    assert!(
+        with_cache()
+            .token()
+            .await
+            .expect("token")
+            .same_secret(&renewed)
+    );
+    assert_eq!(s.provider.token_requests(), 3);
+    // Past the refresh margin the disk token is not used.
+    s.clock.advance(std::time::Duration::from_secs(541));
+    let later = with_cache().token().await.expect("token");
+    assert!(!later.same_secret(&renewed));
     assert_eq!(s.provider.token_requests(), 4);
 }
 
@@ -337,13 +392,13 @@ async fn jitter_stays_within_its_bounds() {
     config.refresh_jitter_secs = 30;
     let ts = TokenSource::with_clock(http(), config, s.key.clone(), s.clock.clone()).expect("ts");
     let first = ts.token().await.expect("token");
-    s.clock.advance(3600 - 91);
+    s.clock.advance(std::time::Duration::from_secs(3600 - 91));
     assert_eq!(
         ts.token().await.expect("token").secret(),
         first.secret(),
         "refreshed before margin+jitter"
     );
-    s.clock.advance(31);
+    s.clock.advance(std::time::Duration::from_secs(31));
     assert_ne!(
         ts.token().await.expect("token").secret(),
         first.secret(),
@@ -422,10 +477,10 @@ async fn a_failed_refresh_falls_back_to_the_still_valid_token() {
     s.provider.state.expires_in.store(600, Ordering::SeqCst);
     let ts = discovering(&s);
     let first = ts.token().await.expect("token");
-    s.clock.advance(560);
+    s.clock.advance(std::time::Duration::from_secs(560));
     s.provider.state.forbid.store(true, Ordering::SeqCst);
     assert_eq!(ts.token().await.expect("fallback").secret(), first.secret());
-    s.clock.advance(40);
+    s.clock.advance(std::time::Duration::from_secs(40));
     assert!(
         ts.token().await.is_err(),
         "expired token must not be returned"
@@ -444,7 +499,7 @@ async fn the_audience_is_the_token_endpoint_exactly_as_published() {
         },
         "das-api-auth",
     );
-    let ts = TokenSource::with_clock(http(), config, key, Arc::new(ManualClock::new(1_000)))
+    let ts = TokenSource::with_clock(http(), config, key, Arc::new(ManualClock::at_unix(1_000)))
         .expect("ts");
     let jwt = ts.assertion().await.expect("assertion");
     let (_, claims) = wipo_oidc::assertion::decode_unverified(&jwt).expect("jwt");

@@ -65,7 +65,7 @@ fn assertion_signature_verifies_with_openssl_dgst() {
         "https://logindev.wipo.int:443/am/oauth2/access_token",
     )
     .expect("signer")
-    .with_clock(Arc::new(ManualClock::new(1_700_000_000)));
+    .with_clock(Arc::new(ManualClock::at_unix(1_700_000_000)));
     let jwt = signer.sign().expect("sign");
     let (input, sig_b64) = jwt.rsplit_once('.').expect("three parts");
     let sig = URL_SAFE_NO_PAD.decode(sig_b64).expect("base64url");

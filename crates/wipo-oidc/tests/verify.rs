@@ -80,7 +80,7 @@ fn a_proper_assertion_is_accepted() {
     c["aud"] = json!([TE, "https://other"]);
     check(&f, &forge(&f.key, &json!({"alg": "ES256"}), &c)).expect("array aud");
     // Made by the crate's signer, too.
-    let clock = Arc::new(ManualClock::new(NOW));
+    let clock = Arc::new(ManualClock::at_unix(NOW));
     let signer = AssertionSigner::new(Arc::new(f.key), CLIENT, TE)
         .expect("signer")
         .with_clock(clock);
@@ -330,7 +330,7 @@ fn replay_cache_forgets_expired_entries_and_stays_bounded() {
 
 #[test]
 fn clients_register_from_certificate_pem_or_jwk_and_kid_selects_the_key() {
-    let clock = Arc::new(ManualClock::new(NOW));
+    let clock = Arc::new(ManualClock::at_unix(NOW));
     let k1 = SigningKey::generate().expect("key");
     let k2 = SigningKey::generate().expect("key");
     let mut jwk = k2.public_key().to_jwk();
@@ -377,7 +377,7 @@ fn clients_register_from_certificate_pem_or_jwk_and_kid_selects_the_key() {
     ));
     // Time moves: an assertion from 10 minutes ago has expired.
     let old = s2.sign().expect("sign");
-    clock.advance(600);
+    clock.advance(std::time::Duration::from_secs(600));
     assert!(matches!(
         verifier.verify(&old),
         Err(VerifyError::Expired { .. })
