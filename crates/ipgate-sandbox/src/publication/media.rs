@@ -1,0 +1,255 @@
+//! The files a publication references: small valid baseline JPEGs for design views and minimal
+//! one-page PDFs for decisions, built here byte by byte (a port of `tools/gen-bulletin.py`'s
+//! `make_jpeg` and `make_pdf`), so no binary fixture or image library is needed.
+
+use super::rng::Rng;
+
+/// Huffman table of the DC coefficients: the typical luminance DC table of ITU-T T.81 Annex K.3.
+const DC_COUNTS: [u8; 16] = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+const DC_SYMBOLS: [u8; 12] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+/// AC table with one code, `0` = end of block: every 8x8 block holds only its DC coefficient.
+const AC_COUNTS: [u8; 16] = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const AC_SYMBOLS: [u8; 1] = [0];
+
+/// Canonical Huffman codes (T.81 Annex C) of the DC table, by category: (code, length).
+fn dc_code(category: usize) -> (u32, u32) {
+    let mut code = 0u32;
+    let mut k = 0usize;
+    for (i, &count) in DC_COUNTS.iter().enumerate() {
+        for _ in 0..count {
+            if k == category {
+                return (code, i as u32 + 1);
+            }
+            code += 1;
+            k += 1;
+        }
+        code <<= 1;
+    }
+    (0, 1)
+}
+
+struct BitWriter {
+    out: Vec<u8>,
+    acc: u32,
+    n: u32,
+}
+
+impl BitWriter {
+    fn put(&mut self, value: u32, length: u32) {
+        for i in (0..length).rev() {
+            self.acc = (self.acc << 1) | ((value >> i) & 1);
+            self.n += 1;
+            if self.n == 8 {
+                let byte = self.acc as u8;
+                self.out.push(byte);
+                if byte == 0xFF {
+                    self.out.push(0); // byte stuffing (T.81 F.1.2.3)
+                }
+                self.acc = 0;
+                self.n = 0;
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        if self.n > 0 {
+            let pad = 8 - self.n;
+            self.put((1 << pad) - 1, pad); // pad with 1-bits
+        }
+        self.out
+    }
+}
+
+fn segment(out: &mut Vec<u8>, marker: u8, payload: &[u8]) {
+    out.extend_from_slice(&[0xFF, marker]);
+    out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(payload);
+}
+
+/// Side of the generated images, in pixels.
+pub(crate) const JPEG_SIDE: u16 = 64;
+
+/// Appends a baseline greyscale JPEG of 64x64 pixels made of flat 8x8 blocks of grey (levels from
+/// `rng`) to `out`. With `pad_to` above its natural size (~300-600 bytes), comment segments after
+/// the JFIF header bring it to `pad_to` bytes (to within 3), for bulletins of a realistic size.
+pub(crate) fn jpeg(rng: &mut Rng, pad_to: usize, out: &mut Vec<u8>) {
+    let blocks = usize::from(JPEG_SIDE / 8);
+    let mut bits = BitWriter {
+        out: Vec::with_capacity(256),
+        acc: 0,
+        n: 0,
+    };
+    let mut previous = 0i64;
+    for _ in 0..blocks * blocks {
+        let level = rng.range(-100, 100);
+        let diff = level - previous;
+        previous = level;
+        let category = (64 - diff.unsigned_abs().leading_zeros()) as usize;
+        let (code, length) = dc_code(category);
+        bits.put(code, length);
+        if category > 0 {
+            let v = if diff > 0 {
+                diff
+            } else {
+                diff + (1 << category) - 1
+            };
+            bits.put(v as u32, category as u32);
+        }
+        bits.put(0, 1); // end of block
+    }
+    let scan = bits.finish();
+    let start = out.len();
+    out.extend_from_slice(&[0xFF, 0xD8]);
+    segment(out, 0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00");
+    let header_end = out.len();
+    let mut dqt = [16u8; 65];
+    dqt[0] = 0; // 8-bit table 0
+    dqt[1] = 8; // DC quantiser: a block's level is its DC coefficient
+    segment(out, 0xDB, &dqt);
+    let side = JPEG_SIDE.to_be_bytes();
+    segment(
+        out,
+        0xC0,
+        &[8, side[0], side[1], side[0], side[1], 1, 1, 0x11, 0],
+    );
+    let mut dht = vec![0x00];
+    dht.extend_from_slice(&DC_COUNTS);
+    dht.extend_from_slice(&DC_SYMBOLS);
+    segment(out, 0xC4, &dht);
+    let mut dht = vec![0x10];
+    dht.extend_from_slice(&AC_COUNTS);
+    dht.extend_from_slice(&AC_SYMBOLS);
+    segment(out, 0xC4, &dht);
+    segment(out, 0xDA, &[1, 1, 0x00, 0, 63, 0]);
+    out.extend_from_slice(&scan);
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    let natural = out.len() - start;
+    if pad_to >= natural + 4 {
+        let mut missing = pad_to - natural;
+        let mut filler = [0u8; 64];
+        for b in &mut filler {
+            *b = b'a' + rng.below(10) as u8;
+        }
+        let mut padding = Vec::with_capacity(missing);
+        while missing >= 4 {
+            let chunk = (missing - 4).min(65533);
+            padding.extend_from_slice(&[0xFF, 0xFE]);
+            padding.extend_from_slice(&((chunk + 2) as u16).to_be_bytes());
+            let mut left = chunk;
+            while left > 0 {
+                let n = left.min(filler.len());
+                padding.extend_from_slice(&filler[..n]);
+                left -= n;
+            }
+            missing -= chunk + 4;
+        }
+        out.splice(header_end..header_end, padding);
+    }
+}
+
+/// Appends a minimal valid one-page PDF 1.4 showing `title` (ASCII; other characters become `?`).
+pub(crate) fn pdf(title: &str, out: &mut Vec<u8>) {
+    let text: String = title
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect::<String>()
+        .replace('\\', "\\\\")
+        .replace('(', "\\(")
+        .replace(')', "\\)");
+    let stream = format!("BT /F1 14 Tf 72 720 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_owned(),
+        format!(
+            "<< /Length {} >>\nstream\n{stream}\nendstream",
+            stream.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    let start = out.len();
+    out.extend_from_slice(b"%PDF-1.4\n");
+    let mut offsets = Vec::with_capacity(objects.len());
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len() - start);
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len() - start;
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for off in offsets {
+        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+}
+
+/// What a file's bytes start with, for the `dgn:ViewFileFormatCategory` of a given view.
+pub(crate) fn view_format(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("JPEG")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("PNG")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jpeg_is_baseline_with_its_size_and_padding() {
+        let mut out = Vec::new();
+        jpeg(&mut Rng::keyed(&[7]), 0, &mut out);
+        assert!(out.starts_with(&[0xFF, 0xD8, 0xFF, 0xE0]));
+        assert!(out.ends_with(&[0xFF, 0xD9]));
+        assert!(out.len() > 200 && out.len() < 1000, "{}", out.len());
+        // SOF0 with 64x64, one component.
+        let sof = out
+            .windows(2)
+            .position(|w| w == [0xFF, 0xC0])
+            .expect("SOF0");
+        assert_eq!(&out[sof + 5..sof + 10], &[0, 64, 0, 64, 1]);
+        let mut padded = Vec::new();
+        jpeg(&mut Rng::keyed(&[7]), 24 * 1024, &mut padded);
+        assert!(padded.len() <= 24 * 1024 && padded.len() > 24 * 1024 - 4);
+        assert!(padded.starts_with(&[0xFF, 0xD8, 0xFF, 0xE0]));
+        assert_eq!(&padded[20..22], &[0xFF, 0xFE], "comment right after JFIF");
+        assert!(
+            padded.ends_with(&out[20..]),
+            "same image data after the comment"
+        );
+    }
+
+    #[test]
+    fn pdf_has_a_consistent_xref() {
+        let mut out = Vec::new();
+        pdf("Grant (DM/1)", &mut out);
+        let text = String::from_utf8(out.clone()).expect("ascii");
+        assert!(text.starts_with("%PDF-1.4\n") && text.ends_with("%%EOF\n"));
+        let startxref: usize = text
+            .rsplit("startxref\n")
+            .next()
+            .and_then(|t| t.lines().next())
+            .and_then(|l| l.parse().ok())
+            .expect("startxref");
+        assert!(text[startxref..].starts_with("xref\n"));
+        assert!(text.contains("(Grant \\(DM/1\\))"));
+    }
+}
