@@ -385,6 +385,108 @@ impl Write for AtomicFile {
     }
 }
 
+/// A directory being filled that appears at its final path only on [`AtomicDir::commit`] (an
+/// extracted archive): made under a temporary name beside the target, renamed into place, never
+/// replacing anything there; removed with its content when dropped without commit.
+pub struct AtomicDir {
+    temp: Option<tempfile::TempDir>,
+    final_path: PathBuf,
+}
+
+impl std::fmt::Debug for AtomicDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AtomicDir")
+            .field("temp", &self.path())
+            .field("final_path", &self.final_path)
+            .finish()
+    }
+}
+
+impl AtomicDir {
+    /// Makes the temporary directory `.NAME.XXXXXX.tmp` beside `final_path` (mode 0777 minus the
+    /// umask, as `mkdir` would).
+    pub fn create(final_path: &Path) -> Result<Self, AtomicWriteError> {
+        let dir = parent_dir(final_path);
+        let name = final_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            builder.permissions(std::fs::Permissions::from_mode(0o777));
+        }
+        let temp = builder
+            .tempdir_in(&dir)
+            .map_err(|source| AtomicWriteError::CreateTemp {
+                dir,
+                path: final_path.to_path_buf(),
+                source,
+            })?;
+        Ok(Self {
+            temp: Some(temp),
+            final_path: final_path.to_path_buf(),
+        })
+    }
+
+    /// The temporary directory to fill.
+    pub fn path(&self) -> &Path {
+        self.temp
+            .as_ref()
+            .map_or(self.final_path.as_path(), |t| t.path())
+    }
+
+    /// Renames the directory to its final path ([`AtomicWriteError::AlreadyExists`] when anything
+    /// is there, even an empty directory that appeared meanwhile) and fsyncs the parent.
+    pub fn commit(mut self) -> Result<(), AtomicWriteError> {
+        let Some(temp) = self.temp.take() else {
+            return Ok(());
+        };
+        let from = temp.path().to_path_buf();
+        let renamed = rename_no_replace(&from, &self.final_path);
+        match renamed {
+            Ok(()) => {
+                // The directory now lives at the final path: nothing for TempDir to remove.
+                let _ = temp.keep();
+            }
+            Err(source) => {
+                return Err(if source.kind() == io::ErrorKind::AlreadyExists {
+                    AtomicWriteError::AlreadyExists {
+                        path: self.final_path.clone(),
+                    }
+                } else {
+                    AtomicWriteError::Rename {
+                        temp: from,
+                        path: self.final_path.clone(),
+                        source,
+                    }
+                });
+            }
+        }
+        sync_dir(&self.final_path)
+    }
+}
+
+/// `rename(2)` that fails with `AlreadyExists` instead of replacing (Linux: `renameat2` with
+/// `RENAME_NOREPLACE`; elsewhere a check first, which leaves a small race).
+fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE).map_err(io::Error::from)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        if std::fs::symlink_metadata(to).is_ok() {
+            return Err(io::Error::from(io::ErrorKind::AlreadyExists));
+        }
+        std::fs::rename(from, to)
+    }
+}
+
 /// Fsyncs the directory holding `path`, so a rename into it is durable. No-op off Unix (Windows
 /// cannot open a directory as a file).
 fn sync_dir(path: &Path) -> Result<(), AtomicWriteError> {
@@ -653,6 +755,38 @@ mod tests {
         );
         assert_eq!(std::fs::read(&path).expect("read"), b"one");
         assert_eq!(entries(dir.path()), vec!["cert.pem".to_string()]);
+    }
+
+    #[test]
+    fn atomic_dir_appears_whole_never_replaces_and_vanishes_uncommitted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("extracted");
+        {
+            let d = AtomicDir::create(&target).expect("create");
+            std::fs::write(d.path().join("a.xml"), b"x").expect("write");
+            assert!(!target.exists());
+        }
+        assert!(entries(dir.path()).is_empty(), "dropped: removed");
+        let d = AtomicDir::create(&target).expect("create");
+        std::fs::write(d.path().join("a.xml"), b"x").expect("write");
+        assert_eq!(mode_of(d.path()) & 0o700, 0o700);
+        d.commit().expect("commit");
+        assert_eq!(std::fs::read(target.join("a.xml")).expect("read"), b"x");
+        // An existing (even empty) directory is never replaced.
+        let other = dir.path().join("empty");
+        std::fs::create_dir(&other).expect("mkdir");
+        let d = AtomicDir::create(&other).expect("create");
+        std::fs::write(d.path().join("b.xml"), b"y").expect("write");
+        let err = d.commit().expect_err("exists");
+        assert!(
+            matches!(err, AtomicWriteError::AlreadyExists { .. }),
+            "{err:?}"
+        );
+        assert_eq!(entries(&other).len(), 0);
+        assert_eq!(
+            entries(dir.path()),
+            vec!["empty".to_string(), "extracted".to_string()]
+        );
     }
 
     #[test]
