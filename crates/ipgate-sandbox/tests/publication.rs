@@ -506,6 +506,8 @@ fn bad_specs_are_refused_with_the_reason() {
         bad(&|d| d.designs[0].views = vec![Bytes::from_static(b"GIF89a")])
             .contains("view 1 of design 1")
     );
+    assert!(!Design::accepts_view(b"GIF89a"));
+    assert!(Design::accepts_view(&sample_views().0));
     let twice = Publication::new(&spec(
         PublicationKind::Bulletin,
         1,

@@ -70,6 +70,7 @@ mod corpus;
 mod layout;
 mod media;
 mod rng;
+mod vocab;
 mod zipfmt;
 
 use std::io;
@@ -81,8 +82,9 @@ use time::{Date, Weekday};
 
 pub use layout::PublicationReader;
 
-use corpus::{Kind, LANGUAGES};
+use corpus::Kind;
 use layout::{Layout, LayoutError, Quota};
+use vocab::LANGUAGES;
 
 /// Version of the generator's output. Bump it whenever a change alters the bytes made from the
 /// same spec: it is part of every ETag, so a resumed download never mixes two versions.
@@ -188,6 +190,18 @@ pub struct Design {
     /// `IRNFOLDER/IRNFOLDER_Dnnn_Vvv.jpg` (or `.png`). None: one generated JPEG view.
     pub views: Vec<Bytes>,
 }
+
+impl Design {
+    /// `true` if `bytes` can be a published view: a JPEG or PNG (by its signature) of at most
+    /// 64 MiB (`dgn:ViewFileFormatCategory` `JPEG` or `PNG`). Filter views with it before
+    /// [`Publication::new`], which refuses others ([`DesignProblem::View`]).
+    pub fn accepts_view(bytes: &[u8]) -> bool {
+        media::view_format(bytes).is_some() && bytes.len() <= MAX_VIEW_BYTES
+    }
+}
+
+/// Largest view [`Design::accepts_view`] accepts.
+const MAX_VIEW_BYTES: usize = 64 << 20;
 
 /// What is wrong with a [`RegisteredDesign`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -349,7 +363,7 @@ fn check_design(d: &RegisteredDesign) -> Result<(), DesignProblem> {
             });
         }
         for (v, bytes) in design.views.iter().enumerate() {
-            if media::view_format(bytes).is_none() || bytes.len() > 64 << 20 {
+            if !Design::accepts_view(bytes) {
                 return Err(DesignProblem::View {
                     design: i + 1,
                     view: v + 1,
