@@ -152,23 +152,21 @@ pub(crate) fn parse(input: &[u8]) -> Result<Elem, WireError> {
                 let Some(top) = stack.last_mut() else {
                     return Err(WireError::ContentAfterRoot { position: pos });
                 };
-                let resolved = if let Some(ch) = r
-                    .resolve_char_ref()
-                    .map_err(|e| xml_err(&reader, e))?
-                {
-                    ch.to_string()
-                } else {
-                    let name = r.decode().map_err(|e| xml_err(&reader, e.into()))?;
-                    match quick_xml::escape::resolve_predefined_entity(&name) {
-                        Some(s) => s.to_owned(),
-                        None => {
-                            return Err(WireError::Xml {
-                                position: pos,
-                                message: format!("unknown entity &{name};"),
-                            });
+                let resolved =
+                    if let Some(ch) = r.resolve_char_ref().map_err(|e| xml_err(&reader, e))? {
+                        ch.to_string()
+                    } else {
+                        let name = r.decode().map_err(|e| xml_err(&reader, e.into()))?;
+                        match quick_xml::escape::resolve_predefined_entity(&name) {
+                            Some(s) => s.to_owned(),
+                            None => {
+                                return Err(WireError::Xml {
+                                    position: pos,
+                                    message: format!("unknown entity &{name};"),
+                                });
+                            }
                         }
-                    }
-                };
+                    };
                 top.text.push_str(&resolved);
             }
             Event::CData(c) => {

@@ -1,0 +1,334 @@
+//! The shared state of a running sandbox, the router, and the fault-injection layer.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use hws_client::wire::{self, ErrorDocument};
+use ipgate_base::clock::Clock;
+
+use crate::config::SandboxConfig;
+use crate::faults::{FaultKind, Faults, Route};
+use crate::lifecycle::Lifecycle;
+use crate::store::Store;
+
+/// The base URLs of a running sandbox.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Urls {
+    /// `http(s)://127.0.0.1:PORT`.
+    pub base: String,
+    /// The OIDC issuer (`…/am/oauth2`).
+    pub issuer: String,
+    /// The token endpoint (`…/am/oauth2/access_token`), the `aud` of client assertions.
+    pub token_endpoint: String,
+    /// The HWS base URL (`…/webservices/api/v1`).
+    pub hws: String,
+    /// The Innography base URL (`…/innography`).
+    pub innography: String,
+}
+
+impl Urls {
+    pub(crate) fn new(base: &str, cfg: &SandboxConfig) -> Self {
+        let issuer = format!("{base}{}", cfg.issuer_path);
+        Urls {
+            base: base.to_owned(),
+            token_endpoint: format!("{issuer}/access_token"),
+            issuer,
+            hws: format!("{base}{}", cfg.hws_path),
+            innography: format!("{base}{}", cfg.innography_path),
+        }
+    }
+}
+
+/// A token the sandbox issued.
+#[derive(Debug, Clone)]
+pub(crate) struct IssuedToken {
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub expires_at: u64,
+}
+
+/// Everything the handlers share.
+pub(crate) struct App {
+    pub cfg: SandboxConfig,
+    pub urls: Urls,
+    pub store: Store,
+    pub faults: Faults,
+    pub lifecycle: Lifecycle,
+    /// Issued tokens by SHA-256 (hex) of the token.
+    pub tokens: RwLock<HashMap<String, IssuedToken>>,
+    pub replay: wipo_oidc::ReplayCache,
+    /// Last accepted Cases request per consumer.
+    pub cases_last: Mutex<HashMap<String, SystemTime>>,
+    /// Publications already laid out.
+    pub publications: crate::publish::PublicationCache,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("urls", &self.urls)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    pub fn clock(&self) -> &dyn Clock {
+        self.cfg.clock.as_ref()
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock()
+            .now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
+
+    /// Which fault route a request is, or `None` for the sandbox's own routes.
+    pub fn classify(&self, method: &Method, path: &str) -> Option<Route> {
+        if path.starts_with("/_sandbox") {
+            return None;
+        }
+        let cfg = &self.cfg;
+        if let Some(rest) = path.strip_prefix(cfg.issuer_path.as_str()) {
+            return Some(if rest == "/access_token" {
+                Route::Token
+            } else {
+                Route::Discovery
+            });
+        }
+        if let Some(rest) = path.strip_prefix(cfg.hws_path.as_str()) {
+            return Some(if rest.starts_with("/pingMe") {
+                Route::Ping
+            } else if rest == "/request" && method == Method::POST {
+                Route::Submit
+            } else if rest.starts_with("/request/import/") {
+                Route::ImportStatus
+            } else if rest.starts_with("/publication/bulletin/") {
+                Route::Bulletin
+            } else if rest.starts_with("/publication/copy/confidential/") {
+                Route::Confidential
+            } else {
+                Route::RequestStatus
+            });
+        }
+        if let Some(rest) = path.strip_prefix(cfg.innography_path.as_str()) {
+            return Some(if rest.starts_with("/cases") {
+                Route::Cases
+            } else if rest.starts_with("/private-pair/account") {
+                Route::Account
+            } else {
+                Route::Innography
+            });
+        }
+        Some(Route::All)
+    }
+}
+
+pub(crate) type Shared = Arc<App>;
+
+/// Marks a response that must not be sent: the connection is reset instead (see `net`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AbortConnection;
+
+pub(crate) fn abort() -> Response {
+    let mut r = Response::new(Body::empty());
+    r.extensions_mut().insert(AbortConnection);
+    r
+}
+
+/// An HWS error document.
+pub(crate) fn hws_error(
+    status: StatusCode,
+    code: &str,
+    message: impl Into<String>,
+    hint: Option<&str>,
+) -> Response {
+    let doc = ErrorDocument {
+        code: code.into(),
+        message: message.into(),
+        hint: hint.map(str::to_owned),
+    };
+    xml(status, doc.to_xml())
+}
+
+/// An XML answer.
+pub(crate) fn xml(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, wire::CONTENT_TYPE)], body).into_response()
+}
+
+/// A JSON answer.
+pub(crate) fn json(status: StatusCode, value: &serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        value.to_string(),
+    )
+        .into_response()
+}
+
+/// The answer to a status fault, shaped like the route's normal errors.
+fn fault_response(route: Route, status: StatusCode, retry_after: Option<u64>) -> Response {
+    let msg = format!("injected fault: {}", status);
+    let mut resp = match route {
+        Route::Token | Route::Discovery => json(
+            status,
+            &serde_json::json!({"error": if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE { "temporarily_unavailable" } else { "server_error" }, "error_description": msg}),
+        ),
+        Route::Innography | Route::Cases | Route::Account => json(
+            status,
+            &serde_json::json!({"status": "error", "message": msg}),
+        ),
+        _ => {
+            let code = match status {
+                StatusCode::TOO_MANY_REQUESTS => wire::error_codes::TOO_MANY_REQUESTS,
+                StatusCode::INTERNAL_SERVER_ERROR => wire::error_codes::INTERNAL_ERROR,
+                _ => wire::error_codes::UNAVAILABLE,
+            };
+            hws_error(status, code, msg, Some("retry later"))
+        }
+    };
+    if let Some(s) = retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(s));
+    }
+    resp
+}
+
+/// The fault-injection layer: decides per request (seeded), delays, answers or resets instead of
+/// the handler, or mangles the handler's answer.
+pub(crate) async fn fault_layer(State(app): State<Shared>, req: Request, next: Next) -> Response {
+    let Some(route) = app.classify(req.method(), req.uri().path()) else {
+        return next.run(req).await;
+    };
+    let d = app.faults.decide(route);
+    if d.before.is_some() || d.after.is_some() || !d.delay.is_zero() {
+        tracing::info!(route = route.name(), before = ?d.before, after = ?d.after, delay_ms = d.delay.as_millis() as u64, "fault injected");
+    }
+    if !d.delay.is_zero() {
+        tokio::time::sleep(d.delay).await;
+    }
+    match d.before {
+        Some(FaultKind::ResetBefore | FaultKind::Down) => return abort(),
+        Some(FaultKind::Status500) => {
+            return fault_response(route, StatusCode::INTERNAL_SERVER_ERROR, None);
+        }
+        Some(FaultKind::Status502 { retry_after }) => {
+            return fault_response(route, StatusCode::BAD_GATEWAY, retry_after);
+        }
+        Some(FaultKind::Status503 { retry_after }) => {
+            return fault_response(route, StatusCode::SERVICE_UNAVAILABLE, retry_after);
+        }
+        Some(FaultKind::TooManyRequests { retry_after }) => {
+            return fault_response(route, StatusCode::TOO_MANY_REQUESTS, Some(retry_after));
+        }
+        _ => {}
+    }
+    let resp = next.run(req).await;
+    match d.after {
+        Some(FaultKind::ResetAfter) => abort(),
+        Some(FaultKind::Truncate { bytes }) => truncate(resp, bytes),
+        Some(FaultKind::Slow { bytes_per_sec }) => slow(resp, bytes_per_sec),
+        _ => resp,
+    }
+}
+
+fn body_len(resp: &Response) -> Option<u64> {
+    if let Some(v) = resp.headers().get(header::CONTENT_LENGTH) {
+        return v.to_str().ok().and_then(|s| s.parse().ok());
+    }
+    axum::body::HttpBody::size_hint(resp.body()).exact()
+}
+
+/// Announces the full length, sends `keep` bytes (default half), then fails the body so the
+/// connection closes mid-answer.
+fn truncate(resp: Response, keep: Option<u64>) -> Response {
+    let Some(len) = body_len(&resp) else {
+        return resp;
+    };
+    let keep = keep.unwrap_or(len / 2).min(len.saturating_sub(1));
+    let (mut parts, body) = resp.into_parts();
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    let mut left = keep;
+    let stream = body.into_data_stream().map(move |chunk| {
+        let chunk = chunk.map_err(std::io::Error::other)?;
+        if left == 0 {
+            return Err(std::io::Error::other("injected fault: truncated body"));
+        }
+        let take = (chunk.len() as u64).min(left);
+        left -= take;
+        if take < chunk.len() as u64 {
+            // Send what fits; the next poll fails.
+            Ok(chunk.slice(..take as usize))
+        } else {
+            Ok(chunk)
+        }
+    });
+    let stream = stream.chain(futures_util::stream::once(async {
+        Err::<bytes::Bytes, _>(std::io::Error::other("injected fault: truncated body"))
+    }));
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// Sends the body at `bps` bytes per second, in tenth-of-a-second slices.
+fn slow(resp: Response, bps: u64) -> Response {
+    let len = body_len(&resp);
+    let (mut parts, body) = resp.into_parts();
+    if let Some(len) = len {
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    let slice = (bps / 10).max(1) as usize;
+    let tick = Duration::from_secs_f64(slice as f64 / bps as f64);
+    let stream = body
+        .into_data_stream()
+        .map(move |chunk| {
+            let pieces: Vec<Result<bytes::Bytes, axum::Error>> = match chunk {
+                Ok(c) => (0..c.len())
+                    .step_by(slice)
+                    .map(|i| Ok(c.slice(i..(i + slice).min(c.len()))))
+                    .collect(),
+                Err(e) => vec![Err(e)],
+            };
+            futures_util::stream::iter(pieces)
+        })
+        .flatten()
+        .then(move |piece| async move {
+            tokio::time::sleep(tick).await;
+            piece
+        });
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// The whole router: OIDC, HWS, Innography, the sandbox's own routes, and the fault layer.
+pub(crate) fn router(app: Shared) -> Router {
+    let cfg = &app.cfg;
+    Router::new()
+        .nest(&cfg.issuer_path, crate::oidc::routes())
+        .nest(&cfg.hws_path, crate::hws::routes(app.clone()))
+        .nest(&cfg.innography_path, crate::innography::routes())
+        .nest("/_sandbox", crate::admin::routes())
+        .fallback(|| async {
+            hws_error(
+                StatusCode::NOT_FOUND,
+                wire::error_codes::NOT_FOUND,
+                "no such route on this sandbox",
+                Some("see docs/sandbox.md for the routes"),
+            )
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            fault_layer,
+        ))
+        .with_state(app)
+}
