@@ -1,0 +1,736 @@
+//! [`HwsClient`]: the typed async transport to Hague Web Services.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use hague_journal::{NewPublication, PublicationKind, Sha256Hex};
+use ipgate_base::clock::{Clock, SystemClock};
+use ipgate_http::{ProgressFn, RetryPolicy, SendError};
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use wipo_oidc::{AccessToken, TokenSource};
+
+use crate::config::{
+    HwsConfig, IMPORT_ID_PLACEHOLDER, PathTemplates, PollPolicy, SRN_PLACEHOLDER, WEEK_PLACEHOLDER,
+};
+use crate::error::{ConfigError, Delivery, HwsError, Operation};
+use crate::week::WeekId;
+use crate::wire::{
+    ErrorDocument, HelloMessage, ImportId, ImportState, ImportStatus, RejectionReason,
+    ServiceRequestNumber, ServiceRequestStatus,
+};
+
+/// The largest status or error document read (HWS status documents are a few hundred bytes).
+pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+
+/// The media type of `POST /request` (the package ZIP as the raw body).
+pub const PACKAGE_CONTENT_TYPE: &str = "application/zip";
+
+/// A file written by [`HwsClient::bulletin`] or [`HwsClient::confidential_copy`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Downloaded {
+    /// The week.
+    pub week: WeekId,
+    /// Where it was written (complete: never a partial file).
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its SHA-256.
+    pub sha256: Sha256Hex,
+    /// Bytes taken over from an earlier interrupted download (0 when it started from scratch).
+    pub resumed_from: u64,
+}
+
+impl Downloaded {
+    /// The journal record of this download ([`hague_journal::Journal::record_publication`]).
+    pub fn to_publication(&self, kind: PublicationKind) -> NewPublication {
+        NewPublication {
+            week: self.week.to_string(),
+            kind,
+            sha256: self.sha256.clone(),
+            size: self.size,
+            path: self.path.clone(),
+        }
+    }
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: String,
+    config: HwsConfig,
+    tokens: TokenSource,
+    clock: Arc<dyn Clock>,
+}
+
+/// The HWS client: one per profile, cheap to clone (clones share the HTTP connection pool and the
+/// token source, so concurrent calls share one access token).
+///
+/// Every call sends `Authorization: Bearer` with a token from the [`TokenSource`] (refreshed before
+/// expiry); an HTTP 401 drops the token, gets a new one and repeats the request once.
+///
+/// GETs are retried on network errors and 5xx per [`HwsConfig::retry`]. **`POST /request` is never
+/// repeated** once it may have reached the server (not even on 429 or 5xx): a second POST could
+/// file the same decision twice. Use [`submit_journaled`](crate::submit_journaled) to send a
+/// package; it records the submission in the journal before the POST.
+///
+/// ```no_run
+/// # async fn demo(tokens: wipo_oidc::TokenSource) -> Result<(), Box<dyn std::error::Error>> {
+/// use hws_client::{HwsClient, HwsConfig, PollPolicy, WeekId};
+/// let client = HwsClient::new(HwsConfig::new("http://127.0.0.1:8080/webservices/api/v1"), tokens)?;
+/// println!("{}", client.ping(Some("office")).await?.message);
+/// let week: WeekId = "202648".parse()?;
+/// let file = client.bulletin(week, "bulletin-202648.zip".as_ref()).await?;
+/// println!("{} bytes, sha256 {}", file.size, file.sha256);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct HwsClient {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for HwsClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HwsClient")
+            .field("base", &self.inner.base)
+            .field("tokens", &self.inner.tokens)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The HTTP client HWS calls use: `ipgate_http`'s (rustls, redirects never followed) with the
+/// configured timeouts and the extra CA file if any (added to the platform's roots; verification
+/// is never turned off).
+pub fn http_client(config: &HwsConfig) -> Result<reqwest::Client, ConfigError> {
+    let options = ipgate_http::ClientOptions {
+        user_agent: config.user_agent.clone(),
+        connect_timeout: config.connect_timeout,
+        read_timeout: config.read_timeout,
+        extra_ca_file: config.ca_file.clone(),
+    };
+    Ok(options.build()?)
+}
+
+/// Why the request did not produce a response: sent or not.
+fn transport_error(operation: Operation, e: SendError) -> HwsError {
+    match e {
+        SendError::Transport { source, .. } => HwsError::Network {
+            operation,
+            // A connect error (DNS, TCP, TLS handshake, proxy) means no byte of the request left.
+            delivery: if source.is_connect() {
+                Delivery::NotSent
+            } else {
+                Delivery::MaybeReceived
+            },
+            detail: ipgate_http_detail(&source),
+        },
+        SendError::Build(source) => HwsError::Network {
+            operation,
+            delivery: Delivery::NotSent,
+            detail: format!("cannot build the request: {source}"),
+        },
+        other => HwsError::Network {
+            operation,
+            delivery: Delivery::NotSent,
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// reqwest's error with its causes (its own message only says "error sending request").
+fn ipgate_http_detail(e: &reqwest::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = std::error::Error::source(e);
+    while let Some(c) = cur {
+        let text = c.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = c.source();
+    }
+    parts.join(": ")
+}
+
+impl HwsClient {
+    /// A client for the service `config` describes, authenticating with `tokens`.
+    pub fn new(config: HwsConfig, tokens: TokenSource) -> Result<Self, HwsError> {
+        Self::with_clock(config, tokens, Arc::new(SystemClock))
+    }
+
+    /// Like [`new`](Self::new) with an injected clock (used for "is this week in the future" and
+    /// `Retry-After` dates).
+    pub fn with_clock(
+        config: HwsConfig,
+        tokens: TokenSource,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, HwsError> {
+        wipo_oidc::check_url("HWS base URL", &config.base_url).map_err(ConfigError::BaseUrl)?;
+        config.paths.check()?;
+        let http = http_client(&config)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base: config.base_url.trim_end_matches('/').to_string(),
+                config,
+                tokens,
+                clock,
+            }),
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &HwsConfig {
+        &self.inner.config
+    }
+
+    /// The token source (shared by every call).
+    pub fn tokens(&self) -> &TokenSource {
+        &self.inner.tokens
+    }
+
+    /// The full URL of a path (a rendered template).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.inner.base)
+    }
+
+    /// The current ISO week by the client's clock (UTC).
+    pub fn current_week(&self) -> WeekId {
+        WeekId::current(time::OffsetDateTime::from(self.inner.clock.now()).date())
+    }
+
+    /// Refuses a week in the future before any request is made.
+    pub fn check_week(&self, week: WeekId) -> Result<(), HwsError> {
+        let current = self.current_week();
+        if week > current {
+            return Err(HwsError::FutureWeek { week, current });
+        }
+        Ok(())
+    }
+
+    async fn send_once(
+        &self,
+        operation: Operation,
+        method: &Method,
+        url: &str,
+        body: Option<&Bytes>,
+        timeout: Option<Duration>,
+        token: &AccessToken,
+    ) -> Result<reqwest::Response, HwsError> {
+        let policy = if *method == Method::POST {
+            RetryPolicy::none()
+        } else {
+            self.inner.config.retry.clone()
+        };
+        let sent = ipgate_http::send(
+            &self.inner.http,
+            &policy,
+            None,
+            self.inner.clock.as_ref(),
+            |_| {
+                let mut b = self
+                    .inner
+                    .http
+                    .request(method.clone(), url)
+                    .bearer_auth(token.secret());
+                if let Some(t) = timeout {
+                    b = b.timeout(t);
+                }
+                if let Some(body) = body {
+                    b = b
+                        .header(CONTENT_TYPE, PACKAGE_CONTENT_TYPE)
+                        .body(body.clone());
+                }
+                b
+            },
+        )
+        .await
+        .map_err(|e| transport_error(operation, e))?;
+        Ok(sent.response)
+    }
+
+    /// Sends with a token; on 401 gets a new token and sends once more.
+    async fn call(
+        &self,
+        operation: Operation,
+        method: Method,
+        url: &str,
+        body: Option<Bytes>,
+        timeout: Option<Duration>,
+    ) -> Result<reqwest::Response, HwsError> {
+        let tokens = &self.inner.tokens;
+        let token = tokens.token().await.map_err(HwsError::Token)?;
+        let response = self
+            .send_once(operation, &method, url, body.as_ref(), timeout, &token)
+            .await?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        // A 401 means the request was not processed: repeating it, even a POST, is safe.
+        tracing::debug!(%operation, "HWS answered 401; retrying once with a new token");
+        tokens.invalidate(&token);
+        let token = tokens.token().await.map_err(HwsError::Token)?;
+        self.send_once(operation, &method, url, body.as_ref(), timeout, &token)
+            .await
+    }
+
+    /// Reads a document body, at most [`MAX_DOCUMENT_BYTES`].
+    async fn read_body(
+        operation: Operation,
+        mut response: reqwest::Response,
+    ) -> Result<Bytes, HwsError> {
+        let mut buf = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if buf.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                        return Err(HwsError::ResponseTooLarge {
+                            operation,
+                            limit: MAX_DOCUMENT_BYTES,
+                        });
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(Bytes::from(buf)),
+                Err(e) => {
+                    return Err(HwsError::Network {
+                        operation,
+                        delivery: Delivery::MaybeReceived,
+                        detail: format!("the answer broke off: {}", ipgate_http_detail(&e)),
+                    });
+                }
+            }
+        }
+    }
+
+    /// The typed error for a non-success answer.
+    async fn error_for(
+        &self,
+        operation: Operation,
+        response: reqwest::Response,
+        not_found: (&'static str, String),
+    ) -> HwsError {
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| ipgate_http::parse_retry_after(v, self.inner.clock.now()));
+        let body = Self::read_body(operation, response)
+            .await
+            .unwrap_or_default();
+        self.status_error(operation, status, retry_after, &body, not_found)
+    }
+
+    /// The typed error for HTTP `status` with `body`.
+    fn status_error(
+        &self,
+        operation: Operation,
+        status: u16,
+        retry_after: Option<Duration>,
+        body: &[u8],
+        not_found: (&'static str, String),
+    ) -> HwsError {
+        status_error(operation, status, retry_after, body, not_found)
+    }
+}
+
+impl HwsClient {
+    /// A GET (or the POST) answered by a status document: checks the status and reads the body.
+    async fn document(
+        &self,
+        operation: Operation,
+        method: Method,
+        url: &str,
+        body: Option<Bytes>,
+        timeout: Duration,
+        not_found: (&'static str, String),
+    ) -> Result<(u16, Bytes), HwsError> {
+        let response = self
+            .call(operation, method, url, body, Some(timeout))
+            .await?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(self.error_for(operation, response, not_found).await);
+        }
+        let body = Self::read_body(operation, response).await?;
+        Ok((status.as_u16(), body))
+    }
+
+    /// `GET /pingMe?name=NAME`: checks the base URL, the network and the token together.
+    pub async fn ping(&self, name: Option<&str>) -> Result<HelloMessage, HwsError> {
+        let mut url =
+            reqwest::Url::parse(&self.url(&self.inner.config.paths.ping)).map_err(|e| {
+                HwsError::Network {
+                    operation: Operation::Ping,
+                    delivery: Delivery::NotSent,
+                    detail: format!("cannot build the URL: {e}"),
+                }
+            })?;
+        if let Some(n) = name {
+            url.query_pairs_mut().append_pair("name", n);
+        }
+        let (status, body) = self
+            .document(
+                Operation::Ping,
+                Method::GET,
+                url.as_str(),
+                None,
+                self.inner.config.request_timeout,
+                ("route", url.to_string()),
+            )
+            .await?;
+        HelloMessage::from_xml(&body).map_err(|source| HwsError::BadResponse {
+            operation: Operation::Ping,
+            status,
+            source,
+        })
+    }
+
+    /// `POST /request` with the package ZIP as the body (`application/zip`). Returns the import
+    /// status HWS answers with (its import id; usually `Pending`).
+    ///
+    /// Sent exactly once: never retried after the request may have reached the server. On failure,
+    /// [`HwsError::delivery`] says whether WIPO may have it. Prefer
+    /// [`submit_journaled`](crate::submit_journaled), which records the attempt first.
+    pub async fn submit(&self, package: Bytes) -> Result<ImportStatus, HwsError> {
+        let url = self.url(&self.inner.config.paths.submit);
+        let (status, body) = self
+            .document(
+                Operation::Submit,
+                Method::POST,
+                &url,
+                Some(package),
+                self.inner.config.submit_timeout,
+                ("route", url.clone()),
+            )
+            .await?;
+        ImportStatus::from_xml(&body).map_err(|source| HwsError::BadResponse {
+            operation: Operation::Submit,
+            status,
+            source,
+        })
+    }
+
+    /// Reads the package file and [`submit`](Self::submit)s it.
+    pub async fn submit_file(&self, path: &Path) -> Result<ImportStatus, HwsError> {
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|source| HwsError::ReadPackage {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        self.submit(Bytes::from(bytes)).await
+    }
+
+    /// `GET /request/import/{importId}`: pending, imported (with the SRN) or rejected (with reasons).
+    pub async fn import_status(&self, import_id: &ImportId) -> Result<ImportStatus, HwsError> {
+        let path = PathTemplates::render(
+            &self.inner.config.paths.import_status,
+            IMPORT_ID_PLACEHOLDER,
+            import_id.as_str(),
+        );
+        let (status, body) = self
+            .document(
+                Operation::ImportStatus,
+                Method::GET,
+                &self.url(&path),
+                None,
+                self.inner.config.request_timeout,
+                ("import", import_id.to_string()),
+            )
+            .await?;
+        ImportStatus::from_xml(&body).map_err(|source| HwsError::BadResponse {
+            operation: Operation::ImportStatus,
+            status,
+            source,
+        })
+    }
+
+    /// `GET /request/{serviceRequestId}`: the processing status, SRN, IRN, expected publication.
+    pub async fn request_status(
+        &self,
+        srn: &ServiceRequestNumber,
+    ) -> Result<ServiceRequestStatus, HwsError> {
+        let path = PathTemplates::render(
+            &self.inner.config.paths.request_status,
+            SRN_PLACEHOLDER,
+            srn.as_str(),
+        );
+        let (status, body) = self
+            .document(
+                Operation::RequestStatus,
+                Method::GET,
+                &self.url(&path),
+                None,
+                self.inner.config.request_timeout,
+                ("service request", srn.to_string()),
+            )
+            .await?;
+        ServiceRequestStatus::from_xml(&body).map_err(|source| HwsError::BadResponse {
+            operation: Operation::RequestStatus,
+            status,
+            source,
+        })
+    }
+
+    /// `GET /publication/bulletin/{weekId}` streamed to `dest` (see [`download`](Self::download)).
+    pub async fn bulletin(&self, week: WeekId, dest: &Path) -> Result<Downloaded, HwsError> {
+        self.download(Operation::Bulletin, week, dest, None).await
+    }
+
+    /// [`bulletin`](Self::bulletin) reporting progress after every chunk written.
+    pub async fn bulletin_with_progress(
+        &self,
+        week: WeekId,
+        dest: &Path,
+        progress: ProgressFn,
+    ) -> Result<Downloaded, HwsError> {
+        self.download(Operation::Bulletin, week, dest, Some(progress))
+            .await
+    }
+
+    /// `GET /publication/copy/confidential/{weekId}` streamed to `dest` (examining offices only:
+    /// others get [`HwsError::Forbidden`]).
+    pub async fn confidential_copy(
+        &self,
+        week: WeekId,
+        dest: &Path,
+    ) -> Result<Downloaded, HwsError> {
+        self.download(Operation::ConfidentialCopy, week, dest, None)
+            .await
+    }
+
+    /// [`confidential_copy`](Self::confidential_copy) reporting progress after every chunk.
+    pub async fn confidential_copy_with_progress(
+        &self,
+        week: WeekId,
+        dest: &Path,
+        progress: ProgressFn,
+    ) -> Result<Downloaded, HwsError> {
+        self.download(Operation::ConfidentialCopy, week, dest, Some(progress))
+            .await
+    }
+
+    /// Streams a publication to `dest` with `ipgate_http::download`: the week is checked first
+    /// (not in the future); the body goes to `dest.part` with SHA-256 computed on the way and is
+    /// renamed into place only when complete; an interrupted download is resumed (`Range` +
+    /// `If-Range`) by the retries and by a later call, when the server gave a strong `ETag`.
+    async fn download(
+        &self,
+        operation: Operation,
+        week: WeekId,
+        dest: &Path,
+        progress: Option<ProgressFn>,
+    ) -> Result<Downloaded, HwsError> {
+        self.check_week(week)?;
+        let (template, what) = match operation {
+            Operation::ConfidentialCopy => (
+                &self.inner.config.paths.confidential_copy,
+                "confidential copies for week",
+            ),
+            _ => (&self.inner.config.paths.bulletin, "bulletin for week"),
+        };
+        let url = self.url(&PathTemplates::render(
+            template,
+            WEEK_PLACEHOLDER,
+            &week.to_string(),
+        ));
+        let tokens = &self.inner.tokens;
+        let mut token = tokens.token().await.map_err(HwsError::Token)?;
+        let mut refreshed = false;
+        loop {
+            let mut options = ipgate_http::DownloadOptions {
+                retry: self.inner.config.retry.clone(),
+                clock: self.inner.clock.clone(),
+                ..Default::default()
+            };
+            if let Some(p) = &progress {
+                options.progress = Some(p.clone());
+            }
+            let result = ipgate_http::download(&self.inner.http, dest, &options, |_| {
+                self.inner.http.get(&url).bearer_auth(token.secret())
+            })
+            .await;
+            match result {
+                Ok(done) => {
+                    let sha256 =
+                        Sha256Hex::parse(&done.sha256).map_err(|_| HwsError::Download {
+                            operation,
+                            source: ipgate_http::DownloadError::Io {
+                                action: "hash",
+                                path: dest.to_path_buf(),
+                                source: std::io::Error::other("not a SHA-256"),
+                            },
+                        })?;
+                    return Ok(Downloaded {
+                        week,
+                        path: done.path,
+                        size: done.size,
+                        sha256,
+                        resumed_from: done.resumed_from,
+                    });
+                }
+                Err(ipgate_http::DownloadError::Status(answer))
+                    if answer.status == StatusCode::UNAUTHORIZED && !refreshed =>
+                {
+                    tracing::debug!(%operation, "HWS answered 401; retrying once with a new token");
+                    tokens.invalidate(&token);
+                    token = tokens.token().await.map_err(HwsError::Token)?;
+                    refreshed = true;
+                }
+                Err(ipgate_http::DownloadError::Status(answer)) => {
+                    let retry_after = answer
+                        .headers
+                        .get(RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| ipgate_http::parse_retry_after(v, self.inner.clock.now()));
+                    return Err(self.status_error(
+                        operation,
+                        answer.status.as_u16(),
+                        retry_after,
+                        &answer.body,
+                        (what, week.to_string()),
+                    ));
+                }
+                Err(ipgate_http::DownloadError::Send(e)) => {
+                    return Err(transport_error(operation, e));
+                }
+                Err(source) => return Err(HwsError::Download { operation, source }),
+            }
+        }
+    }
+
+    /// Polls the import status until it has an SRN (returned) or is rejected
+    /// ([`HwsError::Rejected`]), waiting as `policy` says; `on_status` sees every answer (print
+    /// it, record it in the journal). [`HwsError::WaitTimeout`] after `policy.timeout`.
+    pub async fn wait_for_srn(
+        &self,
+        import_id: &ImportId,
+        policy: &PollPolicy,
+        mut on_status: impl FnMut(&ImportStatus),
+    ) -> Result<ServiceRequestNumber, HwsError> {
+        let start = tokio::time::Instant::now();
+        let mut n = 0;
+        loop {
+            n += 1;
+            let status = self.import_status(import_id).await?;
+            on_status(&status);
+            match status.state {
+                ImportState::Imported { srn } => return Ok(srn),
+                ImportState::Rejected { reasons } => {
+                    return Err(HwsError::Rejected {
+                        http_status: 200,
+                        reasons,
+                    });
+                }
+                ImportState::Pending => {}
+            }
+            match policy.next_sleep(n, start.elapsed()) {
+                Some(d) => tokio::time::sleep(d).await,
+                None => {
+                    return Err(HwsError::WaitTimeout {
+                        what: "the SRN",
+                        id: import_id.to_string(),
+                        last_status: "Pending".into(),
+                        waited: start.elapsed(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Polls the service-request status until it is final (Registered, Abandoned, Cancelled),
+    /// waiting as `policy` says; `on_status` sees every answer. [`HwsError::WaitTimeout`] after
+    /// `policy.timeout`.
+    pub async fn wait_until_final(
+        &self,
+        srn: &ServiceRequestNumber,
+        policy: &PollPolicy,
+        mut on_status: impl FnMut(&ServiceRequestStatus),
+    ) -> Result<ServiceRequestStatus, HwsError> {
+        let start = tokio::time::Instant::now();
+        let mut n = 0;
+        loop {
+            n += 1;
+            let status = self.request_status(srn).await?;
+            on_status(&status);
+            if status.status.is_final() {
+                return Ok(status);
+            }
+            match policy.next_sleep(n, start.elapsed()) {
+                Some(d) => tokio::time::sleep(d).await,
+                None => {
+                    return Err(HwsError::WaitTimeout {
+                        what: "a final status",
+                        id: srn.to_string(),
+                        last_status: status.status.to_string(),
+                        waited: start.elapsed(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The typed error for an HWS answer with HTTP `status` and `body` (an `hws:Error` document, an
+/// `hws:ImportStatus` with the rejection reasons, or anything else).
+fn status_error(
+    operation: Operation,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    not_found: (&'static str, String),
+) -> HwsError {
+    let error = ErrorDocument::from_xml(body).ok();
+    match status {
+        401 => HwsError::Unauthorized { operation, error },
+        403 => HwsError::Forbidden { operation, error },
+        404 if operation != Operation::Submit => HwsError::NotFound {
+            what: not_found.0,
+            id: not_found.1,
+            error,
+        },
+        429 => HwsError::RateLimited {
+            operation,
+            retry_after,
+        },
+        400..=499 if operation == Operation::Submit && status != 404 => {
+            let reasons = match ImportStatus::from_xml(body) {
+                Ok(ImportStatus {
+                    state: ImportState::Rejected { reasons },
+                    ..
+                }) => reasons,
+                _ => vec![match error {
+                    Some(d) => RejectionReason {
+                        rule: d.code,
+                        message: d.message,
+                        location: None,
+                    },
+                    None => RejectionReason {
+                        rule: format!("http-{status}"),
+                        message: String::from_utf8_lossy(&body[..body.len().min(300)])
+                            .trim()
+                            .to_string(),
+                        location: None,
+                    },
+                }],
+            };
+            HwsError::Rejected {
+                http_status: status,
+                reasons,
+            }
+        }
+        400..=499 => HwsError::BadRequest {
+            operation,
+            status,
+            error,
+        },
+        500..=599 => HwsError::Server {
+            operation,
+            status,
+            error,
+        },
+        _ => HwsError::UnexpectedStatus { operation, status },
+    }
+}
