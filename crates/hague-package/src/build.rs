@@ -23,6 +23,8 @@ pub struct BuildOptions {
     pub validation: Options,
     /// Write the package even if validation finds errors.
     pub allow_invalid: bool,
+    /// Write nothing unless WIPO's schema ran (for the declared version or the nearest one).
+    pub require_schema: bool,
 }
 
 /// One entry written to the package.
@@ -249,7 +251,9 @@ pub fn build(
         sha256: None,
         entries: Vec::new(),
     };
-    if !outcome.report.is_valid() && !opts.allow_invalid {
+    if (!outcome.report.is_valid() && !opts.allow_invalid)
+        || (opts.require_schema && !outcome.report.xsd.ran())
+    {
         return Ok(outcome);
     }
     let parent = match output.parent() {

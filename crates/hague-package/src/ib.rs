@@ -37,7 +37,7 @@ impl std::fmt::Debug for IbPackage {
 }
 
 /// Maps an error of `st96`'s streaming reader to a refusal with one located finding.
-fn read_error(path: &Path, xml: &str, err: st96::Error) -> PackageError {
+pub(crate) fn read_error(path: &Path, xml: &str, err: st96::Error) -> PackageError {
     use st96::detect::GuardError;
     let loc = |l: Option<st96::detect::Location>, p: &str| match l {
         Some(l) => Location::xml(xml, l.line, l.column, p.to_owned()),

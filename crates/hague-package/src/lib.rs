@@ -29,12 +29,14 @@
 mod build;
 mod dates;
 mod ib;
+mod ibcheck;
 mod ibread;
 mod inspect;
 mod lines;
 mod report;
 mod rules;
 mod safety;
+pub mod schemas;
 mod sniff;
 mod st3;
 mod structure;
@@ -49,7 +51,9 @@ pub use dates::is_real_date;
 pub use ib::{ExtractOutcome, IbPackage, extract};
 pub use ibread::{IbHeader, Record};
 pub use inspect::{InspectedFile, Inspection, RecordSummary, inspect};
-pub use report::{Finding, Location, Report, Severity, TypedModelStatus, XsdStatus};
+pub use report::{
+    Finding, INSTALL_HINT, Location, Report, Severity, TypedModelStatus, XsdStatus,
+};
 pub use rules::RuleId;
 pub use safety::{
     CentralDirError, Limits, RawEntry, check_entries, check_name, read_central_directory,
@@ -57,10 +61,12 @@ pub use safety::{
 pub use sniff::{Dimensions, FileKind, HeaderError, jpeg_dimensions, png_dimensions};
 pub use st3::is_st3_code;
 pub use validate::{
-    ACCEPTED_VERSIONS, ImageLimits, KNOWN_KINDS, Options, Schemas, validate_package,
+    ACCEPTED_VERSIONS, ImageLimits, KNOWN_KINDS, Options, Schemas, hague_version_problem,
+    validate_package,
 };
 pub use xsd::{
     SchemaError, XsdOutcome, find_schema, is_version_token, preload as preload_schema, validate_xml,
+    validate_xml_with,
 };
 
 /// Errors that stop an operation (as opposed to [`Finding`]s, which describe a package).

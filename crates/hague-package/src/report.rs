@@ -152,6 +152,16 @@ pub enum XsdStatus {
         /// The root schema file used.
         schema: String,
     },
+    /// The declared version's schema is not installed: validated against the nearest installed
+    /// version's schema, with its fixed `com:st96Version` relaxed (rule `XSD005`).
+    ValidatedNearest {
+        /// The root schema file used.
+        schema: String,
+        /// Its version.
+        schema_version: String,
+        /// The version the document declares.
+        declared: String,
+    },
     /// No schema file for the declared version was found: only the built-in checks ran.
     SchemaUnavailable {
         /// Declared `com:st96Version`.
@@ -163,6 +173,51 @@ pub enum XsdStatus {
     Skipped,
     /// The XML could not be reached (e.g. the archive was refused before reading it).
     NotRun,
+}
+
+/// The command that installs WIPO's schemas, named wherever a verdict says the schema did not run.
+pub const INSTALL_HINT: &str = "ipgate schemas install DIR|ZIP";
+
+impl XsdStatus {
+    /// `true` when WIPO's schema ran (for the declared version or the nearest one).
+    pub fn ran(&self) -> bool {
+        matches!(
+            self,
+            XsdStatus::Validated { .. } | XsdStatus::ValidatedNearest { .. }
+        )
+    }
+
+    /// The result line of a check whose findings hold no error (`valid`) or some: never a bare
+    /// "valid" when WIPO's schema did not run, so a reader knows what the verdict rests on.
+    pub fn verdict(&self, valid: bool) -> String {
+        if !valid {
+            return "INVALID".to_owned();
+        }
+        match self {
+            XsdStatus::Validated { .. } => {
+                "valid (WIPO's schema and ipgate's built-in checks)".to_owned()
+            }
+            XsdStatus::ValidatedNearest {
+                schema_version,
+                declared,
+                ..
+            } => format!(
+                "valid against WIPO's {schema_version} schema (the document declares {}; \
+                 com:st96Version relaxed) and ipgate's built-in checks",
+                if declared.is_empty() {
+                    "no version"
+                } else {
+                    declared
+                }
+            ),
+            XsdStatus::Skipped => {
+                "valid by ipgate's built-in checks; WIPO's schema was not run (--no-xsd)".to_owned()
+            }
+            XsdStatus::SchemaUnavailable { .. } | XsdStatus::NotRun => format!(
+                "valid by ipgate's built-in checks; WIPO's schema was not run (`{INSTALL_HINT}`)"
+            ),
+        }
+    }
 }
 
 /// Whether the XML was also read with `st96`'s typed model (`st96::Document`, generated from the
@@ -187,6 +242,9 @@ pub enum TypedModelStatus {
 pub struct Report {
     /// The package that was checked.
     pub package: String,
+    /// Root element of its XML (`HagueOfficeToIBTransaction`, or `HagueIBToOfficeTransaction`
+    /// for a bulletin or office copy, which is checked by its own rules), when it could be read.
+    pub root: Option<String>,
     /// Every finding, in the order found.
     pub findings: Vec<Finding>,
     /// Whether and how XSD validation ran.
@@ -205,6 +263,7 @@ impl Report {
     pub fn new(package: impl Into<String>) -> Self {
         Self {
             package: package.into(),
+            root: None,
             findings: Vec::new(),
             xsd: XsdStatus::NotRun,
             typed_model: TypedModelStatus::NotRun,

@@ -50,7 +50,7 @@ rules! {
     /// `dgn:HagueOfficeToIBBag` does not hold exactly one transaction.
     OneTransaction = "PKG004", Error, "HagueOfficeToIBBag holds exactly one transaction";
     /// `com:st96Version` missing, or not a version Hague accepts.
-    Version = "PKG005", Warning, "declared st96Version is one Hague accepts (V7_0, V4_0, V3_2T1)";
+    Version = "PKG005", Error, "declared st96Version is one Hague accepts (V7_0, V4_0, V3_2T1)";
     /// A referenced file is not in the package.
     MissingFile = "PKG006", Error, "every referenced file exists at its exact relative path";
     /// A referenced file exists only with another letter case.
@@ -97,6 +97,12 @@ rules! {
     SchemaUnavailable = "XSD003", Warning, "a schema for the declared version is available";
     /// `st96`'s typed model (generated from the V6_0 schemas) refuses the XML.
     TypedModel = "XSD004", Error, "the XML reads with st96's typed ST.96 model";
+    /// The declared version's schema is not installed: the nearest installed one ran, relaxed.
+    SchemaNearest = "XSD005", Warning, "the schema of the declared version is installed";
+    /// A folder of an IB-to-office package is named after no international registration of its XML.
+    IbFolder = "IB001", Error, "image folders are named after an IRN of the XML";
+    /// A record references a file outside the folder of its international registration.
+    IbFileOutsideFolder = "IB002", Warning, "a record's files are in the folder of its IRN";
     /// The XML carries a DOCTYPE or entity declarations.
     Doctype = "XML001", Error, "no DOCTYPE or entity declarations in XML";
     /// The XML is nested deeper than the limit.

@@ -11,7 +11,7 @@ use crate::rules::RuleId;
 use crate::safety::{self, CappedReader, Limits, RawEntry};
 use crate::sniff::{self, Dimensions, FileKind};
 use crate::xmlread::{self, NS_DESIGN, OfficeDoc, Transaction, XmlStop};
-use crate::{PackageError, dates, st3, structure, xsd};
+use crate::{PackageError, dates, st3, structure};
 
 /// Limits on design views (hws-facts.md §3.1). Defaults: JPEG only, 2 MB, 1890 pixels.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +69,23 @@ impl Default for Options {
 
 /// Hague's accepted `com:st96Version` values (hws-facts.md §3 rule 8).
 pub const ACCEPTED_VERSIONS: &[&str] = &["V7_0", "V4_0", "V3_2T1"];
+
+/// Why Hague would refuse a package declaring `declared` as its `com:st96Version`, or `None` when
+/// it is one Hague accepts ([`ACCEPTED_VERSIONS`]; hws-facts.md §3 rule 8, §5). The one check
+/// `package validate`, `package build` and `hague submit` apply (rule `PKG005`).
+pub fn hague_version_problem(declared: Option<&str>) -> Option<String> {
+    match declared {
+        None => Some(
+            "the root has no com:st96Version attribute; Hague needs one: add com:st96Version=\"V7_0\""
+                .to_owned(),
+        ),
+        Some(v) if !ACCEPTED_VERSIONS.contains(&v) => Some(format!(
+            "declared st96Version {v:?} is not one Hague accepts ({}); Hague refuses it: write com:st96Version=\"V7_0\"",
+            ACCEPTED_VERSIONS.join(", ")
+        )),
+        Some(_) => None,
+    }
+}
 
 /// Document kinds Hague documents (hws-facts.md §4.2).
 pub const KNOWN_KINDS: &[&str] = &[
@@ -376,6 +393,9 @@ pub(crate) fn validate_source<S: Source>(
         Err(e) => return Err(PackageError::io_entry(&xml_name, e)),
     };
     let mut stopped = false;
+    if let Ok(info) = &root {
+        report.root = Some(info.local.clone());
+    }
     match (&root, &opts.schemas) {
         (Err(stop), _) => {
             report.push(stop_finding(clone_stop(stop), &xml_name), max);
@@ -383,55 +403,42 @@ pub(crate) fn validate_source<S: Source>(
         }
         (Ok(_), Schemas::Off) => report.xsd = XsdStatus::Skipped,
         (Ok(info), Schemas::Dirs(dirs)) => {
-            let version = info.version.clone().unwrap_or_default();
-            match xsd::find_schema(dirs, &info.local, &version) {
-                Ok(schema) => {
-                    let reader = src
-                        .open(&xml_name)
-                        .map_err(|e| PackageError::io_entry(&xml_name, e))?;
-                    let out = xsd::validate_xml(
-                        &schema,
-                        BufReader::with_capacity(64 * 1024, reader),
-                        &xml_name,
-                        opts.limits.max_xml_depth,
-                        max,
-                    )?;
-                    stopped = out.findings.iter().any(|f| {
-                        matches!(
-                            f.rule,
-                            RuleId::NotWellFormed | RuleId::Doctype | RuleId::XmlDepth
-                        )
-                    });
-                    for f in out.findings {
-                        report.push(f, max);
-                    }
-                    report.truncated += out.dropped;
-                    report.xsd = XsdStatus::Validated {
-                        schema: schema.display().to_string(),
-                    };
-                }
-                Err(searched) => {
-                    report.push(
-                        Finding::new(
-                            RuleId::SchemaUnavailable,
-                            format!(
-                                "no schema file {}_{}.xsd found (searched: {}); only the built-in checks ran. Install WIPO's schemas for this version (tools/install-schemas.py) or pass --schemas DIR",
-                                info.local,
-                                if version.is_empty() { "?" } else { &version },
-                                if searched.is_empty() { "-".to_owned() } else { searched.join(", ") }
-                            ),
-                            Location::file(xml_name.clone()),
-                        ),
-                        max,
-                    );
-                    report.xsd = XsdStatus::SchemaUnavailable { version, searched };
-                }
+            let run = crate::schemas::validate_document(
+                dirs,
+                &info.local,
+                info.version.as_deref(),
+                || {
+                    src.open(&xml_name)
+                        .map(|r| BufReader::with_capacity(64 * 1024, r))
+                },
+                &xml_name,
+                opts.limits.max_xml_depth,
+                max,
+            )?;
+            stopped = run.findings.iter().any(|f| {
+                matches!(
+                    f.rule,
+                    RuleId::NotWellFormed | RuleId::Doctype | RuleId::XmlDepth
+                )
+            });
+            for f in run.findings {
+                report.push(f, max);
             }
+            report.truncated += run.dropped;
+            report.xsd = run.status;
         }
     }
     if stopped {
         integrity_pass(src, &files, opts, report, None)?;
         return Ok(());
+    }
+
+    // IB-to-office packages (bulletins, confidential copies) have rules of their own.
+    if let Ok(info) = &root
+        && info.local == "HagueIBToOfficeTransaction"
+    {
+        integrity_pass(src, &files, opts, report, None)?;
+        return crate::ibcheck::check(src, &xml_name, &files, opts, report);
     }
 
     // 2. st96's typed model, as a second opinion (the fallback when no schema is available).
@@ -442,7 +449,7 @@ pub(crate) fn validate_source<S: Source>(
             .iter()
             .find(|(n, _)| *n == xml_name)
             .map_or(0, |(_, s)| *s);
-        typed_check(src, &xml_name, size, info.version.as_deref(), opts, report)?;
+        typed_check(src, &xml_name, size, opts, report)?;
     }
 
     // 3. The facts the Hague rules need (streaming, guarded).
@@ -463,7 +470,7 @@ pub(crate) fn validate_source<S: Source>(
             return Ok(());
         }
     };
-    let schema_ran = matches!(report.xsd, XsdStatus::Validated { .. });
+    let schema_ran = report.xsd.ran();
     let facts = integrity_pass(src, &files, opts, report, Some(&doc))?;
     for f in hague_rules(&doc, &xml_name, &files, &facts, opts, schema_ran) {
         report.push(f, max);
@@ -477,13 +484,12 @@ const TYPED_CHECK_MAX_BYTES: u64 = 16 << 20;
 
 /// Reads the XML with `st96`'s typed model and records the verdict. When the schema ran, a
 /// disagreement (schema valid, model not) is a warning; when no schema was available, the model
-/// is the fallback check, an error for a V6_0 document (a warning for other versions, which the
-/// V6_0 model may not fit).
+/// is the fallback check and its refusal an error, whatever the declared version (the verdict
+/// then rests on the built-in checks alone, and says so).
 fn typed_check<S: Source>(
     src: &mut S,
     xml_name: &str,
     size: u64,
-    version: Option<&str>,
     opts: &Options,
     report: &mut Report,
 ) -> Result<(), PackageError> {
@@ -510,10 +516,10 @@ fn typed_check<S: Source>(
                 message: message.clone(),
             };
             let severity = match &report.xsd {
-                XsdStatus::Validated { .. } if report.has(RuleId::SchemaInvalid) => None,
-                XsdStatus::Validated { .. } => Some(Severity::Warning),
-                _ if version == Some(st96::detect::MODEL_VERSION) => Some(Severity::Error),
-                _ => Some(Severity::Warning),
+                x if x.ran() && report.has(RuleId::SchemaInvalid) => None,
+                x if x.ran() => Some(Severity::Warning),
+                // No schema ran: the built-in checks are the verdict, whatever the version.
+                _ => Some(Severity::Error),
             };
             if let Some(severity) = severity {
                 let (line, column, path) = match &e {
@@ -696,24 +702,8 @@ fn hague_rules(
         ));
         return out;
     }
-    match doc.version.as_deref() {
-        None => out.push(
-            Finding::new(
-                RuleId::Version,
-                "the root has no com:st96Version attribute; add com:st96Version=\"V7_0\"",
-                root_loc.clone(),
-            )
-            .with_severity(Severity::Error),
-        ),
-        Some(v) if !ACCEPTED_VERSIONS.contains(&v) => out.push(Finding::new(
-            RuleId::Version,
-            format!(
-                "declared st96Version {v:?} is not one Hague accepts ({}); Hague may refuse it: use V7_0",
-                ACCEPTED_VERSIONS.join(", ")
-            ),
-            root_loc.clone(),
-        )),
-        Some(_) => {}
+    if let Some(problem) = hague_version_problem(doc.version.as_deref()) {
+        out.push(Finding::new(RuleId::Version, problem, root_loc.clone()));
     }
     match &doc.total_quantity {
         Some(t) if t.value.trim() == "1" => {}

@@ -15,7 +15,7 @@ use xsd_schema::validation::{
     ValidationSink, ValidationWarning, drive_quick_xml_with,
 };
 use xsd_schema::xml::ParseLimits;
-use xsd_schema::{SchemaSet, SchemaSetBuilder, TypeKey};
+use xsd_schema::{LoaderChain, SchemaLoader, SchemaSet, SchemaSetBuilder, TypeKey};
 
 use crate::lines::{LineReader, Lines};
 use crate::report::{Finding, Location};
@@ -26,7 +26,7 @@ use crate::rules::RuleId;
 pub enum SchemaError {
     /// The schema file did not compile.
     #[error(
-        "cannot compile the schema {path}: {message}; check that it is an unmodified WIPO file (reinstall with tools/install-schemas.py)"
+        "cannot compile the schema {path}: {message}; check that it is an unmodified WIPO file (reinstall with `ipgate schemas install DIR|ZIP`)"
     )]
     Compile {
         /// The root schema file.
@@ -49,7 +49,43 @@ pub enum SchemaError {
 type Compiled = (&'static SchemaSet, &'static SchemaValidator<'static>);
 
 thread_local! {
-    static CACHE: RefCell<HashMap<PathBuf, Compiled>> = RefCell::new(HashMap::new());
+    /// Compiled schemas by (canonical root file, relaxed).
+    static CACHE: RefCell<HashMap<(PathBuf, bool), Compiled>> = RefCell::new(HashMap::new());
+}
+
+/// Loads schema files like `xsd-schema`'s default chain, but drops the `fixed` value of the
+/// `st96Version` attribute declaration (in `Common_<VERSION>.xsd`), so a document declaring
+/// another ST.96 version can be validated against the nearest installed one. Nothing else changes.
+#[derive(Debug)]
+struct RelaxingLoader(LoaderChain);
+
+impl SchemaLoader for RelaxingLoader {
+    fn load(&self, location: &str) -> xsd_schema::SchemaResult<String> {
+        let text = self.0.load(location)?;
+        Ok(relax_st96_version(text))
+    }
+
+    fn can_load(&self, location: &str) -> bool {
+        self.0.can_load(location)
+    }
+}
+
+/// Removes ` fixed="..."` from the `<xsd:attribute name="st96Version" ...>` start tag.
+fn relax_st96_version(text: String) -> String {
+    let Some(at) = text.find("name=\"st96Version\"") else {
+        return text;
+    };
+    let tag_start = text[..at].rfind('<').unwrap_or(at);
+    let tag_end = text[at..].find('>').map_or(text.len(), |e| at + e);
+    let tag = &text[tag_start..tag_end];
+    let Some(f) = tag.find(" fixed=\"") else {
+        return text;
+    };
+    let value_end = tag[f + 8..].find('"').map_or(tag.len(), |e| f + 8 + e + 1);
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..tag_start + f]);
+    out.push_str(&text[tag_start + value_end..]);
+    out
 }
 
 /// `true` if `version` looks like an ST.96 version token (`V7_0`, `V3_2T1`...), safe in a file name.
@@ -107,9 +143,9 @@ fn search(dir: &Path, file: &str, depth: u32) -> Option<PathBuf> {
     None
 }
 
-fn compiled(path: &Path) -> Result<Compiled, SchemaError> {
+fn compiled(path: &Path, relaxed: bool) -> Result<Compiled, SchemaError> {
     let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    if let Some(v) = CACHE.with(|c| c.borrow().get(&key).copied()) {
+    if let Some(v) = CACHE.with(|c| c.borrow().get(&(key.clone(), relaxed)).copied()) {
         return Ok(v);
     }
     let started = std::time::Instant::now();
@@ -118,7 +154,12 @@ fn compiled(path: &Path) -> Result<Compiled, SchemaError> {
         path: key.clone(),
         message: e.to_string(),
     };
-    let compiled = SchemaSetBuilder::new()
+    let builder = if relaxed {
+        SchemaSetBuilder::with_loader(Box::new(RelaxingLoader(LoaderChain::with_defaults())))
+    } else {
+        SchemaSetBuilder::new()
+    };
+    let compiled = builder
         .add("", &location)
         .map_err(|e| compile_err(&e))?
         .compile()
@@ -136,14 +177,14 @@ fn compiled(path: &Path) -> Result<Compiled, SchemaError> {
     let flags = ValidationFlags::default() & !ValidationFlags::BUILD_PSVI_TYPED_VALUES;
     let validator: &'static SchemaValidator<'static> =
         Box::leak(Box::new(SchemaValidator::new(set, flags)));
-    tracing::debug!(schema = %key.display(), elapsed = ?started.elapsed(), "compiled schema");
-    CACHE.with(|c| c.borrow_mut().insert(key, (set, validator)));
+    tracing::debug!(schema = %key.display(), relaxed, elapsed = ?started.elapsed(), "compiled schema");
+    CACHE.with(|c| c.borrow_mut().insert((key, relaxed), (set, validator)));
     Ok((set, validator))
 }
 
 /// Compiles (or fetches from the cache) the schema at `path`, so later validations start at once.
 pub fn preload(path: &Path) -> Result<(), SchemaError> {
-    compiled(path).map(|_| ())
+    compiled(path, false).map(|_| ())
 }
 
 struct Shared {
@@ -343,7 +384,20 @@ pub fn validate_xml<R: BufRead>(
     max_depth: usize,
     max_findings: usize,
 ) -> Result<XsdOutcome, SchemaError> {
-    let (set, validator) = compiled(schema)?;
+    validate_xml_with(schema, false, reader, file, max_depth, max_findings)
+}
+
+/// [`validate_xml`], with the schema's fixed `com:st96Version` relaxed when `relaxed` (for a
+/// document declaring a version whose schema is not installed; see [`crate::schemas::resolve`]).
+pub fn validate_xml_with<R: BufRead>(
+    schema: &Path,
+    relaxed: bool,
+    reader: R,
+    file: &str,
+    max_depth: usize,
+    max_findings: usize,
+) -> Result<XsdOutcome, SchemaError> {
+    let (set, validator) = compiled(schema, relaxed)?;
     let (counted, lines) = LineReader::new(reader);
     let shared = Rc::new(Shared {
         validator,
@@ -409,4 +463,20 @@ pub fn validate_xml<R: BufRead>(
         findings,
         dropped: shared.dropped.get(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn relaxing_drops_only_the_fixed_version() {
+        let text = r#"<a/><xsd:attribute name="st96Version" type="xsd:token" fixed="V6_0">
+<xsd:annotation/></xsd:attribute><xsd:attribute name="x" fixed="y"/>"#;
+        let out = super::relax_st96_version(text.to_owned());
+        assert_eq!(
+            out,
+            r#"<a/><xsd:attribute name="st96Version" type="xsd:token">
+<xsd:annotation/></xsd:attribute><xsd:attribute name="x" fixed="y"/>"#
+        );
+        assert_eq!(super::relax_st96_version("<b/>".into()), "<b/>");
+    }
 }

@@ -13,7 +13,7 @@ use hague_package::{
 };
 
 fn input(dir: &Path) -> PathBuf {
-    let xml = sample("indirect_application_minimal.xml", true);
+    let xml = sample("indirect_application_minimal.xml", false);
     for (name, data) in files_for(&xml) {
         let p = dir.join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();

@@ -35,34 +35,47 @@ fn errors(r: &Report) -> Vec<String> {
 }
 
 #[test]
-fn every_sample_is_valid_against_the_v6_schema_and_the_rules() {
-    let dir = tempfile::tempdir().unwrap();
-    for name in SAMPLES {
-        let p = package(dir.path(), name, &sample(name, true));
-        let r = check(&p, &with_xsd());
-        assert!(r.is_valid(), "{name}: {:#?}", errors(&r));
-        assert!(
-            matches!(r.xsd, XsdStatus::Validated { .. }),
-            "{name}: {:?}",
-            r.xsd
-        );
-        // V6_0 is not a version Hague accepts: warned.
-        assert!(r.has(RuleId::Version), "{name}");
-    }
-}
-
-#[test]
-fn v7_samples_fall_back_to_built_in_checks_and_say_so() {
+fn every_v7_sample_is_valid_against_the_nearest_schema_and_the_rules() {
+    // Hague asks for V7_0; only V6_0 is installed: validated against it, st96Version relaxed.
     let dir = tempfile::tempdir().unwrap();
     for name in SAMPLES {
         let p = package(dir.path(), name, &sample(name, false));
         let r = check(&p, &with_xsd());
         assert!(r.is_valid(), "{name}: {:#?}", errors(&r));
         assert!(
-            matches!(r.xsd, XsdStatus::SchemaUnavailable { ref version, .. } if version == "V7_0")
+            matches!(&r.xsd, XsdStatus::ValidatedNearest { schema_version, declared, .. }
+                if schema_version == "V6_0" && declared == "V7_0"),
+            "{name}: {:?}",
+            r.xsd
         );
-        assert!(r.has(RuleId::SchemaUnavailable));
+        let note = r
+            .findings
+            .iter()
+            .find(|f| f.rule == RuleId::SchemaNearest)
+            .unwrap();
+        assert_eq!(note.severity, Severity::Warning);
+        assert!(
+            note.message.contains("V7_0") && note.message.contains("V6_0"),
+            "{note}"
+        );
         assert!(!r.has(RuleId::Version), "V7_0 is accepted");
+    }
+}
+
+#[test]
+fn v6_samples_match_the_v6_schema_but_hague_refuses_the_version() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in SAMPLES {
+        let p = package(dir.path(), name, &sample(name, true));
+        let r = check(&p, &with_xsd());
+        assert!(
+            matches!(r.xsd, XsdStatus::Validated { .. }),
+            "{name}: {:?}",
+            r.xsd
+        );
+        assert!(!r.has(RuleId::SchemaInvalid), "{name}: {:#?}", errors(&r));
+        expect(&r, RuleId::Version);
+        assert_eq!(errors(&r).len(), 1, "{name}: {:#?}", errors(&r));
     }
 }
 
@@ -71,7 +84,7 @@ fn xsd_and_built_in_checks_agree_on_the_samples() {
     // The schema says valid, and so do the built-in content models (schema off).
     let dir = tempfile::tempdir().unwrap();
     for name in SAMPLES {
-        let p = package(dir.path(), name, &sample(name, true));
+        let p = package(dir.path(), name, &sample(name, false));
         let a = check(&p, &with_xsd());
         let b = check(&p, &no_xsd());
         assert_eq!(a.is_valid(), b.is_valid(), "{name}");
@@ -98,7 +111,7 @@ impl Case {
         edit: impl Fn(String) -> String,
         files: Option<Vec<(String, Vec<u8>)>>,
     ) -> PathBuf {
-        let xml = edit(sample("refusal_total.xml", true));
+        let xml = edit(sample("refusal_total.xml", false));
         let mut entries = vec![("refusal.xml".to_owned(), xml.into_bytes())];
         entries.extend(files.unwrap_or_else(|| vec![("refusal.pdf".into(), pdf())]));
         let p = self.dir.path().join("case.zip");
@@ -107,7 +120,7 @@ impl Case {
     }
 
     fn application(&self, edit: impl Fn(String) -> String, view: Vec<u8>) -> PathBuf {
-        let xml = edit(sample("indirect_application_minimal.xml", true));
+        let xml = edit(sample("indirect_application_minimal.xml", false));
         let entries = vec![
             ("app.xml".to_owned(), xml.into_bytes()),
             ("designs/1.1.jpg".to_owned(), view),
@@ -138,7 +151,7 @@ fn pkg001_no_xml_and_two_xml() {
     let p = c.dir.path().join("a.zip");
     zip_of(&p, &[("refusal.pdf".into(), pdf())]);
     expect(&check(&p, &no_xsd()), RuleId::ExactlyOneXml);
-    let xml = sample("refusal_total.xml", true).into_bytes();
+    let xml = sample("refusal_total.xml", false).into_bytes();
     zip_of(
         &p,
         &[
@@ -153,8 +166,9 @@ fn pkg001_no_xml_and_two_xml() {
 #[test]
 fn pkg002_wrong_root() {
     let c = Case::new();
+    // (An IB-to-office root is another kind of package, checked by its own rules: ib_validate.rs.)
     let p = c.refusal(
-        |x| x.replace("HagueOfficeToIBTransaction", "HagueIBToOfficeTransaction"),
+        |x| x.replace("HagueOfficeToIBTransaction", "DesignTransaction"),
         None,
     );
     expect(&check(&p, &no_xsd()), RuleId::RootElement);
@@ -196,13 +210,21 @@ fn pkg004_two_transactions() {
 fn pkg005_version_not_accepted_or_missing() {
     let c = Case::new();
     let p = c.refusal(
-        |x| x.replace("com:st96Version=\"V6_0\"", "com:st96Version=\"V5_0\""),
+        |x| x.replace("com:st96Version=\"V7_0\"", "com:st96Version=\"V5_0\""),
         None,
     );
     let r = check(&p, &no_xsd());
     expect(&r, RuleId::Version);
-    assert!(r.is_valid(), "an unknown version is only warned about");
-    let p = c.refusal(|x| x.replace("com:st96Version=\"V6_0\"", ""), None);
+    assert_eq!(
+        r.findings
+            .iter()
+            .find(|f| f.rule == RuleId::Version)
+            .unwrap()
+            .severity,
+        Severity::Error,
+        "Hague refuses a version it does not accept"
+    );
+    let p = c.refusal(|x| x.replace("com:st96Version=\"V7_0\"", ""), None);
     let r = check(&p, &no_xsd());
     expect(&r, RuleId::Version);
     assert!(!r.is_valid(), "a missing version is an error");
@@ -476,9 +498,19 @@ fn xsd002_not_well_formed() {
 #[test]
 fn xsd003_schema_unavailable_is_reported() {
     let c = Case::new();
-    let p = c.refusal(|x| x.replace("\"V6_0\"", "\"V4_0\""), None);
-    let r = check(&p, &with_xsd());
+    let p = c.refusal(|x| x, None);
+    let none = Options {
+        schemas: Schemas::Dirs(vec![c.dir.path().join("no-schemas")]),
+        ..Options::default()
+    };
+    let r = check(&p, &none);
     expect(&r, RuleId::SchemaUnavailable);
+    assert!(r.is_valid());
+    assert!(
+        r.xsd
+            .verdict(true)
+            .starts_with("valid by ipgate's built-in checks; WIPO's schema was not run")
+    );
     assert!(matches!(r.xsd, XsdStatus::SchemaUnavailable { .. }));
 }
 
@@ -524,7 +556,10 @@ fn raw_case(entries: &[Raw], limits: Option<Limits>) -> Report {
 }
 
 fn xml_entry() -> Raw {
-    Raw::new(b"refusal.xml", sample("refusal_total.xml", true).as_bytes())
+    Raw::new(
+        b"refusal.xml",
+        sample("refusal_total.xml", false).as_bytes(),
+    )
 }
 
 #[test]
@@ -652,7 +687,7 @@ fn zip011_compression_ratio_bomb() {
         &[
             (
                 "refusal.xml".into(),
-                sample("refusal_total.xml", true).into_bytes(),
+                sample("refusal_total.xml", false).into_bytes(),
             ),
             ("refusal.pdf".into(), vec![0u8; 4 * 1024 * 1024]),
         ],
