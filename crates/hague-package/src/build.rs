@@ -6,6 +6,7 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
+use ipgate_base::fs::{AtomicFile, AtomicWriteError, FileMode};
 use serde::Serialize;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
@@ -256,43 +257,29 @@ pub fn build(
     {
         return Ok(outcome);
     }
-    let parent = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let file_name = output
-        .file_name()
-        .ok_or_else(|| PackageError::Input(format!("{} names no file", output.display())))?
-        .to_string_lossy()
-        .into_owned();
-    let tmp = parent.join(format!(".{file_name}.partial-{}", std::process::id()));
-    let sha256 = match write_zip(&tmp, &src.files, &mut outcome.entries) {
-        Ok(h) => h,
-        Err(e) => {
-            let _ = fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
-    fs::rename(&tmp, output).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        PackageError::io("rename into place", output, e)
-    })?;
+    if output.file_name().is_none() {
+        return Err(PackageError::Input(format!(
+            "{} names no file",
+            output.display()
+        )));
+    }
+    let atomic = |e: AtomicWriteError| PackageError::io("write", output, io::Error::other(e));
+    // Written beside `output` and renamed into place (removed if anything fails).
+    let mut file = AtomicFile::create(output, FileMode::Public).map_err(atomic)?;
+    let sha256 = write_zip(&mut file, &src.files, &mut outcome.entries)?;
+    file.commit().map_err(atomic)?;
     outcome.sha256 = Some(sha256);
     outcome.written = true;
     Ok(outcome)
 }
 
 fn write_zip(
-    tmp: &Path,
+    file: &mut AtomicFile,
     files: &BTreeMap<String, (PathBuf, u64)>,
     entries: &mut Vec<BuiltEntry>,
 ) -> Result<String, PackageError> {
-    let file = File::options()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(tmp)
-        .map_err(|e| PackageError::io("create", tmp, e))?;
+    let tmp = file.temp_path().to_path_buf();
+    let tmp = tmp.as_path();
     // Streaming mode (no seeking back): every byte is hashed once, as it is written.
     let mut zip = ZipWriter::new_stream(HashWriter {
         inner: BufWriter::with_capacity(1024 * 1024, file),
@@ -317,10 +304,8 @@ fn write_zip(
     }
     let mut w = zip.finish().map_err(zerr)?.into_inner();
     w.flush().map_err(|e| PackageError::io("write", tmp, e))?;
+    // The buffer is flushed; AtomicFile::commit fsyncs.
     let HashWriter { inner, ctx } = w;
-    let f = inner
-        .into_inner()
-        .map_err(|e| PackageError::io("write", tmp, e.into_error()))?;
-    f.sync_all().map_err(|e| PackageError::io("sync", tmp, e))?;
+    drop(inner);
     Ok(hex(ctx.finish().as_ref()))
 }

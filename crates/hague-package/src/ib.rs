@@ -7,6 +7,7 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
+use ipgate_base::fs::{AtomicDir, AtomicWriteError};
 use serde::Serialize;
 
 use crate::PackageError;
@@ -238,36 +239,35 @@ pub fn extract(
             "the archive holds a file named {SUMS_FILE}, which extraction writes itself; extract it with another tool"
         )));
     }
-    let parent = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = target
-        .file_name()
-        .ok_or_else(|| PackageError::Input(format!("{} names no directory", target.display())))?
-        .to_string_lossy()
-        .into_owned();
-    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    fs::create_dir(&tmp).map_err(|e| PackageError::io("create", &tmp, e))?;
-    match extract_into(&mut pkg, &tmp, limits) {
-        Ok((files, bytes)) => {
-            fs::rename(&tmp, target).map_err(|e| {
-                let _ = fs::remove_dir_all(&tmp);
-                PackageError::io("rename into place", target, e)
-            })?;
-            Ok(ExtractOutcome {
-                target: target.to_path_buf(),
-                files,
-                bytes,
-                sums_file: target.join(SUMS_FILE),
-                header,
-                records,
-            })
-        }
-        Err(e) => {
-            let _ = fs::remove_dir_all(&tmp);
-            Err(e)
-        }
+    if target.file_name().is_none() {
+        return Err(PackageError::Input(format!(
+            "{} names no directory",
+            target.display()
+        )));
+    }
+    // Filled under a temporary name beside `target`, renamed into place only when complete (and
+    // never over anything that appeared there meanwhile); removed if anything fails.
+    let tmp = AtomicDir::create(target).map_err(|e| atomic_error(target, e))?;
+    let (files, bytes) = extract_into(&mut pkg, tmp.path(), limits)?;
+    tmp.commit().map_err(|e| atomic_error(target, e))?;
+    Ok(ExtractOutcome {
+        target: target.to_path_buf(),
+        files,
+        bytes,
+        sums_file: target.join(SUMS_FILE),
+        header,
+        records,
+    })
+}
+
+/// An `ipgate_base::fs` failure as a package error about `target`.
+fn atomic_error(target: &Path, e: AtomicWriteError) -> PackageError {
+    match e {
+        AtomicWriteError::AlreadyExists { .. } => PackageError::Input(format!(
+            "{} already exists; extract into a new directory",
+            target.display()
+        )),
+        other => PackageError::io("write", target, io::Error::other(other)),
     }
 }
 
