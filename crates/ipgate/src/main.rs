@@ -59,6 +59,9 @@ enum Command {
     Innography(cmd::innography::Args),
     /// Build, validate, inspect and extract Hague packages (ZIP).
     Package(cmd::package::Args),
+    /// Run the local emulator of HWS, WIPO's login and Innography; register clients; drive its
+    /// admin API.
+    Sandbox(cmd::sandbox::Args),
 }
 
 /// What every command gets besides its own arguments.
@@ -103,6 +106,7 @@ async fn dispatch(command: Command, ctx: &Context) -> CliResult {
         Command::Auth(args) => cmd::auth::run(args, ctx).await,
         Command::Innography(args) => cmd::innography::run(args, ctx).await,
         Command::Package(args) => cmd::package::run(args, ctx).await,
+        Command::Sandbox(args) => cmd::sandbox::run(args, ctx).await,
     }
 }
 

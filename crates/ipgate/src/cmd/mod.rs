@@ -4,4 +4,5 @@ pub mod auth;
 pub mod innography;
 pub mod keys;
 pub mod package;
+pub mod sandbox;
 pub mod st96;
