@@ -83,8 +83,7 @@ fn make_input(dir: &Path, total_mb: usize) {
     let template = std::fs::read_to_string(
         repo().join("../shared/st96/samples/hague/indirect_application_minimal.xml"),
     )
-    .unwrap()
-    .replace("com:st96Version=\"V7_0\"", "com:st96Version=\"V6_0\"");
+    .unwrap();
     let mut designs = String::new();
     let mut docs = String::new();
     for i in 1..=n {
@@ -290,6 +289,7 @@ fn main() {
             ..Options::default()
         },
         allow_invalid: false,
+        require_schema: true,
     };
     // Warm the page cache and the schema cache.
     let first = build(&input, &ours, &opts).unwrap();

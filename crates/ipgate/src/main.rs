@@ -62,6 +62,8 @@ enum Command {
     /// Run the local emulator of HWS, WIPO's login and Innography; register clients; drive its
     /// admin API.
     Sandbox(cmd::sandbox::Args),
+    /// Install WIPO's official ST.96 schemas (checked against built-in manifests) and list them.
+    Schemas(cmd::schemas::Args),
 }
 
 /// What every command gets besides its own arguments.
@@ -106,6 +108,7 @@ async fn dispatch(command: Command, ctx: &Context) -> CliResult {
         Command::Auth(args) => cmd::auth::run(args, ctx).await,
         Command::Innography(args) => cmd::innography::run(args, ctx).await,
         Command::Package(args) => cmd::package::run(args, ctx).await,
+        Command::Schemas(args) => cmd::schemas::run(args, ctx).await,
         Command::Sandbox(args) => cmd::sandbox::run(args, ctx).await,
     }
 }

@@ -5,4 +5,5 @@ pub mod innography;
 pub mod keys;
 pub mod package;
 pub mod sandbox;
+pub mod schemas;
 pub mod st96;

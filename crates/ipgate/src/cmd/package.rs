@@ -26,7 +26,9 @@ enum Command {
     /// a directory. Validates first; exit 1 and nothing written if invalid (unless --allow-invalid).
     Build(BuildArgs),
     /// Validate a package: archive safety, XSD (WIPO's official schema) and the Hague rules
-    /// (docs/package-rules.md). Exit 0 valid, 1 invalid, 3 unreadable.
+    /// (docs/package-rules.md). An IB-to-office package (bulletin, confidential copy) is
+    /// recognised and checked by its own rules. Exit 0 valid, 1 invalid, 3 unreadable, 4 WIPO's
+    /// schema not run with --require-schema.
     Validate(ValidateArgs),
     /// Show what a package is: transaction, IRN, office reference, version, files with kinds and sizes.
     Inspect(InspectArgs),
@@ -38,12 +40,17 @@ enum Command {
 #[derive(Debug, clap::Args)]
 struct CheckArgs {
     /// Directory holding WIPO schema files (searched for <Root>_<version>.xsd, e.g. a folder with
-    /// V7_0/ and V4_0/ inside). Repeatable. Default: $IPGATE_SCHEMAS, else ./xsd/wipo.
+    /// V7_0/ and V4_0/ inside). Repeatable. Default: $IPGATE_SCHEMAS, else the schemas installed
+    /// by `ipgate schemas install` in the data directory.
     #[arg(long, value_name = "DIR")]
     schemas: Vec<PathBuf>,
     /// Skip XSD validation (the built-in checks still run).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "require_schema")]
     no_xsd: bool,
+    /// Fail (exit 4) when WIPO's schema could not be run, instead of a verdict by ipgate's
+    /// built-in checks alone.
+    #[arg(long)]
+    require_schema: bool,
     /// Largest design view in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 2 * 1024 * 1024)]
     max_image_bytes: u64,
@@ -99,12 +106,8 @@ impl CheckArgs {
         }
         let schemas = if self.no_xsd {
             Schemas::Off
-        } else if !self.schemas.is_empty() {
-            Schemas::Dirs(self.schemas.clone())
-        } else if let Some(dir) = crate::config::non_empty_env("IPGATE_SCHEMAS") {
-            Schemas::Dirs(vec![PathBuf::from(dir)])
         } else {
-            Schemas::Dirs(vec![PathBuf::from("xsd/wipo")])
+            Schemas::Dirs(hague_package::schemas::default_search_path(&self.schemas).dirs)
         };
         Ok(Options {
             limits: self.limits(),
@@ -202,9 +205,17 @@ fn map_err(e: PackageError) -> CliError {
 fn xsd_line(x: &XsdStatus) -> String {
     match x {
         XsdStatus::Validated { schema } => format!("XSD: validated against {schema}"),
-        XsdStatus::SchemaUnavailable { version, .. } => {
-            format!("XSD: no schema for version {version:?}; built-in checks only")
-        }
+        XsdStatus::ValidatedNearest {
+            schema,
+            schema_version,
+            declared,
+        } => format!(
+            "XSD: no {declared} schema installed; validated against {schema} ({schema_version}, com:st96Version relaxed)"
+        ),
+        XsdStatus::SchemaUnavailable { version, .. } => format!(
+            "XSD: no schema for version {version:?} installed; built-in checks only (`{}`)",
+            hague_package::INSTALL_HINT
+        ),
         XsdStatus::Skipped => "XSD: skipped (--no-xsd); built-in checks only".into(),
         XsdStatus::NotRun => "XSD: not run".into(),
     }
@@ -230,15 +241,35 @@ fn print_report(r: &Report) {
     crate::outln!(
         "{}: {} — {} error(s), {} warning(s)",
         r.package,
-        if r.is_valid() { "valid" } else { "INVALID" },
+        r.xsd.verdict(r.is_valid()),
         r.errors(),
         r.warnings()
     );
 }
 
+/// `--require-schema`: an error when WIPO's schema did not run.
+fn require_schema(r: &Report, required: bool) -> CliResult {
+    if !required || r.xsd.ran() {
+        return Ok(());
+    }
+    Err(CliError::new(
+        ExitCode::Config,
+        format!(
+            "WIPO's schema was not run on {} (--require-schema): {}",
+            r.package,
+            xsd_line(&r.xsd)
+        ),
+    )
+    .with_hint(format!(
+        "install WIPO's schemas with `{}`, or pass --schemas DIR",
+        hague_package::INSTALL_HINT
+    )))
+}
+
 #[derive(Serialize)]
 struct ValidateJson<'a> {
     valid: bool,
+    verdict: String,
     errors: usize,
     warnings: usize,
     #[serde(flatten)]
@@ -249,6 +280,7 @@ fn run_validate(a: ValidateArgs, ctx: &Context) -> CliResult {
     let opts = a.check.options()?;
     let report = hague_package::validate_package(&a.package, &opts).map_err(map_err)?;
     emit_report(&report, ctx)?;
+    require_schema(&report, a.check.require_schema)?;
     if report.is_valid() {
         Ok(())
     } else {
@@ -272,6 +304,7 @@ fn emit_report(report: &Report, ctx: &Context) -> CliResult {
         }
         OutputFormat::Json => print_json(&ValidateJson {
             valid: report.is_valid(),
+            verdict: report.xsd.verdict(report.is_valid()),
             errors: report.errors(),
             warnings: report.warnings(),
             report,
@@ -283,6 +316,7 @@ fn run_build(a: BuildArgs, ctx: &Context) -> CliResult {
     let opts = BuildOptions {
         validation: a.check.options()?,
         allow_invalid: a.allow_invalid,
+        require_schema: a.check.require_schema,
     };
     let out = hague_package::build(&a.input, &a.out, &opts).map_err(map_err)?;
     match ctx.output {
@@ -310,6 +344,9 @@ fn run_build(a: BuildArgs, ctx: &Context) -> CliResult {
     if out.written {
         Ok(())
     } else {
+        if out.report.is_valid() || a.allow_invalid {
+            require_schema(&out.report, a.check.require_schema)?;
+        }
         Err(CliError::new(
             ExitCode::Invalid,
             format!(

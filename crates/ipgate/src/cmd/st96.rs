@@ -4,6 +4,8 @@
 
 use std::fs::File;
 use std::io::{BufReader, Write};
+
+use hague_package::{Finding, Severity, XsdStatus};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -29,8 +31,10 @@ enum Command {
     Inspect(InspectArgs),
     /// Fully parse a document with the generated ST.96 models and run the extra checks
     /// (root, required and repeated elements, enumerations, patterns, dates, fixed
-    /// com:st96Version). Exit 0: valid; 1: invalid (the message names the problem, its element
-    /// path and line/column); 3: cannot read FILE.
+    /// com:st96Version), and WIPO's official schema when it is installed; both verdicts are
+    /// reported. Bulletins and office copies are read record by record (flat memory). Exit 0:
+    /// valid; 1: invalid (the message names the problem, its element path and line/column); 3:
+    /// cannot read FILE; 4: WIPO's schema not run with --require-schema.
     Check(CheckArgs),
 }
 
@@ -186,7 +190,7 @@ fn detect_error(path: &Path, err: DetectError) -> CliError {
     }
 }
 
-// ---- check --------------------------------------------------------------------------------------
+// ---- check ----------------------------------------------------------------------------------------
 
 /// Arguments of `ipgate st96 check`.
 #[derive(Debug, clap::Args)]
@@ -194,18 +198,38 @@ struct CheckArgs {
     /// The XML file to check.
     #[arg(value_name = "FILE")]
     file: PathBuf,
+    /// Folder holding WIPO's schema files (`<VERSION>/<Root>_<VERSION>.xsd`). Repeatable.
+    /// Default: $IPGATE_SCHEMAS, else the schemas installed by `ipgate schemas install`.
+    #[arg(long, value_name = "DIR")]
+    schemas: Vec<PathBuf>,
+    /// Do not run WIPO's schema (only ipgate's built-in checks).
+    #[arg(long, conflicts_with = "require_schema")]
+    no_xsd: bool,
+    /// Fail (exit 4) when WIPO's schema could not be run, instead of a verdict by ipgate's
+    /// built-in checks alone.
+    #[arg(long)]
+    require_schema: bool,
 }
 
 /// JSON output of `ipgate st96 check`.
 #[derive(Debug, Serialize)]
 struct CheckReport {
     file: String,
+    /// Both verdicts agree the document is valid.
     valid: bool,
+    /// The result line: never a bare "valid" when WIPO's schema did not run.
+    verdict: String,
     kind: Option<&'static str>,
     st96_version: Option<String>,
     model_version: &'static str,
+    /// Records read (bulletins and office copies, read record by record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    records: Option<u64>,
     warnings: Vec<String>,
+    /// ipgate's built-in checks (the typed ST.96 model): the first problem, if any.
     error: Option<CheckProblem>,
+    /// WIPO's schema: which one ran and what it found.
+    schema: SchemaVerdict,
 }
 
 #[derive(Debug, Serialize)]
@@ -216,57 +240,107 @@ struct CheckProblem {
     column: Option<u64>,
 }
 
-/// What a full parse says: the kind and declared version, or the error.
+#[derive(Debug, Serialize)]
+struct SchemaVerdict {
+    /// `validated`, `validated_nearest`, `schema_unavailable`, `skipped` or `not_run`.
+    #[serde(flatten)]
+    status: XsdStatus,
+    /// `true`/`false` when it ran, `null` when it did not.
+    valid: Option<bool>,
+    findings: Vec<Finding>,
+}
+
+/// What the typed model says: the kind and declared version, records read, or the error.
 struct Outcome {
     kind: Option<&'static str>,
+    root: Option<String>,
     st96_version: Option<String>,
+    records: Option<u64>,
     warnings: Vec<String>,
     error: Option<st96::Error>,
 }
 
-fn parse_as<T: st96::Root>(bytes: &[u8], kind: &'static str) -> Outcome {
-    match T::from_xml(bytes) {
-        Ok(doc) => Outcome {
-            kind: Some(kind),
-            st96_version: doc.declared_version.clone(),
-            warnings: doc.warnings.iter().map(ToString::to_string).collect(),
-            error: None,
-        },
-        Err(e) => Outcome {
-            kind: Some(kind),
+impl Outcome {
+    fn failed(kind: Option<&'static str>, root: Option<String>, e: st96::Error) -> Self {
+        Self {
+            kind,
+            root,
             st96_version: None,
+            records: None,
             warnings: Vec::new(),
             error: Some(e),
-        },
+        }
     }
 }
 
-/// Parses `bytes` with the model of the document kind `detect` reports.
-fn check_bytes(bytes: &[u8]) -> Result<Outcome, CliError> {
-    use st96::detect::DocumentKind;
-    let found = match st96::detect::detect(bytes) {
-        Ok(found) => found,
-        Err(e) => {
-            return Ok(Outcome {
-                kind: None,
-                st96_version: None,
-                warnings: Vec::new(),
-                error: Some(st96::Error::Detect(e)),
-            });
+fn parse_as<T: st96::Root>(bytes: &[u8], found: &Detected) -> Outcome {
+    let kind = Some(found.kind.name());
+    match T::from_xml(bytes) {
+        Ok(doc) => Outcome {
+            kind,
+            root: Some(found.root.clone()),
+            st96_version: doc.declared_version.clone(),
+            records: None,
+            warnings: doc.warnings.iter().map(ToString::to_string).collect(),
+            error: None,
+        },
+        Err(e) => Outcome::failed(kind, Some(found.root.clone()), e),
+    }
+}
+
+/// Reads a bulletin or office copy record by record with `st96`'s streaming reader: memory stays
+/// flat whatever the size of the file.
+fn stream_ib(path: &Path, found: &Detected) -> Result<Outcome, CliError> {
+    let file = File::open(path).map_err(|e| CliError::io("open", path, &e))?;
+    let kind = Some(found.kind.name());
+    let root = Some(found.root.clone());
+    let mut reader =
+        match st96::stream::IbToOfficeReader::new(BufReader::with_capacity(256 * 1024, file)) {
+            Ok(r) => r,
+            Err(e) => return Ok(Outcome::failed(kind, root, e)),
+        };
+    let mut error = None;
+    for record in reader.by_ref() {
+        if let Err(e) = record {
+            error = Some(e);
+            break;
         }
+    }
+    Ok(Outcome {
+        kind,
+        root,
+        st96_version: reader
+            .declared_version()
+            .map(str::to_owned)
+            .or_else(|| found.st96_version.clone()),
+        records: Some(reader.records_read()),
+        warnings: reader.warnings().iter().map(ToString::to_string).collect(),
+        error,
+    })
+}
+
+/// Checks the file with the model of the document kind `detect` reports.
+fn check_file(path: &Path) -> Result<Outcome, CliError> {
+    use st96::detect::DocumentKind;
+    let head = File::open(path).map_err(|e| CliError::io("open", path, &e))?;
+    let found = match detect_reader(BufReader::new(head), &Limits::default()) {
+        Ok(found) => found,
+        Err(DetectError::Io(e)) => return Err(CliError::io("read", path, &e)),
+        Err(e) => return Ok(Outcome::failed(None, None, st96::Error::Detect(e))),
     };
+    if found.kind == DocumentKind::HagueIBToOfficeTransaction {
+        return stream_ib(path, &found);
+    }
+    let bytes = std::fs::read(path).map_err(|e| CliError::io("read", path, &e))?;
     let mut outcome = match found.kind {
         DocumentKind::HagueOfficeToIBTransaction => {
-            parse_as::<st96::v6::hague::dgn::HagueOfficeToIbTransaction>(bytes, found.kind.name())
-        }
-        DocumentKind::HagueIBToOfficeTransaction => {
-            parse_as::<st96::v6::hague::dgn::HagueIbToOfficeTransaction>(bytes, found.kind.name())
+            parse_as::<st96::v6::hague::dgn::HagueOfficeToIbTransaction>(&bytes, &found)
         }
         DocumentKind::DesignApplication => {
-            parse_as::<st96::v6::design::dgn::DesignApplication>(bytes, found.kind.name())
+            parse_as::<st96::v6::design::dgn::DesignApplication>(&bytes, &found)
         }
         DocumentKind::DesignTransaction => {
-            parse_as::<st96::v6::design::dgn::DesignTransaction>(bytes, found.kind.name())
+            parse_as::<st96::v6::design::dgn::DesignTransaction>(&bytes, &found)
         }
         other => {
             return Err(CliError::new(
@@ -289,16 +363,66 @@ fn check_bytes(bytes: &[u8]) -> Result<Outcome, CliError> {
     Ok(outcome)
 }
 
+/// Runs WIPO's schema over the file (streaming), unless the typed model already refused the
+/// input itself (DOCTYPE, malformed XML, unknown root), which the schema would only repeat.
+fn schema_check(args: &CheckArgs, outcome: &Outcome) -> Result<SchemaVerdict, CliError> {
+    let refused = matches!(
+        outcome.error,
+        Some(st96::Error::Refused(_) | st96::Error::Detect(_) | st96::Error::Io(_))
+    );
+    let (Some(root), false, false) = (&outcome.root, refused, args.no_xsd) else {
+        return Ok(SchemaVerdict {
+            status: if args.no_xsd {
+                XsdStatus::Skipped
+            } else {
+                XsdStatus::NotRun
+            },
+            valid: None,
+            findings: Vec::new(),
+        });
+    };
+    let search = hague_package::schemas::default_search_path(&args.schemas);
+    let limits = hague_package::Limits::default();
+    let run = hague_package::schemas::validate_document(
+        &search.dirs,
+        root,
+        outcome.st96_version.as_deref(),
+        || File::open(&args.file).map(|f| BufReader::with_capacity(256 * 1024, f)),
+        &args.file.display().to_string(),
+        limits.max_xml_depth,
+        limits.max_findings,
+    )
+    .map_err(|e| match e {
+        hague_package::PackageError::Schema(s) => CliError::new(ExitCode::Config, s.to_string())
+            .with_hint(format!(
+                "reinstall WIPO's schemas with `{}`, or pass --no-xsd",
+                hague_package::INSTALL_HINT
+            )),
+        other => CliError::new(ExitCode::Io, other.to_string()),
+    })?;
+    let ran = run.status.ran();
+    let valid = ran.then(|| !run.findings.iter().any(|f| f.severity == Severity::Error));
+    Ok(SchemaVerdict {
+        status: run.status,
+        valid,
+        findings: run.findings,
+    })
+}
+
 fn run_check(args: CheckArgs, ctx: &Context) -> CliResult {
-    let bytes = std::fs::read(&args.file).map_err(|e| CliError::io("read", &args.file, &e))?;
-    let outcome = check_bytes(&bytes)?;
+    let outcome = check_file(&args.file)?;
+    let schema = schema_check(&args, &outcome)?;
+    let typed_valid = outcome.error.is_none();
+    let valid = typed_valid && schema.valid != Some(false);
     let report = CheckReport {
         file: args.file.display().to_string(),
-        valid: outcome.error.is_none(),
+        valid,
+        verdict: schema.status.verdict(valid),
         kind: outcome.kind,
-        st96_version: outcome.st96_version,
+        st96_version: outcome.st96_version.clone(),
         model_version: st96::detect::MODEL_VERSION,
-        warnings: outcome.warnings,
+        records: outcome.records,
+        warnings: outcome.warnings.clone(),
         error: outcome.error.as_ref().map(|e| {
             let loc = e.location();
             CheckProblem {
@@ -311,39 +435,69 @@ fn run_check(args: CheckArgs, ctx: &Context) -> CliResult {
                 column: loc.map(|l| l.column),
             }
         }),
+        schema,
     };
     match ctx.output {
         OutputFormat::Json => print_json(&report)?,
         OutputFormat::Human => {
-            let mut out = std::io::stdout().lock();
-            let written = (|| -> std::io::Result<()> {
-                for w in &report.warnings {
-                    writeln!(out, "warning: {}: {w}", report.file)?;
-                }
-                if report.valid {
-                    writeln!(
-                        out,
-                        "{}: valid {} (read with the {} model)",
-                        report.file,
-                        report.kind.unwrap_or("document"),
-                        report.model_version
-                    )?;
-                }
-                out.flush()
-            })();
-            match written {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(e) => {
-                    return Err(CliError::new(
-                        ExitCode::Io,
-                        format!("cannot write to standard output: {e}"),
-                    ));
-                }
+            for w in &report.warnings {
+                crate::outln!("warning: {}: {w}", report.file);
             }
+            for f in &report.schema.findings {
+                crate::outln!("{f}");
+            }
+            crate::outln!(
+                "{}: {} {} — ipgate's built-in checks ({} model{}): {}; WIPO's schema: {}",
+                report.file,
+                report.verdict,
+                report.kind.unwrap_or("document"),
+                report.model_version,
+                report
+                    .records
+                    .map(|n| format!(", {n} records streamed"))
+                    .unwrap_or_default(),
+                if typed_valid { "valid" } else { "INVALID" },
+                match report.schema.valid {
+                    Some(true) => "valid",
+                    Some(false) => "INVALID",
+                    None => "not run",
+                }
+            );
         }
     }
+    if args.require_schema && report.schema.valid.is_none() && typed_valid {
+        return Err(CliError::new(
+            ExitCode::Config,
+            format!(
+                "{}: WIPO's schema was not run (--require-schema)",
+                args.file.display()
+            ),
+        )
+        .with_hint(format!(
+            "install WIPO's schemas with `{}`, or pass --schemas DIR",
+            hague_package::INSTALL_HINT
+        )));
+    }
     match outcome.error {
+        None if report.schema.valid == Some(false) => {
+            let first = report
+                .schema
+                .findings
+                .iter()
+                .find(|f| f.severity == Severity::Error)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            Err(CliError::new(
+                ExitCode::Invalid,
+                format!(
+                    "{}: invalid against WIPO's schema: {first}",
+                    args.file.display()
+                ),
+            )
+            .with_hint(
+                "ipgate's built-in checks did not catch this; the findings above name each problem",
+            ))
+        }
         None => Ok(()),
         Some(st96::Error::Io(e)) => Err(CliError::io("read", &args.file, &e)),
         Some(e) => Err(CliError::new(

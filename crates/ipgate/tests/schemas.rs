@@ -1,0 +1,344 @@
+//! `ipgate schemas install|list` end to end, and every command finding the installed schemas
+//! without `--schemas`: the real binary, a data directory of its own per test (IPGATE_DATA_DIR),
+//! WIPO's V6_0 files from ../shared (a folder, a zip with nested folders, a zip inside a zip).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// WIPO's V6_0 files as shipped (`IPGATE_ST96_SOURCE`, default ../shared/st96/V6_0).
+fn wipo_v6() -> PathBuf {
+    std::env::var_os("IPGATE_ST96_SOURCE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/st96/V6_0"))
+}
+
+/// `ipgate` with its own data directory and no IPGATE_SCHEMAS.
+fn ipgate(data: &Path, args: &[&str]) -> Output {
+    common::ipgate()
+        .env_remove("IPGATE_SCHEMAS")
+        .env("IPGATE_DATA_DIR", data)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
+}
+
+/// A data directory with WIPO's V6_0 schemas installed by `ipgate schemas install`.
+fn installed() -> tempfile::TempDir {
+    let data = tempfile::tempdir().unwrap();
+    let out = ipgate(data.path(), &["schemas", "install", s(&wipo_v6())]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    data
+}
+
+fn zip_dir(zip: &Path, entries: &[(String, Vec<u8>)]) {
+    let f = std::fs::File::create(zip).unwrap();
+    let mut z = zip::ZipWriter::new(f);
+    for (name, data) in entries {
+        z.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(data).unwrap();
+    }
+    z.finish().unwrap();
+}
+
+fn wipo_files(prefix: &str) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(wipo_v6())
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                format!("{prefix}{}", e.file_name().to_str().unwrap()),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn installs_from_a_folder_lists_by_version_and_root_and_leaves_a_verified_install_alone() {
+    let data = tempfile::tempdir().unwrap();
+    let out = ipgate(data.path(), &["schemas", "install", s(&wipo_v6())]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("installed 70 V6_0 schema files"),
+        "{}",
+        text(&out)
+    );
+    let dir = data.path().join("schemas/V6_0");
+    assert!(dir.join("HagueOfficeToIBTransaction_V6_0.xsd").is_file());
+
+    let again = ipgate(data.path(), &["schemas", "install", s(&wipo_v6())]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        text(&again).contains("already installed"),
+        "{}",
+        text(&again)
+    );
+
+    let out = ipgate(data.path(), &["schemas", "list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let t = text(&out);
+    assert!(t.contains("V6_0  verified"), "{t}");
+    assert!(
+        t.contains("HagueIBToOfficeTransaction, HagueOfficeToIBTransaction"),
+        "{t}"
+    );
+
+    let v = json(&ipgate(
+        data.path(),
+        &["--output", "json", "schemas", "list"],
+    ));
+    assert_eq!(v["origin"], "data_dir");
+    assert_eq!(v["installed"][0]["version"], "V6_0");
+    assert_eq!(v["installed"][0]["verified"], true);
+    let roots: Vec<&str> = v["installed"][0]["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(roots.contains(&"DesignApplication"), "{roots:?}");
+    assert!(!roots.contains(&"Common"), "{roots:?}");
+
+    // A file changed after the install shows in the list.
+    std::fs::write(dir.join("Common_V6_0.xsd"), "<changed/>").unwrap();
+    let t = text(&ipgate(data.path(), &["schemas", "list"]));
+    assert!(t.contains("MODIFIED OR INCOMPLETE"), "{t}");
+}
+
+#[test]
+fn installs_from_wipo_style_zips_with_nested_folders_and_a_zip_inside_a_zip() {
+    let work = tempfile::tempdir().unwrap();
+    let nested = work.path().join("ST96_V6_0.zip");
+    zip_dir(&nested, &wipo_files("ST96_V6_0/Schemas/Flattened/"));
+    let outer = work.path().join("wipo-download.zip");
+    zip_dir(
+        &outer,
+        &[
+            ("README.txt".to_owned(), b"read me".to_vec()),
+            (
+                "bundle/ST96_V6_0.zip".to_owned(),
+                std::fs::read(&nested).unwrap(),
+            ),
+        ],
+    );
+    for source in [&nested, &outer] {
+        let data = tempfile::tempdir().unwrap();
+        let out = ipgate(data.path(), &["schemas", "install", s(source)]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(data.path().join("schemas/V6_0/Design_V6_0.xsd").is_file());
+    }
+}
+
+#[test]
+fn a_modified_or_missing_file_is_refused_and_nothing_is_installed() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    for (name, data) in wipo_files("") {
+        std::fs::write(src.join(name), data).unwrap();
+    }
+    let mut common = std::fs::read_to_string(src.join("Common_V6_0.xsd")).unwrap();
+    common.push_str("<!-- changed -->");
+    std::fs::write(src.join("Common_V6_0.xsd"), common).unwrap();
+    std::fs::remove_file(src.join("Design_V6_0.xsd")).unwrap();
+
+    let data = work.path().join("data");
+    let out = ipgate(&data, &["schemas", "install", s(&src)]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("differs: Common_V6_0.xsd"), "{t}");
+    assert!(t.contains("missing: Design_V6_0.xsd"), "{t}");
+    assert!(t.contains("hint:"), "{t}");
+    let schemas = data.join("schemas");
+    let left: Vec<_> = std::fs::read_dir(&schemas)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "a refused install left {left:?}");
+}
+
+#[test]
+fn a_source_without_any_known_version_is_refused() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("Other_V9_9.xsd"), "<x/>").unwrap();
+    let out = ipgate(work.path(), &["schemas", "install", s(work.path())]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("V6_0"), "{}", text(&out));
+    let not_zip = work.path().join("notes.txt");
+    std::fs::write(&not_zip, "hello").unwrap();
+    let out = ipgate(work.path(), &["schemas", "install", s(&not_zip)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("neither a folder nor a zip"),
+        "{}",
+        text(&out)
+    );
+}
+
+fn sample(name: &str) -> PathBuf {
+    common::samples().join("hague").join(name)
+}
+
+#[test]
+fn st96_check_finds_the_installed_schema_and_reports_both_verdicts() {
+    let data = installed();
+    // A V7_0 document: validated against V6_0, relaxed, with a warning naming both versions.
+    let out = ipgate(
+        data.path(),
+        &[
+            "--output",
+            "json",
+            "st96",
+            "check",
+            s(&sample("refusal_total.xml")),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["schema"]["status"], "validated_nearest");
+    assert_eq!(v["schema"]["schema_version"], "V6_0");
+    assert_eq!(v["schema"]["declared"], "V7_0");
+    assert_eq!(v["schema"]["valid"], true);
+    let note = v["schema"]["findings"][0]["message"].as_str().unwrap();
+    assert!(note.contains("V7_0") && note.contains("V6_0"), "{note}");
+    assert!(
+        v["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("WIPO's V6_0 schema"),
+        "{v}"
+    );
+
+    // The same document declaring V6_0: the exact schema.
+    let work = tempfile::tempdir().unwrap();
+    let v6 = work.path().join("v6.xml");
+    std::fs::write(
+        &v6,
+        std::fs::read_to_string(sample("refusal_total.xml"))
+            .unwrap()
+            .replace("com:st96Version=\"V7_0\"", "com:st96Version=\"V6_0\""),
+    )
+    .unwrap();
+    let out = ipgate(data.path(), &["st96", "check", s(&v6)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("valid (WIPO's schema and ipgate's built-in checks)"),
+        "{t}"
+    );
+    assert!(t.contains("WIPO's schema: valid"), "{t}");
+}
+
+#[test]
+fn st96_check_reports_a_schema_error_even_where_the_built_in_checks_pass() {
+    let data = installed();
+    let work = tempfile::tempdir().unwrap();
+    let bad = work.path().join("attr.xml");
+    // An undeclared attribute on an ST.96 element (issue 11): the schema refuses it.
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(sample("refusal_total.xml"))
+            .unwrap()
+            .replacen(
+                "<com:DocumentFormatCategory>",
+                "<com:DocumentFormatCategory undeclared=\"x\">",
+                1,
+            ),
+    )
+    .unwrap();
+    let out = ipgate(data.path(), &["--output", "json", "st96", "check", s(&bad)]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["schema"]["valid"], false);
+    assert_eq!(v["verdict"], "INVALID");
+    let f = &v["schema"]["findings"];
+    assert!(
+        f.as_array().unwrap().iter().any(|f| f["rule"] == "XSD001"
+            && f["message"].as_str().unwrap().contains("undeclared")),
+        "{f}"
+    );
+}
+
+#[test]
+fn without_an_installed_schema_the_verdict_never_says_a_bare_valid() {
+    let empty = tempfile::tempdir().unwrap();
+    let file = sample("refusal_total.xml");
+    let out = ipgate(empty.path(), &["st96", "check", s(&file)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("valid by ipgate's built-in checks; WIPO's schema was not run (`ipgate schemas install DIR|ZIP`)"),
+        "{t}"
+    );
+    let v = json(&ipgate(
+        empty.path(),
+        &["--output", "json", "st96", "check", s(&file)],
+    ));
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["schema"]["status"], "schema_unavailable");
+    assert!(v["schema"]["valid"].is_null());
+    assert_eq!(
+        v["verdict"],
+        "valid by ipgate's built-in checks; WIPO's schema was not run (`ipgate schemas install DIR|ZIP`)"
+    );
+    let out = ipgate(
+        empty.path(),
+        &["st96", "check", "--require-schema", s(&file)],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains("hint: install WIPO's schemas"),
+        "{}",
+        text(&out)
+    );
+
+    // --schemas and IPGATE_SCHEMAS win over the (empty) data directory.
+    let data = installed();
+    let out = ipgate(
+        empty.path(),
+        &[
+            "st96",
+            "check",
+            "--require-schema",
+            "--schemas",
+            s(&data.path().join("schemas")),
+            s(&file),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = common::ipgate()
+        .env("IPGATE_DATA_DIR", empty.path())
+        .env("IPGATE_SCHEMAS", data.path().join("schemas"))
+        .args(["st96", "check", "--require-schema", s(&file)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
