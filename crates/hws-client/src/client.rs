@@ -734,3 +734,162 @@ fn status_error(
         _ => HwsError::UnexpectedStatus { operation, status },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::error_codes;
+
+    fn doc(code: &str) -> Vec<u8> {
+        ErrorDocument {
+            code: code.into(),
+            message: format!("{code} happened"),
+            hint: Some("do this".into()),
+        }
+        .to_xml()
+        .into_bytes()
+    }
+
+    fn nf() -> (&'static str, String) {
+        ("import", "IMP-1".into())
+    }
+
+    #[test]
+    fn statuses_map_to_typed_errors_with_the_server_document() {
+        let e = status_error(
+            Operation::Ping,
+            401,
+            None,
+            &doc(error_codes::UNAUTHORIZED),
+            nf(),
+        );
+        assert!(matches!(e, HwsError::Unauthorized { error: Some(_), .. }));
+        assert_eq!(e.hint().as_deref(), Some("do this"));
+        let e = status_error(Operation::ConfidentialCopy, 403, None, b"", nf());
+        assert!(e.hint().expect("hint").contains("examining offices"));
+        let e = status_error(
+            Operation::ImportStatus,
+            404,
+            None,
+            &doc(error_codes::NOT_FOUND),
+            nf(),
+        );
+        assert!(
+            matches!(&e, HwsError::NotFound { what: "import", id, .. } if id == "IMP-1"),
+            "{e:?}"
+        );
+        let e = status_error(
+            Operation::Bulletin,
+            429,
+            Some(Duration::from_secs(7)),
+            b"",
+            nf(),
+        );
+        assert!(e.to_string().contains("wait 7 s"), "{e}");
+        let e = status_error(Operation::RequestStatus, 503, None, b"<html/>", nf());
+        assert!(matches!(
+            e,
+            HwsError::Server {
+                status: 503,
+                error: None,
+                ..
+            }
+        ));
+        let e = status_error(Operation::Ping, 302, None, b"", nf());
+        assert!(matches!(e, HwsError::UnexpectedStatus { status: 302, .. }));
+        let e = status_error(
+            Operation::Ping,
+            400,
+            None,
+            &doc(error_codes::BAD_REQUEST),
+            nf(),
+        );
+        assert!(matches!(e, HwsError::BadRequest { status: 400, .. }));
+    }
+
+    #[test]
+    fn upload_refusals_carry_the_servers_reasons() {
+        let rejected = ImportStatus {
+            import_id: "IMP-9".parse().expect("id"),
+            state: ImportState::Rejected {
+                reasons: vec![RejectionReason {
+                    rule: "one-xml".into(),
+                    message: "two XML files".into(),
+                    location: Some("b.xml".into()),
+                }],
+            },
+        };
+        let e = status_error(
+            Operation::Submit,
+            422,
+            None,
+            rejected.to_xml().as_bytes(),
+            nf(),
+        );
+        assert!(
+            e.to_string().contains("[one-xml] two XML files (b.xml)"),
+            "{e}"
+        );
+        let e = status_error(
+            Operation::Submit,
+            415,
+            None,
+            &doc(error_codes::UNSUPPORTED_MEDIA_TYPE),
+            nf(),
+        );
+        let HwsError::Rejected {
+            reasons,
+            http_status,
+        } = &e
+        else {
+            panic!("{e:?}");
+        };
+        assert_eq!(*http_status, 415);
+        assert_eq!(reasons[0].rule, error_codes::UNSUPPORTED_MEDIA_TYPE);
+        let e = status_error(Operation::Submit, 413, None, b"too big", nf());
+        assert!(e.to_string().contains("too big"), "{e}");
+        // A 404 on upload is a wrong path, not a rejected package.
+        let e = status_error(Operation::Submit, 404, None, b"", nf());
+        assert!(
+            matches!(e, HwsError::BadRequest { status: 404, .. }),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn delivery_says_whether_an_upload_may_have_arrived() {
+        let maybe = [
+            status_error(Operation::Submit, 500, None, b"", nf()),
+            status_error(Operation::Submit, 502, None, b"", nf()),
+            HwsError::Network {
+                operation: Operation::Submit,
+                delivery: Delivery::MaybeReceived,
+                detail: "reset".into(),
+            },
+            HwsError::BadResponse {
+                operation: Operation::Submit,
+                status: 202,
+                source: crate::wire::WireError::NoRoot,
+            },
+        ];
+        for e in &maybe {
+            assert_eq!(e.delivery(), Delivery::MaybeReceived, "{e:?}");
+            assert!(e.hint().expect("hint").contains("WIPO"), "{:?}", e.hint());
+        }
+        let answered = [
+            status_error(Operation::Submit, 400, None, b"", nf()),
+            status_error(Operation::Submit, 401, None, b"", nf()),
+            status_error(Operation::Submit, 429, None, b"", nf()),
+        ];
+        for e in &answered {
+            assert_eq!(e.delivery(), Delivery::Answered, "{e:?}");
+        }
+        let e = HwsError::Network {
+            operation: Operation::Submit,
+            delivery: Delivery::NotSent,
+            detail: "connection refused".into(),
+        };
+        assert_eq!(e.delivery(), Delivery::NotSent);
+        assert!(e.to_string().starts_with("the package was not sent"), "{e}");
+    }
+}

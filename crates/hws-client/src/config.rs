@@ -202,3 +202,97 @@ impl PollPolicy {
         Some(self.interval(n).min(left))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_templates_are_the_hws_document_paths_and_render() {
+        let t = PathTemplates::default();
+        t.check().expect("defaults are valid");
+        assert_eq!(
+            PathTemplates::render(&t.import_status, IMPORT_ID_PLACEHOLDER, "IMP-1"),
+            "/request/import/IMP-1"
+        );
+        assert_eq!(
+            PathTemplates::render(&t.request_status, SRN_PLACEHOLDER, "SR1"),
+            "/request/SR1"
+        );
+        assert_eq!(
+            PathTemplates::render(&t.bulletin, WEEK_PLACEHOLDER, "202614"),
+            "/publication/bulletin/202614"
+        );
+        assert_eq!(
+            PathTemplates::render(&t.confidential_copy, WEEK_PLACEHOLDER, "202614"),
+            "/publication/copy/confidential/202614"
+        );
+    }
+
+    #[test]
+    fn bad_templates_are_refused_naming_the_template() {
+        let cases: [(fn(&mut PathTemplates), &str); 8] = [
+            (|t| t.ping = "pingMe".into(), "start with"),
+            (|t| t.submit = "/request?x=1".into(), "'?'"),
+            (
+                |t| t.import_status = "/request/import".into(),
+                "exactly once",
+            ),
+            (
+                |t| t.import_status = "/a/{importId}/{importId}".into(),
+                "exactly once",
+            ),
+            (
+                |t| t.request_status = "/request/{importId}".into(),
+                "exactly once",
+            ),
+            (|t| t.bulletin = "/../bulletin/{weekId}".into(), "'..'"),
+            (|t| t.submit = "/request/{weekId}".into(), "no parameter"),
+            (
+                |t| t.confidential_copy = "/copy/{weekId}{x}".into(),
+                "exactly once",
+            ),
+        ];
+        for (change, expected) in cases {
+            let mut t = PathTemplates::default();
+            change(&mut t);
+            let err = t.check().expect_err("must be refused").to_string();
+            assert!(err.contains(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn poll_intervals_double_up_to_the_cap_and_the_deadline_is_kept() {
+        let p = PollPolicy {
+            initial_interval: Duration::from_millis(100),
+            max_interval: Duration::from_millis(350),
+            timeout: Duration::from_secs(1),
+        };
+        let got: Vec<u128> = (1..=5).map(|n| p.interval(n).as_millis()).collect();
+        assert_eq!(got, [100, 200, 350, 350, 350]);
+        assert_eq!(p.interval(u32::MAX), Duration::from_millis(350));
+        // The last sleep is cut to the deadline; past it, no sleep at all.
+        assert_eq!(
+            p.next_sleep(4, Duration::from_millis(900)),
+            Some(Duration::from_millis(100))
+        );
+        assert_eq!(p.next_sleep(1, Duration::from_secs(1)), None);
+        assert_eq!(p.next_sleep(1, Duration::from_secs(5)), None);
+        // Summing the sleeps of a whole wait never exceeds the timeout.
+        let mut elapsed = Duration::ZERO;
+        let mut n = 0;
+        while let Some(d) = p.next_sleep(n + 1, elapsed) {
+            n += 1;
+            elapsed += d;
+        }
+        assert_eq!(elapsed, p.timeout);
+        assert_eq!(n, 4, "100 + 200 + 350 + 350 ms reach the 1 s deadline");
+        // A zero policy cannot spin.
+        let zero = PollPolicy {
+            initial_interval: Duration::ZERO,
+            max_interval: Duration::ZERO,
+            timeout: Duration::from_millis(3),
+        };
+        assert_eq!(zero.interval(1), Duration::from_millis(1));
+    }
+}
