@@ -18,6 +18,9 @@
 //! base_url = "https://api.innography.com"
 //! username = "obiwan"
 //! secret_file = "/etc/ipgate/innography.secret"
+//!
+//! [profiles.default.hws]
+//! base_url = "https://hws.example.wipo.int/webservices/api/v1"
 //! ```
 
 use std::collections::BTreeMap;
@@ -46,6 +49,93 @@ pub struct Profile {
     /// Innography API.
     #[serde(default)]
     pub innography: InnographySettings,
+    /// WIPO Hague Web Services.
+    #[serde(default)]
+    pub hws: HwsSettings,
+}
+
+/// `[profiles.NAME.hws]`: WIPO Hague Web Services. WIPO's HWS API guide is not public
+/// (`/work/shared/spec/hws-facts.md` §1.2, §9), so the base URL and every path are settings.
+///
+/// A profile with no `hws` and no `wipo` setting at all (and no `IPGATE_HWS_*`/`IPGATE_ISSUER`/
+/// `IPGATE_TOKEN_ENDPOINT` in the environment) is the embedded sandbox: `ipgate hague` then starts
+/// `ipgate-sandbox` in-process. A profile with any of them set is real and never falls back.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HwsSettings {
+    /// Base URL ending in `/webservices/api/v1` or wherever WIPO puts it (`IPGATE_HWS_BASE_URL`).
+    pub base_url: Option<String>,
+    /// Extra CA certificate (PEM) trusted for HWS, e.g. the sandbox's `--tls` CA
+    /// (`IPGATE_HWS_CA_FILE`); relative to the config file.
+    pub ca_file: Option<PathBuf>,
+    /// Seconds to wait for a connection (default 10).
+    pub connect_timeout_secs: Option<u64>,
+    /// Seconds to wait for each read of an answer (default 60).
+    pub read_timeout_secs: Option<u64>,
+    /// Longest `submit --wait` waits for a final status, in seconds (default 3600).
+    pub wait_timeout_secs: Option<u64>,
+    /// The submission journal (SQLite); default `DATA_DIR/journal-PROFILE.sqlite`. Relative to the
+    /// config file.
+    pub journal: Option<PathBuf>,
+    /// Weeks `bulletin sync` downloads at the same time (default 2, at most 8).
+    pub download_concurrency: Option<usize>,
+    /// Path templates, relative to `base_url`; each defaults to the HWS document's path.
+    #[serde(default)]
+    pub paths: HwsPaths,
+}
+
+/// `[profiles.NAME.hws.paths]`: where each HWS operation lives under the base URL. Placeholders:
+/// `{importId}`, `{serviceRequestId}`, `{weekId}`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HwsPaths {
+    /// `POST` a package (default `/request`).
+    pub submit: Option<String>,
+    /// Import status (default `/request/import/{importId}`).
+    pub import_status: Option<String>,
+    /// Service request status (default `/request/{serviceRequestId}`).
+    pub request_status: Option<String>,
+    /// A week's bulletin (default `/publication/bulletin/{weekId}`).
+    pub bulletin: Option<String>,
+    /// A week's confidential copies (default `/publication/copy/confidential/{weekId}`).
+    pub confidential_copy: Option<String>,
+    /// The authenticated hello (default `/pingMe`).
+    pub ping: Option<String>,
+}
+
+impl HwsSettings {
+    /// Whether anything at all is set (a set profile is real and never becomes the sandbox).
+    pub fn is_empty(&self) -> bool {
+        let p = &self.paths;
+        self.base_url.is_none()
+            && self.ca_file.is_none()
+            && self.connect_timeout_secs.is_none()
+            && self.read_timeout_secs.is_none()
+            && self.wait_timeout_secs.is_none()
+            && self.journal.is_none()
+            && self.download_concurrency.is_none()
+            && p.submit.is_none()
+            && p.import_status.is_none()
+            && p.request_status.is_none()
+            && p.bulletin.is_none()
+            && p.confidential_copy.is_none()
+            && p.ping.is_none()
+    }
+}
+
+impl WipoSettings {
+    /// Whether anything at all is set.
+    pub fn is_empty(&self) -> bool {
+        self.issuer.is_none()
+            && self.token_endpoint.is_none()
+            && self.client_id.is_none()
+            && self.key_file.is_none()
+            && self.scope.is_none()
+            && self.kid.is_none()
+            && self.audience.is_none()
+            && self.assertion_lifetime_secs.is_none()
+            && self.allow_insecure_key_permissions.is_none()
+    }
 }
 
 /// `[profiles.NAME.wipo]`: WIPO OIDC client settings. Environment variables override each field.
@@ -175,6 +265,8 @@ fn resolve_paths(mut profile: Profile, config_dir: Option<&Path>) -> Profile {
     };
     resolve(&mut profile.wipo.key_file);
     resolve(&mut profile.innography.secret_file);
+    resolve(&mut profile.hws.ca_file);
+    resolve(&mut profile.hws.journal);
     profile
 }
 

@@ -26,6 +26,19 @@ pub enum ExitCode {
     Remote = 7,
     /// A bug in ipgate.
     Internal = 8,
+    /// The server has no such thing (HWS 404: unknown import ID or SRN, no issue that week).
+    NotFound = 9,
+    /// The server refused the request itself (HWS rejected the package, with its reasons).
+    Rejected = 10,
+    /// The server asked us to slow down (429); `Retry-After` is in the message.
+    RateLimited = 11,
+    /// The server failed (5xx) or is unavailable; try again later.
+    Server = 12,
+    /// Not sent: the journal already has this package (sent, or left `sending`/`unknown` by an
+    /// earlier run); the message names the earlier submission.
+    AlreadySubmitted = 13,
+    /// Gave up waiting (`--wait`): the request is still being processed; ask again later.
+    StillPending = 14,
 }
 
 impl ExitCode {

@@ -59,6 +59,12 @@ enum Command {
     Innography(cmd::innography::Args),
     /// Build, validate, inspect and extract Hague packages (ZIP).
     Package(cmd::package::Args),
+    /// Hague Web Services: send packages, follow them, download bulletins (the embedded sandbox
+    /// when no profile is configured).
+    Hague(cmd::hague::Args),
+    /// The whole job end to end on the embedded sandbox, each step timed: keys, login, package,
+    /// submit, registration, bulletin, Innography.
+    Demo(cmd::demo::Args),
     /// Run the local emulator of HWS, WIPO's login and Innography; register clients; drive its
     /// admin API.
     Sandbox(cmd::sandbox::Args),
@@ -108,6 +114,8 @@ async fn dispatch(command: Command, ctx: &Context) -> CliResult {
         Command::Auth(args) => cmd::auth::run(args, ctx).await,
         Command::Innography(args) => cmd::innography::run(args, ctx).await,
         Command::Package(args) => cmd::package::run(args, ctx).await,
+        Command::Hague(args) => cmd::hague::run(args, ctx).await,
+        Command::Demo(args) => cmd::demo::run(args, ctx).await,
         Command::Schemas(args) => cmd::schemas::run(args, ctx).await,
         Command::Sandbox(args) => cmd::sandbox::run(args, ctx).await,
     }

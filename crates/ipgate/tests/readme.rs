@@ -59,16 +59,43 @@ fn the_main_job_runs_to_the_end() {
         .output()
         .expect("run tools/demo.sh");
     let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
-        "tools/demo.sh failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        "tools/demo.sh failed:\n{stdout}\n{stderr}"
     );
     assert!(stdout.contains("All steps passed"), "{stdout}");
-    // The Innography documentation's example signature, reproduced.
-    assert!(
-        stdout.contains("signature=\"2zS0VJJ6YipaXDU3IcerHJZdpP8=\""),
-        "{stdout}"
+    // Every step ran, in order, with its time.
+    for n in 1..=12 {
+        assert!(
+            stdout.contains(&format!("[{n:>2}/12]")),
+            "step {n} missing:\n{stdout}"
+        );
+    }
+    // The schemas were installed, so no check was skipped.
+    assert!(!stdout.contains("not run:"), "{stdout}");
+    // SANDBOX is said, on stderr, before anything is sent.
+    assert!(stderr.contains("SANDBOX"), "{stderr}");
+    // Everything was made under the empty HOME: the key (0600), the journal, the bulletin.
+    let data = work.path().join("home/.local/share/ipgate/sandbox");
+    let key = data.join("client/hague4offices_private.pem");
+    assert!(key.is_file(), "{}", key.display());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key).expect("key").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the sandbox client key is private");
+    }
+    assert!(data.join("journal.sqlite").is_file());
+    assert!(work.path().join("demo/refusal.zip").is_file());
+    let bulletins: Vec<_> = std::fs::read_dir(work.path().join("demo"))
+        .expect("demo dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("bulletin-"))
+        .collect();
+    assert_eq!(
+        bulletins.len(),
+        2,
+        "the bulletin ZIP and its extracted folder"
     );
-    assert!(work.path().join("refusal.zip").is_file());
 }

@@ -243,6 +243,12 @@ fn token_source(settings: &Settings) -> CliResult<TokenSource> {
     TokenSource::new(http, config, Arc::new(key)).map_err(client_error)
 }
 
+/// The token source of a profile's `[profiles.NAME.wipo]` settings with the environment, as
+/// `ipgate auth token` makes it: what `ipgate hague` uses.
+pub(crate) fn profile_token_source(profile: WipoSettings) -> CliResult<TokenSource> {
+    token_source(&resolve(WipoFlags::default(), profile)?)
+}
+
 /// Runs `ipgate auth`.
 pub async fn run(args: Args, ctx: &Context) -> CliResult {
     match args.command {

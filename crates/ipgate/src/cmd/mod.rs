@@ -1,6 +1,8 @@
 //! One module per top-level command. Each has an `Args` type and an async `run`.
 
 pub mod auth;
+pub mod demo;
+pub mod hague;
 pub mod innography;
 pub mod keys;
 pub mod package;

@@ -177,7 +177,7 @@ pub async fn run(args: Args, ctx: &Context) -> CliResult {
     }
 }
 
-fn map_err(e: PackageError) -> CliError {
+pub(crate) fn map_err(e: PackageError) -> CliError {
     match e {
         PackageError::Io {
             action,
@@ -229,7 +229,7 @@ fn typed_line(t: &TypedModelStatus) -> String {
     }
 }
 
-fn print_report(r: &Report) {
+pub(crate) fn print_report(r: &Report) {
     for f in &r.findings {
         crate::outln!("{f}");
     }

@@ -1,6 +1,8 @@
 //! Helpers shared by the CLI's end-to-end tests.
 #![allow(dead_code)]
 
+pub mod hws;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

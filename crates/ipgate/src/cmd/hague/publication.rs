@@ -1,0 +1,344 @@
+//! Bulletins and confidential copies: one week, or every missing week of a range.
+
+use std::path::{Path, PathBuf};
+
+use futures_util::StreamExt as _;
+use hague_journal::PublicationKind;
+use hws_client::WeekId;
+use serde::Serialize;
+
+use super::env::{HwsEnv, journal_error};
+use crate::exit::{CliError, CliResult, ExitCode};
+
+/// What is downloaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The weekly International Designs Bulletin.
+    Bulletin,
+    /// Confidential copies (examining offices).
+    ConfidentialCopy,
+}
+
+impl Kind {
+    fn file_stem(self, week: WeekId) -> String {
+        match self {
+            Kind::Bulletin => format!("bulletin-{week}"),
+            Kind::ConfidentialCopy => format!("confidential-{week}"),
+        }
+    }
+
+    fn journal_kind(self) -> PublicationKind {
+        match self {
+            Kind::Bulletin => PublicationKind::Bulletin,
+            Kind::ConfidentialCopy => PublicationKind::ConfidentialCopy,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Bulletin => "bulletin",
+            Kind::ConfidentialCopy => "confidential copy",
+        }
+    }
+}
+
+/// One downloaded week.
+#[derive(Debug, Serialize)]
+pub struct Downloaded {
+    /// `yyyyww`.
+    pub week: String,
+    /// `bulletin` or `confidential_copy`.
+    pub kind: &'static str,
+    /// The ZIP.
+    pub path: String,
+    /// Its size.
+    pub size: u64,
+    /// Its SHA-256.
+    pub sha256: String,
+    /// Bytes that were already there from an interrupted download (0: a fresh download).
+    pub resumed_from: u64,
+    /// Where it was extracted, with `--extract`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extracted: Option<Extracted>,
+}
+
+/// The result of `--extract`.
+#[derive(Debug, Serialize)]
+pub struct Extracted {
+    /// The new directory.
+    pub dir: String,
+    /// Files written.
+    pub files: u64,
+    /// Bytes written.
+    pub bytes: u64,
+    /// The SHA-256 list.
+    pub sums_file: String,
+    /// The XML document(s) extracted.
+    pub xml: Vec<String>,
+}
+
+fn create_out_dir(out: &Path) -> CliResult {
+    std::fs::create_dir_all(out).map_err(|e| CliError::io("create directory", out, &e))
+}
+
+/// Downloads `week` of `kind` into `out/<stem>.zip` and records it in the journal.
+pub async fn fetch(env: &HwsEnv, kind: Kind, week: WeekId, out: &Path) -> CliResult<Downloaded> {
+    let path = out.join(format!("{}.zip", kind.file_stem(week)));
+    let client = env.client()?;
+    let d = match kind {
+        Kind::Bulletin => client.bulletin(week, &path).await,
+        Kind::ConfidentialCopy => client.confidential_copy(week, &path).await,
+    }
+    .map_err(|e| env.hws_error(e))?;
+    let mut record = d.to_publication(kind.journal_kind());
+    record.path = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+    env.journal()
+        .record_publication(&record)
+        .map_err(journal_error)?;
+    Ok(Downloaded {
+        week: week.to_string(),
+        kind: kind.journal_kind().as_str(),
+        path: path.display().to_string(),
+        size: d.size,
+        sha256: d.sha256.as_str().to_string(),
+        resumed_from: d.resumed_from,
+        extracted: None,
+    })
+}
+
+/// Extracts `zip` safely into the new directory `dir` (with a SHA256SUMS list).
+pub fn extract(zip: &Path, dir: &Path) -> CliResult<Extracted> {
+    if dir.exists() {
+        return Err(CliError::new(
+            ExitCode::Io,
+            format!("{} already exists; not extracting over it", dir.display()),
+        )
+        .with_hint("remove or rename that directory to extract again"));
+    }
+    let outcome = hague_package::extract(zip, dir, &hague_package::Limits::default())
+        .map_err(crate::cmd::package::map_err)?;
+    let mut xml = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")) {
+                xml.push(p.display().to_string());
+            }
+        }
+    }
+    xml.sort();
+    Ok(Extracted {
+        dir: outcome.target.display().to_string(),
+        files: outcome.files,
+        bytes: outcome.bytes,
+        sums_file: outcome.sums_file.display().to_string(),
+        xml,
+    })
+}
+
+/// `ipgate hague bulletin WEEK` / `ipgate hague confidential-copy WEEK`.
+pub async fn download_one(
+    env: &HwsEnv,
+    kind: Kind,
+    week: WeekId,
+    out: &Path,
+    with_extract: bool,
+) -> CliResult {
+    create_out_dir(out)?;
+    let mut d = fetch(env, kind, week, out).await?;
+    if with_extract {
+        d.extracted = Some(extract(
+            Path::new(&d.path),
+            &out.join(kind.file_stem(week)),
+        )?);
+    }
+    env.emit(&d, || {
+        crate::outln!(
+            "{} {}: {} ({} bytes, sha256 {}){}",
+            kind.name(),
+            d.week,
+            d.path,
+            d.size,
+            d.sha256,
+            if d.resumed_from > 0 {
+                format!(", resumed after {} bytes", d.resumed_from)
+            } else {
+                String::new()
+            }
+        );
+        if let Some(x) = &d.extracted {
+            crate::outln!(
+                "extracted {} files ({} bytes) to {}; SHA-256 list in {}",
+                x.files,
+                x.bytes,
+                x.dir,
+                x.sums_file
+            );
+            for f in &x.xml {
+                crate::outln!("  check it with: ipgate st96 check {f}");
+            }
+        }
+    })
+}
+
+/// The weeks `from..=to`.
+pub fn weeks(from: WeekId, to: WeekId) -> Vec<WeekId> {
+    let mut out = Vec::new();
+    let mut w = Some(from);
+    while let Some(week) = w
+        && week <= to
+    {
+        out.push(week);
+        w = week.next();
+    }
+    out
+}
+
+/// Whether `week` is already downloaded into `path` (recorded in the journal with the size the
+/// file has now).
+fn have(env: &HwsEnv, week: WeekId, path: &Path) -> bool {
+    let Ok(Some(p)) = env
+        .journal()
+        .publication(&week.to_string(), PublicationKind::Bulletin)
+    else {
+        return false;
+    };
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    p.path == abs && std::fs::metadata(path).is_ok_and(|m| m.len() == p.size)
+}
+
+#[derive(Serialize)]
+struct Skipped {
+    week: String,
+    path: String,
+}
+
+#[derive(Serialize)]
+struct Failed {
+    week: String,
+    error: String,
+    exit_code: u8,
+}
+
+/// `ipgate hague bulletin sync --from WEEK [--to WEEK]`: every week not yet downloaded, a few at
+/// a time; an interrupted run is resumed by running it again.
+pub async fn sync(
+    env: &HwsEnv,
+    from: WeekId,
+    to: WeekId,
+    out: &Path,
+    concurrency: Option<u16>,
+) -> CliResult {
+    create_out_dir(out)?;
+    let mut skipped = Vec::new();
+    let mut wanted = Vec::new();
+    for week in weeks(from, to) {
+        let path: PathBuf = out.join(format!("{}.zip", Kind::Bulletin.file_stem(week)));
+        if have(env, week, &path) {
+            skipped.push(Skipped {
+                week: week.to_string(),
+                path: path.display().to_string(),
+            });
+        } else {
+            wanted.push(week);
+        }
+    }
+    let n = concurrency.map_or(env.concurrency, usize::from).max(1);
+    let results: Vec<(WeekId, CliResult<Downloaded>)> = futures_util::stream::iter(wanted)
+        .map(|week| async move { (week, fetch(env, Kind::Bulletin, week, out).await) })
+        .buffer_unordered(n)
+        .collect()
+        .await;
+    let mut downloaded = Vec::new();
+    let mut missing = Vec::new();
+    let mut failed = Vec::new();
+    for (week, r) in results {
+        match r {
+            Ok(d) => downloaded.push(d),
+            Err(e) if e.code == ExitCode::NotFound => missing.push(week.to_string()),
+            Err(e) => failed.push(Failed {
+                week: week.to_string(),
+                error: e.message,
+                exit_code: e.code.code(),
+            }),
+        }
+    }
+    downloaded.sort_by(|a, b| a.week.cmp(&b.week));
+    missing.sort();
+    failed.sort_by(|a, b| a.week.cmp(&b.week));
+    #[derive(Serialize)]
+    struct Out<'a> {
+        from: String,
+        to: String,
+        out: String,
+        downloaded: &'a [Downloaded],
+        skipped: &'a [Skipped],
+        missing: &'a [String],
+        failed: &'a [Failed],
+    }
+    let o = Out {
+        from: from.to_string(),
+        to: to.to_string(),
+        out: out.display().to_string(),
+        downloaded: &downloaded,
+        skipped: &skipped,
+        missing: &missing,
+        failed: &failed,
+    };
+    env.emit(&o, || {
+        for d in &downloaded {
+            crate::outln!(
+                "{}  downloaded  {} ({} bytes){}",
+                d.week,
+                d.path,
+                d.size,
+                if d.resumed_from > 0 {
+                    format!(", resumed after {} bytes", d.resumed_from)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        for s in &skipped {
+            crate::outln!("{}  already here  {}", s.week, s.path);
+        }
+        for m in &missing {
+            crate::outln!("{m}  no issue published (HWS: not found)");
+        }
+        for f in &failed {
+            crate::outln!("{}  FAILED  {}", f.week, f.error);
+        }
+        crate::outln!(
+            "{} downloaded, {} already here, {} without an issue, {} failed",
+            downloaded.len(),
+            skipped.len(),
+            missing.len(),
+            failed.len()
+        );
+    })?;
+    if let Some(first) = failed.first() {
+        let code = [
+            ExitCode::Auth,
+            ExitCode::Config,
+            ExitCode::RateLimited,
+            ExitCode::Server,
+            ExitCode::Network,
+            ExitCode::Io,
+        ]
+        .into_iter()
+        .find(|c| c.code() == first.exit_code)
+        .unwrap_or(ExitCode::Remote);
+        return Err(CliError::new(
+            code,
+            format!(
+                "{} of {} weeks failed",
+                failed.len(),
+                failed.len() + downloaded.len()
+            ),
+        )
+        .with_hint(
+            "run the same command again: finished weeks are skipped and partial downloads resume",
+        ));
+    }
+    Ok(())
+}

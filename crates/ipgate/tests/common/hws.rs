@@ -1,0 +1,226 @@
+//! A spawned `ipgate sandbox serve` and a profile that points `ipgate hague` at it: what the
+//! end-to-end tests of `ipgate hague` drive.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+/// The client id the tests register.
+pub const CLIENT_ID: &str = "e2e-office";
+
+/// A running sandbox server (killed on drop) and an isolated home for the CLI.
+pub struct Served {
+    child: Child,
+    /// The issuer URL the server printed.
+    pub issuer: String,
+    /// The HWS base URL the server printed.
+    pub hws: String,
+    /// The Innography base URL the server printed.
+    pub innography: String,
+    /// Everything of this test: state, keys, config, data, downloads.
+    pub dir: tempfile::TempDir,
+}
+
+/// How to start the server.
+#[derive(Default)]
+pub struct ServeOptions<'a> {
+    /// Extra arguments of `ipgate sandbox serve` (e.g. faults).
+    pub serve_args: &'a [&'a str],
+    /// Register the client as an examining office (confidential copies).
+    pub examining_office: bool,
+}
+
+fn run_ok(cmd: &mut Command, what: &str) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("run {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({:?}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+impl Served {
+    /// Keys made by `ipgate keys generate`, the client registered by `ipgate sandbox
+    /// register-client`, then `ipgate sandbox serve` on a free port of 127.0.0.1.
+    pub fn start(opts: ServeOptions<'_>) -> Served {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = dir.path().join("state");
+        let keys = dir.path().join("keys");
+        let base = |cmd: &mut Command| {
+            cmd.env("HOME", dir.path().join("home"))
+                .env("IPGATE_DATA_DIR", dir.path().join("data"))
+                .env("IPGATE_CACHE_DIR", dir.path().join("cache"));
+        };
+        let mut keygen = super::ipgate();
+        base(&mut keygen);
+        keygen
+            .args(["keys", "generate", "--client-name", "E2E", "--out"])
+            .arg(&keys);
+        run_ok(&mut keygen, "ipgate keys generate");
+
+        let mut reg = super::ipgate();
+        base(&mut reg);
+        reg.args(["sandbox", "register-client", "--state"])
+            .arg(&state)
+            .arg("--cert")
+            .arg(keys.join("es256_cert.pem"))
+            .args([
+                "--client-id",
+                CLIENT_ID,
+                "--scope",
+                SCOPE,
+                "--allow-ip",
+                "127.0.0.1",
+            ]);
+        if opts.examining_office {
+            reg.arg("--examining-office");
+        }
+        run_ok(&mut reg, "ipgate sandbox register-client");
+
+        let mut serve = super::ipgate();
+        base(&mut serve);
+        serve
+            .args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--state"])
+            .arg(&state)
+            .args(opts.serve_args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = serve.spawn().expect("spawn ipgate sandbox serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let (mut issuer, mut hws, mut innography) = (None, None, None);
+        while issuer.is_none() || hws.is_none() || innography.is_none() {
+            let line = lines
+                .next()
+                .expect("ipgate sandbox serve printed its URLs")
+                .expect("read the server's output");
+            let Some(url) = line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+            else {
+                continue;
+            };
+            let url = url.trim_end_matches('/').to_string();
+            if url.contains("/webservices/") {
+                hws = Some(url);
+            } else if url.contains("/innography") {
+                innography = Some(url);
+            } else if url.ends_with("/oauth2") {
+                issuer = Some(url);
+            }
+        }
+        // Keep draining the server's stdout so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let served = Served {
+            child,
+            issuer: issuer.expect("issuer"),
+            hws: hws.expect("hws"),
+            innography: innography.expect("innography"),
+            dir,
+        };
+        served.write_config(&keys);
+        served
+    }
+
+    fn write_config(&self, keys: &Path) {
+        let config = format!(
+            "[profiles.default.wipo]\nissuer = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nkey_file = \"{}\"\nscope = \"{SCOPE}\"\n\n\
+             [profiles.default.hws]\nbase_url = \"{}\"\njournal = \"{}\"\nwait_timeout_secs = 120\n",
+            self.issuer,
+            keys.join("hague4offices_private.pem").display(),
+            self.hws,
+            self.journal().display(),
+        );
+        std::fs::write(self.config(), config).expect("write config");
+    }
+
+    /// `http://127.0.0.1:PORT`: where the admin API is.
+    pub fn base(&self) -> String {
+        self.hws
+            .split("/webservices")
+            .next()
+            .unwrap_or(&self.hws)
+            .to_string()
+    }
+
+    /// `ipgate sandbox admin --url BASE ARGS`, which must succeed.
+    pub fn admin(&self, args: &[&str]) {
+        let mut cmd = self.ipgate();
+        cmd.args(["sandbox", "admin", "--url", &self.base()])
+            .args(args);
+        run_ok(&mut cmd, "ipgate sandbox admin");
+    }
+
+    /// The profile file the CLI is given.
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    /// The journal of this profile.
+    pub fn journal(&self) -> PathBuf {
+        self.dir.path().join("journal.sqlite")
+    }
+
+    /// The state directory of the server.
+    pub fn state(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// A directory for downloads.
+    pub fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    /// `ipgate` with this test's profile, home and directories.
+    pub fn ipgate(&self) -> Command {
+        let mut cmd = super::ipgate();
+        cmd.env("IPGATE_CONFIG", self.config())
+            .env("HOME", self.dir.path().join("home"))
+            .env("IPGATE_DATA_DIR", self.dir.path().join("data"))
+            .env("IPGATE_CACHE_DIR", self.dir.path().join("cache"));
+        cmd
+    }
+
+    /// `ipgate --output json ARGS`, parsed; panics unless it exits with `code`.
+    pub fn json(&self, args: &[&str], code: i32) -> serde_json::Value {
+        let out = self
+            .ipgate()
+            .args(["--output", "json"])
+            .args(args)
+            .output()
+            .expect("run ipgate");
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "ipgate {args:?}:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "ipgate {args:?} printed no JSON ({e}):\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The scope the sandbox's HWS routes require by default.
+pub const SCOPE: &str = "hague-api/hws-access";
+
+/// The current ISO week, `yyyyww`, as the CLI computes it (UTC).
+pub fn this_week() -> String {
+    let (y, w, _) = time::OffsetDateTime::now_utc().date().to_iso_week_date();
+    format!("{y:04}{w:02}")
+}

@@ -1,0 +1,333 @@
+//! `ipgate hague` end to end: the real binary against a spawned `ipgate sandbox serve`, over
+//! HTTP on 127.0.0.1, every command, the duplicate refusal and the crash left `sending`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::hws::{ServeOptions, Served, this_week};
+
+/// A valid refusal package with office reference `reference`, built by `ipgate package build`.
+fn package(s: &Served, reference: &str) -> PathBuf {
+    let src = std::fs::read_to_string(common::samples().join("hague/refusal_total.xml"))
+        .expect("read the refusal sample");
+    let xml = src.replace("OFFICE-REF-0001", reference);
+    let dir = s.dir.path().join(format!("pkg-{reference}"));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("refusal_total.xml"), xml).expect("write xml");
+    std::fs::write(
+        dir.join("refusal.pdf"),
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+    )
+    .expect("write pdf");
+    let zip = s.dir.path().join(format!("{reference}.zip"));
+    let out = s
+        .ipgate()
+        .args(["package", "build"])
+        .arg(dir.join("refusal_total.xml"))
+        .arg("--out")
+        .arg(&zip)
+        .output()
+        .expect("run ipgate package build");
+    assert!(
+        out.status.success(),
+        "package build: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    zip
+}
+
+fn arg(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn every_command_against_a_spawned_sandbox() {
+    let s = Served::start(ServeOptions {
+        serve_args: &["--speed", "50"],
+        examining_office: true,
+    });
+
+    let ping = s.json(&["hague", "ping", "--name", "e2e"], 0);
+    assert_eq!(ping["sandbox"], false, "{ping}");
+    assert_eq!(ping["message"], "Hello e2e", "{ping}");
+
+    let pkg = package(&s, "E2E-ALL-1");
+    let sub = s.json(&["hague", "submit", arg(&pkg), "--wait"], 0);
+    assert_eq!(sub["sandbox"], false, "{sub}");
+    let import_id = sub["import_id"].as_str().expect("import id").to_string();
+    let srn = sub["srn"].as_str().expect("srn").to_string();
+    assert_eq!(sub["status"], "Registered", "{sub}");
+    assert_eq!(sub["final"], true, "{sub}");
+
+    let imp = s.json(&["hague", "import-status", &import_id], 0);
+    assert_eq!(imp["status"], "Imported", "{imp}");
+    assert_eq!(imp["srn"], srn.as_str(), "{imp}");
+
+    let st = s.json(&["hague", "status", &srn], 0);
+    assert_eq!(st["status"], "Registered", "{st}");
+    assert_eq!(st["srn"], srn.as_str(), "{st}");
+    assert!(
+        st["irn"].as_str().is_some_and(|i| i.starts_with("DM/")),
+        "{st}"
+    );
+
+    // Unknown ids: 404 from HWS, exit 9.
+    s.json(&["hague", "status", "SRN0000000"], 9);
+    s.json(&["hague", "import-status", "nope"], 9);
+
+    let tracked = s.json(&["hague", "track"], 0);
+    assert_eq!(
+        tracked["open"].as_array().map(Vec::len),
+        Some(0),
+        "{tracked}"
+    );
+
+    let week = this_week();
+    let out = s.out();
+    let b = s.json(
+        &["hague", "bulletin", &week, "--out", arg(&out), "--extract"],
+        0,
+    );
+    let zip = out.join(format!("bulletin-{week}.zip"));
+    assert_eq!(b["path"], arg(&zip), "{b}");
+    assert!(zip.is_file());
+    let extracted = out.join(format!("bulletin-{week}"));
+    assert!(extracted.join("SHA256SUMS").is_file(), "{b}");
+    // The registration of this test is in this week's bulletin.
+    let xml = std::fs::read_dir(&extracted)
+        .expect("read extracted")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "xml"))
+        .expect("one XML in the bulletin");
+    let check = common::st96("check", &xml, false);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    let cc = s.json(
+        &["hague", "confidential-copy", &week, "--out", arg(&out)],
+        0,
+    );
+    assert!(
+        out.join(format!("confidential-{week}.zip")).is_file(),
+        "{cc}"
+    );
+
+    // sync: three weeks, the current one already downloaded.
+    let (y, w, _) = time::OffsetDateTime::now_utc().date().to_iso_week_date();
+    let from = time::Date::from_iso_week_date(y, w, time::Weekday::Monday).expect("monday")
+        - time::Duration::weeks(2);
+    let (fy, fw, _) = from.to_iso_week_date();
+    let from = format!("{fy:04}{fw:02}");
+    let sync = s.json(
+        &[
+            "hague",
+            "bulletin",
+            "sync",
+            "--from",
+            &from,
+            "--out",
+            arg(&out),
+        ],
+        0,
+    );
+    assert_eq!(
+        sync["downloaded"].as_array().map(Vec::len),
+        Some(2),
+        "{sync}"
+    );
+    assert_eq!(sync["skipped"].as_array().map(Vec::len), Some(1), "{sync}");
+    let again = s.json(
+        &[
+            "hague",
+            "bulletin",
+            "sync",
+            "--from",
+            &from,
+            "--out",
+            arg(&out),
+        ],
+        0,
+    );
+    assert_eq!(
+        again["downloaded"].as_array().map(Vec::len),
+        Some(0),
+        "{again}"
+    );
+
+    let history = s.json(&["hague", "history", "--events"], 0);
+    let subs = history["submissions"].as_array().expect("submissions");
+    assert_eq!(subs.len(), 1, "{history}");
+    assert_eq!(subs[0]["import_id"], import_id.as_str());
+    assert_eq!(subs[0]["office_reference"], "E2E-ALL-1");
+    assert_eq!(
+        history["publications"].as_array().map(Vec::len),
+        Some(4),
+        "{history}"
+    );
+
+    // Human output names the essentials too.
+    let out = s.ipgate().args(["hague", "history"]).output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&import_id) && text.contains("Registered"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_same_package_is_refused_with_the_earlier_import_id_unless_forced() {
+    let s = Served::start(ServeOptions {
+        serve_args: &["--speed", "50"],
+        examining_office: false,
+    });
+    let pkg = package(&s, "E2E-DUP-1");
+    let first = s.json(&["hague", "submit", arg(&pkg)], 0);
+    let import_id = first["import_id"].as_str().expect("import id");
+
+    let out = s
+        .ipgate()
+        .args(["hague", "submit", arg(&pkg)])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(13), "{stderr}");
+    assert!(stderr.contains(import_id), "{stderr}");
+    assert!(stderr.contains("--force"), "{stderr}");
+
+    let forced = s.json(&["hague", "submit", arg(&pkg), "--force"], 0);
+    assert_ne!(forced["import_id"], first["import_id"], "{forced}");
+    let history = s.json(&["hague", "history"], 0);
+    assert_eq!(history["submissions"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn an_invalid_package_is_refused_before_anything_is_sent() {
+    let s = Served::start(ServeOptions::default());
+    let bad = s.dir.path().join("bad.zip");
+    std::fs::write(&bad, b"PK\x05\x06not really a zip").expect("write");
+    let out = s
+        .ipgate()
+        .args(["hague", "submit", arg(&bad)])
+        .output()
+        .expect("run");
+    assert!(
+        matches!(out.status.code(), Some(1) | Some(3)),
+        "{:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let history = s.json(&["hague", "history"], 0);
+    assert_eq!(
+        history["submissions"].as_array().map(Vec::len),
+        Some(0),
+        "{history}"
+    );
+}
+
+#[test]
+fn a_submission_killed_while_sending_is_never_resent() {
+    // The sandbox holds every POST /request for a minute before answering: the CLI has written
+    // `sending` in the journal and is waiting for the answer when it is killed.
+    let s = Served::start(ServeOptions {
+        serve_args: &["--faults", "submit=latency:60000"],
+        examining_office: false,
+    });
+    let pkg = package(&s, "E2E-CRASH-1");
+    let mut child = s
+        .ipgate()
+        .args(["hague", "submit", arg(&pkg)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn submit");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let h = s.json(&["hague", "history"], 0);
+        if h["submissions"][0]["state"] == "sending" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never saw `sending`: {h}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().expect("SIGKILL the CLI");
+    let _ = child.wait();
+
+    let tracked = s.json(&["hague", "track"], 0);
+    let open = tracked["open"].as_array().expect("open");
+    assert_eq!(open.len(), 1, "{tracked}");
+    assert_eq!(open[0]["state"], "sending", "{tracked}");
+    let action = open[0]["action"].as_str().expect("action");
+    assert!(action.contains("never resends"), "{action}");
+    assert!(action.contains("--force"), "{action}");
+
+    let out = s
+        .ipgate()
+        .args(["hague", "submit", arg(&pkg)])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(13), "{stderr}");
+    assert!(stderr.contains("sending"), "{stderr}");
+
+    let history = s.json(&["hague", "history"], 0);
+    assert_eq!(
+        history["submissions"].as_array().map(Vec::len),
+        Some(1),
+        "{history}"
+    );
+    assert_eq!(history["submissions"][0]["state"], "sending");
+}
+
+#[test]
+fn an_interrupted_download_resumes_where_it_stopped() {
+    // The sandbox sends half of every bulletin, then closes: the first download fails and leaves
+    // its partial file (never at the final name).
+    let s = Served::start(ServeOptions {
+        serve_args: &["--faults", "bulletin=truncate"],
+        examining_office: false,
+    });
+    let week = this_week();
+    let out = s.out();
+    let zip = out.join(format!("bulletin-{week}.zip"));
+    let first = s
+        .ipgate()
+        .args(["hague", "bulletin", &week, "--out", arg(&out)])
+        .output()
+        .expect("run");
+    assert_eq!(
+        first.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(!zip.exists(), "no partial file at the final path");
+    let partial: u64 = std::fs::read_dir(&out)
+        .expect("out dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+        .map(|e| e.metadata().expect("meta").len())
+        .sum();
+    assert!(partial > 0, "a partial download is kept to resume");
+
+    s.admin(&["faults", "none"]);
+    let second = s.json(&["hague", "bulletin", &week, "--out", arg(&out)], 0);
+    assert_eq!(second["resumed_from"].as_u64(), Some(partial), "{second}");
+
+    // The resumed file is the whole bulletin: byte for byte what a fresh download gets.
+    let fresh_dir = s.dir.path().join("fresh");
+    let fresh = s.json(&["hague", "bulletin", &week, "--out", arg(&fresh_dir)], 0);
+    assert_eq!(fresh["resumed_from"].as_u64(), Some(0), "{fresh}");
+    assert_eq!(second["sha256"], fresh["sha256"]);
+    assert_eq!(
+        std::fs::read(&zip).expect("resumed"),
+        std::fs::read(fresh_dir.join(format!("bulletin-{week}.zip"))).expect("fresh")
+    );
+}
