@@ -1,0 +1,248 @@
+//! Every fault kind, seen from a client over real HTTP on 127.0.0.1, and the reproducibility of
+//! probabilistic rules under a seed.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use ipgate_sandbox::FaultSpec;
+use reqwest::Method;
+use support::{Env, refusal};
+
+fn spec(s: &str) -> FaultSpec {
+    s.parse().expect("valid spec")
+}
+
+async fn received(env: &Env) -> usize {
+    env.admin(Method::GET, "/received", None).await.1["received"]
+        .as_array()
+        .expect("list")
+        .len()
+}
+
+/// Sends a raw request and reads until the peer closes; returns what was read and the error that
+/// ended the read, if any.
+fn raw(env: &Env, path: &str, token: &str) -> (Vec<u8>, Option<std::io::ErrorKind>) {
+    let addr = env.sb().addr();
+    let mut s = TcpStream::connect(addr).expect("connect");
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n").expect("write");
+    let mut out = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return (out, None),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) => return (out, Some(e.kind())),
+        }
+    }
+}
+
+#[tokio::test]
+async fn reset_before_means_nothing_was_done() {
+    let env = Env::start();
+    let token = env.token().await;
+    env.sb().set_faults(spec("submit=reset-before"));
+    let r = env
+        .http
+        .post(env.hws("/request"))
+        .bearer_auth(&token)
+        .header("content-type", "application/zip")
+        .body(refusal(|x| x))
+        .send()
+        .await;
+    assert!(r.is_err(), "the client must not get an answer");
+    assert_eq!(received(&env).await, 0);
+    // a raw client sees a reset (RST), not a clean close
+    env.sb().set_faults(spec("ping=reset-before"));
+    let (got, err) = raw(&env, "/webservices/api/v1/pingMe", &token);
+    assert!(got.is_empty());
+    assert_eq!(err, Some(std::io::ErrorKind::ConnectionReset));
+}
+
+#[tokio::test]
+async fn reset_after_means_the_package_was_recorded() {
+    let env = Env::start();
+    let token = env.token().await;
+    env.sb().set_faults(spec("submit=reset-after"));
+    let r = env
+        .http
+        .post(env.hws("/request"))
+        .bearer_auth(&token)
+        .header("content-type", "application/zip")
+        .body(refusal(|x| x))
+        .send()
+        .await;
+    assert!(r.is_err(), "the client must not get an answer");
+    assert_eq!(
+        received(&env).await,
+        1,
+        "the package was recorded although the client never heard"
+    );
+    // other routes are untouched
+    assert_eq!(env.get("/pingMe", &token).await.status(), 200);
+}
+
+#[tokio::test]
+async fn status_faults_with_retry_after() {
+    let env = Env::start();
+    let token = env.token().await;
+    for (rule, status, retry) in [
+        ("ping=500", 500, None),
+        ("ping=502", 502, None),
+        ("ping=502:3", 502, Some("3")),
+        ("ping=503:7", 503, Some("7")),
+        ("ping=429", 429, Some("1")),
+        ("ping=429:2", 429, Some("2")),
+    ] {
+        env.sb().set_faults(spec(rule));
+        let r = env.get("/pingMe", &token).await;
+        assert_eq!(r.status().as_u16(), status, "{rule}");
+        assert_eq!(
+            r.headers()
+                .get("retry-after")
+                .map(|v| v.to_str().expect("s")),
+            retry,
+            "{rule}"
+        );
+        let body = r.text().await.expect("body");
+        support::assert_schema_valid(&body);
+    }
+    // the token endpoint answers in OAuth's shape
+    env.sb().set_faults(spec("token=503:4"));
+    let r = env
+        .token_response(&[("grant_type", "client_credentials")])
+        .await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "4");
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v["error"], "temporarily_unavailable");
+    // Innography answers in its shape
+    env.sb().set_faults(spec("innography=500"));
+    let r = env
+        .http
+        .get(format!("{}/cases/documents", env.sb().urls().innography))
+        .send()
+        .await
+        .expect("a");
+    assert_eq!(r.status(), 500);
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v["status"], "error");
+}
+
+#[tokio::test]
+async fn token_endpoint_down() {
+    let env = Env::start();
+    env.sb().set_faults(spec("token=down"));
+    let a = env.assertion("office-1");
+    let r = env
+        .http
+        .post(&env.sb().urls().token_endpoint)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", wipo_oidc::CLIENT_ASSERTION_TYPE),
+            ("client_assertion", &a),
+        ])
+        .send()
+        .await;
+    assert!(r.is_err());
+    // discovery still answers
+    let r = env
+        .http
+        .get(format!(
+            "{}/.well-known/openid-configuration",
+            env.sb().urls().issuer
+        ))
+        .send()
+        .await
+        .expect("a");
+    assert_eq!(r.status(), 200);
+    env.sb().set_faults(FaultSpec::default());
+    env.token().await;
+}
+
+#[tokio::test]
+async fn truncated_slow_and_delayed_bodies() {
+    let env = Env::start();
+    let token = env.token().await;
+    let full = env
+        .get("/publication/bulletin/202648", &token)
+        .await
+        .bytes()
+        .await
+        .expect("full");
+    // truncated: the length is announced, fewer bytes come, the connection closes
+    env.sb().set_faults(spec("bulletin=truncate:1000"));
+    let (got, _) = raw(
+        &env,
+        "/webservices/api/v1/publication/bulletin/202648",
+        &token,
+    );
+    let text = String::from_utf8_lossy(&got);
+    assert!(
+        text.contains(&format!("content-length: {}", full.len())),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+    let head_end = got.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
+    assert_eq!(got.len() - head_end, 1000);
+    let r = env.get("/publication/bulletin/202648", &token).await;
+    assert!(
+        r.bytes().await.is_err(),
+        "the client must see a broken body"
+    );
+    // default: half the body
+    env.sb().set_faults(spec("bulletin=truncate"));
+    let (got, _) = raw(
+        &env,
+        "/webservices/api/v1/publication/bulletin/202648",
+        &token,
+    );
+    let head_end = got.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
+    assert_eq!(got.len() - head_end, full.len() / 2);
+    // slow: the same bytes arrive, in many small reads
+    env.sb().set_faults(spec("ping=slow:2000"));
+    let r = env.get("/pingMe?name=slow", &token).await;
+    assert_eq!(r.status(), 200);
+    let mut chunks = 0;
+    let mut body = Vec::new();
+    let mut r = r;
+    while let Some(c) = r.chunk().await.expect("chunk") {
+        chunks += 1;
+        body.extend_from_slice(&c);
+    }
+    assert!(chunks > 1, "a slow body comes in slices ({chunks})");
+    support::assert_schema_valid(std::str::from_utf8(&body).expect("utf8"));
+    // latency with jitter: the answer is unchanged
+    env.sb().set_faults(spec("all=latency:30~20"));
+    assert_eq!(env.get("/pingMe", &token).await.status(), 200);
+}
+
+#[tokio::test]
+async fn probabilistic_rules_reproduce_under_the_seed() {
+    let mut env = Env::start_with(|c| c.with_faults("ping=500@0.5".parse().expect("spec")));
+    let token = env.token().await;
+    let mut run = Vec::new();
+    for _ in 0..24 {
+        run.push(env.get("/pingMe", &token).await.status().as_u16());
+    }
+    assert!(run.contains(&200) && run.contains(&500), "{run:?}");
+    env.restart(|c| c.with_faults("ping=500@0.5".parse().expect("spec")));
+    let mut again = Vec::new();
+    for _ in 0..24 {
+        again.push(env.get("/pingMe", &token).await.status().as_u16());
+    }
+    assert_eq!(run, again, "same seed, same failures");
+    env.restart(|c| {
+        c.with_seed(43)
+            .with_faults("ping=500@0.5".parse().expect("spec"))
+    });
+    let mut other = Vec::new();
+    for _ in 0..24 {
+        other.push(env.get("/pingMe", &token).await.status().as_u16());
+    }
+    assert_ne!(run, other, "another seed, other failures");
+    // the admin routes are never faulted
+    env.sb().set_faults(spec("all=500"));
+    assert_eq!(env.admin(Method::GET, "/faults", None).await.0, 200);
+}
