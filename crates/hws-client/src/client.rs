@@ -123,7 +123,7 @@ fn transport_error(operation: Operation, e: SendError) -> HwsError {
             } else {
                 Delivery::MaybeReceived
             },
-            detail: ipgate_http_detail(&source),
+            detail: error_detail(&source),
         },
         SendError::Build(source) => HwsError::Network {
             operation,
@@ -139,7 +139,7 @@ fn transport_error(operation: Operation, e: SendError) -> HwsError {
 }
 
 /// reqwest's error with its causes (its own message only says "error sending request").
-fn ipgate_http_detail(e: &reqwest::Error) -> String {
+fn error_detail(e: &reqwest::Error) -> String {
     let mut parts = vec![e.to_string()];
     let mut cur = std::error::Error::source(e);
     while let Some(c) = cur {
@@ -296,7 +296,7 @@ impl HwsClient {
                     return Err(HwsError::Network {
                         operation,
                         delivery: Delivery::MaybeReceived,
-                        detail: format!("the answer broke off: {}", ipgate_http_detail(&e)),
+                        detail: format!("the answer broke off: {}", error_detail(&e)),
                     });
                 }
             }

@@ -159,17 +159,25 @@ pub async fn submit_journaled(
     tracing::info!(submission = id.0, %sha256, "submission recorded as sending; uploading");
     match client.submit(package).await {
         Ok(status) => {
-            let recorded = journal
-                .complete(ticket, status.import_id.as_str())
-                .and_then(|_| journal.record_server_status(id, &import_update(&status)));
-            match recorded {
-                Ok(submission) => Ok(JournaledSubmission { submission, status }),
-                Err(journal) => Err(SubmitError::NotRecorded {
-                    import_id: Some(status.import_id),
-                    upload_error: None,
-                    journal,
-                }),
-            }
+            let submission = match journal.complete(ticket, status.import_id.as_str()) {
+                Ok(s) => s,
+                Err(journal) => {
+                    return Err(SubmitError::NotRecorded {
+                        import_id: Some(status.import_id),
+                        upload_error: None,
+                        journal,
+                    });
+                }
+            };
+            // The import id is on file; the first status is a nicety that `track` repeats.
+            let submission = match journal.record_server_status(id, &import_update(&status)) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(submission = id.0, error = %e, "cannot record the first import status; track will ask again");
+                    submission
+                }
+            };
+            Ok(JournaledSubmission { submission, status })
         }
         Err(error) => {
             let recorded = match error.delivery() {
