@@ -75,9 +75,21 @@ fn every_command_against_a_spawned_sandbox() {
         "{st}"
     );
 
-    // Unknown ids: 404 from HWS, exit 9.
-    s.json(&["hague", "status", "SRN0000000"], 9);
-    s.json(&["hague", "import-status", "nope"], 9);
+    // Unknown ids: 404 from HWS, exit 9, with the server's words and a hint.
+    for args in [
+        ["hague", "status", "SRN0000000"],
+        ["hague", "import-status", "nope"],
+    ] {
+        let (code, stderr) = s.fails(&args);
+        assert_eq!(code, Some(9), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("HTTP 404") && stderr.contains("hint: "),
+            "{stderr}"
+        );
+    }
+    // An id that cannot be one is refused before any request (exit 2).
+    let (code, stderr) = s.fails(&["hague", "status", "../etc"]);
+    assert_eq!(code, Some(2), "{stderr}");
 
     let tracked = s.json(&["hague", "track"], 0);
     assert_eq!(

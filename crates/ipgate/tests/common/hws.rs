@@ -209,6 +209,17 @@ impl Served {
     }
 }
 
+impl Served {
+    /// Runs `ipgate ARGS`; returns its exit code and stderr.
+    pub fn fails(&self, args: &[&str]) -> (Option<i32>, String) {
+        let out = self.ipgate().args(args).output().expect("run ipgate");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
