@@ -15,6 +15,7 @@
 // break inside modules).
 extern crate self as st96;
 
+pub mod by_kind;
 pub mod checks;
 pub mod detect;
 pub mod document;
