@@ -8,6 +8,10 @@
 //! sandbox made up to that moment whose publication week it is, so once out it never changes and
 //! repeated downloads are byte-identical.
 
+// Handlers answer early with a finished `Response` as the error of their helpers: boxing it would
+// allocate on every refusal for nothing.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path as FsPath;
@@ -31,9 +35,11 @@ use crate::publication::{
 
 /// Parsed publications, by what their bytes depend on (cheap to clone; the counting pass is not).
 #[derive(Debug, Default)]
-pub(crate) struct PublicationCache(
-    Mutex<HashMap<(PublicationKind, WeekId, Vec<String>), Publication>>,
-);
+pub(crate) struct PublicationCache(Mutex<HashMap<PublicationKey, Publication>>);
+
+/// What a publication's bytes depend on besides the configuration: its kind, its week and the
+/// IRNs the sandbox registered for it.
+type PublicationKey = (PublicationKind, WeekId, Vec<String>);
 
 impl PublicationCache {
     /// Forgets every publication (after a reset or a forced status).
@@ -364,7 +370,7 @@ async fn serve(
         return builder
             .status(StatusCode::NOT_MODIFIED)
             .body(Body::empty())
-            .unwrap_or_else(|e| internal(e));
+            .unwrap_or_else(internal);
     }
     let if_range_ok = h(header::IF_RANGE).is_none_or(|v| v.trim() == etag);
     let range = if if_range_ok {
@@ -399,7 +405,7 @@ async fn serve(
         .status(status)
         .header(header::CONTENT_LENGTH, end - start + 1)
         .body(Body::from_stream(stream))
-        .unwrap_or_else(|e| internal(e))
+        .unwrap_or_else(internal)
 }
 
 #[cfg(test)]
