@@ -6,9 +6,14 @@
 //!   schema with `xsd-schema` (streaming), and applies the Hague rules ([`RuleId`], documented in
 //!   `docs/package-rules.md`). [`build`] writes a deterministic package after validating it.
 //! * **IB → office** packages (bulletins, confidential copies): one XML plus image folders named by
-//!   international registration number. [`IbPackage`] streams the XML's records and finds the
-//!   images of an IRN without loading the archive or the XML whole; [`extract`] writes everything
-//!   safely with a SHA-256 list.
+//!   international registration number. [`validate_package`] recognises them by their root and
+//!   checks them by their own rules while streaming (`IB001`, `IB002`, every referenced file
+//!   present, the schema); [`IbPackage`] streams the XML's records and finds the images of an IRN
+//!   without loading the archive or the XML whole; [`extract`] writes everything safely with a
+//!   SHA-256 list.
+//! * **WIPO's schemas**: [`schemas`] installs them (checked against manifests compiled into the
+//!   binary), lists them and finds the one for a document, the same way for every command:
+//!   `--schemas DIR`, else `$IPGATE_SCHEMAS`, else the user's data directory.
 //!
 //! Every archive is checked first, in both directions: zip-slip names, absolute paths, backslashes,
 //! drive letters, symlinks, duplicate and case-colliding names, encryption, non-UTF-8 names, and
@@ -16,8 +21,9 @@
 //! declarations is refused.
 //!
 //! ```no_run
-//! use hague_package::{validate_package, Options, Schemas};
-//! let opts = Options { schemas: Schemas::Dirs(vec!["xsd/wipo".into()]), ..Options::default() };
+//! use hague_package::{schemas, validate_package, Options, Schemas};
+//! let dirs = schemas::default_search_path(&[]).dirs;
+//! let opts = Options { schemas: Schemas::Dirs(dirs), ..Options::default() };
 //! let report = validate_package("refusal.zip".as_ref(), &opts)?;
 //! println!("valid: {}", report.is_valid());
 //! # Ok::<(), hague_package::PackageError>(())
