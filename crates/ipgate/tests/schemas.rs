@@ -342,3 +342,170 @@ fn without_an_installed_schema_the_verdict_never_says_a_bare_valid() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+/// The refusal sample as a package input folder (XML + its PDF), declaring `version`.
+fn refusal_input(dir: &Path, version: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let xml = std::fs::read_to_string(sample("refusal_total.xml"))
+        .unwrap()
+        .replace(
+            "com:st96Version=\"V7_0\"",
+            &format!("com:st96Version=\"{version}\""),
+        );
+    for part in xml.split("<com:FileName>").skip(1) {
+        let name = part.split("</com:FileName>").next().unwrap();
+        std::fs::write(
+            dir.join(name),
+            b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n",
+        )
+        .unwrap();
+    }
+    let x = dir.join("refusal_total.xml");
+    std::fs::write(&x, xml).unwrap();
+    x
+}
+
+#[test]
+fn package_build_and_validate_find_the_installed_schemas_and_say_when_they_did_not_run() {
+    let data = installed();
+    let work = tempfile::tempdir().unwrap();
+    let xml = refusal_input(&work.path().join("in"), "V7_0");
+    let zip = work.path().join("refusal.zip");
+    let out = ipgate(
+        data.path(),
+        &[
+            "package",
+            "build",
+            s(&xml),
+            "-o",
+            s(&zip),
+            "--require-schema",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&ipgate(
+        data.path(),
+        &["--output", "json", "package", "validate", s(&zip)],
+    ));
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["xsd"]["status"], "validated_nearest");
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "XSD005"),
+        "{v}"
+    );
+    assert!(
+        v["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("WIPO's V6_0 schema"),
+        "{v}"
+    );
+
+    // No schema installed: never a bare "valid"; --require-schema exits 4 and builds nothing.
+    let empty = tempfile::tempdir().unwrap();
+    let out = ipgate(empty.path(), &["package", "validate", s(&zip)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains(": valid by ipgate's built-in checks; WIPO's schema was not run (`ipgate schemas install DIR|ZIP`)"),
+        "{}",
+        text(&out)
+    );
+    let out = ipgate(
+        empty.path(),
+        &["package", "validate", "--require-schema", s(&zip)],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let other = work.path().join("other.zip");
+    let out = ipgate(
+        empty.path(),
+        &[
+            "package",
+            "build",
+            s(&xml),
+            "-o",
+            s(&other),
+            "--require-schema",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(!other.exists());
+}
+
+#[test]
+fn package_validate_refuses_a_version_hague_does_not_accept() {
+    let data = installed();
+    let work = tempfile::tempdir().unwrap();
+    let xml = refusal_input(&work.path().join("in"), "V6_0");
+    let zip = work.path().join("v6.zip");
+    let out = ipgate(
+        data.path(),
+        &[
+            "package",
+            "build",
+            s(&xml),
+            "-o",
+            s(&zip),
+            "--allow-invalid",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = ipgate(
+        data.path(),
+        &["--output", "json", "package", "validate", s(&zip)],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let v = json(&out);
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "PKG005")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(f["severity"], "error");
+    assert!(f["message"].as_str().unwrap().contains("V7_0"), "{f}");
+    // The V6_0 schema itself accepts it: only Hague's version rule refuses it.
+    assert_eq!(v["xsd"]["status"], "validated");
+    // st96 check is not a Hague check: it reads the same XML as valid.
+    let out = ipgate(data.path(), &["st96", "check", s(&xml)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn package_validate_checks_a_bulletin_by_its_own_rules_and_st96_check_streams_it() {
+    let data = installed();
+    let work = tempfile::tempdir().unwrap();
+    let xml = work.path().join("bulletin.xml");
+    let zip = work.path().join("bulletin.zip");
+    let made = std::process::Command::new("python3")
+        .arg(repo().join("tools/gen-bulletin.py"))
+        .args(["--registrations", "8", "--out", s(&xml), "--zip", s(&zip)])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let out = ipgate(
+        data.path(),
+        &["--output", "json", "package", "validate", s(&zip)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(v["root"], "HagueIBToOfficeTransaction");
+    assert_eq!(v["xsd"]["status"], "validated");
+    assert_eq!(v["typed_model"]["status"], "valid");
+
+    let v = json(&ipgate(
+        data.path(),
+        &["--output", "json", "st96", "check", s(&xml)],
+    ));
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["kind"], "HagueIBToOfficeTransaction");
+    assert!(v["records"].as_u64().unwrap() >= 8, "{v}");
+    assert_eq!(v["schema"]["status"], "validated");
+}
