@@ -98,6 +98,7 @@ fn no_crate_but_the_generator_depends_on_xsd_parser() {
 #[test]
 fn every_crate_using_st96_raises_the_recursion_limit() {
     let crates_dir = workspace_root().join("crates");
+    let mut checked = Vec::new();
     for entry in std::fs::read_dir(&crates_dir).expect("read crates/") {
         let dir = entry.expect("dir entry").path();
         let Ok(text) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
@@ -111,11 +112,35 @@ fn every_crate_using_st96_raises_the_recursion_limit() {
             let Ok(source) = std::fs::read_to_string(dir.join(root)) else {
                 continue;
             };
+            let limit = recursion_limit(&source);
             assert!(
-                source.contains("#![recursion_limit = \"512\"]"),
-                "{}/{root} uses st96 but lacks #![recursion_limit = \"512\"] (release builds fail with E0275)",
+                limit.is_some_and(|l| l >= 512),
+                "{}/{root} uses st96 but lacks #![recursion_limit = \"512\"] or higher (found {limit:?}; release builds fail with E0275)",
                 dir.display()
             );
+            checked.push(format!("{}/{root}", dir.display()));
         }
     }
+    // At least the CLI and hague-package use st96: finding no crate root to read means this test
+    // looked in the wrong place, not that all is well.
+    assert!(
+        checked.len() >= 2,
+        "expected at least two crate roots using st96 under {}, checked {checked:?}",
+        crates_dir.display()
+    );
+}
+
+/// The value of `#![recursion_limit = "N"]` in a crate root.
+fn recursion_limit(source: &str) -> Option<u32> {
+    let rest = source.split("#![recursion_limit = \"").nth(1)?;
+    rest.split('"').next()?.parse().ok()
+}
+
+#[test]
+fn recursion_limit_is_read_from_the_attribute() {
+    assert_eq!(
+        recursion_limit("//! x\n#![recursion_limit = \"1024\"]\n"),
+        Some(1024)
+    );
+    assert_eq!(recursion_limit("fn main() {}"), None);
 }

@@ -194,26 +194,19 @@ pub fn config_path(explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = non_empty_env("IPGATE_CONFIG") {
         return Some(PathBuf::from(p));
     }
-    let base = non_empty_env("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| home_dir().map(|h| h.join(".config")))?;
-    Some(base.join("ipgate").join("config.toml"))
+    ipgate_base::dirs::config_dir()
+        .ok()
+        .map(|d| d.join("config.toml"))
 }
 
-/// The user's cache directory for ipgate: `$IPGATE_CACHE_DIR`, else `$XDG_CACHE_HOME/ipgate`, else
-/// `~/.cache/ipgate`. Token caches and rate-limit state live here.
+/// The user's cache directory for ipgate ([`ipgate_base::dirs::cache_dir`]: `$IPGATE_CACHE_DIR`,
+/// else `$XDG_CACHE_HOME/ipgate`, else `~/.cache/ipgate`). Token caches and rate-limit state live
+/// here.
 pub fn cache_dir() -> CliResult<PathBuf> {
-    if let Some(p) = non_empty_env("IPGATE_CACHE_DIR") {
-        return Ok(PathBuf::from(p));
-    }
-    let base = non_empty_env("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| home_dir().map(|h| h.join(".cache")))
-        .ok_or_else(|| {
-            CliError::config("cannot find a cache directory: neither IPGATE_CACHE_DIR, XDG_CACHE_HOME nor HOME is set")
-                .with_hint("set IPGATE_CACHE_DIR to a directory ipgate may write to")
-        })?;
-    Ok(base.join("ipgate"))
+    ipgate_base::dirs::cache_dir().map_err(|e| {
+        CliError::config(e.to_string())
+            .with_hint(format!("set {} to a directory ipgate may write to", e.fix))
+    })
 }
 
 /// Loads the profile named `name` from the config file. A missing file at the default location gives an
@@ -288,7 +281,7 @@ pub fn non_empty_env(name: &str) -> Option<String> {
 }
 
 fn home_dir() -> Option<PathBuf> {
-    non_empty_env("HOME").map(PathBuf::from)
+    ipgate_base::dirs::home_dir()
 }
 
 #[cfg(test)]

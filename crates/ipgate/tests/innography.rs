@@ -233,7 +233,10 @@ async fn secret_file_permissions_are_checked_like_ssh() {
     let o = run(cmd).await;
     let (stdout, stderr) = out(&o);
     assert_eq!(o.status.code(), Some(4), "{stderr}");
-    assert!(stderr.contains("readable by others (mode 644)"), "{stderr}");
+    assert!(
+        stderr.contains("group or others may access it (mode 0644)"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains(&format!("chmod 600 {}", secret.display())),
         "{stderr}"

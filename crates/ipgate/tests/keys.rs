@@ -97,11 +97,18 @@ fn generate_writes_what_appendix_a_writes_and_openssl_agrees() {
         std::fs::read_to_string(dir.join("hague4offices_public.pem")).expect("read"),
         key_pub
     );
-    let check = openssl(
-        &dir,
-        &["ec", "-in", "hague4offices_private.pem", "-check", "-noout"],
+    // openssl checks the key (the point is on the curve, the private scalar matches it) and says
+    // so on stderr; a failed check exits non-zero.
+    let check = Command::new("openssl")
+        .args(["ec", "-in", "hague4offices_private.pem", "-check", "-noout"])
+        .current_dir(&dir)
+        .output()
+        .expect("run openssl");
+    let said = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        check.status.success() && said.contains("EC Key valid"),
+        "openssl ec -check: {said}"
     );
-    let _ = check;
     // The printed fingerprint is openssl's.
     let fp = openssl(
         &dir,

@@ -6,19 +6,19 @@
 //! `IPGATE_SCOPE`, `IPGATE_KEY_ID`, `IPGATE_AUDIENCE`, `IPGATE_ASSERTION_LIFETIME`), then flags.
 //! The key passphrase comes only from `IPGATE_KEY_PASSPHRASE`; no secret is ever a flag value.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wipo_oidc::{
-    AccessToken, Audience, CacheKey, ClientError, Clock as _, Endpoint, ErrorKind, LoadOptions,
-    SigningKey, SystemClock, TokenSource, TokenSourceConfig,
+    Audience, ClientError, Clock as _, Endpoint, ErrorKind, LoadOptions, SigningKey, SystemClock,
+    TokenCache, TokenSource, TokenSourceConfig,
 };
 use zeroize::Zeroizing;
 
 use crate::Context;
-use crate::cmd::keys::{http_date, key_error, write_file_atomic};
-use crate::config::{WipoSettings, cache_dir, non_empty_env};
+use crate::cmd::keys::{http_date, key_error};
+use crate::config::{WipoSettings, non_empty_env};
 use crate::exit::{CliError, CliResult, ExitCode};
 use crate::output::{OutputFormat, print_json};
 
@@ -227,7 +227,10 @@ fn client_error(err: ClientError) -> CliError {
     e
 }
 
-fn token_source(settings: &Settings) -> CliResult<TokenSource> {
+/// The token source for `settings`; with `disk_cache`, tokens are shared with later runs through
+/// the user's token cache (`wipo_oidc::TokenCache::user_default`), or not at all when there is no
+/// cache directory (with a warning: the cache only saves token requests).
+fn token_source(settings: &Settings, disk_cache: bool) -> CliResult<TokenSource> {
     let options = LoadOptions {
         passphrase: non_empty_env("IPGATE_KEY_PASSPHRASE").map(Zeroizing::new),
         allow_insecure_permissions: settings.allow_insecure,
@@ -238,15 +241,21 @@ fn token_source(settings: &Settings) -> CliResult<TokenSource> {
     config.kid = settings.kid.clone();
     config.audience = settings.audience.clone();
     config.assertion_lifetime_secs = settings.lifetime;
+    if disk_cache {
+        match TokenCache::user_default() {
+            Ok(cache) => config = config.with_disk_cache(cache),
+            Err(e) => tracing::warn!("{e}; tokens are not cached between runs"),
+        }
+    }
     let http = wipo_oidc::http_client(concat!("ipgate/", env!("CARGO_PKG_VERSION")))
         .map_err(client_error)?;
     TokenSource::new(http, config, Arc::new(key)).map_err(client_error)
 }
 
 /// The token source of a profile's `[profiles.NAME.wipo]` settings with the environment, as
-/// `ipgate auth token` makes it: what `ipgate hague` uses.
+/// `ipgate auth token` makes it (tokens shared through the disk cache): what `ipgate hague` uses.
 pub(crate) fn profile_token_source(profile: WipoSettings) -> CliResult<TokenSource> {
-    token_source(&resolve(WipoFlags::default(), profile)?)
+    token_source(&resolve(WipoFlags::default(), profile)?, true)
 }
 
 /// Runs `ipgate auth`.
@@ -324,7 +333,7 @@ async fn discover(issuer: &str, output: OutputFormat) -> CliResult {
 }
 
 async fn assertion(settings: &Settings, decode: bool, output: OutputFormat) -> CliResult {
-    let ts = token_source(settings)?;
+    let ts = token_source(settings, false)?;
     let jwt = ts.assertion().await.map_err(client_error)?;
     let decoded = if decode || output == OutputFormat::Json {
         Some(
@@ -362,97 +371,6 @@ async fn assertion(settings: &Settings, decode: bool, output: OutputFormat) -> C
     }
 }
 
-/// The token cache file's content.
-#[derive(Serialize, Deserialize)]
-struct CachedToken {
-    issuer: String,
-    client_id: String,
-    scope: String,
-    access_token: String,
-    token_type: String,
-    granted_scope: Option<String>,
-    obtained_at: u64,
-    expires_at: u64,
-}
-
-impl Drop for CachedToken {
-    fn drop(&mut self) {
-        use zeroize::Zeroize as _;
-        self.access_token.zeroize();
-    }
-}
-
-fn cache_file(key: &CacheKey) -> CliResult<PathBuf> {
-    Ok(cache_dir()?
-        .join("wipo-tokens")
-        .join(format!("{}.json", key.file_stem())))
-}
-
-fn read_cache(path: &Path, key: &CacheKey) -> Option<AccessToken> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(path).ok()?.permissions().mode();
-        if mode & 0o077 != 0 {
-            tracing::warn!(path = %path.display(), "token cache file is readable by others; ignoring it");
-            return None;
-        }
-    }
-    let text = Zeroizing::new(std::fs::read_to_string(path).ok()?);
-    let c: CachedToken = match serde_json::from_str(&text) {
-        Ok(c) => c,
-        Err(e) => {
-            // Position only: serde's message may quote a value, and this file holds a token.
-            tracing::warn!(
-                path = %path.display(),
-                line = e.line(),
-                column = e.column(),
-                "ignoring a damaged token cache file (it is replaced by the next token)"
-            );
-            return None;
-        }
-    };
-    if c.issuer != key.issuer || c.client_id != key.client_id || c.scope != key.scope {
-        return None;
-    }
-    Some(AccessToken::new(
-        c.access_token.clone(),
-        c.token_type.clone(),
-        c.granted_scope.clone(),
-        c.obtained_at,
-        c.expires_at,
-    ))
-}
-
-fn write_cache(path: &Path, key: &CacheKey, token: &AccessToken) -> CliResult {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder
-        .create(dir)
-        .map_err(|e| CliError::io("create cache directory", dir, &e))?;
-    let c = CachedToken {
-        issuer: key.issuer.clone(),
-        client_id: key.client_id.clone(),
-        scope: key.scope.clone(),
-        access_token: token.secret().to_string(),
-        token_type: token.token_type().to_string(),
-        granted_scope: token.scope().map(str::to_string),
-        obtained_at: token.obtained_at(),
-        expires_at: token.expires_at(),
-    };
-    let json = Zeroizing::new(
-        serde_json::to_vec(&c)
-            .map_err(|e| CliError::internal(format!("cannot serialise the token cache: {e}")))?,
-    );
-    write_file_atomic(path, &json, 0o600, true)
-}
-
 async fn token(
     settings: &Settings,
     show_token: bool,
@@ -460,40 +378,14 @@ async fn token(
     no_cache: bool,
     output: OutputFormat,
 ) -> CliResult {
-    let ts = token_source(settings)?;
-    let key = ts.cache_key();
-    let cache_path = if no_cache {
-        None
+    let ts = token_source(settings, !no_cache)?;
+    let token = if refresh {
+        ts.renew().await
     } else {
-        // The cache only saves token requests: without a cache directory, carry on without it.
-        match cache_file(&key) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                tracing::warn!(
-                    "{}; tokens are not cached between runs ({})",
-                    e.message,
-                    e.hint.as_deref().unwrap_or("")
-                );
-                None
-            }
-        }
-    };
-    let mut seeded = None;
-    if let Some(path) = &cache_path
-        && !refresh
-        && let Some(t) = read_cache(path, &key)
-    {
-        ts.seed(t.clone());
-        seeded = Some(t);
+        ts.token().await
     }
-    let token = ts.token().await.map_err(client_error)?;
-    let from_cache = seeded.as_ref().is_some_and(|s| s.same_secret(&token));
-    if let Some(path) = &cache_path
-        && !from_cache
-        && let Err(e) = write_cache(path, &key, &token)
-    {
-        tracing::warn!("{}", e.message);
-    }
+    .map_err(client_error)?;
+    let from_cache = ts.token_requests() == 0;
     let now = SystemClock.now_unix();
     let source = if from_cache {
         "cache".to_string()

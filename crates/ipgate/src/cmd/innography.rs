@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use innography_client::{Api, Client, Config, Error, Method, Request, SignedRequest};
-use innography_hmac::{Accept, Algorithm, ApiVersion, Credentials, Quality, Secret};
-use ipgate_http::{Clock, RateLimit, SendError};
+use innography_hmac::{Accept, Algorithm, ApiVersion, Credentials, Secret};
+use ipgate_http::{RateLimit, SendError};
 use serde_json::json;
 
 use crate::Context;
@@ -87,15 +87,6 @@ pub async fn run(args: Args, ctx: &Context) -> CliResult {
     }
 }
 
-#[derive(Debug)]
-struct FixedClock(SystemTime);
-
-impl Clock for FixedClock {
-    fn now(&self) -> SystemTime {
-        self.0
-    }
-}
-
 async fn request(args: RequestArgs, settings: &InnographySettings, ctx: &Context) -> CliResult {
     let method = Method::from_bytes(args.method.to_ascii_uppercase().as_bytes()).map_err(|_| {
         CliError::new(
@@ -125,7 +116,7 @@ async fn request(args: RequestArgs, settings: &InnographySettings, ctx: &Context
     let base = base_url(settings);
     let client = build_client(settings, &base, !args.dry_run)?;
     let client = match date {
-        Some(d) => client.with_clock(Arc::new(FixedClock(d))),
+        Some(d) => client.with_clock(Arc::new(ipgate_base::clock::ManualClock::new(d))),
         None => client,
     };
     if args.dry_run {
@@ -255,39 +246,13 @@ fn parse_date(text: &str) -> CliResult<SystemTime> {
         })
 }
 
-/// `0.6` or `0.6,0.5,0.4;q=0.9`.
+/// `0.6` or `0.6,0.5,0.4;q=0.9` (the short form `innography_hmac::Accept` parses).
 fn parse_accept(text: &str) -> CliResult<Accept> {
-    let bad = |why: String| {
-        CliError::new(ExitCode::Usage, format!("--api-version `{text}`: {why}"))
-            .with_hint("write a version like 0.6, or fallbacks like 0.6,0.5,0.4;q=0.9")
-    };
-    let mut accept: Option<Accept> = None;
-    for item in text.split(',') {
-        let mut parts = item.split(';');
-        let version = ApiVersion::from_str(parts.next().unwrap_or("").trim())
-            .map_err(|e| bad(e.to_string()))?;
-        let mut q = None;
-        for p in parts {
-            let (n, v) = p
-                .split_once('=')
-                .ok_or_else(|| bad(format!("`{p}` is not q=N")))?;
-            if n.trim() != "q" {
-                return Err(bad(format!("unknown parameter `{}`", n.trim())));
-            }
-            let value: f32 = v
-                .trim()
-                .parse()
-                .map_err(|_| bad(format!("`{v}` is not a number")))?;
-            q = Some(Quality::new(value).map_err(|e| bad(e.to_string()))?);
-        }
-        accept = Some(match (accept, q) {
-            (None, None) => Accept::version(version),
-            (None, Some(q)) => Accept::version_q(version, q),
-            (Some(a), None) => a.or(version),
-            (Some(a), Some(q)) => a.or_q(version, q),
-        });
-    }
-    accept.ok_or_else(|| bad("no version given".into()))
+    text.parse()
+        .map_err(|e: innography_hmac::NegotiationError| {
+            CliError::new(ExitCode::Usage, format!("--api-version `{text}`: {e}"))
+                .with_hint("write a version like 0.6, or fallbacks like 0.6,0.5,0.4;q=0.9")
+        })
 }
 
 fn read_data(spec: &str) -> CliResult<Vec<u8>> {
@@ -351,23 +316,29 @@ fn load_secret(settings: &InnographySettings) -> CliResult<Secret> {
     Ok(Secret::new(trimmed))
 }
 
-#[cfg(unix)]
+/// The one secret-file check (`ipgate_base::fs::check_secret_metadata`) as a CLI error.
 fn check_permissions(path: &Path, meta: &std::fs::Metadata) -> CliResult {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(CliError::config(format!(
-            "the secret file {} is readable by others (mode {mode:03o}); refusing to use it",
-            path.display()
-        ))
-        .with_hint(format!("chmod 600 {}", path.display())));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_permissions(_path: &Path, _meta: &std::fs::Metadata) -> CliResult {
-    Ok(())
+    use ipgate_base::fs::SecretFileError;
+    ipgate_base::fs::check_secret_metadata(path, meta).map_err(|e| {
+        let hint = match &e {
+            SecretFileError::Io { .. } | SecretFileError::NotAFile { .. } => {
+                let source = match e {
+                    SecretFileError::Io { source, .. } => source,
+                    _ => std::io::Error::other("not a regular file"),
+                };
+                return CliError::io("read the secret file", path, &source).with_hint(format!(
+                    "make {} a file you can read (chmod 600), or point INNOGRAPHY_SECRET_FILE / the profile's secret_file at the right file",
+                    path.display()
+                ));
+            }
+            SecretFileError::OwnedByOtherUser { .. } => format!(
+                "copy the secret to a file of your own: install -m 600 {} ~/innography.secret",
+                path.display()
+            ),
+            SecretFileError::GroupOrOtherAccess { .. } => format!("chmod 600 {}", path.display()),
+        };
+        CliError::config(format!("refusing to use the secret file: {e}")).with_hint(hint)
+    })
 }
 
 /// The base URL: `INNOGRAPHY_BASE_URL`, else the profile's `base_url`, else production.
@@ -440,7 +411,9 @@ fn map_error(err: Error, base_url: &str) -> CliError {
         | Error::RateLimited { .. }
         | Error::Redirect { .. }
         | Error::Status { .. } => ExitCode::Remote,
-        Error::Download(ipgate_http::DownloadError::Io { .. }) => ExitCode::Io,
+        Error::Download(
+            ipgate_http::DownloadError::Io { .. } | ipgate_http::DownloadError::File(_),
+        ) => ExitCode::Io,
         Error::Download(_) => ExitCode::Network,
     };
     let hint = match &err {

@@ -52,10 +52,10 @@ struct CheckArgs {
     #[arg(long)]
     require_schema: bool,
     /// Largest design view in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 2 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = ImageLimits::default().max_bytes)]
     max_image_bytes: u64,
     /// Largest design view width or height in pixels.
-    #[arg(long, value_name = "PX", default_value_t = 1890)]
+    #[arg(long, value_name = "PX", default_value_t = ImageLimits::default().max_pixels)]
     max_image_px: u32,
     /// Formats accepted for design views (comma-separated: jpeg, png, tiff, gif).
     #[arg(
@@ -66,16 +66,16 @@ struct CheckArgs {
     )]
     image_formats: Vec<String>,
     /// Most entries in an archive.
-    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_entries)]
     max_entries: u64,
     /// Most bytes an archive may expand to.
-    #[arg(long, value_name = "BYTES", default_value_t = 20 * 1024 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_total_bytes)]
     max_total_bytes: u64,
     /// Highest compression ratio of an entry (ZIP bomb guard).
-    #[arg(long, value_name = "N", default_value_t = 200)]
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_ratio)]
     max_ratio: u64,
     /// Deepest XML nesting.
-    #[arg(long, value_name = "N", default_value_t = 256)]
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_xml_depth)]
     max_depth: usize,
 }
 

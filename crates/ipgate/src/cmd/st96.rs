@@ -273,21 +273,6 @@ impl Outcome {
     }
 }
 
-fn parse_as<T: st96::Root>(bytes: &[u8], found: &Detected) -> Outcome {
-    let kind = Some(found.kind.name());
-    match T::from_xml(bytes) {
-        Ok(doc) => Outcome {
-            kind,
-            root: Some(found.root.clone()),
-            st96_version: doc.declared_version.clone(),
-            records: None,
-            warnings: doc.warnings.iter().map(ToString::to_string).collect(),
-            error: None,
-        },
-        Err(e) => Outcome::failed(kind, Some(found.root.clone()), e),
-    }
-}
-
 /// Reads a bulletin or office copy record by record with `st96`'s streaming reader: memory stays
 /// flat whatever the size of the file.
 fn stream_ib(path: &Path, found: &Detected) -> Result<Outcome, CliError> {
@@ -332,35 +317,41 @@ fn check_file(path: &Path) -> Result<Outcome, CliError> {
         return stream_ib(path, &found);
     }
     let bytes = std::fs::read(path).map_err(|e| CliError::io("read", path, &e))?;
-    let mut outcome = match found.kind {
-        DocumentKind::HagueOfficeToIBTransaction => {
-            parse_as::<st96::v6::hague::dgn::HagueOfficeToIbTransaction>(&bytes, &found)
-        }
-        DocumentKind::DesignApplication => {
-            parse_as::<st96::v6::design::dgn::DesignApplication>(&bytes, &found)
-        }
-        DocumentKind::DesignTransaction => {
-            parse_as::<st96::v6::design::dgn::DesignTransaction>(&bytes, &found)
-        }
-        other => {
-            return Err(CliError::new(
-                ExitCode::Invalid,
-                format!(
-                    "{} is a {} document ({}); `st96 check` has models for \
-                     dgn:HagueOfficeToIBTransaction, dgn:HagueIBToOfficeTransaction, \
-                     dgn:DesignApplication and dgn:DesignTransaction",
-                    found.qualified_root(),
-                    other.name(),
-                    found.namespace
-                ),
-            )
-            .with_hint("use `ipgate st96 inspect FILE` to see what the document is"));
-        }
+    // The model is the one `st96` has for the kind (`st96::by_kind`).
+    let Some(parsed) = st96::by_kind::parse_by_kind(&bytes, &found) else {
+        let models: Vec<String> = st96::by_kind::kinds_with_model()
+            .iter()
+            .map(|k| format!("dgn:{}", k.name()))
+            .collect();
+        return Err(CliError::new(
+            ExitCode::Invalid,
+            format!(
+                "{} is a {} document ({}); `st96 check` has models for {}",
+                found.qualified_root(),
+                found.kind.name(),
+                found.namespace,
+                models.join(", ")
+            ),
+        )
+        .with_hint("use `ipgate st96 inspect FILE` to see what the document is"));
     };
-    if outcome.st96_version.is_none() {
-        outcome.st96_version = found.st96_version;
-    }
-    Ok(outcome)
+    let kind = Some(found.kind.name());
+    let root = Some(found.root.clone());
+    Ok(match parsed {
+        Ok(p) => Outcome {
+            kind,
+            root,
+            st96_version: p.declared_version.or(found.st96_version),
+            records: None,
+            warnings: p.warnings.iter().map(ToString::to_string).collect(),
+            error: None,
+        },
+        Err(e) => {
+            let mut outcome = Outcome::failed(kind, root, e);
+            outcome.st96_version = found.st96_version;
+            outcome
+        }
+    })
 }
 
 /// Runs WIPO's schema over the file (streaming), unless the typed model already refused the
