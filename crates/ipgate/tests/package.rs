@@ -24,8 +24,7 @@ fn sample(name: &str) -> String {
     let dir = std::env::var_os("IPGATE_ST96_SAMPLES")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("../shared/st96/samples"));
-    std::fs::read_to_string(dir.join("hague").join(name))
-        .unwrap()
+    std::fs::read_to_string(dir.join("hague").join(name)).unwrap()
 }
 
 fn pdf() -> Vec<u8> {
@@ -365,6 +364,28 @@ fn inspect_and_extract_confidential_copies() {
     assert!(text.contains("for office:   EM"), "{text}");
     assert!(text.contains("HagueAcknowledgementReceipt"), "{text}");
     assert!(text.contains("HagueSecondPartFeeNotPaid"), "{text}");
+    // Validated by the rules of an IB-to-office package, not refused as a wrong root.
+    let out = ipgate(&[
+        "--output",
+        "json",
+        "package",
+        "validate",
+        s(&zip),
+        "--schemas",
+        s(&schemas()),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    assert_eq!(v["root"], "HagueIBToOfficeTransaction");
+    assert_eq!(v["xsd"]["status"], "validated");
+    assert!(
+        !v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "PKG002"),
+        "{v}"
+    );
     let target = t.path().join("copies");
     let out = ipgate(&[
         "--output",
@@ -401,4 +422,8 @@ fn inspect_and_extract_confidential_copies() {
         err.contains("XSD001") && err.contains("copies.xml:"),
         "{err}"
     );
+    let out = ipgate(&["package", "validate", s(&zip2), "--schemas", s(&schemas())]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("XSD001") && text.contains("INVALID"), "{text}");
 }
