@@ -72,6 +72,14 @@ pub enum DownloadError {
         /// Bytes received.
         received: u64,
     },
+    /// Another download (in this or another process) is writing the same target right now.
+    #[error("{} is being downloaded by another process (its part file {} is locked); wait for it to finish", dest.display(), part.display())]
+    Busy {
+        /// The target.
+        dest: PathBuf,
+        /// The locked part file.
+        part: PathBuf,
+    },
     /// A `206 Partial Content` whose `Content-Range` is not the range asked for, on every attempt.
     #[error(
         "the server answered a range request with `Content-Range: {content_range}`, not the range asked for (from byte {asked_from})"
@@ -363,6 +371,24 @@ where
     let mut no_range = false;
     loop {
         let (mut file, mut have) = AtomicFile::resumable(&part, dest, options.mode)?;
+        // One writer per target: an advisory lock on the part file, held until it is renamed or
+        // dropped (released by the kernel if the process dies).
+        match file.as_file().try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(DownloadError::Busy {
+                    dest: dest.to_path_buf(),
+                    part,
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(DownloadError::Io {
+                    action: "lock",
+                    path: part,
+                    source: e,
+                });
+            }
+        }
         let url = build(attempts + 1)
             .build()
             .map_err(SendError::Build)?

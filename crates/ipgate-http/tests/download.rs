@@ -444,6 +444,32 @@ async fn failures_leave_nothing_at_the_final_path() {
 }
 
 #[tokio::test]
+async fn a_target_being_downloaded_elsewhere_is_refused_not_mixed() {
+    let server = Server::start(Arc::new(move |req: &Seen, _i: usize| {
+        serve(b"content", "\"c\"", req)
+    }))
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("w.zip");
+    // Another process holds the part file's lock (as a running download does).
+    let other = std::fs::File::create(part_path(&dest)).expect("part");
+    other.lock().expect("lock");
+    let c = client();
+    let url = format!("{}/w", server.base);
+    let err = download(&c, &dest, &options(1), |_| c.get(&url))
+        .await
+        .expect_err("busy");
+    assert!(matches!(err, DownloadError::Busy { .. }), "{err:?}");
+    assert!(server.seen().is_empty(), "nothing was requested");
+    assert!(!dest.exists());
+    drop(other);
+    let done = download(&c, &dest, &options(1), |_| c.get(&url))
+        .await
+        .expect("free again");
+    assert_eq!(std::fs::read(&done.path).expect("read"), b"content");
+}
+
+#[tokio::test]
 async fn an_extra_ca_file_trusts_a_self_signed_server_and_nothing_else_does() {
     let ck =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
