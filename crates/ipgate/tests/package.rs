@@ -425,5 +425,8 @@ fn inspect_and_extract_confidential_copies() {
     let out = ipgate(&["package", "validate", s(&zip2), "--schemas", s(&schemas())]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("XSD001") && text.contains("INVALID"), "{text}");
+    assert!(
+        text.contains("XSD001") && text.contains("INVALID"),
+        "{text}"
+    );
 }
