@@ -174,10 +174,11 @@ pub async fn run(args: Args, ctx: &Context) -> CliResult {
         Some(w) => w,
         None => default_work_dir(&env)?,
     };
-    let reference = format!(
-        "DEMO-{}",
-        ipgate_base::clock::unix_secs(std::time::SystemTime::now())
-    );
+    // Unique per run (time to the millisecond and the process), so each run sends a new package.
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let reference = format!("DEMO-{millis}-{}", std::process::id());
     let today = time::OffsetDateTime::now_utc().date();
     let package = work.join("refusal.zip");
     let schema_dirs = crate::cmd::hague::schema_dirs(&[]);
@@ -333,8 +334,10 @@ fn default_work_dir(env: &HwsEnv) -> CliResult<PathBuf> {
         .sandbox()
         .map(|s| s.dir.join("demo"))
         .ok_or_else(|| CliError::internal("the demo runs on the embedded sandbox only"))?;
-    let stamp = ipgate_base::clock::unix_secs(std::time::SystemTime::now());
-    Ok(base.join(format!("run-{stamp}")))
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    Ok(base.join(format!("run-{millis}-{}", std::process::id())))
 }
 
 fn build(

@@ -234,6 +234,13 @@ async fn refresh(env: &HwsEnv, s: &Submission, row: &mut Tracked) -> CliResult {
 
 /// What to tell the operator about a submission whose POST may or may not have reached WIPO.
 pub fn unresolved_action(s: &Submission) -> String {
+    if s.state == SubmissionState::Sending && s.pid != std::process::id() && process_alive(s.pid) {
+        return format!(
+            "submission #{} is being sent right now by process {} (or was, by a process that has \
+             since reused that number): wait for it to finish, then look again with `ipgate hague track`",
+            s.id.0, s.pid
+        );
+    }
     let what = match s.state {
         SubmissionState::Sending => {
             "was being sent when ipgate stopped (crash or kill) and has no recorded answer"
@@ -253,6 +260,12 @@ pub fn unresolved_action(s: &Submission) -> String {
             .map(|r| format!(" (office reference {r})"))
             .unwrap_or_default()
     )
+}
+
+/// Whether process `pid` exists (Linux: `/proc/PID`; elsewhere unknown, so `false`: the message
+/// then says what to do after a crash, which is also right for a process still running).
+fn process_alive(pid: u32) -> bool {
+    cfg!(target_os = "linux") && std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 #[derive(Serialize)]
