@@ -343,3 +343,33 @@ fn an_interrupted_download_resumes_where_it_stopped() {
         std::fs::read(fresh_dir.join(format!("bulletin-{week}.zip"))).expect("fresh")
     );
 }
+
+#[test]
+fn server_answers_map_to_distinct_exit_codes() {
+    // pingMe fails with 500, every service-request status is rate-limited, and this client is not
+    // an examining office.
+    let s = Served::start(ServeOptions {
+        serve_args: &["--faults", "ping=500;request-status=429:1"],
+        examining_office: false,
+    });
+    let (code, stderr) = s.fails(&["hague", "ping"]);
+    assert_eq!(code, Some(12), "server failure: {stderr}");
+    assert!(
+        stderr.contains("HTTP 500") && stderr.contains("hint: "),
+        "{stderr}"
+    );
+
+    let (code, stderr) = s.fails(&["hague", "status", "SR00000001"]);
+    assert_eq!(code, Some(11), "rate-limited: {stderr}");
+    assert!(stderr.contains("429"), "{stderr}");
+
+    let week = this_week();
+    let out = s.out();
+    let (code, stderr) = s.fails(&["hague", "confidential-copy", &week, "--out", arg(&out)]);
+    assert_eq!(code, Some(5), "not an examining office: {stderr}");
+    assert!(stderr.contains("examining offices"), "{stderr}");
+    assert!(
+        !out.join(format!("confidential-{week}.zip")).exists(),
+        "nothing written"
+    );
+}
