@@ -130,6 +130,17 @@ fn installs_from_a_folder_lists_by_version_and_root_and_leaves_a_verified_instal
     std::fs::write(dir.join("Common_V6_0.xsd"), "<changed/>").unwrap();
     let t = text(&ipgate(data.path(), &["schemas", "list"]));
     assert!(t.contains("MODIFIED OR INCOMPLETE"), "{t}");
+    // Installing again replaces it whole.
+    let out = ipgate(data.path(), &["schemas", "install", s(&wipo_v6())]);
+    assert!(text(&out).contains("installed 70 V6_0"), "{}", text(&out));
+    let t = text(&ipgate(data.path(), &["schemas", "list"]));
+    assert!(t.contains("V6_0  verified"), "{t}");
+    let left: Vec<_> = std::fs::read_dir(data.path().join("schemas"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, ["V6_0"], "temporary folders left behind");
 }
 
 #[test]
