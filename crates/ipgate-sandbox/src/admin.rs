@@ -6,6 +6,7 @@
 //! | `POST /_sandbox/admin/reset[?registrations=true]` | forget imports, service requests, tokens, published weeks (and clients and consumers) |
 //! | `GET /_sandbox/admin/received` | every package received, with its SHA-256, duplicate, state now |
 //! | `GET /_sandbox/admin/clients` | registered clients and Innography consumers (no secrets) |
+//! | `GET /_sandbox/admin/requests[?route=cases]` | the most recent requests (method, target, route, status, selected headers) |
 //! | `POST /_sandbox/admin/requests/{srn}/status` body `{"status":"Abandoned"}` | force a service request's status |
 //! | `POST /_sandbox/admin/publish/{weekId}` | publish that week's issue now |
 //! | `GET` / `PUT /_sandbox/admin/faults` (body: a fault spec) | read or replace the fault rules |
@@ -31,6 +32,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/reset", post(reset))
         .route("/received", get(received))
         .route("/clients", get(clients))
+        .route("/requests", get(requests))
         .route("/requests/{srn}/status", post(force_status))
         .route("/publish/{week}", post(publish))
         .route("/faults", get(get_faults).put(put_faults))
@@ -95,6 +97,7 @@ async fn reset(State(app): State<Shared>, Query(q): Query<ResetQuery>) -> Respon
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clear();
     app.publications.clear();
+    app.requests.clear();
     tracing::info!(registrations = q.registrations, "sandbox reset");
     json_resp(
         StatusCode::OK,
@@ -154,6 +157,21 @@ async fn clients(State(app): State<Shared>) -> Response {
         StatusCode::OK,
         &json!({"clients": clients, "innography_consumers": consumers}),
     )
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct RequestsQuery {
+    route: Option<String>,
+}
+
+async fn requests(State(app): State<Shared>, Query(q): Query<RequestsQuery>) -> Response {
+    let list: Vec<_> = app
+        .requests
+        .list()
+        .into_iter()
+        .filter(|r| q.route.as_deref().is_none_or(|want| r.route == want))
+        .collect();
+    json_resp(StatusCode::OK, &json!({"requests": list}))
 }
 
 #[derive(Debug, serde::Deserialize)]

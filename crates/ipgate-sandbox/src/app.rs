@@ -47,6 +47,79 @@ impl Urls {
     }
 }
 
+/// One request the sandbox answered, as the admin API lists it (for tests that count attempts or
+/// check what a client sent). Never holds a secret: of `Authorization` only the scheme is kept.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RequestRecord {
+    /// Order of arrival (1, 2, ...).
+    pub seq: u64,
+    /// When it arrived (sandbox clock, ms since the epoch).
+    pub at_ms: i64,
+    /// Method.
+    pub method: String,
+    /// Path and query as sent.
+    pub target: String,
+    /// The fault route it belongs to (`ping`, `submit`, `cases`, ...).
+    pub route: String,
+    /// The status answered; `None` when the connection was reset instead.
+    pub status: Option<u16>,
+    /// The `Authorization` scheme (`Bearer`, `hmac`), if any.
+    pub auth_scheme: Option<String>,
+    /// Selected request headers: accept, content-type, content-length, content-md5, date,
+    /// user-agent, range, if-range, if-none-match.
+    pub headers: std::collections::BTreeMap<String, String>,
+}
+
+/// The most recent requests (at most [`RequestLog::CAPACITY`]).
+#[derive(Debug, Default)]
+pub(crate) struct RequestLog {
+    items: Mutex<std::collections::VecDeque<RequestRecord>>,
+    seq: std::sync::atomic::AtomicU64,
+}
+
+impl RequestLog {
+    pub const CAPACITY: usize = 10_000;
+    const HEADERS: [&'static str; 9] = [
+        "accept",
+        "content-type",
+        "content-length",
+        "content-md5",
+        "date",
+        "user-agent",
+        "range",
+        "if-range",
+        "if-none-match",
+    ];
+
+    fn push(&self, mut rec: RequestRecord) {
+        rec.seq = self.seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let mut items = self
+            .items
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if items.len() >= Self::CAPACITY {
+            items.pop_front();
+        }
+        items.push_back(rec);
+    }
+
+    pub fn list(&self) -> Vec<RequestRecord> {
+        self.items
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    pub fn clear(&self) {
+        self.items
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+}
+
 /// A token the sandbox issued.
 #[derive(Debug, Clone)]
 pub(crate) struct IssuedToken {
@@ -69,6 +142,8 @@ pub(crate) struct App {
     pub cases_last: Mutex<HashMap<String, SystemTime>>,
     /// Publications already laid out.
     pub publications: crate::publish::PublicationCache,
+    /// What was asked.
+    pub requests: RequestLog,
 }
 
 impl std::fmt::Debug for App {
@@ -208,6 +283,41 @@ pub(crate) async fn fault_layer(State(app): State<Shared>, req: Request, next: N
     let Some(route) = app.classify(req.method(), req.uri().path()) else {
         return next.run(req).await;
     };
+    let mut rec = RequestRecord {
+        seq: 0,
+        at_ms: app.now_ms(),
+        method: req.method().to_string(),
+        target: req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned()),
+        route: route.name().to_owned(),
+        status: None,
+        auth_scheme: req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_whitespace().next())
+            .map(str::to_owned),
+        headers: RequestLog::HEADERS
+            .iter()
+            .filter_map(|h| {
+                Some((
+                    (*h).to_owned(),
+                    req.headers().get(*h)?.to_str().ok()?.to_owned(),
+                ))
+            })
+            .collect(),
+    };
+    let resp = answer(&app, route, req, next).await;
+    if resp.extensions().get::<AbortConnection>().is_none() {
+        rec.status = Some(resp.status().as_u16());
+    }
+    app.requests.push(rec);
+    resp
+}
+
+async fn answer(app: &Shared, route: Route, req: Request, next: Next) -> Response {
     let d = app.faults.decide(route);
     if d.before.is_some() || d.after.is_some() || !d.delay.is_zero() {
         tracing::info!(route = route.name(), before = ?d.before, after = ?d.after, delay_ms = d.delay.as_millis() as u64, "fault injected");

@@ -6,7 +6,9 @@
 //! faults (connection reset, truncated body).
 //!
 //! Syntax (`--faults`, the config, the admin API): rules separated by `;`, each
-//! `ROUTE=FAULT[@PROBABILITY]` (probability 0..=1, default 1):
+//! `ROUTE=FAULT[@PROBABILITY][#COUNT]` (probability 0..=1, default 1; COUNT: the rule fires at
+//! most that many times, e.g. `#1` for "the first matching request only", like WireMock's
+//! scenarios):
 //!
 //! | FAULT | effect |
 //! |---|---|
@@ -148,6 +150,8 @@ pub struct FaultRule {
     pub kind: FaultKind,
     /// How often, 0..=1.
     pub probability: f64,
+    /// At most this many times (`None`: no limit).
+    pub limit: Option<u64>,
 }
 
 /// A set of rules (empty: no faults).
@@ -303,6 +307,19 @@ impl FromStr for FaultSpec {
                 .ok_or_else(|| FaultSpecError::UnknownRoute {
                     route: route_s.into(),
                 })?;
+            let (rest, limit) = match rest.rsplit_once('#') {
+                Some((r, n)) => match n.trim().parse::<u64>() {
+                    Ok(n) if n > 0 => (r, Some(n)),
+                    _ => {
+                        return Err(FaultSpecError::BadNumber {
+                            fault: raw.into(),
+                            what: "the count after #",
+                            expected: "a whole number of at least 1",
+                        });
+                    }
+                },
+                None => (rest, None),
+            };
             let (fault_s, prob) = match rest.rsplit_once('@') {
                 Some((f, p)) => (f.trim(), Some(p.trim())),
                 None => (rest.trim(), None),
@@ -325,6 +342,7 @@ impl FromStr for FaultSpec {
                 route,
                 kind,
                 probability,
+                limit,
             });
         }
         Ok(FaultSpec { rules })
@@ -343,6 +361,9 @@ impl fmt::Display for FaultSpec {
             write!(f, "{}={}", r.route.name(), r.kind)?;
             if r.probability < 1.0 {
                 write!(f, "@{}", r.probability)?;
+            }
+            if let Some(n) = r.limit {
+                write!(f, "#{n}")?;
             }
         }
         Ok(())
@@ -371,15 +392,23 @@ pub(crate) struct Decision {
 /// The live rules and their generator.
 #[derive(Debug)]
 pub(crate) struct Faults {
-    spec: RwLock<FaultSpec>,
+    /// The rules and how many times each has fired.
+    spec: RwLock<(FaultSpec, Vec<AtomicU64>)>,
     seed: u64,
     draws: AtomicU64,
+}
+
+fn counters(spec: &FaultSpec) -> Vec<AtomicU64> {
+    spec.rules.iter().map(|_| AtomicU64::new(0)).collect()
 }
 
 impl Faults {
     pub fn new(spec: FaultSpec, seed: u64) -> Self {
         Faults {
-            spec: RwLock::new(spec),
+            spec: RwLock::new({
+                let fired = counters(&spec);
+                (spec, fired)
+            }),
             seed,
             draws: AtomicU64::new(0),
         }
@@ -389,6 +418,7 @@ impl Faults {
         self.spec
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0
             .clone()
     }
 
@@ -398,7 +428,10 @@ impl Faults {
         *self
             .spec
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = spec;
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = {
+            let fired = counters(&spec);
+            (spec, fired)
+        };
         self.draws.store(0, Ordering::SeqCst);
     }
 
@@ -424,9 +457,20 @@ impl Faults {
             .spec
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (spec, fired) = &*spec;
         let mut d = Decision::default();
-        for rule in spec.rules.iter().filter(|r| r.route.matches(route)) {
+        for (rule, fired) in spec
+            .rules
+            .iter()
+            .zip(fired)
+            .filter(|(r, _)| r.route.matches(route))
+        {
             if !self.chance(rule.probability) {
+                continue;
+            }
+            if let Some(limit) = rule.limit
+                && fired.fetch_add(1, Ordering::SeqCst) >= limit
+            {
                 continue;
             }
             match rule.kind {
@@ -462,7 +506,7 @@ mod tests {
 
     #[test]
     fn parses_and_prints_every_fault() {
-        let s = "submit=reset-after@0.3;all=latency:200~50;token=503:2@0.1;ping=500;bulletin=truncate:100;confidential=slow:1000;cases=429:3;discovery=502;import-status=reset-before;token=down;request-status=truncate;innography=503";
+        let s = "submit=reset-after@0.3;all=latency:200~50;token=503:2@0.1#4;ping=500#1;bulletin=truncate:100;confidential=slow:1000;cases=429:3;discovery=502;import-status=reset-before;token=down;request-status=truncate;innography=503";
         let spec: FaultSpec = s.parse().expect("valid");
         assert_eq!(spec.rules.len(), 12);
         assert_eq!(spec.to_string(), s);
@@ -501,6 +545,14 @@ mod tests {
             Err(FaultSpecError::BadNumber { .. })
         ));
         assert!(matches!(
+            "all=500#0".parse::<FaultSpec>(),
+            Err(FaultSpecError::BadNumber { .. })
+        ));
+        assert!(matches!(
+            "all=500#x".parse::<FaultSpec>(),
+            Err(FaultSpecError::BadNumber { .. })
+        ));
+        assert!(matches!(
             "all=reset-after:3".parse::<FaultSpec>(),
             Err(FaultSpecError::UnknownFault { .. })
         ));
@@ -521,5 +573,13 @@ mod tests {
         assert!((16..=48).contains(&hits), "{hits}");
         let f = Faults::new(spec, 7);
         assert_eq!(f.decide(Route::Token), Decision::default());
+        let once = Faults::new("ping=503#2".parse().expect("spec"), 7);
+        let fired: Vec<bool> = (0..5)
+            .map(|_| once.decide(Route::Ping).before.is_some())
+            .collect();
+        assert_eq!(fired, [true, true, false, false, false]);
+        once.set("ping=503#1".parse().expect("spec"));
+        assert!(once.decide(Route::Ping).before.is_some());
+        assert!(once.decide(Route::Ping).before.is_none());
     }
 }

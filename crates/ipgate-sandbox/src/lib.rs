@@ -53,7 +53,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::watch;
 
-pub use app::Urls;
+pub use app::{RequestRecord, Urls};
 pub use config::{DEFAULT_HWS_SCOPE, InnographyVersions, SandboxConfig, Timing};
 pub use faults::{FaultKind, FaultRule, FaultSpec, FaultSpecError, Route};
 pub use register::{
@@ -173,6 +173,7 @@ impl Sandbox {
             replay: wipo_oidc::ReplayCache::new(100_000),
             cases_last: Mutex::new(HashMap::new()),
             publications: publish::PublicationCache::default(),
+            requests: app::RequestLog::default(),
             cfg: config,
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -249,6 +250,12 @@ impl Sandbox {
     /// Replaces the fault rules (the admin API's `PUT /_sandbox/admin/faults`).
     pub fn set_faults(&self, spec: FaultSpec) {
         self.app.faults.set(spec);
+    }
+
+    /// The most recent requests answered (at most 10,000), oldest first: what tests count and
+    /// inspect instead of a hand-made server (`GET /_sandbox/admin/requests`).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.app.requests.list()
     }
 
     /// The fault rules in force.

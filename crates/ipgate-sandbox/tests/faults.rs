@@ -242,6 +242,13 @@ async fn probabilistic_rules_reproduce_under_the_seed() {
         other.push(env.get("/pingMe", &token).await.status().as_u16());
     }
     assert_ne!(run, other, "another seed, other failures");
+    // a counted rule fires that many times only
+    env.sb().set_faults(spec("ping=503:1#2"));
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        got.push(env.get("/pingMe", &token).await.status().as_u16());
+    }
+    assert_eq!(got, [503, 503, 200, 200]);
     // the admin routes are never faulted
     env.sb().set_faults(spec("all=500"));
     assert_eq!(env.admin(Method::GET, "/faults", None).await.0, 200);

@@ -966,6 +966,34 @@ async fn admin_api_health_reset_clients_faults() {
     let (_, v) = env.admin(Method::GET, "/faults", None).await;
     assert_eq!(v["faults"], "ping=500@0.5");
     env.admin(Method::PUT, "/faults", Some("none".into())).await;
+    // the request log: what was asked, never the token
+    let r = env
+        .http
+        .get(env.hws("/pingMe?name=log"))
+        .bearer_auth(&token)
+        .header("accept", "application/xml")
+        .send()
+        .await
+        .expect("a");
+    assert_eq!(r.status(), 200);
+    let (_, v) = env.admin(Method::GET, "/requests?route=ping", None).await;
+    let last = v["requests"]
+        .as_array()
+        .expect("a")
+        .last()
+        .expect("one")
+        .clone();
+    assert_eq!(last["target"], "/webservices/api/v1/pingMe?name=log");
+    assert_eq!(last["status"], 200);
+    assert_eq!(last["auth_scheme"], "Bearer");
+    assert_eq!(last["headers"]["accept"], "application/xml");
+    assert!(!v.to_string().contains(&token));
+    let all = env.sb().requests();
+    assert!(
+        all.iter()
+            .any(|r| r.route == "submit" && r.status == Some(202))
+    );
+    assert!(all.iter().any(|r| r.route == "token" && r.method == "POST"));
     // reset: received packages and tokens go, registrations stay
     let (s, _) = env.admin(Method::POST, "/reset", None).await;
     assert_eq!(s, 200);

@@ -12,8 +12,8 @@ use serde_json::json;
 
 use crate::Context;
 use crate::exit::{CliError, CliResult, ExitCode};
-use crate::output::{OutputFormat, print_json};
 use crate::outln;
+use crate::output::{OutputFormat, print_json};
 
 /// `ipgate sandbox ...`
 #[derive(Debug, clap::Args)]
@@ -46,8 +46,10 @@ impl StateArg {
         match &self.state {
             Some(d) => Ok(d.clone()),
             None => ipgate_sandbox::default_state_dir().map_err(|e| {
-                CliError::config(format!("cannot find a data directory for the sandbox state: {e}"))
-                    .with_hint("pass --state DIR")
+                CliError::config(format!(
+                    "cannot find a data directory for the sandbox state: {e}"
+                ))
+                .with_hint("pass --state DIR")
             }),
         }
     }
@@ -146,6 +148,12 @@ enum AdminOp {
     Received,
     /// Registered clients and consumers.
     Clients,
+    /// The most recent requests the sandbox answered (method, target, route, status, headers).
+    Requests {
+        /// Only this fault route (ping, submit, cases, ...).
+        #[arg(long)]
+        route: Option<String>,
+    },
     /// Force a service request into a status (Undefined, Processing, Pending Regularization,
     /// Registered, Abandoned, Cancelled, or any other value).
     Force {
@@ -179,15 +187,21 @@ pub async fn run(args: Args, ctx: &Context) -> CliResult {
 async fn serve(a: ServeArgs, ctx: &Context) -> CliResult {
     let faults: FaultSpec = match &a.faults {
         Some(s) => s.parse().map_err(|e| {
-            CliError::new(ExitCode::Usage, format!("--faults: {e}")).with_hint("see docs/sandbox.md, \"Fault injection\"")
+            CliError::new(ExitCode::Usage, format!("--faults: {e}"))
+                .with_hint("see docs/sandbox.md, \"Fault injection\"")
         })?,
         None => FaultSpec::default(),
     };
     if !(a.speed > 0.0 && a.speed.is_finite()) {
-        return Err(CliError::new(ExitCode::Usage, format!("--speed {} must be a positive number", a.speed)));
+        return Err(CliError::new(
+            ExitCode::Usage,
+            format!("--speed {} must be a positive number", a.speed),
+        ));
     }
     let seed = a.seed.unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
     });
     let schemas = if a.schemas.is_empty() {
         hague_package::schemas::default_search_path(&[]).dirs
@@ -203,11 +217,16 @@ async fn serve(a: ServeArgs, ctx: &Context) -> CliResult {
         .with_token_lifetime(Duration::from_secs(a.token_lifetime))
         .with_schema_dirs(schemas)
         .with_publication_size(a.publication_size);
-    config.timing = Timing { speed: a.speed, ..Timing::default() };
+    config.timing = Timing {
+        speed: a.speed,
+        ..Timing::default()
+    };
     let sandbox = tokio::task::spawn_blocking(move || Sandbox::start(config))
         .await
         .map_err(|e| CliError::internal(format!("the sandbox did not start: {e}")))?
-        .map_err(|e| CliError::new(ExitCode::Config, e.to_string()).with_hint("check --addr and --state"))?;
+        .map_err(|e| {
+            CliError::new(ExitCode::Config, e.to_string()).with_hint("check --addr and --state")
+        })?;
     let sandbox = Arc::new(sandbox);
     let u = sandbox.urls();
     match ctx.output {
@@ -226,10 +245,14 @@ async fn serve(a: ServeArgs, ctx: &Context) -> CliResult {
             outln!("admin: {}/_sandbox/admin", u.base);
         }
     }
-    eprintln!("sandbox: serving (state {}); stop with Ctrl-C", state.display());
+    eprintln!(
+        "sandbox: serving (state {}); stop with Ctrl-C",
+        state.display()
+    );
     wait_for_signal().await?;
     eprintln!("sandbox: stopping");
-    let sandbox = Arc::try_unwrap(sandbox).map_err(|_| CliError::internal("the sandbox is still in use"))?;
+    let sandbox =
+        Arc::try_unwrap(sandbox).map_err(|_| CliError::internal("the sandbox is still in use"))?;
     tokio::task::spawn_blocking(move || sandbox.stop())
         .await
         .map_err(|e| CliError::internal(format!("the sandbox did not stop cleanly: {e}")))?;
@@ -239,8 +262,10 @@ async fn serve(a: ServeArgs, ctx: &Context) -> CliResult {
 #[cfg(unix)]
 async fn wait_for_signal() -> CliResult {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).map_err(|e| CliError::internal(format!("cannot watch SIGTERM: {e}")))?;
-    let mut int = signal(SignalKind::interrupt()).map_err(|e| CliError::internal(format!("cannot watch SIGINT: {e}")))?;
+    let mut term = signal(SignalKind::terminate())
+        .map_err(|e| CliError::internal(format!("cannot watch SIGTERM: {e}")))?;
+    let mut int = signal(SignalKind::interrupt())
+        .map_err(|e| CliError::internal(format!("cannot watch SIGINT: {e}")))?;
     tokio::select! {
         _ = term.recv() => {}
         _ = int.recv() => {}
@@ -250,7 +275,9 @@ async fn wait_for_signal() -> CliResult {
 
 #[cfg(not(unix))]
 async fn wait_for_signal() -> CliResult {
-    tokio::signal::ctrl_c().await.map_err(|e| CliError::internal(format!("cannot watch Ctrl-C: {e}")))
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| CliError::internal(format!("cannot watch Ctrl-C: {e}")))
 }
 
 fn register_error(e: ipgate_sandbox::RegisterError) -> CliError {
@@ -280,7 +307,12 @@ fn register_client(a: RegisterClientArgs, ctx: &Context) -> CliResult {
             "certificate_subject": info.subject, "certificate_sha256": info.sha256_fingerprint, "state": state,
         })),
         OutputFormat::Human => {
-            outln!("registered client {} (certificate {}, scopes {})", reg.client_id, info.subject, reg.scopes.join(" "));
+            outln!(
+                "registered client {} (certificate {}, scopes {})",
+                reg.client_id,
+                info.subject,
+                reg.scopes.join(" ")
+            );
             Ok(())
         }
     }
@@ -298,11 +330,21 @@ fn register_consumer(a: ConsumerArgs, ctx: &Context) -> CliResult {
         None => None,
     };
     let state = a.state.dir()?;
-    let secret = ipgate_sandbox::register_innography_consumer(&state, &a.username, given.as_ref().map(|s| s.as_str()))
-        .map_err(register_error)?;
-    let shown = if given.is_some() { None } else { Some(secret.expose()) };
+    let secret = ipgate_sandbox::register_innography_consumer(
+        &state,
+        &a.username,
+        given.as_ref().map(|s| s.as_str()),
+    )
+    .map_err(register_error)?;
+    let shown = if given.is_some() {
+        None
+    } else {
+        Some(secret.expose())
+    };
     match ctx.output {
-        OutputFormat::Json => print_json(&json!({"username": a.username, "secret": shown, "state": state})),
+        OutputFormat::Json => {
+            print_json(&json!({"username": a.username, "secret": shown, "state": state}))
+        }
         OutputFormat::Human => {
             outln!("registered Innography consumer {}", a.username);
             if let Some(s) = shown {
@@ -327,9 +369,15 @@ async fn admin(a: AdminArgs, ctx: &Context) -> CliResult {
     let admin = format!("{base}/_sandbox/admin");
     let req = match &a.op {
         AdminOp::Health => client.get(format!("{base}/_sandbox/health")),
-        AdminOp::Reset { registrations } => client.post(format!("{admin}/reset?registrations={registrations}")),
+        AdminOp::Reset { registrations } => {
+            client.post(format!("{admin}/reset?registrations={registrations}"))
+        }
         AdminOp::Received => client.get(format!("{admin}/received")),
         AdminOp::Clients => client.get(format!("{admin}/clients")),
+        AdminOp::Requests { route: None } => client.get(format!("{admin}/requests")),
+        AdminOp::Requests { route: Some(r) } => client
+            .get(format!("{admin}/requests"))
+            .query(&[("route", r)]),
         AdminOp::Force { srn, status } => client
             .post(format!("{admin}/requests/{srn}/status"))
             .header("content-type", "application/json")
@@ -339,27 +387,47 @@ async fn admin(a: AdminArgs, ctx: &Context) -> CliResult {
         AdminOp::Faults { spec: Some(s) } => client.put(format!("{admin}/faults")).body(s.clone()),
     };
     let resp = req.send().await.map_err(|e| {
-        CliError::new(ExitCode::Network, format!("cannot reach the sandbox at {base}: {e}"))
-            .with_hint("check --url (the base URL `serve` printed) and that the sandbox is running")
+        CliError::new(
+            ExitCode::Network,
+            format!("cannot reach the sandbox at {base}: {e}"),
+        )
+        .with_hint("check --url (the base URL `serve` printed) and that the sandbox is running")
     })?;
     let status = resp.status();
-    let body = resp.text().await.map_err(|e| CliError::new(ExitCode::Network, format!("the answer broke off: {e}")))?;
-    let value: serde_json::Value = serde_json::from_str(&body)
-        .map_err(|_| CliError::new(ExitCode::Remote, format!("the sandbox answered {status} with a body that is not JSON")))?;
+    let body = resp
+        .text()
+        .await
+        .map_err(|e| CliError::new(ExitCode::Network, format!("the answer broke off: {e}")))?;
+    let value: serde_json::Value = serde_json::from_str(&body).map_err(|_| {
+        CliError::new(
+            ExitCode::Remote,
+            format!("the sandbox answered {status} with a body that is not JSON"),
+        )
+    })?;
     if !status.is_success() {
-        let msg = value.get("error").and_then(|v| v.as_str()).unwrap_or("no details").to_owned();
+        let msg = value
+            .get("error")
+            .and_then(|v| v.as_str())
+            .unwrap_or("no details")
+            .to_owned();
         let code = match status.as_u16() {
             404 => ExitCode::NotFound,
             403 => ExitCode::Auth,
             400 => ExitCode::Usage,
             _ => ExitCode::Remote,
         };
-        return Err(CliError::new(code, format!("the sandbox refused: {msg} ({status})")));
+        return Err(CliError::new(
+            code,
+            format!("the sandbox refused: {msg} ({status})"),
+        ));
     }
     match ctx.output {
         OutputFormat::Json => print_json(&value),
         OutputFormat::Human => {
-            outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_else(|_| body.clone()));
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_else(|_| body.clone())
+            );
             Ok(())
         }
     }
