@@ -27,10 +27,17 @@ fn vm_hwm_kib() -> u64 {
 
 async fn token(sb: &Sandbox, http: &reqwest::Client) -> String {
     let key = Arc::new(SigningKey::generate().expect("key"));
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
     let cert = wipo_oidc::cert::self_signed_certificate(&key, "bench", now - 60, 1).expect("cert");
-    sb.register_client(&ClientRegistration::new("bench", cert.pem)).expect("register");
-    let a = AssertionSigner::new(key, "bench", sb.urls().token_endpoint.clone()).expect("signer").sign().expect("sign");
+    sb.register_client(&ClientRegistration::new("bench", cert.pem))
+        .expect("register");
+    let a = AssertionSigner::new(key, "bench", sb.urls().token_endpoint.clone())
+        .expect("signer")
+        .sign()
+        .expect("sign");
     let v: serde_json::Value = http
         .post(&sb.urls().token_endpoint)
         .form(&[
@@ -54,9 +61,14 @@ async fn main() {
     match args.first().map(String::as_str) {
         Some("bulletin") => {
             let mb: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(500);
-            let sb = Sandbox::start(SandboxConfig::new(dir.path()).with_publication_size(Some(mb * 1_000_000)))
-                .expect("start");
-            let http = reqwest::Client::builder().no_proxy().build().expect("client");
+            let sb = Sandbox::start(
+                SandboxConfig::new(dir.path()).with_publication_size(Some(mb * 1_000_000)),
+            )
+            .expect("start");
+            let http = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("client");
             let token = token(&sb, &http).await;
             let before = vm_hwm_kib();
             let t = Instant::now();
@@ -86,23 +98,38 @@ async fn main() {
             let clients: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200);
             let secs: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
             let sb = Sandbox::start(SandboxConfig::new(dir.path())).expect("start");
-            let http = reqwest::Client::builder().no_proxy().build().expect("client");
+            let http = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("client");
             let token = Arc::new(token(&sb, &http).await);
             let url = Arc::new(format!("{}/pingMe?name=bench", sb.urls().hws));
             let ok = Arc::new(AtomicU64::new(0));
             let errors = Arc::new(AtomicU64::new(0));
             // one client, hence one kept-alive connection, per task
             let https: Vec<reqwest::Client> = (0..clients)
-                .map(|_| reqwest::Client::builder().no_proxy().pool_max_idle_per_host(1).build().expect("client"))
+                .map(|_| {
+                    reqwest::Client::builder()
+                        .no_proxy()
+                        .pool_max_idle_per_host(1)
+                        .build()
+                        .expect("client")
+                })
                 .collect();
             let t = Instant::now();
             let deadline = t + Duration::from_secs(secs);
             let mut tasks = Vec::new();
             for http in https {
-                let (token, url, ok, errors) = (token.clone(), url.clone(), ok.clone(), errors.clone());
+                let (token, url, ok, errors) =
+                    (token.clone(), url.clone(), ok.clone(), errors.clone());
                 tasks.push(tokio::spawn(async move {
                     while Instant::now() < deadline {
-                        let fine = match http.get(url.as_str()).bearer_auth(token.as_str()).send().await {
+                        let fine = match http
+                            .get(url.as_str())
+                            .bearer_auth(token.as_str())
+                            .send()
+                            .await
+                        {
                             Ok(r) => r.status() == 200 && r.bytes().await.is_ok(),
                             Err(_) => false,
                         };
