@@ -296,6 +296,59 @@ fn a_submission_killed_while_sending_is_never_resent() {
         "{history}"
     );
     assert_eq!(history["submissions"][0]["state"], "sending");
+    let id = history["submissions"][0]["id"]
+        .as_i64()
+        .expect("id")
+        .to_string();
+
+    // The operator asks WIPO (here: the sandbox's list of received packages: the POST was still
+    // held when the CLI died, so nothing was filed) and records the answer; the package may then
+    // be sent again without --force, and is sent once.
+    let received = s
+        .ipgate()
+        .args([
+            "--output",
+            "json",
+            "sandbox",
+            "admin",
+            "--url",
+            &s.base(),
+            "received",
+        ])
+        .output()
+        .expect("run");
+    assert!(received.status.success());
+    let received: serde_json::Value = serde_json::from_slice(&received.stdout).expect("admin JSON");
+    assert_eq!(
+        received["received"].as_array().map(Vec::len),
+        Some(0),
+        "{received}"
+    );
+    let (code, stderr) = s.fails(&["hague", "resolve", &id]);
+    assert_eq!(code, Some(2), "an outcome is required: {stderr}");
+    let resolved = s.json(
+        &[
+            "hague",
+            "resolve",
+            &id,
+            "--not-received",
+            "sandbox admin: nothing received",
+        ],
+        0,
+    );
+    assert_eq!(resolved["state"], "failed", "{resolved}");
+    let (code, stderr) = s.fails(&["hague", "resolve", &id, "--received", "IMP-1"]);
+    assert_ne!(code, Some(0), "resolved already: {stderr}");
+    s.admin(&["faults", "none"]);
+    let sent = s.json(&["hague", "submit", arg(&pkg)], 0);
+    assert!(sent["import_id"].is_string(), "{sent}");
+    let tracked = s.json(&["hague", "track"], 0);
+    assert_eq!(
+        tracked["open"].as_array().map(Vec::len),
+        Some(1),
+        "{tracked}"
+    );
+    assert!(tracked["open"][0]["action"].is_null(), "{tracked}");
 }
 
 #[test]

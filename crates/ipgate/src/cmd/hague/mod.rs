@@ -64,6 +64,10 @@ enum Command {
         #[arg(long)]
         events: bool,
     },
+    /// Record what WIPO said about a submission left `sending` or `unknown` (a crash, a lost
+    /// answer): it arrived under an import ID (`track` then follows it), or it never arrived (the
+    /// package may then be sent again without --force).
+    Resolve(ResolveArgs),
     /// Download a week's International Designs Bulletin (`bulletin WEEK`), or every missing week
     /// of a range (`bulletin sync --from WEEK`).
     Bulletin(BulletinArgs),
@@ -90,6 +94,20 @@ pub(crate) struct SubmitArgs {
     /// $IPGATE_SCHEMAS, else where `ipgate schemas install` put them.
     #[arg(long, value_name = "DIR")]
     schemas: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("outcome").required(true).args(["received", "not_received"])))]
+struct ResolveArgs {
+    /// The submission number (`#N` in `track` and `history`).
+    #[arg(value_name = "SUBMISSION")]
+    submission: i64,
+    /// WIPO has it, under this import ID.
+    #[arg(long, value_name = "IMPORT_ID")]
+    received: Option<String>,
+    /// WIPO confirms it never arrived; say who confirmed and when.
+    #[arg(long, value_name = "NOTE")]
+    not_received: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -174,6 +192,31 @@ pub async fn run(args: Args, ctx: &Context) -> CliResult {
         Command::Track => {
             let env = HwsEnv::open(ctx).await?;
             show::track(&env).await
+        }
+        Command::Resolve(a) => {
+            let resolution = match (a.received, a.not_received) {
+                (Some(id), _) => {
+                    let id: hws_client::wire::ImportId =
+                        id.parse().map_err(|e| bad_id("import ID", &id, e))?;
+                    hague_journal::Resolution::Received {
+                        import_id: id.to_string(),
+                    }
+                }
+                (None, Some(note)) if !note.trim().is_empty() => {
+                    hague_journal::Resolution::NotReceived { note }
+                }
+                _ => {
+                    return Err(CliError::new(
+                        ExitCode::Usage,
+                        "--not-received needs a note: who at WIPO confirmed it, and when",
+                    )
+                    .with_hint(
+                        "e.g. --not-received \"hague.it@wipo.int, 2026-12-07: not received\"",
+                    ));
+                }
+            };
+            let env = HwsEnv::open_journal_only(ctx)?;
+            show::resolve(&env, hague_journal::SubmissionId(a.submission), &resolution)
         }
         Command::History { limit, events } => {
             let env = HwsEnv::open_journal_only(ctx)?;

@@ -247,12 +247,13 @@ pub fn unresolved_action(s: &Submission) -> String {
         }
         _ => "was sent but its answer was lost",
     };
+    let id = s.id.0;
     format!(
-        "submission #{} {what}: WIPO may or may not have it, so ipgate never resends it by itself. \
+        "submission #{id} {what}: WIPO may or may not have it, so ipgate never resends it by itself. \
          Check with WIPO (hague.it@wipo.int) whether a package with SHA-256 {}{} arrived, then: \
-         if it did, follow its import ID with `ipgate hague import-status ID`; if it did not, send it \
-         again with `ipgate hague submit PKG --force`.",
-        s.id.0,
+         if it did, `ipgate hague resolve {id} --received IMPORT_ID` (track then follows it); if it \
+         did not, `ipgate hague resolve {id} --not-received NOTE` and send it again (or at once: \
+         `ipgate hague submit PKG --force`).",
         s.package_sha256.as_str(),
         s.meta
             .office_reference
@@ -440,4 +441,37 @@ pub fn iso_time(unix: u64) -> String {
         t.minute(),
         t.second()
     )
+}
+
+/// `ipgate hague resolve N --received ID | --not-received NOTE`.
+pub fn resolve(
+    env: &HwsEnv,
+    id: hague_journal::SubmissionId,
+    resolution: &hague_journal::Resolution,
+) -> CliResult {
+    let s = env
+        .journal()
+        .resolve(id, resolution)
+        .map_err(super::env::journal_error)?;
+    #[derive(Serialize)]
+    struct Out<'a> {
+        submission: i64,
+        state: &'static str,
+        import_id: Option<&'a str>,
+    }
+    let out = Out {
+        submission: s.id.0,
+        state: s.state.as_str(),
+        import_id: s.import_id.as_deref(),
+    };
+    env.emit(&out, || match out.import_id {
+        Some(i) => crate::outln!(
+            "submission #{} is now sent, import ID {i}; follow it with `ipgate hague track`",
+            out.submission
+        ),
+        None => crate::outln!(
+            "submission #{} is now failed (confirmed not received); the package may be sent again",
+            out.submission
+        ),
+    })
 }
