@@ -6,6 +6,7 @@ use std::fs;
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
+use ipgate_base::fs::{AtomicDir, AtomicWriteError};
 use serde::Serialize;
 
 use super::{Manifest, manifests, sha256, verified};
@@ -31,6 +32,15 @@ pub enum InstallError {
         /// The underlying error.
         #[source]
         source: std::io::Error,
+    },
+    /// The version folder could not be staged or renamed into place.
+    #[error("cannot install into {}: {source}", path.display())]
+    Atomic {
+        /// The version folder.
+        path: PathBuf,
+        /// What failed.
+        #[source]
+        source: AtomicWriteError,
     },
     /// The source is neither a folder nor a zip file.
     #[error("{} is neither a folder nor a zip file; pass the folder holding WIPO's *.xsd files or WIPO's schema zip", path.display())]
@@ -341,33 +351,35 @@ fn write_version(
         });
     }
     fs::create_dir_all(into).map_err(io_err("create", into))?;
-    let tmp = into.join(format!(".{}.partial-{}", m.version, std::process::id()));
-    let _ = fs::remove_dir_all(&tmp);
-    let result = (|| {
-        fs::create_dir(&tmp).map_err(io_err("create", &tmp))?;
-        for (name, data) in files {
-            let p = tmp.join(name);
-            let mut f = fs::File::create(&p).map_err(io_err("create", &p))?;
-            std::io::Write::write_all(&mut f, data).map_err(io_err("write", &p))?;
-            f.sync_all().map_err(io_err("sync", &p))?;
-        }
-        if fs::symlink_metadata(&dest).is_ok() {
-            let old = into.join(format!(".{}.old-{}", m.version, std::process::id()));
-            fs::rename(&dest, &old).map_err(io_err("move aside", &dest))?;
-            if let Err(e) = fs::rename(&tmp, &dest) {
-                let _ = fs::rename(&old, &dest);
-                return Err(io_err("rename into place", &dest)(e));
-            }
-            let _ = fs::remove_dir_all(&old);
-        } else {
-            fs::rename(&tmp, &dest).map_err(io_err("rename into place", &dest))?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
+    // Filled under a temporary name beside `dest`, removed if anything fails before the rename.
+    let staging = AtomicDir::create(&dest).map_err(|source| InstallError::Atomic {
+        path: dest.clone(),
+        source,
+    })?;
+    for (name, data) in files {
+        let p = staging.path().join(name);
+        let mut f = fs::File::create(&p).map_err(io_err("create", &p))?;
+        std::io::Write::write_all(&mut f, data).map_err(io_err("write", &p))?;
+        f.sync_all().map_err(io_err("sync", &p))?;
     }
-    result?;
+    // An incomplete or modified install is replaced whole: moved aside, then put back if the
+    // new one cannot take its place.
+    let old = fs::symlink_metadata(&dest)
+        .is_ok()
+        .then(|| into.join(format!(".{}.old-{}", m.version, std::process::id())));
+    if let Some(old) = &old {
+        let _ = fs::remove_dir_all(old);
+        fs::rename(&dest, old).map_err(io_err("move aside", &dest))?;
+    }
+    if let Err(source) = staging.commit() {
+        if let Some(old) = &old {
+            let _ = fs::rename(old, &dest);
+        }
+        return Err(InstallError::Atomic { path: dest, source });
+    }
+    if let Some(old) = &old {
+        let _ = fs::remove_dir_all(old);
+    }
     tracing::info!(version = m.version, dir = %dest.display(), "installed schema files");
     Ok(InstalledVersion {
         version: m.version.to_owned(),

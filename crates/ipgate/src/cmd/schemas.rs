@@ -92,8 +92,10 @@ fn run_install(a: InstallArgs, ctx: &Context) -> CliResult {
 
 fn install_error(e: InstallError) -> CliError {
     match e {
-        InstallError::Io { .. } => CliError::new(ExitCode::Io, e.to_string())
-            .with_hint("check that the source is readable and the destination writable"),
+        InstallError::Io { .. } | InstallError::Atomic { .. } => {
+            CliError::new(ExitCode::Io, e.to_string())
+                .with_hint("check that the source is readable and the destination writable")
+        }
         InstallError::NoKnownVersion { .. } | InstallError::NotASource { .. } => {
             CliError::new(ExitCode::Invalid, e.to_string()).with_hint(
                 "download the ST.96 schema package from https://www.wipo.int/standards/en/st96/ and pass its zip or unpacked folder",
