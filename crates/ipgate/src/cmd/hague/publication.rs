@@ -83,11 +83,26 @@ fn create_out_dir(out: &Path) -> CliResult {
 
 /// Downloads `week` of `kind` into `out/<stem>.zip` and records it in the journal.
 pub async fn fetch(env: &HwsEnv, kind: Kind, week: WeekId, out: &Path) -> CliResult<Downloaded> {
+    fetch_with(env, kind, week, out, None).await
+}
+
+/// [`fetch`], reporting progress to `progress`.
+async fn fetch_with(
+    env: &HwsEnv,
+    kind: Kind,
+    week: WeekId,
+    out: &Path,
+    progress: Option<ipgate_http::ProgressFn>,
+) -> CliResult<Downloaded> {
     let path = out.join(format!("{}.zip", kind.file_stem(week)));
     let client = env.client()?;
-    let d = match kind {
-        Kind::Bulletin => client.bulletin(week, &path).await,
-        Kind::ConfidentialCopy => client.confidential_copy(week, &path).await,
+    let d = match (kind, progress) {
+        (Kind::Bulletin, None) => client.bulletin(week, &path).await,
+        (Kind::Bulletin, Some(p)) => client.bulletin_with_progress(week, &path, p).await,
+        (Kind::ConfidentialCopy, None) => client.confidential_copy(week, &path).await,
+        (Kind::ConfidentialCopy, Some(p)) => {
+            client.confidential_copy_with_progress(week, &path, p).await
+        }
     }
     .map_err(|e| env.hws_error(e))?;
     let mut record = d.to_publication(kind.journal_kind());
@@ -103,6 +118,53 @@ pub async fn fetch(env: &HwsEnv, kind: Kind, week: WeekId, out: &Path) -> CliRes
         sha256: d.sha256.as_str().to_string(),
         resumed_from: d.resumed_from,
         extracted: None,
+    })
+}
+
+static PROGRESS_SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn progress_shown() -> bool {
+    PROGRESS_SHOWN.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `532 B`, `41.9 KiB`, `310.2 MiB`.
+fn size(b: u64) -> String {
+    let f = b as f64;
+    if b < 1024 {
+        format!("{b} B")
+    } else if b < 1024 * 1024 {
+        format!("{:.1} KiB", f / 1024.0)
+    } else if b < 1024 * 1024 * 1024 {
+        format!("{:.1} MiB", f / (1024.0 * 1024.0))
+    } else {
+        format!("{:.2} GiB", f / (1024.0 * 1024.0 * 1024.0))
+    }
+}
+
+/// A progress line on stderr (a terminal only), redrawn at most every 200 ms.
+fn terminal_progress(label: String) -> ipgate_http::ProgressFn {
+    let last = std::sync::Mutex::new(None::<std::time::Instant>);
+    std::sync::Arc::new(move |p: ipgate_http::Progress| {
+        let mut last = last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = std::time::Instant::now();
+        if last.is_some_and(|l| now.duration_since(l) < std::time::Duration::from_millis(200))
+            && p.total != Some(p.received)
+        {
+            return;
+        }
+        *last = Some(now);
+        PROGRESS_SHOWN.store(true, std::sync::atomic::Ordering::Relaxed);
+        match p.total {
+            Some(t) if t > 0 => eprint!(
+                "\r{label}: {} of {} ({:.0} %)   ",
+                size(p.received),
+                size(t),
+                100.0 * p.received as f64 / t as f64
+            ),
+            _ => eprint!("\r{label}: {}   ", size(p.received)),
+        }
     })
 }
 
@@ -145,7 +207,14 @@ pub async fn download_one(
     with_extract: bool,
 ) -> CliResult {
     create_out_dir(out)?;
-    let mut d = fetch(env, kind, week, out).await?;
+    let progress = (env.output() == crate::output::OutputFormat::Human
+        && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+    .then(|| terminal_progress(format!("{} {week}", kind.name())));
+    let d = fetch_with(env, kind, week, out, progress).await;
+    if progress_shown() {
+        eprintln!();
+    }
+    let mut d = d?;
     if with_extract {
         d.extracted = Some(extract(
             Path::new(&d.path),
