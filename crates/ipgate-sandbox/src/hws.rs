@@ -263,6 +263,18 @@ async fn accept_package(
         })
         .collect();
     let valid = report.is_valid() && reasons.is_empty();
+    let mut reasons = reasons;
+    if !valid && reasons.is_empty() {
+        // Errors past hague-package's finding cap: say so rather than send an empty bag.
+        reasons.push(StoredReason {
+            rule: "findings-truncated".into(),
+            message: format!(
+                "{} more findings were dropped; validate the package locally to see them all",
+                report.truncated
+            ),
+            location: None,
+        });
+    }
     let duplicate_of = app.store.first_with_sha(&sha).map_err(internal)?;
     let sr = if valid {
         let n = app.store.next("service-request").map_err(internal)?;

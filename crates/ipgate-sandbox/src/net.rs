@@ -27,6 +27,9 @@ use tower::ServiceExt as _;
 
 use crate::app::AbortConnection;
 
+/// How long a client may take to send a request head.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How long open connections get to finish after shutdown is asked.
 const DRAIN: Duration = Duration::from_secs(5);
 
@@ -167,6 +170,9 @@ async fn connection<I>(
         }
     });
     let conn = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        // A client that never finishes its request head does not hold a connection forever.
+        .header_read_timeout(HEADER_READ_TIMEOUT)
         .keep_alive(true)
         .serve_connection(io, svc);
     tokio::pin!(conn);
