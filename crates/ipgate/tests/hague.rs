@@ -98,7 +98,9 @@ fn every_command_against_a_spawned_sandbox() {
         "{tracked}"
     );
 
+    // This week's issue appears on Friday at 11:00 UTC; publish it now, as the tests run any day.
     let week = this_week();
+    s.admin(&["publish", &week]);
     let out = s.out();
     let b = s.json(
         &["hague", "bulletin", &week, "--out", arg(&out), "--extract"],
@@ -359,7 +361,9 @@ fn an_interrupted_download_resumes_where_it_stopped() {
         serve_args: &["--faults", "bulletin=truncate"],
         examining_office: false,
     });
+    // This week's issue appears on Friday at 11:00 UTC; publish it now, as the tests run any day.
     let week = this_week();
+    s.admin(&["publish", &week]);
     let out = s.out();
     let zip = out.join(format!("bulletin-{week}.zip"));
     let first = s
@@ -416,7 +420,9 @@ fn server_answers_map_to_distinct_exit_codes() {
     assert_eq!(code, Some(11), "rate-limited: {stderr}");
     assert!(stderr.contains("429"), "{stderr}");
 
+    // This week's issue appears on Friday at 11:00 UTC; publish it now, as the tests run any day.
     let week = this_week();
+    s.admin(&["publish", &week]);
     let out = s.out();
     let (code, stderr) = s.fails(&["hague", "confidential-copy", &week, "--out", arg(&out)]);
     assert_eq!(code, Some(5), "not an examining office: {stderr}");
