@@ -438,10 +438,10 @@ fn run_check(args: CheckArgs, ctx: &Context) -> CliResult {
                 crate::outln!("{f}");
             }
             crate::outln!(
-                "{}: {} {} — ipgate's built-in checks ({} model{}): {}; WIPO's schema: {}",
+                "{}: {}: {} — ipgate's built-in checks ({} model{}): {}; WIPO's schema: {}",
                 report.file,
-                report.verdict,
                 report.kind.unwrap_or("document"),
+                report.verdict,
                 report.model_version,
                 report
                     .records
