@@ -216,10 +216,48 @@ fn the_same_package_is_refused_with_the_earlier_import_id_unless_forced() {
     assert!(stderr.contains(import_id), "{stderr}");
     assert!(stderr.contains("--force"), "{stderr}");
 
+    // Two processes sending one new package at the same moment: exactly one sends it.
+    let twin = package(&s, "E2E-DUP-2");
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            s.ipgate()
+                .args(["hague", "submit", arg(&twin)])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn submit")
+        })
+        .collect();
+    let mut codes: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().expect("wait").status.code())
+        .collect();
+    codes.sort();
+    assert_eq!(codes, [Some(0), Some(13)]);
+
     let forced = s.json(&["hague", "submit", arg(&pkg), "--force"], 0);
     assert_ne!(forced["import_id"], first["import_id"], "{forced}");
     let history = s.json(&["hague", "history"], 0);
-    assert_eq!(history["submissions"].as_array().map(Vec::len), Some(2));
+    assert_eq!(history["submissions"].as_array().map(Vec::len), Some(3));
+    let received = s
+        .ipgate()
+        .args([
+            "--output",
+            "json",
+            "sandbox",
+            "admin",
+            "--url",
+            &s.base(),
+            "received",
+        ])
+        .output()
+        .expect("run");
+    let received: serde_json::Value = serde_json::from_slice(&received.stdout).expect("admin JSON");
+    assert_eq!(
+        received["received"].as_array().map(Vec::len),
+        Some(3),
+        "the package, its twin once, and the forced resend: {received}"
+    );
 }
 
 #[test]
@@ -419,6 +457,21 @@ fn server_answers_map_to_distinct_exit_codes() {
     let (code, stderr) = s.fails(&["hague", "status", "SR00000001"]);
     assert_eq!(code, Some(11), "rate-limited: {stderr}");
     assert!(stderr.contains("429"), "{stderr}");
+
+    // A registration takes this sandbox about 8 s (speed 1): a 1 s wait gives up, exit 14, and
+    // the submission stays on file as sent, for `track`.
+    let pkg = package(&s, "E2E-WAIT-1");
+    let (code, stderr) = s.fails(&[
+        "hague",
+        "submit",
+        arg(&pkg),
+        "--wait",
+        "--wait-timeout",
+        "1",
+    ]);
+    assert_eq!(code, Some(14), "still pending: {stderr}");
+    let history = s.json(&["hague", "history"], 0);
+    assert_eq!(history["submissions"][0]["state"], "sent", "{history}");
 
     // This week's issue appears on Friday at 11:00 UTC; publish it now, as the tests run any day.
     let week = this_week();
