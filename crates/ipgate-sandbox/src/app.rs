@@ -66,9 +66,24 @@ pub struct RequestRecord {
     /// The `Authorization` scheme (`Bearer`, `hmac`), if any.
     pub auth_scheme: Option<String>,
     /// Selected request headers: accept, content-type, content-length, content-md5, date,
-    /// user-agent, range, if-range, if-none-match.
+    /// user-agent, range, if-range, if-none-match; on Innography routes also `authorization`
+    /// (an HMAC signature, which does not reveal the secret; Bearer tokens are never kept).
     pub headers: std::collections::BTreeMap<String, String>,
+    /// On Innography routes, the request body (up to 1 MiB), base64 in JSON.
+    #[serde(serialize_with = "ser_body", skip_serializing_if = "Option::is_none")]
+    pub body: Option<Vec<u8>>,
 }
+
+fn ser_body<S: serde::Serializer>(body: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+    use base64::Engine as _;
+    match body {
+        Some(b) => s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(b)),
+        None => s.serialize_none(),
+    }
+}
+
+/// Bodies kept by the request log (Innography routes only).
+const LOGGED_BODY_MAX: usize = 1 << 20;
 
 /// The most recent requests (at most [`RequestLog::CAPACITY`]).
 #[derive(Debug, Default)]
@@ -299,6 +314,7 @@ pub(crate) async fn fault_layer(State(app): State<Shared>, req: Request, next: N
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split_whitespace().next())
             .map(str::to_owned),
+        body: None,
         headers: RequestLog::HEADERS
             .iter()
             .filter_map(|h| {
@@ -308,6 +324,44 @@ pub(crate) async fn fault_layer(State(app): State<Shared>, req: Request, next: N
                 ))
             })
             .collect(),
+    };
+    let innography = matches!(route, Route::Innography | Route::Cases | Route::Account);
+    let req = if innography {
+        if let Some(v) = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            && v.trim_start().to_ascii_lowercase().starts_with("hmac")
+        {
+            rec.headers.insert("authorization".into(), v.to_owned());
+        }
+        let small = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+            .is_none_or(|n| n <= LOGGED_BODY_MAX);
+        if small {
+            let (parts, body) = req.into_parts();
+            match axum::body::to_bytes(body, LOGGED_BODY_MAX).await {
+                Ok(bytes) => {
+                    rec.body = Some(bytes.to_vec());
+                    Request::from_parts(parts, Body::from(bytes))
+                }
+                Err(_) => {
+                    let resp = json(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        &serde_json::json!({"status": "error", "message": "the request body is larger than 1 MiB"}),
+                    );
+                    rec.status = Some(resp.status().as_u16());
+                    app.requests.push(rec);
+                    return resp;
+                }
+            }
+        } else {
+            req
+        }
+    } else {
+        req
     };
     let resp = answer(&app, route, req, next).await;
     if resp.extensions().get::<AbortConnection>().is_none() {
@@ -339,6 +393,15 @@ async fn answer(app: &Shared, route: Route, req: Request, next: Next) -> Respons
         Some(FaultKind::TooManyRequests { retry_after }) => {
             return fault_response(route, StatusCode::TOO_MANY_REQUESTS, Some(retry_after));
         }
+        Some(FaultKind::Redirect) => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::FOUND;
+            r.headers_mut().insert(
+                header::LOCATION,
+                HeaderValue::from_static(crate::faults::REDIRECT_LOCATION),
+            );
+            return r;
+        }
         _ => {}
     }
     let resp = next.run(req).await;
@@ -346,8 +409,30 @@ async fn answer(app: &Shared, route: Route, req: Request, next: Next) -> Respons
         Some(FaultKind::ResetAfter) => abort(),
         Some(FaultKind::Truncate { bytes }) => truncate(resp, bytes),
         Some(FaultKind::Slow { bytes_per_sec }) => slow(resp, bytes_per_sec),
+        Some(FaultKind::Version { major, minor }) => {
+            other_version(resp, major, minor, app.cfg.innography_versions.patch)
+        }
         _ => resp,
     }
+}
+
+/// Labels an Innography answer with another version than the one negotiated (a server ignoring
+/// the client's pin).
+fn other_version(mut resp: Response, major: u32, minor: u32, patch: u32) -> Response {
+    let innography = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(innography_hmac::MEDIA_TYPE));
+    if innography
+        && let Ok(v) = HeaderValue::from_str(&innography_hmac::content_type_for(
+            innography_hmac::ApiVersion::new(major, minor),
+            Some(patch),
+        ))
+    {
+        resp.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    resp
 }
 
 fn body_len(resp: &Response) -> Option<u64> {

@@ -21,6 +21,8 @@
 //! | `slow:BYTES_PER_SEC` | the body is sent at that rate |
 //! | `latency:MS[~JITTER_MS]` | the answer is delayed MS ± JITTER_MS milliseconds |
 //! | `down` | the endpoint is down: every matching request has its connection reset before it is read |
+//! | `redirect` | 302 to [`REDIRECT_LOCATION`] instead of an answer (a moved or misconfigured endpoint) |
+//! | `version:X.Y` | Innography answers labelled with version X.Y whatever was negotiated (a server ignoring the pin) |
 //!
 //! Routes: `all`, `discovery`, `token`, `submit` (`POST /request`), `import-status`,
 //! `request-status`, `bulletin`, `confidential`, `ping`, `innography` (every Innography route),
@@ -32,6 +34,9 @@ use std::str::FromStr;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+/// Where `redirect` sends clients: a host that never resolves (RFC 6761 `.invalid`).
+pub const REDIRECT_LOCATION: &str = "https://elsewhere.invalid/";
 
 /// A route fault rules can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -139,6 +144,15 @@ pub enum FaultKind {
     },
     /// The endpoint is down.
     Down,
+    /// 302 to [`REDIRECT_LOCATION`].
+    Redirect,
+    /// Innography answers labelled with this version.
+    Version {
+        /// Major.
+        major: u32,
+        /// Minor.
+        minor: u32,
+    },
 }
 
 /// One rule.
@@ -182,7 +196,7 @@ pub enum FaultSpecError {
     },
     /// An unknown fault.
     #[error(
-        "unknown fault {fault:?}; use reset-before, reset-after, 500, 502[:S], 503[:S], 429[:S], truncate[:BYTES], slow:BYTES_PER_SEC, latency:MS[~JITTER], down"
+        "unknown fault {fault:?}; use reset-before, reset-after, 500, 502[:S], 503[:S], 429[:S], truncate[:BYTES], slow:BYTES_PER_SEC, latency:MS[~JITTER], down, redirect, version:X.Y"
     )]
     UnknownFault {
         /// The fault.
@@ -221,6 +235,21 @@ impl FromStr for FaultKind {
             "reset-before" if arg.is_none() => FaultKind::ResetBefore,
             "reset-after" if arg.is_none() => FaultKind::ResetAfter,
             "down" if arg.is_none() => FaultKind::Down,
+            "redirect" if arg.is_none() => FaultKind::Redirect,
+            "version" => {
+                let v: innography_hmac::ApiVersion =
+                    arg.unwrap_or("")
+                        .parse()
+                        .map_err(|_| FaultSpecError::BadNumber {
+                            fault: s.into(),
+                            what: "the version",
+                            expected: "MAJOR.MINOR, e.g. 0.7",
+                        })?;
+                FaultKind::Version {
+                    major: v.major,
+                    minor: v.minor,
+                }
+            }
             "500" if arg.is_none() => FaultKind::Status500,
             "502" => FaultKind::Status502 {
                 retry_after: secs(arg)?,
@@ -275,6 +304,8 @@ impl fmt::Display for FaultKind {
             FaultKind::ResetBefore => f.write_str("reset-before"),
             FaultKind::ResetAfter => f.write_str("reset-after"),
             FaultKind::Down => f.write_str("down"),
+            FaultKind::Redirect => f.write_str("redirect"),
+            FaultKind::Version { major, minor } => write!(f, "version:{major}.{minor}"),
             FaultKind::Status500 => f.write_str("500"),
             FaultKind::Status502 { retry_after } => opt(f, "502", retry_after),
             FaultKind::Status503 { retry_after } => opt(f, "503", retry_after),
@@ -484,7 +515,10 @@ impl Faults {
                     let total = (ms as i64 + jitter).max(0) as u64;
                     d.delay += Duration::from_millis(total);
                 }
-                FaultKind::ResetAfter | FaultKind::Truncate { .. } | FaultKind::Slow { .. } => {
+                FaultKind::ResetAfter
+                | FaultKind::Truncate { .. }
+                | FaultKind::Slow { .. }
+                | FaultKind::Version { .. } => {
                     if d.after.is_none() {
                         d.after = Some(rule.kind);
                     }
@@ -506,9 +540,9 @@ mod tests {
 
     #[test]
     fn parses_and_prints_every_fault() {
-        let s = "submit=reset-after@0.3;all=latency:200~50;token=503:2@0.1#4;ping=500#1;bulletin=truncate:100;confidential=slow:1000;cases=429:3;discovery=502;import-status=reset-before;token=down;request-status=truncate;innography=503";
+        let s = "submit=reset-after@0.3;all=latency:200~50;token=503:2@0.1#4;ping=500#1;bulletin=truncate:100;confidential=slow:1000;cases=429:3;discovery=502;import-status=reset-before;token=down;request-status=truncate;innography=503;cases=version:0.7;account=redirect#1";
         let spec: FaultSpec = s.parse().expect("valid");
-        assert_eq!(spec.rules.len(), 12);
+        assert_eq!(spec.rules.len(), 14);
         assert_eq!(spec.to_string(), s);
         assert_eq!(spec.to_string().parse::<FaultSpec>().expect("again"), spec);
         assert_eq!("".parse::<FaultSpec>().expect("empty").rules.len(), 0);

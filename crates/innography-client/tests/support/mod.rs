@@ -1,217 +1,116 @@
-//! An in-test Innography server on 127.0.0.1, built on `innography_hmac`'s verifier and version
-//! selector.
+//! The Innography server of these tests: `ipgate-sandbox` on 127.0.0.1 (its Innography emulation
+//! checks HMAC with `innography-hmac`'s verifier and negotiates versions with its selector), with
+//! its request log standing in for a hand-made server's record of what arrived.
 
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
-use innography_hmac::{
-    ApiVersion, Secret, Selection, Verifier, VerifyRequest, content_type_for,
-    multiple_choices_body, select_version,
-};
+use ipgate_http::Clock;
+use ipgate_sandbox::{FaultSpec, Sandbox, SandboxConfig};
 
 pub const USER: &str = "obiwan";
 pub const SECRET: &str = "74f43da743aa47c3a90a9c5ef493bc8d";
+/// A Cases lookup the sandbox answers.
+pub const CASES: &str = "/cases/documents?ipId=US-1234567-B2";
+/// The Private PAIR endpoint the sandbox answers.
+pub const ACCOUNT: &str = "/private-pair/account";
+/// The `patch` the sandbox sends.
+pub const PATCH: u32 = 17;
 
+/// One request as the sandbox logged it.
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub method: String,
+    /// Path below the Innography base path, without the query.
     pub path: String,
-    /// Path and query, as on the request line.
+    /// Path and query as on the request line (with the base path).
     pub target: String,
+    /// Logged headers (accept, content-type, content-length, content-md5, date, user-agent,
+    /// authorization, ...).
     pub headers: HashMap<String, String>,
     pub body: Vec<u8>,
-    pub at: Instant,
+    /// Arrival, on the sandbox's clock (ms precision).
+    pub at: Duration,
 }
 
-#[derive(Debug, Default)]
-pub struct Inner {
-    pub clock_offset_secs: i64,
-    pub seen: Mutex<Vec<Seen>>,
+/// The sandbox's clock, `offset` seconds from ours.
+#[derive(Debug)]
+struct Offset(i64);
+
+impl Clock for Offset {
+    fn now(&self) -> SystemTime {
+        let d = Duration::from_secs(self.0.unsigned_abs());
+        if self.0 >= 0 {
+            SystemTime::now() + d
+        } else {
+            SystemTime::now() - d
+        }
+    }
 }
 
-#[derive(Debug, Clone)]
 pub struct TestServer {
+    /// The Innography base URL.
     pub base: String,
-    pub inner: Arc<Inner>,
+    pub sandbox: Sandbox,
+    _dir: tempfile::TempDir,
 }
 
 impl TestServer {
     pub fn seen(&self) -> Vec<Seen> {
-        self.inner
-            .seen
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        let prefix = self
+            .base
+            .splitn(4, '/')
+            .nth(3)
+            .map(|p| format!("/{p}"))
+            .unwrap_or_default();
+        self.sandbox
+            .requests()
+            .into_iter()
+            .map(|r| {
+                let below = r.target.strip_prefix(prefix.as_str()).unwrap_or(&r.target);
+                Seen {
+                    method: r.method,
+                    path: below.split('?').next().unwrap_or("").to_owned(),
+                    target: r.target.clone(),
+                    headers: r.headers.into_iter().collect(),
+                    body: r.body.unwrap_or_default(),
+                    at: Duration::from_millis(r.at_ms.max(0) as u64),
+                }
+            })
+            .collect()
     }
 
     pub fn hits(&self, path: &str) -> usize {
         self.seen().iter().filter(|s| s.path == path).count()
     }
-}
 
-fn offered(slug: &str) -> Vec<ApiVersion> {
-    match slug {
-        "cases" => vec![ApiVersion::new(0, 6), ApiVersion::new(0, 7)],
-        "private-pair" => vec![ApiVersion::new(0, 5), ApiVersion::new(0, 6)],
-        _ => vec![ApiVersion::new(1, 0)],
+    /// Fault rules (`docs/sandbox.md`), e.g. `cases=503#1`.
+    pub fn faults(&self, spec: &str) {
+        self.sandbox
+            .set_faults(spec.parse::<FaultSpec>().expect("fault spec"));
     }
 }
 
-fn server_now(inner: &Inner) -> SystemTime {
-    let now = SystemTime::now();
-    let off = Duration::from_secs(inner.clock_offset_secs.unsigned_abs());
-    if inner.clock_offset_secs >= 0 {
-        now + off
-    } else {
-        now - off
-    }
-}
-
-fn json_error(status: StatusCode, message: &str, now: SystemTime) -> Response {
-    let body = serde_json::json!({"status": "error", "message": message}).to_string();
-    (
-        status,
-        [
-            (header::CONTENT_TYPE, "application/json".to_string()),
-            (header::DATE, httpdate::fmt_http_date(now)),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-async fn handle(
-    State(inner): State<Arc<Inner>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let at = Instant::now();
-    let path = uri.path().to_string();
-    let h = |n: header::HeaderName| headers.get(n).and_then(|v| v.to_str().ok());
-    let n = {
-        let mut seen = inner.seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.push(Seen {
-            method: method.to_string(),
-            path: path.clone(),
-            target: uri
-                .path_and_query()
-                .map_or_else(|| path.clone(), |pq| pq.as_str().to_string()),
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-                .collect(),
-            body: body.to_vec(),
-            at,
-        });
-        seen.iter().filter(|s| s.path == path).count()
-    };
-    let now = server_now(&inner);
-    let req = VerifyRequest {
-        authorization: h(header::AUTHORIZATION),
-        date: h(header::DATE),
-        content_md5: headers.get("content-md5").and_then(|v| v.to_str().ok()),
-        body: &body,
-    };
-    let verified =
-        match Verifier::new().verify(&req, now, |u| (u == USER).then(|| Secret::new(SECRET))) {
-            Ok(v) => v,
-            Err(e) => return json_error(StatusCode::UNAUTHORIZED, &e.to_string(), now),
-        };
-    match (path.as_str(), n) {
-        ("/cases/flaky", 1) => return json_error(StatusCode::SERVICE_UNAVAILABLE, "busy", now),
-        ("/private-pair/throttled", 1) => {
-            return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")]).into_response();
-        }
-        ("/veritas/always-throttled", _) => {
-            return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "0")]).into_response();
-        }
-        ("/cases/moved", _) => {
-            return (
-                StatusCode::FOUND,
-                [(header::LOCATION, "https://elsewhere.invalid/")],
-            )
-                .into_response();
-        }
-        _ => {}
-    }
-    let slug = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    let offered = offered(slug);
-    let version = match select_version(h(header::ACCEPT), &offered) {
-        Selection::Version(v) => v,
-        Selection::MultipleChoices => {
-            return (
-                StatusCode::MULTIPLE_CHOICES,
-                [
-                    (header::CONTENT_TYPE, "application/json".to_string()),
-                    (header::DATE, httpdate::fmt_http_date(now)),
-                    // A 300 may name a preferred choice; the client must not follow it.
-                    (header::LOCATION, "/cases/preferred-choice".to_string()),
-                ],
-                multiple_choices_body(&offered),
-            )
-                .into_response();
-        }
-    };
-    if path == "/cases/ignores-pin" {
-        return (
-            [(
-                header::CONTENT_TYPE,
-                content_type_for(ApiVersion::new(0, 7), None),
-            )],
-            "{}",
-        )
-            .into_response();
-    }
-    if path == "/cases/big" {
-        return (
-            [(header::CONTENT_TYPE, content_type_for(version, Some(3)))],
-            vec![b'x'; 300_000],
-        )
-            .into_response();
-    }
-    let out = serde_json::json!({
-        "user": verified.username,
-        "algorithm": verified.algorithm.name(),
-        "method": method.as_str(),
-        "path": path,
-        "version": version.to_string(),
-        "body_len": body.len(),
-    });
-    (
-        [
-            (header::CONTENT_TYPE, content_type_for(version, Some(3))),
-            (header::DATE, httpdate::fmt_http_date(now)),
-        ],
-        out.to_string(),
-    )
-        .into_response()
-}
-
+/// A sandbox whose clock is `clock_offset_secs` from ours, with the consumer `USER`/`SECRET`. The
+/// sandbox's own Cases limit is off: these tests check the client's.
 pub async fn start(clock_offset_secs: i64) -> TestServer {
-    let inner = Arc::new(Inner {
-        clock_offset_secs,
-        ..Inner::default()
-    });
-    let app = Router::new().fallback(handle).with_state(inner.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = SandboxConfig::new(dir.path().join("state"))
+        .with_clock(Arc::new(Offset(clock_offset_secs)));
+    config.cases_interval = Duration::ZERO;
+    let sandbox = tokio::task::spawn_blocking(move || Sandbox::start(config))
         .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+        .expect("join")
+        .expect("sandbox starts");
+    sandbox
+        .register_innography_consumer(USER, Some(SECRET))
+        .expect("consumer");
     TestServer {
-        base: format!("http://{addr}"),
-        inner,
+        base: sandbox.urls().innography.clone(),
+        sandbox,
+        _dir: dir,
     }
 }
