@@ -210,6 +210,13 @@ impl Shared {
         }
     }
 
+    /// Moves to byte `pos`, dropping the newlines before it: memory stays flat whatever the size
+    /// of the document (only the newlines of the read-ahead window are kept).
+    fn advance(&self, pos: u64) {
+        self.offset.set(pos);
+        let _ = self.lines.locate(pos);
+    }
+
     fn push(&self, f: Finding) {
         let mut v = self.findings.borrow_mut();
         if v.len() >= self.max {
@@ -349,12 +356,12 @@ impl ValidationEventHandler for Handler {
     }
 
     fn on_element_start_offset(&mut self, byte_pos: usize) -> Result<(), Refused> {
-        self.0.offset.set(byte_pos as u64);
+        self.0.advance(byte_pos as u64);
         Ok(())
     }
 
     fn on_element_end_offset(&mut self, byte_pos: usize) -> Result<(), Refused> {
-        self.0.offset.set(byte_pos as u64);
+        self.0.advance(byte_pos as u64);
         Ok(())
     }
 
