@@ -1,86 +1,80 @@
-//! `ipgate innography` end to end: the real binary against an in-test Innography server on
-//! 127.0.0.1 built on `innography_hmac`'s verifier and version selector.
+//! `ipgate innography` end to end: the real binary against `ipgate-sandbox`'s Innography emulation
+//! on 127.0.0.1 (HMAC checked with `innography_hmac`'s verifier, versions with its selector).
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
-use innography_hmac::{
-    ApiVersion, Secret, Selection, Verifier, VerifyRequest, content_type_for,
-    multiple_choices_body, select_version,
-};
+use innography_hmac::ApiVersion;
+use ipgate_sandbox::{InnographyVersions, Sandbox, SandboxConfig};
 
 const SECRET: &str = "74f43da743aa47c3a90a9c5ef493bc8d";
 const DATE: &str = "Thu, 12 Jan 2017 16:17:39 GMT";
 
-type Arrivals = Arc<Mutex<Vec<(String, Instant)>>>;
+/// The Innography server: `ipgate-sandbox` on 127.0.0.1 offering 0.6 and 0.7 for every API (patch
+/// 17), with the consumer obiwan; its own Cases limit is off (the tests check the client's).
+struct Server {
+    sandbox: Sandbox,
+    base: String,
+    _dir: tempfile::TempDir,
+}
 
-async fn handle(
-    State(arrivals): State<Arrivals>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = uri.path().to_string();
-    arrivals
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push((path.clone(), Instant::now()));
-    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-    let req = VerifyRequest {
-        authorization: h("authorization"),
-        date: h("date"),
-        content_md5: h("content-md5"),
-        body: &body,
-    };
-    let verified = match Verifier::new().verify(&req, SystemTime::now(), |u| {
-        (u == "obiwan").then(|| Secret::new(SECRET))
-    }) {
-        Ok(v) => v,
-        Err(e) => {
-            return (
-                StatusCode::UNAUTHORIZED,
-                format!(r#"{{"status":"error","message":"{e}"}}"#),
-            )
-                .into_response();
-        }
-    };
-    let offered = [ApiVersion::new(0, 6), ApiVersion::new(0, 7)];
-    match select_version(h("accept"), &offered) {
-        Selection::Version(v) => (
-            [(header::CONTENT_TYPE, content_type_for(v, Some(17)))],
-            format!(
-                r#"{{"user":"{}","path":"{path}","version":"{v}","body_len":{}}}"#,
-                verified.username,
-                body.len()
-            ),
-        )
-            .into_response(),
-        Selection::MultipleChoices => (
-            StatusCode::MULTIPLE_CHOICES,
-            multiple_choices_body(&offered),
-        )
-            .into_response(),
+impl Server {
+    /// Arrival times (sandbox clock, ms) of the requests whose path below the base is `path`.
+    fn arrivals(&self, path: &str) -> Vec<Duration> {
+        let want = format!("/innography{path}");
+        self.sandbox
+            .requests()
+            .into_iter()
+            .filter(|r| r.target.split('?').next() == Some(want.as_str()))
+            .map(|r| Duration::from_millis(r.at_ms.max(0) as u64))
+            .collect()
+    }
+
+    /// Bodies of the requests to `path`.
+    fn bodies(&self, path: &str) -> Vec<Vec<u8>> {
+        let want = format!("/innography{path}");
+        self.sandbox
+            .requests()
+            .into_iter()
+            .filter(|r| r.target.split('?').next() == Some(want.as_str()))
+            .map(|r| r.body.unwrap_or_default())
+            .collect()
     }
 }
 
-async fn server() -> (String, Arrivals) {
-    let arrivals: Arrivals = Arc::default();
-    let app = Router::new().fallback(handle).with_state(arrivals.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+async fn server() -> Server {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = SandboxConfig::new(dir.path().join("state"));
+    let both = vec![ApiVersion::new(0, 6), ApiVersion::new(0, 7)];
+    config.innography_versions = InnographyVersions {
+        apis: [
+            "cases",
+            "data-validation",
+            "portfolioiq",
+            "private-pair",
+            "veritas",
+            "ids",
+            "etl",
+        ]
+        .iter()
+        .map(|s| ((*s).to_owned(), both.clone()))
+        .collect(),
+        patch: 17,
+    };
+    config.cases_interval = Duration::ZERO;
+    let sandbox = tokio::task::spawn_blocking(move || Sandbox::start(config))
         .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}"), arrivals)
+        .expect("join")
+        .expect("sandbox starts");
+    sandbox
+        .register_innography_consumer("obiwan", Some(SECRET))
+        .expect("consumer");
+    Server {
+        base: sandbox.urls().innography.clone(),
+        sandbox,
+        _dir: dir,
+    }
 }
 
 /// The binary with a clean environment: no real config, cache or proxies.
@@ -390,13 +384,16 @@ async fn bad_input_gets_the_right_exit_codes() {
 
 #[tokio::test]
 async fn requests_reach_the_server_signed_and_versioned() {
-    let (base, _arrivals) = server().await;
+    let srv = server().await;
+    let base = srv.base.clone();
     let home = tempfile::tempdir().expect("tempdir");
     let mut cmd = with_creds(ipgate(home.path()));
     cmd.env("INNOGRAPHY_BASE_URL", &base).args([
+        "--output",
+        "json",
         "request",
         "POST",
-        "/cases/search",
+        "/private-pair/account",
         "--api-version",
         "0.9,0.6;q=0.5",
         "--data",
@@ -405,10 +402,13 @@ async fn requests_reach_the_server_signed_and_versioned() {
     let o = run(cmd).await;
     let (stdout, stderr) = out(&o);
     assert!(o.status.success(), "{stderr}");
-    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json body");
-    assert_eq!(v["user"], "obiwan");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
     assert_eq!(v["version"], "0.6");
-    assert_eq!(v["body_len"], 14);
+    assert_eq!(v["body"]["result"]["username"], "obiwan");
+    assert_eq!(
+        srv.bodies("/private-pair/account"),
+        vec![br#"{"q":"widget"}"#.to_vec()]
+    );
 
     // Body from stdin, with trace logging on: the secret never reaches the logs.
     let mut cmd = with_creds(ipgate(home.path()));
@@ -416,9 +416,11 @@ async fn requests_reach_the_server_signed_and_versioned() {
         .env("RUST_LOG", "trace")
         .args([
             "-vvv",
+            "--output",
+            "json",
             "request",
-            "PUT",
-            "/cases/x",
+            "POST",
+            "/private-pair/account",
             "--api-version",
             "0.7",
             "--data",
@@ -442,10 +444,11 @@ async fn requests_reach_the_server_signed_and_versioned() {
     .expect("join");
     let (stdout, stderr) = out(&o);
     assert!(o.status.success(), "{stderr}");
-    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json body");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(v["version"], "0.7");
     assert_eq!(
-        (v["version"].as_str(), v["body_len"].as_u64()),
-        (Some("0.7"), Some(9))
+        srv.bodies("/private-pair/account")[1],
+        br#"[1, 2, 3]"#.to_vec()
     );
     assert!(
         stderr.contains("TRACE") || stderr.contains("DEBUG"),
@@ -475,23 +478,31 @@ async fn requests_reach_the_server_signed_and_versioned() {
         ),
         (Some(200), Some("0.7"), Some(17))
     );
-    assert_eq!(v["body"]["path"], "/private-pair/account");
+    assert_eq!(v["body"]["result"]["username"], "obiwan");
 
     let dest = home.path().join("out.json");
     let mut cmd = with_creds(ipgate(home.path()));
     cmd.env("INNOGRAPHY_BASE_URL", &base)
-        .args(["request", "GET", "/etl/x", "--api-version", "0.6", "--out"])
+        .args([
+            "request",
+            "GET",
+            "/cases/documents?ipId=US-1234567-B2",
+            "--api-version",
+            "0.6",
+            "--out",
+        ])
         .arg(&dest);
     let o = run(cmd).await;
     assert!(o.status.success(), "{}", out(&o).1);
     let saved: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&dest).expect("file")).expect("json");
-    assert_eq!(saved["path"], "/etl/x");
+    assert_eq!(saved["result"]["ip_id"], "US-1234567-B2");
 }
 
 #[tokio::test]
 async fn versions_and_server_refusals() {
-    let (base, arrivals) = server().await;
+    let srv = server().await;
+    let base = srv.base.clone();
     let home = tempfile::tempdir().expect("tempdir");
     let mut cmd = with_creds(ipgate(home.path()));
     cmd.env("INNOGRAPHY_BASE_URL", &base)
@@ -513,13 +524,7 @@ async fn versions_and_server_refusals() {
     assert_eq!(o.status.code(), Some(7), "{stderr}");
     assert!(stderr.contains("offers 0.6, 0.7"), "{stderr}");
     assert!(stderr.contains("--api-version 0.6,0.7"), "{stderr}");
-    let ids_hits = arrivals
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .filter(|(p, _)| p == "/ids/x")
-        .count();
-    assert_eq!(ids_hits, 1);
+    assert_eq!(srv.arrivals("/ids/x").len(), 1);
 
     // Wrong secret: exit 5, the server's reason, and the secret never printed.
     let mut cmd = ipgate(home.path());
@@ -559,14 +564,15 @@ async fn versions_and_server_refusals() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_processes_share_the_cases_rate_limit() {
-    let (base, arrivals) = server().await;
+    let srv = server().await;
+    let base = srv.base.clone();
     let home = tempfile::tempdir().expect("tempdir");
     let spawn = || {
         let mut cmd = with_creds(ipgate(home.path()));
         cmd.env("INNOGRAPHY_BASE_URL", &base).args([
             "request",
             "GET",
-            "/cases/limited",
+            "/cases/documents?ipId=US-1",
             "--api-version",
             "0.6",
         ]);
@@ -577,13 +583,7 @@ async fn concurrent_processes_share_the_cases_rate_limit() {
         let o = c.await.expect("join");
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    let mut times: Vec<Instant> = arrivals
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .filter(|(p, _)| p == "/cases/limited")
-        .map(|(_, t)| *t)
-        .collect();
+    let mut times = srv.arrivals("/cases/documents");
     times.sort();
     assert_eq!(times.len(), 3);
     let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
