@@ -355,27 +355,31 @@ pub async fn sync(
         failed: &failed,
     };
     env.emit(&o, || {
+        // One line per week, in week order.
+        let mut lines: Vec<(&str, String)> = Vec::new();
         for d in &downloaded {
-            crate::outln!(
-                "{}  downloaded  {} ({} bytes){}",
-                d.week,
-                d.path,
-                d.size,
-                if d.resumed_from > 0 {
-                    format!(", resumed after {} bytes", d.resumed_from)
-                } else {
-                    String::new()
-                }
-            );
+            let resumed = if d.resumed_from > 0 {
+                format!(", resumed after {} bytes", d.resumed_from)
+            } else {
+                String::new()
+            };
+            lines.push((
+                &d.week,
+                format!("downloaded    {} ({} bytes){resumed}", d.path, d.size),
+            ));
         }
         for s in &skipped {
-            crate::outln!("{}  already here  {}", s.week, s.path);
+            lines.push((&s.week, format!("already here  {}", s.path)));
         }
         for m in &missing {
-            crate::outln!("{m}  no issue published (HWS: not found)");
+            lines.push((m, "no issue published (HWS: not found)".to_string()));
         }
         for f in &failed {
-            crate::outln!("{}  FAILED  {}", f.week, f.error);
+            lines.push((&f.week, format!("FAILED        {}", f.error)));
+        }
+        lines.sort_by(|x, y| x.0.cmp(y.0));
+        for (week, line) in &lines {
+            crate::outln!("{week}  {line}");
         }
         crate::outln!(
             "{} downloaded, {} already here, {} without an issue, {} failed",
