@@ -294,7 +294,9 @@ async fn stream_body(
         .as_file()
         .try_clone()
         .map_err(|e| DownloadError::File(file.write_error(e)))?;
-    let mut out = tokio::fs::File::from_std(std_file);
+    // Chunks from the network are small (kilobytes); each tokio file write is a trip to the
+    // blocking pool, so gather them into 1 MiB writes.
+    let mut out = tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::from_std(std_file));
     let end = loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
