@@ -62,7 +62,7 @@ struct CheckArgs {
         long,
         value_name = "LIST",
         value_delimiter = ',',
-        default_value = "jpeg"
+        default_values_t = default_image_formats()
     )]
     image_formats: Vec<String>,
     /// Most entries in an archive.
@@ -77,6 +77,15 @@ struct CheckArgs {
     /// Deepest XML nesting.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_xml_depth)]
     max_depth: usize,
+}
+
+/// The formats `hague_package::ImageLimits::default()` accepts, as `--image-formats` names.
+fn default_image_formats() -> Vec<String> {
+    ImageLimits::default()
+        .formats
+        .iter()
+        .map(|k| k.as_str().to_ascii_lowercase())
+        .collect()
 }
 
 impl CheckArgs {
