@@ -65,8 +65,8 @@ pub struct Profile {
 pub struct HwsSettings {
     /// Base URL ending in `/webservices/api/v1` or wherever WIPO puts it (`IPGATE_HWS_BASE_URL`).
     pub base_url: Option<String>,
-    /// Extra CA certificate (PEM) trusted for HWS, e.g. the sandbox's `--tls` CA
-    /// (`IPGATE_HWS_CA_FILE`); relative to the config file.
+    /// Extra CA certificates (PEM) trusted for HWS and its login, e.g. the sandbox's `--tls` CA
+    /// (`IPGATE_HWS_CA_FILE`); relative to the config file. Verification is never turned off.
     pub ca_file: Option<PathBuf>,
     /// Seconds to wait for a connection (default 10).
     pub connect_timeout_secs: Option<u64>,

@@ -49,6 +49,7 @@ fn every_command_against_a_spawned_sandbox() {
     let s = Served::start(ServeOptions {
         serve_args: &["--speed", "50"],
         examining_office: true,
+        tls: false,
     });
 
     let ping = s.json(&["hague", "ping", "--name", "e2e"], 0);
@@ -201,6 +202,7 @@ fn the_same_package_is_refused_with_the_earlier_import_id_unless_forced() {
     let s = Served::start(ServeOptions {
         serve_args: &["--speed", "50"],
         examining_office: false,
+        tls: false,
     });
     let pkg = package(&s, "E2E-DUP-1");
     let first = s.json(&["hague", "submit", arg(&pkg)], 0);
@@ -291,6 +293,7 @@ fn a_submission_killed_while_sending_is_never_resent() {
     let s = Served::start(ServeOptions {
         serve_args: &["--faults", "submit=latency:60000"],
         examining_office: false,
+        tls: false,
     });
     let pkg = package(&s, "E2E-CRASH-1");
     let mut child = s
@@ -398,6 +401,7 @@ fn an_interrupted_download_resumes_where_it_stopped() {
     let s = Served::start(ServeOptions {
         serve_args: &["--faults", "bulletin=truncate"],
         examining_office: false,
+        tls: false,
     });
     // This week's issue appears on Friday at 11:00 UTC; publish it now, as the tests run any day.
     let week = this_week();
@@ -446,6 +450,7 @@ fn server_answers_map_to_distinct_exit_codes() {
     let s = Served::start(ServeOptions {
         serve_args: &["--faults", "ping=500;request-status=429:1"],
         examining_office: false,
+        tls: false,
     });
     let (code, stderr) = s.fails(&["hague", "ping"]);
     assert_eq!(code, Some(12), "server failure: {stderr}");
@@ -484,4 +489,31 @@ fn server_answers_map_to_distinct_exit_codes() {
         !out.join(format!("confidential-{week}.zip")).exists(),
         "nothing written"
     );
+}
+
+#[test]
+fn over_https_the_profile_trusts_the_ca_file_it_names() {
+    let s = Served::start(ServeOptions {
+        serve_args: &["--speed", "50"],
+        examining_office: false,
+        tls: true,
+    });
+    assert!(s.hws.starts_with("https://"), "{}", s.hws);
+    // Login and HWS over TLS, trusting the sandbox's CA (ca_file in [profiles.NAME.hws]).
+    let ping = s.json(&["hague", "ping"], 0);
+    assert_eq!(ping["message"], "Hello ipgate", "{ping}");
+    let pkg = package(&s, "E2E-TLS-1");
+    let sub = s.json(&["hague", "submit", arg(&pkg)], 0);
+    assert!(sub["import_id"].is_string(), "{sub}");
+
+    // Without the CA file, the certificate is refused: never an unverified connection.
+    let config = std::fs::read_to_string(s.config()).expect("config");
+    let without: String = config
+        .lines()
+        .filter(|l| !l.starts_with("ca_file"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(s.config(), without).expect("write config");
+    let (code, stderr) = s.fails(&["hague", "ping", "--name", "untrusted"]);
+    assert_eq!(code, Some(6), "a TLS failure is a network error: {stderr}");
 }

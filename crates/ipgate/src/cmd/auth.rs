@@ -231,6 +231,15 @@ fn client_error(err: ClientError) -> CliError {
 /// the user's token cache (`wipo_oidc::TokenCache::user_default`), or not at all when there is no
 /// cache directory (with a warning: the cache only saves token requests).
 fn token_source(settings: &Settings, disk_cache: bool) -> CliResult<TokenSource> {
+    token_source_trusting(settings, disk_cache, None)
+}
+
+/// [`token_source`], also trusting the CA certificates in `extra_ca` (PEM) for the login's TLS.
+fn token_source_trusting(
+    settings: &Settings,
+    disk_cache: bool,
+    extra_ca: Option<&std::path::Path>,
+) -> CliResult<TokenSource> {
     let options = LoadOptions {
         passphrase: non_empty_env("IPGATE_KEY_PASSPHRASE").map(Zeroizing::new),
         allow_insecure_permissions: settings.allow_insecure,
@@ -247,15 +256,30 @@ fn token_source(settings: &Settings, disk_cache: bool) -> CliResult<TokenSource>
             Err(e) => tracing::warn!("{e}; tokens are not cached between runs"),
         }
     }
-    let http = wipo_oidc::http_client(concat!("ipgate/", env!("CARGO_PKG_VERSION")))
-        .map_err(client_error)?;
+    let user_agent = concat!("ipgate/", env!("CARGO_PKG_VERSION"));
+    let http = match extra_ca {
+        None => wipo_oidc::http_client(user_agent).map_err(client_error)?,
+        Some(ca) => ipgate_http::ClientOptions::new(user_agent)
+            .with_extra_ca_file(ca)
+            .builder()
+            .and_then(|b| b.build().map_err(ipgate_http::ClientBuildError::Build))
+            .map_err(|e| {
+                CliError::config(e.to_string()).with_hint(
+                    "point ca_file in [profiles.NAME.hws] at a PEM file of CA certificates",
+                )
+            })?,
+    };
     TokenSource::new(http, config, Arc::new(key)).map_err(client_error)
 }
 
 /// The token source of a profile's `[profiles.NAME.wipo]` settings with the environment, as
-/// `ipgate auth token` makes it (tokens shared through the disk cache): what `ipgate hague` uses.
-pub(crate) fn profile_token_source(profile: WipoSettings) -> CliResult<TokenSource> {
-    token_source(&resolve(WipoFlags::default(), profile)?, true)
+/// `ipgate auth token` makes it (tokens shared through the disk cache): what `ipgate hague` uses,
+/// trusting `extra_ca` too (the HWS profile's `ca_file`, e.g. the sandbox's `--tls` CA).
+pub(crate) fn profile_token_source(
+    profile: WipoSettings,
+    extra_ca: Option<&std::path::Path>,
+) -> CliResult<TokenSource> {
+    token_source_trusting(&resolve(WipoFlags::default(), profile)?, true, extra_ca)
 }
 
 /// Runs `ipgate auth`.

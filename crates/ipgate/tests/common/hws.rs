@@ -28,6 +28,8 @@ pub struct ServeOptions<'a> {
     pub serve_args: &'a [&'a str],
     /// Register the client as an examining office (confidential copies).
     pub examining_office: bool,
+    /// Serve HTTPS (`--tls`); the profile trusts the printed CA file.
+    pub tls: bool,
 }
 
 fn run_ok(cmd: &mut Command, what: &str) -> Output {
@@ -86,6 +88,7 @@ impl Served {
             .args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--state"])
             .arg(&state)
             .args(opts.serve_args)
+            .args(if opts.tls { &["--tls"][..] } else { &[][..] })
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         let mut child = serve.spawn().expect("spawn ipgate sandbox serve");
@@ -112,6 +115,17 @@ impl Served {
                 issuer = Some(url);
             }
         }
+        let mut ca_file = None;
+        if opts.tls {
+            for line in lines.by_ref() {
+                let line = line.expect("read the server's output");
+                if let Some(path) = line.strip_prefix("ca-file:") {
+                    ca_file = Some(PathBuf::from(path.trim()));
+                    break;
+                }
+            }
+            assert!(ca_file.is_some(), "serve --tls printed its CA file");
+        }
         // Keep draining the server's stdout so it never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         let served = Served {
@@ -121,12 +135,12 @@ impl Served {
             innography: innography.expect("innography"),
             dir,
         };
-        served.write_config(&keys);
+        served.write_config(&keys, ca_file.as_deref());
         served
     }
 
-    fn write_config(&self, keys: &Path) {
-        let config = format!(
+    fn write_config(&self, keys: &Path, ca_file: Option<&Path>) {
+        let mut config = format!(
             "[profiles.default.wipo]\nissuer = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nkey_file = \"{}\"\nscope = \"{SCOPE}\"\n\n\
              [profiles.default.hws]\nbase_url = \"{}\"\njournal = \"{}\"\nwait_timeout_secs = 120\n",
             self.issuer,
@@ -134,6 +148,9 @@ impl Served {
             self.hws,
             self.journal().display(),
         );
+        if let Some(ca) = ca_file {
+            config.push_str(&format!("ca_file = \"{}\"\n", ca.display()));
+        }
         std::fs::write(self.config(), config).expect("write config");
     }
 

@@ -115,7 +115,8 @@ impl HwsEnv {
             .ca_file
             .clone()
             .or_else(|| non_empty_env("IPGATE_HWS_CA_FILE").map(PathBuf::from));
-        let tokens = crate::cmd::auth::profile_token_source(profile.wipo.clone())?;
+        let tokens =
+            crate::cmd::auth::profile_token_source(profile.wipo.clone(), ca_file.as_deref())?;
         let config = hws_config(&base_url, hws, ca_file);
         let client = HwsClient::new(config, tokens).map_err(hws_error)?;
         let journal = Journal::open(&journal_path(ctx, hws)?).map_err(journal_error)?;
