@@ -68,14 +68,14 @@ pub struct HwsSettings {
     /// Extra CA certificates (PEM) trusted for HWS and its login, e.g. the sandbox's `--tls` CA
     /// (`IPGATE_HWS_CA_FILE`); relative to the config file. Verification is never turned off.
     pub ca_file: Option<PathBuf>,
-    /// Seconds to wait for a connection (default 10).
+    /// Seconds to wait for a connection (default 15).
     pub connect_timeout_secs: Option<u64>,
     /// Seconds to wait for each read of an answer (default 60).
     pub read_timeout_secs: Option<u64>,
     /// Longest `submit --wait` waits for a final status, in seconds (default 3600).
     pub wait_timeout_secs: Option<u64>,
-    /// The submission journal (SQLite); default `DATA_DIR/journal-PROFILE.sqlite`. Relative to the
-    /// config file.
+    /// The submission journal (SQLite); default `DATA_DIR/journal.sqlite` for the `default`
+    /// profile, `DATA_DIR/journal-NAME.sqlite` for profile NAME. Relative to the config file.
     pub journal: Option<PathBuf>,
     /// Weeks `bulletin sync` downloads at the same time (default 2, at most 8).
     pub download_concurrency: Option<usize>,
