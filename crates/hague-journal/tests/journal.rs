@@ -463,6 +463,71 @@ fn two_processes_beginning_one_package_at_once_send_it_once() {
     }
 }
 
+/// The child side of [`a_process_killed_after_begin_leaves_sending`]: begins, says so, and waits
+/// to be killed. Does nothing unless started by it.
+#[test]
+fn child_process_begin_then_hang() {
+    let (Ok(path), Ok(digest)) = (
+        std::env::var("HAGUE_JOURNAL_HANG_DB"),
+        std::env::var("HAGUE_JOURNAL_HANG_SHA"),
+    ) else {
+        return;
+    };
+    let j = Journal::open(Path::new(&path)).expect("open");
+    let p = Sha256Hex::parse(&digest).expect("sha");
+    let ticket = j.begin_submission(&p, 7, &meta("K"), false).expect("begin");
+    println!("\nBEGUN {}", ticket.id());
+    // The POST would be in flight here; the process is killed before any answer.
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+#[test]
+fn a_process_killed_after_begin_leaves_sending() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("journal.sqlite");
+    let p = sha("killed");
+    let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "child_process_begin_then_hang",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("HAGUE_JOURNAL_HANG_DB", &path)
+        .env("HAGUE_JOURNAL_HANG_SHA", p.as_str())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn child");
+    let child_pid = child.id();
+    let stdout = child.stdout.take().expect("stdout");
+    let mut begun = false;
+    for line in std::io::BufReader::new(stdout).lines() {
+        // libtest prints "test NAME ... " before the child's own output on the same line.
+        if line.expect("line").contains("BEGUN") {
+            begun = true;
+            break;
+        }
+    }
+    assert!(begun, "the child began the submission");
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+
+    let j = Journal::open(&path).expect("reopen after the crash");
+    let left = j.left_sending().expect("left sending");
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].pid, child_pid);
+    assert_eq!(left[0].package_size, 7);
+    let err = j
+        .begin_submission(&p, 7, &meta("K"), false)
+        .expect_err("never resent automatically");
+    assert!(
+        matches!(err, JournalError::AlreadySubmitted(ref s) if s.state == SubmissionState::Sending)
+    );
+}
+
 #[test]
 fn a_damaged_file_is_a_clear_typed_error() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -231,7 +231,8 @@ mod tests {
 
     #[test]
     fn bad_templates_are_refused_naming_the_template() {
-        let cases: [(fn(&mut PathTemplates), &str); 8] = [
+        type Change = fn(&mut PathTemplates);
+        let cases: [(Change, &str); 8] = [
             (|t| t.ping = "pingMe".into(), "start with"),
             (|t| t.submit = "/request?x=1".into(), "'?'"),
             (
