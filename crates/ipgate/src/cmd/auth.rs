@@ -62,33 +62,34 @@ enum AuthCommand {
     },
 }
 
-/// Settings that override the profile and the environment. None is a secret.
-#[derive(Debug, Default, clap::Args)]
-struct WipoFlags {
-    /// OpenID issuer, e.g. https://logindev.wipo.int/am/oauth2 [env: IPGATE_ISSUER]
-    #[arg(long, value_name = "URL")]
-    issuer: Option<String>,
-    /// Token endpoint; skips discovery [env: IPGATE_TOKEN_ENDPOINT]
-    #[arg(long, value_name = "URL")]
-    token_endpoint: Option<String>,
-    /// Client id assigned by WIPO [env: IPGATE_CLIENT_ID]
-    #[arg(long, value_name = "ID")]
-    client_id: Option<String>,
-    /// Private key file (SEC1 or PKCS#8 PEM; passphrase in IPGATE_KEY_PASSPHRASE) [env: IPGATE_KEY_FILE]
-    #[arg(long, value_name = "PATH")]
-    key_file: Option<PathBuf>,
-    /// Space-separated scopes [env: IPGATE_SCOPE]
-    #[arg(long, value_name = "SCOPE")]
-    scope: Option<String>,
-    /// Key id for the assertion header [env: IPGATE_KEY_ID]
-    #[arg(long, value_name = "KID")]
-    kid: Option<String>,
-    /// Assertion audience: token-endpoint (default), issuer, or a literal URL [env: IPGATE_AUDIENCE]
-    #[arg(long, value_name = "AUD")]
-    audience: Option<String>,
-    /// Assertion lifetime in seconds, 1 to 300 (default 60) [env: IPGATE_ASSERTION_LIFETIME]
-    #[arg(long, value_name = "SECS")]
-    assertion_lifetime: Option<u64>,
+/// Settings that override the profile; each also comes from its environment variable (clap's
+/// `env`, the one place the variable is named). None is a secret.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub(crate) struct WipoFlags {
+    /// OpenID issuer, e.g. https://logindev.wipo.int/am/oauth2
+    #[arg(long, value_name = "URL", env = "IPGATE_ISSUER")]
+    pub(crate) issuer: Option<String>,
+    /// Token endpoint; skips discovery
+    #[arg(long, value_name = "URL", env = "IPGATE_TOKEN_ENDPOINT")]
+    pub(crate) token_endpoint: Option<String>,
+    /// Client id assigned by WIPO
+    #[arg(long, value_name = "ID", env = "IPGATE_CLIENT_ID")]
+    pub(crate) client_id: Option<String>,
+    /// Private key file (SEC1 or PKCS#8 PEM; passphrase in IPGATE_KEY_PASSPHRASE)
+    #[arg(long, value_name = "PATH", env = "IPGATE_KEY_FILE")]
+    pub(crate) key_file: Option<PathBuf>,
+    /// Space-separated scopes
+    #[arg(long, value_name = "SCOPE", env = "IPGATE_SCOPE")]
+    pub(crate) scope: Option<String>,
+    /// Key id for the assertion header
+    #[arg(long, value_name = "KID", env = "IPGATE_KEY_ID")]
+    pub(crate) kid: Option<String>,
+    /// Assertion audience: token-endpoint (default), issuer, or a literal URL
+    #[arg(long, value_name = "AUD", env = "IPGATE_AUDIENCE")]
+    pub(crate) audience: Option<String>,
+    /// Assertion lifetime in seconds, 1 to 300 (default 60)
+    #[arg(long, value_name = "SECS", env = "IPGATE_ASSERTION_LIFETIME")]
+    pub(crate) assertion_lifetime: Option<String>,
     /// Accept a key file readable by group or others (not recommended).
     #[arg(long)]
     allow_insecure_key_permissions: bool,
@@ -107,8 +108,23 @@ struct Settings {
     allow_insecure: bool,
 }
 
-fn pick<T>(flag: Option<T>, env: Option<T>, profile: Option<T>) -> Option<T> {
-    flag.or(env).or(profile)
+impl WipoFlags {
+    /// The settings from the environment alone (no command line): clap reads each variable named
+    /// by `env` above, so commands without these flags (`ipgate hague`, `ipgate doctor`) see the
+    /// same variables as `ipgate auth`.
+    pub(crate) fn from_env() -> CliResult<Self> {
+        use clap::{Args as _, FromArgMatches as _};
+        let cmd = Self::augment_args(clap::Command::new("ipgate"));
+        cmd.try_get_matches_from(["ipgate"])
+            .and_then(|m| Self::from_arg_matches(&m))
+            .map_err(|e| CliError::config(format!("cannot read the IPGATE_* login settings: {e}")))
+    }
+}
+
+/// The first set value: flag or environment (clap gives them in that order), then the profile. An
+/// empty value counts as unset, as an empty environment variable did before clap read them.
+fn pick<T: AsRef<std::ffi::OsStr>>(flag_or_env: Option<T>, profile: Option<T>) -> Option<T> {
+    flag_or_env.filter(|v| !v.as_ref().is_empty()).or(profile)
 }
 
 fn missing(what: &str, key: &str, env: &str, flag: &str) -> CliError {
@@ -118,12 +134,8 @@ fn missing(what: &str, key: &str, env: &str, flag: &str) -> CliError {
 }
 
 fn resolve(flags: WipoFlags, profile: WipoSettings) -> CliResult<Settings> {
-    let issuer = pick(flags.issuer, non_empty_env("IPGATE_ISSUER"), profile.issuer);
-    let token_endpoint = pick(
-        flags.token_endpoint,
-        non_empty_env("IPGATE_TOKEN_ENDPOINT"),
-        profile.token_endpoint,
-    );
+    let issuer = pick(flags.issuer, profile.issuer);
+    let token_endpoint = pick(flags.token_endpoint, profile.token_endpoint);
     let endpoint = match (token_endpoint, issuer) {
         (Some(token_endpoint), issuer) => Endpoint::Direct {
             token_endpoint,
@@ -136,18 +148,9 @@ fn resolve(flags: WipoFlags, profile: WipoSettings) -> CliResult<Settings> {
             ));
         }
     };
-    let client_id = pick(
-        flags.client_id,
-        non_empty_env("IPGATE_CLIENT_ID"),
-        profile.client_id,
-    )
-    .ok_or_else(|| missing("client id", "client_id", "IPGATE_CLIENT_ID", "--client-id"))?;
-    let key_file = pick(
-        flags.key_file,
-        non_empty_env("IPGATE_KEY_FILE").map(PathBuf::from),
-        profile.key_file,
-    )
-    .ok_or_else(|| {
+    let client_id = pick(flags.client_id, profile.client_id)
+        .ok_or_else(|| missing("client id", "client_id", "IPGATE_CLIENT_ID", "--client-id"))?;
+    let key_file = pick(flags.key_file, profile.key_file).ok_or_else(|| {
         missing(
             "private key file",
             "key_file",
@@ -155,13 +158,9 @@ fn resolve(flags: WipoFlags, profile: WipoSettings) -> CliResult<Settings> {
             "--key-file",
         )
     })?;
-    let scope = pick(flags.scope, non_empty_env("IPGATE_SCOPE"), profile.scope);
-    let kid = pick(flags.kid, non_empty_env("IPGATE_KEY_ID"), profile.kid);
-    let audience = match pick(
-        flags.audience,
-        non_empty_env("IPGATE_AUDIENCE"),
-        profile.audience,
-    ) {
+    let scope = pick(flags.scope, profile.scope);
+    let kid = pick(flags.kid, profile.kid);
+    let audience = match pick(flags.audience, profile.audience) {
         None => Audience::TokenEndpoint,
         Some(a) => a.parse().map_err(|e: wipo_oidc::AssertionError| {
             CliError::config(e.to_string()).with_hint(
@@ -169,23 +168,20 @@ fn resolve(flags: WipoFlags, profile: WipoSettings) -> CliResult<Settings> {
             )
         })?,
     };
-    let env_lifetime = match non_empty_env("IPGATE_ASSERTION_LIFETIME") {
+    let flag_lifetime = match flags.assertion_lifetime.filter(|v| !v.is_empty()) {
         None => None,
         Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
             CliError::config(format!(
-                "IPGATE_ASSERTION_LIFETIME={v:?} is not a whole number of seconds"
+                "assertion lifetime {v:?} (--assertion-lifetime or IPGATE_ASSERTION_LIFETIME) is not a whole number of seconds"
             ))
             .with_hint(
                 "set it to a number from 1 to 300 (e.g. 60), or unset it for the default of 60",
             )
         })?),
     };
-    let lifetime = pick(
-        flags.assertion_lifetime,
-        env_lifetime,
-        profile.assertion_lifetime_secs,
-    )
-    .unwrap_or(wipo_oidc::assertion::DEFAULT_LIFETIME_SECS);
+    let lifetime = flag_lifetime
+        .or(profile.assertion_lifetime_secs)
+        .unwrap_or(wipo_oidc::assertion::DEFAULT_LIFETIME_SECS);
     if lifetime == 0 || lifetime > wipo_oidc::assertion::MAX_LIFETIME_SECS {
         return Err(CliError::config(format!(
             "assertion lifetime {lifetime} s is out of range; choose 1 to {} s",
@@ -279,7 +275,7 @@ pub(crate) fn profile_token_source(
     profile: WipoSettings,
     extra_ca: Option<&std::path::Path>,
 ) -> CliResult<TokenSource> {
-    token_source_trusting(&resolve(WipoFlags::default(), profile)?, true, extra_ca)
+    token_source_trusting(&resolve(WipoFlags::from_env()?, profile)?, true, extra_ca)
 }
 
 /// Runs `ipgate auth`.
@@ -306,7 +302,7 @@ pub async fn run(args: Args, ctx: &Context) -> CliResult {
 }
 
 fn resolve_discover(flags: WipoFlags, profile: WipoSettings) -> CliResult<String> {
-    pick(flags.issuer, non_empty_env("IPGATE_ISSUER"), profile.issuer)
+    pick(flags.issuer, profile.issuer)
         .ok_or_else(|| missing("issuer", "issuer", "IPGATE_ISSUER", "--issuer"))
 }
 

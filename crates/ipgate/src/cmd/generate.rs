@@ -164,6 +164,94 @@ mod tests {
         );
     }
 
+    /// Every `env` of every argument at every depth of the command line.
+    fn clap_env_vars(cmd: &Command, into: &mut std::collections::BTreeSet<String>) {
+        for arg in cmd.get_arguments() {
+            if let Some(env) = arg.get_env() {
+                into.insert(env.to_string_lossy().into_owned());
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            clap_env_vars(sub, into);
+        }
+    }
+
+    /// Every quoted IPGATE_* / INNOGRAPHY_* string literal in the workspace's library and CLI
+    /// sources: the variables read by hand below clap (secrets, directories, schemas, HWS).
+    fn source_env_vars(dir: &std::path::Path, into: &mut std::collections::BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).expect("read source dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                source_env_vars(&path, into);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read source");
+            for prefix in ["\"IPGATE_", "\"INNOGRAPHY_"] {
+                for (at, _) in text.match_indices(prefix) {
+                    let rest = &text[at + 1..];
+                    let len = rest
+                        .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+                        .unwrap_or(rest.len());
+                    let name = &rest[..len];
+                    if rest[len..].starts_with('"') && !name.ends_with('_') {
+                        into.insert(name.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first column of the "Environment variables" table of docs/cli.md.
+    fn documented_env_vars() -> std::collections::BTreeSet<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let doc = std::fs::read_to_string(root.join("docs/cli.md")).expect("read docs/cli.md");
+        let section = doc
+            .split("### Environment variables")
+            .nth(1)
+            .expect("docs/cli.md has an Environment variables section");
+        section
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn docs_list_every_environment_variable_and_no_other() {
+        let mut expected = std::collections::BTreeSet::new();
+        clap_env_vars(&command(), &mut expected);
+        assert!(
+            expected.contains("IPGATE_ISSUER") && expected.contains("INNOGRAPHY_USERNAME"),
+            "the clap walk found {expected:?}"
+        );
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut by_hand = std::collections::BTreeSet::new();
+        for crate_dir in std::fs::read_dir(root.join("crates")).expect("read crates") {
+            let src = crate_dir.expect("entry").path().join("src");
+            if src.is_dir() {
+                source_env_vars(&src, &mut by_hand);
+            }
+        }
+        assert!(
+            by_hand.contains("IPGATE_KEY_PASSPHRASE") && by_hand.contains("IPGATE_SCHEMAS"),
+            "the source scan found {by_hand:?}"
+        );
+        expected.extend(by_hand);
+        let documented = documented_env_vars();
+        let missing: Vec<_> = expected.difference(&documented).collect();
+        let stale: Vec<_> = documented.difference(&expected).collect();
+        assert!(
+            missing.is_empty() && stale.is_empty(),
+            "docs/cli.md's environment table lacks {missing:?} and names unknown {stale:?}"
+        );
+    }
+
     #[test]
     fn man_page_leaves_out_a_command_that_is_not_in_the_tree() {
         // The check above can fail: a command added after rendering is not on the page.

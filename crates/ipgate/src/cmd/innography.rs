@@ -28,8 +28,46 @@ const DEFAULT_BASE_URL: &str = "https://api.innography.com";
 /// Arguments of `ipgate innography`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    flags: InnographyFlags,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Settings that override the profile's `[profiles.NAME.innography]`; each also comes from its
+/// environment variable (clap's `env`). The secret is never a flag: `INNOGRAPHY_SECRET` or the file.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub(crate) struct InnographyFlags {
+    /// Base URL of the API server (default https://api.innography.com)
+    #[arg(long, global = true, value_name = "URL", env = "INNOGRAPHY_BASE_URL")]
+    pub(crate) base_url: Option<String>,
+    /// HMAC username
+    #[arg(long, global = true, value_name = "NAME", env = "INNOGRAPHY_USERNAME")]
+    pub(crate) username: Option<String>,
+    /// File holding the HMAC secret (refused when group- or other-readable)
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "INNOGRAPHY_SECRET_FILE"
+    )]
+    pub(crate) secret_file: Option<PathBuf>,
+}
+
+impl InnographyFlags {
+    /// `settings` with every flag or variable that is set (and not empty) put over it.
+    pub(crate) fn apply(self, mut settings: InnographySettings) -> InnographySettings {
+        if let Some(v) = self.base_url.filter(|v| !v.is_empty()) {
+            settings.base_url = Some(v);
+        }
+        if let Some(v) = self.username.filter(|v| !v.is_empty()) {
+            settings.username = Some(v);
+        }
+        if let Some(v) = self.secret_file.filter(|v| !v.as_os_str().is_empty()) {
+            settings.secret_file = Some(v);
+        }
+        settings
+    }
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -80,10 +118,10 @@ struct VersionsArgs {
 
 /// Runs `ipgate innography`.
 pub async fn run(args: Args, ctx: &Context) -> CliResult {
-    let profile = ctx.profile()?;
+    let settings = args.flags.apply(ctx.profile()?.innography);
     match args.command {
-        Command::Request(a) => request(a, &profile.innography, ctx).await,
-        Command::Versions(a) => versions(a, &profile.innography, ctx).await,
+        Command::Request(a) => request(a, &settings, ctx).await,
+        Command::Versions(a) => versions(a, &settings, ctx).await,
     }
 }
 
@@ -285,9 +323,9 @@ fn load_secret(settings: &InnographySettings) -> CliResult<Secret> {
     if let Some(s) = non_empty_env("INNOGRAPHY_SECRET") {
         return Ok(Secret::new(s.trim_end_matches(['\r', '\n'])));
     }
-    let path = non_empty_env("INNOGRAPHY_SECRET_FILE")
-        .map(PathBuf::from)
-        .or_else(|| settings.secret_file.clone())
+    let path = settings
+        .secret_file
+        .clone()
         .ok_or_else(|| {
             CliError::config("no Innography secret: INNOGRAPHY_SECRET, INNOGRAPHY_SECRET_FILE and the profile's secret_file are all unset")
                 .with_hint("put the secret in a file readable only by you (chmod 600) and set secret_file in the profile or INNOGRAPHY_SECRET_FILE")
@@ -341,10 +379,12 @@ fn check_permissions(path: &Path, meta: &std::fs::Metadata) -> CliResult {
     })
 }
 
-/// The base URL: `INNOGRAPHY_BASE_URL`, else the profile's `base_url`, else production.
+/// The base URL: `--base-url` / `INNOGRAPHY_BASE_URL` / the profile's `base_url` (merged by
+/// [`InnographyFlags::apply`]), else production.
 fn base_url(settings: &InnographySettings) -> String {
-    non_empty_env("INNOGRAPHY_BASE_URL")
-        .or_else(|| settings.base_url.clone())
+    settings
+        .base_url
+        .clone()
         .unwrap_or_else(|| DEFAULT_BASE_URL.to_string())
 }
 
@@ -353,14 +393,12 @@ fn build_client(
     base_url: &str,
     with_rate_limit_state: bool,
 ) -> CliResult<Client> {
-    let username = non_empty_env("INNOGRAPHY_USERNAME")
-        .or_else(|| settings.username.clone())
-        .ok_or_else(|| {
-            CliError::config(
-                "no Innography username: INNOGRAPHY_USERNAME and the profile's username are unset",
-            )
-            .with_hint("set username in [profiles.NAME.innography] or INNOGRAPHY_USERNAME")
-        })?;
+    let username = settings.username.clone().ok_or_else(|| {
+        CliError::config(
+            "no Innography username: INNOGRAPHY_USERNAME and the profile's username are unset",
+        )
+        .with_hint("set username in [profiles.NAME.innography] or INNOGRAPHY_USERNAME")
+    })?;
     let credentials = Credentials::new(username, load_secret(settings)?)
         .map_err(|e| CliError::config(e.to_string()))?;
     let mut config = Config::new(base_url.to_string(), credentials);
