@@ -5,7 +5,10 @@
 //! Errors follow RFC 6749 §5.2: `invalid_request` (400), `invalid_client` (401: unknown client,
 //! bad signature, wrong algorithm or audience), `invalid_grant` (400: an expired, replayed,
 //! not-yet-valid or too long-lived assertion), `invalid_scope` (400), `unsupported_grant_type`
-//! (400); a caller outside the client's registered addresses gets 403 `unauthorized_client`.
+//! (400). A caller outside the client's registered addresses is refused like a network allow-list
+//! refuses it ("the request must come from the whitelisted IP", HWS document; "network
+//! access-control", hws-facts §7.2): 403 with a plain HTML page and no OAuth error, which clients
+//! read as "not on the allow-list" rather than as an OAuth refusal.
 
 // Handlers answer early with a finished `Response` as the error of their helpers: boxing it would
 // allocate on every refusal for nothing.
@@ -108,6 +111,16 @@ pub(crate) fn parse_form(body: &[u8]) -> Option<Vec<(String, String)>> {
             Some((decode(k)?, decode(v)?))
         })
         .collect()
+}
+
+/// The allow-list's refusal: 403, an HTML page, no OAuth error.
+fn blocked() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<html><body><h1>403 Forbidden</h1>Request blocked: this address is not on the client's allow-list (register it with --allow-ip).</body></html>",
+    )
+        .into_response()
 }
 
 fn is_grant_error(e: &VerifyError) -> bool {
@@ -252,14 +265,8 @@ async fn token(
     };
     let ip = peer.ip().to_canonical().to_string();
     if !client.allowed_ips.contains(&ip) {
-        return oauth_error(
-            StatusCode::FORBIDDEN,
-            "unauthorized_client",
-            format!(
-                "requests for client {} must come from a registered address; this one came from {ip} (register it with --allow-ip)",
-                client.client_id
-            ),
-        );
+        tracing::info!(client = %client.client_id, %ip, "token request from an address not registered for the client");
+        return blocked();
     }
     let scopes: Vec<String> = match scope.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => client.scopes.clone(),
