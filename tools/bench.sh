@@ -5,6 +5,7 @@
 #   tools/bench.sh --quick    # the same rows on small inputs, in about two minutes once built
 #   tools/bench.sh --only read,validate [--quick]   # some rows (keys: see tools/bench/run.py)
 #   tools/bench.sh --no-install ...                 # do not apt-get / pip install (peers present)
+#   tools/bench.sh --no-build ...                   # use the release binaries already built
 #   tools/bench.sh --crates [CARGO ARGS]            # the crates' own benches instead (cargo bench)
 #
 # On a fresh machine it installs its peers: zip, unzip, curl, libxml2-utils (xmllint), hyperfine
@@ -26,10 +27,12 @@ if [ "${1:-}" = "--crates" ]; then
 fi
 
 install=1
+build=1
 args=()
 for a in "$@"; do
   case "$a" in
     --no-install) install=0 ;;
+    --no-build) build=0 ;;
     *) args+=("$a") ;;
   esac
 done
@@ -77,9 +80,11 @@ if [ ! -f xsd/wipo/V6_0/HagueIBToOfficeTransaction_V6_0.xsd ]; then
 fi
 
 # ---- one release build: the CLI and the bench examples ------------------------------------------
-say "building the release binary and the bench examples (cargo build --release)"
+if [ "$build" = 0 ]; then
+  say "not building (--no-build): using what is in ${target}/release"
 # One invocation, so the crates are compiled once with the features the binary uses.
-if ! cargo build --release --locked -p ipgate -p st96 -p hague-package -p hws-client --bins --examples; then
+elif say "building the release binary and the bench examples (cargo build --release)" &&
+   ! cargo build --release --locked -p ipgate -p st96 -p hague-package -p hws-client --bins --examples; then
   # An example that does not build (someone mid-edit) leaves its row "not measurable yet"
   # instead of stopping the run.
   say "the combined build failed; building the binary and each example on its own"

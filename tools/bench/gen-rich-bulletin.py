@@ -62,6 +62,7 @@ class Gen:
         self.rng = random.Random(seed)
         self.turn = {}  # rotation counters by component id
         self.serial = 0
+        self.last_id = None  # the latest xs:ID value written, for xs:IDREF values
 
     def rotate(self, key, n):
         i = self.turn.get(key, 0)
@@ -152,7 +153,13 @@ class Gen:
             return "com:Text"
         if "language" in names:
             return ["en", "fr", "es", "de"][n % 4]
-        if names & {"NCName", "Name", "ID", "IDREF", "ENTITY", "NMTOKEN", "NMTOKENS", "IDREFS"}:
+        if names & {"IDREF", "IDREFS"}:
+            # A reference must name an ID of the document (cvc-id.1): the latest one written.
+            return self.last_id
+        if "ID" in names:
+            self.last_id = f"N{n}"
+            return self.last_id
+        if names & {"NCName", "Name", "ENTITY", "NMTOKEN", "NMTOKENS"}:
             return self.fit(f"N{n}", facets, "N")
         words = ["Hague", "design", "chair", "lamp", "bottle", "vehicle", "ornament", "textile",
                  "Genève", "Zürich", "São Paulo", "Kraków", "東京"]
@@ -293,6 +300,10 @@ class Gen:
                 v = "V6_0"
             else:
                 v = self.value(a.type, aname)
+                if v is None:  # an IDREF before any ID: left out (optional) or made to match
+                    if a.use != "required":
+                        continue
+                    v = self.last_id = f"N{self.serial}"
             attrs.append(f' {an}="{xml_escape(str(v))}"')
         head = f"<{name}{decl}{''.join(attrs)}"
         if el.fixed is not None:
@@ -300,7 +311,8 @@ class Gen:
             return
         if xt.is_simple() or xt.has_simple_content():
             st = xt if xt.is_simple() else xt.content
-            out.append(f"{head}>{xml_escape(self.value(st, el.name))}</{name}>")
+            v = self.value(st, el.name)
+            out.append(f"{head}>{xml_escape(v if v is not None else self.last_id or 'N0')}</{name}>")
             return
         if xt.is_empty():
             out.append(head + "/>")

@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -45,10 +46,10 @@ def log(msg):
 
 
 # ---- sizes -----------------------------------------------------------------------------------
-FULL = dict(bulletin_mb=50, small_mb=1, runs=5, slow_runs=1, package_mb=200, package_files=320,
+FULL = dict(bulletin_mb=50, validate_mb=50, small_mb=1, runs=5, callgrind=True, slow_runs=1, package_mb=200, package_files=320,
             download_bytes=1_000_000_000, sync_weeks=20, sync_bytes=25_000_000, submit_mb=20,
             auth_calls=1000, start_runs=200)
-QUICK = dict(bulletin_mb=3, small_mb=0.5, runs=3, slow_runs=1, package_mb=12, package_files=300,
+QUICK = dict(bulletin_mb=2, validate_mb=6, small_mb=0.5, runs=2, callgrind=False, slow_runs=1, package_mb=12, package_files=300,
              download_bytes=40_000_000, sync_weeks=4, sync_bytes=2_000_000, submit_mb=4,
              auth_calls=1000, start_runs=30)
 
@@ -75,9 +76,14 @@ def timed(cmd, env=None, cwd=None, ok_codes=(0,), shell=False):
     os.close(fd)
     argv = ["/usr/bin/time", "-v", "-o", tfile]
     argv += ["bash", "-c", cmd] if shell else [str(c) for c in cmd]
+    # CPU from our own rusage of waited-for children (microseconds; time(1) rounds to 10 ms):
+    # time(1) and everything it waited for, i.e. the command and its children.
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd)
     outer = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     with open(tfile) as f:
         tv = f.read()
     os.unlink(tfile)
@@ -91,12 +97,24 @@ def timed(cmd, env=None, cwd=None, ok_codes=(0,), shell=False):
 
     # The wall clock is ours (time(1) rounds it to 10 ms); it includes starting time(1) itself,
     # about a millisecond, on both sides alike.
-    return dict(wall=outer, cpu=float(field("User time")) + float(field("System time")),
+    return dict(wall=outer, cpu=cpu,
                 rss=int(field("Maximum resident set size")), out=p.stdout, err=p.stderr)
 
 
 def tree_bytes(d):
     return sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(d) for f in fs)
+
+
+def callgrind_ir(cmd):
+    """Instructions executed by cmd under callgrind (reproducible on a busy machine)."""
+    fd, out = tempfile.mkstemp(prefix="bench-callgrind-")
+    os.close(fd)
+    p = run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *map(str, cmd)], check=False)
+    os.unlink(out)
+    m = re.search(r"Collected\s*:\s*(\d+)", p.stderr)
+    if not m:
+        raise Failed(f"callgrind gave no count for {cmd}: {p.stderr[-300:]}")
+    return int(m.group(1))
 
 
 def kv(text):
@@ -124,6 +142,11 @@ def med(rs, key):
 
 def summary(rs):
     return dict(wall=med(rs, "wall"), cpu=med(rs, "cpu"), rss=max(r["rss"] for r in rs), n=len(rs))
+
+
+def num(x, digits=1):
+    """A figure, or "n/a" where the measurement was within the noise (NaN)."""
+    return "n/a" if x != x else f"{x:.{digits}f}"
 
 
 def fmt_s(s):
@@ -212,12 +235,12 @@ def example(name):
 class Row:
     def __init__(self, key, work, target):
         self.key, self.work, self.target = key, work, target
-        self.ours = self.peer = self.ratio = ""
+        self.ours = self.peer = self.ratio = self.input = ""
         self.verdict = ""
         self.details = []
 
     def as_dict(self):
-        return dict(key=self.key, work=self.work, ours=self.ours, peer=self.peer, ratio=self.ratio,
+        return dict(key=self.key, work=self.work, input=self.input, ours=self.ours, peer=self.peer, ratio=self.ratio,
                     target=self.target, verdict=self.verdict, details=self.details)
 
 
@@ -234,7 +257,7 @@ def row_read(cfg, row):
     for label, xml in xmls:
         size = os.path.getsize(xml)
         sides = {
-            "ipgate st96 check --no-schema": ([IPGATE, "st96", "check", "--no-schema", xml], None, {}),
+            "ipgate st96 check --no-xsd": ([IPGATE, "st96", "check", "--no-xsd", xml], None, {}),
             "st96 BulletinReader (library)": ([read, "typed", xml], None, {}),
             "floor: quick-xml NsReader loop": ([read, "floor", xml], None, {}),
             "lxml parse": ([PY, os.path.join(HERE, "peers.py"), "lxml-parse", xml], None, {}),
@@ -242,7 +265,7 @@ def row_read(cfg, row):
                                  cfg["slow_runs"], {}),
         }
         res = {k: summary(v) for k, v in side_by_side(sides, cfg["runs"]).items()}
-        ours = res["ipgate st96 check --no-schema"]
+        ours = res["ipgate st96 check --no-xsd"]
         floor = res["floor: quick-xml NsReader loop"]
         xs = res["xmlschema decode"]
         r_floor = floor["wall"] / ours["wall"]
@@ -255,8 +278,9 @@ def row_read(cfg, row):
         row.details.append(
             f"{label}: ours/floor throughput {r_floor:.2f}× wall, {r_floor_cpu:.2f}× CPU; "
             f"{r_xs:.0f}× faster than xmlschema; {ours['rss'] / 1024:.0f} MiB RSS")
+        row.input += f"{label} {size / MB:.0f} MB; "
         if label == "schema-rich":
-            row.ours = fmt_side(ours, size)
+            row.ours = fmt_side(ours, size) + " [schema-rich]"
             row.peer = (f"floor {fmt_side(floor, size)}; xmlschema {fmt_s(xs['wall'])}; "
                         f"lxml {fmt_s(res['lxml parse']['wall'])}")
             row.ratio = f"{r_floor:.2f}× floor ({r_floor_cpu:.2f}× CPU), {r_xs:.0f}× xmlschema"
@@ -269,7 +293,7 @@ def row_validate(cfg, row):
     small_mb = cfg["small_mb"]
     verdicts = []
     for label, make in (("our generator", our_bulletin), ("schema-rich", rich_bulletin)):
-        big, small = make(cfg["bulletin_mb"]), make(small_mb)
+        big, small = make(cfg["validate_mb"]), make(small_mb)
         bsz, ssz = os.path.getsize(big), os.path.getsize(small)
         per = {}
         for tag, xml in (("big", big), ("small", small)):
@@ -277,8 +301,9 @@ def row_validate(cfg, row):
                 "ipgate st96 check": ([IPGATE, "st96", "check", "--require-schema", "--schemas", XSD_DIR, xml], None, {}),
                 "lxml validate": ([PY, os.path.join(HERE, "peers.py"), "lxml-validate", BULLETIN_XSD, xml], None, {}),
                 "xmllint --stream --schema": (["xmllint", "--noout", "--stream", "--schema", BULLETIN_XSD, xml], None, {}),
-                "xsd-schema crate alone": ([xsd_bin, "crate", BULLETIN_XSD, xml], None, {}),
-                "hague_package::validate_xml": ([xsd_bin, "wrapper", BULLETIN_XSD, xml], None, {}),
+                # Cheap: more runs, for the wrapper's overhead from their own clocks.
+                "xsd-schema crate alone": ([xsd_bin, "crate", BULLETIN_XSD, xml], max(5, cfg["runs"]), {}),
+                "hague_package::validate_xml": ([xsd_bin, "wrapper", BULLETIN_XSD, xml], max(5, cfg["runs"]), {}),
             }
             per[tag] = side_by_side(sides, cfg["runs"])
         # Throughput without schema compilation: the difference between the big and the small
@@ -286,30 +311,53 @@ def row_validate(cfg, row):
         mbs = {}
         for name in per["big"]:
             b, s = summary(per["big"][name]), summary(per["small"][name])
-            dwall = max(b["wall"] - s["wall"], 1e-6)
-            dcpu = max(b["cpu"] - s["cpu"], 1e-6)
-            mbs[name] = dict(wall=(bsz - ssz) / MB / dwall, cpu=(bsz - ssz) / MB / dcpu, rss=b["rss"], big=b)
+            # A difference within the noise (the small file's time is mostly compilation) gives
+            # no figure rather than a wild one.
+            dwall, dcpu = b["wall"] - s["wall"], b["cpu"] - s["cpu"]
+            mbs[name] = dict(wall=(bsz - ssz) / MB / dwall if dwall > 0.05 * b["wall"] else float("nan"),
+                             cpu=(bsz - ssz) / MB / dcpu if dcpu > 0.05 * b["cpu"] else float("nan"),
+                             rss=b["rss"], big=b)
+            own = [kv(r["out"]) for r in per["big"][name]]
+            own = [float(o.get("validate_secs", o.get("secs", "nan"))) for o in own]
+            own_txt = ""
+            if own and own[0] == own[0]:
+                own_txt = f"; by its own clock, compile excluded: {bsz / MB / statistics.median(own):.1f} MB/s"
             row.details.append(
-                f"{label} ({bsz / MB:.0f} MB): {name}: {fmt_side(b)}; without compile "
-                f"{mbs[name]['wall']:.1f} MB/s wall, {mbs[name]['cpu']:.1f} MB/s CPU")
+                f"{label} ({bsz / MB:.0f} MB, small {ssz / MB:.1f} MB): {name}: {fmt_side(b)}; big − small: "
+                f"{num(mbs[name]['wall'])} MB/s wall, {num(mbs[name]['cpu'])} MB/s CPU{own_txt}")
         # The wrapper against the crate, from their own clocks (compile excluded).
         inner = {}
         for name, mode in (("xsd-schema crate alone", "crate"), ("hague_package::validate_xml", "wrapper")):
             inner[mode] = statistics.median(float(kv(r["out"]).get("validate_secs", "nan")) for r in per["big"][name])
         overhead = inner["wrapper"] / inner["crate"] - 1
         row.details.append(
-            f"{label}: wrapper {inner['wrapper']:.2f} s vs xsd-schema alone {inner['crate']:.2f} s "
-            f"on the same file: overhead {overhead * 100:+.1f} % (target ≤ 10 %)")
+            f"{label}: wrapper {inner['wrapper']:.3f} s vs xsd-schema alone {inner['crate']:.3f} s "
+            f"(medians of their own clocks, compile excluded) on the same file: overhead "
+            f"{overhead * 100:+.1f} % (target ≤ 10 %)")
+        if cfg.get("callgrind") and shutil.which("valgrind"):
+            ir = {}
+            for mode, xml in (("crate", small), ("crate", big), ("wrapper", big)):
+                ir[(mode, xml)] = callgrind_ir([xsd_bin, mode, BULLETIN_XSD, xml])
+            validation = ir[("crate", big)] - ir[("crate", small)]
+            extra = ir[("wrapper", big)] - ir[("crate", big)]
+            overhead = extra / validation
+            row.details.append(
+                f"{label}: callgrind, instructions: crate alone {ir[('crate', big)] / 1e9:.2f} G on the big "
+                f"file, {ir[('crate', small)] / 1e9:.2f} G on the small one (≈ compilation); wrapper "
+                f"{ir[('wrapper', big)] / 1e9:.2f} G: overhead {overhead * 100:+.1f} % of the validation's instructions")
         ours = mbs["ipgate st96 check"]
         lx, xl = mbs["lxml validate"], mbs["xmllint --stream --schema"]
-        ok = ours["wall"] > lx["wall"] and ours["wall"] > xl["wall"] and ours["rss"] <= 32 * 1024
+        # Faster than both in wall and in CPU time (NaN, i.e. noise, counts as not shown).
+        ok = all(ours[k] > lx[k] and ours[k] > xl[k] for k in ("wall", "cpu")) and ours["rss"] <= 32 * 1024
         verdicts.append(ok)
+        row.input += f"{label} {bsz / MB:.0f} MB (− {ssz / MB:.1f} MB for the compile); "
         if label == "schema-rich" or not row.ours:
-            row.ours = (f"{ours['wall']:.1f} MB/s ({ours['cpu']:.1f} CPU), {ours['rss'] / 1024:.0f} MiB "
-                        f"[{label}]; wrapper overhead {overhead * 100:+.0f} %")
-            row.peer = (f"lxml {lx['wall']:.1f} MB/s, {lx['rss'] / 1024:.0f} MiB; "
-                        f"xmllint {xl['wall']:.1f} MB/s, {xl['rss'] / 1024:.0f} MiB")
-            row.ratio = f"{ours['wall'] / lx['wall']:.2f}× lxml, {ours['wall'] / xl['wall']:.2f}× xmllint (speed)"
+            row.ours = (f"`st96 check`: {num(ours['wall'])} MB/s wall, {num(ours['cpu'])} MB/s CPU, "
+                        f"{ours['rss'] / 1024:.0f} MiB [{label}]; wrapper overhead {overhead * 100:+.0f} %")
+            row.peer = (f"lxml {num(lx['wall'])} MB/s wall, {num(lx['cpu'])} CPU, {lx['rss'] / 1024:.0f} MiB; "
+                        f"xmllint {num(xl['wall'])} MB/s wall, {num(xl['cpu'])} CPU, {xl['rss'] / 1024:.0f} MiB")
+            row.ratio = (f"speed {num(ours['wall'] / lx['wall'], 2)}× lxml ({num(ours['cpu'] / lx['cpu'], 2)}× CPU), "
+                         f"{num(ours['wall'] / xl['wall'], 2)}× xmllint ({num(ours['cpu'] / xl['cpu'], 2)}× CPU)")
     row.verdict = verdict(all(verdicts)) + " (both bulletins)"
 
 
@@ -327,6 +375,7 @@ def row_package_validate(cfg, row):
     row.ours, row.peer = fmt_side(ours, size), fmt_side(peer, size)
     row.ratio = ratio_text(ours, peer)
     row.verdict = verdict(ratio <= 0.5)
+    row.input = f"{size / MB:.0f} MB package, {cfg['package_files']} JPEGs and PDFs"
     row.details.append(f"package {size / MB:.0f} MB, {cfg['package_files']} JPEGs and PDFs + XML, built by ipgate")
 
 
@@ -353,6 +402,7 @@ def row_package_build(cfg, row):
     row.ours, row.peer = fmt_side(ours, size), fmt_side(peer, size)
     row.ratio = ratio_text(ours, peer)
     row.verdict = verdict(ratio <= 0.7)
+    row.input = f"{size / MB:.0f} MB of files, {cfg['package_files']} JPEGs and PDFs"
     row.details.append(f"input {size / MB:.0f} MB; ours validates (XSD + rules) before writing; "
                        f"sizes: ours {os.path.getsize(out_ours) / MB:.0f} MB, zip {os.path.getsize(out_zip) / MB:.0f} MB")
 
@@ -469,6 +519,7 @@ def row_download(cfg, row):
     row.ours, row.peer = fmt_side(ours, size), fmt_side(peer, size)
     row.ratio = ratio_text(ours, peer)
     row.verdict = verdict(ratio <= 1.0 and ours["rss"] <= 64 * 1024)
+    row.input = f"{size / MB:.0f} MB bulletin"
     row.details.append(f"one {size / MB:.0f} MB bulletin (week {week}) from `ipgate sandbox serve` over loopback HTTP")
 
 
@@ -504,6 +555,7 @@ def row_sync(cfg, row):
     row.ours, row.peer = fmt_side(ours), fmt_side(peer)
     row.ratio = ratio_text(ours, peer)
     row.verdict = verdict(ratio <= 0.5)
+    row.input = f"{len(weeks)} weeks of {cfg['sync_bytes'] / MB:.0f} MB"
     row.details.append(f"{len(weeks)} weeks ({weeks[0]}–{weeks[-1]}) of {cfg['sync_bytes'] / MB:.0f} MB each, "
                        "default concurrency; the curl loop is sequential")
 
@@ -529,6 +581,7 @@ def row_submit(cfg, row):
     row.ours, row.peer = fmt_side(ours), fmt_side(peer)
     row.ratio = ratio_text(ours, peer)
     row.verdict = verdict(ratio <= 1.5)
+    row.input = f"{size / MB:.0f} MB package"
     row.details.append(f"{size / MB:.0f} MB package; ours validates it first (XSD + rules) and journals it; "
                        "token cached on disk from the previous run, as for a user")
 
@@ -543,6 +596,7 @@ def row_auth(cfg, row):
     row.peer = "—"
     row.ratio = "—"
     row.verdict = verdict(reqs == 1 and int(v["ok"]) == int(v["calls"]) and ns <= 2000)
+    row.input = f"{cfg['auth_calls']} calls"
     row.details.append("hws-client's HwsClient against ipgate-sandbox in one process (bench_auth example)")
 
 
@@ -560,6 +614,7 @@ def row_start(cfg, row):
     row.peer = f"{peer * 1000:.1f} ms, {rss['curl'] / 1024:.0f} MiB"
     row.ratio = f"{ours / peer:.2f}×"
     row.verdict = verdict(ours <= peer)
+    row.input = "—"
     row.details.append(f"hyperfine -N, {cfg['start_runs']} runs after 5 warm-ups, medians")
 
 
@@ -590,23 +645,27 @@ def machine():
     with open("/proc/meminfo") as f:
         mem = int(re.search(r"MemTotal:\s+(\d+)", f.read()).group(1))
 
-    def version(cmd):
+    def version(cmd, pattern=None):
         try:
             p = subprocess.run(cmd, capture_output=True, text=True)
-            return (p.stdout or p.stderr).strip().splitlines()[0]
+            text = (p.stdout or p.stderr).strip()
+            if pattern:
+                m = re.search(pattern, text)
+                return m.group(0) if m else "unknown"
+            return " ".join(text.splitlines()[0].split()[:3])
         except (OSError, IndexError):
             return "missing"
 
     peers = {
         "ipgate": version([IPGATE, "--version"]),
-        "rustc": version(["rustc", "--version"]),
+        "rustc": version(["rustc", "--version"], r"rustc \S+"),
         "python": platform.python_version(),
-        "lxml": version([PY, "-c", "import lxml.etree as e; print(e.__version__, 'libxml2', e.LIBXML_VERSION)"]),
+        "lxml": version([PY, "-c", "import lxml.etree as e; print(e.__version__, 'libxml2', '.'.join(map(str, e.LIBXML_VERSION)))"], r".+"),
         "xmlschema": version([PY, "-c", "import xmlschema; print(xmlschema.__version__)"]),
-        "xmllint": version(["xmllint", "--version"]),
+        "xmllint": version(["xmllint", "--version"], r"libxml version \d+"),
         "curl": version(["curl", "--version"]),
-        "zip": version(["zip", "-v"]),
-        "unzip": version(["unzip", "-v"]),
+        "zip": version(["zip", "-v"], r"Zip \d[\d.]*"),
+        "unzip": version(["unzip", "-v"], r"UnZip \d[\d.]*"),
         "hyperfine": version(["hyperfine", "--version"]),
     }
     commit = run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], check=False).stdout.strip()
@@ -638,11 +697,11 @@ def write_report(path, rows, info, quick, load_start, load_end, started, elapsed
         f"- ipgate: {info['peers']['ipgate']} at {info['commit']}, {info['peers']['rustc']}, release build",
         "- Peers: " + "; ".join(f"{k} {v}" for k, v in info["peers"].items() if k not in ("ipgate", "rustc")),
         "",
-        "| Work | ipgate | Peer, same input, same run | Ratio | Target | Verdict |",
-        "|---|---|---|---|---|---|",
+        "| Work | Input in this run | ipgate | Peer, same input, same run | Ratio | Target | Verdict |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        cells = [r.work, r.ours, r.peer, r.ratio, r.target, r.verdict]
+        cells = [r.work, r.input.rstrip("; "), r.ours, r.peer, r.ratio, r.target, r.verdict]
         lines.append("| " + " | ".join(c.replace("|", "\\|") if c else "" for c in cells) + " |")
     lines += ["", "## Details", ""]
     for r in rows:
@@ -662,9 +721,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=os.path.join(REPO, "docs", "benchmarks.md"))
+    ap.add_argument("--callgrind", action="store_true",
+                    help="also count instructions (valgrind) for the XSD wrapper's overhead (always on in full runs)")
     ap.add_argument("--only", help="comma-separated row keys: " + ",".join(k for k, *_ in ROWS))
     args = ap.parse_args()
-    cfg = QUICK if args.quick else FULL
+    cfg = dict(QUICK if args.quick else FULL)
+    if args.callgrind:
+        cfg["callgrind"] = True
     os.makedirs(DATA, exist_ok=True)
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.time()

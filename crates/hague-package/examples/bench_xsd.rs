@@ -102,11 +102,7 @@ fn wrapper(schema: &Path, xml: &Path) -> Result<(f64, f64, u64), String> {
     for f in out.findings.iter().take(3) {
         eprintln!("bench_xsd wrapper: {f}");
     }
-    Ok((
-        compile,
-        validate,
-        out.findings.len() as u64 + out.dropped,
-    ))
+    Ok((compile, validate, out.findings.len() as u64 + out.dropped))
 }
 
 fn main() -> ExitCode {

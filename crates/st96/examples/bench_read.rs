@@ -9,7 +9,7 @@
 //! |         | read and every element's namespace resolved; no typed values                         |
 //! | `typed` | `st96::stream::BulletinReader`: every record decoded into its generated type        |
 //!
-//! The typed mode is the library alone; `ipgate st96 check --no-schema` (the CLI, with its extra
+//! The typed mode is the library alone; `ipgate st96 check --no-xsd` (the CLI, with its extra
 //! checks) is timed by the script itself. Prints `items=N secs=S` (S: the read, without process
 //! start) on stdout.
 
