@@ -176,6 +176,9 @@ impl RateLimiter {
         let wait = slot
             .duration_since(self.clock.now())
             .unwrap_or(Duration::ZERO);
+        // The slot is what the limiter guarantees (slots of one key are `interval` apart across
+        // processes); logged so that it can be checked against what the server saw.
+        tracing::debug!(api = %key.api, slot_unix_ms = u64::try_from(nanos(slot) / 1_000_000).unwrap_or(u64::MAX), "rate limit: slot reserved");
         if !wait.is_zero() {
             tracing::debug!(api = %key.api, wait_ms = wait.as_millis() as u64, "rate limit: waiting for our slot");
             tokio::time::sleep(wait).await;
