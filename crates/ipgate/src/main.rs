@@ -70,6 +70,9 @@ enum Command {
     Sandbox(cmd::sandbox::Args),
     /// Install WIPO's official ST.96 schemas (checked against built-in manifests) and list them.
     Schemas(cmd::schemas::Args),
+    /// Write a commented settings template (`config init`) or show the resolved settings and
+    /// where each came from (`config show`).
+    Config(cmd::settings::Args),
     /// Print the shell completion script for bash, zsh, fish or PowerShell.
     Completions(cmd::generate::CompletionsArgs),
     /// Print the manual page (roff): `ipgate man | man -l -`.
@@ -122,6 +125,7 @@ async fn dispatch(command: Command, ctx: &Context) -> CliResult {
         Command::Demo(args) => cmd::demo::run(args, ctx).await,
         Command::Schemas(args) => cmd::schemas::run(args, ctx).await,
         Command::Sandbox(args) => cmd::sandbox::run(args, ctx).await,
+        Command::Config(args) => cmd::settings::run(args, ctx).await,
         Command::Completions(args) => cmd::generate::completions(args, ctx).await,
         Command::Man(args) => cmd::generate::man(args, ctx).await,
     }

@@ -23,7 +23,7 @@ use crate::exit::{CliError, CliResult, ExitCode};
 use crate::output::{OutputFormat, print_json};
 
 /// The documented production server, used when neither the profile nor `INNOGRAPHY_BASE_URL` sets one.
-const DEFAULT_BASE_URL: &str = "https://api.innography.com";
+pub(crate) const DEFAULT_BASE_URL: &str = "https://api.innography.com";
 
 /// Arguments of `ipgate innography`.
 #[derive(Debug, clap::Args)]
@@ -55,6 +55,16 @@ pub(crate) struct InnographyFlags {
 }
 
 impl InnographyFlags {
+    /// The settings from the environment alone (no command line), for commands without these
+    /// flags (`ipgate config show`, `ipgate doctor`).
+    pub(crate) fn from_env() -> CliResult<Self> {
+        use clap::{Args as _, FromArgMatches as _};
+        let cmd = Self::augment_args(clap::Command::new("ipgate"));
+        cmd.try_get_matches_from(["ipgate"])
+            .and_then(|m| Self::from_arg_matches(&m))
+            .map_err(|e| CliError::config(format!("cannot read the INNOGRAPHY_* settings: {e}")))
+    }
+
     /// `settings` with every flag or variable that is set (and not empty) put over it.
     pub(crate) fn apply(self, mut settings: InnographySettings) -> InnographySettings {
         if let Some(v) = self.base_url.filter(|v| !v.is_empty()) {

@@ -9,4 +9,5 @@ pub mod keys;
 pub mod package;
 pub mod sandbox;
 pub mod schemas;
+pub mod settings;
 pub mod st96;

@@ -20,6 +20,7 @@ use crate::exit::{CliError, CliResult, ExitCode};
 
 pub use embedded::Embedded;
 pub use env::HwsEnv;
+pub(crate) use env::is_unconfigured;
 
 /// Arguments of `ipgate hague`.
 #[derive(Debug, clap::Args)]
