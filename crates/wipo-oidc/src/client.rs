@@ -128,6 +128,21 @@ impl ClientError {
         }
     }
 
+    /// Whether a token request that failed this way may be repeated at once (with a new
+    /// assertion): the connection failed, or the provider answered 429 or a 5xx (RFC 6749 §5.2's
+    /// `temporarily_unavailable`/`server_error`). A client-credentials token request has no side
+    /// effect a repeat could double; each attempt signs a new assertion, so WIPO's `jti` replay
+    /// check is never tripped.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Network { .. } => true,
+            Self::OAuth { status, .. } | Self::HttpStatus { status, .. } => {
+                *status == 429 || (500..600).contains(status)
+            }
+            _ => false,
+        }
+    }
+
     /// How to fix it, when known.
     pub fn hint(&self) -> Option<String> {
         match self {

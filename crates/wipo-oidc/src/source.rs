@@ -12,6 +12,11 @@ use crate::client::{
 use crate::clock::{Clock, SystemClock};
 use crate::key::SigningKey;
 
+/// Token requests made for one token at most (the first and two repeats after transient failures).
+const TOKEN_ATTEMPTS: u32 = 3;
+/// The pause before a repeated token request, times the attempt number.
+const TOKEN_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Where the token endpoint comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
@@ -373,19 +378,33 @@ impl TokenSource {
         if !force && let Some(t) = self.fresh(now).or_else(|| self.disk_token(now)) {
             return Ok(t);
         }
-        let result = async {
-            let assertion = resolved.signer.sign()?;
-            self.inner.requests.fetch_add(1, Ordering::Relaxed);
-            request_token(
-                &self.inner.http,
-                &resolved.token_endpoint,
-                self.inner.config.scope.as_deref(),
-                &assertion,
-                now,
-            )
-            .await
-        }
-        .await;
+        // A transient failure (reset, 429, 5xx) is tried again a few times, each attempt with a
+        // freshly signed assertion (a new `jti`).
+        let mut attempt = 1u32;
+        let result = loop {
+            let result = async {
+                let assertion = resolved.signer.sign()?;
+                self.inner.requests.fetch_add(1, Ordering::Relaxed);
+                request_token(
+                    &self.inner.http,
+                    &resolved.token_endpoint,
+                    self.inner.config.scope.as_deref(),
+                    &assertion,
+                    self.inner.clock.now_unix(),
+                )
+                .await
+            }
+            .await;
+            match result {
+                Err(e) if e.is_transient() && attempt < TOKEN_ATTEMPTS => {
+                    let delay = TOKEN_RETRY_DELAY * attempt;
+                    tracing::warn!(error = %e, attempt, retry_in_ms = delay.as_millis() as u64, "token request failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                other => break other,
+            }
+        };
         match result {
             Ok(token) => {
                 let refresh_at = self.refresh_at(&token);

@@ -1,0 +1,486 @@
+//! The fault matrix (issue 14): every HWS endpoint and the token endpoint against every fault the
+//! sandbox injects, each row with its expected outcome written down. A failing row names itself.
+//!
+//! Expected outcomes, in short:
+//! - idempotent reads (ping, import status, request status, bulletin, confidential copy) recover
+//!   from a single reset (before or after the server acted), 500, 502/503 with `Retry-After`, 429
+//!   and a token revoked between two calls; a fault that persists ends in the typed error;
+//! - the token endpoint (client credentials: no side effect) recovers from single faults too;
+//! - `POST /request` is never sent twice: 429 (not processed) and a 401 (not processed) are retried,
+//!   anything else after the request left leaves the journal saying "unknown, check with track",
+//!   and what the sandbox received is counted.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use hague_journal::{Journal, SubmissionMeta, SubmissionState};
+use hws_client::{Delivery, HwsClient, HwsConfig, HwsError, SubmitError, WeekId, submit_journaled};
+use ipgate_http::RetryPolicy;
+use ipgate_sandbox::{
+    ClientRegistration, DEFAULT_HWS_SCOPE, FaultSpec, Sandbox, SandboxConfig, Timing,
+};
+use wipo_oidc::{Endpoint, SigningKey, TokenSource, TokenSourceConfig};
+
+const CLIENT: &str = "office-1";
+
+struct Env {
+    sandbox: Sandbox,
+    dir: tempfile::TempDir,
+    key: Arc<SigningKey>,
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+}
+
+fn start() -> Env {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = SandboxConfig::new(dir.path().join("sandbox"))
+        .with_seed(14)
+        .with_timing(Timing {
+            import: Duration::from_secs(2),
+            registration: Duration::from_secs(6),
+            speed: 400.0,
+        });
+    let sandbox = Sandbox::start(config).expect("sandbox starts");
+    let key = Arc::new(SigningKey::generate().expect("key"));
+    let cert = wipo_oidc::cert::self_signed_certificate(&key, "test office", now_unix() - 60, 30)
+        .expect("certificate");
+    let mut reg = ClientRegistration::new(CLIENT, cert.pem);
+    reg.examining_office = true;
+    sandbox.register_client(&reg).expect("register");
+    Env { sandbox, dir, key }
+}
+
+impl Env {
+    fn http(&self) -> reqwest::Client {
+        ipgate_http::ClientOptions::new("fault-matrix")
+            .build()
+            .expect("http client")
+    }
+
+    fn client(&self) -> HwsClient {
+        let tokens = TokenSource::new(
+            self.http(),
+            TokenSourceConfig::new(
+                Endpoint::Discover {
+                    issuer: self.sandbox.urls().issuer.clone(),
+                },
+                CLIENT,
+            )
+            .with_scope(DEFAULT_HWS_SCOPE),
+            self.key.clone(),
+        )
+        .expect("token source");
+        let mut c = HwsConfig::new(self.sandbox.urls().hws.clone());
+        c.retry = RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(40),
+            max_retry_after: Duration::from_secs(2),
+        };
+        HwsClient::new(c, tokens).expect("client")
+    }
+
+    fn set_faults(&self, spec: &str) {
+        self.sandbox
+            .set_faults(spec.parse::<FaultSpec>().expect("fault spec"));
+    }
+
+    async fn admin(&self, method: reqwest::Method, path: &str) -> serde_json::Value {
+        let url = format!("{}/_sandbox/admin/{path}", self.sandbox.urls().base);
+        let r = self
+            .http()
+            .request(method, url)
+            .send()
+            .await
+            .expect("admin");
+        r.json().await.unwrap_or(serde_json::Value::Null)
+    }
+
+    /// How many packages with this SHA-256 the sandbox received.
+    async fn received(&self, sha256: &str) -> usize {
+        let v = self.admin(reqwest::Method::GET, "received").await;
+        v["received"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter(|r| r["sha256"].as_str() == Some(sha256))
+            .count()
+    }
+}
+
+fn samples() -> PathBuf {
+    std::env::var_os("IPGATE_ST96_SAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/st96/samples")
+        })
+        .join("hague")
+}
+
+fn pdf() -> Vec<u8> {
+    let objs = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ];
+    let mut s = String::from("%PDF-1.4\n");
+    let mut offs = Vec::new();
+    for (i, o) in objs.iter().enumerate() {
+        offs.push(s.len());
+        s.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
+    }
+    let xref = s.len();
+    s.push_str(&format!(
+        "xref\n0 {}\n0000000000 65535 f \n",
+        objs.len() + 1
+    ));
+    for o in offs {
+        s.push_str(&format!("{o:010} 00000 n \n"));
+    }
+    s.push_str(&format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objs.len() + 1
+    ));
+    s.into_bytes()
+}
+
+fn valid_package(reference: &str) -> Bytes {
+    let xml = std::fs::read_to_string(samples().join("refusal_total.xml"))
+        .expect("sample refusal_total.xml (set IPGATE_ST96_SAMPLES)");
+    let xml = xml.replacen("<!--", &format!("<!-- {reference} "), 1);
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in [("refusal.xml", xml.into_bytes()), ("refusal.pdf", pdf())] {
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("entry");
+        w.write_all(&data).expect("write");
+    }
+    Bytes::from(w.finish().expect("zip").into_inner())
+}
+
+fn meta() -> SubmissionMeta {
+    SubmissionMeta {
+        transaction_type: Some("HagueRefusalRequest".into()),
+        office_reference: Some("REF-1".into()),
+        irn: None,
+        package_path: None,
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Read {
+    Ping,
+    ImportStatus,
+    RequestStatus,
+    Bulletin,
+    Confidential,
+}
+
+/// What a read row expects.
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    /// The call succeeds (after retries or a token refresh).
+    Recovers,
+    /// The call fails with this error kind and this delivery.
+    Fails(Kind, Delivery),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    Server(u16),
+    RateLimited,
+    Network,
+    Token,
+    Download,
+}
+
+fn kind_of(e: &HwsError) -> Option<Kind> {
+    Some(match e {
+        HwsError::Server { status, .. } => Kind::Server(*status),
+        HwsError::RateLimited { .. } => Kind::RateLimited,
+        HwsError::Network { .. } => Kind::Network,
+        HwsError::Token(_) => Kind::Token,
+        HwsError::Download { .. } => Kind::Download,
+        _ => return None,
+    })
+}
+
+/// Faults every read recovers from, with the rule spec for route `r`.
+fn recoverable(r: &str) -> Vec<(String, Expect)> {
+    [
+        "reset-before#1",
+        "reset-after#1",
+        "500#1",
+        "502:1#1",
+        "503:1#1",
+        "429:1#1",
+        "truncate#1",
+        "slow:400000",
+    ]
+    .iter()
+    .map(|f| (format!("{r}={f}"), Expect::Recovers))
+    .chain(
+        [
+            "reset-before#1",
+            "reset-after#1",
+            "500#1",
+            "502:1#1",
+            "503:1#1",
+            "429:1#1",
+            "truncate#1",
+        ]
+        .iter()
+        .map(|f| (format!("token={f}"), Expect::Recovers)),
+    )
+    .chain([
+        (
+            format!("{r}=500"),
+            Expect::Fails(Kind::Server(500), Delivery::MaybeReceived),
+        ),
+        (
+            format!("{r}=503:1"),
+            Expect::Fails(Kind::Server(503), Delivery::MaybeReceived),
+        ),
+        (
+            format!("{r}=429:1"),
+            Expect::Fails(Kind::RateLimited, Delivery::Answered),
+        ),
+        (
+            format!("{r}=reset-before"),
+            Expect::Fails(Kind::Network, Delivery::MaybeReceived),
+        ),
+        (
+            "token=500".to_owned(),
+            Expect::Fails(Kind::Token, Delivery::NotSent),
+        ),
+    ])
+    .collect()
+}
+
+async fn do_read(
+    env: &Env,
+    client: &HwsClient,
+    op: Read,
+    import_id: &hws_client::wire::ImportId,
+    row: &str,
+) -> Result<(), HwsError> {
+    let week: WeekId = "202410".parse().expect("week");
+    let out = env
+        .dir
+        .path()
+        .join("out")
+        .join(row.replace(['=', ':', '#', '/'], "_"));
+    std::fs::create_dir_all(&out).expect("out");
+    let dest = out.join("w.zip");
+    let r = match op {
+        Read::Ping => client.ping(None).await.map(|_| ()),
+        Read::ImportStatus => client.import_status(import_id).await.map(|_| ()),
+        Read::RequestStatus => match client.request_status(&"SR404".parse().expect("srn")).await {
+            // An answer from the server: the call itself got through.
+            Err(HwsError::NotFound { .. }) => Ok(()),
+            other => other.map(|_| ()),
+        },
+        Read::Bulletin => client.bulletin(week, &dest).await.map(|_| ()),
+        Read::Confidential => client.confidential_copy(week, &dest).await.map(|_| ()),
+    };
+    if matches!(op, Read::Bulletin | Read::Confidential) {
+        // Never a partial file at the final path.
+        if r.is_err() {
+            assert!(!dest.exists(), "{row}: a partial file at the target");
+        } else {
+            let bytes = std::fs::read(&dest).expect("read");
+            assert_eq!(&bytes[..2], b"PK", "{row}: not a ZIP");
+        }
+    }
+    r
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reads_and_the_token_endpoint_under_every_fault() {
+    let env = start();
+    let setup = env.client();
+    let mut import_id = setup
+        .submit(valid_package("matrix-setup"))
+        .await
+        .expect("setup submission")
+        .import_id;
+    let mut failures = Vec::new();
+    let mut rows = 0;
+    for (op, route) in [
+        (Read::Ping, "ping"),
+        (Read::ImportStatus, "import-status"),
+        (Read::RequestStatus, "request-status"),
+        (Read::Bulletin, "bulletin"),
+        (Read::Confidential, "confidential"),
+    ] {
+        for (spec, expect) in recoverable(route) {
+            rows += 1;
+            let row = format!("{op:?} with {spec}");
+            // A fresh client for each row, so that the token endpoint is called.
+            let client = env.client();
+            env.set_faults(&spec);
+            let got = do_read(&env, &client, op, &import_id, &row).await;
+            env.set_faults("");
+            match (expect, &got) {
+                (Expect::Recovers, Ok(())) => {}
+                (Expect::Fails(kind, delivery), Err(e))
+                    if kind_of(e) == Some(kind) && e.delivery() == delivery => {}
+                _ => failures.push(format!("{row}: expected {expect:?}, got {got:?}")),
+            }
+        }
+        // A token revoked between two calls (the sandbox forgets its tokens): one refresh.
+        rows += 1;
+        let client = env.client();
+        do_read(&env, &client, Read::Ping, &import_id, "warm")
+            .await
+            .expect("first call");
+        let before = client.tokens().token_requests();
+        revoke_tokens(&env).await;
+        // The reset forgot the imports too; a new one to read.
+        import_id = setup_again(&env).await;
+        let got = do_read(&env, &client, op, &import_id, &format!("{op:?} revoked")).await;
+        if got.is_err() || client.tokens().token_requests() != before + 1 {
+            failures.push(format!(
+                "{op:?} with a revoked token: expected one refresh and success, got {got:?} after {} token requests",
+                client.tokens().token_requests() - before
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {rows} rows failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The sandbox's reset revokes every token it issued (and forgets imports).
+async fn revoke_tokens(env: &Env) {
+    env.admin(reqwest::Method::POST, "reset").await;
+}
+
+async fn setup_again(env: &Env) -> hws_client::wire::ImportId {
+    env.client()
+        .submit(valid_package(&format!("again-{}", now_unix())))
+        .await
+        .expect("submission")
+        .import_id
+}
+
+/// `POST /request` rows: (fault, journal state expected, error delivery or None when it succeeds,
+/// how many times the sandbox received the package).
+#[tokio::test(flavor = "multi_thread")]
+async fn submissions_under_every_fault_are_journaled_as_what_is_known() {
+    use SubmissionState::{Sent, Unknown};
+    let rows: &[(&str, SubmissionState, Option<Delivery>, usize)] = &[
+        // Reset after the head was read: the client cannot tell it from a reset after the server
+        // acted, so the journal says unknown; the server did nothing.
+        (
+            "submit=reset-before",
+            Unknown,
+            Some(Delivery::MaybeReceived),
+            0,
+        ),
+        // The server stored it and the answer was lost: unknown, and never resent.
+        (
+            "submit=reset-after",
+            Unknown,
+            Some(Delivery::MaybeReceived),
+            1,
+        ),
+        ("submit=500", Unknown, Some(Delivery::MaybeReceived), 0),
+        ("submit=502:1", Unknown, Some(Delivery::MaybeReceived), 0),
+        ("submit=503:1", Unknown, Some(Delivery::MaybeReceived), 0),
+        // 429 means "not processed": a POST is never repeated automatically, so the journal
+        // records the refusal (failed, not received: the package may be submitted again).
+        (
+            "submit=429:1#1",
+            SubmissionState::Failed,
+            Some(Delivery::Answered),
+            0,
+        ),
+        // The answer broken off half way: the server has it, the client does not know.
+        ("submit=truncate", Unknown, Some(Delivery::MaybeReceived), 1),
+        ("submit=slow:2000", Sent, None, 1),
+        // The token endpoint failing once: the token is fetched again before anything is sent.
+        ("token=reset-before#1", Sent, None, 1),
+        ("token=500#1", Sent, None, 1),
+        ("token=503:1#1", Sent, None, 1),
+        ("token=429:1#1", Sent, None, 1),
+        // The token endpoint down: nothing sent, the package may be sent again.
+        (
+            "token=down",
+            SubmissionState::Failed,
+            Some(Delivery::NotSent),
+            0,
+        ),
+    ];
+    let env = start();
+    let journal = Journal::open(&env.dir.path().join("journal.sqlite")).expect("journal");
+    let mut failures = Vec::new();
+    for (i, (spec, state, delivery, received)) in rows.iter().enumerate() {
+        let package = valid_package(&format!("row-{i}"));
+        let sha = hague_journal::Sha256Hex::digest(&package);
+        let client = env.client();
+        env.set_faults(spec);
+        let got = submit_journaled(&client, &journal, package, &meta(), false).await;
+        env.set_faults("");
+        let (got_state, got_delivery, import) = match &got {
+            Ok(s) => (s.submission.state, None, s.submission.import_id.clone()),
+            Err(SubmitError::Hws { error, submission }) => (
+                submission.state,
+                Some(error.delivery()),
+                submission.import_id.clone(),
+            ),
+            Err(other) => {
+                failures.push(format!("{spec}: {other:?}"));
+                continue;
+            }
+        };
+        let n = env.received(sha.as_str()).await;
+        if got_state != *state || got_delivery != *delivery || n != *received {
+            failures.push(format!(
+                "{spec}: expected {state:?}/{delivery:?}/received {received}, got {got_state:?}/{got_delivery:?}/received {n}: {got:?}"
+            ));
+        }
+        if *state == Sent && import.is_none() {
+            failures.push(format!("{spec}: sent without an import id"));
+        }
+    }
+    // A token revoked between two submissions: refreshed once, the second sent once.
+    let client = env.client();
+    submit_journaled(
+        &client,
+        &journal,
+        valid_package("before-revoke"),
+        &meta(),
+        false,
+    )
+    .await
+    .expect("first");
+    let before = client.tokens().token_requests();
+    revoke_tokens(&env).await;
+    let package = valid_package("after-revoke");
+    let sha = hague_journal::Sha256Hex::digest(&package);
+    match submit_journaled(&client, &journal, package, &meta(), false).await {
+        Ok(s) if s.submission.state == Sent => {}
+        other => failures.push(format!("revoked token: {other:?}")),
+    }
+    if client.tokens().token_requests() != before + 1 || env.received(sha.as_str()).await != 1 {
+        failures.push("revoked token: expected one refresh and one receipt".into());
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows failed:\n{}",
+        failures.len(),
+        rows.len() + 1,
+        failures.join("\n")
+    );
+}
