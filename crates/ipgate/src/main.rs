@@ -73,6 +73,9 @@ enum Command {
     /// Write a commented settings template (`config init`) or show the resolved settings and
     /// where each came from (`config show`).
     Config(cmd::settings::Args),
+    /// Check the setup (settings, key and certificate, clock, reachability, login, HWS, schemas,
+    /// journal): pass/warn/fail with the fix for each; exit 0 only when nothing fails.
+    Doctor(cmd::doctor::Args),
     /// Print the shell completion script for bash, zsh, fish or PowerShell.
     Completions(cmd::generate::CompletionsArgs),
     /// Print the manual page (roff): `ipgate man | man -l -`.
@@ -126,6 +129,7 @@ async fn dispatch(command: Command, ctx: &Context) -> CliResult {
         Command::Schemas(args) => cmd::schemas::run(args, ctx).await,
         Command::Sandbox(args) => cmd::sandbox::run(args, ctx).await,
         Command::Config(args) => cmd::settings::run(args, ctx).await,
+        Command::Doctor(args) => cmd::doctor::run(args, ctx).await,
         Command::Completions(args) => cmd::generate::completions(args, ctx).await,
         Command::Man(args) => cmd::generate::man(args, ctx).await,
     }

@@ -291,6 +291,57 @@ pub fn inspect(path: &Path, options: &LoadOptions, now_unix: u64) -> Result<PemR
     })
 }
 
+/// How a certificate stands against the private key it should certify: what a health check
+/// (`ipgate doctor`) reports before WIPO's login refuses the client. WIPO registers the
+/// certificate (Appendix A), so a key that no longer matches it, or a certificate past its end,
+/// means every assertion is refused.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateCheck {
+    /// The certificate.
+    pub certificate: CertificateReport,
+    /// The certificate certifies the key's public half (same RFC 7638 thumbprint).
+    pub matches_key: bool,
+    /// Whole days from `now_unix` to `not_after` (0 when expired).
+    pub days_left: u64,
+}
+
+/// Reads the private key at `key_path` and the certificate at `cert_path` and checks that one
+/// certifies the other, judging validity at `now_unix`. The key file is subject to the
+/// secret-file check; a file holding something else than named is
+/// [`KeyError::UnexpectedPemLabel`].
+pub fn check_certificate(
+    key_path: &Path,
+    cert_path: &Path,
+    options: &LoadOptions,
+    now_unix: u64,
+) -> Result<CertificateCheck, KeyError> {
+    let key = match inspect(key_path, options, now_unix)? {
+        PemReport::PrivateKey { public_key, .. } => public_key,
+        _ => {
+            return Err(KeyError::UnexpectedPemLabel {
+                source_name: key_path.display().to_string(),
+                found: "public key or certificate".into(),
+                expected: "`EC PRIVATE KEY` or `PRIVATE KEY`",
+            });
+        }
+    };
+    let certificate = match inspect(cert_path, options, now_unix)? {
+        PemReport::Certificate(c) => c,
+        _ => {
+            return Err(KeyError::UnexpectedPemLabel {
+                source_name: cert_path.display().to_string(),
+                found: "key".into(),
+                expected: "`CERTIFICATE`",
+            });
+        }
+    };
+    Ok(CertificateCheck {
+        matches_key: certificate.public_key.jwk_thumbprint == key.jwk_thumbprint,
+        days_left: certificate.not_after.saturating_sub(now_unix) / 86_400,
+        certificate,
+    })
+}
+
 fn file_mode(path: &Path) -> Option<String> {
     #[cfg(unix)]
     {
@@ -310,6 +361,28 @@ fn file_mode(path: &Path) -> Option<String> {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt as _;
+
+    #[test]
+    fn check_certificate_tells_a_matching_pair_from_a_foreign_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let now = 1_700_000_000;
+        let a = generate(&dir.path().join("a"), "A", now, 40, false).expect("generate a");
+        let b = generate(&dir.path().join("b"), "B", now, 40, false).expect("generate b");
+        let opts = LoadOptions::default();
+        let ok = check_certificate(&a.private_key, &a.certificate, &opts, now).expect("check");
+        assert!(ok.matches_key);
+        assert_eq!(ok.days_left, 40);
+        let later = check_certificate(&a.private_key, &a.certificate, &opts, now + 15 * 86_400)
+            .expect("check");
+        assert_eq!(later.days_left, 25);
+        let foreign = check_certificate(&a.private_key, &b.certificate, &opts, now).expect("check");
+        assert!(!foreign.matches_key);
+        let swapped = check_certificate(&a.certificate, &a.private_key, &opts, now);
+        assert!(
+            matches!(swapped, Err(KeyError::UnexpectedPemLabel { .. })),
+            "{swapped:?}"
+        );
+    }
 
     #[test]
     fn generates_the_three_files_and_refuses_to_overwrite() {

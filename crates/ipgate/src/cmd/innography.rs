@@ -227,6 +227,22 @@ async fn request(args: RequestArgs, settings: &InnographySettings, ctx: &Context
     }
 }
 
+/// The versions the server offers for `api`: a signed request, so it also proves the credentials
+/// (what `ipgate doctor` checks).
+pub(crate) async fn offered_versions(
+    settings: &InnographySettings,
+    api: &str,
+) -> CliResult<Vec<String>> {
+    let api = parse_api(api)?;
+    let base = base_url(settings);
+    let client = build_client(settings, &base, true)?;
+    let offered = client
+        .versions(api, None)
+        .await
+        .map_err(|e| map_error(e, &base))?;
+    Ok(offered.iter().map(ToString::to_string).collect())
+}
+
 async fn versions(args: VersionsArgs, settings: &InnographySettings, ctx: &Context) -> CliResult {
     let api = parse_api(&args.api)?;
     let base = base_url(settings);

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod demo;
+pub mod doctor;
 pub mod generate;
 pub mod hague;
 pub mod innography;

@@ -20,7 +20,7 @@ use crate::exit::{CliError, CliResult, ExitCode};
 
 pub use embedded::Embedded;
 pub use env::HwsEnv;
-pub(crate) use env::is_unconfigured;
+pub(crate) use env::{is_unconfigured, journal_error};
 
 /// Arguments of `ipgate hague`.
 #[derive(Debug, clap::Args)]
