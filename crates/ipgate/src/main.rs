@@ -16,7 +16,7 @@ use std::process::ExitCode as ProcessExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::exit::{CliError, CliResult};
-use crate::output::OutputFormat;
+use crate::output::{OutputChoice, OutputFormat};
 
 /// Exchange data with WIPO's Hague Web Services and the Innography API; read, write and validate
 /// WIPO ST.96 XML.
@@ -39,9 +39,9 @@ struct GlobalArgs {
     /// Config file (default: $IPGATE_CONFIG or ~/.config/ipgate/config.toml).
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
-    output: OutputFormat,
+    /// Output format: text for people, one JSON document, or NDJSON (one object per record).
+    #[arg(long, global = true, value_enum, default_value_t = OutputChoice::Human)]
+    output: OutputChoice,
     /// More logging on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -139,7 +139,7 @@ fn main() -> ProcessExitCode {
     let cli = Cli::parse();
     init_logging(cli.global.verbose);
     let ctx = Context {
-        output: cli.global.output,
+        output: cli.global.output.select(),
         profile_name: cli.global.profile,
         config_path: cli.global.config,
     };

@@ -182,3 +182,46 @@ fn without_a_profile_doctor_checks_the_embedded_sandbox_and_warns_it_is_one() {
     assert_eq!(st["journal"], "pass", "{v:#}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("SANDBOX"));
 }
+
+#[test]
+fn ndjson_prints_each_check_on_a_line_then_the_summary_and_json_stays_one_document() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let run = |format: &str| {
+        let out = common::ipgate()
+            .env("HOME", home.path())
+            .env("IPGATE_DATA_DIR", home.path().join("data"))
+            .env("IPGATE_CACHE_DIR", home.path().join("cache"))
+            .env_remove("IPGATE_ISSUER")
+            .env_remove("IPGATE_HWS_BASE_URL")
+            .env_remove("IPGATE_CLIENT_ID")
+            .env_remove("IPGATE_KEY_FILE")
+            .env_remove("IPGATE_TOKEN_ENDPOINT")
+            .args(["--output", format, "doctor"])
+            .output()
+            .expect("run ipgate doctor");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let ndjson = run("ndjson");
+    let lines: Vec<serde_json::Value> = ndjson
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let (summary, records) = lines.split_last().expect("lines");
+    assert!(records.len() >= 3, "{ndjson}");
+    assert!(
+        records
+            .iter()
+            .all(|r| r["record"] == "checks" && r["status"].is_string()),
+        "{ndjson}"
+    );
+    assert_eq!(summary["record"], "summary");
+    assert_eq!(summary["ok"], true);
+    let json = run("json");
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("one document");
+    assert_eq!(doc["checks"].as_array().map(Vec::len), Some(records.len()));
+}
