@@ -9,6 +9,7 @@ mod cmd;
 mod config;
 mod exit;
 mod output;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode as ProcessExitCode;
@@ -42,6 +43,9 @@ struct GlobalArgs {
     /// Output format: text for people, one JSON document, or NDJSON (one object per record).
     #[arg(long, global = true, value_enum, default_value_t = OutputChoice::Human)]
     output: OutputChoice,
+    /// No progress bars (they are drawn only on a terminal and with --output human anyway).
+    #[arg(short, long, global = true)]
+    quiet: bool,
     /// More logging on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -138,6 +142,7 @@ async fn dispatch(command: Command, ctx: &Context) -> CliResult {
 fn main() -> ProcessExitCode {
     let cli = Cli::parse();
     init_logging(cli.global.verbose);
+    progress::set_quiet(cli.global.quiet);
     let ctx = Context {
         output: cli.global.output.select(),
         profile_name: cli.global.profile,

@@ -121,53 +121,6 @@ async fn fetch_with(
     })
 }
 
-static PROGRESS_SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-fn progress_shown() -> bool {
-    PROGRESS_SHOWN.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// `532 B`, `41.9 KiB`, `310.2 MiB`.
-fn size(b: u64) -> String {
-    let f = b as f64;
-    if b < 1024 {
-        format!("{b} B")
-    } else if b < 1024 * 1024 {
-        format!("{:.1} KiB", f / 1024.0)
-    } else if b < 1024 * 1024 * 1024 {
-        format!("{:.1} MiB", f / (1024.0 * 1024.0))
-    } else {
-        format!("{:.2} GiB", f / (1024.0 * 1024.0 * 1024.0))
-    }
-}
-
-/// A progress line on stderr (a terminal only), redrawn at most every 200 ms.
-fn terminal_progress(label: String) -> ipgate_http::ProgressFn {
-    let last = std::sync::Mutex::new(None::<std::time::Instant>);
-    std::sync::Arc::new(move |p: ipgate_http::Progress| {
-        let mut last = last
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let now = std::time::Instant::now();
-        if last.is_some_and(|l| now.duration_since(l) < std::time::Duration::from_millis(200))
-            && p.total != Some(p.received)
-        {
-            return;
-        }
-        *last = Some(now);
-        PROGRESS_SHOWN.store(true, std::sync::atomic::Ordering::Relaxed);
-        match p.total {
-            Some(t) if t > 0 => eprint!(
-                "\r{label}: {} of {} ({:.0} %)   ",
-                size(p.received),
-                size(t),
-                100.0 * p.received as f64 / t as f64
-            ),
-            _ => eprint!("\r{label}: {}   ", size(p.received)),
-        }
-    })
-}
-
 /// Extracts `zip` safely into the new directory `dir` (with a SHA256SUMS list).
 pub fn extract(zip: &Path, dir: &Path) -> CliResult<Extracted> {
     if dir.exists() {
@@ -207,12 +160,11 @@ pub async fn download_one(
     with_extract: bool,
 ) -> CliResult {
     create_out_dir(out)?;
-    let progress = (env.output() == crate::output::OutputFormat::Human
-        && std::io::IsTerminal::is_terminal(&std::io::stderr()))
-    .then(|| terminal_progress(format!("{} {week}", kind.name())));
-    let d = fetch_with(env, kind, week, out, progress).await;
-    if progress_shown() {
-        eprintln!();
+    let bar = crate::progress::enabled(env.output())
+        .then(|| crate::progress::Bar::bytes(format!("{} {week}", kind.name())));
+    let d = fetch_with(env, kind, week, out, bar.as_ref().map(|b| b.callback())).await;
+    if let Some(bar) = &bar {
+        bar.finish();
     }
     let mut d = d?;
     if with_extract {
@@ -313,11 +265,23 @@ pub async fn sync(
         }
     }
     let n = concurrency.map_or(env.concurrency, usize::from).max(1);
+    let bar = crate::progress::enabled(env.output())
+        .then(|| crate::progress::Bar::items("bulletin sync".into(), wanted.len() as u64, "weeks"));
+    let bar = &bar;
     let results: Vec<(WeekId, CliResult<Downloaded>)> = futures_util::stream::iter(wanted)
-        .map(|week| async move { (week, fetch(env, Kind::Bulletin, week, out).await) })
+        .map(|week| async move {
+            let r = fetch(env, Kind::Bulletin, week, out).await;
+            if let Some(bar) = bar {
+                bar.inc();
+            }
+            (week, r)
+        })
         .buffer_unordered(n)
         .collect()
         .await;
+    if let Some(bar) = bar {
+        bar.finish();
+    }
     let mut downloaded = Vec::new();
     let mut missing = Vec::new();
     let mut failed = Vec::new();
