@@ -152,6 +152,29 @@ fn a_working_profile_passes_every_check_and_a_broken_one_fails_with_the_fix() {
     assert_eq!(st["reach issuer"], "fail", "{v:#}");
     assert_eq!(st["pingMe"], "fail", "{v:#}");
     assert_eq!(st["reach hws"], "warn", "{v:#}");
+
+    // IPGATE_HWS_BASE_URL overrides the file's base_url, for doctor and for `hague` alike.
+    let dead = format!("http://127.0.0.1:{port}/webservices/api/v1");
+    let out = s
+        .ipgate()
+        .env("IPGATE_HWS_BASE_URL", &dead)
+        .args(["--output", "json", "doctor"])
+        .output()
+        .expect("run ipgate doctor");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(statuses(&v)["reach hws"], "fail", "{v:#}");
+    let out = s
+        .ipgate()
+        .env("IPGATE_HWS_BASE_URL", &dead)
+        .args(["hague", "ping"])
+        .output()
+        .expect("run ipgate hague ping");
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -107,16 +107,10 @@ fn login(profile: &Profile) -> CliResult<Login> {
             .key_file
             .filter(|p| !p.as_os_str().is_empty())
             .or_else(|| profile.wipo.key_file.clone()),
-        hws_base: profile
-            .hws
-            .base_url
-            .clone()
-            .or_else(|| non_empty_env("IPGATE_HWS_BASE_URL")),
-        ca_file: profile
-            .hws
-            .ca_file
-            .clone()
-            .or_else(|| non_empty_env("IPGATE_HWS_CA_FILE").map(PathBuf::from)),
+        hws_base: non_empty_env("IPGATE_HWS_BASE_URL").or_else(|| profile.hws.base_url.clone()),
+        ca_file: non_empty_env("IPGATE_HWS_CA_FILE")
+            .map(PathBuf::from)
+            .or_else(|| profile.hws.ca_file.clone()),
     })
 }
 

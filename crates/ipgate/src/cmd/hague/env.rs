@@ -98,10 +98,9 @@ impl HwsEnv {
             return Ok(env);
         }
         let hws = &profile.hws;
-        let base_url = hws
-            .base_url
-            .clone()
-            .or_else(|| non_empty_env("IPGATE_HWS_BASE_URL"))
+        // The environment overrides the file (docs/cli.md, "Settings"), as for every setting.
+        let base_url = non_empty_env("IPGATE_HWS_BASE_URL")
+            .or_else(|| hws.base_url.clone())
             .ok_or_else(|| {
                 CliError::config(format!(
                     "profile `{}` has WIPO settings but no HWS base URL",
@@ -111,10 +110,9 @@ impl HwsEnv {
                     "set `base_url` in [profiles.NAME.hws] or IPGATE_HWS_BASE_URL to the HWS base URL WIPO gave you (see docs/operator-guide.md); a configured profile never falls back to the sandbox",
                 )
             })?;
-        let ca_file = hws
-            .ca_file
-            .clone()
-            .or_else(|| non_empty_env("IPGATE_HWS_CA_FILE").map(PathBuf::from));
+        let ca_file = non_empty_env("IPGATE_HWS_CA_FILE")
+            .map(PathBuf::from)
+            .or_else(|| hws.ca_file.clone());
         let tokens =
             crate::cmd::auth::profile_token_source(profile.wipo.clone(), ca_file.as_deref())?;
         let config = hws_config(&base_url, hws, ca_file);
