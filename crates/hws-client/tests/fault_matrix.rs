@@ -40,9 +40,13 @@ fn now_unix() -> u64 {
 }
 
 fn start() -> Env {
+    start_seeded(14)
+}
+
+fn start_seeded(seed: u64) -> Env {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = SandboxConfig::new(dir.path().join("sandbox"))
-        .with_seed(14)
+        .with_seed(seed)
         .with_timing(Timing {
             import: Duration::from_secs(2),
             registration: Duration::from_secs(6),
@@ -482,5 +486,207 @@ async fn submissions_under_every_fault_are_journaled_as_what_is_known() {
         failures.len(),
         rows.len() + 1,
         failures.join("\n")
+    );
+}
+
+/// SplitMix64: the soak's own seeded generator.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The randomized soak, checked like Jepsen: submissions (some of one package twice, two writers
+/// on one journal at once) and bulletin downloads under 10-20 % injected faults, then the
+/// histories: the sandbox accepted no package twice; every journal submission has an import id, a
+/// recorded failure or an explicit unknown; no partial file at a final path; every download equals
+/// the server's bytes. `IPGATE_SOAK_SEED`, `IPGATE_SOAK_SUBMISSIONS`, `IPGATE_SOAK_DOWNLOADS` size it
+/// (`tools/soak.sh` runs the long version); the seed is printed on failure.
+#[tokio::test(flavor = "multi_thread")]
+async fn randomized_soak_files_nothing_twice_and_loses_nothing() {
+    let seed = env_or("IPGATE_SOAK_SEED", 0x5eed_0014);
+    let submissions = env_or("IPGATE_SOAK_SUBMISSIONS", 60);
+    let downloads = env_or("IPGATE_SOAK_DOWNLOADS", 10);
+    let env = start_seeded(seed);
+    let faults = "submit=reset-after@0.07;submit=reset-before@0.04;submit=500@0.03;submit=429:0@0.03;\
+                  import-status=503:0@0.1;token=500@0.05;bulletin=truncate@0.15;bulletin=reset-before@0.05";
+    env.set_faults(faults);
+    let ctx = format!(
+        "seed {seed:#x} ({submissions} submissions, {downloads} downloads, faults {faults})"
+    );
+    let journal_path = env.dir.path().join("soak.sqlite");
+    let mut rng = Rng(seed);
+    // A pool smaller than the submissions: some packages are submitted twice or more.
+    let pool = (submissions * 3 / 4).max(1);
+    let plan: Vec<u64> = (0..submissions).map(|_| rng.below(pool)).collect();
+    // Two writers, each its own client and journal handle on one file, interleaved.
+    let env = Arc::new(env);
+    let mut writers = Vec::new();
+    for w in 0..2usize {
+        let env = env.clone();
+        let part: Vec<u64> = plan.iter().skip(w).step_by(2).copied().collect();
+        let journal_path = journal_path.clone();
+        writers.push(tokio::spawn(async move {
+            let journal = Journal::open(&journal_path).expect("journal");
+            let client = env.client();
+            let mut outcomes = (0u32, 0u32, 0u32, 0u32); // sent, unknown, failed, refused
+            for p in part {
+                let package = valid_package(&format!("soak-{seed}-{p}"));
+                match submit_journaled(&client, &journal, package, &meta(), false).await {
+                    Ok(_) => outcomes.0 += 1,
+                    Err(SubmitError::Hws { submission, .. }) => match submission.state {
+                        SubmissionState::Unknown => outcomes.1 += 1,
+                        _ => outcomes.2 += 1,
+                    },
+                    Err(SubmitError::Journal(_)) => outcomes.3 += 1,
+                    Err(other) => panic!("unexpected {other:?}"),
+                }
+            }
+            outcomes
+        }));
+    }
+    let mut totals = (0, 0, 0, 0);
+    for w in writers {
+        let o = w.await.expect("writer");
+        totals = (
+            totals.0 + o.0,
+            totals.1 + o.1,
+            totals.2 + o.2,
+            totals.3 + o.3,
+        );
+    }
+    // Downloads: weeks of 2024, each tried until it succeeds (at most 5 times, resuming).
+    let out = env.dir.path().join("soak-out");
+    std::fs::create_dir_all(&out).expect("out");
+    let client = env.client();
+    let mut got = Vec::new();
+    for i in 0..downloads {
+        let week: WeekId = format!("2024{:02}", 1 + rng.below(50))
+            .parse()
+            .expect("week");
+        let dest = out.join(format!("{i}-{}.zip", week));
+        let mut ok = None;
+        for _ in 0..5 {
+            match client.bulletin(week, &dest).await {
+                Ok(d) => {
+                    ok = Some(d);
+                    break;
+                }
+                Err(_) => assert!(
+                    !dest.exists(),
+                    "{ctx}: a partial file at {}",
+                    dest.display()
+                ),
+            }
+        }
+        got.push((week, dest, ok));
+    }
+    let log = env.sandbox.requests();
+    let total_requests = log.len();
+    let injected = log
+        .iter()
+        .filter(|r| r.status.is_none_or(|s| s == 429 || s >= 500))
+        .count();
+    env.set_faults("");
+
+    // History checks.
+    let received = env.admin(reqwest::Method::GET, "received").await;
+    let received = received["received"].as_array().expect("list").clone();
+    let mut seen = std::collections::HashMap::new();
+    for r in &received {
+        *seen
+            .entry(r["sha256"].as_str().expect("sha").to_owned())
+            .or_insert(0) += 1;
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "{ctx}: filed twice: {twice:?}");
+    let journal = Journal::open(&journal_path).expect("journal");
+    let history = journal.history(None).expect("history");
+    for s in &history {
+        let accounted = match s.state {
+            SubmissionState::Sent => s.import_id.is_some(),
+            SubmissionState::Failed => s.failure.is_some(),
+            SubmissionState::Unknown => s.unknown_detail.is_some(),
+            SubmissionState::Sending => false,
+        };
+        assert!(accounted, "{ctx}: unaccounted submission {s:?}");
+        if s.state == SubmissionState::Sent {
+            assert!(
+                seen.contains_key(s.package_sha256.as_str()),
+                "{ctx}: journal says sent, the server has no {s:?}"
+            );
+        }
+    }
+    // Every package the server has is in the journal as sent or unknown (never failed).
+    for sha in seen.keys() {
+        let subs: Vec<_> = history
+            .iter()
+            .filter(|s| s.package_sha256.as_str() == sha)
+            .collect();
+        assert!(
+            subs.iter()
+                .any(|s| matches!(s.state, SubmissionState::Sent | SubmissionState::Unknown)),
+            "{ctx}: the server has {sha}, the journal says {subs:?}"
+        );
+    }
+    for (week, dest, ok) in &got {
+        let Some(d) = ok else {
+            assert!(!dest.exists(), "{ctx}: partial file {}", dest.display());
+            continue;
+        };
+        let bytes = std::fs::read(dest).expect("read");
+        assert_eq!(d.sha256, hague_journal::Sha256Hex::digest(&bytes), "{ctx}");
+        let fresh = out.join(format!("fresh-{}.zip", week));
+        let f = client
+            .bulletin(*week, &fresh)
+            .await
+            .expect("fault-free download");
+        assert_eq!(
+            d.sha256, f.sha256,
+            "{ctx}: {week:?} differs from the server's"
+        );
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .expect("out")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".zip"))
+        .filter(|n| {
+            // Part files may stay only for downloads that never completed.
+            !got.iter().any(|(_, d, ok)| {
+                ok.is_none() && n.starts_with(&*d.file_name().unwrap_or_default().to_string_lossy())
+            })
+        })
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "{ctx}: temporary files left: {leftovers:?}"
+    );
+    eprintln!(
+        "soak {ctx}: sent {}, unknown {}, failed {}, refused by the journal {}; {} received, 0 twice; {} downloads ({} completed); {injected} of {total_requests} requests answered by a fault (resets, 429, 5xx; truncations not counted)",
+        totals.0,
+        totals.1,
+        totals.2,
+        totals.3,
+        received.len(),
+        got.len(),
+        got.iter().filter(|g| g.2.is_some()).count()
     );
 }
