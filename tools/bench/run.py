@@ -717,7 +717,22 @@ def write_report(path, rows, info, quick, load_start, load_end, started, elapsed
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
     with open(os.path.join(DATA, "last-run.json"), "w") as f:
-        json.dump(dict(rows=[r.as_dict() for r in rows], machine=info, quick=quick), f, indent=1)
+        json.dump(dict(rows=[r.as_dict() for r in rows], machine=info, quick=quick, load_start=load_start,
+                       load_end=load_end, started=started.isoformat(), elapsed=elapsed), f, indent=1)
+
+
+def render_again(path):
+    """Writes the report again from target/bench/last-run.json (e.g. after editing notes.md)."""
+    with open(os.path.join(DATA, "last-run.json")) as f:
+        d = json.load(f)
+    rows = []
+    for r in d["rows"]:
+        row = Row(r["key"], r["work"], r["target"])
+        for k in ("ours", "peer", "ratio", "verdict", "details", "input"):
+            setattr(row, k, r.get(k, ""))
+        rows.append(row)
+    write_report(path, rows, d["machine"], d["quick"], d["load_start"], d["load_end"],
+                 dt.datetime.fromisoformat(d["started"]), d["elapsed"])
 
 
 def main():
@@ -727,7 +742,12 @@ def main():
     ap.add_argument("--callgrind", action="store_true",
                     help="also count instructions (valgrind) for the XSD wrapper's overhead (always on in full runs)")
     ap.add_argument("--only", help="comma-separated row keys: " + ",".join(k for k, *_ in ROWS))
+    ap.add_argument("--render-only", action="store_true",
+                    help="write the report again from the last run's figures (target/bench/last-run.json)")
     args = ap.parse_args()
+    if args.render_only:
+        render_again(args.out)
+        return 0
     cfg = dict(QUICK if args.quick else FULL)
     if args.callgrind:
         cfg["callgrind"] = True
