@@ -7,6 +7,7 @@
 #   tools/bench.sh --no-install ...                 # do not apt-get / pip install (peers present)
 #   tools/bench.sh --no-build ...                   # use the release binaries already built
 #   tools/bench.sh --crates [CARGO ARGS]            # the crates' own benches instead (cargo bench)
+#   target/bench/venv/bin/python tools/bench/run.py --render-only  # rewrite the report (notes edited)
 #
 # On a fresh machine it installs its peers: zip, unzip, curl, libxml2-utils (xmllint), hyperfine
 # and time from Debian (apt-get update once, then apt-get install; root or sudo needed), Python's
