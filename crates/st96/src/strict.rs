@@ -635,6 +635,8 @@ pub struct CoalescingReader<'a> {
     inner: NsReader<&'a [u8]>,
     /// Events read ahead (gathering text) or made (a default value), to return first.
     pending: std::collections::VecDeque<Event<'a>>,
+    /// The element just started is an `xs:nonNegativeInteger`: its text `-0` is zero.
+    integer: bool,
 }
 
 impl std::fmt::Debug for CoalescingReader<'_> {
@@ -649,6 +651,7 @@ impl<'a> CoalescingReader<'a> {
         Self {
             inner: NsReader::from_reader(bytes),
             pending: std::collections::VecDeque::new(),
+            integer: false,
         }
     }
 
@@ -675,10 +678,11 @@ impl<'a> CoalescingReader<'a> {
             ResolveResult::Bound(n) => Space::of(n.as_ref()),
             _ => None,
         };
-        let Some(value) = space
-            .and_then(|sp| declaration(sp, local.as_ref()))
-            .and_then(|d| d.value)
-        else {
+        let decl = space.and_then(|sp| declaration(sp, local.as_ref()));
+        self.integer = decl.is_some_and(|d| {
+            d.type_space == Space::Xsd && matches!(d.type_name, "nonNegativeInteger" | "integer")
+        });
+        let Some(value) = decl.and_then(|d| d.value) else {
             return Ok(ev);
         };
         let end = quick_xml::events::BytesEnd::new(
@@ -738,6 +742,14 @@ impl XmlReader for CoalescingReader<'_> {
 impl<'a> XmlReaderSync<'a> for CoalescingReader<'a> {
     fn read_event(&mut self) -> Result<Event<'a>, Error> {
         let first = self.next_raw()?;
+        let integer = match first {
+            Event::Text(_) => std::mem::take(&mut self.integer),
+            Event::Start(_) => false,
+            _ => {
+                self.integer = false;
+                false
+            }
+        };
         let Some(text) = as_text(&first).map(Cow::into_owned) else {
             return Ok(first);
         };
@@ -754,7 +766,14 @@ impl<'a> XmlReaderSync<'a> for CoalescingReader<'a> {
                 }
             }
         }
-        let bytes = joined.unwrap_or(text);
+        let mut bytes = joined.unwrap_or(text);
+        if integer {
+            // `-0` (any number of zeros) is zero, which Rust's integers do not read.
+            let v = trim(&bytes);
+            if v.len() > 1 && v[0] == b'-' && v[1..].iter().all(|&b| b == b'0') {
+                bytes = b"0".to_vec();
+            }
+        }
         // Raw text stays raw; the deserializers unescape it.
         match (first, bytes) {
             (Event::Text(t), b) if b.as_slice() == t.as_ref() => Ok(Event::Text(t)),
