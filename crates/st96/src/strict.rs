@@ -446,15 +446,13 @@ fn check_start(
                     ));
                 }
             }
-            (true, b"schemaLocation") => {
-                if !schema_location_pairs(&attr.value) {
-                    return Err(format!(
-                        "{shown} must hold pairs of URIs (a namespace, then the location of its \
-                         schema); correct the value"
-                    ));
-                }
+            (true, b"schemaLocation") if !schema_location_pairs(&attr.value) => {
+                return Err(format!(
+                    "{shown} must hold pairs of URIs (a namespace, then the location of its \
+                     schema); correct the value"
+                ));
             }
-            (true, b"noNamespaceSchemaLocation") => {}
+            (true, b"schemaLocation" | b"noNamespaceSchemaLocation") => {}
             _ if decl.is_some_and(|d| d.simple) => {
                 return Err(format!(
                     "attribute {shown} is not allowed here: the element has a simple type, \

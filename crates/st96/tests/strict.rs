@@ -516,7 +516,7 @@ fn streaming_is_as_strict() {
     streamed(&xml).unwrap();
     let bag = "<dgn:HagueRegistrationBag>";
     for bad in [
-        format!("<dgn:HagueRegistrationBag com:foo=\"1\">"),
+        "<dgn:HagueRegistrationBag com:foo=\"1\">".to_owned(),
         format!("&amp;{bag}"),
         format!("<![CDATA[x]]>{bag}"),
         format!("<!-- a -- b -->{bag}"),

@@ -490,7 +490,7 @@ pub fn mutate(rng: &mut Rng, seed: &Seed) -> Mutant {
             let (a, b) = n.span();
             (
                 format!("duplicate <{}>", n.qname),
-                splice(xml, (b, b), &xml[a..b].to_owned()).into_bytes(),
+                splice(xml, (b, b), &xml[a..b]).into_bytes(),
             )
         }
         2 => {

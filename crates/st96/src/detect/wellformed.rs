@@ -372,7 +372,7 @@ mod tests {
         ] {
             assert!(check_chars(bad).is_err(), "{bad:?}");
         }
-        assert_eq!(check_chars(b"0123\x07").unwrap_err().0, 4);
+        assert_eq!(check_chars(b"0123\x07").map_err(|e| e.0), Err(4));
     }
 
     #[test]
