@@ -164,3 +164,32 @@ fn typed_reader_agrees_with_the_schema_on_mutants() {
         "too few valid mutants: {valid}"
     );
 }
+
+/// Documents where the two verdicts once differed (found by the fuzz targets in `fuzz/` or by
+/// earlier runs of the test above), kept in `tests/differential/regressions/`: each must now
+/// agree, or be one of the documented differences.
+#[test]
+fn regressions_agree() {
+    let schemas = common::schemas();
+    let dir = common::repo().join("crates/hague-package/tests/differential/regressions");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no regression documents in {}", dir.display());
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        let kind = st96::detect::detect(&bytes)
+            .ok()
+            .and_then(|d| Kind::of_root(&d.root))
+            .unwrap_or(Kind::OfficeToIb);
+        let v = judge(kind, &schemas, &bytes);
+        assert!(
+            v.agree() || exception(kind, &schemas, &bytes, &v).is_some(),
+            "{}: typed reader and schema disagree: {v:#?}",
+            file.display()
+        );
+        assert!(v.stream_agrees(), "{}: {v:#?}", file.display());
+    }
+}
