@@ -121,6 +121,11 @@ fn typed_reader_agrees_with_the_schema_on_mutants() {
         if !v.stream_agrees() {
             problems.push("streaming and whole-document readers disagree");
         }
+        let paths = judge::paths_agree(*kind, &m.bytes);
+        if let Err(e) = &paths {
+            problems.push("the fast path and the deserializer path disagree");
+            eprintln!("#{n}: {e}");
+        }
         if !problems.is_empty() {
             std::fs::create_dir_all(&out_dir).unwrap();
             let file = out_dir.join(format!("{n:05}-{:?}.xml", kind));
@@ -177,7 +182,11 @@ fn regressions_agree() {
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no regression documents in {}", dir.display());
+    assert!(
+        !files.is_empty(),
+        "no regression documents in {}",
+        dir.display()
+    );
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
         let kind = st96::detect::detect(&bytes)

@@ -443,10 +443,22 @@ pub fn read_or_deserialize<T>(xml: &[u8]) -> Result<T, xsd_parser_types::quick_x
 where
     T: FastParse + xsd_parser_types::quick_xml::WithDeserializer,
 {
-    use xsd_parser_types::quick_xml::{DeserializeSync, XmlReader};
     if let Some(value) = read_element::<T>(xml) {
         return Ok(value);
     }
+    deserialize(xml)
+}
+
+/// Reads a standalone element of type `T` with the generated deserializer only (the path
+/// [`read_or_deserialize`] falls back to), for tests that compare both paths.
+///
+/// # Errors
+/// The generated deserializer's error, or [`crate::strict::check_declarations`]'.
+pub fn deserialize<T>(xml: &[u8]) -> Result<T, xsd_parser_types::quick_xml::Error>
+where
+    T: xsd_parser_types::quick_xml::WithDeserializer,
+{
+    use xsd_parser_types::quick_xml::{DeserializeSync, XmlReader};
     let mut reader = crate::strict::CoalescingReader::new(xml).with_error_info();
     let value = T::deserialize(&mut reader)?;
     crate::strict::check_declarations(xml)?;

@@ -532,7 +532,11 @@ pub fn check_declarations(xml: &[u8]) -> Result<(), Error> {
                     ResolveResult::Bound(n) => Space::of(n.as_ref()),
                     _ => None,
                 };
-                let decl = space.and_then(|s| declaration(s, local.as_ref()));
+                // The outermost element is read as the caller's type whatever its name (the
+                // callers check the root's name), so its declaration is not looked up.
+                let decl = space
+                    .filter(|_| path.len() > 1)
+                    .and_then(|s| declaration(s, local.as_ref()));
                 check_start(&reader, s, decl).map_err(|m| located(m, at, &path))?;
                 let checked = decl
                     .filter(|d| d.type_space == Space::Xsd)

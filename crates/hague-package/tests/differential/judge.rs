@@ -97,6 +97,44 @@ pub fn streamed(bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// Whether the fast path and the deserializer path agree on `bytes`: whatever the fast path
+/// reads (it gives up on anything it does not cover), the deserializer reads too, to the same
+/// value. Only for inputs that pass the input guards (the fast path assumes them).
+pub fn paths_agree(kind: Kind, bytes: &[u8]) -> Result<(), String> {
+    use st96::v6::design::dgn as d;
+    fn both<T: Root + PartialEq + std::fmt::Debug + Send>(bytes: &[u8]) -> Result<(), String> {
+        let run = || {
+            let Some(fast) = st96::fast::read_element::<T>(bytes) else {
+                return Ok(());
+            };
+            match st96::fast::deserialize::<T>(bytes) {
+                Ok(slow) if slow == fast => Ok(()),
+                Ok(slow) => Err(format!("values differ:\nfast {fast:?}\nslow {slow:?}")),
+                Err(e) => Err(format!(
+                    "the fast path read it, the deserializer refused: {e}"
+                )),
+            }
+        };
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(64 << 20)
+                .spawn_scoped(s, run)
+                .expect("a parsing thread")
+                .join()
+                .unwrap_or_else(|_| Err("panic".to_owned()))
+        })
+    }
+    if st96::detect::check_input(bytes, &st96::detect::Limits::default()).is_err() {
+        return Ok(());
+    }
+    match kind {
+        Kind::OfficeToIb => both::<d::HagueOfficeToIbTransactionType>(bytes),
+        Kind::IbToOffice => both::<d::HagueIbToOfficeTransactionType>(bytes),
+        Kind::DesignApplication => both::<d::DesignApplicationType>(bytes),
+        Kind::DesignTransaction => both::<d::DesignTransactionType>(bytes),
+    }
+}
+
 /// The XSD validator's verdict.
 pub fn xsd(kind: Kind, schemas: &Path, bytes: &[u8]) -> Result<(), String> {
     let out = hague_package::validate_xml(&kind.schema(schemas), bytes, "doc.xml", 256, 20)
