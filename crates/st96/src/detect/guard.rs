@@ -512,8 +512,7 @@ fn check_attributes(e: &quick_xml::events::BytesStart<'_>) -> Result<(), String>
     // Duplicates are looked for here rather than by quick_xml's checks, which allocate per tag.
     let mut keys: Vec<&[u8]> = Vec::new();
     let mut first: [&[u8]; 8] = [&[]; 8];
-    let mut n = 0;
-    for attr in e.attributes().with_checks(false) {
+    for (n, attr) in e.attributes().with_checks(false).enumerate() {
         let attr = attr.map_err(|err| format!("malformed attribute: {err}"))?;
         let key: &[u8] = attr.key.into_inner();
         if first[..n.min(8)].contains(&key) || keys.contains(&key) {
@@ -527,7 +526,6 @@ fn check_attributes(e: &quick_xml::events::BytesStart<'_>) -> Result<(), String>
         } else {
             keys.push(key);
         }
-        n += 1;
         wellformed::check_qname(key)?;
         wellformed::check_attribute_value(&attr.value)?;
         if key == b"xmlns" || key.starts_with(b"xmlns:") {
