@@ -59,31 +59,25 @@ pub(crate) fn check_chars(bytes: &[u8]) -> Result<(), CharProblem> {
         ));
     }
     if high {
-        if let Err(e) = std::str::from_utf8(bytes) {
-            let at = e.valid_up_to();
-            return Err((
-                at,
-                format!(
-                    "byte 0x{:02X} is not UTF-8 (ST.96 documents are UTF-8; a byte that is not \
-                     UTF-8 is a fatal error in XML 1.0 §4.3.3)",
-                    bytes[at]
-                ),
-            ));
-        }
-        // U+FFFE and U+FFFF are EF BF BE / EF BF BF.
-        let mut from = 0;
-        while let Some(p) = bytes[from..].iter().position(|&b| b == 0xEF) {
-            let at = from + p;
-            if bytes.get(at + 1) == Some(&0xBF) && matches!(bytes.get(at + 2), Some(0xBE | 0xBF)) {
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let at = e.valid_up_to();
                 return Err((
                     at,
                     format!(
-                        "U+FFF{} is not a character XML 1.0 allows",
-                        if bytes[at + 2] == 0xBE { 'E' } else { 'F' }
+                        "byte 0x{:02X} is not UTF-8 (ST.96 documents are UTF-8; a byte that is \
+                         not UTF-8 is a fatal error in XML 1.0 §4.3.3)",
+                        bytes[at]
                     ),
                 ));
             }
-            from = at + 1;
+        };
+        // U+FFFE and U+FFFF (single-character searches are memchr-fast).
+        for (c, name) in [('\u{FFFE}', "U+FFFE"), ('\u{FFFF}', "U+FFFF")] {
+            if let Some(at) = text.find(c) {
+                return Err((at, format!("{name} is not a character XML 1.0 allows")));
+            }
         }
     }
     Ok(())
