@@ -183,15 +183,15 @@ fn check_fixed_events(bytes: &[u8]) -> Result<(), crate::Error> {
             }
             Event::GeneralRef(r) => {
                 if let Some((_, _, text)) = &mut open {
-                    text.push('&');
-                    text.push_str(&String::from_utf8_lossy(&r));
-                    text.push(';');
+                    let mut resolved = Vec::new();
+                    crate::strict::push_reference(&mut resolved, &r);
+                    text.push_str(&String::from_utf8_lossy(&resolved));
                 }
             }
             Event::End(_) => {
                 if let Some((fixed, at, text)) = open.take() {
                     // xs:boolean collapses whitespace; an empty element takes the fixed value.
-                    let value = text.trim_matches(|c: char| c.is_ascii_whitespace());
+                    let value = text.trim_matches(|c: char| matches!(c, ' ' | '\t' | '\n' | '\r'));
                     if !(value.is_empty()
                         || value == fixed.value
                         || fixed.same_value.contains(&value))

@@ -375,6 +375,11 @@ fn describe(kind: &ErrorKind) -> String {
                 "text {:?} is not allowed here; remove it or move it into an element",
                 String::from_utf8_lossy(t.as_ref())
             ),
+            (Event::CData(t), _) => format!(
+                "character data <![CDATA[{}]]> is not allowed here (the element holds elements \
+                 only); remove it",
+                String::from_utf8_lossy(t.as_ref())
+            ),
             _ => format!("unexpected {ev:?}; remove it"),
         },
         ErrorKind::MissingElement(name) => {

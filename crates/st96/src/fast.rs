@@ -282,9 +282,77 @@ impl<'a> FastReader<'a> {
     ///
     /// # Errors
     /// [`Bail`] as [`FastReader::text`], or if `T` rejects the text.
-    pub fn simple<T: DeserializeBytes>(&mut self, el: &Child<'_>) -> Fast<T> {
+    pub fn simple<T: DeserializeBytes + 'static>(&mut self, el: &Child<'_>) -> Fast<T> {
+        self.no_attributes(el)?;
+        let text = match self.character_data(el)? {
+            Some(t) => t,
+            // No content at all: the element's default or fixed value, if it has one.
+            None => Cow::Borrowed(self.default_value(el).unwrap_or("")),
+        };
+        crate::strict::parse_simple::<T>(&mut self.helper, crate::strict::trim_str(&text))
+            .map_err(|_| Bail)
+    }
+
+    /// The `default` or `fixed` value of element `el`'s declaration.
+    fn default_value(&self, el: &Child<'_>) -> Option<&'static str> {
+        let space = match el.ns {
+            Ns::Com => crate::strict::Space::Com,
+            Ns::Dgn => crate::strict::Space::Dgn,
+            _ => return None,
+        };
+        crate::strict::declaration(space, el.start.local_name().as_ref()).and_then(|d| d.value)
+    }
+
+    /// Like [`FastReader::simple`], for an `xs:positiveInteger` (which the models hold as an
+    /// unsigned integer that also takes zero).
+    ///
+    /// # Errors
+    /// [`Bail`] as [`FastReader::simple`], or on zero.
+    pub fn simple_positive<T: DeserializeBytes + 'static>(&mut self, el: &Child<'_>) -> Fast<T> {
+        self.no_attributes(el)?;
         let text = self.text(el)?;
-        T::deserialize_bytes(&mut self.helper, text.as_bytes()).map_err(|_| Bail)
+        crate::strict::check_positive(text.as_bytes()).map_err(|_| Bail)?;
+        crate::strict::parse_simple::<T>(&mut self.helper, &text).map_err(|_| Bail)
+    }
+
+    /// The text of element `el` of a complex type with simple content (attributes read by the
+    /// caller), as [`FastReader::simple`] reads it.
+    ///
+    /// # Errors
+    /// [`Bail`] as [`FastReader::text`], or if `T` rejects the text.
+    pub fn simple_content<T: DeserializeBytes + 'static>(
+        &mut self,
+        el: &Child<'_>,
+        positive: bool,
+    ) -> Fast<T> {
+        let text = self.text(el)?;
+        if positive {
+            crate::strict::check_positive(text.as_bytes()).map_err(|_| Bail)?;
+        }
+        crate::strict::parse_simple::<T>(&mut self.helper, &text).map_err(|_| Bail)
+    }
+
+    /// Checks that an element of a simple type carries no attributes but namespace declarations
+    /// and the `xsi:` ones every element may have.
+    ///
+    /// # Errors
+    /// [`Bail`] otherwise.
+    fn no_attributes(&self, el: &Child<'_>) -> Fast<()> {
+        if el
+            .start
+            .attributes_raw()
+            .iter()
+            .all(|&b| crate::strict::is_xml_space(b))
+        {
+            return Ok(());
+        }
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| Bail)?;
+            if !self.is_ignorable(&attr) {
+                return Err(Bail);
+            }
+        }
+        Ok(())
     }
 
     /// Resolves an attribute name: its namespace and local name.
@@ -294,39 +362,46 @@ impl<'a> FastReader<'a> {
         (Ns::of(&ns), local.into_inner())
     }
 
-    /// Whether an attribute is one every element may carry: a namespace declaration or
-    /// `xsi:schemaLocation`, `xsi:noNamespaceSchemaLocation`, `xsi:type`, `xsi:nil`.
+    /// Whether an attribute is one every element may carry: a namespace declaration,
+    /// `xsi:schemaLocation` (pairs of URIs) or `xsi:noNamespaceSchemaLocation`. `xsi:type` and
+    /// `xsi:nil` are not: the fast path gives up on them and the deserializer path judges them
+    /// ([`crate::strict::check_declarations`]).
     #[inline]
     pub fn is_ignorable(&self, attr: &Attribute<'_>) -> bool {
         let key = attr.key.as_ref();
         if key == b"xmlns" || key.starts_with(b"xmlns:") {
             return true;
         }
-        matches!(
-            self.attr_name(attr.key),
-            (
-                Ns::Xsi,
-                b"schemaLocation" | b"noNamespaceSchemaLocation" | b"type" | b"nil"
-            )
-        )
+        match self.attr_name(attr.key) {
+            (Ns::Xsi, b"schemaLocation") => crate::strict::schema_location_pairs(&attr.value),
+            (Ns::Xsi, b"noNamespaceSchemaLocation") => true,
+            _ => false,
+        }
     }
 
     /// Reads an attribute value of simple type `T`, into `store` (which must still be empty).
     ///
     /// # Errors
     /// [`Bail`] on a repeated attribute or a value `T` rejects.
-    pub fn attr<T: DeserializeBytes>(
+    pub fn attr<T: DeserializeBytes + 'static>(
         &mut self,
         store: &mut Option<T>,
         attr: &Attribute<'_>,
     ) -> Fast<()> {
-        if store.is_some() {
-            return Err(Bail);
-        }
-        let raw = std::str::from_utf8(&attr.value).map_err(|_| Bail)?;
-        let value = quick_xml::escape::unescape(raw).map_err(|_| Bail)?;
-        *store = Some(T::deserialize_str(&mut self.helper, &value).map_err(|_| Bail)?);
-        Ok(())
+        crate::strict::read_attrib(&mut self.helper, store, b"", &attr.value).map_err(|_| Bail)
+    }
+
+    /// Like [`FastReader::attr`], for an `xs:positiveInteger` attribute.
+    ///
+    /// # Errors
+    /// [`Bail`] as [`FastReader::attr`], or on zero.
+    pub fn attr_positive<T: DeserializeBytes + 'static>(
+        &mut self,
+        store: &mut Option<T>,
+        attr: &Attribute<'_>,
+    ) -> Fast<()> {
+        crate::strict::check_positive(&attr.value).map_err(|_| Bail)?;
+        self.attr(store, attr)
     }
 }
 
@@ -359,7 +434,8 @@ pub fn read_element<T: FastParse>(xml: &[u8]) -> Option<T> {
 }
 
 /// Reads a standalone element of type `T`: on the fast path when it can, otherwise with the
-/// generated deserializer (which then gives the value or the error).
+/// generated deserializer (through [`crate::strict::CoalescingReader`], then
+/// [`crate::strict::check_declarations`]), which gives the value or the error.
 ///
 /// # Errors
 /// The generated deserializer's error.
@@ -367,12 +443,26 @@ pub fn read_or_deserialize<T>(xml: &[u8]) -> Result<T, xsd_parser_types::quick_x
 where
     T: FastParse + xsd_parser_types::quick_xml::WithDeserializer,
 {
-    use xsd_parser_types::quick_xml::{DeserializeSync, SliceReader, XmlReader};
     if let Some(value) = read_element::<T>(xml) {
         return Ok(value);
     }
-    let mut reader = SliceReader::from_bytes(xml).with_error_info();
-    T::deserialize(&mut reader)
+    deserialize(xml)
+}
+
+/// Reads a standalone element of type `T` with the generated deserializer only (the path
+/// [`read_or_deserialize`] falls back to), for tests that compare both paths.
+///
+/// # Errors
+/// The generated deserializer's error, or [`crate::strict::check_declarations`]'.
+pub fn deserialize<T>(xml: &[u8]) -> Result<T, xsd_parser_types::quick_xml::Error>
+where
+    T: xsd_parser_types::quick_xml::WithDeserializer,
+{
+    use xsd_parser_types::quick_xml::{DeserializeSync, XmlReader};
+    let mut reader = crate::strict::CoalescingReader::new(xml).with_error_info();
+    let value = T::deserialize(&mut reader)?;
+    crate::strict::check_declarations(xml)?;
+    Ok(value)
 }
 
 /// Like [`read_element`], but on giving up tells the byte offset the reader had reached (where

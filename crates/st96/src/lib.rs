@@ -23,6 +23,7 @@ pub mod fast;
 mod roots;
 #[cfg(feature = "hague")]
 pub mod stream;
+pub mod strict;
 pub mod types;
 
 pub use document::{Document, Error, Root};

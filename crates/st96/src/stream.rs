@@ -41,7 +41,6 @@ use std::sync::{Arc, mpsc};
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
-use xsd_parser_types::quick_xml::{DeserializeSync, SliceReader, XmlReader};
 
 use crate::detect::{self, DESIGN_NS, Guard, Limits, Location, Warning};
 use crate::document::{Error, PARSE_STACK_BYTES};
@@ -695,6 +694,88 @@ impl<R: BufRead> IbToOfficeReader<R> {
         matches!(self.reader.resolve_element(name).0, ResolveResult::Bound(ns) if ns.as_ref() == DESIGN_NS.as_bytes())
     }
 
+    /// Checks the attributes of a structural element (the root, the bulletin or office bag,
+    /// the record bags): namespace declarations, `xsi:schemaLocation` (pairs of URIs),
+    /// `xsi:noNamespaceSchemaLocation`, and the Common attributes in `allowed` only.
+    fn check_attributes(
+        &self,
+        start: &quick_xml::events::BytesStart<'_>,
+        allowed: &[&[u8]],
+    ) -> Result<(), Error> {
+        if start
+            .attributes_raw()
+            .iter()
+            .all(|&b| crate::strict::is_xml_space(b))
+        {
+            return Ok(());
+        }
+        for a in start.attributes().with_checks(false).flatten() {
+            let key = a.key.as_ref();
+            if key == b"xmlns" || key.starts_with(b"xmlns:") {
+                continue;
+            }
+            let (ns, local) = self.reader.resolve_attribute(a.key);
+            let ns: &[u8] = match &ns {
+                ResolveResult::Bound(n) => n.as_ref(),
+                _ => b"",
+            };
+            let ok = match (ns, local.as_ref()) {
+                (n, b"schemaLocation") if n == detect::XSI_NS.as_bytes() => {
+                    crate::strict::schema_location_pairs(&a.value)
+                }
+                (n, b"noNamespaceSchemaLocation") if n == detect::XSI_NS.as_bytes() => true,
+                (n, l) if n == detect::COMMON_NS.as_bytes() => allowed.contains(&l),
+                _ => false,
+            };
+            if !ok {
+                return Err(self.invalid(format!(
+                    "attribute {}=\"{}\" is not allowed on <{}>; remove it",
+                    String::from_utf8_lossy(key),
+                    String::from_utf8_lossy(&a.value),
+                    String::from_utf8_lossy(start.name().as_ref())
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Character data between elements of the record area: white space only (written as text,
+    /// a white-space character reference or a CDATA section of white space).
+    fn between_elements(&self, ev: &Event<'_>) -> Result<(), Error> {
+        let fine = match ev {
+            Event::Text(t) => t.iter().all(|&b| crate::strict::is_xml_space(b)),
+            Event::CData(c) => c.iter().all(|&b| crate::strict::is_xml_space(b)),
+            Event::GeneralRef(r) => matches!(
+                r.as_ref(),
+                b"#32"
+                    | b"#x20"
+                    | b"#9"
+                    | b"#x9"
+                    | b"#10"
+                    | b"#xA"
+                    | b"#xa"
+                    | b"#13"
+                    | b"#xD"
+                    | b"#xd"
+            ),
+            _ => true,
+        };
+        if fine {
+            Ok(())
+        } else {
+            Err(self.invalid(format!(
+                "character data {:?} is not allowed here (the element holds elements only); \
+                 remove it",
+                match ev {
+                    Event::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    Event::CData(c) => format!("<![CDATA[{}]]>", String::from_utf8_lossy(c)),
+                    Event::GeneralRef(r) => format!("&{};", String::from_utf8_lossy(r)),
+                    _ => String::new(),
+                }
+            )))
+        }
+    }
+
     fn push(&mut self, start: &quick_xml::events::BytesStart<'_>) {
         self.path
             .push(String::from_utf8_lossy(start.name().as_ref()).into_owned());
@@ -732,7 +813,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
                 Event::End(_) | Event::Eof => {
                     return Err(self.invalid(format!("<{want}> is missing; it is needed here")));
                 }
-                _ => {}
+                other => self.between_elements(&other)?,
             }
         }
     }
@@ -767,6 +848,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
             });
         }
         self.read_version(&root)?;
+        self.check_attributes(&root, &[b"st96Version", b"ipoVersion"])?;
         self.push(&root);
 
         let content = self.next_start("dgn:HagueBulletin or dgn:HagueIBToOfficeBag")?;
@@ -787,6 +869,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
                 String::from_utf8_lossy(content.name().as_ref())
             )));
         }
+        self.check_attributes(&content, &[])?;
         self.push(&content);
         let want = if is_bulletin {
             "HagueBulletinTransactionHeader"
@@ -805,12 +888,11 @@ impl<R: BufRead> IbToOfficeReader<R> {
         let mut xml = Vec::new();
         self.capture(&head, &mut xml)?;
         let parsed = crate::document::with_big_stack(move || {
-            let mut reader = SliceReader::from_bytes(&xml).with_error_info();
             let header = if is_bulletin {
-                dgn::HagueBulletinTransactionHeaderType::deserialize(&mut reader)
+                crate::fast::read_or_deserialize::<dgn::HagueBulletinTransactionHeaderType>(&xml)
                     .map(|h| IbToOfficeHeader::Bulletin(Box::new(h)))
             } else {
-                dgn::HagueIbTransactionHeaderType::deserialize(&mut reader)
+                crate::fast::read_or_deserialize::<dgn::HagueIbTransactionHeaderType>(&xml)
                     .map(|h| IbToOfficeHeader::Office(Box::new(h)))
             };
             header.map_err(|e| (e, xml.clone()))
@@ -828,6 +910,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
                     String::from_utf8_lossy(bag.name().as_ref())
                 )));
             }
+            self.check_attributes(&bag, &[])?;
             self.push(&bag);
             self.open.push(Open::BulletinBag);
             self.filled.push(0);
@@ -846,7 +929,8 @@ impl<R: BufRead> IbToOfficeReader<R> {
             if matches!(ns, ResolveResult::Bound(n) if n.as_ref() == detect::COMMON_NS.as_bytes())
                 && local.as_ref() == b"st96Version"
             {
-                let v = String::from_utf8_lossy(&a.value).into_owned();
+                // xs:token: white space collapses.
+                let v = crate::strict::collapse(&String::from_utf8_lossy(&a.value)).into_owned();
                 if !crate::document::is_version_like(&v) {
                     return Err(Error::BadVersion {
                         found: v,
@@ -1033,6 +1117,22 @@ impl<R: BufRead> IbToOfficeReader<R> {
                     let design = self.is_design(s.name());
                     if let Some(n) = self.filled.last_mut() {
                         *n += 1;
+                        // The schema's maxOccurs of the bag choices (HagueBulletinTransactionBag:
+                        // 19, HagueIBToOfficeBag: 3; the others are unbounded).
+                        let max = match parent {
+                            Open::BulletinBag => Some(19),
+                            Open::OfficeBag => Some(3),
+                            Open::OfficeCopyBag | Open::Records(..) => None,
+                        };
+                        if let Some(max) = max
+                            && *n > max
+                        {
+                            let here = self.path.last().cloned().unwrap_or_default();
+                            return Err(self.invalid(format!(
+                                "<{here}> holds more than {max} bags, the most the schema \
+                                 allows; merge bags of the same kind"
+                            )));
+                        }
                     }
                     if let Open::Records(section, record) = parent {
                         if !(design && s.local_name().as_ref() == record.as_bytes()) {
@@ -1087,6 +1187,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
                             String::from_utf8_lossy(s.name().as_ref())
                         )));
                     };
+                    self.check_attributes(&s, &[])?;
                     self.push(&s);
                     self.outer = None;
                     self.open.push(child);
@@ -1132,19 +1233,12 @@ impl<R: BufRead> IbToOfficeReader<R> {
                         }
                     }
                 }
-                Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
-                Event::Text(t) => {
-                    return Err(self.invalid(format!(
-                        "text {:?} is not allowed here; remove it",
-                        String::from_utf8_lossy(&t)
-                    )));
-                }
                 Event::Eof => {
                     return Err(self.invalid(
                         "the document ends before the transaction is closed; the file may be truncated",
                     ));
                 }
-                _ => {}
+                other => self.between_elements(&other)?,
             }
         }
     }

@@ -83,8 +83,10 @@ macro_rules! text_type {
                 _helper: &mut DeserializeHelper,
                 bytes: &[u8],
             ) -> Result<Self, Error> {
-                let s = std::str::from_utf8(bytes).map_err(|e| Error::from(ErrorKind::from(e)))?;
-                Self::new(s.trim()).map_err(Error::custom)
+                let s = std::str::from_utf8(crate::strict::trim(bytes))
+                    .map_err(|e| Error::from(ErrorKind::from(e)))?;
+                // XML white space only (a no-break space is part of the value, and wrong).
+                Self::new(s).map_err(Error::custom)
             }
         }
         impl WithDeserializerFromBytes for $name {}
@@ -207,7 +209,7 @@ fn parse_ymd(s: &str) -> Option<(i64, u32, u32, &str)> {
         None => (false, s),
     };
     let ylen = body.bytes().take_while(u8::is_ascii_digit).count();
-    if ylen < 4 || (ylen > 4 && body.starts_with('0')) {
+    if !year_ok(&body[..ylen]) {
         return None;
     }
     let year: i64 = body[..ylen].parse().ok()?;
@@ -248,10 +250,13 @@ fn check_zone(z: &str) -> bool {
         return false;
     };
     let b = body.as_bytes();
+    let (h, m) = (
+        two_digits(body),
+        two_digits(body.get(3..).unwrap_or_default()),
+    );
     b.len() == 5
         && b[2] == b':'
-        && two_digits(body).is_some_and(|h| h <= 14)
-        && two_digits(&body[3..]).is_some_and(|m| m <= 59)
+        && matches!((h, m), (Some(h), Some(m)) if (h < 14 && m <= 59) || (h == 14 && m == 0))
 }
 
 fn check_date(s: &str) -> Result<(), LexicalError> {
@@ -303,7 +308,7 @@ fn check_date_time(s: &str) -> Result<(), LexicalError> {
 fn check_g_year_month(s: &str) -> Result<(), LexicalError> {
     let body = s.strip_prefix('-').unwrap_or(s);
     let n = body.bytes().take_while(u8::is_ascii_digit).count();
-    let ok = n >= 4
+    let ok = year_ok(&body[..n])
         && body[n..].strip_prefix('-').is_some_and(|rest| {
             two_digits(rest).is_some_and(|m| (1..=12).contains(&m)) && check_zone(&rest[2..])
         });
@@ -318,10 +323,20 @@ fn check_g_year_month(s: &str) -> Result<(), LexicalError> {
     }
 }
 
+/// A year as XSD writes it: at least four digits, no leading zero beyond four, and (as every
+/// validator measured here: libxml2, xsd-schema, Python xmlschema) within a 64-bit integer.
+/// Year 0000 is refused, as XSD 1.0 (which WIPO's schemas are written for) and those
+/// validators do.
+fn year_ok(digits: &str) -> bool {
+    digits.len() >= 4
+        && (digits.len() == 4 || !digits.starts_with('0'))
+        && digits.parse::<i64>().is_ok_and(|y| y != 0)
+}
+
 fn check_g_year(s: &str) -> Result<(), LexicalError> {
     let body = s.strip_prefix('-').unwrap_or(s);
     let n = body.bytes().take_while(u8::is_ascii_digit).count();
-    if n < 4 || !check_zone(&body[n..]) {
+    if !year_ok(&body[..n]) || !check_zone(&body[n..]) {
         return Err(lex_err(
             "gYear",
             s,

@@ -89,6 +89,8 @@ pub fn build(set: &SchemaSet, roots: &[&str]) -> Result<Config> {
     config
         .renderer
         .steps
-        .push(Box::new(crate::fast::FastParseStep::default()));
+        .push(Box::new(crate::fast::FastParseStep::new(
+            set.positive.clone(),
+        )));
     Ok(config)
 }

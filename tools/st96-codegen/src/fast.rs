@@ -20,12 +20,53 @@ use xsd_parser::models::schema::xs::{FormChoiceType, Use};
 use xsd_parser::pipeline::renderer::{Context, RenderStep, RenderStepType};
 
 use crate::config::{NS_COM, NS_DGN};
+use crate::schema_set::PositiveIntegers;
 
 /// The render step (add it to the renderer's steps).
 #[derive(Debug, Clone, Default)]
 pub struct FastParseStep {
     /// Types some element refers to as an inline group (filled on the first type).
     groups: Option<HashSet<TypeIdent>>,
+    /// What the schemas type `xs:positiveInteger`.
+    positive: PositiveIntegers,
+}
+
+impl FastParseStep {
+    /// The step, knowing the `xs:positiveInteger` elements, attributes and contents.
+    pub fn new(positive: PositiveIntegers) -> Self {
+        Self {
+            groups: None,
+            positive,
+        }
+    }
+}
+
+/// `PeriodType` and `period_type` both become `periodtype`.
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+thread_local! {
+    /// The `xs:positiveInteger` names of the step being rendered (the render functions are
+    /// free functions; the step sets this before each type).
+    static POSITIVE: std::cell::RefCell<PositiveIntegers> =
+        std::cell::RefCell::new(PositiveIntegers::default());
+}
+
+fn positive_element(name: &str) -> bool {
+    POSITIVE.with(|p| p.borrow().elements.iter().any(|e| e == name))
+}
+
+fn positive_attribute(name: &str) -> bool {
+    POSITIVE.with(|p| p.borrow().attributes.iter().any(|e| e == name))
+}
+
+fn positive_content(type_ident: &str) -> bool {
+    let want = squash(type_ident);
+    POSITIVE.with(|p| p.borrow().contents.iter().any(|e| squash(e) == want))
 }
 
 impl RenderStep for FastParseStep {
@@ -39,6 +80,7 @@ impl RenderStep for FastParseStep {
             .groups
             .get_or_insert_with(|| group_types(ctx.meta.types));
         let as_group = groups.contains(ctx.ident);
+        POSITIVE.with(|p| p.replace(self.positive.clone()));
         if let DataTypeVariant::Complex(complex) = &data.variant {
             let code = render_complex(ctx, complex, as_group);
             ctx.current_module().append(code);
@@ -224,7 +266,9 @@ fn impl_fast_group(
 /// element is not covered.
 fn read_one(ctx: &Context<'_, '_>, el: &ComplexDataElement<'_>) -> Option<TokenStream> {
     let target = ctx.resolve_type_for_module(&el.target_type);
+    let positive = positive_element(&el.tag_name.name);
     let value = match kind_of(ctx, el) {
+        Kind::Simple if positive => quote!(p.simple_positive::<#target>(&ch)?),
         Kind::Simple => quote!(p.simple::<#target>(&ch)?),
         Kind::Element => {
             quote!(<#target as st96::fast::FastParse>::fast_element(p, ch)?)
@@ -400,7 +444,11 @@ fn read_attributes(
         let ns = ns_of(&a.tag_name)?;
         let name = Literal::byte_string(a.tag_name.name.as_bytes());
         decls.extend(quote!(let mut #var: Option<#target> = None;));
-        arms.extend(quote!((#ns, #name) => p.attr(&mut #var, &attr)?,));
+        if positive_attribute(&a.tag_name.name) {
+            arms.extend(quote!((#ns, #name) => p.attr_positive(&mut #var, &attr)?,));
+        } else {
+            arms.extend(quote!((#ns, #name) => p.attr(&mut #var, &attr)?,));
+        }
         if let Some(default) = &a.default_value {
             let value = default.render(ctx);
             finish.extend(quote!(let #var = match #var { Some(v) => v, None => #value };));
@@ -483,7 +531,8 @@ fn render_struct_element(ctx: &Context<'_, '_>, s: &ComplexDataStruct<'_>) -> Op
                     return None;
                 }
                 fields.push(quote!(content: c_content));
-                quote!(let c_content = p.simple::<#target>(&el)?;)
+                let positive = positive_content(&ident.to_string());
+                quote!(let c_content = p.simple_content::<#target>(&el, #positive)?;)
             } else {
                 let one = quote!(<#target as st96::fast::FastGroup>::fast_group(p, c)?);
                 let test = quote!(c.as_ref().is_some_and(|c| <#target as st96::fast::FastGroup>::fast_starts(c)));

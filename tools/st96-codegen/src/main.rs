@@ -157,7 +157,13 @@ fn main() -> Result<()> {
         }
     }
     std::fs::create_dir_all(&dir)?;
-    postprocess::write(&modules, &dir, &args.version, &set.element_names)?;
+    postprocess::write(
+        &modules,
+        &dir,
+        &args.version,
+        &set.element_names,
+        &set.elements,
+    )?;
     let _ = std::fs::remove_dir_all(&tmp);
     rustfmt_tree(&dir)?;
     gate::gate_features(&dir, FEATURES)?;

@@ -38,6 +38,45 @@ pub struct SchemaSet {
     pub files: Vec<PathBuf>,
     /// Names of every global element of Common and Design.
     pub element_names: Vec<String>,
+    /// Every global element of Common and Design with its declared type (ST.96 declares every
+    /// element globally and refers to it, so a name has one type wherever it appears).
+    pub elements: Vec<ElementDecl>,
+    /// What the schemas type `xs:positiveInteger` (the models hold it as `usize`, which also
+    /// takes zero, so the fast path checks it).
+    pub positive: PositiveIntegers,
+}
+
+/// Names of the elements, attributes and simple-content complex types typed
+/// `xs:positiveInteger`.
+#[derive(Debug, Clone, Default)]
+pub struct PositiveIntegers {
+    /// Element local names.
+    pub elements: Vec<String>,
+    /// Attribute local names.
+    pub attributes: Vec<String>,
+    /// Complex types whose simple content extends `xs:positiveInteger`.
+    pub contents: Vec<String>,
+}
+
+/// A global element declaration.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ElementDecl {
+    /// Local name.
+    pub name: String,
+    /// Its namespace's prefix in the schema set (`com` or `dgn`).
+    pub prefix: &'static str,
+    /// The declared type's prefix (`com`, `dgn`, `xsd`).
+    pub type_prefix: String,
+    /// The declared type's local name.
+    pub type_name: String,
+    /// Whether the type is simple (an XSD built-in or a named simple type): such an element has
+    /// no attributes and no child elements.
+    pub simple: bool,
+    /// The member types of the declared type when it is a union (`xsd:string com:XType`):
+    /// `xsi:type` may name one of them.
+    pub members: String,
+    /// The element's `default` or `fixed` value: an element with no content at all has it.
+    pub value: Option<String>,
 }
 
 /// Prepares the patched copy in `tmp`.
@@ -104,12 +143,94 @@ pub fn prepare(src: &Path, version: &str, roots: &[&str], tmp: &Path) -> Result<
         .rfind("</xsd:schema>")
         .with_context(|| format!("{design_name} has no </xsd:schema>"))?;
     design.insert_str(end, &extra);
-    std::fs::write(tmp.join(&design_name), design)?;
+    std::fs::write(tmp.join(&design_name), &design)?;
+
+    let mut simple_types: HashSet<String> = HashSet::new();
+    let mut unions: std::collections::HashMap<String, String> = Default::default();
+    for (prefix, text) in [("com", common.as_str()), ("dgn", design.as_str())] {
+        for c in top_level(text)? {
+            if c.kind == "xsd:simpleType" {
+                let body = &text[c.range.0..c.range.1];
+                if let Some(at) = body.find("<xsd:union ")
+                    && let Some(members) = attribute(&body[at..], "memberTypes")
+                {
+                    unions.insert(format!("{prefix}:{}", c.name), members.to_owned());
+                }
+                simple_types.insert(format!("{prefix}:{}", c.name));
+            }
+        }
+    }
+    let mut elements = Vec::new();
+    for (prefix, text) in [("com", common.as_str()), ("dgn", design.as_str())] {
+        for c in top_level(text)? {
+            if c.kind != "xsd:element" {
+                continue;
+            }
+            let decl = &text[c.range.0..c.range.1];
+            let tag_end = decl.find('>').unwrap_or(decl.len());
+            let Some(ty) = attribute(&decl[..tag_end], "type") else {
+                bail!(
+                    "element {} has no type attribute; the generator expects global elements with named types",
+                    c.name
+                );
+            };
+            let (type_prefix, type_name) = ty.split_once(':').unwrap_or(("", ty));
+            let simple =
+                (type_prefix == "xsd" && type_name != "anyType") || simple_types.contains(ty);
+            elements.push(ElementDecl {
+                name: c.name.clone(),
+                prefix,
+                type_prefix: type_prefix.to_owned(),
+                type_name: type_name.to_owned(),
+                simple,
+                members: unions.get(ty).cloned().unwrap_or_default(),
+                value: attribute(&decl[..tag_end], "default")
+                    .or_else(|| attribute(&decl[..tag_end], "fixed"))
+                    .map(str::to_owned),
+            });
+        }
+    }
+    elements.sort_by(|a, b| (&a.name, a.prefix).cmp(&(&b.name, b.prefix)));
+    elements.dedup_by(|a, b| a.name == b.name && a.prefix == b.prefix);
+
+    let mut positive = PositiveIntegers {
+        elements: elements
+            .iter()
+            .filter(|e| e.type_prefix == "xsd" && e.type_name == "positiveInteger")
+            .map(|e| e.name.clone())
+            .collect(),
+        ..PositiveIntegers::default()
+    };
+    for text in [common.as_str(), design.as_str()] {
+        for c in top_level(text)? {
+            let decl = &text[c.range.0..c.range.1];
+            let tag_end = decl.find('>').unwrap_or(decl.len());
+            if c.kind == "xsd:attribute"
+                && attribute(&decl[..tag_end], "type") == Some("xsd:positiveInteger")
+            {
+                positive.attributes.push(c.name.clone());
+            }
+            if c.kind == "xsd:complexType"
+                && decl.contains("<xsd:extension base=\"xsd:positiveInteger\"")
+            {
+                positive.contents.push(c.name.clone());
+            }
+        }
+    }
 
     Ok(SchemaSet {
         files: vec![tmp.join(&common_name), tmp.join(&design_name)],
         element_names,
+        elements,
+        positive,
     })
+}
+
+/// The value of attribute `name` in a start tag's text (`type="com:X"` → `com:X`).
+fn attribute<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
+    let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let len = tag[at..].find('"')?;
+    Some(&tag[at..at + len])
 }
 
 /// Removes `default="..."` from `xsd:attribute` declarations and references.

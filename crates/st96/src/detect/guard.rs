@@ -9,7 +9,14 @@
 //!   ([`GuardError::EntityDeclaration`]);
 //! - any reference to an entity other than the five predefined ones (`&lt;` `&gt;` `&amp;`
 //!   `&apos;` `&quot;`) and character references such as `&#x394;` ([`GuardError::UnknownEntity`]);
-//! - element nesting deeper than [`Limits::max_depth`] ([`GuardError::TooDeep`]).
+//! - element nesting deeper than [`Limits::max_depth`] ([`GuardError::TooDeep`]);
+//! - anything that is not well-formed XML 1.0 ([`GuardError::Malformed`]), including what
+//!   `quick_xml` alone lets through: bytes that are not UTF-8, characters XML forbids (U+0000,
+//!   U+0007, U+0019, U+001A, U+FFFE, ... raw or as `&#x7;`), a malformed or misplaced XML
+//!   declaration, `--` inside a comment, processing instructions named `xml` or not named at all,
+//!   element and attribute names that are not XML names, repeated attributes, `<` or a stray `&`
+//!   in attribute values, reserved namespace declarations, `]]>` in text, and anything but
+//!   white space, comments and processing instructions outside the root element.
 //!
 //! Two ways to use them:
 //!
@@ -35,6 +42,8 @@ use std::fmt;
 
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
+
+use super::wellformed;
 
 /// The UTF-8 byte order mark. `quick_xml` skips it and does not count it in its positions.
 pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -247,6 +256,13 @@ impl GuardError {
 #[derive(Debug, Clone)]
 pub struct Guard {
     limits: Limits,
+    /// Whether each event's bytes are checked for UTF-8 and XML characters ([`check_input`]
+    /// checks the whole input at once instead).
+    check_chars: bool,
+    /// Whether an event was seen (the XML declaration must come first).
+    started: bool,
+    /// Whether the root element has ended (nothing but misc may follow).
+    root_done: bool,
     depth: usize,
     max_depth_seen: usize,
     elements: u64,
@@ -263,6 +279,9 @@ impl Guard {
     pub fn new(limits: Limits) -> Self {
         Self {
             limits,
+            check_chars: true,
+            started: false,
+            root_done: false,
             depth: 0,
             max_depth_seen: 0,
             elements: 0,
@@ -304,8 +323,33 @@ impl Guard {
     pub fn check(&mut self, event: &Event<'_>, end_offset: u64) -> Result<(), GuardError> {
         let start = self.position;
         let location = self.location_at(start);
+        let malformed = |message: String| GuardError::Malformed { message, location };
+        let first = !std::mem::replace(&mut self.started, true);
+        if self.check_chars
+            && let Some(bytes) = event_bytes(event)
+            && let Err((at, message)) = wellformed::check_chars(bytes)
+        {
+            // The event's content starts after its markup (`<`, `<!--`, ...).
+            let offset = start + markup_len(event) + at as u64;
+            return Err(GuardError::Malformed {
+                message,
+                location: self.location_at(offset),
+            });
+        }
         match event {
             Event::Start(e) | Event::Empty(e) => {
+                if self.root_done {
+                    return Err(malformed(
+                        "a second element after the root element (a document has exactly one \
+                         root element)"
+                            .into(),
+                    ));
+                }
+                wellformed::check_qname(e.name().as_ref()).map_err(malformed)?;
+                check_attributes(e).map_err(malformed)?;
+                if matches!(event, Event::Empty(_)) && self.depth == 0 {
+                    self.root_done = true;
+                }
                 let depth = self.depth + 1;
                 if depth > self.limits.max_depth {
                     return Err(GuardError::TooDeep {
@@ -324,13 +368,53 @@ impl Guard {
             }
             Event::End(e) => {
                 self.depth = self.depth.saturating_sub(1);
+                if self.depth == 0 {
+                    self.root_done = true;
+                }
                 self.advance(start + 2, e);
             }
-            Event::Text(e) => self.advance(start, e),
-            Event::CData(e) => self.advance(start + 9, e),
-            Event::Comment(e) => self.advance(start + 4, e),
-            Event::PI(e) => self.advance(start + 2, e),
-            Event::Decl(e) => self.advance(start + 2, e),
+            Event::Text(e) => {
+                if self.depth == 0 {
+                    if let Some(at) = e.iter().position(|&b| !wellformed::is_xml_space(b)) {
+                        return Err(GuardError::Malformed {
+                            message: "text outside the root element (only white space, comments \
+                                      and processing instructions may come before or after it)"
+                                .into(),
+                            location: self.location_at(start + at as u64),
+                        });
+                    }
+                } else if e.contains(&b']') && e.windows(3).any(|w| w == b"]]>") {
+                    return Err(malformed(
+                        "`]]>` in text (XML 1.0 §2.4); write `]]&gt;`".into(),
+                    ));
+                }
+                self.advance(start, e);
+            }
+            Event::CData(e) => {
+                if self.depth == 0 {
+                    return Err(malformed("a CDATA section outside the root element".into()));
+                }
+                self.advance(start + 9, e);
+            }
+            Event::Comment(e) => {
+                wellformed::check_comment(e).map_err(malformed)?;
+                self.advance(start + 4, e);
+            }
+            Event::PI(e) => {
+                wellformed::check_pi(e).map_err(malformed)?;
+                self.advance(start + 2, e);
+            }
+            Event::Decl(e) => {
+                if !first || start != 0 {
+                    return Err(malformed(
+                        "an XML declaration that is not at the very start of the document \
+                         (nothing, not even white space, may come before `<?xml`)"
+                            .into(),
+                    ));
+                }
+                wellformed::check_decl(e).map_err(malformed)?;
+                self.advance(start + 2, e);
+            }
             Event::DocType(e) => {
                 return Err(match entity_declared(e) {
                     Some(name) => GuardError::EntityDeclaration { name, location },
@@ -338,13 +422,11 @@ impl Guard {
                 });
             }
             Event::GeneralRef(e) => {
+                if self.depth == 0 {
+                    return Err(malformed("a reference outside the root element".into()));
+                }
                 if e.is_char_ref() {
-                    if let Err(err) = e.resolve_char_ref() {
-                        return Err(GuardError::Malformed {
-                            message: err.to_string(),
-                            location,
-                        });
-                    }
+                    wellformed::check_reference(e).map_err(malformed)?;
                 } else if !matches!(e.as_ref(), b"lt" | b"gt" | b"amp" | b"apos" | b"quot") {
                     return Err(GuardError::UnknownEntity {
                         name: String::from_utf8_lossy(e.as_ref()).into_owned(),
@@ -391,6 +473,68 @@ impl Guard {
     }
 }
 
+/// The bytes of an event that hold characters (to check for UTF-8 and XML characters).
+fn event_bytes<'e>(event: &'e Event<'_>) -> Option<&'e [u8]> {
+    match event {
+        Event::Start(e) | Event::Empty(e) => Some(e),
+        Event::End(e) => Some(e),
+        Event::Text(e) => Some(e),
+        Event::CData(e) => Some(e),
+        Event::Comment(e) => Some(e),
+        Event::PI(e) => Some(e),
+        Event::Decl(e) => Some(e),
+        Event::DocType(e) => Some(e),
+        Event::GeneralRef(e) => Some(e),
+        Event::Eof => None,
+    }
+}
+
+/// Length of the markup before an event's content (`<`, `</`, `<!--`, ...).
+fn markup_len(event: &Event<'_>) -> u64 {
+    match event {
+        Event::Start(_) | Event::Empty(_) | Event::GeneralRef(_) => 1,
+        Event::End(_) | Event::PI(_) | Event::Decl(_) => 2,
+        Event::Comment(_) => 4,
+        Event::CData(_) | Event::DocType(_) => 9,
+        Event::Text(_) | Event::Eof => 0,
+    }
+}
+
+/// Checks the attributes of a start tag: well-formed (quoted, separated, not repeated), XML
+/// names, values without `<` or stray `&`, and namespace declarations that XML allows.
+fn check_attributes(e: &quick_xml::events::BytesStart<'_>) -> Result<(), String> {
+    if e.attributes_raw()
+        .iter()
+        .all(|&b| wellformed::is_xml_space(b) || b == b'/')
+    {
+        return Ok(());
+    }
+    // Duplicates are looked for here rather than by quick_xml's checks, which allocate per tag.
+    let mut keys: Vec<&[u8]> = Vec::new();
+    let mut first: [&[u8]; 8] = [&[]; 8];
+    for (n, attr) in e.attributes().with_checks(false).enumerate() {
+        let attr = attr.map_err(|err| format!("malformed attribute: {err}"))?;
+        let key: &[u8] = attr.key.into_inner();
+        if first[..n.min(8)].contains(&key) || keys.contains(&key) {
+            return Err(format!(
+                "attribute {} appears twice in one tag",
+                String::from_utf8_lossy(key)
+            ));
+        }
+        if n < 8 {
+            first[n] = key;
+        } else {
+            keys.push(key);
+        }
+        wellformed::check_qname(key)?;
+        wellformed::check_attribute_value(&attr.value)?;
+        if key == b"xmlns" || key.starts_with(b"xmlns:") {
+            wellformed::check_namespace_declaration(key, &attr.value)?;
+        }
+    }
+    Ok(())
+}
+
 /// The name of the first `<!ENTITY` declared in a DOCTYPE's text, if any.
 fn entity_declared(doctype: &[u8]) -> Option<String> {
     const MARK: &[u8] = b"<!ENTITY";
@@ -424,8 +568,17 @@ pub struct InputSummary {
 /// Errors carry exact line and column numbers. See the [module documentation](self) for what is
 /// refused.
 pub fn check_input(bytes: &[u8], limits: &Limits) -> Result<InputSummary, GuardError> {
+    // Characters first, over the whole input at once (faster than per event).
+    let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    if let Err((at, message)) = wellformed::check_chars(body) {
+        return Err(GuardError::Malformed {
+            message,
+            location: Location::in_bytes(bytes, at as u64),
+        });
+    }
     let mut reader = Reader::from_reader(bytes);
     let mut guard = Guard::new(limits.clone());
+    guard.check_chars = false;
     loop {
         let event = match reader.read_event() {
             Ok(event) => event,

@@ -29,6 +29,7 @@
 //! ```
 
 pub mod guard;
+mod wellformed;
 
 use std::fmt;
 use std::io::BufRead;
@@ -539,8 +540,13 @@ fn root_info<R>(
             }
         };
         match (ns, local.as_ref()) {
-            (ns, b"st96Version") if ns == COMMON_NS.as_bytes() => st96_version = Some(value),
-            (ns, b"ipoVersion") if ns == COMMON_NS.as_bytes() => ipo_version = Some(value),
+            // Both are xs:token: white space collapses.
+            (ns, b"st96Version") if ns == COMMON_NS.as_bytes() => {
+                st96_version = Some(crate::strict::collapse(&value).into_owned());
+            }
+            (ns, b"ipoVersion") if ns == COMMON_NS.as_bytes() => {
+                ipo_version = Some(crate::strict::collapse(&value).into_owned());
+            }
             (ns, b"schemaLocation") if ns == XSI_NS.as_bytes() => schema_location = Some(value),
             _ => {}
         }

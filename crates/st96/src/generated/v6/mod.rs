@@ -14,6 +14,9 @@
     non_camel_case_types,
     rustdoc::broken_intra_doc_links
 )]
+/// Every global element with its declared type.
+#[rustfmt::skip]
+pub mod elements;
 /// The generated types of every root (Common and Design once).
 #[cfg(any(feature = "hague", feature = "design"))]
 pub mod model;

@@ -27,6 +27,7 @@ impl SerializeBytes for IdrefsType {
 impl WithSerializeToBytes for IdrefsType {}
 impl DeserializeBytes for IdrefsType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         Ok(Self(helper.deserialize_list(bytes)?))
     }
 }

@@ -30,6 +30,7 @@ impl SerializeBytes for ExtendedWipost3CodeType {
 impl WithSerializeToBytes for ExtendedWipost3CodeType {}
 impl DeserializeBytes for ExtendedWipost3CodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let mut errors = Vec::new();
         match Wipost3CodeType::deserialize_bytes(helper, bytes) {
             Ok(value) => return Ok(Self::Wipost3CodeType(value)),
@@ -755,6 +756,7 @@ impl SerializeBytes for Wipost3CodeType {
 impl WithSerializeToBytes for Wipost3CodeType {}
 impl DeserializeBytes for Wipost3CodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"AD" => Ok(Self::Ad),
             b"AE" => Ok(Self::Ae),
@@ -1035,6 +1037,7 @@ impl SerializeBytes for WipoFormerSt3CodeType {
 impl WithSerializeToBytes for WipoFormerSt3CodeType {}
 impl DeserializeBytes for WipoFormerSt3CodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"AN" => Ok(Self::An),
             b"CS" => Ok(Self::Cs),
@@ -1070,6 +1073,7 @@ impl SerializeBytes for DateType {
 impl WithSerializeToBytes for DateType {}
 impl DeserializeBytes for DateType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let mut errors = Vec::new();
         match Date::deserialize_bytes(helper, bytes) {
             Ok(value) => return Ok(Self::Date(value)),
@@ -1103,6 +1107,7 @@ impl SerializeBytes for ExtendedIsoLanguageCodeType {
 impl WithSerializeToBytes for ExtendedIsoLanguageCodeType {}
 impl DeserializeBytes for ExtendedIsoLanguageCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let mut errors = Vec::new();
         match IsoLanguageCodeType::deserialize_bytes(helper, bytes) {
             Ok(value) => return Ok(Self::IsoLanguageCodeType(value)),
@@ -1154,7 +1159,7 @@ impl st96::fast::FastParse for IdentifierType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             office_code: a_office_code,
             content: c_content,
@@ -1424,7 +1429,7 @@ impl st96::fast::FastParse for PeriodType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<usize>(&el)?;
+        let c_content = p.simple_content::<usize>(&el, true)?;
         Ok(Self {
             period_category: a_period_category,
             content: c_content,
@@ -1742,7 +1747,7 @@ impl st96::fast::FastParse for OrderedTextType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             language_code: a_language_code,
             sequence_number: a_sequence_number,
@@ -1771,6 +1776,7 @@ impl SerializeBytes for BusinessEntityStatusCategoryType {
 impl WithSerializeToBytes for BusinessEntityStatusCategoryType {}
 impl DeserializeBytes for BusinessEntityStatusCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Undiscounted" => Ok(Self::Undiscounted),
             b"Small" => Ok(Self::Small),
@@ -2350,6 +2356,7 @@ impl SerializeBytes for IsoLanguageCodeType {
 impl WithSerializeToBytes for IsoLanguageCodeType {}
 impl DeserializeBytes for IsoLanguageCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"aa" => Ok(Self::Aa),
             b"ab" => Ok(Self::Ab),
@@ -2561,6 +2568,7 @@ impl SerializeBytes for IsoFormerLanguageCodeType {
 impl WithSerializeToBytes for IsoFormerLanguageCodeType {}
 impl DeserializeBytes for IsoFormerLanguageCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"jw" => Ok(Self::Jw),
             b"sh" => Ok(Self::Sh),
@@ -2661,6 +2669,7 @@ impl SerializeBytes for CorrespondenceAddressPartyCategoryType {
 impl WithSerializeToBytes for CorrespondenceAddressPartyCategoryType {}
 impl DeserializeBytes for CorrespondenceAddressPartyCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Applicant" => Ok(Self::Applicant),
             b"Representative" => Ok(Self::Representative),
@@ -2820,6 +2829,7 @@ impl SerializeBytes for OperationCategoryType {
 impl WithSerializeToBytes for OperationCategoryType {}
 impl DeserializeBytes for OperationCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Select" => Ok(Self::Select),
             b"Insert" => Ok(Self::Insert),
@@ -2998,6 +3008,7 @@ impl SerializeBytes for NationalityCodeType {
 impl WithSerializeToBytes for NationalityCodeType {}
 impl DeserializeBytes for NationalityCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let mut errors = Vec::new();
         match ExtendedIsoCountryCodeType::deserialize_bytes(helper, bytes) {
             Ok(value) => return Ok(Self::ExtendedIsoCountryCodeType(value)),
@@ -3027,6 +3038,7 @@ impl SerializeBytes for IncorporationCountryCodeType {
 impl WithSerializeToBytes for IncorporationCountryCodeType {}
 impl DeserializeBytes for IncorporationCountryCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let mut errors = Vec::new();
         match ExtendedIsoCountryCodeType::deserialize_bytes(helper, bytes) {
             Ok(value) => return Ok(Self::ExtendedIsoCountryCodeType(value)),
@@ -3056,6 +3068,7 @@ impl SerializeBytes for RepresentativeCategoryType {
 impl WithSerializeToBytes for RepresentativeCategoryType {}
 impl DeserializeBytes for RepresentativeCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let mut errors = Vec::new();
         match String::deserialize_bytes(helper, bytes) {
             Ok(value) => return Ok(Self::String(value)),
@@ -3159,6 +3172,7 @@ impl SerializeBytes for PeriodCategoryType {
 impl WithSerializeToBytes for PeriodCategoryType {}
 impl DeserializeBytes for PeriodCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"In year" => Ok(Self::InYear),
             b"In month" => Ok(Self::InMonth),
@@ -4591,7 +4605,7 @@ impl st96::fast::FastParse for OcrConfidenceDataType {
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
                 (st96::fast::Ns::Com, b"ocrConfidenceCode") => {
-                    p.attr(&mut a_ocr_confidence_code, &attr)?
+                    p.attr_positive(&mut a_ocr_confidence_code, &attr)?
                 }
                 _ if p.is_ignorable(&attr) => {}
                 _ => return Err(st96::fast::Bail),
@@ -4664,6 +4678,7 @@ impl SerializeBytes for BrType {
 impl WithSerializeToBytes for BrType {}
 impl DeserializeBytes for BrType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let inner = String::deserialize_bytes(helper, bytes)?;
         Ok(Self::new(inner).map_err(|error| (bytes, error))?)
     }
@@ -4712,7 +4727,7 @@ impl st96::fast::FastParse for PartyIdentifierType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             office_code: a_office_code,
             party_identifier_category: a_party_identifier_category,
@@ -4843,6 +4858,7 @@ impl SerializeBytes for ExtendedIsoCountryCodeType {
 impl WithSerializeToBytes for ExtendedIsoCountryCodeType {}
 impl DeserializeBytes for ExtendedIsoCountryCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let mut errors = Vec::new();
         match IsoCountryCodeType::deserialize_bytes(helper, bytes) {
             Ok(value) => return Ok(Self::IsoCountryCodeType(value)),
@@ -4874,6 +4890,7 @@ impl SerializeBytes for NationalityCategoryType {
 impl WithSerializeToBytes for NationalityCategoryType {}
 impl DeserializeBytes for NationalityCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Stateless" => Ok(Self::Stateless),
             b"Unidentified" => Ok(Self::Unidentified),
@@ -4916,6 +4933,7 @@ impl SerializeBytes for RepresentativeCategoryBaseType {
 impl WithSerializeToBytes for RepresentativeCategoryBaseType {}
 impl DeserializeBytes for RepresentativeCategoryBaseType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Professional representative" => Ok(Self::ProfessionalRepresentative),
             b"Lawyer" => Ok(Self::Lawyer),
@@ -5306,6 +5324,7 @@ impl SerializeBytes for DocumentNameType {
 impl WithSerializeToBytes for DocumentNameType {}
 impl DeserializeBytes for DocumentNameType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let mut errors = Vec::new();
         match String::deserialize_bytes(helper, bytes) {
             Ok(value) => return Ok(Self::String(value)),
@@ -5373,6 +5392,7 @@ impl SerializeBytes for DocumentFormatCategoryType {
 impl WithSerializeToBytes for DocumentFormatCategoryType {}
 impl DeserializeBytes for DocumentFormatCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"MS Word" => Ok(Self::MsWord),
             b"MS Excel" => Ok(Self::MsExcel),
@@ -5419,6 +5439,7 @@ impl SerializeBytes for DocumentMediaCategoryType {
 impl WithSerializeToBytes for DocumentMediaCategoryType {}
 impl DeserializeBytes for DocumentMediaCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Paper" => Ok(Self::Paper),
             b"Fax" => Ok(Self::Fax),
@@ -5472,7 +5493,7 @@ impl st96::fast::FastParse for QuantityType {
         let Some(a_unit_code) = a_unit_code else {
             return Err(st96::fast::Bail);
         };
-        let c_content = p.simple::<Decimal>(&el)?;
+        let c_content = p.simple_content::<Decimal>(&el, false)?;
         Ok(Self {
             unit_code: a_unit_code,
             content: c_content,
@@ -5649,6 +5670,7 @@ impl SerializeBytes for RoleCategoryType {
 impl WithSerializeToBytes for RoleCategoryType {}
 impl DeserializeBytes for RoleCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Agent" => Ok(Self::Agent),
             b"Appeal examiner" => Ok(Self::AppealExaminer),
@@ -5811,6 +5833,7 @@ impl SerializeBytes for PaymentModeCategoryType {
 impl WithSerializeToBytes for PaymentModeCategoryType {}
 impl DeserializeBytes for PaymentModeCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Charge" => Ok(Self::Charge),
             b"Postal order" => Ok(Self::PostalOrder),
@@ -6109,6 +6132,7 @@ impl SerializeBytes for PaymentStatusCategoryType {
 impl WithSerializeToBytes for PaymentStatusCategoryType {}
 impl DeserializeBytes for PaymentStatusCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Done" => Ok(Self::Done),
             b"Attached" => Ok(Self::Attached),
@@ -6221,7 +6245,7 @@ impl st96::fast::FastParse for AmountType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<Decimal>(&el)?;
+        let c_content = p.simple_content::<Decimal>(&el, false)?;
         Ok(Self {
             currency_code: a_currency_code,
             content: c_content,
@@ -6261,6 +6285,7 @@ impl SerializeBytes for OStyleType {
 impl WithSerializeToBytes for OStyleType {}
 impl DeserializeBytes for OStyleType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Single" => Ok(Self::Single),
             b"Double" => Ok(Self::Double),
@@ -6300,6 +6325,7 @@ impl SerializeBytes for UStyleType {
 impl WithSerializeToBytes for UStyleType {}
 impl DeserializeBytes for UStyleType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Single" => Ok(Self::Single),
             b"Double" => Ok(Self::Double),
@@ -6840,6 +6866,7 @@ impl SerializeBytes for PartyIdentifierCategoryType {
 impl WithSerializeToBytes for PartyIdentifierCategoryType {}
 impl DeserializeBytes for PartyIdentifierCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Individual identifier" => Ok(Self::IndividualIdentifier),
             b"National identification number" => Ok(Self::NationalIdentificationNumber),
@@ -6873,6 +6900,7 @@ impl SerializeBytes for ExtendedNationalityCodeType {
 impl WithSerializeToBytes for ExtendedNationalityCodeType {}
 impl DeserializeBytes for ExtendedNationalityCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let mut errors = Vec::new();
         match NationalityCodeType::deserialize_bytes(helper, bytes) {
             Ok(value) => return Ok(Self::NationalityCodeType(value)),
@@ -8172,6 +8200,7 @@ impl SerializeBytes for IsoCountryCodeType {
 impl WithSerializeToBytes for IsoCountryCodeType {}
 impl DeserializeBytes for IsoCountryCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"AD" => Ok(Self::Ad),
             b"AE" => Ok(Self::Ae),
@@ -8475,6 +8504,7 @@ impl SerializeBytes for IsoFormerCountryCodeType {
 impl WithSerializeToBytes for IsoFormerCountryCodeType {}
 impl DeserializeBytes for IsoFormerCountryCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"AN" => Ok(Self::An),
             b"BU" => Ok(Self::Bu),
@@ -8788,6 +8818,7 @@ impl SerializeBytes for DocumentNameCategoryType {
 impl WithSerializeToBytes for DocumentNameCategoryType {}
 impl DeserializeBytes for DocumentNameCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Creator declaration" => Ok(Self::CreatorDeclaration),
             b"Eligibility information" => Ok(Self::EligibilityInformation),
@@ -9714,6 +9745,7 @@ impl SerializeBytes for ExtendedIsoCurrencyCodeType {
 impl WithSerializeToBytes for ExtendedIsoCurrencyCodeType {}
 impl DeserializeBytes for ExtendedIsoCurrencyCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let mut errors = Vec::new();
         match IsoCurrencyCodeType::deserialize_bytes(helper, bytes) {
             Ok(value) => return Ok(Self::IsoCurrencyCodeType(value)),
@@ -9784,6 +9816,7 @@ impl SerializeBytes for HeadingLevelCodeType {
 impl WithSerializeToBytes for HeadingLevelCodeType {}
 impl DeserializeBytes for HeadingLevelCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"H1" => Ok(Self::H1),
             b"H2" => Ok(Self::H2),
@@ -9826,6 +9859,7 @@ impl SerializeBytes for ListingCategoryType {
 impl WithSerializeToBytes for ListingCategoryType {}
 impl DeserializeBytes for ListingCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Program" => Ok(Self::Program),
             b"Sequence" => Ok(Self::Sequence),
@@ -10049,6 +10083,7 @@ impl SerializeBytes for UlStyleType {
 impl WithSerializeToBytes for UlStyleType {}
 impl DeserializeBytes for UlStyleType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Bullet" => Ok(Self::Bullet),
             b"None" => Ok(Self::None),
@@ -10263,6 +10298,7 @@ impl SerializeBytes for IgoCodeType {
 impl WithSerializeToBytes for IgoCodeType {}
 impl DeserializeBytes for IgoCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"BX" => Ok(Self::Bx),
             b"EM" => Ok(Self::Em),
@@ -10319,7 +10355,7 @@ impl st96::fast::FastParse for GeographicRegionNameType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             sequence_number: a_sequence_number,
             geographic_region_category: a_geographic_region_category,
@@ -10984,6 +11020,7 @@ impl SerializeBytes for PriorityStatusCategoryType {
 impl WithSerializeToBytes for PriorityStatusCategoryType {}
 impl DeserializeBytes for PriorityStatusCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Claimed" => Ok(Self::Claimed),
             b"Abandoned" => Ok(Self::Abandoned),
@@ -11197,6 +11234,7 @@ impl SerializeBytes for ExhibitionStatusCategoryType {
 impl WithSerializeToBytes for ExhibitionStatusCategoryType {}
 impl DeserializeBytes for ExhibitionStatusCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Claimed" => Ok(Self::Claimed),
             b"Accepted" => Ok(Self::Accepted),
@@ -11248,7 +11286,7 @@ impl st96::fast::FastParse for CaptionType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             caption_position_category: a_caption_position_category,
             content: c_content,
@@ -11298,7 +11336,7 @@ impl st96::fast::FastParse for MeasureType {
         let Some(a_measure_unit_code) = a_measure_unit_code else {
             return Err(st96::fast::Bail);
         };
-        let c_content = p.simple::<Decimal>(&el)?;
+        let c_content = p.simple_content::<Decimal>(&el, false)?;
         Ok(Self {
             measure_unit_code: a_measure_unit_code,
             content: c_content,
@@ -11448,7 +11486,7 @@ impl st96::fast::FastParse for ElectronicEnhancedSignatureType {
         let Some(a_pkcs_7_indicator) = a_pkcs_7_indicator else {
             return Err(st96::fast::Bail);
         };
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             pkcs_7_indicator: a_pkcs_7_indicator,
             content: c_content,
@@ -11505,7 +11543,7 @@ impl st96::fast::FastParse for EmailAddressTextType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             sequence_number: a_sequence_number,
             email_address_category: a_email_address_category,
@@ -11556,6 +11594,7 @@ impl SerializeBytes for CardProviderCategoryType {
 impl WithSerializeToBytes for CardProviderCategoryType {}
 impl DeserializeBytes for CardProviderCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Visa" => Ok(Self::Visa),
             b"MasterCard" => Ok(Self::MasterCard),
@@ -11792,7 +11831,7 @@ impl st96::fast::FastParse for TransliterationNameType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             language_code: a_language_code,
             transliteration_script_name: a_transliteration_script_name,
@@ -11977,6 +12016,7 @@ impl SerializeBytes for EntityNameCategoryType {
 impl WithSerializeToBytes for EntityNameCategoryType {}
 impl DeserializeBytes for EntityNameCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"DBA TA AKA or FKA" => Ok(Self::DbaTaAkaOrFka),
             b"Composed of" => Ok(Self::ComposedOf),
@@ -12583,6 +12623,7 @@ impl SerializeBytes for IsoCurrencyCodeType {
 impl WithSerializeToBytes for IsoCurrencyCodeType {}
 impl DeserializeBytes for IsoCurrencyCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"AED" => Ok(Self::Aed),
             b"AFN" => Ok(Self::Afn),
@@ -12822,6 +12863,7 @@ impl SerializeBytes for IsoFormerCurrencyCodeType {
 impl WithSerializeToBytes for IsoFormerCurrencyCodeType {}
 impl DeserializeBytes for IsoFormerCurrencyCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"CSD" => Ok(Self::Csd),
             b"CYP" => Ok(Self::Cyp),
@@ -14206,6 +14248,7 @@ impl SerializeBytes for GeographicRegionCategoryType {
 impl WithSerializeToBytes for GeographicRegionCategoryType {}
 impl DeserializeBytes for GeographicRegionCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"County" => Ok(Self::County),
             b"State" => Ok(Self::State),
@@ -14350,7 +14393,7 @@ impl st96::fast::FastParse for FaxNumberType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             fax_number_category: a_fax_number_category,
             content: c_content,
@@ -14397,7 +14440,7 @@ impl st96::fast::FastParse for WebAddressUriType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             web_address_category: a_web_address_category,
             content: c_content,
@@ -14444,7 +14487,7 @@ impl st96::fast::FastParse for PhoneNumberType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             phone_number_category: a_phone_number_category,
             content: c_content,
@@ -14496,7 +14539,7 @@ impl st96::fast::FastParse for OtherElectronicAddressTextType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             other_electronic_address_category: a_other_electronic_address_category,
             content: c_content,
@@ -14521,6 +14564,7 @@ impl SerializeBytes for SymbolPositionCodeType {
 impl WithSerializeToBytes for SymbolPositionCodeType {}
 impl DeserializeBytes for SymbolPositionCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"F" => Ok(Self::F),
             b"L" => Ok(Self::L),
@@ -14648,6 +14692,7 @@ impl SerializeBytes for CaptionPositionCategoryType {
 impl WithSerializeToBytes for CaptionPositionCategoryType {}
 impl DeserializeBytes for CaptionPositionCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Above" => Ok(Self::Above),
             b"Below" => Ok(Self::Below),
@@ -14816,6 +14861,7 @@ impl SerializeBytes for MeasureUnitCodeType {
 impl WithSerializeToBytes for MeasureUnitCodeType {}
 impl DeserializeBytes for MeasureUnitCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Cm" => Ok(Self::Cm),
             b"Mm" => Ok(Self::Mm),
@@ -14849,6 +14895,7 @@ impl SerializeBytes for EmailAddressCategoryType {
 impl WithSerializeToBytes for EmailAddressCategoryType {}
 impl DeserializeBytes for EmailAddressCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Business" => Ok(Self::Business),
             b"Private" => Ok(Self::Private),
@@ -14886,6 +14933,7 @@ impl SerializeBytes for EmailAddressPurposeCategoryType {
 impl WithSerializeToBytes for EmailAddressPurposeCategoryType {}
 impl DeserializeBytes for EmailAddressPurposeCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Informal" => Ok(Self::Informal),
             b"General" => Ok(Self::General),
@@ -15082,7 +15130,7 @@ impl st96::fast::FastParse for LocalizedTextType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             language_code: a_language_code,
             content: c_content,
@@ -15130,6 +15178,7 @@ impl SerializeBytes for OrganizationNameCategoryType {
 impl WithSerializeToBytes for OrganizationNameCategoryType {}
 impl DeserializeBytes for OrganizationNameCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Legal name" => Ok(Self::LegalName),
             b"Former name" => Ok(Self::FormerName),
@@ -16386,6 +16435,7 @@ impl SerializeBytes for CrossReferenceCategoryType {
 impl WithSerializeToBytes for CrossReferenceCategoryType {}
 impl DeserializeBytes for CrossReferenceCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Paragraph" => Ok(Self::Paragraph),
             b"Table" => Ok(Self::Table),
@@ -16463,6 +16513,7 @@ impl SerializeBytes for ImageContentCategoryType {
 impl WithSerializeToBytes for ImageContentCategoryType {}
 impl DeserializeBytes for ImageContentCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Drawing" => Ok(Self::Drawing),
             b"Photograph" => Ok(Self::Photograph),
@@ -16502,6 +16553,7 @@ impl SerializeBytes for OrientationCategoryType {
 impl WithSerializeToBytes for OrientationCategoryType {}
 impl DeserializeBytes for OrientationCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Portrait" => Ok(Self::Portrait),
             b"Landscape" => Ok(Self::Landscape),
@@ -16539,6 +16591,7 @@ impl SerializeBytes for ImageWrappingStyleCategoryType {
 impl WithSerializeToBytes for ImageWrappingStyleCategoryType {}
 impl DeserializeBytes for ImageWrappingStyleCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Inline" => Ok(Self::Inline),
             b"Square" => Ok(Self::Square),
@@ -16579,6 +16632,7 @@ impl SerializeBytes for ImageFormatCategoryType {
 impl WithSerializeToBytes for ImageFormatCategoryType {}
 impl DeserializeBytes for ImageFormatCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"JPEG" => Ok(Self::Jpeg),
             b"TIFF" => Ok(Self::Tiff),
@@ -16718,6 +16772,7 @@ impl SerializeBytes for ColourModeCategoryType {
 impl WithSerializeToBytes for ColourModeCategoryType {}
 impl DeserializeBytes for ColourModeCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Black and white" => Ok(Self::BlackAndWhite),
             b"Greyscale" => Ok(Self::Greyscale),
@@ -16753,6 +16808,7 @@ impl SerializeBytes for ImageStatusCategoryType {
 impl WithSerializeToBytes for ImageStatusCategoryType {}
 impl DeserializeBytes for ImageStatusCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Original image" => Ok(Self::OriginalImage),
             b"Transformed format image" => Ok(Self::TransformedFormatImage),
@@ -16786,6 +16842,7 @@ impl SerializeBytes for ImageRenditionCategoryType {
 impl WithSerializeToBytes for ImageRenditionCategoryType {}
 impl DeserializeBytes for ImageRenditionCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Thumbnail" => Ok(Self::Thumbnail),
             b"Greyscale" => Ok(Self::Greyscale),
@@ -17179,6 +17236,7 @@ impl SerializeBytes for St13ApplicationNumberType {
 impl WithSerializeToBytes for St13ApplicationNumberType {}
 impl DeserializeBytes for St13ApplicationNumberType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let s = from_utf8(bytes).map_err(Error::from)?;
         Self::validate_str(s).map_err(|error| (bytes, error))?;
         let inner = String::deserialize_str(helper, s)?;
@@ -17330,6 +17388,7 @@ impl SerializeBytes for FaxNumberCategoryType {
 impl WithSerializeToBytes for FaxNumberCategoryType {}
 impl DeserializeBytes for FaxNumberCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Business" => Ok(Self::Business),
             b"Private" => Ok(Self::Private),
@@ -17358,6 +17417,7 @@ impl SerializeBytes for WebAddressCategoryType {
 impl WithSerializeToBytes for WebAddressCategoryType {}
 impl DeserializeBytes for WebAddressCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Business" => Ok(Self::Business),
             b"Private" => Ok(Self::Private),
@@ -17395,6 +17455,7 @@ impl SerializeBytes for PhoneNumberCategoryType {
 impl WithSerializeToBytes for PhoneNumberCategoryType {}
 impl DeserializeBytes for PhoneNumberCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Business fixed" => Ok(Self::BusinessFixed),
             b"Private fixed" => Ok(Self::PrivateFixed),
@@ -17426,6 +17487,7 @@ impl SerializeBytes for OtherElectronicAddressCategoryType {
 impl WithSerializeToBytes for OtherElectronicAddressCategoryType {}
 impl DeserializeBytes for OtherElectronicAddressCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Business" => Ok(Self::Business),
             b"Private" => Ok(Self::Private),
@@ -17813,7 +17875,7 @@ impl st96::fast::FastParse for PersonOtherNameType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             person_other_name_category: a_person_other_name_category,
             content: c_content,
@@ -17841,6 +17903,7 @@ impl SerializeBytes for PatentDocumentIdentificationFormatCategoryType {
 impl WithSerializeToBytes for PatentDocumentIdentificationFormatCategoryType {}
 impl DeserializeBytes for PatentDocumentIdentificationFormatCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Original" => Ok(Self::Original),
             b"Standard" => Ok(Self::Standard),
@@ -18109,7 +18172,7 @@ impl st96::fast::FastParse for NplStandardNumberType {
         let Some(a_npl_standard_number_category) = a_npl_standard_number_category else {
             return Err(st96::fast::Bail);
         };
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             npl_standard_number_category: a_npl_standard_number_category,
             content: c_content,
@@ -18156,7 +18219,7 @@ impl st96::fast::FastParse for NplClassType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             classification_system: a_classification_system,
             content: c_content,
@@ -18291,6 +18354,7 @@ impl SerializeBytes for JournalArticleCategoryCodeType {
 impl WithSerializeToBytes for JournalArticleCategoryCodeType {}
 impl DeserializeBytes for JournalArticleCategoryCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"I" => Ok(Self::I),
             b"C" => Ok(Self::C),
@@ -18529,7 +18593,7 @@ impl st96::fast::FastParse for ResolutionQuantityType {
         let Some(a_resolution_unit_code) = a_resolution_unit_code else {
             return Err(st96::fast::Bail);
         };
-        let c_content = p.simple::<Decimal>(&el)?;
+        let c_content = p.simple_content::<Decimal>(&el, false)?;
         Ok(Self {
             resolution_unit_code: a_resolution_unit_code,
             content: c_content,
@@ -18653,6 +18717,7 @@ impl SerializeBytes for PostalAddressCategoryType {
 impl WithSerializeToBytes for PostalAddressCategoryType {}
 impl DeserializeBytes for PostalAddressCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Home" => Ok(Self::Home),
             b"Business" => Ok(Self::Business),
@@ -18711,7 +18776,7 @@ impl st96::fast::FastParse for AddressLineTextType {
         let Some(a_sequence_number) = a_sequence_number else {
             return Err(st96::fast::Bail);
         };
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             sequence_number: a_sequence_number,
             address_line_category: a_address_line_category,
@@ -18952,6 +19017,7 @@ impl SerializeBytes for PersonOtherNameCategoryType {
 impl WithSerializeToBytes for PersonOtherNameCategoryType {}
 impl DeserializeBytes for PersonOtherNameCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"DBA TA AKA or FKA" => Ok(Self::DbaTaAkaOrFka),
             b"Legal name" => Ok(Self::LegalName),
@@ -19107,6 +19173,7 @@ impl SerializeBytes for SubordinateCategoryType {
 impl WithSerializeToBytes for SubordinateCategoryType {}
 impl DeserializeBytes for SubordinateCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Editor" => Ok(Self::Editor),
             b"Translator" => Ok(Self::Translator),
@@ -19141,6 +19208,7 @@ impl SerializeBytes for NplStandardNumberCategoryType {
 impl WithSerializeToBytes for NplStandardNumberCategoryType {}
 impl DeserializeBytes for NplStandardNumberCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"ISSN" => Ok(Self::Issn),
             b"ISBN" => Ok(Self::Isbn),
@@ -19432,6 +19500,7 @@ impl SerializeBytes for ResolutionUnitCodeType {
 impl WithSerializeToBytes for ResolutionUnitCodeType {}
 impl DeserializeBytes for ResolutionUnitCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"DPI" => Ok(Self::Dpi),
             b"PPI" => Ok(Self::Ppi),
@@ -19470,6 +19539,7 @@ impl SerializeBytes for DocumentContentCategoryType {
 impl WithSerializeToBytes for DocumentContentCategoryType {}
 impl DeserializeBytes for DocumentContentCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Mathematical formula" => Ok(Self::MathematicalFormula),
             b"Chemical formula" => Ok(Self::ChemicalFormula),
@@ -19513,6 +19583,7 @@ impl SerializeBytes for AddressLineCategoryType {
 impl WithSerializeToBytes for AddressLineCategoryType {}
 impl DeserializeBytes for AddressLineCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Street" => Ok(Self::Street),
             b"Building" => Ok(Self::Building),
@@ -19568,7 +19639,7 @@ impl st96::fast::FastParse for LocarnoSerialNumberType {
         let Some(a_language_code) = a_language_code else {
             return Err(st96::fast::Bail);
         };
-        let c_content = p.simple::<String>(&el)?;
+        let c_content = p.simple_content::<String>(&el, false)?;
         Ok(Self {
             language_code: a_language_code,
             content: c_content,
@@ -20559,6 +20630,7 @@ impl WithSerializeToBytes for RequestExaminationCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for RequestExaminationCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Normal" => Ok(Self::Normal),
             b"Accelerated" => Ok(Self::Accelerated),
@@ -20593,6 +20665,7 @@ impl WithSerializeToBytes for AuthorizationCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for AuthorizationCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"General authorization" => Ok(Self::GeneralAuthorization),
             b"Specific authorization" => Ok(Self::SpecificAuthorization),
@@ -20629,6 +20702,7 @@ impl WithSerializeToBytes for AuthorizationDocumentSupplyCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for AuthorizationDocumentSupplyCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Already on file" => Ok(Self::AlreadyOnFile),
             b"Attached" => Ok(Self::Attached),
@@ -21567,6 +21641,7 @@ impl WithSerializeToBytes for EarlierRightCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for EarlierRightCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Filing date" => Ok(Self::FilingDate),
             b"Registration date" => Ok(Self::RegistrationDate),
@@ -22839,6 +22914,7 @@ impl WithSerializeToBytes for TransactionCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for TransactionCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Design eFiling" => Ok(Self::DesignEFiling),
             b"Design B2B filing" => Ok(Self::DesignB2BFiling),
@@ -23052,6 +23128,7 @@ impl WithSerializeToBytes for TransactionSubCodeType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for TransactionSubCodeType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let mut errors = Vec::new();
         match String::deserialize_bytes(helper, bytes) {
             Ok(value) => return Ok(Self::String(value)),
@@ -23088,6 +23165,7 @@ impl WithSerializeToBytes for TransactionSubcategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for TransactionSubcategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Normal" => Ok(Self::Normal),
             b"Accelerated registration" => Ok(Self::AcceleratedRegistration),
@@ -23316,6 +23394,7 @@ impl WithSerializeToBytes for RecordCurrentStatusCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for RecordCurrentStatusCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Record filed" => Ok(Self::RecordFiled),
             b"Undefined" => Ok(Self::Undefined),
@@ -23420,6 +23499,7 @@ impl WithSerializeToBytes for RecordTransferCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for RecordTransferCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Total transfer" => Ok(Self::TotalTransfer),
             b"Partial transfer" => Ok(Self::PartialTransfer),
@@ -23462,6 +23542,7 @@ impl WithSerializeToBytes for RecordChangeNameAddressCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for RecordChangeNameAddressCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Change applicant name or address" => Ok(Self::ChangeApplicantNameOrAddress),
             b"Holder" => Ok(Self::Holder),
@@ -23500,6 +23581,7 @@ impl WithSerializeToBytes for RecordLicenceCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for RecordLicenceCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Licence" => Ok(Self::Licence),
             b"Sublicence" => Ok(Self::Sublicence),
@@ -23633,6 +23715,7 @@ impl WithSerializeToBytes for RecordEventCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for RecordEventCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"To check" => Ok(Self::ToCheck),
             b"Withdrawn" => Ok(Self::Withdrawn),
@@ -23855,6 +23938,7 @@ impl WithSerializeToBytes for LimitationCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for LimitationCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"List limited to" => Ok(Self::ListLimitedTo),
             b"Remove from list" => Ok(Self::RemoveFromList),
@@ -23915,6 +23999,7 @@ impl WithSerializeToBytes for LicenceCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for LicenceCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Exclusive" => Ok(Self::Exclusive),
             b"NonExclusive" => Ok(Self::NonExclusive),
@@ -23963,6 +24048,7 @@ impl WithSerializeToBytes for LicenceStatusCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for LicenceStatusCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"To verify" => Ok(Self::ToVerify),
             b"Valid" => Ok(Self::Valid),
@@ -24227,6 +24313,7 @@ impl WithSerializeToBytes for LicenceEventCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for LicenceEventCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"To check" => Ok(Self::ToCheck),
             b"Withdrawn" => Ok(Self::Withdrawn),

@@ -31,10 +31,10 @@ impl IdentifierTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"officeCode")
             ) {
-                helper.read_attrib(&mut office_code, b"officeCode", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut office_code, b"officeCode", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -362,7 +362,8 @@ impl<'de> Deserializer<'de, super::CorrespondenceAddressType>
                     S::CorrespondenceAddressPartyCategory(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CorrespondenceAddressPartyCategory",
@@ -479,15 +480,25 @@ impl RepresentativeTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"operationCategory")
             ) {
-                helper.read_attrib(&mut operation_category, b"operationCategory", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut operation_category,
+                    b"operationCategory",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"sequenceNumber")
             ) {
-                helper.read_attrib(&mut sequence_number, b"sequenceNumber", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut sequence_number,
+                    b"sequenceNumber",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -1040,7 +1051,8 @@ impl<'de> Deserializer<'de, super::RepresentativeType> for Box<RepresentativeTyp
                     }
                 }
                 (S::NationalLegalEntityCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NationalLegalEntityCode",
@@ -1057,7 +1069,8 @@ impl<'de> Deserializer<'de, super::RepresentativeType> for Box<RepresentativeTyp
                     }
                 }
                 (S::NationalityCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NationalityCode",
@@ -1077,7 +1090,8 @@ impl<'de> Deserializer<'de, super::RepresentativeType> for Box<RepresentativeTyp
                     S::IncorporationCountryCode(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"IncorporationCountryCode",
@@ -1094,7 +1108,8 @@ impl<'de> Deserializer<'de, super::RepresentativeType> for Box<RepresentativeTyp
                     }
                 }
                 (S::IncorporationState(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"IncorporationState",
@@ -1111,7 +1126,8 @@ impl<'de> Deserializer<'de, super::RepresentativeType> for Box<RepresentativeTyp
                     }
                 }
                 (S::RepresentativeCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RepresentativeCategory",
@@ -1128,7 +1144,8 @@ impl<'de> Deserializer<'de, super::RepresentativeType> for Box<RepresentativeTyp
                     }
                 }
                 (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CommentText",
@@ -1145,7 +1162,8 @@ impl<'de> Deserializer<'de, super::RepresentativeType> for Box<RepresentativeTyp
                     }
                 }
                 (S::Version(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Version",
@@ -1230,10 +1248,15 @@ impl PeriodTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"periodCategory")
             ) {
-                helper.read_attrib(&mut period_category, b"periodCategory", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut period_category,
+                    b"periodCategory",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -1481,7 +1504,8 @@ impl<'de> Deserializer<'de, super::DocumentIncludedBagType>
                     event
                 }
                 (S::DocumentIncluded(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentIncluded",
@@ -1676,7 +1700,8 @@ impl<'de> Deserializer<'de, super::SignatureBagType> for Box<SignatureBagTypeDes
                     event
                 }
                 (S::Signature(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Signature",
@@ -1858,7 +1883,8 @@ impl<'de> Deserializer<'de, super::PaymentBagType> for Box<PaymentBagTypeDeseria
                     event
                 }
                 (S::Payment(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Payment",
@@ -2222,56 +2248,56 @@ impl PhraseTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -2279,21 +2305,21 @@ impl PhraseTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -2301,7 +2327,7 @@ impl PhraseTypeContentDeserializer {
                 return self.handle_ocr_confidence_data(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Br")
             ) {
                 let output = <Mixed<super::BrType> as WithDeserializer>::init(helper, event)?;
@@ -3139,7 +3165,8 @@ impl<'de> Deserializer<'de, super::PhraseTypeContent> for Box<PhraseTypeContentD
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -3153,7 +3180,8 @@ impl<'de> Deserializer<'de, super::PhraseTypeContent> for Box<PhraseTypeContentD
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -3167,7 +3195,8 @@ impl<'de> Deserializer<'de, super::PhraseTypeContent> for Box<PhraseTypeContentD
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -3181,7 +3210,8 @@ impl<'de> Deserializer<'de, super::PhraseTypeContent> for Box<PhraseTypeContentD
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -3195,7 +3225,8 @@ impl<'de> Deserializer<'de, super::PhraseTypeContent> for Box<PhraseTypeContentD
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -3209,7 +3240,8 @@ impl<'de> Deserializer<'de, super::PhraseTypeContent> for Box<PhraseTypeContentD
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -3223,7 +3255,8 @@ impl<'de> Deserializer<'de, super::PhraseTypeContent> for Box<PhraseTypeContentD
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -3240,7 +3273,8 @@ impl<'de> Deserializer<'de, super::PhraseTypeContent> for Box<PhraseTypeContentD
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -3254,7 +3288,8 @@ impl<'de> Deserializer<'de, super::PhraseTypeContent> for Box<PhraseTypeContentD
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -3268,7 +3303,8 @@ impl<'de> Deserializer<'de, super::PhraseTypeContent> for Box<PhraseTypeContentD
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -3285,7 +3321,8 @@ impl<'de> Deserializer<'de, super::PhraseTypeContent> for Box<PhraseTypeContentD
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -3299,7 +3336,8 @@ impl<'de> Deserializer<'de, super::PhraseTypeContent> for Box<PhraseTypeContentD
                     }
                 }
                 (S::Br(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Br",
@@ -3364,15 +3402,25 @@ impl OrderedTextTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"sequenceNumber")
             ) {
-                helper.read_attrib(&mut sequence_number, b"sequenceNumber", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut sequence_number,
+                    b"sequenceNumber",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -3625,7 +3673,8 @@ impl<'de> Deserializer<'de, super::PartyIdentifierBagType>
                     event
                 }
                 (S::PartyIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PartyIdentifier",
@@ -3708,14 +3757,14 @@ impl CorrespondenceAddressContent146TypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"PartyIdentifier")
             ) {
                 let output = <super::PartyIdentifierType as WithDeserializer>::init(helper, event)?;
                 return self.handle_party_identifier(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Contact")
             ) {
                 let output = <super::ContactType as WithDeserializer>::init(helper, event)?;
@@ -3937,7 +3986,8 @@ impl<'de> Deserializer<'de, super::CorrespondenceAddressContent146Type>
                     S::PartyIdentifier(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PartyIdentifier",
@@ -3954,7 +4004,8 @@ impl<'de> Deserializer<'de, super::CorrespondenceAddressContent146Type>
                     S::Contact(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Contact",
@@ -4028,21 +4079,21 @@ impl RepresentativeContent258TypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"LegalEntityName")
             ) {
                 let output = <String as WithDeserializer>::init(helper, event)?;
                 return self.handle_legal_entity_name(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"PartyIdentifier")
             ) {
                 let output = <super::PartyIdentifierType as WithDeserializer>::init(helper, event)?;
                 return self.handle_party_identifier(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Contact")
             ) {
                 let output = <super::ContactType as WithDeserializer>::init(helper, event)?;
@@ -4326,7 +4377,8 @@ impl<'de> Deserializer<'de, super::RepresentativeContent258Type>
                     S::LegalEntityName(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LegalEntityName",
@@ -4343,7 +4395,8 @@ impl<'de> Deserializer<'de, super::RepresentativeContent258Type>
                     S::PartyIdentifier(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PartyIdentifier",
@@ -4360,7 +4413,8 @@ impl<'de> Deserializer<'de, super::RepresentativeContent258Type>
                     S::Contact(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Contact",
@@ -4606,7 +4660,8 @@ impl<'de> Deserializer<'de, super::VersionType> for Box<VersionTypeDeserializer>
                     event
                 }
                 (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CommentText",
@@ -4717,15 +4772,20 @@ impl DocumentIncludedTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -5435,7 +5495,8 @@ impl<'de> Deserializer<'de, super::DocumentIncludedType> for Box<DocumentInclude
                     event
                 }
                 (S::DocumentName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentName",
@@ -5452,7 +5513,8 @@ impl<'de> Deserializer<'de, super::DocumentIncludedType> for Box<DocumentInclude
                     }
                 }
                 (S::FileName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FileName",
@@ -5469,7 +5531,8 @@ impl<'de> Deserializer<'de, super::DocumentIncludedType> for Box<DocumentInclude
                     }
                 }
                 (S::DocumentFormatCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentFormatCategory",
@@ -5486,7 +5549,8 @@ impl<'de> Deserializer<'de, super::DocumentIncludedType> for Box<DocumentInclude
                     }
                 }
                 (S::DocumentKindCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentKindCategory",
@@ -5503,7 +5567,8 @@ impl<'de> Deserializer<'de, super::DocumentIncludedType> for Box<DocumentInclude
                     }
                 }
                 (S::DocumentDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentDate",
@@ -5520,7 +5585,8 @@ impl<'de> Deserializer<'de, super::DocumentIncludedType> for Box<DocumentInclude
                     }
                 }
                 (S::DocumentMediaCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentMediaCategory",
@@ -5537,7 +5603,8 @@ impl<'de> Deserializer<'de, super::DocumentIncludedType> for Box<DocumentInclude
                     }
                 }
                 (S::DocumentLocationUri(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentLocationURI",
@@ -5554,7 +5621,8 @@ impl<'de> Deserializer<'de, super::DocumentIncludedType> for Box<DocumentInclude
                     }
                 }
                 (S::DocumentVersion(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentVersion",
@@ -5571,7 +5639,8 @@ impl<'de> Deserializer<'de, super::DocumentIncludedType> for Box<DocumentInclude
                     }
                 }
                 (S::DocumentSizeQuantity(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentSizeQuantity",
@@ -5588,7 +5657,8 @@ impl<'de> Deserializer<'de, super::DocumentIncludedType> for Box<DocumentInclude
                     }
                 }
                 (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CommentText",
@@ -5605,7 +5675,8 @@ impl<'de> Deserializer<'de, super::DocumentIncludedType> for Box<DocumentInclude
                     }
                 }
                 (S::IpOfficeCodeBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"IPOfficeCodeBag",
@@ -5930,7 +6001,8 @@ impl<'de> Deserializer<'de, super::SignatureType> for Box<SignatureTypeDeseriali
                     event
                 }
                 (S::Contact(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Contact",
@@ -5950,7 +6022,8 @@ impl<'de> Deserializer<'de, super::SignatureType> for Box<SignatureTypeDeseriali
                     S::SignatoryCapacityCategory(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SignatoryCapacityCategory",
@@ -5967,7 +6040,8 @@ impl<'de> Deserializer<'de, super::SignatureType> for Box<SignatureTypeDeseriali
                     }
                 }
                 (S::ElectronicSignature(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ElectronicSignature",
@@ -6759,7 +6833,8 @@ impl<'de> Deserializer<'de, super::PaymentType> for Box<PaymentTypeDeserializer>
                     event
                 }
                 (S::PaymentIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PaymentIdentifier",
@@ -6776,7 +6851,8 @@ impl<'de> Deserializer<'de, super::PaymentType> for Box<PaymentTypeDeserializer>
                     }
                 }
                 (S::PaymentReference(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PaymentReference",
@@ -6793,7 +6869,8 @@ impl<'de> Deserializer<'de, super::PaymentType> for Box<PaymentTypeDeserializer>
                     }
                 }
                 (S::PaymentModeCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PaymentModeCategory",
@@ -6810,7 +6887,8 @@ impl<'de> Deserializer<'de, super::PaymentType> for Box<PaymentTypeDeserializer>
                     }
                 }
                 (S::PaymentMethod(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PaymentMethod",
@@ -6827,7 +6905,8 @@ impl<'de> Deserializer<'de, super::PaymentType> for Box<PaymentTypeDeserializer>
                     }
                 }
                 (S::PayerName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PayerName",
@@ -6844,7 +6923,8 @@ impl<'de> Deserializer<'de, super::PaymentType> for Box<PaymentTypeDeserializer>
                     }
                 }
                 (S::PaymentStatusCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PaymentStatusCategory",
@@ -6861,7 +6941,8 @@ impl<'de> Deserializer<'de, super::PaymentType> for Box<PaymentTypeDeserializer>
                     }
                 }
                 (S::PaymentDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PaymentDate",
@@ -6878,7 +6959,8 @@ impl<'de> Deserializer<'de, super::PaymentType> for Box<PaymentTypeDeserializer>
                     }
                 }
                 (S::PaymentFeeBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PaymentFeeBag",
@@ -6895,7 +6977,8 @@ impl<'de> Deserializer<'de, super::PaymentType> for Box<PaymentTypeDeserializer>
                     }
                 }
                 (S::FeePayableTotalAmount(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FeePayableTotalAmount",
@@ -6912,7 +6995,8 @@ impl<'de> Deserializer<'de, super::PaymentType> for Box<PaymentTypeDeserializer>
                     }
                 }
                 (S::FeePaidTotalAmount(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FeePaidTotalAmount",
@@ -6929,7 +7013,8 @@ impl<'de> Deserializer<'de, super::PaymentType> for Box<PaymentTypeDeserializer>
                     }
                 }
                 (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CommentText",
@@ -7290,49 +7375,49 @@ impl BTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -7340,21 +7425,21 @@ impl BTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -8051,7 +8136,8 @@ impl<'de> Deserializer<'de, super::BTypeContent> for Box<BTypeContentDeserialize
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -8065,7 +8151,8 @@ impl<'de> Deserializer<'de, super::BTypeContent> for Box<BTypeContentDeserialize
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -8079,7 +8166,8 @@ impl<'de> Deserializer<'de, super::BTypeContent> for Box<BTypeContentDeserialize
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -8093,7 +8181,8 @@ impl<'de> Deserializer<'de, super::BTypeContent> for Box<BTypeContentDeserialize
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -8107,7 +8196,8 @@ impl<'de> Deserializer<'de, super::BTypeContent> for Box<BTypeContentDeserialize
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -8121,7 +8211,8 @@ impl<'de> Deserializer<'de, super::BTypeContent> for Box<BTypeContentDeserialize
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -8138,7 +8229,8 @@ impl<'de> Deserializer<'de, super::BTypeContent> for Box<BTypeContentDeserialize
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -8152,7 +8244,8 @@ impl<'de> Deserializer<'de, super::BTypeContent> for Box<BTypeContentDeserialize
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -8166,7 +8259,8 @@ impl<'de> Deserializer<'de, super::BTypeContent> for Box<BTypeContentDeserialize
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -8183,7 +8277,8 @@ impl<'de> Deserializer<'de, super::BTypeContent> for Box<BTypeContentDeserialize
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -8532,49 +8627,49 @@ impl ITypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -8582,21 +8677,21 @@ impl ITypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -9293,7 +9388,8 @@ impl<'de> Deserializer<'de, super::ITypeContent> for Box<ITypeContentDeserialize
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -9307,7 +9403,8 @@ impl<'de> Deserializer<'de, super::ITypeContent> for Box<ITypeContentDeserialize
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -9321,7 +9418,8 @@ impl<'de> Deserializer<'de, super::ITypeContent> for Box<ITypeContentDeserialize
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -9335,7 +9433,8 @@ impl<'de> Deserializer<'de, super::ITypeContent> for Box<ITypeContentDeserialize
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -9349,7 +9448,8 @@ impl<'de> Deserializer<'de, super::ITypeContent> for Box<ITypeContentDeserialize
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -9363,7 +9463,8 @@ impl<'de> Deserializer<'de, super::ITypeContent> for Box<ITypeContentDeserialize
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -9380,7 +9481,8 @@ impl<'de> Deserializer<'de, super::ITypeContent> for Box<ITypeContentDeserialize
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -9394,7 +9496,8 @@ impl<'de> Deserializer<'de, super::ITypeContent> for Box<ITypeContentDeserialize
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -9408,7 +9511,8 @@ impl<'de> Deserializer<'de, super::ITypeContent> for Box<ITypeContentDeserialize
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -9425,7 +9529,8 @@ impl<'de> Deserializer<'de, super::ITypeContent> for Box<ITypeContentDeserialize
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -9491,10 +9596,10 @@ impl OTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"oStyle")
             ) {
-                helper.read_attrib(&mut o_style, b"oStyle", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut o_style, b"oStyle", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -9785,35 +9890,35 @@ impl OTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -9821,35 +9926,35 @@ impl OTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -10546,7 +10651,8 @@ impl<'de> Deserializer<'de, super::OTypeContent> for Box<OTypeContentDeserialize
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -10560,7 +10666,8 @@ impl<'de> Deserializer<'de, super::OTypeContent> for Box<OTypeContentDeserialize
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -10574,7 +10681,8 @@ impl<'de> Deserializer<'de, super::OTypeContent> for Box<OTypeContentDeserialize
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -10588,7 +10696,8 @@ impl<'de> Deserializer<'de, super::OTypeContent> for Box<OTypeContentDeserialize
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -10605,7 +10714,8 @@ impl<'de> Deserializer<'de, super::OTypeContent> for Box<OTypeContentDeserialize
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -10619,7 +10729,8 @@ impl<'de> Deserializer<'de, super::OTypeContent> for Box<OTypeContentDeserialize
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -10633,7 +10744,8 @@ impl<'de> Deserializer<'de, super::OTypeContent> for Box<OTypeContentDeserialize
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -10647,7 +10759,8 @@ impl<'de> Deserializer<'de, super::OTypeContent> for Box<OTypeContentDeserialize
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -10661,7 +10774,8 @@ impl<'de> Deserializer<'de, super::OTypeContent> for Box<OTypeContentDeserialize
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -10678,7 +10792,8 @@ impl<'de> Deserializer<'de, super::OTypeContent> for Box<OTypeContentDeserialize
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -11027,49 +11142,49 @@ impl STypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -11077,21 +11192,21 @@ impl STypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -11788,7 +11903,8 @@ impl<'de> Deserializer<'de, super::STypeContent> for Box<STypeContentDeserialize
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -11802,7 +11918,8 @@ impl<'de> Deserializer<'de, super::STypeContent> for Box<STypeContentDeserialize
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -11816,7 +11933,8 @@ impl<'de> Deserializer<'de, super::STypeContent> for Box<STypeContentDeserialize
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -11830,7 +11948,8 @@ impl<'de> Deserializer<'de, super::STypeContent> for Box<STypeContentDeserialize
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -11844,7 +11963,8 @@ impl<'de> Deserializer<'de, super::STypeContent> for Box<STypeContentDeserialize
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -11858,7 +11978,8 @@ impl<'de> Deserializer<'de, super::STypeContent> for Box<STypeContentDeserialize
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -11875,7 +11996,8 @@ impl<'de> Deserializer<'de, super::STypeContent> for Box<STypeContentDeserialize
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -11889,7 +12011,8 @@ impl<'de> Deserializer<'de, super::STypeContent> for Box<STypeContentDeserialize
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -11903,7 +12026,8 @@ impl<'de> Deserializer<'de, super::STypeContent> for Box<STypeContentDeserialize
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -11920,7 +12044,8 @@ impl<'de> Deserializer<'de, super::STypeContent> for Box<STypeContentDeserialize
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -11986,10 +12111,10 @@ impl UTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"uStyle")
             ) {
-                helper.read_attrib(&mut u_style, b"uStyle", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut u_style, b"uStyle", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -12280,35 +12405,35 @@ impl UTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -12316,35 +12441,35 @@ impl UTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -13041,7 +13166,8 @@ impl<'de> Deserializer<'de, super::UTypeContent> for Box<UTypeContentDeserialize
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -13055,7 +13181,8 @@ impl<'de> Deserializer<'de, super::UTypeContent> for Box<UTypeContentDeserialize
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -13069,7 +13196,8 @@ impl<'de> Deserializer<'de, super::UTypeContent> for Box<UTypeContentDeserialize
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -13083,7 +13211,8 @@ impl<'de> Deserializer<'de, super::UTypeContent> for Box<UTypeContentDeserialize
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -13100,7 +13229,8 @@ impl<'de> Deserializer<'de, super::UTypeContent> for Box<UTypeContentDeserialize
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -13114,7 +13244,8 @@ impl<'de> Deserializer<'de, super::UTypeContent> for Box<UTypeContentDeserialize
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -13128,7 +13259,8 @@ impl<'de> Deserializer<'de, super::UTypeContent> for Box<UTypeContentDeserialize
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -13142,7 +13274,8 @@ impl<'de> Deserializer<'de, super::UTypeContent> for Box<UTypeContentDeserialize
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -13156,7 +13289,8 @@ impl<'de> Deserializer<'de, super::UTypeContent> for Box<UTypeContentDeserialize
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -13173,7 +13307,8 @@ impl<'de> Deserializer<'de, super::UTypeContent> for Box<UTypeContentDeserialize
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -13522,56 +13657,56 @@ impl SubTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup2")
             ) {
                 let output = <Mixed<super::SubSup2Type> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup_2(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub2")
             ) {
                 let output = <Mixed<super::SubSup2Type> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub_2(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -13579,14 +13714,14 @@ impl SubTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
@@ -14286,7 +14421,8 @@ impl<'de> Deserializer<'de, super::SubTypeContent> for Box<SubTypeContentDeseria
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -14300,7 +14436,8 @@ impl<'de> Deserializer<'de, super::SubTypeContent> for Box<SubTypeContentDeseria
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -14314,7 +14451,8 @@ impl<'de> Deserializer<'de, super::SubTypeContent> for Box<SubTypeContentDeseria
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -14328,7 +14466,8 @@ impl<'de> Deserializer<'de, super::SubTypeContent> for Box<SubTypeContentDeseria
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -14342,7 +14481,8 @@ impl<'de> Deserializer<'de, super::SubTypeContent> for Box<SubTypeContentDeseria
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -14356,7 +14496,8 @@ impl<'de> Deserializer<'de, super::SubTypeContent> for Box<SubTypeContentDeseria
                     }
                 }
                 (S::Sup2(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup2",
@@ -14370,7 +14511,8 @@ impl<'de> Deserializer<'de, super::SubTypeContent> for Box<SubTypeContentDeseria
                     }
                 }
                 (S::Sub2(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub2",
@@ -14387,7 +14529,8 @@ impl<'de> Deserializer<'de, super::SubTypeContent> for Box<SubTypeContentDeseria
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -14401,7 +14544,8 @@ impl<'de> Deserializer<'de, super::SubTypeContent> for Box<SubTypeContentDeseria
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -14415,7 +14559,8 @@ impl<'de> Deserializer<'de, super::SubTypeContent> for Box<SubTypeContentDeseria
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -14769,56 +14914,56 @@ impl SupTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup2")
             ) {
                 let output = <Mixed<super::SubSup2Type> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup_2(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub2")
             ) {
                 let output = <Mixed<super::SubSup2Type> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub_2(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -14826,21 +14971,21 @@ impl SupTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -15608,7 +15753,8 @@ impl<'de> Deserializer<'de, super::SupTypeContent> for Box<SupTypeContentDeseria
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -15622,7 +15768,8 @@ impl<'de> Deserializer<'de, super::SupTypeContent> for Box<SupTypeContentDeseria
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -15636,7 +15783,8 @@ impl<'de> Deserializer<'de, super::SupTypeContent> for Box<SupTypeContentDeseria
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -15650,7 +15798,8 @@ impl<'de> Deserializer<'de, super::SupTypeContent> for Box<SupTypeContentDeseria
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -15664,7 +15813,8 @@ impl<'de> Deserializer<'de, super::SupTypeContent> for Box<SupTypeContentDeseria
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -15678,7 +15828,8 @@ impl<'de> Deserializer<'de, super::SupTypeContent> for Box<SupTypeContentDeseria
                     }
                 }
                 (S::Sup2(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup2",
@@ -15692,7 +15843,8 @@ impl<'de> Deserializer<'de, super::SupTypeContent> for Box<SupTypeContentDeseria
                     }
                 }
                 (S::Sub2(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub2",
@@ -15709,7 +15861,8 @@ impl<'de> Deserializer<'de, super::SupTypeContent> for Box<SupTypeContentDeseria
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -15723,7 +15876,8 @@ impl<'de> Deserializer<'de, super::SupTypeContent> for Box<SupTypeContentDeseria
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -15737,7 +15891,8 @@ impl<'de> Deserializer<'de, super::SupTypeContent> for Box<SupTypeContentDeseria
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -15754,7 +15909,8 @@ impl<'de> Deserializer<'de, super::SupTypeContent> for Box<SupTypeContentDeseria
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -16110,70 +16266,70 @@ impl SmallCapitalTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -16900,7 +17056,8 @@ impl<'de> Deserializer<'de, super::SmallCapitalTypeContent>
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -16914,7 +17071,8 @@ impl<'de> Deserializer<'de, super::SmallCapitalTypeContent>
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -16928,7 +17086,8 @@ impl<'de> Deserializer<'de, super::SmallCapitalTypeContent>
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -16942,7 +17101,8 @@ impl<'de> Deserializer<'de, super::SmallCapitalTypeContent>
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -16956,7 +17116,8 @@ impl<'de> Deserializer<'de, super::SmallCapitalTypeContent>
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -16970,7 +17131,8 @@ impl<'de> Deserializer<'de, super::SmallCapitalTypeContent>
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -16984,7 +17146,8 @@ impl<'de> Deserializer<'de, super::SmallCapitalTypeContent>
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -16998,7 +17161,8 @@ impl<'de> Deserializer<'de, super::SmallCapitalTypeContent>
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -17012,7 +17176,8 @@ impl<'de> Deserializer<'de, super::SmallCapitalTypeContent>
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -17029,7 +17194,8 @@ impl<'de> Deserializer<'de, super::SmallCapitalTypeContent>
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -17100,15 +17266,25 @@ impl InsTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"authorIdentifier")
             ) {
-                helper.read_attrib(&mut author_identifier, b"authorIdentifier", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut author_identifier,
+                    b"authorIdentifier",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"changeDateTime")
             ) {
-                helper.read_attrib(&mut change_date_time, b"changeDateTime", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut change_date_time,
+                    b"changeDateTime",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -17401,56 +17577,56 @@ impl InsTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -17458,14 +17634,14 @@ impl InsTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -18170,7 +18346,8 @@ impl<'de> Deserializer<'de, super::InsTypeContent> for Box<InsTypeContentDeseria
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -18184,7 +18361,8 @@ impl<'de> Deserializer<'de, super::InsTypeContent> for Box<InsTypeContentDeseria
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -18198,7 +18376,8 @@ impl<'de> Deserializer<'de, super::InsTypeContent> for Box<InsTypeContentDeseria
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -18212,7 +18391,8 @@ impl<'de> Deserializer<'de, super::InsTypeContent> for Box<InsTypeContentDeseria
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -18226,7 +18406,8 @@ impl<'de> Deserializer<'de, super::InsTypeContent> for Box<InsTypeContentDeseria
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -18240,7 +18421,8 @@ impl<'de> Deserializer<'de, super::InsTypeContent> for Box<InsTypeContentDeseria
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -18254,7 +18436,8 @@ impl<'de> Deserializer<'de, super::InsTypeContent> for Box<InsTypeContentDeseria
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -18271,7 +18454,8 @@ impl<'de> Deserializer<'de, super::InsTypeContent> for Box<InsTypeContentDeseria
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -18285,7 +18469,8 @@ impl<'de> Deserializer<'de, super::InsTypeContent> for Box<InsTypeContentDeseria
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -18302,7 +18487,8 @@ impl<'de> Deserializer<'de, super::InsTypeContent> for Box<InsTypeContentDeseria
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -18370,15 +18556,25 @@ impl DelTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"authorIdentifier")
             ) {
-                helper.read_attrib(&mut author_identifier, b"authorIdentifier", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut author_identifier,
+                    b"authorIdentifier",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"changeDateTime")
             ) {
-                helper.read_attrib(&mut change_date_time, b"changeDateTime", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut change_date_time,
+                    b"changeDateTime",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -18666,56 +18862,56 @@ impl DelTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -18723,7 +18919,7 @@ impl DelTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -19365,7 +19561,8 @@ impl<'de> Deserializer<'de, super::DelTypeContent> for Box<DelTypeContentDeseria
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -19379,7 +19576,8 @@ impl<'de> Deserializer<'de, super::DelTypeContent> for Box<DelTypeContentDeseria
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -19393,7 +19591,8 @@ impl<'de> Deserializer<'de, super::DelTypeContent> for Box<DelTypeContentDeseria
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -19407,7 +19606,8 @@ impl<'de> Deserializer<'de, super::DelTypeContent> for Box<DelTypeContentDeseria
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -19421,7 +19621,8 @@ impl<'de> Deserializer<'de, super::DelTypeContent> for Box<DelTypeContentDeseria
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -19435,7 +19636,8 @@ impl<'de> Deserializer<'de, super::DelTypeContent> for Box<DelTypeContentDeseria
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -19449,7 +19651,8 @@ impl<'de> Deserializer<'de, super::DelTypeContent> for Box<DelTypeContentDeseria
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -19466,7 +19669,8 @@ impl<'de> Deserializer<'de, super::DelTypeContent> for Box<DelTypeContentDeseria
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -19483,7 +19687,8 @@ impl<'de> Deserializer<'de, super::DelTypeContent> for Box<DelTypeContentDeseria
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -19551,15 +19756,16 @@ impl OcrConfidenceDataTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"ocrConfidenceCode")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut ocr_confidence_code,
                     b"ocrConfidenceCode",
                     &attrib.value,
@@ -19895,56 +20101,56 @@ impl OcrConfidenceDataTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -19952,49 +20158,49 @@ impl OcrConfidenceDataTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Heading")
             ) {
                 let output = <Mixed<super::HeadingType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_heading(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Pre")
             ) {
                 let output = <Mixed<super::PreType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_pre(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"DL")
             ) {
                 let output = <Mixed<super::DlType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_dl(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"UL")
             ) {
                 let output = <Mixed<super::UlType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ul(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OL")
             ) {
                 let output = <Mixed<super::OlType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ol(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
@@ -21047,7 +21253,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -21061,7 +21268,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -21075,7 +21283,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -21089,7 +21298,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -21103,7 +21313,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -21117,7 +21328,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -21131,7 +21343,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -21148,7 +21361,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -21165,7 +21379,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     S::Heading(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Heading",
@@ -21179,7 +21394,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     }
                 }
                 (S::Pre(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Pre",
@@ -21193,7 +21409,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     }
                 }
                 (S::Dl(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DL",
@@ -21207,7 +21424,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     }
                 }
                 (S::Ul(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"UL",
@@ -21221,7 +21439,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     }
                 }
                 (S::Ol(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OL",
@@ -21235,7 +21454,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -21249,7 +21469,8 @@ impl<'de> Deserializer<'de, super::OcrConfidenceDataTypeContent>
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -21317,15 +21538,16 @@ impl PartyIdentifierTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"officeCode")
             ) {
-                helper.read_attrib(&mut office_code, b"officeCode", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut office_code, b"officeCode", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"partyIdentifierCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut party_identifier_category,
                     b"partyIdentifierCategory",
                     &attrib.value,
@@ -21465,10 +21687,15 @@ impl ContactTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -21626,7 +21853,7 @@ impl ContactTypeContentDeserializer {
         let mut allow_any_element = false;
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ContactText")
             ) {
                 let output = <super::PhraseType as WithDeserializer>::init(helper, event)?;
@@ -21858,7 +22085,8 @@ impl<'de> Deserializer<'de, super::ContactTypeContent> for Box<ContactTypeConten
                     S::ContactText(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ContactText",
@@ -21929,21 +22157,21 @@ impl VersionContent286TypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"VersionNumber")
             ) {
                 let output = <String as WithDeserializer>::init(helper, event)?;
                 return self.handle_version_number(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"VersionDate")
             ) {
                 let output = <super::DateType as WithDeserializer>::init(helper, event)?;
                 return self.handle_version_date(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"VersionDateTime")
             ) {
                 let output = <DateTime as WithDeserializer>::init(helper, event)?;
@@ -22212,7 +22440,8 @@ impl<'de> Deserializer<'de, super::VersionContent286Type>
                     S::VersionNumber(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"VersionNumber",
@@ -22229,7 +22458,8 @@ impl<'de> Deserializer<'de, super::VersionContent286Type>
                     S::VersionDate(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"VersionDate",
@@ -22246,7 +22476,8 @@ impl<'de> Deserializer<'de, super::VersionContent286Type>
                     S::VersionDateTime(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"VersionDateTime",
@@ -22312,10 +22543,10 @@ impl LocarnoClassificationBagTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -22572,7 +22803,8 @@ impl<'de> Deserializer<'de, super::LocarnoClassificationBagType>
                     S::LocarnoClassificationEdition(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LocarnoClassificationEdition",
@@ -22596,7 +22828,8 @@ impl<'de> Deserializer<'de, super::LocarnoClassificationBagType>
                     S::LocarnoClassificationDate(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LocarnoClassificationDate",
@@ -22821,7 +23054,8 @@ impl<'de> Deserializer<'de, super::ProductDescriptionTextBagType>
                     event
                 }
                 (S::ProductDescriptionText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ProductDescriptionText",
@@ -23021,7 +23255,8 @@ impl<'de> Deserializer<'de, super::ExhibitionPriorityBagType>
                     event
                 }
                 (S::ExhibitionPriority(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ExhibitionPriority",
@@ -23097,10 +23332,10 @@ impl QuantityTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"unitCode")
             ) {
-                helper.read_attrib(&mut unit_code, b"unitCode", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut unit_code, b"unitCode", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -23346,7 +23581,8 @@ impl<'de> Deserializer<'de, super::IpOfficeCodeBagType> for Box<IpOfficeCodeBagT
                     event
                 }
                 (S::IpOfficeCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"IPOfficeCode",
@@ -23666,7 +23902,8 @@ impl<'de> Deserializer<'de, super::ElectronicSignatureType>
                     event
                 }
                 (S::ElectronicSignatureDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ElectronicSignatureDate",
@@ -23686,7 +23923,8 @@ impl<'de> Deserializer<'de, super::ElectronicSignatureType>
                     S::ElectronicSignaturePlace(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ElectronicSignaturePlace",
@@ -23795,35 +24033,35 @@ impl PaymentMethodTypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"CurrentAccount")
             ) {
                 let output = <super::CurrentAccountType as WithDeserializer>::init(helper, event)?;
                 return self.handle_current_account(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Card")
             ) {
                 let output = <super::CardType as WithDeserializer>::init(helper, event)?;
                 return self.handle_card(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"BankTransfer")
             ) {
                 let output = <super::BankTransferType as WithDeserializer>::init(helper, event)?;
                 return self.handle_bank_transfer(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Cheque")
             ) {
                 let output = <super::ChequeType as WithDeserializer>::init(helper, event)?;
                 return self.handle_cheque(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OtherPaymentMethod")
             ) {
                 let output = <String as WithDeserializer>::init(helper, event)?;
@@ -24205,7 +24443,8 @@ impl<'de> Deserializer<'de, super::PaymentMethodType> for Box<PaymentMethodTypeD
                     S::CurrentAccount(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CurrentAccount",
@@ -24219,7 +24458,8 @@ impl<'de> Deserializer<'de, super::PaymentMethodType> for Box<PaymentMethodTypeD
                     }
                 }
                 (S::Card(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Card",
@@ -24236,7 +24476,8 @@ impl<'de> Deserializer<'de, super::PaymentMethodType> for Box<PaymentMethodTypeD
                     S::BankTransfer(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"BankTransfer",
@@ -24253,7 +24494,8 @@ impl<'de> Deserializer<'de, super::PaymentMethodType> for Box<PaymentMethodTypeD
                     S::Cheque(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Cheque",
@@ -24270,7 +24512,8 @@ impl<'de> Deserializer<'de, super::PaymentMethodType> for Box<PaymentMethodTypeD
                     S::OtherPaymentMethod(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OtherPaymentMethod",
@@ -24486,14 +24729,14 @@ impl NameTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"PersonName")
             ) {
                 let output = <super::PersonNameType as WithDeserializer>::init(helper, event)?;
                 return self.handle_person_name(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OrganizationName")
             ) {
                 let output =
@@ -24501,7 +24744,7 @@ impl NameTypeContentDeserializer {
                 return self.handle_organization_name(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"EntityName")
             ) {
                 let output = <super::EntityNameType as WithDeserializer>::init(helper, event)?;
@@ -24771,7 +25014,8 @@ impl<'de> Deserializer<'de, super::NameTypeContent> for Box<NameTypeContentDeser
                     S::PersonName(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PersonName",
@@ -24788,7 +25032,8 @@ impl<'de> Deserializer<'de, super::NameTypeContent> for Box<NameTypeContentDeser
                     S::OrganizationName(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OrganizationName",
@@ -24805,7 +25050,8 @@ impl<'de> Deserializer<'de, super::NameTypeContent> for Box<NameTypeContentDeser
                     S::EntityName(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"EntityName",
@@ -24983,7 +25229,8 @@ impl<'de> Deserializer<'de, super::PaymentFeeBagType> for Box<PaymentFeeBagTypeD
                     event
                 }
                 (S::PaymentFee(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PaymentFee",
@@ -25056,10 +25303,15 @@ impl AmountTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"currencyCode")
             ) {
-                helper.read_attrib(&mut currency_code, b"currencyCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut currency_code,
+                    b"currencyCode",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -25468,42 +25720,42 @@ impl SubSup2TypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -25511,21 +25763,21 @@ impl SubSup2TypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -26171,7 +26423,8 @@ impl<'de> Deserializer<'de, super::SubSup2TypeContent> for Box<SubSup2TypeConten
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -26185,7 +26438,8 @@ impl<'de> Deserializer<'de, super::SubSup2TypeContent> for Box<SubSup2TypeConten
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -26199,7 +26453,8 @@ impl<'de> Deserializer<'de, super::SubSup2TypeContent> for Box<SubSup2TypeConten
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -26213,7 +26468,8 @@ impl<'de> Deserializer<'de, super::SubSup2TypeContent> for Box<SubSup2TypeConten
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -26227,7 +26483,8 @@ impl<'de> Deserializer<'de, super::SubSup2TypeContent> for Box<SubSup2TypeConten
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -26244,7 +26501,8 @@ impl<'de> Deserializer<'de, super::SubSup2TypeContent> for Box<SubSup2TypeConten
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -26258,7 +26516,8 @@ impl<'de> Deserializer<'de, super::SubSup2TypeContent> for Box<SubSup2TypeConten
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -26272,7 +26531,8 @@ impl<'de> Deserializer<'de, super::SubSup2TypeContent> for Box<SubSup2TypeConten
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -26289,7 +26549,8 @@ impl<'de> Deserializer<'de, super::SubSup2TypeContent> for Box<SubSup2TypeConten
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -26357,15 +26618,20 @@ impl HeadingTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"headingLevelCode")
             ) {
-                helper.read_attrib(&mut heading_level_code, b"headingLevelCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut heading_level_code,
+                    b"headingLevelCode",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -26669,56 +26935,56 @@ impl HeadingTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -26726,21 +26992,21 @@ impl HeadingTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -26748,7 +27014,7 @@ impl HeadingTypeContentDeserializer {
                 return self.handle_ocr_confidence_data(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Br")
             ) {
                 let output = <Mixed<super::BrType> as WithDeserializer>::init(helper, event)?;
@@ -27588,7 +27854,8 @@ impl<'de> Deserializer<'de, super::HeadingTypeContent> for Box<HeadingTypeConten
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -27602,7 +27869,8 @@ impl<'de> Deserializer<'de, super::HeadingTypeContent> for Box<HeadingTypeConten
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -27616,7 +27884,8 @@ impl<'de> Deserializer<'de, super::HeadingTypeContent> for Box<HeadingTypeConten
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -27630,7 +27899,8 @@ impl<'de> Deserializer<'de, super::HeadingTypeContent> for Box<HeadingTypeConten
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -27644,7 +27914,8 @@ impl<'de> Deserializer<'de, super::HeadingTypeContent> for Box<HeadingTypeConten
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -27658,7 +27929,8 @@ impl<'de> Deserializer<'de, super::HeadingTypeContent> for Box<HeadingTypeConten
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -27672,7 +27944,8 @@ impl<'de> Deserializer<'de, super::HeadingTypeContent> for Box<HeadingTypeConten
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -27689,7 +27962,8 @@ impl<'de> Deserializer<'de, super::HeadingTypeContent> for Box<HeadingTypeConten
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -27703,7 +27977,8 @@ impl<'de> Deserializer<'de, super::HeadingTypeContent> for Box<HeadingTypeConten
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -27717,7 +27992,8 @@ impl<'de> Deserializer<'de, super::HeadingTypeContent> for Box<HeadingTypeConten
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -27734,7 +28010,8 @@ impl<'de> Deserializer<'de, super::HeadingTypeContent> for Box<HeadingTypeConten
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -27748,7 +28025,8 @@ impl<'de> Deserializer<'de, super::HeadingTypeContent> for Box<HeadingTypeConten
                     }
                 }
                 (S::Br(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Br",
@@ -27811,15 +28089,20 @@ impl PreTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"listingCategory")
             ) {
-                helper.read_attrib(&mut listing_category, b"listingCategory", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut listing_category,
+                    b"listingCategory",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -27896,10 +28179,10 @@ impl DlTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -28058,14 +28341,14 @@ impl DlTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"DT")
             ) {
                 let output = <super::DtType as WithDeserializer>::init(helper, event)?;
                 return self.handle_dt(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"DD")
             ) {
                 let output = <super::DdType as WithDeserializer>::init(helper, event)?;
@@ -28251,7 +28534,8 @@ impl<'de> Deserializer<'de, super::DlTypeContent> for Box<DlTypeContentDeseriali
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::Dt(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DT",
@@ -28265,7 +28549,8 @@ impl<'de> Deserializer<'de, super::DlTypeContent> for Box<DlTypeContentDeseriali
                     }
                 }
                 (S::Dd(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DD",
@@ -28327,15 +28612,15 @@ impl UlTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"ulStyle")
             ) {
-                helper.read_attrib(&mut ul_style, b"ulStyle", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut ul_style, b"ulStyle", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -28456,7 +28741,8 @@ impl<'de> Deserializer<'de, super::UlType> for Box<UlTypeDeserializer> {
                     event
                 }
                 (S::Li(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LI",
@@ -28525,15 +28811,15 @@ impl OlTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"olStyle")
             ) {
-                helper.read_attrib(&mut ol_style, b"olStyle", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut ol_style, b"olStyle", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -28654,7 +28940,8 @@ impl<'de> Deserializer<'de, super::OlType> for Box<OlTypeDeserializer> {
                     event
                 }
                 (S::Li(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LI",
@@ -28909,7 +29196,8 @@ impl<'de> Deserializer<'de, super::EntitlementEstablishmentType>
                     S::EntitlementEstablishmentCode(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"EntitlementEstablishmentCode",
@@ -28930,7 +29218,8 @@ impl<'de> Deserializer<'de, super::EntitlementEstablishmentType>
                     }
                 }
                 (S::Contact(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Contact",
@@ -29173,7 +29462,7 @@ impl EntitlementDomiciledTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"EntitlementDomiciledCode")
             ) {
                 let output =
@@ -29186,7 +29475,7 @@ impl EntitlementDomiciledTypeContentDeserializer {
                 );
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Contact")
             ) {
                 let output = <super::ContactType as WithDeserializer>::init(helper, event)?;
@@ -29409,7 +29698,8 @@ impl<'de> Deserializer<'de, super::EntitlementDomiciledTypeContent>
                     S::EntitlementDomiciledCode(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"EntitlementDomiciledCode",
@@ -29428,7 +29718,8 @@ impl<'de> Deserializer<'de, super::EntitlementDomiciledTypeContent>
                     S::Contact(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Contact",
@@ -29501,10 +29792,15 @@ impl PublicationContactTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -29863,7 +30159,8 @@ impl<'de> Deserializer<'de, super::PublicationContactType>
                     event
                 }
                 (S::Name(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Name",
@@ -29880,7 +30177,8 @@ impl<'de> Deserializer<'de, super::PublicationContactType>
                     }
                 }
                 (S::CityName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CityName",
@@ -29897,7 +30195,8 @@ impl<'de> Deserializer<'de, super::PublicationContactType>
                     }
                 }
                 (S::GeographicRegionName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"GeographicRegionName",
@@ -29914,7 +30213,8 @@ impl<'de> Deserializer<'de, super::PublicationContactType>
                     }
                 }
                 (S::CountryCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CountryCode",
@@ -29931,7 +30231,8 @@ impl<'de> Deserializer<'de, super::PublicationContactType>
                     }
                 }
                 (S::PostalCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PostalCode",
@@ -30486,7 +30787,8 @@ impl<'de> Deserializer<'de, super::ContactContent141Type>
                     event
                 }
                 (S::Name(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Name",
@@ -30503,7 +30805,8 @@ impl<'de> Deserializer<'de, super::ContactContent141Type>
                     }
                 }
                 (S::PostalAddressBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PostalAddressBag",
@@ -30520,7 +30823,8 @@ impl<'de> Deserializer<'de, super::ContactContent141Type>
                     }
                 }
                 (S::FaxNumberBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FaxNumberBag",
@@ -30537,7 +30841,8 @@ impl<'de> Deserializer<'de, super::ContactContent141Type>
                     }
                 }
                 (S::EmailAddressBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"EmailAddressBag",
@@ -30554,7 +30859,8 @@ impl<'de> Deserializer<'de, super::ContactContent141Type>
                     }
                 }
                 (S::WebAddressBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"WebAddressBag",
@@ -30571,7 +30877,8 @@ impl<'de> Deserializer<'de, super::ContactContent141Type>
                     }
                 }
                 (S::PhoneNumberBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PhoneNumberBag",
@@ -30591,7 +30898,8 @@ impl<'de> Deserializer<'de, super::ContactContent141Type>
                     S::OtherElectronicAddressBag(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OtherElectronicAddressBag",
@@ -30676,7 +30984,7 @@ impl LocarnoClassificationBagContent201TypeDeserializer {
         let mut allow_any_element = false;
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"LocarnoClassification")
             ) {
                 let output =
@@ -30929,7 +31237,8 @@ impl<'de> Deserializer<'de, super::LocarnoClassificationBagContent201Type>
                     S::LocarnoClassification(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LocarnoClassification",
@@ -31614,7 +31923,8 @@ impl<'de> Deserializer<'de, super::ExhibitionPriorityType>
                     event
                 }
                 (S::ExhibitionCountryCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ExhibitionCountryCode",
@@ -31631,7 +31941,8 @@ impl<'de> Deserializer<'de, super::ExhibitionPriorityType>
                     }
                 }
                 (S::ExhibitionCityName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ExhibitionCityName",
@@ -31648,7 +31959,8 @@ impl<'de> Deserializer<'de, super::ExhibitionPriorityType>
                     }
                 }
                 (S::ExhibitionName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ExhibitionName",
@@ -31665,7 +31977,8 @@ impl<'de> Deserializer<'de, super::ExhibitionPriorityType>
                     }
                 }
                 (S::ExhibitionDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ExhibitionDate",
@@ -31685,7 +31998,8 @@ impl<'de> Deserializer<'de, super::ExhibitionPriorityType>
                     S::ExhibitionFirstDisplayDate(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ExhibitionFirstDisplayDate",
@@ -31709,7 +32023,8 @@ impl<'de> Deserializer<'de, super::ExhibitionPriorityType>
                     S::ExhibitionStatusCategory(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ExhibitionStatusCategory",
@@ -31726,7 +32041,8 @@ impl<'de> Deserializer<'de, super::ExhibitionPriorityType>
                     }
                 }
                 (S::ExhibitionStatusDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ExhibitionStatusDate",
@@ -31743,7 +32059,8 @@ impl<'de> Deserializer<'de, super::ExhibitionPriorityType>
                     }
                 }
                 (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CommentText",
@@ -31760,7 +32077,8 @@ impl<'de> Deserializer<'de, super::ExhibitionPriorityType>
                     }
                 }
                 (S::ExhibitionDocument(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ExhibitionDocument",
@@ -31845,7 +32163,7 @@ impl ElectronicSignatureContent165TypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ElectronicBasicSignature")
             ) {
                 let output =
@@ -31858,7 +32176,7 @@ impl ElectronicSignatureContent165TypeDeserializer {
                 );
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ElectronicEnhancedSignature")
             ) {
                 let output = <super::ElectronicEnhancedSignatureType as WithDeserializer>::init(
@@ -32097,7 +32415,8 @@ impl<'de> Deserializer<'de, super::ElectronicSignatureContent165Type>
                     S::ElectronicBasicSignature(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ElectronicBasicSignature",
@@ -32116,7 +32435,8 @@ impl<'de> Deserializer<'de, super::ElectronicSignatureContent165Type>
                     S::ElectronicEnhancedSignature(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ElectronicEnhancedSignature",
@@ -32545,7 +32865,8 @@ impl<'de> Deserializer<'de, super::CurrentAccountType> for Box<CurrentAccountTyp
                     event
                 }
                 (S::AccountNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AccountNumber",
@@ -32562,7 +32883,8 @@ impl<'de> Deserializer<'de, super::CurrentAccountType> for Box<CurrentAccountTyp
                     }
                 }
                 (S::CurrentAccountPassword(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CurrentAccountPassword",
@@ -32579,7 +32901,8 @@ impl<'de> Deserializer<'de, super::CurrentAccountType> for Box<CurrentAccountTyp
                     }
                 }
                 (S::AccountHolderName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AccountHolderName",
@@ -32596,7 +32919,8 @@ impl<'de> Deserializer<'de, super::CurrentAccountType> for Box<CurrentAccountTyp
                     }
                 }
                 (S::HolderEmailAddressText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"HolderEmailAddressText",
@@ -32613,7 +32937,8 @@ impl<'de> Deserializer<'de, super::CurrentAccountType> for Box<CurrentAccountTyp
                     }
                 }
                 (S::CorrespondenceAddress(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CorrespondenceAddress",
@@ -33054,7 +33379,8 @@ impl<'de> Deserializer<'de, super::CardType> for Box<CardTypeDeserializer> {
                     event
                 }
                 (S::CardProviderCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CardProviderCategory",
@@ -33071,7 +33397,8 @@ impl<'de> Deserializer<'de, super::CardType> for Box<CardTypeDeserializer> {
                     }
                 }
                 (S::MaskedPan(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"MaskedPAN",
@@ -33088,7 +33415,8 @@ impl<'de> Deserializer<'de, super::CardType> for Box<CardTypeDeserializer> {
                     }
                 }
                 (S::ExpiryDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ExpiryDate",
@@ -33105,7 +33433,8 @@ impl<'de> Deserializer<'de, super::CardType> for Box<CardTypeDeserializer> {
                     }
                 }
                 (S::AccountNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AccountNumber",
@@ -33125,7 +33454,8 @@ impl<'de> Deserializer<'de, super::CardType> for Box<CardTypeDeserializer> {
                     S::ElectronicPaymentReferenceText(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ElectronicPaymentReferenceText",
@@ -33506,7 +33836,8 @@ impl<'de> Deserializer<'de, super::BankTransferType> for Box<BankTransferTypeDes
                     event
                 }
                 (S::BankTransferIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"BankTransferIdentifier",
@@ -33523,7 +33854,8 @@ impl<'de> Deserializer<'de, super::BankTransferType> for Box<BankTransferTypeDes
                     }
                 }
                 (S::BankTransferDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"BankTransferDate",
@@ -33540,7 +33872,8 @@ impl<'de> Deserializer<'de, super::BankTransferType> for Box<BankTransferTypeDes
                     }
                 }
                 (S::OriginBankName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OriginBankName",
@@ -33557,7 +33890,8 @@ impl<'de> Deserializer<'de, super::BankTransferType> for Box<BankTransferTypeDes
                     }
                 }
                 (S::DestinationBankAccount(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DestinationBankAccount",
@@ -33864,7 +34198,8 @@ impl<'de> Deserializer<'de, super::ChequeType> for Box<ChequeTypeDeserializer> {
                     event
                 }
                 (S::ChequeIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ChequeIdentifier",
@@ -33881,7 +34216,8 @@ impl<'de> Deserializer<'de, super::ChequeType> for Box<ChequeTypeDeserializer> {
                     }
                 }
                 (S::ChequeKindText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ChequeKindText",
@@ -33898,7 +34234,8 @@ impl<'de> Deserializer<'de, super::ChequeType> for Box<ChequeTypeDeserializer> {
                     }
                 }
                 (S::BankName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"BankName",
@@ -33973,10 +34310,15 @@ impl PersonNameTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -34285,7 +34627,8 @@ impl<'de> Deserializer<'de, super::PersonNameType> for Box<PersonNameTypeDeseria
                     }
                 }
                 (S::TransliterationName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"TransliterationName",
@@ -34302,7 +34645,8 @@ impl<'de> Deserializer<'de, super::PersonNameType> for Box<PersonNameTypeDeseria
                     }
                 }
                 (S::OfficialTitleTextBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OfficialTitleTextBag",
@@ -34319,7 +34663,8 @@ impl<'de> Deserializer<'de, super::PersonNameType> for Box<PersonNameTypeDeseria
                     }
                 }
                 (S::PreferredName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PreferredName",
@@ -34397,10 +34742,15 @@ impl OrganizationNameTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -34638,7 +34988,8 @@ impl<'de> Deserializer<'de, super::OrganizationNameType> for Box<OrganizationNam
                     S::OrganizationStandardName(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OrganizationStandardName",
@@ -34655,7 +35006,8 @@ impl<'de> Deserializer<'de, super::OrganizationNameType> for Box<OrganizationNam
                     }
                 }
                 (S::OrganizationOtherName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OrganizationOtherName",
@@ -34672,7 +35024,8 @@ impl<'de> Deserializer<'de, super::OrganizationNameType> for Box<OrganizationNam
                     }
                 }
                 (S::TransliterationName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"TransliterationName",
@@ -34751,15 +35104,21 @@ impl EntityNameTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"entityNameCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut entity_name_category,
                     b"entityNameCategory",
                     &attrib.value,
@@ -35078,56 +35437,56 @@ impl EntityNameTypeContentDeserializer {
         let mut allow_any_element = false;
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -35135,21 +35494,21 @@ impl EntityNameTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -35157,7 +35516,7 @@ impl EntityNameTypeContentDeserializer {
                 return self.handle_ocr_confidence_data(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Br")
             ) {
                 let output = <Mixed<super::BrType> as WithDeserializer>::init(helper, event)?;
@@ -36095,7 +36454,8 @@ impl<'de> Deserializer<'de, super::EntityNameTypeContent>
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -36109,7 +36469,8 @@ impl<'de> Deserializer<'de, super::EntityNameTypeContent>
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -36123,7 +36484,8 @@ impl<'de> Deserializer<'de, super::EntityNameTypeContent>
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -36137,7 +36499,8 @@ impl<'de> Deserializer<'de, super::EntityNameTypeContent>
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -36151,7 +36514,8 @@ impl<'de> Deserializer<'de, super::EntityNameTypeContent>
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -36165,7 +36529,8 @@ impl<'de> Deserializer<'de, super::EntityNameTypeContent>
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -36179,7 +36544,8 @@ impl<'de> Deserializer<'de, super::EntityNameTypeContent>
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -36196,7 +36562,8 @@ impl<'de> Deserializer<'de, super::EntityNameTypeContent>
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -36210,7 +36577,8 @@ impl<'de> Deserializer<'de, super::EntityNameTypeContent>
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -36224,7 +36592,8 @@ impl<'de> Deserializer<'de, super::EntityNameTypeContent>
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -36241,7 +36610,8 @@ impl<'de> Deserializer<'de, super::EntityNameTypeContent>
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -36255,7 +36625,8 @@ impl<'de> Deserializer<'de, super::EntityNameTypeContent>
                     }
                 }
                 (S::Br(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Br",
@@ -36746,7 +37117,8 @@ impl<'de> Deserializer<'de, super::PaymentFeeType> for Box<PaymentFeeTypeDeseria
                     event
                 }
                 (S::FeeIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FeeIdentifier",
@@ -36763,7 +37135,8 @@ impl<'de> Deserializer<'de, super::PaymentFeeType> for Box<PaymentFeeTypeDeseria
                     }
                 }
                 (S::FeeReference(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FeeReference",
@@ -36780,7 +37153,8 @@ impl<'de> Deserializer<'de, super::PaymentFeeType> for Box<PaymentFeeTypeDeseria
                     }
                 }
                 (S::BasicFeeAmount(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"BasicFeeAmount",
@@ -36797,7 +37171,8 @@ impl<'de> Deserializer<'de, super::PaymentFeeType> for Box<PaymentFeeTypeDeseria
                     }
                 }
                 (S::FeeUnitQuantity(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FeeUnitQuantity",
@@ -36814,7 +37189,8 @@ impl<'de> Deserializer<'de, super::PaymentFeeType> for Box<PaymentFeeTypeDeseria
                     }
                 }
                 (S::FeeUnitAmount(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FeeUnitAmount",
@@ -36831,7 +37207,8 @@ impl<'de> Deserializer<'de, super::PaymentFeeType> for Box<PaymentFeeTypeDeseria
                     }
                 }
                 (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CommentText",
@@ -36906,10 +37283,10 @@ impl DtTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -37210,56 +37587,56 @@ impl DtTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -37267,21 +37644,21 @@ impl DtTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -37289,7 +37666,7 @@ impl DtTypeContentDeserializer {
                 return self.handle_ocr_confidence_data(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Br")
             ) {
                 let output = <Mixed<super::BrType> as WithDeserializer>::init(helper, event)?;
@@ -38109,7 +38486,8 @@ impl<'de> Deserializer<'de, super::DtTypeContent> for Box<DtTypeContentDeseriali
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -38123,7 +38501,8 @@ impl<'de> Deserializer<'de, super::DtTypeContent> for Box<DtTypeContentDeseriali
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -38137,7 +38516,8 @@ impl<'de> Deserializer<'de, super::DtTypeContent> for Box<DtTypeContentDeseriali
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -38151,7 +38531,8 @@ impl<'de> Deserializer<'de, super::DtTypeContent> for Box<DtTypeContentDeseriali
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -38165,7 +38546,8 @@ impl<'de> Deserializer<'de, super::DtTypeContent> for Box<DtTypeContentDeseriali
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -38179,7 +38561,8 @@ impl<'de> Deserializer<'de, super::DtTypeContent> for Box<DtTypeContentDeseriali
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -38193,7 +38576,8 @@ impl<'de> Deserializer<'de, super::DtTypeContent> for Box<DtTypeContentDeseriali
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -38210,7 +38594,8 @@ impl<'de> Deserializer<'de, super::DtTypeContent> for Box<DtTypeContentDeseriali
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -38224,7 +38609,8 @@ impl<'de> Deserializer<'de, super::DtTypeContent> for Box<DtTypeContentDeseriali
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -38238,7 +38624,8 @@ impl<'de> Deserializer<'de, super::DtTypeContent> for Box<DtTypeContentDeseriali
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -38255,7 +38642,8 @@ impl<'de> Deserializer<'de, super::DtTypeContent> for Box<DtTypeContentDeseriali
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -38269,7 +38657,8 @@ impl<'de> Deserializer<'de, super::DtTypeContent> for Box<DtTypeContentDeseriali
                     }
                 }
                 (S::Br(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Br",
@@ -38335,10 +38724,10 @@ impl DdTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -38679,56 +39068,56 @@ impl DdTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -38736,21 +39125,21 @@ impl DdTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -38758,49 +39147,49 @@ impl DdTypeContentDeserializer {
                 return self.handle_ocr_confidence_data(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Br")
             ) {
                 let output = <Mixed<super::BrType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_br(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"UL")
             ) {
                 let output = <Mixed<super::UlType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ul(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OL")
             ) {
                 let output = <Mixed<super::OlType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ol(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Pre")
             ) {
                 let output = <Mixed<super::PreType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_pre(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"DL")
             ) {
                 let output = <Mixed<super::DlType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_dl(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"IPOASISTable")
             ) {
                 let output = <Mixed<OpaqueXml> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ipoasis_table(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"PatentCitation")
             ) {
                 let output =
@@ -38808,7 +39197,7 @@ impl DdTypeContentDeserializer {
                 return self.handle_patent_citation(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"NPLCitation")
             ) {
                 let output =
@@ -38816,7 +39205,7 @@ impl DdTypeContentDeserializer {
                 return self.handle_npl_citation(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"CrossReference")
             ) {
                 let output =
@@ -40157,7 +40546,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -40171,7 +40561,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -40185,7 +40576,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -40199,7 +40591,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -40213,7 +40606,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -40227,7 +40621,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -40241,7 +40636,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -40258,7 +40654,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -40272,7 +40669,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -40286,7 +40684,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -40303,7 +40702,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -40317,7 +40717,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     }
                 }
                 (S::Br(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Br",
@@ -40331,7 +40732,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     }
                 }
                 (S::Ul(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"UL",
@@ -40345,7 +40747,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     }
                 }
                 (S::Ol(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OL",
@@ -40359,7 +40762,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     }
                 }
                 (S::Pre(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Pre",
@@ -40373,7 +40777,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     }
                 }
                 (S::Dl(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DL",
@@ -40390,7 +40795,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     S::IpoasisTable(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"IPOASISTable",
@@ -40407,7 +40813,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     S::PatentCitation(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PatentCitation",
@@ -40424,7 +40831,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     S::NplCitation(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLCitation",
@@ -40441,7 +40849,8 @@ impl<'de> Deserializer<'de, super::DdTypeContent> for Box<DdTypeContentDeseriali
                     S::CrossReference(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CrossReference",
@@ -40513,25 +40922,30 @@ impl LiTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"pNumber")
             ) {
-                helper.read_attrib(&mut p_number, b"pNumber", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut p_number, b"pNumber", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"textBoxIndicator")
             ) {
-                helper.read_attrib(&mut text_box_indicator, b"textBoxIndicator", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut text_box_indicator,
+                    b"textBoxIndicator",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"liNumber")
             ) {
-                helper.read_attrib(&mut li_number, b"liNumber", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut li_number, b"liNumber", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -40908,63 +41322,63 @@ impl LiTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Image")
             ) {
                 let output = <Mixed<super::ImageType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_image(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -40972,21 +41386,21 @@ impl LiTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -40994,49 +41408,49 @@ impl LiTypeContentDeserializer {
                 return self.handle_ocr_confidence_data(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Br")
             ) {
                 let output = <Mixed<super::BrType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_br(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"UL")
             ) {
                 let output = <Mixed<super::UlType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ul(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OL")
             ) {
                 let output = <Mixed<super::OlType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ol(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Pre")
             ) {
                 let output = <Mixed<super::PreType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_pre(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"DL")
             ) {
                 let output = <Mixed<super::DlType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_dl(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Math")
             ) {
                 let output = <Mixed<super::MathType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_math(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ChemicalFormulae")
             ) {
                 let output =
@@ -41044,14 +41458,14 @@ impl LiTypeContentDeserializer {
                 return self.handle_chemical_formulae(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"InlineFormula")
             ) {
                 let output = <Mixed<super::PhraseType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_inline_formula(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"PatentCitation")
             ) {
                 let output =
@@ -41059,7 +41473,7 @@ impl LiTypeContentDeserializer {
                 return self.handle_patent_citation(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"NPLCitation")
             ) {
                 let output =
@@ -41067,7 +41481,7 @@ impl LiTypeContentDeserializer {
                 return self.handle_npl_citation(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"FigureReference")
             ) {
                 let output =
@@ -41075,7 +41489,7 @@ impl LiTypeContentDeserializer {
                 return self.handle_figure_reference(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"CrossReference")
             ) {
                 let output =
@@ -41083,7 +41497,7 @@ impl LiTypeContentDeserializer {
                 return self.handle_cross_reference(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"BioDeposit")
             ) {
                 let output =
@@ -41091,7 +41505,7 @@ impl LiTypeContentDeserializer {
                 return self.handle_bio_deposit(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Table")
             ) {
                 let output = <Mixed<super::TableType> as WithDeserializer>::init(helper, event)?;
@@ -42825,7 +43239,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -42839,7 +43254,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -42853,7 +43269,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -42867,7 +43284,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -42881,7 +43299,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -42895,7 +43314,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -42909,7 +43329,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -42923,7 +43344,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::Image(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Image",
@@ -42940,7 +43362,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -42954,7 +43377,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -42968,7 +43392,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -42985,7 +43410,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -42999,7 +43425,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::Br(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Br",
@@ -43013,7 +43440,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::Ul(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"UL",
@@ -43027,7 +43455,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::Ol(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OL",
@@ -43041,7 +43470,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::Pre(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Pre",
@@ -43055,7 +43485,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::Dl(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DL",
@@ -43069,7 +43500,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::Math(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Math",
@@ -43086,7 +43518,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     S::ChemicalFormulae(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ChemicalFormulae",
@@ -43103,7 +43536,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     S::InlineFormula(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"InlineFormula",
@@ -43120,7 +43554,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     S::PatentCitation(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PatentCitation",
@@ -43137,7 +43572,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     S::NplCitation(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLCitation",
@@ -43154,7 +43590,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     S::FigureReference(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FigureReference",
@@ -43171,7 +43608,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     S::CrossReference(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CrossReference",
@@ -43188,7 +43626,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     S::BioDeposit(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"BioDeposit",
@@ -43202,7 +43641,8 @@ impl<'de> Deserializer<'de, super::LiTypeContent> for Box<LiTypeContentDeseriali
                     }
                 }
                 (S::Table(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Table",
@@ -43447,7 +43887,8 @@ impl<'de> Deserializer<'de, super::ApplicationNumberType>
                     event
                 }
                 (S::IpOfficeCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"IPOfficeCode",
@@ -43535,15 +43976,21 @@ impl GeographicRegionNameTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"sequenceNumber")
             ) {
-                helper.read_attrib(&mut sequence_number, b"sequenceNumber", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut sequence_number,
+                    b"sequenceNumber",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"geographicRegionCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut geographic_region_category,
                     b"geographicRegionCategory",
                     &attrib.value,
@@ -43803,7 +44250,8 @@ impl<'de> Deserializer<'de, super::PostalAddressBagType> for Box<PostalAddressBa
                     event
                 }
                 (S::PostalAddress(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PostalAddress",
@@ -43998,7 +44446,8 @@ impl<'de> Deserializer<'de, super::FaxNumberBagType> for Box<FaxNumberBagTypeDes
                     event
                 }
                 (S::FaxNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FaxNumber",
@@ -44193,7 +44642,8 @@ impl<'de> Deserializer<'de, super::EmailAddressBagType> for Box<EmailAddressBagT
                     event
                 }
                 (S::EmailAddressText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"EmailAddressText",
@@ -44388,7 +44838,8 @@ impl<'de> Deserializer<'de, super::WebAddressBagType> for Box<WebAddressBagTypeD
                     event
                 }
                 (S::WebAddressUri(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"WebAddressURI",
@@ -44580,7 +45031,8 @@ impl<'de> Deserializer<'de, super::PhoneNumberBagType> for Box<PhoneNumberBagTyp
                     event
                 }
                 (S::PhoneNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PhoneNumber",
@@ -44789,7 +45241,8 @@ impl<'de> Deserializer<'de, super::OtherElectronicAddressBagType>
                     S::OtherElectronicAddressText(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OtherElectronicAddressText",
@@ -44876,10 +45329,10 @@ impl LocarnoClassificationTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -45186,7 +45639,8 @@ impl<'de> Deserializer<'de, super::LocarnoClassificationType>
                     event
                 }
                 (S::SymbolPositionCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SymbolPositionCode",
@@ -45203,7 +45657,8 @@ impl<'de> Deserializer<'de, super::LocarnoClassificationType>
                     }
                 }
                 (S::LocarnoClass(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LocarnoClass",
@@ -45223,7 +45678,8 @@ impl<'de> Deserializer<'de, super::LocarnoClassificationType>
                     S::LocarnoClassDescriptionText(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LocarnoClassDescriptionText",
@@ -45244,7 +45700,8 @@ impl<'de> Deserializer<'de, super::LocarnoClassificationType>
                     }
                 }
                 (S::LocarnoSubclassBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LocarnoSubclassBag",
@@ -45503,7 +45960,8 @@ impl<'de> Deserializer<'de, super::LocarnoClassificationBagContent202Type>
                     event
                 }
                 (S::SymbolPositionCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SymbolPositionCode",
@@ -45523,7 +45981,8 @@ impl<'de> Deserializer<'de, super::LocarnoClassificationBagContent202Type>
                     S::LocarnoClassificationText(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LocarnoClassificationText",
@@ -45622,15 +46081,20 @@ impl DocumentTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -46279,7 +46743,8 @@ impl<'de> Deserializer<'de, super::DocumentType> for Box<DocumentTypeDeserialize
                     event
                 }
                 (S::DocumentName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentName",
@@ -46296,7 +46761,8 @@ impl<'de> Deserializer<'de, super::DocumentType> for Box<DocumentTypeDeserialize
                     }
                 }
                 (S::FileName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FileName",
@@ -46313,7 +46779,8 @@ impl<'de> Deserializer<'de, super::DocumentType> for Box<DocumentTypeDeserialize
                     }
                 }
                 (S::DocumentFormatCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentFormatCategory",
@@ -46330,7 +46797,8 @@ impl<'de> Deserializer<'de, super::DocumentType> for Box<DocumentTypeDeserialize
                     }
                 }
                 (S::DocumentKindCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentKindCategory",
@@ -46347,7 +46815,8 @@ impl<'de> Deserializer<'de, super::DocumentType> for Box<DocumentTypeDeserialize
                     }
                 }
                 (S::DocumentDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentDate",
@@ -46364,7 +46833,8 @@ impl<'de> Deserializer<'de, super::DocumentType> for Box<DocumentTypeDeserialize
                     }
                 }
                 (S::DocumentMediaCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentMediaCategory",
@@ -46381,7 +46851,8 @@ impl<'de> Deserializer<'de, super::DocumentType> for Box<DocumentTypeDeserialize
                     }
                 }
                 (S::DocumentLocationUri(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentLocationURI",
@@ -46398,7 +46869,8 @@ impl<'de> Deserializer<'de, super::DocumentType> for Box<DocumentTypeDeserialize
                     }
                 }
                 (S::DocumentVersion(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentVersion",
@@ -46415,7 +46887,8 @@ impl<'de> Deserializer<'de, super::DocumentType> for Box<DocumentTypeDeserialize
                     }
                 }
                 (S::DocumentSizeQuantity(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentSizeQuantity",
@@ -46432,7 +46905,8 @@ impl<'de> Deserializer<'de, super::DocumentType> for Box<DocumentTypeDeserialize
                     }
                 }
                 (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CommentText",
@@ -46507,10 +46981,11 @@ impl CaptionTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"captionPositionCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut caption_position_category,
                     b"captionPositionCategory",
                     &attrib.value,
@@ -46641,10 +47116,15 @@ impl MeasureTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"measureUnitCode")
             ) {
-                helper.read_attrib(&mut measure_unit_code, b"measureUnitCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut measure_unit_code,
+                    b"measureUnitCode",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -46784,7 +47264,7 @@ impl ElectronicBasicSignatureTypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ElectronicBasicSignatureImageURI")
             ) {
                 let output = <String as WithDeserializer>::init(helper, event)?;
@@ -46796,7 +47276,7 @@ impl ElectronicBasicSignatureTypeDeserializer {
                 );
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ElectronicBasicSignatureText")
             ) {
                 let output = <String as WithDeserializer>::init(helper, event)?;
@@ -46808,7 +47288,7 @@ impl ElectronicBasicSignatureTypeDeserializer {
                 );
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ElectronicBasicSignatureClickWrap")
             ) {
                 let output = <bool as WithDeserializer>::init(helper, event)?;
@@ -47108,7 +47588,8 @@ impl<'de> Deserializer<'de, super::ElectronicBasicSignatureType>
                     S::ElectronicBasicSignatureImageUri(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ElectronicBasicSignatureImageURI",
@@ -47127,7 +47608,8 @@ impl<'de> Deserializer<'de, super::ElectronicBasicSignatureType>
                     S::ElectronicBasicSignatureText(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ElectronicBasicSignatureText",
@@ -47146,7 +47628,8 @@ impl<'de> Deserializer<'de, super::ElectronicBasicSignatureType>
                     S::ElectronicBasicSignatureClickWrap(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ElectronicBasicSignatureClickWrap",
@@ -47210,10 +47693,15 @@ impl ElectronicEnhancedSignatureTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"pkcs7Indicator")
             ) {
-                helper.read_attrib(&mut pkcs_7_indicator, b"pkcs7Indicator", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut pkcs_7_indicator,
+                    b"pkcs7Indicator",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -47355,24 +47843,31 @@ impl EmailAddressTextTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"sequenceNumber")
             ) {
-                helper.read_attrib(&mut sequence_number, b"sequenceNumber", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut sequence_number,
+                    b"sequenceNumber",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"emailAddressCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut email_address_category,
                     b"emailAddressCategory",
                     &attrib.value,
                 )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"emailAddressPurposeCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut email_address_purpose_category,
                     b"emailAddressPurposeCategory",
                     &attrib.value,
@@ -47520,14 +48015,14 @@ impl PersonNameContent235TypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"PersonFullName")
             ) {
                 let output = <String as WithDeserializer>::init(helper, event)?;
                 return self.handle_person_full_name(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"PersonStructuredName")
             ) {
                 let output =
@@ -47747,7 +48242,8 @@ impl<'de> Deserializer<'de, super::PersonNameContent235Type>
                     S::PersonFullName(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PersonFullName",
@@ -47764,7 +48260,8 @@ impl<'de> Deserializer<'de, super::PersonNameContent235Type>
                     S::PersonStructuredName(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PersonStructuredName",
@@ -47828,15 +48325,21 @@ impl TransliterationNameTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"transliterationScriptName")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut transliteration_script_name,
                     b"transliterationScriptName",
                     &attrib.value,
@@ -48098,7 +48601,8 @@ impl<'de> Deserializer<'de, super::OfficialTitleTextBagType>
                     event
                 }
                 (S::OfficialTitleText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OfficialTitleText",
@@ -48177,10 +48681,11 @@ impl OrganizationOtherNameTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"organizationNameCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut organization_name_category,
                     b"organizationNameCategory",
                     &attrib.value,
@@ -48502,56 +49007,56 @@ impl OrganizationOtherNameTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -48559,21 +49064,21 @@ impl OrganizationOtherNameTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -48581,7 +49086,7 @@ impl OrganizationOtherNameTypeContentDeserializer {
                 return self.handle_ocr_confidence_data(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Br")
             ) {
                 let output = <Mixed<super::BrType> as WithDeserializer>::init(helper, event)?;
@@ -49453,7 +49958,8 @@ impl<'de> Deserializer<'de, super::OrganizationOtherNameTypeContent>
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -49467,7 +49973,8 @@ impl<'de> Deserializer<'de, super::OrganizationOtherNameTypeContent>
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -49481,7 +49988,8 @@ impl<'de> Deserializer<'de, super::OrganizationOtherNameTypeContent>
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -49495,7 +50003,8 @@ impl<'de> Deserializer<'de, super::OrganizationOtherNameTypeContent>
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -49509,7 +50018,8 @@ impl<'de> Deserializer<'de, super::OrganizationOtherNameTypeContent>
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -49523,7 +50033,8 @@ impl<'de> Deserializer<'de, super::OrganizationOtherNameTypeContent>
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -49537,7 +50048,8 @@ impl<'de> Deserializer<'de, super::OrganizationOtherNameTypeContent>
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -49554,7 +50066,8 @@ impl<'de> Deserializer<'de, super::OrganizationOtherNameTypeContent>
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -49568,7 +50081,8 @@ impl<'de> Deserializer<'de, super::OrganizationOtherNameTypeContent>
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -49582,7 +50096,8 @@ impl<'de> Deserializer<'de, super::OrganizationOtherNameTypeContent>
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -49599,7 +50114,8 @@ impl<'de> Deserializer<'de, super::OrganizationOtherNameTypeContent>
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -49613,7 +50129,8 @@ impl<'de> Deserializer<'de, super::OrganizationOtherNameTypeContent>
                     }
                 }
                 (S::Br(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Br",
@@ -49802,7 +50319,8 @@ impl<'de> Deserializer<'de, super::EntityNameContent172Type>
                     event
                 }
                 (S::TransliterationName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"TransliterationName",
@@ -49879,15 +50397,20 @@ impl PatentCitationTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"sequenceNumber")
             ) {
-                helper.read_attrib(&mut sequence_number, b"sequenceNumber", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut sequence_number,
+                    b"sequenceNumber",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -50055,14 +50578,14 @@ impl PatentCitationTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"PatentCitationText")
             ) {
                 let output = <super::PhraseType as WithDeserializer>::init(helper, event)?;
                 return self.handle_patent_citation_text(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"CitedPatentDocumentIdentification")
             ) {
                 let output =
@@ -50300,7 +50823,8 @@ impl<'de> Deserializer<'de, super::PatentCitationTypeContent>
                     S::PatentCitationText(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PatentCitationText",
@@ -50317,7 +50841,8 @@ impl<'de> Deserializer<'de, super::PatentCitationTypeContent>
                     S::CitedPatentDocumentIdentification(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedPatentDocumentIdentification",
@@ -50386,20 +50911,30 @@ impl NplCitationTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"sequenceNumber")
             ) {
-                helper.read_attrib(&mut sequence_number, b"sequenceNumber", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut sequence_number,
+                    b"sequenceNumber",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -50590,21 +51125,21 @@ impl NplCitationTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"NPLCitationText")
             ) {
                 let output = <super::PhraseType as WithDeserializer>::init(helper, event)?;
                 return self.handle_npl_citation_text(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"CitedBook")
             ) {
                 let output = <super::CitedBookType as WithDeserializer>::init(helper, event)?;
                 return self.handle_cited_book(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"CitedJournalArticle")
             ) {
                 let output =
@@ -50612,7 +51147,7 @@ impl NplCitationTypeContentDeserializer {
                 return self.handle_cited_journal_article(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"CitedConferenceProceedingsArticle")
             ) {
                 let output =
@@ -50627,21 +51162,21 @@ impl NplCitationTypeContentDeserializer {
                 );
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"CitedOtherKindNPL")
             ) {
                 let output = <super::CitedNplType as WithDeserializer>::init(helper, event)?;
                 return self.handle_cited_other_kind_npl(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"WebURI")
             ) {
                 let output = <String as WithDeserializer>::init(helper, event)?;
                 return self.handle_web_uri(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"FileName")
             ) {
                 let output = <String as WithDeserializer>::init(helper, event)?;
@@ -51203,7 +51738,8 @@ impl<'de> Deserializer<'de, super::NplCitationTypeContent>
                     S::NplCitationText(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLCitationText",
@@ -51220,7 +51756,8 @@ impl<'de> Deserializer<'de, super::NplCitationTypeContent>
                     S::CitedBook(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedBook",
@@ -51237,7 +51774,8 @@ impl<'de> Deserializer<'de, super::NplCitationTypeContent>
                     S::CitedJournalArticle(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedJournalArticle",
@@ -51254,7 +51792,8 @@ impl<'de> Deserializer<'de, super::NplCitationTypeContent>
                     S::CitedConferenceProceedingsArticle(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedConferenceProceedingsArticle",
@@ -51273,7 +51812,8 @@ impl<'de> Deserializer<'de, super::NplCitationTypeContent>
                     S::CitedOtherKindNpl(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedOtherKindNPL",
@@ -51290,7 +51830,8 @@ impl<'de> Deserializer<'de, super::NplCitationTypeContent>
                     S::WebUri(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"WebURI",
@@ -51307,7 +51848,8 @@ impl<'de> Deserializer<'de, super::NplCitationTypeContent>
                     S::FileName(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FileName",
@@ -51384,44 +51926,51 @@ impl CrossReferenceTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"idrefs")
             ) {
-                helper.read_attrib(&mut idrefs, b"idrefs", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut idrefs, b"idrefs", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"extRef")
             ) {
-                helper.read_attrib(&mut ext_ref, b"extRef", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut ext_ref, b"extRef", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"crossReferenceCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut cross_reference_category,
                     b"crossReferenceCategory",
                     &attrib.value,
                 )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"sourceURI")
             ) {
-                helper.read_attrib(&mut source_uri, b"sourceURI", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut source_uri, b"sourceURI", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"sourceSystemName")
             ) {
-                helper.read_attrib(&mut source_system_name, b"sourceSystemName", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut source_system_name,
+                    b"sourceSystemName",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"sourceSystemIdentifier")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut source_system_identifier,
                     b"sourceSystemIdentifier",
                     &attrib.value,
@@ -51750,56 +52299,56 @@ impl CrossReferenceTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -51807,21 +52356,21 @@ impl CrossReferenceTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -51829,7 +52378,7 @@ impl CrossReferenceTypeContentDeserializer {
                 return self.handle_ocr_confidence_data(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Br")
             ) {
                 let output = <Mixed<super::BrType> as WithDeserializer>::init(helper, event)?;
@@ -52690,7 +53239,8 @@ impl<'de> Deserializer<'de, super::CrossReferenceTypeContent>
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -52704,7 +53254,8 @@ impl<'de> Deserializer<'de, super::CrossReferenceTypeContent>
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -52718,7 +53269,8 @@ impl<'de> Deserializer<'de, super::CrossReferenceTypeContent>
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -52732,7 +53284,8 @@ impl<'de> Deserializer<'de, super::CrossReferenceTypeContent>
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -52746,7 +53299,8 @@ impl<'de> Deserializer<'de, super::CrossReferenceTypeContent>
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -52760,7 +53314,8 @@ impl<'de> Deserializer<'de, super::CrossReferenceTypeContent>
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -52774,7 +53329,8 @@ impl<'de> Deserializer<'de, super::CrossReferenceTypeContent>
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -52791,7 +53347,8 @@ impl<'de> Deserializer<'de, super::CrossReferenceTypeContent>
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -52805,7 +53362,8 @@ impl<'de> Deserializer<'de, super::CrossReferenceTypeContent>
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -52819,7 +53377,8 @@ impl<'de> Deserializer<'de, super::CrossReferenceTypeContent>
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -52836,7 +53395,8 @@ impl<'de> Deserializer<'de, super::CrossReferenceTypeContent>
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -52850,7 +53410,8 @@ impl<'de> Deserializer<'de, super::CrossReferenceTypeContent>
                     }
                 }
                 (S::Br(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Br",
@@ -52949,38 +53510,46 @@ impl ImageTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"fileLocationURI")
             ) {
-                helper.read_attrib(&mut file_location_uri, b"fileLocationURI", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut file_location_uri,
+                    b"fileLocationURI",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"imageContentCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut image_content_category,
                     b"imageContentCategory",
                     &attrib.value,
                 )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"orientationCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut orientation_category,
                     b"orientationCategory",
                     &attrib.value,
                 )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"imageWrappingStyleCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut image_wrapping_style_category,
                     b"imageWrappingStyleCategory",
                     &attrib.value,
@@ -53756,7 +54325,8 @@ impl<'de> Deserializer<'de, super::ImageType> for Box<ImageTypeDeserializer> {
                     event
                 }
                 (S::ImageFormatCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ImageFormatCategory",
@@ -53773,7 +54343,8 @@ impl<'de> Deserializer<'de, super::ImageType> for Box<ImageTypeDeserializer> {
                     }
                 }
                 (S::FileName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FileName",
@@ -53790,7 +54361,8 @@ impl<'de> Deserializer<'de, super::ImageType> for Box<ImageTypeDeserializer> {
                     }
                 }
                 (S::HeightMeasure(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"HeightMeasure",
@@ -53807,7 +54379,8 @@ impl<'de> Deserializer<'de, super::ImageType> for Box<ImageTypeDeserializer> {
                     }
                 }
                 (S::WidthMeasure(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"WidthMeasure",
@@ -53824,7 +54397,8 @@ impl<'de> Deserializer<'de, super::ImageType> for Box<ImageTypeDeserializer> {
                     }
                 }
                 (S::Alt(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Alt",
@@ -53854,7 +54428,8 @@ impl<'de> Deserializer<'de, super::ImageType> for Box<ImageTypeDeserializer> {
                     }
                 }
                 (S::BitDepthQuantity(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"BitDepthQuantity",
@@ -53871,7 +54446,8 @@ impl<'de> Deserializer<'de, super::ImageType> for Box<ImageTypeDeserializer> {
                     }
                 }
                 (S::ColourIndicator(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ColourIndicator",
@@ -53888,7 +54464,8 @@ impl<'de> Deserializer<'de, super::ImageType> for Box<ImageTypeDeserializer> {
                     }
                 }
                 (S::ColourModeCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ColourModeCategory",
@@ -53905,7 +54482,8 @@ impl<'de> Deserializer<'de, super::ImageType> for Box<ImageTypeDeserializer> {
                     }
                 }
                 (S::Caption(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Caption",
@@ -53922,7 +54500,8 @@ impl<'de> Deserializer<'de, super::ImageType> for Box<ImageTypeDeserializer> {
                     }
                 }
                 (S::ImageStatusCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ImageStatusCategory",
@@ -53939,7 +54518,8 @@ impl<'de> Deserializer<'de, super::ImageType> for Box<ImageTypeDeserializer> {
                     }
                 }
                 (S::ImageRenditionCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ImageRenditionCategory",
@@ -54023,15 +54603,15 @@ impl MathTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"mathNumber")
             ) {
-                helper.read_attrib(&mut math_number, b"mathNumber", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut math_number, b"mathNumber", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -54195,14 +54775,14 @@ impl MathTypeContentDeserializer {
         let mut allow_any_element = false;
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Image")
             ) {
                 let output = <super::ImageType as WithDeserializer>::init(helper, event)?;
                 return self.handle_image(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"InlineFormula")
             ) {
                 let output = <super::PhraseType as WithDeserializer>::init(helper, event)?;
@@ -54484,7 +55064,8 @@ impl<'de> Deserializer<'de, super::MathTypeContent> for Box<MathTypeContentDeser
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::Image(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Image",
@@ -54501,7 +55082,8 @@ impl<'de> Deserializer<'de, super::MathTypeContent> for Box<MathTypeContentDeser
                     S::InlineFormula(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"InlineFormula",
@@ -54576,15 +55158,16 @@ impl ChemicalFormulaeTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"chemicalFormulaeNumber")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut chemical_formulae_number,
                     b"chemicalFormulaeNumber",
                     &attrib.value,
@@ -54761,21 +55344,21 @@ impl ChemicalFormulaeTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Image")
             ) {
                 let output = <super::ImageType as WithDeserializer>::init(helper, event)?;
                 return self.handle_image(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"InlineFormula")
             ) {
                 let output = <super::PhraseType as WithDeserializer>::init(helper, event)?;
                 return self.handle_inline_formula(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ExternalDocumentBag")
             ) {
                 let output =
@@ -55060,7 +55643,8 @@ impl<'de> Deserializer<'de, super::ChemicalFormulaeTypeContent>
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::Image(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Image",
@@ -55077,7 +55661,8 @@ impl<'de> Deserializer<'de, super::ChemicalFormulaeTypeContent>
                     S::InlineFormula(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"InlineFormula",
@@ -55094,7 +55679,8 @@ impl<'de> Deserializer<'de, super::ChemicalFormulaeTypeContent>
                     S::ExternalDocumentBag(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ExternalDocumentBag",
@@ -55163,20 +55749,21 @@ impl FigureReferenceTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"idrefs")
             ) {
-                helper.read_attrib(&mut idrefs, b"idrefs", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut idrefs, b"idrefs", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"referencedFigureNumber")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut referenced_figure_number,
                     b"referencedFigureNumber",
                     &attrib.value,
@@ -55496,56 +56083,56 @@ impl FigureReferenceTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"B")
             ) {
                 let output = <Mixed<super::BType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_b(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"I")
             ) {
                 let output = <Mixed<super::IType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_i(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"O")
             ) {
                 let output = <Mixed<super::OType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_o(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"S")
             ) {
                 let output = <Mixed<super::SType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_s(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"U")
             ) {
                 let output = <Mixed<super::UType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_u(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sub")
             ) {
                 let output = <Mixed<super::SubType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sub(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Sup")
             ) {
                 let output = <Mixed<super::SupType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_sup(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"SmallCapital")
             ) {
                 let output =
@@ -55553,21 +56140,21 @@ impl FigureReferenceTypeContentDeserializer {
                 return self.handle_small_capital(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Ins")
             ) {
                 let output = <Mixed<super::InsType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_ins(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Del")
             ) {
                 let output = <Mixed<super::DelType> as WithDeserializer>::init(helper, event)?;
                 return self.handle_del(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OCRConfidenceData")
             ) {
                 let output =
@@ -55575,7 +56162,7 @@ impl FigureReferenceTypeContentDeserializer {
                 return self.handle_ocr_confidence_data(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Br")
             ) {
                 let output = <Mixed<super::BrType> as WithDeserializer>::init(helper, event)?;
@@ -56439,7 +57026,8 @@ impl<'de> Deserializer<'de, super::FigureReferenceTypeContent>
                     ElementHandlerOutput::Continue { event, .. } => event,
                 },
                 (S::B(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"B",
@@ -56453,7 +57041,8 @@ impl<'de> Deserializer<'de, super::FigureReferenceTypeContent>
                     }
                 }
                 (S::I(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"I",
@@ -56467,7 +57056,8 @@ impl<'de> Deserializer<'de, super::FigureReferenceTypeContent>
                     }
                 }
                 (S::O(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"O",
@@ -56481,7 +57071,8 @@ impl<'de> Deserializer<'de, super::FigureReferenceTypeContent>
                     }
                 }
                 (S::S(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"S",
@@ -56495,7 +57086,8 @@ impl<'de> Deserializer<'de, super::FigureReferenceTypeContent>
                     }
                 }
                 (S::U(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"U",
@@ -56509,7 +57101,8 @@ impl<'de> Deserializer<'de, super::FigureReferenceTypeContent>
                     }
                 }
                 (S::Sub(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sub",
@@ -56523,7 +57116,8 @@ impl<'de> Deserializer<'de, super::FigureReferenceTypeContent>
                     }
                 }
                 (S::Sup(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Sup",
@@ -56540,7 +57134,8 @@ impl<'de> Deserializer<'de, super::FigureReferenceTypeContent>
                     S::SmallCapital(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SmallCapital",
@@ -56554,7 +57149,8 @@ impl<'de> Deserializer<'de, super::FigureReferenceTypeContent>
                     }
                 }
                 (S::Ins(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Ins",
@@ -56568,7 +57164,8 @@ impl<'de> Deserializer<'de, super::FigureReferenceTypeContent>
                     }
                 }
                 (S::Del(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Del",
@@ -56585,7 +57182,8 @@ impl<'de> Deserializer<'de, super::FigureReferenceTypeContent>
                     S::OcrConfidenceData(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OCRConfidenceData",
@@ -56599,7 +57197,8 @@ impl<'de> Deserializer<'de, super::FigureReferenceTypeContent>
                     }
                 }
                 (S::Br(values, fallback, None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Br",
@@ -56678,20 +57277,25 @@ impl BioDepositTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"sequenceNumber")
             ) {
-                helper.read_attrib(&mut sequence_number, b"sequenceNumber", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut sequence_number,
+                    b"sequenceNumber",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"sourceURI")
             ) {
-                helper.read_attrib(&mut source_uri, b"sourceURI", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut source_uri, b"sourceURI", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -57053,7 +57657,8 @@ impl<'de> Deserializer<'de, super::BioDepositType> for Box<BioDepositTypeDeseria
                     event
                 }
                 (S::BioDepositDepositary(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"BioDepositDepositary",
@@ -57073,7 +57678,8 @@ impl<'de> Deserializer<'de, super::BioDepositType> for Box<BioDepositTypeDeseria
                     S::BiologicalAccessionNumber(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"BiologicalAccessionNumber",
@@ -57090,7 +57696,8 @@ impl<'de> Deserializer<'de, super::BioDepositType> for Box<BioDepositTypeDeseria
                     }
                 }
                 (S::BioDepositDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"BioDepositDate",
@@ -57107,7 +57714,8 @@ impl<'de> Deserializer<'de, super::BioDepositType> for Box<BioDepositTypeDeseria
                     }
                 }
                 (S::BioDepositTermText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"BioDepositTermText",
@@ -57124,7 +57732,8 @@ impl<'de> Deserializer<'de, super::BioDepositType> for Box<BioDepositTypeDeseria
                     }
                 }
                 (S::BioDepositText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"BioDepositText",
@@ -57210,14 +57819,14 @@ impl TableTypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"IPOASISTable")
             ) {
                 let output = <OpaqueXml as WithDeserializer>::init(helper, event)?;
                 return self.handle_ipoasis_table(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"TableImage")
             ) {
                 let output = <super::TableImageType as WithDeserializer>::init(helper, event)?;
@@ -57409,7 +58018,8 @@ impl<'de> Deserializer<'de, super::TableType> for Box<TableTypeDeserializer> {
                     S::IpoasisTable(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"IPOASISTable",
@@ -57426,7 +58036,8 @@ impl<'de> Deserializer<'de, super::TableType> for Box<TableTypeDeserializer> {
                     S::TableImage(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"TableImage",
@@ -57492,7 +58103,7 @@ impl ApplicationNumberContent117TypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ST13ApplicationNumber")
             ) {
                 let output =
@@ -57505,7 +58116,7 @@ impl ApplicationNumberContent117TypeDeserializer {
                 );
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ApplicationNumberText")
             ) {
                 let output = <String as WithDeserializer>::init(helper, event)?;
@@ -57742,7 +58353,8 @@ impl<'de> Deserializer<'de, super::ApplicationNumberContent117Type>
                     S::St13ApplicationNumber(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ST13ApplicationNumber",
@@ -57759,7 +58371,8 @@ impl<'de> Deserializer<'de, super::ApplicationNumberContent117Type>
                     S::ApplicationNumberText(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ApplicationNumberText",
@@ -57828,7 +58441,7 @@ impl PostalAddressTypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"PostalStructuredAddress")
             ) {
                 let output =
@@ -57841,7 +58454,7 @@ impl PostalAddressTypeDeserializer {
                 );
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"PostalAddressText")
             ) {
                 let output = <super::OrderedTextType as WithDeserializer>::init(helper, event)?;
@@ -58051,7 +58664,8 @@ impl<'de> Deserializer<'de, super::PostalAddressType> for Box<PostalAddressTypeD
                     S::PostalStructuredAddress(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PostalStructuredAddress",
@@ -58068,7 +58682,8 @@ impl<'de> Deserializer<'de, super::PostalAddressType> for Box<PostalAddressTypeD
                     S::PostalAddressText(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PostalAddressText",
@@ -58127,10 +58742,11 @@ impl FaxNumberTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"faxNumberCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut fax_number_category,
                     b"faxNumberCategory",
                     &attrib.value,
@@ -58264,10 +58880,11 @@ impl WebAddressUriTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"webAddressCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut web_address_category,
                     b"webAddressCategory",
                     &attrib.value,
@@ -58401,10 +59018,11 @@ impl PhoneNumberTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"phoneNumberCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut phone_number_category,
                     b"phoneNumberCategory",
                     &attrib.value,
@@ -58540,10 +59158,11 @@ impl OtherElectronicAddressTextTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"otherElectronicAddressCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut other_electronic_address_category,
                     b"otherElectronicAddressCategory",
                     &attrib.value,
@@ -58994,7 +59613,8 @@ impl<'de> Deserializer<'de, super::LocarnoSubclassBagType>
                     event
                 }
                 (S::LocarnoSubclass(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LocarnoSubclass",
@@ -59014,7 +59634,8 @@ impl<'de> Deserializer<'de, super::LocarnoSubclassBagType>
                     S::LocarnoSubclassProductIndicationText(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LocarnoSubclassProductIndicationText",
@@ -59035,7 +59656,8 @@ impl<'de> Deserializer<'de, super::LocarnoSubclassBagType>
                     }
                 }
                 (S::LocarnoTermBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LocarnoTermBag",
@@ -59055,7 +59677,8 @@ impl<'de> Deserializer<'de, super::LocarnoSubclassBagType>
                     S::NationalSubclassExtensionBag(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NationalSubclassExtensionBag",
@@ -59289,7 +59912,7 @@ impl FigurativeElementClassificationBagTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ViennaClassificationBag")
             ) {
                 let output =
@@ -59302,7 +59925,7 @@ impl FigurativeElementClassificationBagTypeContentDeserializer {
                 );
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"NationalFigurativeElementClassificationBag")
             ) {
                 let output = < super :: NationalFigurativeElementClassificationBagType as WithDeserializer > :: init (helper , event) ? ;
@@ -59521,7 +60144,8 @@ impl<'de> Deserializer<'de, super::FigurativeElementClassificationBagTypeContent
                     S::ViennaClassificationBag(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ViennaClassificationBag",
@@ -59538,7 +60162,8 @@ impl<'de> Deserializer<'de, super::FigurativeElementClassificationBagTypeContent
                     S::NationalFigurativeElementClassificationBag(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NationalFigurativeElementClassificationBag",
@@ -60144,7 +60769,8 @@ impl<'de> Deserializer<'de, super::PersonStructuredNameType>
                     event
                 }
                 (S::NamePrefix(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NamePrefix",
@@ -60161,7 +60787,8 @@ impl<'de> Deserializer<'de, super::PersonStructuredNameType>
                     }
                 }
                 (S::FirstName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FirstName",
@@ -60178,7 +60805,8 @@ impl<'de> Deserializer<'de, super::PersonStructuredNameType>
                     }
                 }
                 (S::MiddleName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"MiddleName",
@@ -60195,7 +60823,8 @@ impl<'de> Deserializer<'de, super::PersonStructuredNameType>
                     }
                 }
                 (S::LastName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LastName",
@@ -60212,7 +60841,8 @@ impl<'de> Deserializer<'de, super::PersonStructuredNameType>
                     }
                 }
                 (S::FirstLastName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FirstLastName",
@@ -60229,7 +60859,8 @@ impl<'de> Deserializer<'de, super::PersonStructuredNameType>
                     }
                 }
                 (S::SecondLastName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SecondLastName",
@@ -60246,7 +60877,8 @@ impl<'de> Deserializer<'de, super::PersonStructuredNameType>
                     }
                 }
                 (S::NameSuffix(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NameSuffix",
@@ -60263,7 +60895,8 @@ impl<'de> Deserializer<'de, super::PersonStructuredNameType>
                     }
                 }
                 (S::PersonOtherName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PersonOtherName",
@@ -60340,10 +60973,15 @@ impl LocalizedTextTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -60491,25 +61129,31 @@ impl CitedPatentDocumentIdentificationTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"sourceURI")
             ) {
-                helper.read_attrib(&mut source_uri, b"sourceURI", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut source_uri, b"sourceURI", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"patentDocumentIdentificationFormatCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut patent_document_identification_format_category,
                     b"patentDocumentIdentificationFormatCategory",
                     &attrib.value,
@@ -60878,7 +61522,8 @@ impl<'de> Deserializer<'de, super::CitedPatentDocumentIdentificationType>
                     event
                 }
                 (S::IpOfficeCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"IPOfficeCode",
@@ -60895,7 +61540,8 @@ impl<'de> Deserializer<'de, super::CitedPatentDocumentIdentificationType>
                     }
                 }
                 (S::DocumentNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentNumber",
@@ -60912,7 +61558,8 @@ impl<'de> Deserializer<'de, super::CitedPatentDocumentIdentificationType>
                     }
                 }
                 (S::EntityName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"EntityName",
@@ -60929,7 +61576,8 @@ impl<'de> Deserializer<'de, super::CitedPatentDocumentIdentificationType>
                     }
                 }
                 (S::PatentDocumentKindCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PatentDocumentKindCode",
@@ -60946,7 +61594,8 @@ impl<'de> Deserializer<'de, super::CitedPatentDocumentIdentificationType>
                     }
                 }
                 (S::PatentDocumentDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PatentDocumentDate",
@@ -61066,10 +61715,10 @@ impl CitedBookTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -62355,7 +63004,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     event
                 }
                 (S::ElectronicAccess(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ElectronicAccess",
@@ -62372,7 +63022,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::CitedDocumentDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedDocumentDate",
@@ -62389,7 +63040,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::AbstractNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AbstractNumber",
@@ -62406,7 +63058,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::AuthorName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AuthorName",
@@ -62423,7 +63076,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::Subordinate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Subordinate",
@@ -62443,7 +63097,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     S::CitedContributionTitleText(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedContributionTitleText",
@@ -62464,7 +63119,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::NplCopyrightText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLCopyrightText",
@@ -62481,7 +63137,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::NplIssueDesignationText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLIssueDesignationText",
@@ -62498,7 +63155,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::NplReferenceNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLReferenceNumber",
@@ -62515,7 +63173,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::NplStandardNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLStandardNumber",
@@ -62532,7 +63191,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::NplClass(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLClass",
@@ -62549,7 +63209,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::Notes(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Notes",
@@ -62579,7 +63240,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::CitedBookAuthorName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedBookAuthorName",
@@ -62596,7 +63258,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::CitedBookTitleText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedBookTitleText",
@@ -62613,7 +63276,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::CitedBookSubtitleText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedBookSubtitleText",
@@ -62630,7 +63294,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::CitedBookNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedBookNumber",
@@ -62647,7 +63312,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::IssueNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"IssueNumber",
@@ -62667,7 +63333,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     S::CitedBookEditionStatementText(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedBookEditionStatementText",
@@ -62688,7 +63355,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::VolumeNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"VolumeNumber",
@@ -62705,7 +63373,8 @@ impl<'de> Deserializer<'de, super::CitedBookType> for Box<CitedBookTypeDeseriali
                     }
                 }
                 (S::SeriesText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SeriesText",
@@ -62837,15 +63506,16 @@ impl CitedJournalArticleTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"journalArticleCategoryCode")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut journal_article_category_code,
                     b"journalArticleCategoryCode",
                     &attrib.value,
@@ -63922,7 +64592,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     event
                 }
                 (S::ElectronicAccess(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ElectronicAccess",
@@ -63939,7 +64610,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     }
                 }
                 (S::CitedDocumentDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedDocumentDate",
@@ -63956,7 +64628,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     }
                 }
                 (S::AbstractNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AbstractNumber",
@@ -63973,7 +64646,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     }
                 }
                 (S::AuthorName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AuthorName",
@@ -63990,7 +64664,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     }
                 }
                 (S::Subordinate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Subordinate",
@@ -64010,7 +64685,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     S::CitedContributionTitleText(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedContributionTitleText",
@@ -64031,7 +64707,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     }
                 }
                 (S::NplCopyrightText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLCopyrightText",
@@ -64048,7 +64725,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     }
                 }
                 (S::NplIssueDesignationText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLIssueDesignationText",
@@ -64065,7 +64743,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     }
                 }
                 (S::NplReferenceNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLReferenceNumber",
@@ -64082,7 +64761,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     }
                 }
                 (S::NplStandardNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLStandardNumber",
@@ -64099,7 +64779,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     }
                 }
                 (S::NplClass(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLClass",
@@ -64116,7 +64797,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     }
                 }
                 (S::Notes(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Notes",
@@ -64146,7 +64828,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     }
                 }
                 (S::CitedJournalTitleText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedJournalTitleText",
@@ -64163,7 +64846,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     }
                 }
                 (S::SerialAltTitleText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SerialALTTitleText",
@@ -64180,7 +64864,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     }
                 }
                 (S::IssueNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"IssueNumber",
@@ -64197,7 +64882,8 @@ impl<'de> Deserializer<'de, super::CitedJournalArticleType>
                     }
                 }
                 (S::VolumeNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"VolumeNumber",
@@ -64312,10 +64998,10 @@ impl CitedConferenceProceedingsArticleTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -65202,7 +65888,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleType>
                     event
                 }
                 (S::ElectronicAccess(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ElectronicAccess",
@@ -65219,7 +65906,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleType>
                     }
                 }
                 (S::CitedDocumentDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedDocumentDate",
@@ -65236,7 +65924,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleType>
                     }
                 }
                 (S::AbstractNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AbstractNumber",
@@ -65253,7 +65942,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleType>
                     }
                 }
                 (S::AuthorName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AuthorName",
@@ -65270,7 +65960,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleType>
                     }
                 }
                 (S::Subordinate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Subordinate",
@@ -65290,7 +65981,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleType>
                     S::CitedContributionTitleText(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedContributionTitleText",
@@ -65311,7 +66003,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleType>
                     }
                 }
                 (S::NplCopyrightText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLCopyrightText",
@@ -65328,7 +66021,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleType>
                     }
                 }
                 (S::NplIssueDesignationText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLIssueDesignationText",
@@ -65345,7 +66039,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleType>
                     }
                 }
                 (S::NplReferenceNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLReferenceNumber",
@@ -65362,7 +66057,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleType>
                     }
                 }
                 (S::NplStandardNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLStandardNumber",
@@ -65379,7 +66075,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleType>
                     }
                 }
                 (S::NplClass(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLClass",
@@ -65396,7 +66093,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleType>
                     }
                 }
                 (S::Notes(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Notes",
@@ -65539,10 +66237,10 @@ impl CitedNplTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -66359,7 +67057,8 @@ impl<'de> Deserializer<'de, super::CitedNplType> for Box<CitedNplTypeDeserialize
                     event
                 }
                 (S::ElectronicAccess(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ElectronicAccess",
@@ -66376,7 +67075,8 @@ impl<'de> Deserializer<'de, super::CitedNplType> for Box<CitedNplTypeDeserialize
                     }
                 }
                 (S::CitedDocumentDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedDocumentDate",
@@ -66393,7 +67093,8 @@ impl<'de> Deserializer<'de, super::CitedNplType> for Box<CitedNplTypeDeserialize
                     }
                 }
                 (S::AbstractNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AbstractNumber",
@@ -66410,7 +67111,8 @@ impl<'de> Deserializer<'de, super::CitedNplType> for Box<CitedNplTypeDeserialize
                     }
                 }
                 (S::AuthorName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AuthorName",
@@ -66427,7 +67129,8 @@ impl<'de> Deserializer<'de, super::CitedNplType> for Box<CitedNplTypeDeserialize
                     }
                 }
                 (S::Subordinate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Subordinate",
@@ -66447,7 +67150,8 @@ impl<'de> Deserializer<'de, super::CitedNplType> for Box<CitedNplTypeDeserialize
                     S::CitedContributionTitleText(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CitedContributionTitleText",
@@ -66468,7 +67172,8 @@ impl<'de> Deserializer<'de, super::CitedNplType> for Box<CitedNplTypeDeserialize
                     }
                 }
                 (S::NplCopyrightText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLCopyrightText",
@@ -66485,7 +67190,8 @@ impl<'de> Deserializer<'de, super::CitedNplType> for Box<CitedNplTypeDeserialize
                     }
                 }
                 (S::NplIssueDesignationText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLIssueDesignationText",
@@ -66502,7 +67208,8 @@ impl<'de> Deserializer<'de, super::CitedNplType> for Box<CitedNplTypeDeserialize
                     }
                 }
                 (S::NplReferenceNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLReferenceNumber",
@@ -66519,7 +67226,8 @@ impl<'de> Deserializer<'de, super::CitedNplType> for Box<CitedNplTypeDeserialize
                     }
                 }
                 (S::NplStandardNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLStandardNumber",
@@ -66536,7 +67244,8 @@ impl<'de> Deserializer<'de, super::CitedNplType> for Box<CitedNplTypeDeserialize
                     }
                 }
                 (S::NplClass(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NPLClass",
@@ -66553,7 +67262,8 @@ impl<'de> Deserializer<'de, super::CitedNplType> for Box<CitedNplTypeDeserialize
                     }
                 }
                 (S::Notes(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Notes",
@@ -66661,7 +67371,7 @@ impl ImageContent185TypeDeserializer {
         let mut allow_any_element = false;
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ImageResolutionQuantity")
             ) {
                 let output =
@@ -66904,7 +67614,8 @@ impl<'de> Deserializer<'de, super::ImageContent185Type> for Box<ImageContent185T
                     S::ImageResolutionQuantity(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ImageResolutionQuantity",
@@ -67194,7 +67905,8 @@ impl<'de> Deserializer<'de, super::MathContent209Type> for Box<MathContent209Typ
                     event
                 }
                 (S::Math(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_M),
                         b"math",
@@ -67211,7 +67923,8 @@ impl<'de> Deserializer<'de, super::MathContent209Type> for Box<MathContent209Typ
                     }
                 }
                 (S::Image(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Image",
@@ -67228,7 +67941,8 @@ impl<'de> Deserializer<'de, super::MathContent209Type> for Box<MathContent209Typ
                     }
                 }
                 (S::ExternalDocumentBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ExternalDocumentBag",
@@ -67301,10 +68015,10 @@ impl ExternalDocumentBagTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -67431,7 +68145,8 @@ impl<'de> Deserializer<'de, super::ExternalDocumentBagType>
                     event
                 }
                 (S::ExternalDocument(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ExternalDocument",
@@ -67543,47 +68258,60 @@ impl TableImageTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"fileLocationURI")
             ) {
-                helper.read_attrib(&mut file_location_uri, b"fileLocationURI", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut file_location_uri,
+                    b"fileLocationURI",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"imageContentCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut image_content_category,
                     b"imageContentCategory",
                     &attrib.value,
                 )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"orientationCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut orientation_category,
                     b"orientationCategory",
                     &attrib.value,
                 )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"imageWrappingStyleCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut image_wrapping_style_category,
                     b"imageWrappingStyleCategory",
                     &attrib.value,
                 )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"tableNumber")
             ) {
-                helper.read_attrib(&mut table_number, b"tableNumber", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut table_number,
+                    b"tableNumber",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -68357,7 +69085,8 @@ impl<'de> Deserializer<'de, super::TableImageType> for Box<TableImageTypeDeseria
                     event
                 }
                 (S::ImageFormatCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ImageFormatCategory",
@@ -68374,7 +69103,8 @@ impl<'de> Deserializer<'de, super::TableImageType> for Box<TableImageTypeDeseria
                     }
                 }
                 (S::FileName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FileName",
@@ -68391,7 +69121,8 @@ impl<'de> Deserializer<'de, super::TableImageType> for Box<TableImageTypeDeseria
                     }
                 }
                 (S::HeightMeasure(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"HeightMeasure",
@@ -68408,7 +69139,8 @@ impl<'de> Deserializer<'de, super::TableImageType> for Box<TableImageTypeDeseria
                     }
                 }
                 (S::WidthMeasure(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"WidthMeasure",
@@ -68425,7 +69157,8 @@ impl<'de> Deserializer<'de, super::TableImageType> for Box<TableImageTypeDeseria
                     }
                 }
                 (S::Alt(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Alt",
@@ -68455,7 +69188,8 @@ impl<'de> Deserializer<'de, super::TableImageType> for Box<TableImageTypeDeseria
                     }
                 }
                 (S::BitDepthQuantity(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"BitDepthQuantity",
@@ -68472,7 +69206,8 @@ impl<'de> Deserializer<'de, super::TableImageType> for Box<TableImageTypeDeseria
                     }
                 }
                 (S::ColourIndicator(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ColourIndicator",
@@ -68489,7 +69224,8 @@ impl<'de> Deserializer<'de, super::TableImageType> for Box<TableImageTypeDeseria
                     }
                 }
                 (S::ColourModeCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ColourModeCategory",
@@ -68506,7 +69242,8 @@ impl<'de> Deserializer<'de, super::TableImageType> for Box<TableImageTypeDeseria
                     }
                 }
                 (S::Caption(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Caption",
@@ -68523,7 +69260,8 @@ impl<'de> Deserializer<'de, super::TableImageType> for Box<TableImageTypeDeseria
                     }
                 }
                 (S::ImageStatusCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ImageStatusCategory",
@@ -68540,7 +69278,8 @@ impl<'de> Deserializer<'de, super::TableImageType> for Box<TableImageTypeDeseria
                     }
                 }
                 (S::ImageRenditionCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ImageRenditionCategory",
@@ -68638,15 +69377,21 @@ impl PostalStructuredAddressTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"postalAddressCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut postal_address_category,
                     b"postalAddressCategory",
                     &attrib.value,
@@ -69015,7 +69760,8 @@ impl<'de> Deserializer<'de, super::PostalStructuredAddressType>
                     event
                 }
                 (S::AddressLineText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AddressLineText",
@@ -69032,7 +69778,8 @@ impl<'de> Deserializer<'de, super::PostalStructuredAddressType>
                     }
                 }
                 (S::CityName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CityName",
@@ -69049,7 +69796,8 @@ impl<'de> Deserializer<'de, super::PostalStructuredAddressType>
                     }
                 }
                 (S::GeographicRegionName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"GeographicRegionName",
@@ -69066,7 +69814,8 @@ impl<'de> Deserializer<'de, super::PostalStructuredAddressType>
                     }
                 }
                 (S::CountryCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CountryCode",
@@ -69083,7 +69832,8 @@ impl<'de> Deserializer<'de, super::PostalStructuredAddressType>
                     }
                 }
                 (S::PostalCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PostalCode",
@@ -69284,7 +70034,8 @@ impl<'de> Deserializer<'de, super::LocarnoTermBagType> for Box<LocarnoTermBagTyp
                     event
                 }
                 (S::LocarnoTerm(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LocarnoTerm",
@@ -69614,7 +70365,8 @@ impl<'de> Deserializer<'de, super::NationalSubclassExtensionBagType>
                     event
                 }
                 (S::IpOfficeCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"IPOfficeCode",
@@ -69634,7 +70386,8 @@ impl<'de> Deserializer<'de, super::NationalSubclassExtensionBagType>
                     S::NationalSubclassExtension(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NationalSubclassExtension",
@@ -69654,7 +70407,8 @@ impl<'de> Deserializer<'de, super::NationalSubclassExtensionBagType>
                     S::NationalExtensionProductIndicationText(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NationalExtensionProductIndicationText",
@@ -69987,7 +70741,8 @@ impl<'de> Deserializer<'de, super::ViennaClassificationBagType>
                     S::ViennaClassificationEdition(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ViennaClassificationEdition",
@@ -70011,7 +70766,8 @@ impl<'de> Deserializer<'de, super::ViennaClassificationBagType>
                     S::ViennaClassificationDate(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ViennaClassificationDate",
@@ -70111,10 +70867,10 @@ impl NationalFigurativeElementClassificationBagTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -70434,7 +71190,8 @@ impl<'de> Deserializer<'de, super::NationalFigurativeElementClassificationBagTyp
                     event
                 }
                 (S::IpOfficeCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"IPOfficeCode",
@@ -70454,7 +71211,8 @@ impl<'de> Deserializer<'de, super::NationalFigurativeElementClassificationBagTyp
                     S::NationalClassificationEdition(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NationalClassificationEdition",
@@ -70478,7 +71236,8 @@ impl<'de> Deserializer<'de, super::NationalFigurativeElementClassificationBagTyp
                     S::NationalClassificationDate(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NationalClassificationDate",
@@ -70498,7 +71257,8 @@ impl<'de> Deserializer<'de, super::NationalFigurativeElementClassificationBagTyp
                     S::NationalFigurativeElementClassification(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NationalFigurativeElementClassification",
@@ -70582,10 +71342,11 @@ impl PersonOtherNameTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"personOtherNameCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut person_other_name_category,
                     b"personOtherNameCategory",
                     &attrib.value,
@@ -71083,7 +71844,8 @@ impl<'de> Deserializer<'de, super::ElectronicAccessType> for Box<ElectronicAcces
                     event
                 }
                 (S::MediumCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"MediumCategory",
@@ -71100,7 +71862,8 @@ impl<'de> Deserializer<'de, super::ElectronicAccessType> for Box<ElectronicAcces
                     }
                 }
                 (S::RetrievalDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RetrievalDate",
@@ -71117,7 +71880,8 @@ impl<'de> Deserializer<'de, super::ElectronicAccessType> for Box<ElectronicAcces
                     }
                 }
                 (S::Doi(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DOI",
@@ -71134,7 +71898,8 @@ impl<'de> Deserializer<'de, super::ElectronicAccessType> for Box<ElectronicAcces
                     }
                 }
                 (S::DocumentFormatCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentFormatCategory",
@@ -71225,15 +71990,21 @@ impl SubordinateTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"subordinateCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut subordinate_category,
                     b"subordinateCategory",
                     &attrib.value,
@@ -71403,7 +72174,7 @@ impl SubordinateTypeContentDeserializer {
         let mut allow_any_element = false;
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ContactText")
             ) {
                 let output = <super::PhraseType as WithDeserializer>::init(helper, event)?;
@@ -71637,7 +72408,8 @@ impl<'de> Deserializer<'de, super::SubordinateTypeContent>
                     S::ContactText(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ContactText",
@@ -71699,10 +72471,11 @@ impl NplStandardNumberTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"nplStandardNumberCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut npl_standard_number_category,
                     b"nplStandardNumberCategory",
                     &attrib.value,
@@ -71842,10 +72615,11 @@ impl NplClassTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"classificationSystem")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut classification_system,
                     b"classificationSystem",
                     &attrib.value,
@@ -71985,7 +72759,7 @@ impl CitedNplContent127TypeDeserializer {
         let mut allow_any_element = false;
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"PublicationText")
             ) {
                 let output = <String as WithDeserializer>::init(helper, event)?;
@@ -72203,7 +72977,8 @@ impl<'de> Deserializer<'de, super::CitedNplContent127Type>
                     S::PublicationText(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PublicationText",
@@ -72274,7 +73049,7 @@ impl CitedConferenceProceedingsArticleContent132TypeDeserializer {
         let mut allow_any_element = false;
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ConferenceText")
             ) {
                 let output = <String as WithDeserializer>::init(helper, event)?;
@@ -72513,7 +73288,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleContent132Ty
                     S::ConferenceText(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ConferenceText",
@@ -72785,7 +73561,8 @@ impl<'de> Deserializer<'de, super::ImageContent186Type> for Box<ImageContent186T
                     S::HorizontalResolutionQuantity(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"HorizontalResolutionQuantity",
@@ -72809,7 +73586,8 @@ impl<'de> Deserializer<'de, super::ImageContent186Type> for Box<ImageContent186T
                     S::VerticalResolutionQuantity(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"VerticalResolutionQuantity",
@@ -72886,10 +73664,11 @@ impl ResolutionQuantityTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"resolutionUnitCode")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut resolution_unit_code,
                     b"resolutionUnitCode",
                     &attrib.value,
@@ -73042,15 +73821,20 @@ impl ExternalDocumentTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"sequenceNumber")
             ) {
-                helper.read_attrib(&mut sequence_number, b"sequenceNumber", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut sequence_number,
+                    b"sequenceNumber",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -73358,7 +74142,8 @@ impl<'de> Deserializer<'de, super::ExternalDocumentType> for Box<ExternalDocumen
                     event
                 }
                 (S::FileName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FileName",
@@ -73375,7 +74160,8 @@ impl<'de> Deserializer<'de, super::ExternalDocumentType> for Box<ExternalDocumen
                     }
                 }
                 (S::DocumentFormatCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentFormatCategory",
@@ -73392,7 +74178,8 @@ impl<'de> Deserializer<'de, super::ExternalDocumentType> for Box<ExternalDocumen
                     }
                 }
                 (S::DocumentContentCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentContentCategory",
@@ -73409,7 +74196,8 @@ impl<'de> Deserializer<'de, super::ExternalDocumentType> for Box<ExternalDocumen
                     }
                 }
                 (S::DocumentLocationUri(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DocumentLocationURI",
@@ -73487,15 +74275,21 @@ impl AddressLineTextTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"sequenceNumber")
             ) {
-                helper.read_attrib(&mut sequence_number, b"sequenceNumber", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut sequence_number,
+                    b"sequenceNumber",
+                    &attrib.value,
+                )?;
             } else if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"addressLineCategory")
             ) {
-                helper.read_attrib(
+                st96::strict::read_attrib(
+                    helper,
                     &mut address_line_category,
                     b"addressLineCategory",
                     &attrib.value,
@@ -73812,7 +74606,8 @@ impl<'de> Deserializer<'de, super::LocarnoTermType> for Box<LocarnoTermTypeDeser
                     event
                 }
                 (S::LocarnoSerialNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LocarnoSerialNumber",
@@ -73829,7 +74624,8 @@ impl<'de> Deserializer<'de, super::LocarnoTermType> for Box<LocarnoTermTypeDeser
                     }
                 }
                 (S::LocarnoTermText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LocarnoTermText",
@@ -73910,7 +74706,7 @@ impl ViennaClassificationBagContent288TypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ViennaClassification")
             ) {
                 let output =
@@ -73918,7 +74714,7 @@ impl ViennaClassificationBagContent288TypeDeserializer {
                 return self.handle_vienna_classification(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ViennaClassificationText")
             ) {
                 let output = <super::OrderedTextType as WithDeserializer>::init(helper, event)?;
@@ -74151,7 +74947,8 @@ impl<'de> Deserializer<'de, super::ViennaClassificationBagContent288Type>
                     S::ViennaClassification(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ViennaClassification",
@@ -74168,7 +74965,8 @@ impl<'de> Deserializer<'de, super::ViennaClassificationBagContent288Type>
                     S::ViennaClassificationText(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ViennaClassificationText",
@@ -74239,14 +75037,14 @@ impl ElectronicAccessContent162TypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OnlineLocationURI")
             ) {
                 let output = <String as WithDeserializer>::init(helper, event)?;
                 return self.handle_online_location_uri(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"OnlineDatabase")
             ) {
                 let output = <super::OnlineDatabaseType as WithDeserializer>::init(helper, event)?;
@@ -74468,7 +75266,8 @@ impl<'de> Deserializer<'de, super::ElectronicAccessContent162Type>
                     S::OnlineLocationUri(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OnlineLocationURI",
@@ -74485,7 +75284,8 @@ impl<'de> Deserializer<'de, super::ElectronicAccessContent162Type>
                     S::OnlineDatabase(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OnlineDatabase",
@@ -74728,7 +75528,8 @@ impl<'de> Deserializer<'de, super::CitedNplContent128Type>
                     event
                 }
                 (S::PublisherName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PublisherName",
@@ -74745,7 +75546,8 @@ impl<'de> Deserializer<'de, super::CitedNplContent128Type>
                     }
                 }
                 (S::PublicationPlace(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PublicationPlace",
@@ -75182,7 +75984,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleContent133Ty
                     event
                 }
                 (S::ConferenceTitleText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ConferenceTitleText",
@@ -75199,7 +76002,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleContent133Ty
                     }
                 }
                 (S::ConferenceNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ConferenceNumber",
@@ -75216,7 +76020,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleContent133Ty
                     }
                 }
                 (S::ConferencePlace(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ConferencePlace",
@@ -75236,7 +76041,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleContent133Ty
                     S::EditorshipDesignationText(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"EditorshipDesignationText",
@@ -75323,10 +76129,15 @@ impl LocarnoSerialNumberTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"languageCode")
             ) {
-                helper.read_attrib(&mut language_code, b"languageCode", &attrib.value)?;
+                st96::strict::read_attrib(
+                    helper,
+                    &mut language_code,
+                    b"languageCode",
+                    &attrib.value,
+                )?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -75701,7 +76512,8 @@ impl<'de> Deserializer<'de, super::ViennaClassificationType>
                     event
                 }
                 (S::ViennaCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ViennaCategory",
@@ -75718,7 +76530,8 @@ impl<'de> Deserializer<'de, super::ViennaClassificationType>
                     }
                 }
                 (S::ViennaDivision(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ViennaDivision",
@@ -75735,7 +76548,8 @@ impl<'de> Deserializer<'de, super::ViennaClassificationType>
                     }
                 }
                 (S::ViennaSection(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ViennaSection",
@@ -76052,7 +76866,8 @@ impl<'de> Deserializer<'de, super::OnlineDatabaseType> for Box<OnlineDatabaseTyp
                     event
                 }
                 (S::DataBaseHostUri(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DataBaseHostURI",
@@ -76069,7 +76884,8 @@ impl<'de> Deserializer<'de, super::OnlineDatabaseType> for Box<OnlineDatabaseTyp
                     }
                 }
                 (S::DataBaseName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"DataBaseName",
@@ -76086,7 +76902,8 @@ impl<'de> Deserializer<'de, super::OnlineDatabaseType> for Box<OnlineDatabaseTyp
                     }
                 }
                 (S::AccessionNumber(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AccessionNumber",
@@ -76155,7 +76972,7 @@ impl CitedConferenceProceedingsArticleContent134TypeDeserializer {
         let mut allow_any_element = false;
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"ConferenceDate")
             ) {
                 let output = <super::DateType as WithDeserializer>::init(helper, event)?;
@@ -76397,7 +77214,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleContent134Ty
                     S::ConferenceDate(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ConferenceDate",
@@ -76661,7 +77479,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleContent135Ty
                     event
                 }
                 (S::ConferenceStartDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ConferenceStartDate",
@@ -76678,7 +77497,8 @@ impl<'de> Deserializer<'de, super::CitedConferenceProceedingsArticleContent135Ty
                     }
                 }
                 (S::ConferenceEndDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ConferenceEndDate",
@@ -76758,7 +77578,7 @@ impl RepresentativeBagTypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"PartyIdentifierBag")
             ) {
                 let output =
@@ -76766,7 +77586,7 @@ impl RepresentativeBagTypeDeserializer {
                 return self.handle_party_identifier_bag(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"Representative")
             ) {
                 let output = <super::RepresentativeType as WithDeserializer>::init(helper, event)?;
@@ -76987,7 +77807,8 @@ impl<'de> Deserializer<'de, super::RepresentativeBagType>
                     S::PartyIdentifierBag(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PartyIdentifierBag",
@@ -77004,7 +77825,8 @@ impl<'de> Deserializer<'de, super::RepresentativeBagType>
                     S::Representative(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Representative",
@@ -77200,7 +78022,8 @@ impl<'de> Deserializer<'de, super::RecordInterestedOfficeCodeBagType>
                     S::RecordInterestedOfficeCode(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RecordInterestedOfficeCode",
@@ -77412,7 +78235,8 @@ impl<'de> Deserializer<'de, super::InternationalRegistrationNumberBagType>
                     S::InternationalRegistrationNumber(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"InternationalRegistrationNumber",
@@ -77623,7 +78447,8 @@ impl<'de> Deserializer<'de, super::CorrectionDescriptionTextBagType>
                     S::CorrectionDescriptionText(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CorrectionDescriptionText",
@@ -77880,7 +78705,8 @@ impl<'de> Deserializer<'de, super::RequestSoftwareType> for Box<RequestSoftwareT
                     event
                 }
                 (S::RequestSoftwareName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RequestSoftwareName",
@@ -77897,7 +78723,8 @@ impl<'de> Deserializer<'de, super::RequestSoftwareType> for Box<RequestSoftwareT
                     }
                 }
                 (S::RequestSoftwareVersion(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RequestSoftwareVersion",
@@ -78224,7 +79051,8 @@ impl<'de> Deserializer<'de, super::RequestExaminationType>
                     S::RequestExaminationAuthority(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RequestExaminationAuthority",
@@ -78248,7 +79076,8 @@ impl<'de> Deserializer<'de, super::RequestExaminationType>
                     S::RequestExaminationCategory(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RequestExaminationCategory",
@@ -78265,7 +79094,8 @@ impl<'de> Deserializer<'de, super::RequestExaminationType>
                     }
                 }
                 (S::ExaminationRequestDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ExaminationRequestDate",
@@ -78778,7 +79608,8 @@ impl<'de> Deserializer<'de, super::AuthorizationType> for Box<AuthorizationTypeD
                     event
                 }
                 (S::AuthorizationIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AuthorizationIdentifier",
@@ -78795,7 +79626,8 @@ impl<'de> Deserializer<'de, super::AuthorizationType> for Box<AuthorizationTypeD
                     }
                 }
                 (S::AuthorizationDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AuthorizationDate",
@@ -78812,7 +79644,8 @@ impl<'de> Deserializer<'de, super::AuthorizationType> for Box<AuthorizationTypeD
                     }
                 }
                 (S::AuthorizationCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AuthorizationCategory",
@@ -78829,7 +79662,8 @@ impl<'de> Deserializer<'de, super::AuthorizationType> for Box<AuthorizationTypeD
                     }
                 }
                 (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CommentText",
@@ -78849,7 +79683,8 @@ impl<'de> Deserializer<'de, super::AuthorizationType> for Box<AuthorizationTypeD
                     S::AuthorizationDocumentSupplyCategory(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AuthorizationDocumentSupplyCategory",
@@ -78870,7 +79705,8 @@ impl<'de> Deserializer<'de, super::AuthorizationType> for Box<AuthorizationTypeD
                     }
                 }
                 (S::AuthorizationDocument(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"AuthorizationDocument",
@@ -79066,7 +79902,8 @@ impl<'de> Deserializer<'de, super::ReimbursementBagType> for Box<ReimbursementBa
                     event
                 }
                 (S::Reimbursement(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Reimbursement",
@@ -79698,7 +80535,8 @@ impl<'de> Deserializer<'de, super::ReimbursementType> for Box<ReimbursementTypeD
                     event
                 }
                 (S::ReimbursementIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ReimbursementIdentifier",
@@ -79715,7 +80553,8 @@ impl<'de> Deserializer<'de, super::ReimbursementType> for Box<ReimbursementTypeD
                     }
                 }
                 (S::ReimbursementReference(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ReimbursementReference",
@@ -79732,7 +80571,8 @@ impl<'de> Deserializer<'de, super::ReimbursementType> for Box<ReimbursementTypeD
                     }
                 }
                 (S::PayeeName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PayeeName",
@@ -79752,7 +80592,8 @@ impl<'de> Deserializer<'de, super::ReimbursementType> for Box<ReimbursementTypeD
                     S::ReimbursementStatusCategory(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ReimbursementStatusCategory",
@@ -79773,7 +80614,8 @@ impl<'de> Deserializer<'de, super::ReimbursementType> for Box<ReimbursementTypeD
                     }
                 }
                 (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CommentText",
@@ -79790,7 +80632,8 @@ impl<'de> Deserializer<'de, super::ReimbursementType> for Box<ReimbursementTypeD
                     }
                 }
                 (S::ReimbursementDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ReimbursementDate",
@@ -79810,7 +80653,8 @@ impl<'de> Deserializer<'de, super::ReimbursementType> for Box<ReimbursementTypeD
                     S::ReimbursementModeCategory(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ReimbursementModeCategory",
@@ -79827,7 +80671,8 @@ impl<'de> Deserializer<'de, super::ReimbursementType> for Box<ReimbursementTypeD
                     }
                 }
                 (S::ReimbursementFeeBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ReimbursementFeeBag",
@@ -80082,7 +80927,7 @@ impl DesignClassificationBagTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"LocarnoClassificationBag")
             ) {
                 let output =
@@ -80095,7 +80940,7 @@ impl DesignClassificationBagTypeContentDeserializer {
                 );
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"NationalDesignClassificationBag")
             ) {
                 let output =
@@ -80334,7 +81179,8 @@ impl<'de> Deserializer<'de, super::DesignClassificationBagTypeContent>
                     S::LocarnoClassificationBag(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LocarnoClassificationBag",
@@ -80353,7 +81199,8 @@ impl<'de> Deserializer<'de, super::DesignClassificationBagTypeContent>
                     S::NationalDesignClassificationBag(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NationalDesignClassificationBag",
@@ -80535,7 +81382,8 @@ impl<'de> Deserializer<'de, super::StaffBagType> for Box<StaffBagTypeDeserialize
                     event
                 }
                 (S::Staff(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Staff",
@@ -80724,7 +81572,8 @@ impl<'de> Deserializer<'de, super::ReimbursementFeeBagType>
                     event
                 }
                 (S::ReimbursementFee(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ReimbursementFee",
@@ -80803,10 +81652,10 @@ impl NationalDesignClassificationBagTypeDeserializer {
         for attrib in helper.filter_xmlns_attributes(bytes_start) {
             let attrib = attrib?;
             if matches!(
-                helper.resolve_local_name(attrib.key, &super::super::NS_COM),
+                st96::strict::attribute_local_name(helper, attrib.key, &super::super::NS_COM),
                 Some(b"id")
             ) {
-                helper.read_attrib(&mut id, b"id", &attrib.value)?;
+                st96::strict::read_attrib(helper, &mut id, b"id", &attrib.value)?;
             } else {
                 helper.raise_unexpected_attrib_checked(&attrib)?;
             }
@@ -81119,7 +81968,8 @@ impl<'de> Deserializer<'de, super::NationalDesignClassificationBagType>
                     event
                 }
                 (S::IpOfficeCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"IPOfficeCode",
@@ -81139,7 +81989,8 @@ impl<'de> Deserializer<'de, super::NationalDesignClassificationBagType>
                     S::NationalClassificationEdition(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NationalClassificationEdition",
@@ -81163,7 +82014,8 @@ impl<'de> Deserializer<'de, super::NationalDesignClassificationBagType>
                     S::NationalClassificationDate(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NationalClassificationDate",
@@ -81443,7 +82295,8 @@ impl<'de> Deserializer<'de, super::StaffType> for Box<StaffTypeDeserializer> {
                     event
                 }
                 (S::OfficialTitleText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OfficialTitleText",
@@ -81828,7 +82681,8 @@ impl<'de> Deserializer<'de, super::ReimbursementFeeType> for Box<ReimbursementFe
                     event
                 }
                 (S::FeeIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FeeIdentifier",
@@ -81845,7 +82699,8 @@ impl<'de> Deserializer<'de, super::ReimbursementFeeType> for Box<ReimbursementFe
                     }
                 }
                 (S::FeeReference(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FeeReference",
@@ -81862,7 +82717,8 @@ impl<'de> Deserializer<'de, super::ReimbursementFeeType> for Box<ReimbursementFe
                     }
                 }
                 (S::BasicFeeAmount(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"BasicFeeAmount",
@@ -81879,7 +82735,8 @@ impl<'de> Deserializer<'de, super::ReimbursementFeeType> for Box<ReimbursementFe
                     }
                 }
                 (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CommentText",
@@ -82153,7 +83010,8 @@ impl<'de> Deserializer<'de, super::NationalDesignClassificationBagContent213Type
                     S::NationalDesignClassification(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NationalDesignClassification",
@@ -82177,7 +83035,8 @@ impl<'de> Deserializer<'de, super::NationalDesignClassificationBagContent213Type
                     S::NationalDesignProductIndicationText(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"NationalDesignProductIndicationText",
@@ -82265,14 +83124,14 @@ impl StaffContent269TypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"PartyIdentifier")
             ) {
                 let output = <super::PartyIdentifierType as WithDeserializer>::init(helper, event)?;
                 return self.handle_party_identifier(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"StaffName")
             ) {
                 let output = <String as WithDeserializer>::init(helper, event)?;
@@ -82473,7 +83332,8 @@ impl<'de> Deserializer<'de, super::StaffContent269Type> for Box<StaffContent269T
                     S::PartyIdentifier(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"PartyIdentifier",
@@ -82490,7 +83350,8 @@ impl<'de> Deserializer<'de, super::StaffContent269Type> for Box<StaffContent269T
                     S::StaffName(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"StaffName",
@@ -82674,7 +83535,8 @@ impl<'de> Deserializer<'de, super::OppositionDocumentBagType>
                     event
                 }
                 (S::OppositionDocument(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"OppositionDocument",
@@ -82993,7 +83855,8 @@ impl<'de> Deserializer<'de, super::TransactionHeaderType>
                     event
                 }
                 (S::SenderBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"SenderBag",
@@ -83010,7 +83873,8 @@ impl<'de> Deserializer<'de, super::TransactionHeaderType>
                     }
                 }
                 (S::ReceiverBag(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ReceiverBag",
@@ -83030,7 +83894,8 @@ impl<'de> Deserializer<'de, super::TransactionHeaderType>
                     S::TransactionTotalQuantity(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"TransactionTotalQuantity",
@@ -83715,7 +84580,8 @@ impl<'de> Deserializer<'de, super::SenderBagType> for Box<SenderBagTypeDeseriali
                     event
                 }
                 (S::RequestIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RequestIdentifier",
@@ -83732,7 +84598,8 @@ impl<'de> Deserializer<'de, super::SenderBagType> for Box<SenderBagTypeDeseriali
                     }
                 }
                 (S::RequestLanguageCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RequestLanguageCode",
@@ -83749,7 +84616,8 @@ impl<'de> Deserializer<'de, super::SenderBagType> for Box<SenderBagTypeDeseriali
                     }
                 }
                 (S::RequestXsdVersion(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RequestXSDVersion",
@@ -83766,7 +84634,8 @@ impl<'de> Deserializer<'de, super::SenderBagType> for Box<SenderBagTypeDeseriali
                     }
                 }
                 (S::FileName(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"FileName",
@@ -83783,7 +84652,8 @@ impl<'de> Deserializer<'de, super::SenderBagType> for Box<SenderBagTypeDeseriali
                     }
                 }
                 (S::RequestStatusCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RequestStatusCategory",
@@ -83800,7 +84670,8 @@ impl<'de> Deserializer<'de, super::SenderBagType> for Box<SenderBagTypeDeseriali
                     }
                 }
                 (S::RequestProducer(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RequestProducer",
@@ -83820,7 +84691,8 @@ impl<'de> Deserializer<'de, super::SenderBagType> for Box<SenderBagTypeDeseriali
                     S::RequestReceivingOfficeCode(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RequestReceivingOfficeCode",
@@ -83841,7 +84713,8 @@ impl<'de> Deserializer<'de, super::SenderBagType> for Box<SenderBagTypeDeseriali
                     }
                 }
                 (S::LoginInformation(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LoginInformation",
@@ -84110,7 +84983,8 @@ impl<'de> Deserializer<'de, super::ReceiverBagType> for Box<ReceiverBagTypeDeser
                     event
                 }
                 (S::ReceiverDateTime(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"ReceiverDateTime",
@@ -84127,7 +85001,8 @@ impl<'de> Deserializer<'de, super::ReceiverBagType> for Box<ReceiverBagTypeDeser
                     }
                 }
                 (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CommentText",
@@ -84321,7 +85196,8 @@ impl<'de> Deserializer<'de, super::TransactionErrorBagType>
                     event
                 }
                 (S::TransactionError(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"TransactionError",
@@ -84629,7 +85505,8 @@ impl<'de> Deserializer<'de, super::LoginInformationType> for Box<LoginInformatio
                     event
                 }
                 (S::Login(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Login",
@@ -84646,7 +85523,8 @@ impl<'de> Deserializer<'de, super::LoginInformationType> for Box<LoginInformatio
                     }
                 }
                 (S::LoginEmail(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LoginEmail",
@@ -84663,7 +85541,8 @@ impl<'de> Deserializer<'de, super::LoginInformationType> for Box<LoginInformatio
                     }
                 }
                 (S::Password(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"Password",
@@ -84745,14 +85624,14 @@ impl SenderBagContent263TypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"RequestDate")
             ) {
                 let output = <super::DateType as WithDeserializer>::init(helper, event)?;
                 return self.handle_request_date(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"RequestDateTime")
             ) {
                 let output = <DateTime as WithDeserializer>::init(helper, event)?;
@@ -84964,7 +85843,8 @@ impl<'de> Deserializer<'de, super::SenderBagContent263Type>
                     S::RequestDate(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RequestDate",
@@ -84981,7 +85861,8 @@ impl<'de> Deserializer<'de, super::SenderBagContent263Type>
                     S::RequestDateTime(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RequestDateTime",
@@ -85218,7 +86099,7 @@ impl TransactionErrorTypeContentDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"TransactionErrorCode")
             ) {
                 let output = <String as WithDeserializer>::init(helper, event)?;
@@ -85230,7 +86111,7 @@ impl TransactionErrorTypeContentDeserializer {
                 );
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"TransactionErrorText")
             ) {
                 let output = <super::LocalizedTextType as WithDeserializer>::init(helper, event)?;
@@ -85462,7 +86343,8 @@ impl<'de> Deserializer<'de, super::TransactionErrorTypeContent>
                     S::TransactionErrorCode(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"TransactionErrorCode",
@@ -85479,7 +86361,8 @@ impl<'de> Deserializer<'de, super::TransactionErrorTypeContent>
                     S::TransactionErrorText(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"TransactionErrorText",
@@ -85666,7 +86549,8 @@ impl<'de> Deserializer<'de, super::RecordIdentifierBagType>
                     event
                 }
                 (S::RecordIdentifier(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RecordIdentifier",
@@ -85865,7 +86749,8 @@ impl<'de> Deserializer<'de, super::RecordEventBagType> for Box<RecordEventBagTyp
                     event
                 }
                 (S::RecordEvent(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RecordEvent",
@@ -86066,7 +86951,8 @@ impl<'de> Deserializer<'de, super::RecordDocumentBagType>
                     event
                 }
                 (S::RecordDocument(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RecordDocument",
@@ -86279,7 +87165,8 @@ impl<'de> Deserializer<'de, super::RecordDesignatedCountryCodeBagType>
                     S::RecordDesignatedCountryCode(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RecordDesignatedCountryCode",
@@ -86663,7 +87550,8 @@ impl<'de> Deserializer<'de, super::RecordEventType> for Box<RecordEventTypeDeser
                     event
                 }
                 (S::RecordEventCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RecordEventCategory",
@@ -86680,7 +87568,8 @@ impl<'de> Deserializer<'de, super::RecordEventType> for Box<RecordEventTypeDeser
                     }
                 }
                 (S::RecordEventResponseDate(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RecordEventResponseDate",
@@ -86697,7 +87586,8 @@ impl<'de> Deserializer<'de, super::RecordEventType> for Box<RecordEventTypeDeser
                     }
                 }
                 (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CommentText",
@@ -86792,14 +87682,14 @@ impl RecordEventContent249TypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"RecordEventDate")
             ) {
                 let output = <super::DateType as WithDeserializer>::init(helper, event)?;
                 return self.handle_record_event_date(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"RecordEventDateTime")
             ) {
                 let output = <DateTime as WithDeserializer>::init(helper, event)?;
@@ -87022,7 +87912,8 @@ impl<'de> Deserializer<'de, super::RecordEventContent249Type>
                     S::RecordEventDate(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RecordEventDate",
@@ -87039,7 +87930,8 @@ impl<'de> Deserializer<'de, super::RecordEventContent249Type>
                     S::RecordEventDateTime(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"RecordEventDateTime",
@@ -87231,7 +88123,8 @@ impl<'de> Deserializer<'de, super::LimitationCountryCodeBagType>
                     event
                 }
                 (S::LimitationCountryCode(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LimitationCountryCode",
@@ -87430,7 +88323,8 @@ impl<'de> Deserializer<'de, super::LicenceEventBagType> for Box<LicenceEventBagT
                     event
                 }
                 (S::LicenceEvent(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LicenceEvent",
@@ -87631,7 +88525,8 @@ impl<'de> Deserializer<'de, super::LicenceDocumentBagType>
                     event
                 }
                 (S::LicenceDocument(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LicenceDocument",
@@ -88013,7 +88908,8 @@ impl<'de> Deserializer<'de, super::LicenceEventType> for Box<LicenceEventTypeDes
                     event
                 }
                 (S::LicenceEventCategory(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LicenceEventCategory",
@@ -88033,7 +88929,8 @@ impl<'de> Deserializer<'de, super::LicenceEventType> for Box<LicenceEventTypeDes
                     S::LicenceEventResponseDate(None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LicenceEventResponseDate",
@@ -88050,7 +88947,8 @@ impl<'de> Deserializer<'de, super::LicenceEventType> for Box<LicenceEventTypeDes
                     }
                 }
                 (S::CommentText(None), event @ (Event::Start(_) | Event::Empty(_))) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"CommentText",
@@ -88145,14 +89043,14 @@ impl LicenceEventContent196TypeDeserializer {
     ) -> Result<ElementHandlerOutput<'de>, Error> {
         if let Event::Start(x) | Event::Empty(x) = &event {
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"LicenceEventDate")
             ) {
                 let output = <super::DateType as WithDeserializer>::init(helper, event)?;
                 return self.handle_licence_event_date(helper, Default::default(), None, output);
             }
             if matches!(
-                helper.resolve_local_name(x.name(), &super::super::NS_COM),
+                st96::strict::element_local_name(helper, x.name(), &super::super::NS_COM),
                 Some(b"LicenceEventDateTime")
             ) {
                 let output = <DateTime as WithDeserializer>::init(helper, event)?;
@@ -88381,7 +89279,8 @@ impl<'de> Deserializer<'de, super::LicenceEventContent196Type>
                     S::LicenceEventDate(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LicenceEventDate",
@@ -88398,7 +89297,8 @@ impl<'de> Deserializer<'de, super::LicenceEventContent196Type>
                     S::LicenceEventDateTime(values, fallback, None),
                     event @ (Event::Start(_) | Event::Empty(_)),
                 ) => {
-                    let output = helper.init_start_tag_deserializer(
+                    let output = st96::strict::init_start_tag_deserializer(
+                        helper,
                         event,
                         Some(&super::super::NS_COM),
                         b"LicenceEventDateTime",

@@ -3809,6 +3809,7 @@ impl WithSerializeToBytes for HagueGenericOfficeCommunicationCategoryType {}
 #[cfg(feature = "hague")]
 impl DeserializeBytes for HagueGenericOfficeCommunicationCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Application" => Ok(Self::Application),
             b"Grant protection" => Ok(Self::GrantProtection),
@@ -3880,6 +3881,7 @@ impl WithSerializeToBytes for HagueOfficeTransactionCategoryType {}
 #[cfg(feature = "hague")]
 impl DeserializeBytes for HagueOfficeTransactionCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Application" => Ok(Self::Application),
             b"Grant protection" => Ok(Self::GrantProtection),
@@ -4723,6 +4725,7 @@ impl SerializeBytes for HagueAgreementActCategoryType {
 impl WithSerializeToBytes for HagueAgreementActCategoryType {}
 impl DeserializeBytes for HagueAgreementActCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Act1999" => Ok(Self::Act1999),
             b"Act1960" => Ok(Self::Act1960),
@@ -5539,6 +5542,7 @@ impl WithSerializeToBytes for DecisionGroundsCategoryType {}
 #[cfg(feature = "hague")]
 impl DeserializeBytes for DecisionGroundsCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Insufficient disclosure" => Ok(Self::InsufficientDisclosure),
             b"Conflicting application or registration" => {
@@ -6791,6 +6795,7 @@ impl SerializeBytes for EarlierDesignCategoryType {
 impl WithSerializeToBytes for EarlierDesignCategoryType {}
 impl DeserializeBytes for EarlierDesignCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Registered design" => Ok(Self::RegisteredDesign),
             b"Unregistered design" => Ok(Self::UnregisteredDesign),
@@ -6982,6 +6987,7 @@ impl SerializeBytes for PrincipalDesignCategoryType {
 impl WithSerializeToBytes for PrincipalDesignCategoryType {}
 impl DeserializeBytes for PrincipalDesignCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Current application" => Ok(Self::CurrentApplication),
             b"International application" => Ok(Self::InternationalApplication),
@@ -7046,6 +7052,7 @@ impl SerializeBytes for ViewFileFormatCategoryType {
 impl WithSerializeToBytes for ViewFileFormatCategoryType {}
 impl DeserializeBytes for ViewFileFormatCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"JPEG" => Ok(Self::Jpeg),
             b"TIFF" => Ok(Self::Tiff),
@@ -7088,6 +7095,7 @@ impl SerializeBytes for RepresentationFormCategoryType {
 impl WithSerializeToBytes for RepresentationFormCategoryType {}
 impl DeserializeBytes for RepresentationFormCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Image" => Ok(Self::Image),
             b"Drawing" => Ok(Self::Drawing),
@@ -7410,6 +7418,7 @@ impl SerializeBytes for ViewTypeCategoryType {
 impl WithSerializeToBytes for ViewTypeCategoryType {}
 impl DeserializeBytes for ViewTypeCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Perspective" => Ok(Self::Perspective),
             b"Front" => Ok(Self::Front),
@@ -10937,7 +10946,7 @@ impl st96::fast::FastParse for HagueRenewalType {
         };
         let f_renewal_period = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RenewalPeriod") => {
-                let v = p.simple::<usize>(&ch)?;
+                let v = p.simple_positive::<usize>(&ch)?;
                 *c = p.next_child()?;
                 v
             }
@@ -14223,6 +14232,7 @@ impl WithSerializeToBytes for HagueBulletinTransactionCategoryType {}
 #[cfg(feature = "hague")]
 impl DeserializeBytes for HagueBulletinTransactionCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Registration" => Ok(Self::Registration),
             b"Renewal" => Ok(Self::Renewal),
@@ -14923,6 +14933,7 @@ impl WithSerializeToBytes for HagueIbTransactionCategoryType {}
 #[cfg(feature = "hague")]
 impl DeserializeBytes for HagueIbTransactionCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Office copy" => Ok(Self::OfficeCopy),
             b"Acknowledgement receipt" => Ok(Self::AcknowledgementReceipt),
@@ -17046,6 +17057,7 @@ impl WithSerializeToBytes for DesignApplicationCurrentStatusCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for DesignApplicationCurrentStatusCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Filed" => Ok(Self::Filed),
             b"Withdrawn" => Ok(Self::Withdrawn),
@@ -18208,6 +18220,7 @@ impl WithSerializeToBytes for DesignCurrentStatusCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for DesignCurrentStatusCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Filed" => Ok(Self::Filed),
             b"Withdrawn" => Ok(Self::Withdrawn),
@@ -18643,6 +18656,7 @@ impl WithSerializeToBytes for DesignApplicationEventCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for DesignApplicationEventCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Filed" => Ok(Self::Filed),
             b"Withdrawn" => Ok(Self::Withdrawn),
@@ -19521,6 +19535,7 @@ impl WithSerializeToBytes for DesignSpecimenCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for DesignSpecimenCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Object" => Ok(Self::Object),
             b"Model" => Ok(Self::Model),
@@ -19565,6 +19580,7 @@ impl WithSerializeToBytes for RelatedApplicationCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for RelatedApplicationCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Division" => Ok(Self::Division),
             b"Related design" => Ok(Self::RelatedDesign),
@@ -19606,6 +19622,7 @@ impl WithSerializeToBytes for DesignPublicationCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for DesignPublicationCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"PreRegistration publication" => Ok(Self::PreRegistrationPublication),
             b"PostRegistration publication" => Ok(Self::PostRegistrationPublication),
@@ -19734,6 +19751,7 @@ impl WithSerializeToBytes for PublicationSectionCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for PublicationSectionCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Applications" => Ok(Self::Applications),
             b"Amendments to applications" => Ok(Self::AmendmentsToApplications),
@@ -19802,6 +19820,7 @@ impl WithSerializeToBytes for DesignEventCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for DesignEventCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Withdrawn" => Ok(Self::Withdrawn),
             b"Registered" => Ok(Self::Registered),
@@ -19972,6 +19991,7 @@ impl WithSerializeToBytes for OppositionBasisCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for OppositionBasisCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Design application" => Ok(Self::DesignApplication),
             b"Registered design" => Ok(Self::RegisteredDesign),
@@ -20019,6 +20039,7 @@ impl WithSerializeToBytes for OppositionCurrentStatusCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for OppositionCurrentStatusCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Opposition filed" => Ok(Self::OppositionFiled),
             b"Admissibility checked" => Ok(Self::AdmissibilityChecked),
@@ -20547,6 +20568,7 @@ impl WithSerializeToBytes for OppositionEventCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for OppositionEventCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Opposition filed" => Ok(Self::OppositionFiled),
             b"Admissibility checked" => Ok(Self::AdmissibilityChecked),
@@ -22907,6 +22929,7 @@ impl WithSerializeToBytes for DesignBasicRecordCategoryType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for DesignBasicRecordCategoryType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         match bytes {
             b"Registration" => Ok(Self::Registration),
             b"Protection granted" => Ok(Self::ProtectionGranted),
@@ -24280,6 +24303,7 @@ impl WithSerializeToBytes for LocarnoClassNumberType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for LocarnoClassNumberType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let mut errors = Vec::new();
         match String::deserialize_bytes(helper, bytes) {
             Ok(value) => return Ok(Self::String(value)),
@@ -24474,6 +24498,7 @@ impl WithSerializeToBytes for LocarnoClassStrictNumberType {}
 #[cfg(feature = "design")]
 impl DeserializeBytes for LocarnoClassStrictNumberType {
     fn deserialize_bytes(helper: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
+        let bytes = &*st96::strict::collapse_bytes(bytes);
         let s = from_utf8(bytes).map_err(Error::from)?;
         Self::validate_str(s).map_err(|error| (bytes, error))?;
         let inner = String::deserialize_str(helper, s)?;
