@@ -57,9 +57,7 @@ pub use dates::is_real_date;
 pub use ib::{ExtractOutcome, IbPackage, extract};
 pub use ibread::{IbHeader, Record};
 pub use inspect::{InspectedFile, Inspection, RecordSummary, inspect};
-pub use report::{
-    Finding, INSTALL_HINT, Location, Report, Severity, TypedModelStatus, XsdStatus,
-};
+pub use report::{Finding, INSTALL_HINT, Location, Report, Severity, TypedModelStatus, XsdStatus};
 pub use rules::RuleId;
 pub use safety::{
     CentralDirError, Limits, RawEntry, check_entries, check_name, read_central_directory,
@@ -71,8 +69,8 @@ pub use validate::{
     validate_package,
 };
 pub use xsd::{
-    SchemaError, XsdOutcome, find_schema, is_version_token, preload as preload_schema, validate_xml,
-    validate_xml_with,
+    SchemaError, XsdOutcome, find_schema, is_version_token, preload as preload_schema,
+    validate_xml, validate_xml_with,
 };
 
 /// Errors that stop an operation (as opposed to [`Finding`]s, which describe a package).

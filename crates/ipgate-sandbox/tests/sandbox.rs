@@ -201,7 +201,12 @@ async fn token_endpoint_errors_follow_rfc6749() {
     env.sb().register_client(&reg).expect("register");
     let r = ok(env.assertion("far-away")).await;
     assert_eq!(r.status(), 403);
-    assert!(r.headers()["content-type"].to_str().expect("s").starts_with("text/html"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .expect("s")
+            .starts_with("text/html")
+    );
     assert!(r.text().await.expect("body").contains("allow-list"));
 }
 
