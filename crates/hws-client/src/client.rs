@@ -19,7 +19,7 @@ use crate::error::{ConfigError, Delivery, HwsError, Operation};
 use crate::week::WeekId;
 use crate::wire::{
     ErrorDocument, HelloMessage, ImportId, ImportState, ImportStatus, RejectionReason,
-    ServiceRequestNumber, ServiceRequestStatus,
+    ServiceRequestNumber, ServiceRequestStatus, WireError,
 };
 
 /// The largest status or error document read (HWS status documents are a few hundred bytes).
@@ -336,8 +336,11 @@ impl HwsClient {
 }
 
 impl HwsClient {
-    /// A GET (or the POST) answered by a status document: checks the status and reads the body.
-    async fn document(
+    /// A GET (or the POST) answered by a status document: checks the status, reads the body and
+    /// parses it with `parse` (a wire document's `from_xml`); a body that does not parse is a
+    /// [`HwsError::BadResponse`] carrying the status.
+    #[allow(clippy::too_many_arguments)]
+    async fn document<T>(
         &self,
         operation: Operation,
         method: Method,
@@ -345,7 +348,8 @@ impl HwsClient {
         body: Option<Bytes>,
         timeout: Duration,
         not_found: (&'static str, String),
-    ) -> Result<(u16, Bytes), HwsError> {
+        parse: fn(&[u8]) -> Result<T, WireError>,
+    ) -> Result<T, HwsError> {
         let response = self
             .call(operation, method, url, body, Some(timeout))
             .await?;
@@ -354,7 +358,35 @@ impl HwsClient {
             return Err(self.error_for(operation, response, not_found).await);
         }
         let body = Self::read_body(operation, response).await?;
-        Ok((status.as_u16(), body))
+        parse(&body).map_err(|source| HwsError::BadResponse {
+            operation,
+            status: status.as_u16(),
+            source,
+        })
+    }
+
+    /// A GET of a path template with one id put in (`{importId}`, `{serviceRequestId}`), answered
+    /// by a status document; `kind` names the id in a 404.
+    async fn templated_document<T>(
+        &self,
+        operation: Operation,
+        template: &str,
+        placeholder: &str,
+        id: &str,
+        kind: &'static str,
+        parse: fn(&[u8]) -> Result<T, WireError>,
+    ) -> Result<T, HwsError> {
+        let path = PathTemplates::render(template, placeholder, id);
+        self.document(
+            operation,
+            Method::GET,
+            &self.url(&path),
+            None,
+            self.inner.config.request_timeout,
+            (kind, id.to_string()),
+            parse,
+        )
+        .await
     }
 
     /// `GET /pingMe?name=NAME`: checks the base URL, the network and the token together.
@@ -370,21 +402,16 @@ impl HwsClient {
         if let Some(n) = name {
             url.query_pairs_mut().append_pair("name", n);
         }
-        let (status, body) = self
-            .document(
-                Operation::Ping,
-                Method::GET,
-                url.as_str(),
-                None,
-                self.inner.config.request_timeout,
-                ("route", url.to_string()),
-            )
-            .await?;
-        HelloMessage::from_xml(&body).map_err(|source| HwsError::BadResponse {
-            operation: Operation::Ping,
-            status,
-            source,
-        })
+        self.document(
+            Operation::Ping,
+            Method::GET,
+            url.as_str(),
+            None,
+            self.inner.config.request_timeout,
+            ("route", url.to_string()),
+            HelloMessage::from_xml,
+        )
+        .await
     }
 
     /// `POST /request` with the package ZIP as the body (`application/zip`). Returns the import
@@ -395,21 +422,16 @@ impl HwsClient {
     /// [`submit_journaled`](crate::submit_journaled), which records the attempt first.
     pub async fn submit(&self, package: Bytes) -> Result<ImportStatus, HwsError> {
         let url = self.url(&self.inner.config.paths.submit);
-        let (status, body) = self
-            .document(
-                Operation::Submit,
-                Method::POST,
-                &url,
-                Some(package),
-                self.inner.config.submit_timeout,
-                ("route", url.clone()),
-            )
-            .await?;
-        ImportStatus::from_xml(&body).map_err(|source| HwsError::BadResponse {
-            operation: Operation::Submit,
-            status,
-            source,
-        })
+        self.document(
+            Operation::Submit,
+            Method::POST,
+            &url,
+            Some(package),
+            self.inner.config.submit_timeout,
+            ("route", url.clone()),
+            ImportStatus::from_xml,
+        )
+        .await
     }
 
     /// Reads the package file and [`submit`](Self::submit)s it.
@@ -425,26 +447,15 @@ impl HwsClient {
 
     /// `GET /request/import/{importId}`: pending, imported (with the SRN) or rejected (with reasons).
     pub async fn import_status(&self, import_id: &ImportId) -> Result<ImportStatus, HwsError> {
-        let path = PathTemplates::render(
+        self.templated_document(
+            Operation::ImportStatus,
             &self.inner.config.paths.import_status,
             IMPORT_ID_PLACEHOLDER,
             import_id.as_str(),
-        );
-        let (status, body) = self
-            .document(
-                Operation::ImportStatus,
-                Method::GET,
-                &self.url(&path),
-                None,
-                self.inner.config.request_timeout,
-                ("import", import_id.to_string()),
-            )
-            .await?;
-        ImportStatus::from_xml(&body).map_err(|source| HwsError::BadResponse {
-            operation: Operation::ImportStatus,
-            status,
-            source,
-        })
+            "import",
+            ImportStatus::from_xml,
+        )
+        .await
     }
 
     /// `GET /request/{serviceRequestId}`: the processing status, SRN, IRN, expected publication.
@@ -452,26 +463,15 @@ impl HwsClient {
         &self,
         srn: &ServiceRequestNumber,
     ) -> Result<ServiceRequestStatus, HwsError> {
-        let path = PathTemplates::render(
+        self.templated_document(
+            Operation::RequestStatus,
             &self.inner.config.paths.request_status,
             SRN_PLACEHOLDER,
             srn.as_str(),
-        );
-        let (status, body) = self
-            .document(
-                Operation::RequestStatus,
-                Method::GET,
-                &self.url(&path),
-                None,
-                self.inner.config.request_timeout,
-                ("service request", srn.to_string()),
-            )
-            .await?;
-        ServiceRequestStatus::from_xml(&body).map_err(|source| HwsError::BadResponse {
-            operation: Operation::RequestStatus,
-            status,
-            source,
-        })
+            "service request",
+            ServiceRequestStatus::from_xml,
+        )
+        .await
     }
 
     /// `GET /publication/bulletin/{weekId}` streamed to `dest` (see [`download`](Self::download)).
