@@ -135,31 +135,39 @@ fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
+/// Makes the temporary `.NAME.XXXXXX.tmp` beside `final_path` with `make` (a file or a directory;
+/// `mode` is its Unix permission bits before the umask), so the later rename stays in one directory.
+fn temp_beside<T>(
+    final_path: &Path,
+    mode: u32,
+    make: impl FnOnce(&tempfile::Builder<'_, '_>, &Path) -> io::Result<T>,
+) -> Result<T, AtomicWriteError> {
+    let dir = parent_dir(final_path);
+    let name = final_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    make(&builder, &dir).map_err(|source| AtomicWriteError::CreateTemp {
+        dir,
+        path: final_path.to_path_buf(),
+        source,
+    })
+}
+
 impl AtomicFile {
     /// Starts writing `final_path`: a temporary file `.NAME.XXXXXX.tmp` in the same directory.
     pub fn create(final_path: &Path, mode: FileMode) -> Result<Self, AtomicWriteError> {
-        let dir = parent_dir(final_path);
-        let name = final_path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let prefix = format!(".{name}.");
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".tmp");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            builder.permissions(std::fs::Permissions::from_mode(mode.open_mode()));
-        }
-        #[cfg(not(unix))]
-        let _ = mode;
-        let temp = builder
-            .tempfile_in(&dir)
-            .map_err(|source| AtomicWriteError::CreateTemp {
-                dir,
-                path: final_path.to_path_buf(),
-                source,
-            })?;
+        let temp = temp_beside(final_path, mode.open_mode(), |b, dir| b.tempfile_in(dir))?;
         Ok(Self {
             temp: Temp::Random(temp),
             final_path: final_path.to_path_buf(),
@@ -265,14 +273,19 @@ impl AtomicFile {
         }
     }
 
-    /// Flushes and fsyncs the temporary file, renames it to the final path (replacing any file
-    /// there) and fsyncs the directory.
-    pub fn commit(mut self) -> Result<(), AtomicWriteError> {
+    /// Flushes and fsyncs the temporary file (before it is renamed into place).
+    fn sync(&mut self) -> Result<(), AtomicWriteError> {
         let synced = {
             let file = self.file_mut();
             file.flush().and_then(|()| file.sync_all())
         };
-        synced.map_err(|e| self.write_error(e))?;
+        synced.map_err(|e| self.write_error(e))
+    }
+
+    /// Flushes and fsyncs the temporary file, renames it to the final path (replacing any file
+    /// there) and fsyncs the directory.
+    pub fn commit(mut self) -> Result<(), AtomicWriteError> {
+        self.sync()?;
         let final_path = self.final_path;
         match self.temp {
             Temp::Random(temp) => {
@@ -300,11 +313,7 @@ impl AtomicFile {
     /// file is removed). Uses `tempfile`'s `persist_noclobber` (a hard link, or `renameat2` with
     /// `RENAME_NOREPLACE`).
     pub fn commit_new(mut self) -> Result<(), AtomicWriteError> {
-        let synced = {
-            let file = self.file_mut();
-            file.flush().and_then(|()| file.sync_all())
-        };
-        synced.map_err(|e| self.write_error(e))?;
+        self.sync()?;
         let final_path = self.final_path;
         let exists = |path: &Path| AtomicWriteError::AlreadyExists {
             path: path.to_path_buf(),
@@ -406,26 +415,7 @@ impl AtomicDir {
     /// Makes the temporary directory `.NAME.XXXXXX.tmp` beside `final_path` (mode 0777 minus the
     /// umask, as `mkdir` would).
     pub fn create(final_path: &Path) -> Result<Self, AtomicWriteError> {
-        let dir = parent_dir(final_path);
-        let name = final_path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let prefix = format!(".{name}.");
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".tmp");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            builder.permissions(std::fs::Permissions::from_mode(0o777));
-        }
-        let temp = builder
-            .tempdir_in(&dir)
-            .map_err(|source| AtomicWriteError::CreateTemp {
-                dir,
-                path: final_path.to_path_buf(),
-                source,
-            })?;
+        let temp = temp_beside(final_path, 0o777, |b, dir| b.tempdir_in(dir))?;
         Ok(Self {
             temp: Some(temp),
             final_path: final_path.to_path_buf(),
