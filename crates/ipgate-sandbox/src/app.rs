@@ -453,22 +453,24 @@ fn truncate(resp: Response, keep: Option<u64>) -> Response {
     parts
         .headers
         .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    let mut left = keep;
-    let stream = body.into_data_stream().map(move |chunk| {
-        let chunk = chunk.map_err(std::io::Error::other)?;
-        if left == 0 {
-            return Err(std::io::Error::other("injected fault: truncated body"));
-        }
-        let take = (chunk.len() as u64).min(left);
-        left -= take;
-        if take < chunk.len() as u64 {
-            // Send what fits; the next poll fails.
-            Ok(chunk.slice(..take as usize))
-        } else {
-            Ok(chunk)
-        }
+    // The kept bytes end the stream first; the error comes after a pause, so hyper has flushed
+    // them to the socket before it aborts the connection (an error in the same poll would drop
+    // what was still in its write buffer, and the client would see fewer bytes than announced
+    // here, sometimes none).
+    let stream = body.into_data_stream().scan(keep, |left, chunk| {
+        let item = match chunk {
+            Err(e) => Some(Err(std::io::Error::other(e))),
+            Ok(_) if *left == 0 => None,
+            Ok(chunk) => {
+                let take = (chunk.len() as u64).min(*left);
+                *left -= take;
+                Some(Ok(chunk.slice(..take as usize)))
+            }
+        };
+        std::future::ready(item)
     });
     let stream = stream.chain(futures_util::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         Err::<bytes::Bytes, _>(std::io::Error::other("injected fault: truncated body"))
     }));
     Response::from_parts(parts, Body::from_stream(stream))
