@@ -114,9 +114,8 @@ fn encodings_and_junk_given_as_st96_documents() {
     }
 }
 
-/// XML 1.0 forbids U+0000 anywhere (production [2] Char); `st96 check` accepts it today.
+/// XML 1.0 forbids U+0000 anywhere (production [2] Char): the input guards refuse it.
 #[test]
-#[ignore = "known gap (issue 14 report): st96 accepts a NUL character in text content"]
 fn a_nul_character_is_not_well_formed() {
     let mut nul = sample().into_bytes();
     let p = nul
