@@ -2,13 +2,12 @@
 //! itself twice as children; each child sends requests through the limiter to a loopback server
 //! that records arrival times.
 
+mod common;
+
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::extract::State;
-use axum::routing::get;
+use common::{Reply, Seen, Server};
 use ipgate_http::{RateLimit, RateLimitKey, RateLimiter, RetryPolicy, SystemClock, send};
 
 const CHILD_URL: &str = "IPGATE_HTTP_TEST_CHILD_URL";
@@ -43,25 +42,7 @@ async fn two_processes_share_the_limit() {
         child(url, dir).await;
         return;
     }
-    let arrivals: Arc<Mutex<Vec<Instant>>> = Arc::default();
-    let app = Router::new()
-        .route(
-            "/hit",
-            get(|State(a): State<Arc<Mutex<Vec<Instant>>>>| async move {
-                a.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(Instant::now());
-                "ok"
-            }),
-        )
-        .with_state(arrivals.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let server = Server::start(|_req: &Seen, _i: usize| Reply::new("200 OK").body("ok"));
     let dir = tempfile::tempdir().expect("tempdir");
     let exe = std::env::current_exe().expect("test exe");
     let spawn = || {
@@ -72,7 +53,7 @@ async fn two_processes_share_the_limit() {
             "--nocapture",
             "--test-threads=1",
         ])
-        .env(CHILD_URL, format!("http://{addr}/hit"))
+        .env(CHILD_URL, server.url("/hit"))
         .env(CHILD_DIR, dir.path());
         tokio::task::spawn_blocking(move || cmd.output().expect("run child"))
     };
@@ -84,7 +65,7 @@ async fn two_processes_share_the_limit() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let mut times = arrivals.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut times = server.arrivals("/hit");
     times.sort();
     assert_eq!(times.len(), 2 * PER_CHILD, "every request arrived");
     // Arrivals differ from send times by each request's own latency; allow for that jitter.

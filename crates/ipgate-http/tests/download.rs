@@ -1,113 +1,18 @@
-//! Resumable downloads over real HTTP on 127.0.0.1: a small HTTP/1.1 server written here so a test
-//! can cut a connection after an exact number of bytes, change the entity and its ETag, or ignore
-//! `Range`; and a TLS server whose self-signed certificate is trusted through the extra CA file.
+//! Resumable downloads over real HTTP on 127.0.0.1, against the scripted loopback server of
+//! `common` so a test can cut a connection after an exact number of bytes, change the entity and
+//! its ETag, or ignore `Range`; and the same server behind TLS with a self-signed certificate
+//! trusted through the extra CA file.
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::{Reply, Seen, Server};
 use ipgate_http::{
     ClientBuildError, ClientOptions, DownloadError, DownloadOptions, Progress, RetryPolicy,
     download, part_path, sidecar_path,
 };
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-
-/// A request as the server saw it: path and lower-cased headers.
-#[derive(Debug, Clone)]
-struct Seen {
-    path: String,
-    headers: BTreeMap<String, String>,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(String::as_str)
-    }
-}
-
-/// What the server answers.
-struct Reply {
-    status: &'static str,
-    headers: Vec<(String, String)>,
-    /// The body announced (Content-Length is its length)...
-    body: Vec<u8>,
-    /// ...of which only this many bytes are sent before the connection is closed.
-    cut_after: Option<usize>,
-}
-
-type Handler = dyn Fn(&Seen, usize) -> Reply + Send + Sync;
-
-struct Server {
-    base: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Server {
-    async fn start(handler: Arc<Handler>) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
-        let log = seen.clone();
-        tokio::spawn(async move {
-            while let Ok((mut s, _)) = listener.accept().await {
-                let handler = handler.clone();
-                let log = log.clone();
-                tokio::spawn(async move {
-                    let mut head = Vec::new();
-                    let mut buf = [0u8; 4096];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match s.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    let text = String::from_utf8_lossy(&head).into_owned();
-                    let mut lines = text.split("\r\n");
-                    let path = lines
-                        .next()
-                        .and_then(|l| l.split(' ').nth(1))
-                        .unwrap_or("")
-                        .to_string();
-                    let headers = lines
-                        .filter_map(|l| l.split_once(':'))
-                        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-                        .collect();
-                    let req = Seen { path, headers };
-                    let index = {
-                        let mut g = log.lock().expect("log");
-                        g.push(req.clone());
-                        g.len() - 1
-                    };
-                    let reply = handler(&req, index);
-                    let mut out = format!(
-                        "HTTP/1.1 {}\r\nContent-Length: {}\r\nConnection: close\r\n",
-                        reply.status,
-                        reply.body.len()
-                    );
-                    for (k, v) in &reply.headers {
-                        out.push_str(&format!("{k}: {v}\r\n"));
-                    }
-                    out.push_str("\r\n");
-                    let n = reply.cut_after.unwrap_or(reply.body.len());
-                    let _ = s.write_all(out.as_bytes()).await;
-                    let _ = s.write_all(&reply.body[..n]).await;
-                    let _ = s.flush().await;
-                    let _ = s.shutdown().await;
-                });
-            }
-        });
-        Self {
-            base: format!("http://{addr}"),
-            seen,
-        }
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().expect("log").clone()
-    }
-}
 
 /// Deterministic non-repeating test content.
 fn entity(len: usize, seed: u8) -> Vec<u8> {
@@ -160,11 +65,6 @@ fn serve(body: &[u8], etag: &str, req: &Seen) -> Reply {
     }
 }
 
-fn cut(mut r: Reply, after: usize) -> Reply {
-    r.cut_after = Some(after);
-    r
-}
-
 fn client() -> reqwest::Client {
     ClientOptions::new("ipgate-http-test")
         .builder()
@@ -199,11 +99,10 @@ fn names(dir: &std::path::Path) -> Vec<String> {
 async fn a_cut_connection_resumes_with_range_and_if_range_and_reports_progress() {
     let body = Arc::new(entity(300_000, 1));
     let b = body.clone();
-    let server = Server::start(Arc::new(move |req: &Seen, i: usize| {
+    let server = Server::start(move |req: &Seen, i: usize| {
         let r = serve(&b, "\"v1\"", req);
-        if i == 0 { cut(r, 100_000) } else { r }
-    }))
-    .await;
+        if i == 0 { r.cut(100_000) } else { r }
+    });
     let dir = tempfile::tempdir().expect("tempdir");
     let dest = dir.path().join("bulletin-202601.zip");
     let seen_progress: Arc<Mutex<Vec<Progress>>> = Arc::default();
@@ -251,11 +150,10 @@ async fn a_cut_connection_resumes_with_range_and_if_range_and_reports_progress()
 async fn a_later_call_resumes_what_an_earlier_one_left_and_the_target_never_holds_a_piece() {
     let body = Arc::new(entity(200_000, 2));
     let b = body.clone();
-    let server = Server::start(Arc::new(move |req: &Seen, i: usize| {
+    let server = Server::start(move |req: &Seen, i: usize| {
         let r = serve(&b, "\"abc\"", req);
-        if i == 0 { cut(r, 64_000) } else { r }
-    }))
-    .await;
+        if i == 0 { r.cut(64_000) } else { r }
+    });
     let dir = tempfile::tempdir().expect("tempdir");
     let dest = dir.path().join("copy.zip");
     std::fs::write(&dest, b"the previous file").expect("old");
@@ -298,15 +196,14 @@ async fn a_changed_etag_starts_again_from_zero() {
     let old = Arc::new(entity(150_000, 3));
     let new = Arc::new(entity(120_000, 4));
     let (o, n) = (old.clone(), new.clone());
-    let server = Server::start(Arc::new(move |req: &Seen, i: usize| {
+    let server = Server::start(move |req: &Seen, i: usize| {
         if i == 0 {
-            cut(serve(&o, "\"old\"", req), 50_000)
+            serve(&o, "\"old\"", req).cut(50_000)
         } else {
             // The entity was replaced: If-Range "old" does not match, so the whole new one comes.
             serve(&n, "\"new\"", req)
         }
-    }))
-    .await;
+    });
     let dir = tempfile::tempdir().expect("tempdir");
     let dest = dir.path().join("b.zip");
     let url = format!("{}/b", server.base);
@@ -331,16 +228,15 @@ async fn a_200_answer_to_a_range_request_restarts_and_so_does_a_wrong_content_ra
     // A server that ignores Range altogether.
     let body = Arc::new(entity(90_000, 5));
     let b = body.clone();
-    let server = Server::start(Arc::new(move |_req: &Seen, i: usize| {
+    let server = Server::start(move |_req: &Seen, i: usize| {
         let r = Reply {
             status: "200 OK",
             headers: vec![("ETag".into(), "\"e\"".into())],
             body: b.to_vec(),
             cut_after: None,
         };
-        if i == 0 { cut(r, 30_000) } else { r }
-    }))
-    .await;
+        if i == 0 { r.cut(30_000) } else { r }
+    });
     let dir = tempfile::tempdir().expect("tempdir");
     let dest = dir.path().join("x.bin");
     let url = format!("{}/x", server.base);
@@ -356,8 +252,8 @@ async fn a_200_answer_to_a_range_request_restarts_and_so_does_a_wrong_content_ra
     // A server that answers 206 but for another range: the download starts over without Range.
     let body = Arc::new(entity(80_000, 6));
     let b = body.clone();
-    let server = Server::start(Arc::new(move |req: &Seen, i: usize| match i {
-        0 => cut(serve(&b, "\"e\"", req), 20_000),
+    let server = Server::start(move |req: &Seen, i: usize| match i {
+        0 => serve(&b, "\"e\"", req).cut(20_000),
         1 => Reply {
             status: "206 Partial Content",
             headers: vec![
@@ -368,8 +264,7 @@ async fn a_200_answer_to_a_range_request_restarts_and_so_does_a_wrong_content_ra
             cut_after: None,
         },
         _ => serve(&b, "\"e\"", req),
-    }))
-    .await;
+    });
     let dest = dir.path().join("y.bin");
     let url = format!("{}/y", server.base);
     let done = download(&c, &dest, &options(3), |_| c.get(&url))
@@ -393,7 +288,7 @@ async fn a_200_answer_to_a_range_request_restarts_and_so_does_a_wrong_content_ra
 
 #[tokio::test]
 async fn failures_leave_nothing_at_the_final_path() {
-    let server = Server::start(Arc::new(move |req: &Seen, _i: usize| {
+    let server = Server::start(move |req: &Seen, _i: usize| {
         if req.path == "/missing" {
             Reply {
                 status: "404 Not Found",
@@ -403,18 +298,9 @@ async fn failures_leave_nothing_at_the_final_path() {
             }
         } else {
             // No ETag: nothing can be resumed, so nothing is kept.
-            cut(
-                Reply {
-                    status: "200 OK",
-                    headers: vec![],
-                    body: vec![7u8; 50_000],
-                    cut_after: None,
-                },
-                10_000,
-            )
+            Reply::new("200 OK").body(vec![7u8; 50_000]).cut(10_000)
         }
-    }))
-    .await;
+    });
     let dir = tempfile::tempdir().expect("tempdir");
     let c = client();
     let dest = dir.path().join("missing.zip");
@@ -445,10 +331,7 @@ async fn failures_leave_nothing_at_the_final_path() {
 
 #[tokio::test]
 async fn a_target_being_downloaded_elsewhere_is_refused_not_mixed() {
-    let server = Server::start(Arc::new(move |req: &Seen, _i: usize| {
-        serve(b"content", "\"c\"", req)
-    }))
-    .await;
+    let server = Server::start(move |req: &Seen, _i: usize| serve(b"content", "\"c\"", req));
     let dir = tempfile::tempdir().expect("tempdir");
     let dest = dir.path().join("w.zip");
     // Another process holds the part file's lock (as a running download does).
@@ -485,40 +368,15 @@ async fn an_extra_ca_file_trusts_a_self_signed_server_and_nothing_else_does() {
         .with_no_client_auth()
         .with_single_cert(vec![cert_der], key_der)
         .expect("server config");
-    let config = Arc::new(config);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        use std::io::{Read as _, Write as _};
-        for stream in listener.incoming() {
-            let Ok(mut tcp) = stream else { continue };
-            let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
-                continue;
-            };
-            let mut tls = rustls::StreamOwned::new(conn, &mut tcp);
-            let mut head = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match tls.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
-            if head.is_empty() {
-                continue;
-            }
-            let _ = tls.write_all(
-                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"t\"\r\nConnection: close\r\n\r\nhello",
-            );
-            let _ = tls.flush();
-            tls.conn.send_close_notify();
-            let _ = tls.flush();
-        }
+    let server = Server::start_tls(Arc::new(config), |_req: &Seen, _i: usize| {
+        Reply::new("200 OK")
+            .header("ETag", "\"t\"")
+            .body(b"hello".to_vec())
     });
     let dir = tempfile::tempdir().expect("tempdir");
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, &cert_pem).expect("ca");
-    let url = format!("https://127.0.0.1:{}/hello", addr.port());
+    let url = server.url("/hello");
 
     let trusting = ClientOptions::new("t")
         .with_extra_ca_file(&ca)

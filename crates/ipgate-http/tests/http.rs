@@ -1,69 +1,44 @@
-//! Retries, Retry-After, redirects and downloads over real HTTP on 127.0.0.1.
+//! Retries, Retry-After, redirects and downloads over real HTTP on 127.0.0.1, against the
+//! scripted loopback server of `common`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::{Duration, Instant, SystemTime};
 
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use common::{Reply, Seen, Server, closed_addr};
 use ipgate_http::{
     DownloadError, RateLimit, RateLimitKey, RateLimiter, RetryPolicy, SendError, SystemClock,
     download_to_file, send,
 };
 
-type Hits = Arc<Mutex<HashMap<String, u32>>>;
-
-async fn handler(State(hits): State<Hits>, Path(case): Path<String>, method: Method) -> Response {
-    let n = {
-        let mut h = hits.lock().unwrap_or_else(|e| e.into_inner());
-        let e = h.entry(case.clone()).or_insert(0);
-        *e += 1;
-        *e
-    };
-    let retry_after = |v: String| {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::RETRY_AFTER,
-            HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static("1")),
-        );
-        h
-    };
-    match case.as_str() {
-        "flaky" if n <= 2 => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-        "always500" => StatusCode::BAD_GATEWAY.into_response(),
-        "throttle-secs" if n == 1 => {
-            (StatusCode::TOO_MANY_REQUESTS, retry_after("1".into())).into_response()
-        }
+/// The scripted answers, by path `/{case}`; `nth_on_path` counts the requests to each case.
+fn handler(req: &Seen, _index: usize) -> Reply {
+    let n = req.nth_on_path;
+    let case = req.path.strip_prefix('/').unwrap_or(&req.path);
+    let retry_after = |status, v: String| Reply::new(status).header("Retry-After", v);
+    match case {
+        "flaky" if n <= 2 => Reply::new("500 Internal Server Error"),
+        "always500" => Reply::new("502 Bad Gateway"),
+        "throttle-secs" if n == 1 => retry_after("429 Too Many Requests", "1".into()),
         "throttle-date" if n == 1 => {
             let at = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
-            (StatusCode::SERVICE_UNAVAILABLE, retry_after(at)).into_response()
+            retry_after("503 Service Unavailable", at)
         }
-        "throttle-long" => {
-            (StatusCode::TOO_MANY_REQUESTS, retry_after("3600".into())).into_response()
-        }
-        "throttle-bare" if n == 1 => StatusCode::TOO_MANY_REQUESTS.into_response(),
-        "redirect" => (StatusCode::FOUND, [(header::LOCATION, "/ok")]).into_response(),
-        "big" => vec![b'z'; 1 << 20].into_response(),
-        _ => format!("{method} {n}").into_response(),
+        "throttle-long" => retry_after("429 Too Many Requests", "3600".into()),
+        "throttle-bare" if n == 1 => Reply::new("429 Too Many Requests"),
+        "redirect" => Reply::new("302 Found").header("Location", "/ok"),
+        "big" => Reply::new("200 OK")
+            .header("Content-Type", "application/octet-stream")
+            .body(vec![b'z'; 1 << 20]),
+        _ => Reply::new("200 OK")
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .body(format!("{} {n}", req.method)),
     }
 }
 
-async fn server() -> (String, Hits) {
-    let hits: Hits = Arc::default();
-    let app = Router::new()
-        .route("/{case}", any(handler))
-        .with_state(hits.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}"), hits)
+fn server() -> (String, Server) {
+    let server = Server::start(handler);
+    (server.base.clone(), server)
 }
 
 fn client() -> reqwest::Client {
@@ -82,17 +57,13 @@ fn fast() -> RetryPolicy {
     }
 }
 
-fn hits(h: &Hits, case: &str) -> u32 {
-    h.lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(case)
-        .copied()
-        .unwrap_or(0)
+fn hits(h: &Server, case: &str) -> usize {
+    h.hits(&format!("/{case}"))
 }
 
 #[tokio::test]
 async fn get_is_retried_on_5xx_until_success_and_rebuilt_each_time() {
-    let (base, h) = server().await;
+    let (base, h) = server();
     let c = client();
     let mut built = Vec::new();
     let sent = send(&c, &fast(), None, &SystemClock, |attempt| {
@@ -109,7 +80,7 @@ async fn get_is_retried_on_5xx_until_success_and_rebuilt_each_time() {
 
 #[tokio::test]
 async fn post_is_not_retried_on_5xx() {
-    let (base, h) = server().await;
+    let (base, h) = server();
     let c = client();
     let sent = send(&c, &fast(), None, &SystemClock, |_| {
         c.post(format!("{base}/flaky")).body("{}")
@@ -123,7 +94,7 @@ async fn post_is_not_retried_on_5xx() {
 
 #[tokio::test]
 async fn retries_stop_at_max_attempts() {
-    let (base, h) = server().await;
+    let (base, h) = server();
     let c = client();
     let sent = send(&c, &fast(), None, &SystemClock, |_| {
         c.get(format!("{base}/always500"))
@@ -137,7 +108,7 @@ async fn retries_stop_at_max_attempts() {
 
 #[tokio::test]
 async fn retry_after_seconds_is_honoured_even_for_post() {
-    let (base, h) = server().await;
+    let (base, h) = server();
     let c = client();
     let start = Instant::now();
     let sent = send(&c, &fast(), None, &SystemClock, |_| {
@@ -157,7 +128,7 @@ async fn retry_after_seconds_is_honoured_even_for_post() {
 
 #[tokio::test]
 async fn retry_after_http_date_on_503_is_honoured_and_recorded_in_the_limiter() {
-    let (base, _h) = server().await;
+    let (base, _h) = server();
     let c = client();
     let dir = tempfile::tempdir().expect("tempdir");
     let limiter = RateLimiter::new(dir.path()).expect("limiter");
@@ -193,7 +164,7 @@ async fn retry_after_http_date_on_503_is_honoured_and_recorded_in_the_limiter() 
 
 #[tokio::test]
 async fn post_is_not_retried_on_503_even_with_retry_after() {
-    let (base, h) = server().await;
+    let (base, h) = server();
     let c = client();
     let sent = send(&c, &fast(), None, &SystemClock, |_| {
         c.post(format!("{base}/throttle-date")).body("{}")
@@ -206,7 +177,7 @@ async fn post_is_not_retried_on_503_even_with_retry_after() {
 
 #[tokio::test]
 async fn bare_429_is_retried_with_backoff_and_long_retry_after_is_not_waited_for() {
-    let (base, h) = server().await;
+    let (base, h) = server();
     let c = client();
     let sent = send(&c, &fast(), None, &SystemClock, |_| {
         c.post(format!("{base}/throttle-bare"))
@@ -227,7 +198,7 @@ async fn bare_429_is_retried_with_backoff_and_long_retry_after_is_not_waited_for
 
 #[tokio::test]
 async fn redirects_are_returned_not_followed() {
-    let (base, h) = server().await;
+    let (base, h) = server();
     let c = client();
     let sent = send(&c, &fast(), None, &SystemClock, |_| {
         c.get(format!("{base}/redirect"))
@@ -240,9 +211,7 @@ async fn redirects_are_returned_not_followed() {
 
 #[tokio::test]
 async fn connection_errors_are_retried_for_get_only() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    drop(listener);
+    let addr = closed_addr();
     let c = client();
     let err = send(&c, &fast(), None, &SystemClock, |_| {
         c.get(format!("http://{addr}/x"))
@@ -279,26 +248,8 @@ async fn connection_errors_are_retried_for_get_only() {
 
 #[tokio::test]
 async fn in_process_limiter_spaces_concurrent_requests() {
-    // A server that records when each request arrives.
-    let arrivals: Arc<Mutex<Vec<Instant>>> = Arc::default();
-    let app = Router::new()
-        .route(
-            "/limited",
-            any(|State(a): State<Arc<Mutex<Vec<Instant>>>>| async move {
-                a.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(Instant::now());
-                "ok"
-            }),
-        )
-        .with_state(arrivals.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    // The server records when each request arrives.
+    let (base, server) = server();
     let dir = tempfile::tempdir().expect("tempdir");
     let limiter = RateLimiter::new(dir.path()).expect("limiter");
     let c = client();
@@ -321,7 +272,7 @@ async fn in_process_limiter_spaces_concurrent_requests() {
     for t in tasks {
         assert_eq!(t.await.expect("join").expect("sent"), 200);
     }
-    let mut times = arrivals.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut times = server.arrivals("/limited");
     times.sort();
     assert_eq!(times.len(), 4);
     for w in times.windows(2) {
@@ -335,7 +286,7 @@ async fn in_process_limiter_spaces_concurrent_requests() {
 
 #[tokio::test]
 async fn download_streams_to_the_final_path() {
-    let (base, _h) = server().await;
+    let (base, _h) = server();
     let dir = tempfile::tempdir().expect("tempdir");
     let dest = dir.path().join("big.bin");
     std::fs::write(&dest, b"old").expect("old");
@@ -362,28 +313,15 @@ async fn download_streams_to_the_final_path() {
 
 #[tokio::test]
 async fn broken_download_leaves_no_file() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        if let Ok((mut s, _)) = listener.accept().await {
-            let mut buf = [0u8; 1024];
-            let _ = s.read(&mut buf).await;
-            let _ = s
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly a little")
-                .await;
-            let _ = s.shutdown().await;
-        }
+    // Announces 1000 bytes, sends 13 and closes.
+    let mut announced = b"only a little".to_vec();
+    announced.resize(1000, 0);
+    let server = Server::start(move |_req: &Seen, _i: usize| {
+        Reply::new("200 OK").body(announced.clone()).cut(13)
     });
     let dir = tempfile::tempdir().expect("tempdir");
     let dest = dir.path().join("doc.zip");
-    let resp = client()
-        .get(format!("http://{addr}/"))
-        .send()
-        .await
-        .expect("resp");
+    let resp = client().get(server.url("/")).send().await.expect("resp");
     let err = download_to_file(resp, &dest).await.expect_err("truncated");
     assert!(
         matches!(
