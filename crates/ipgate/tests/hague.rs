@@ -44,6 +44,30 @@ fn arg(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
+/// The packages the sandbox has received (`sandbox admin received`, as JSON).
+fn received(s: &Served) -> serde_json::Value {
+    let out = s
+        .ipgate()
+        .args([
+            "--output",
+            "json",
+            "sandbox",
+            "admin",
+            "--url",
+            &s.base(),
+            "received",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).expect("admin JSON")
+}
+
+/// The length of a JSON array (`None` when `v` is not one).
+fn len(v: &serde_json::Value) -> Option<usize> {
+    v.as_array().map(Vec::len)
+}
+
 #[test]
 fn every_command_against_a_spawned_sandbox() {
     let s = Served::start(ServeOptions {
@@ -93,11 +117,7 @@ fn every_command_against_a_spawned_sandbox() {
     assert_eq!(code, Some(2), "{stderr}");
 
     let tracked = s.json(&["hague", "track"], 0);
-    assert_eq!(
-        tracked["open"].as_array().map(Vec::len),
-        Some(0),
-        "{tracked}"
-    );
+    assert_eq!(len(&tracked["open"]), Some(0), "{tracked}");
 
     // This week's issue appears on Friday at 11:00 UTC; publish it now, as the tests run any day.
     let week = this_week();
@@ -153,12 +173,8 @@ fn every_command_against_a_spawned_sandbox() {
         ],
         0,
     );
-    assert_eq!(
-        sync["downloaded"].as_array().map(Vec::len),
-        Some(2),
-        "{sync}"
-    );
-    assert_eq!(sync["skipped"].as_array().map(Vec::len), Some(1), "{sync}");
+    assert_eq!(len(&sync["downloaded"]), Some(2), "{sync}");
+    assert_eq!(len(&sync["skipped"]), Some(1), "{sync}");
     let again = s.json(
         &[
             "hague",
@@ -171,22 +187,14 @@ fn every_command_against_a_spawned_sandbox() {
         ],
         0,
     );
-    assert_eq!(
-        again["downloaded"].as_array().map(Vec::len),
-        Some(0),
-        "{again}"
-    );
+    assert_eq!(len(&again["downloaded"]), Some(0), "{again}");
 
     let history = s.json(&["hague", "history", "--events"], 0);
     let subs = history["submissions"].as_array().expect("submissions");
     assert_eq!(subs.len(), 1, "{history}");
     assert_eq!(subs[0]["import_id"], import_id.as_str());
     assert_eq!(subs[0]["office_reference"], "E2E-ALL-1");
-    assert_eq!(
-        history["publications"].as_array().map(Vec::len),
-        Some(4),
-        "{history}"
-    );
+    assert_eq!(len(&history["publications"]), Some(4), "{history}");
 
     // Human output names the essentials too.
     let out = s.ipgate().args(["hague", "history"]).output().expect("run");
@@ -240,23 +248,10 @@ fn the_same_package_is_refused_with_the_earlier_import_id_unless_forced() {
     let forced = s.json(&["hague", "submit", arg(&pkg), "--force"], 0);
     assert_ne!(forced["import_id"], first["import_id"], "{forced}");
     let history = s.json(&["hague", "history"], 0);
-    assert_eq!(history["submissions"].as_array().map(Vec::len), Some(3));
-    let received = s
-        .ipgate()
-        .args([
-            "--output",
-            "json",
-            "sandbox",
-            "admin",
-            "--url",
-            &s.base(),
-            "received",
-        ])
-        .output()
-        .expect("run");
-    let received: serde_json::Value = serde_json::from_slice(&received.stdout).expect("admin JSON");
+    assert_eq!(len(&history["submissions"]), Some(3));
+    let received = received(&s);
     assert_eq!(
-        received["received"].as_array().map(Vec::len),
+        len(&received["received"]),
         Some(3),
         "the package, its twin once, and the forced resend: {received}"
     );
@@ -279,11 +274,7 @@ fn an_invalid_package_is_refused_before_anything_is_sent() {
         String::from_utf8_lossy(&out.stderr)
     );
     let history = s.json(&["hague", "history"], 0);
-    assert_eq!(
-        history["submissions"].as_array().map(Vec::len),
-        Some(0),
-        "{history}"
-    );
+    assert_eq!(len(&history["submissions"]), Some(0), "{history}");
 }
 
 #[test]
@@ -333,11 +324,7 @@ fn a_submission_killed_while_sending_is_never_resent() {
     assert!(stderr.contains("sending"), "{stderr}");
 
     let history = s.json(&["hague", "history"], 0);
-    assert_eq!(
-        history["submissions"].as_array().map(Vec::len),
-        Some(1),
-        "{history}"
-    );
+    assert_eq!(len(&history["submissions"]), Some(1), "{history}");
     assert_eq!(history["submissions"][0]["state"], "sending");
     let id = history["submissions"][0]["id"]
         .as_i64()
@@ -347,26 +334,8 @@ fn a_submission_killed_while_sending_is_never_resent() {
     // The operator asks WIPO (here: the sandbox's list of received packages: the POST was still
     // held when the CLI died, so nothing was filed) and records the answer; the package may then
     // be sent again without --force, and is sent once.
-    let received = s
-        .ipgate()
-        .args([
-            "--output",
-            "json",
-            "sandbox",
-            "admin",
-            "--url",
-            &s.base(),
-            "received",
-        ])
-        .output()
-        .expect("run");
-    assert!(received.status.success());
-    let received: serde_json::Value = serde_json::from_slice(&received.stdout).expect("admin JSON");
-    assert_eq!(
-        received["received"].as_array().map(Vec::len),
-        Some(0),
-        "{received}"
-    );
+    let received = received(&s);
+    assert_eq!(len(&received["received"]), Some(0), "{received}");
     let (code, stderr) = s.fails(&["hague", "resolve", &id]);
     assert_eq!(code, Some(2), "an outcome is required: {stderr}");
     let resolved = s.json(
@@ -386,11 +355,7 @@ fn a_submission_killed_while_sending_is_never_resent() {
     let sent = s.json(&["hague", "submit", arg(&pkg)], 0);
     assert!(sent["import_id"].is_string(), "{sent}");
     let tracked = s.json(&["hague", "track"], 0);
-    assert_eq!(
-        tracked["open"].as_array().map(Vec::len),
-        Some(1),
-        "{tracked}"
-    );
+    assert_eq!(len(&tracked["open"]), Some(1), "{tracked}");
     assert!(tracked["open"][0]["action"].is_null(), "{tracked}");
 }
 
