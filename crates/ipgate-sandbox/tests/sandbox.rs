@@ -27,6 +27,16 @@ async fn xml_body(r: reqwest::Response) -> String {
     body
 }
 
+/// An import status answer (`POST /request`, `GET /request/import/{id}`), schema-checked.
+async fn import_status(r: reqwest::Response) -> ImportStatus {
+    ImportStatus::from_xml(xml_body(r).await.as_bytes()).expect("import status")
+}
+
+/// A service request status answer (`GET /request/{srn}`), schema-checked.
+async fn request_status(r: reqwest::Response) -> ServiceRequestStatus {
+    ServiceRequestStatus::from_xml(xml_body(r).await.as_bytes()).expect("service request status")
+}
+
 async fn error_doc(r: reqwest::Response, status: u16) -> ErrorDocument {
     assert_eq!(r.status().as_u16(), status);
     let body = xml_body(r).await;
@@ -406,29 +416,23 @@ async fn a_package_goes_from_pending_to_registered() {
     let r = env.submit(&token, refusal(|x| x)).await;
     assert_eq!(r.status(), 202);
     let location = r.headers()["location"].to_str().expect("s").to_owned();
-    let st = ImportStatus::from_xml(xml_body(r).await.as_bytes()).expect("import status");
+    let st = import_status(r).await;
     assert_eq!(st.state, ImportState::Pending);
     assert!(location.ends_with(&format!("/request/import/{}", st.import_id)));
     let path = format!("/request/import/{}", st.import_id);
-    let again =
-        ImportStatus::from_xml(xml_body(env.get(&path, &token).await).await.as_bytes()).expect("s");
+    let again = import_status(env.get(&path, &token).await).await;
     assert_eq!(again.state, ImportState::Pending);
     env.advance(3); // import takes 2 s ± 25 %
-    let st =
-        ImportStatus::from_xml(xml_body(env.get(&path, &token).await).await.as_bytes()).expect("s");
+    let st = import_status(env.get(&path, &token).await).await;
     let ImportState::Imported { srn } = st.state else {
         panic!("not imported: {st:?}")
     };
     let sr_path = format!("/request/{srn}");
-    let sr =
-        ServiceRequestStatus::from_xml(xml_body(env.get(&sr_path, &token).await).await.as_bytes())
-            .expect("sr");
+    let sr = request_status(env.get(&sr_path, &token).await).await;
     assert_eq!(sr.status, ServiceRequestStatusCategory::Processing);
     assert_eq!(sr.irn, None);
     env.advance(8); // registration takes 6 s ± 25 %
-    let sr =
-        ServiceRequestStatus::from_xml(xml_body(env.get(&sr_path, &token).await).await.as_bytes())
-            .expect("sr");
+    let sr = request_status(env.get(&sr_path, &token).await).await;
     assert_eq!(sr.status, ServiceRequestStatusCategory::Registered);
     assert_eq!(sr.irn.as_deref(), Some("DM/200001"));
     assert_eq!(
@@ -447,9 +451,7 @@ async fn a_package_goes_from_pending_to_registered() {
         )
         .await;
     assert_eq!(s, 200);
-    let sr =
-        ServiceRequestStatus::from_xml(xml_body(env.get(&sr_path, &token).await).await.as_bytes())
-            .expect("sr");
+    let sr = request_status(env.get(&sr_path, &token).await).await;
     assert_eq!(
         sr.status,
         ServiceRequestStatusCategory::PendingRegularization
@@ -478,17 +480,13 @@ async fn an_invalid_package_is_rejected_rule_by_rule() {
     ]);
     let r = env.submit(&token, zip).await;
     assert_eq!(r.status(), 202);
-    let st = ImportStatus::from_xml(xml_body(r).await.as_bytes()).expect("s");
+    let st = import_status(r).await;
     env.advance(3);
-    let st = ImportStatus::from_xml(
-        xml_body(
-            env.get(&format!("/request/import/{}", st.import_id), &token)
-                .await,
-        )
-        .await
-        .as_bytes(),
+    let st = import_status(
+        env.get(&format!("/request/import/{}", st.import_id), &token)
+            .await,
     )
-    .expect("s");
+    .await;
     let ImportState::Rejected { reasons } = st.state else {
         panic!("not rejected: {st:?}")
     };
@@ -501,17 +499,13 @@ async fn an_invalid_package_is_rejected_rule_by_rule() {
     );
     // not a ZIP at all: accepted, then rejected
     let r = env.submit(&token, b"not a zip".to_vec()).await;
-    let st = ImportStatus::from_xml(xml_body(r).await.as_bytes()).expect("s");
+    let st = import_status(r).await;
     env.advance(3);
-    let st = ImportStatus::from_xml(
-        xml_body(
-            env.get(&format!("/request/import/{}", st.import_id), &token)
-                .await,
-        )
-        .await
-        .as_bytes(),
+    let st = import_status(
+        env.get(&format!("/request/import/{}", st.import_id), &token)
+            .await,
     )
-    .expect("s");
+    .await;
     assert!(matches!(st.state, ImportState::Rejected { .. }));
 }
 
@@ -596,14 +590,8 @@ async fn duplicates_are_recorded_and_listed() {
     let env = Env::start();
     let token = env.token().await;
     let pkg = refusal(|x| x);
-    let a = ImportStatus::from_xml(
-        xml_body(env.submit(&token, pkg.clone()).await)
-            .await
-            .as_bytes(),
-    )
-    .expect("a");
-    let b = ImportStatus::from_xml(xml_body(env.submit(&token, pkg).await).await.as_bytes())
-        .expect("b");
+    let a = import_status(env.submit(&token, pkg.clone()).await).await;
+    let b = import_status(env.submit(&token, pkg).await).await;
     assert_ne!(a.import_id, b.import_id);
     let (s, v) = env.admin(Method::GET, "/received", None).await;
     assert_eq!(s, 200);
@@ -1021,12 +1009,7 @@ async fn admin_api_health_reset_clients_faults() {
 async fn state_survives_a_restart() {
     let mut env = Env::start();
     let token = env.token().await;
-    let st = ImportStatus::from_xml(
-        xml_body(env.submit(&token, refusal(|x| x)).await)
-            .await
-            .as_bytes(),
-    )
-    .expect("s");
+    let st = import_status(env.submit(&token, refusal(|x| x)).await).await;
     env.sb()
         .register_innography_consumer("yoda", Some("0123456789abcdef0123"))
         .expect("consumer");
@@ -1034,25 +1017,16 @@ async fn state_survives_a_restart() {
     // the token, the import and the registrations are still there
     assert_eq!(env.get("/pingMe", &token).await.status(), 200);
     env.advance(3);
-    let again = ImportStatus::from_xml(
-        xml_body(
-            env.get(&format!("/request/import/{}", st.import_id), &token)
-                .await,
-        )
-        .await
-        .as_bytes(),
+    let again = import_status(
+        env.get(&format!("/request/import/{}", st.import_id), &token)
+            .await,
     )
-    .expect("s");
+    .await;
     assert!(matches!(again.state, ImportState::Imported { .. }));
     let (_, v) = env.admin(Method::GET, "/clients", None).await;
     assert_eq!(v["innography_consumers"], serde_json::json!(["yoda"]));
     // counters continue
-    let next = ImportStatus::from_xml(
-        xml_body(env.submit(&token, refusal(|x| x)).await)
-            .await
-            .as_bytes(),
-    )
-    .expect("s");
+    let next = import_status(env.submit(&token, refusal(|x| x)).await).await;
     assert!(
         next.import_id.as_str().starts_with("IMP-000002-"),
         "{}",
