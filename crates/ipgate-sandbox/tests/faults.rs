@@ -38,20 +38,26 @@ fn raw(env: &Env, path: &str, token: &str) -> (Vec<u8>, Option<std::io::ErrorKin
     }
 }
 
-#[tokio::test]
-async fn reset_before_means_nothing_was_done() {
-    let env = Env::start();
-    let token = env.token().await;
-    env.sb().set_faults(spec("submit=reset-before"));
+/// Sets the fault `fault`, then sends a valid package to `POST /request`: the client must get no
+/// answer.
+async fn submit_unanswered(env: &Env, token: &str, fault: &str) {
+    env.sb().set_faults(spec(fault));
     let r = env
         .http
         .post(env.hws("/request"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .header("content-type", "application/zip")
         .body(refusal(|x| x))
         .send()
         .await;
     assert!(r.is_err(), "the client must not get an answer");
+}
+
+#[tokio::test]
+async fn reset_before_means_nothing_was_done() {
+    let env = Env::start();
+    let token = env.token().await;
+    submit_unanswered(&env, &token, "submit=reset-before").await;
     assert_eq!(received(&env).await, 0);
     // a raw client sees a reset (RST), not a clean close
     env.sb().set_faults(spec("ping=reset-before"));
@@ -64,16 +70,7 @@ async fn reset_before_means_nothing_was_done() {
 async fn reset_after_means_the_package_was_recorded() {
     let env = Env::start();
     let token = env.token().await;
-    env.sb().set_faults(spec("submit=reset-after"));
-    let r = env
-        .http
-        .post(env.hws("/request"))
-        .bearer_auth(&token)
-        .header("content-type", "application/zip")
-        .body(refusal(|x| x))
-        .send()
-        .await;
-    assert!(r.is_err(), "the client must not get an answer");
+    submit_unanswered(&env, &token, "submit=reset-after").await;
     assert_eq!(
         received(&env).await,
         1,
