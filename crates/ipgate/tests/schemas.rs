@@ -34,6 +34,11 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// `ipgate package build XML -o ZIP FLAG` with the data directory `data`.
+fn build(data: &Path, xml: &Path, zip: &Path, flag: &str) -> Output {
+    ipgate(data, &["package", "build", s(xml), "-o", s(zip), flag])
+}
+
 fn text(out: &Output) -> String {
     format!(
         "{}{}",
@@ -382,17 +387,7 @@ fn package_build_and_validate_find_the_installed_schemas_and_say_when_they_did_n
     let work = tempfile::tempdir().unwrap();
     let xml = refusal_input(&work.path().join("in"), "V7_0");
     let zip = work.path().join("refusal.zip");
-    let out = ipgate(
-        data.path(),
-        &[
-            "package",
-            "build",
-            s(&xml),
-            "-o",
-            s(&zip),
-            "--require-schema",
-        ],
-    );
+    let out = build(data.path(), &xml, &zip, "--require-schema");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let v = json(&ipgate(
         data.path(),
@@ -431,17 +426,7 @@ fn package_build_and_validate_find_the_installed_schemas_and_say_when_they_did_n
     );
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     let other = work.path().join("other.zip");
-    let out = ipgate(
-        empty.path(),
-        &[
-            "package",
-            "build",
-            s(&xml),
-            "-o",
-            s(&other),
-            "--require-schema",
-        ],
-    );
+    let out = build(empty.path(), &xml, &other, "--require-schema");
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     assert!(!other.exists());
 }
@@ -452,17 +437,7 @@ fn package_validate_refuses_a_version_hague_does_not_accept() {
     let work = tempfile::tempdir().unwrap();
     let xml = refusal_input(&work.path().join("in"), "V6_0");
     let zip = work.path().join("v6.zip");
-    let out = ipgate(
-        data.path(),
-        &[
-            "package",
-            "build",
-            s(&xml),
-            "-o",
-            s(&zip),
-            "--allow-invalid",
-        ],
-    );
+    let out = build(data.path(), &xml, &zip, "--allow-invalid");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = ipgate(
         data.path(),
