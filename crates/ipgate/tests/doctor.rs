@@ -177,18 +177,25 @@ fn a_working_profile_passes_every_check_and_a_broken_one_fails_with_the_fix() {
     );
 }
 
-#[test]
-fn without_a_profile_doctor_checks_the_embedded_sandbox_and_warns_it_is_one() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let out = common::ipgate()
-        .env("HOME", home.path())
-        .env("IPGATE_DATA_DIR", home.path().join("data"))
-        .env("IPGATE_CACHE_DIR", home.path().join("cache"))
+/// `ipgate` with `home` as HOME and its data and cache directories, and no profile settings from
+/// the environment.
+fn without_profile(home: &std::path::Path) -> std::process::Command {
+    let mut cmd = common::ipgate();
+    cmd.env("HOME", home)
+        .env("IPGATE_DATA_DIR", home.join("data"))
+        .env("IPGATE_CACHE_DIR", home.join("cache"))
         .env_remove("IPGATE_ISSUER")
         .env_remove("IPGATE_HWS_BASE_URL")
         .env_remove("IPGATE_CLIENT_ID")
         .env_remove("IPGATE_KEY_FILE")
-        .env_remove("IPGATE_TOKEN_ENDPOINT")
+        .env_remove("IPGATE_TOKEN_ENDPOINT");
+    cmd
+}
+
+#[test]
+fn without_a_profile_doctor_checks_the_embedded_sandbox_and_warns_it_is_one() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = without_profile(home.path())
         .env_remove("IPGATE_SCHEMAS")
         .args(["--output", "json", "doctor"])
         .output()
@@ -210,15 +217,7 @@ fn without_a_profile_doctor_checks_the_embedded_sandbox_and_warns_it_is_one() {
 fn ndjson_prints_each_check_on_a_line_then_the_summary_and_json_stays_one_document() {
     let home = tempfile::tempdir().expect("tempdir");
     let run = |format: &str| {
-        let out = common::ipgate()
-            .env("HOME", home.path())
-            .env("IPGATE_DATA_DIR", home.path().join("data"))
-            .env("IPGATE_CACHE_DIR", home.path().join("cache"))
-            .env_remove("IPGATE_ISSUER")
-            .env_remove("IPGATE_HWS_BASE_URL")
-            .env_remove("IPGATE_CLIENT_ID")
-            .env_remove("IPGATE_KEY_FILE")
-            .env_remove("IPGATE_TOKEN_ENDPOINT")
+        let out = without_profile(home.path())
             .args(["--output", format, "doctor"])
             .output()
             .expect("run ipgate doctor");
