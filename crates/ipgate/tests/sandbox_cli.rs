@@ -16,6 +16,23 @@ fn ipgate(dir: &Path, args: &[&str]) -> Output {
         .expect("run ipgate")
 }
 
+/// `ipgate sandbox register-client --state STATE --cert es256_cert.pem --client-id ID EXTRA...`
+/// run in `dir`.
+fn register_client(dir: &Path, state: &str, client_id: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "sandbox",
+        "register-client",
+        "--state",
+        state,
+        "--cert",
+        "es256_cert.pem",
+        "--client-id",
+        client_id,
+    ];
+    args.extend_from_slice(extra);
+    ipgate(dir, &args)
+}
+
 fn text(o: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -39,39 +56,15 @@ fn serve_register_admin_and_stop() {
     )
     .expect("cert");
     std::fs::write(d.join("es256_cert.pem"), &cert.pem).expect("write");
-    let o = ipgate(
+    let o = register_client(
         d,
-        &[
-            "sandbox",
-            "register-client",
-            "--state",
-            state_s,
-            "--cert",
-            "es256_cert.pem",
-            "--client-id",
-            "office-9",
-            "--examining-office",
-            "--office",
-            "JP",
-        ],
+        state_s,
+        "office-9",
+        &["--examining-office", "--office", "JP"],
     );
     assert!(o.status.success(), "{:?}", text(&o));
     assert!(text(&o).0.contains("registered client office-9"));
-    let o = ipgate(
-        d,
-        &[
-            "sandbox",
-            "register-client",
-            "--state",
-            state_s,
-            "--cert",
-            "es256_cert.pem",
-            "--client-id",
-            "x",
-            "--office",
-            "japan",
-        ],
-    );
+    let o = register_client(d, state_s, "x", &["--office", "japan"]);
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
     // consumer: a generated secret is printed once; a readable secret file is refused
     let o = ipgate(
