@@ -350,14 +350,31 @@ impl HwsClient {
         not_found: (&'static str, String),
         parse: fn(&[u8]) -> Result<T, WireError>,
     ) -> Result<T, HwsError> {
-        let response = self
-            .call(operation, method, url, body, Some(timeout))
-            .await?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(self.error_for(operation, response, not_found).await);
-        }
-        let body = Self::read_body(operation, response).await?;
+        // An answer that breaks off mid-body is asked again for idempotent GETs, as a failed
+        // connection is (`ipgate_http::send` retries those before any body is read); the POST
+        // never is.
+        let policy = &self.inner.config.retry;
+        let mut retry = 0;
+        let (status, body) = loop {
+            let response = self
+                .call(operation, method.clone(), url, body.clone(), Some(timeout))
+                .await?;
+            let status = response.status();
+            if !status.is_success() {
+                return Err(self.error_for(operation, response, not_found).await);
+            }
+            match Self::read_body(operation, response).await {
+                Ok(bytes) => break (status, bytes),
+                Err(e @ HwsError::Network { .. })
+                    if ipgate_http::is_idempotent(&method) && retry + 1 < policy.max_attempts =>
+                {
+                    retry += 1;
+                    tracing::debug!(%operation, retry, "HWS answer broke off; asking again: {e}");
+                    tokio::time::sleep(policy.jittered_backoff(retry)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        };
         parse(&body).map_err(|source| HwsError::BadResponse {
             operation,
             status: status.as_u16(),
