@@ -3,65 +3,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::hws::{ServeOptions, Served, this_week};
-
-/// A valid refusal package with office reference `reference`, built by `ipgate package build`.
-fn package(s: &Served, reference: &str) -> PathBuf {
-    let src = std::fs::read_to_string(common::samples().join("hague/refusal_total.xml"))
-        .expect("read the refusal sample");
-    let xml = src.replace("OFFICE-REF-0001", reference);
-    let dir = s.dir.path().join(format!("pkg-{reference}"));
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(dir.join("refusal_total.xml"), xml).expect("write xml");
-    std::fs::write(
-        dir.join("refusal.pdf"),
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
-    )
-    .expect("write pdf");
-    let zip = s.dir.path().join(format!("{reference}.zip"));
-    let out = s
-        .ipgate()
-        .args(["package", "build"])
-        .arg(dir.join("refusal_total.xml"))
-        .arg("--out")
-        .arg(&zip)
-        .output()
-        .expect("run ipgate package build");
-    assert!(
-        out.status.success(),
-        "package build: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    zip
-}
-
-fn arg(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-/// The packages the sandbox has received (`sandbox admin received`, as JSON).
-fn received(s: &Served) -> serde_json::Value {
-    let out = s
-        .ipgate()
-        .args([
-            "--output",
-            "json",
-            "sandbox",
-            "admin",
-            "--url",
-            &s.base(),
-            "received",
-        ])
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    serde_json::from_slice(&out.stdout).expect("admin JSON")
-}
+use common::hws::{
+    ServeOptions, Served, arg, kill_submit_while_sending, package, received, this_week,
+};
 
 /// The length of a JSON array (`None` when `v` is not one).
 fn len(v: &serde_json::Value) -> Option<usize> {
@@ -251,9 +198,9 @@ fn the_same_package_is_refused_with_the_earlier_import_id_unless_forced() {
     assert_eq!(len(&history["submissions"]), Some(3));
     let received = received(&s);
     assert_eq!(
-        len(&received["received"]),
-        Some(3),
-        "the package, its twin once, and the forced resend: {received}"
+        received.len(),
+        3,
+        "the package, its twin once, and the forced resend: {received:?}"
     );
 }
 
@@ -287,24 +234,7 @@ fn a_submission_killed_while_sending_is_never_resent() {
         tls: false,
     });
     let pkg = package(&s, "E2E-CRASH-1");
-    let mut child = s
-        .ipgate()
-        .args(["hague", "submit", arg(&pkg)])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn submit");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let h = s.json(&["hague", "history"], 0);
-        if h["submissions"][0]["state"] == "sending" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "never saw `sending`: {h}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    child.kill().expect("SIGKILL the CLI");
-    let _ = child.wait();
+    kill_submit_while_sending(&s, &pkg, Duration::from_secs(60));
 
     let tracked = s.json(&["hague", "track"], 0);
     let open = tracked["open"].as_array().expect("open");
@@ -335,7 +265,7 @@ fn a_submission_killed_while_sending_is_never_resent() {
     // held when the CLI died, so nothing was filed) and records the answer; the package may then
     // be sent again without --force, and is sent once.
     let received = received(&s);
-    assert_eq!(len(&received["received"]), Some(0), "{received}");
+    assert!(received.is_empty(), "{received:?}");
     let (code, stderr) = s.fails(&["hague", "resolve", &id]);
     assert_eq!(code, Some(2), "an outcome is required: {stderr}");
     let resolved = s.json(

@@ -5,45 +5,12 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::hws::{ServeOptions, Served, this_week};
-
-fn arg(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-/// A valid refusal package built by `ipgate package build`.
-fn package(s: &Served, reference: &str) -> std::path::PathBuf {
-    let src = std::fs::read_to_string(common::samples().join("hague/refusal_total.xml"))
-        .expect("read the refusal sample");
-    let xml = src.replace("OFFICE-REF-0001", reference);
-    let dir = s.dir.path().join(format!("pkg-{reference}"));
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(dir.join("refusal_total.xml"), xml).expect("write xml");
-    std::fs::write(
-        dir.join("refusal.pdf"),
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
-    )
-    .expect("write pdf");
-    let zip = s.dir.path().join(format!("{reference}.zip"));
-    let out = s
-        .ipgate()
-        .args(["package", "build"])
-        .arg(dir.join("refusal_total.xml"))
-        .arg("--out")
-        .arg(&zip)
-        .output()
-        .expect("run ipgate package build");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    zip
-}
+use common::hws::{
+    ServeOptions, Served, arg, kill_submit_while_sending, package, received, this_week,
+};
 
 /// The sandbox's request log for `route`, as JSON records.
 fn requests(s: &Served, route: &str) -> Vec<serde_json::Value> {
@@ -66,15 +33,6 @@ fn requests(s: &Served, route: &str) -> Vec<serde_json::Value> {
         .unwrap_or_default()
 }
 
-fn received(s: &Served) -> Vec<serde_json::Value> {
-    let v = s.json(&["sandbox", "admin", "--url", &s.base(), "received"], 0);
-    v["received"]
-        .as_array()
-        .or_else(|| v.as_array())
-        .cloned()
-        .unwrap_or_default()
-}
-
 #[test]
 fn a_submission_killed_before_the_post_left_is_on_file_and_nothing_was_filed() {
     // The token endpoint holds every request for a minute: the journal says `sending`, the
@@ -85,24 +43,7 @@ fn a_submission_killed_before_the_post_left_is_on_file_and_nothing_was_filed() {
         tls: false,
     });
     let pkg = package(&s, "CRASH-BEFORE-POST");
-    let mut child = s
-        .ipgate()
-        .args(["hague", "submit", arg(&pkg)])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn submit");
-    let deadline = Instant::now() + Duration::from_secs(50);
-    loop {
-        let h = s.json(&["hague", "history"], 0);
-        if h["submissions"][0]["state"] == "sending" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "never saw `sending`: {h}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    child.kill().expect("SIGKILL the CLI");
-    let _ = child.wait();
+    kill_submit_while_sending(&s, &pkg, Duration::from_secs(50));
     s.admin(&["faults", "none"]);
     // Nothing reached POST /request.
     assert!(requests(&s, "submit").is_empty(), "a POST was made");

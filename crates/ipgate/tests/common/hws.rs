@@ -252,3 +252,75 @@ pub fn this_week() -> String {
     let (y, w, _) = time::OffsetDateTime::now_utc().date().to_iso_week_date();
     format!("{y:04}{w:02}")
 }
+
+/// `p` as a command-line argument.
+pub fn arg(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// A valid refusal package with office reference `reference`, built by `ipgate package build`.
+pub fn package(s: &Served, reference: &str) -> PathBuf {
+    let src = std::fs::read_to_string(super::samples().join("hague/refusal_total.xml"))
+        .expect("read the refusal sample");
+    let xml = src.replace("OFFICE-REF-0001", reference);
+    let dir = s.dir.path().join(format!("pkg-{reference}"));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("refusal_total.xml"), xml).expect("write xml");
+    std::fs::write(
+        dir.join("refusal.pdf"),
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+    )
+    .expect("write pdf");
+    let zip = s.dir.path().join(format!("{reference}.zip"));
+    let out = s
+        .ipgate()
+        .args(["package", "build"])
+        .arg(dir.join("refusal_total.xml"))
+        .arg("--out")
+        .arg(&zip)
+        .output()
+        .expect("run ipgate package build");
+    assert!(
+        out.status.success(),
+        "package build: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    zip
+}
+
+/// The packages the sandbox has received (`sandbox admin received`).
+pub fn received(s: &Served) -> Vec<serde_json::Value> {
+    let v = s.json(&["sandbox", "admin", "--url", &s.base(), "received"], 0);
+    v["received"]
+        .as_array()
+        .or_else(|| v.as_array())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Starts `ipgate hague submit PKG`, waits (at most `within`) until the journal says `sending`,
+/// then kills the CLI with SIGKILL: a crash in the middle of a submission.
+pub fn kill_submit_while_sending(s: &Served, pkg: &Path, within: std::time::Duration) {
+    let mut child = s
+        .ipgate()
+        .args(["hague", "submit", arg(pkg)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn submit");
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let h = s.json(&["hague", "history"], 0);
+        if h["submissions"][0]["state"] == "sending" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never saw `sending`: {h}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().expect("SIGKILL the CLI");
+    let _ = child.wait();
+}
