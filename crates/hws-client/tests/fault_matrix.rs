@@ -10,13 +10,14 @@
 //!   anything else after the request left leaves the journal saying "unknown, check with track",
 //!   and what the sandbox received is counted.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+mod common;
 
-use bytes::Bytes;
-use hague_journal::{Journal, SubmissionMeta, SubmissionState};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{meta, now_unix, valid_package};
+
+use hague_journal::{Journal, SubmissionState};
 use hws_client::{Delivery, HwsClient, HwsConfig, HwsError, SubmitError, WeekId, submit_journaled};
 use ipgate_http::RetryPolicy;
 use ipgate_sandbox::{
@@ -30,13 +31,6 @@ struct Env {
     sandbox: Sandbox,
     dir: tempfile::TempDir,
     key: Arc<SigningKey>,
-}
-
-fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs()
 }
 
 fn start() -> Env {
@@ -117,64 +111,6 @@ impl Env {
             .iter()
             .filter(|r| r["sha256"].as_str() == Some(sha256))
             .count()
-    }
-}
-
-fn samples() -> PathBuf {
-    std::env::var_os("IPGATE_ST96_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/st96/samples")
-        })
-        .join("hague")
-}
-
-fn pdf() -> Vec<u8> {
-    let objs = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ];
-    let mut s = String::from("%PDF-1.4\n");
-    let mut offs = Vec::new();
-    for (i, o) in objs.iter().enumerate() {
-        offs.push(s.len());
-        s.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
-    }
-    let xref = s.len();
-    s.push_str(&format!(
-        "xref\n0 {}\n0000000000 65535 f \n",
-        objs.len() + 1
-    ));
-    for o in offs {
-        s.push_str(&format!("{o:010} 00000 n \n"));
-    }
-    s.push_str(&format!(
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-        objs.len() + 1
-    ));
-    s.into_bytes()
-}
-
-fn valid_package(reference: &str) -> Bytes {
-    let xml = std::fs::read_to_string(samples().join("refusal_total.xml"))
-        .expect("sample refusal_total.xml (set IPGATE_ST96_SAMPLES)");
-    let xml = xml.replacen("<!--", &format!("<!-- {reference} "), 1);
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in [("refusal.xml", xml.into_bytes()), ("refusal.pdf", pdf())] {
-        w.start_file(name, zip::write::SimpleFileOptions::default())
-            .expect("entry");
-        w.write_all(&data).expect("write");
-    }
-    Bytes::from(w.finish().expect("zip").into_inner())
-}
-
-fn meta() -> SubmissionMeta {
-    SubmissionMeta {
-        transaction_type: Some("HagueRefusalRequest".into()),
-        office_reference: Some("REF-1".into()),
-        irn: None,
-        package_path: None,
     }
 }
 

@@ -2,15 +2,16 @@
 //! HTTP on 127.0.0.1: every endpoint, the 401 refresh, the POST-never-resent rule under injected
 //! faults, downloads with resume, TLS with an extra CA file, and the waits' timeouts.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
+
+use common::{meta, now_unix, pdf, valid_package, zip_of};
 
 use bytes::Bytes;
-use hague_journal::{
-    FailureReason, Journal, JournalError, PublicationKind, SubmissionMeta, SubmissionState,
-};
+use hague_journal::{FailureReason, Journal, JournalError, PublicationKind, SubmissionState};
 use hws_client::wire::{ImportState, ServiceRequestStatusCategory};
 use hws_client::{
     Delivery, HwsClient, HwsConfig, HwsError, PollPolicy, Refreshed, SubmitError, WeekId,
@@ -28,13 +29,6 @@ struct Env {
     sandbox: Sandbox,
     dir: tempfile::TempDir,
     key: Arc<SigningKey>,
-}
-
-fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs()
 }
 
 /// A sandbox with one registered client (`examining`: may fetch confidential copies).
@@ -121,71 +115,6 @@ fn fast_poll() -> PollPolicy {
         initial_interval: Duration::from_millis(10),
         max_interval: Duration::from_millis(50),
         timeout: Duration::from_secs(30),
-    }
-}
-
-fn samples() -> PathBuf {
-    std::env::var_os("IPGATE_ST96_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/st96/samples")
-        })
-        .join("hague")
-}
-
-/// A small valid one-page PDF.
-fn pdf() -> Vec<u8> {
-    let objs = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ];
-    let mut s = String::from("%PDF-1.4\n");
-    let mut offs = Vec::new();
-    for (i, o) in objs.iter().enumerate() {
-        offs.push(s.len());
-        s.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
-    }
-    let xref = s.len();
-    s.push_str(&format!(
-        "xref\n0 {}\n0000000000 65535 f \n",
-        objs.len() + 1
-    ));
-    for o in offs {
-        s.push_str(&format!("{o:010} 00000 n \n"));
-    }
-    s.push_str(&format!(
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-        objs.len() + 1
-    ));
-    s.into_bytes()
-}
-
-fn zip_of(files: &[(&str, Vec<u8>)]) -> Bytes {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in files {
-        w.start_file(*name, zip::write::SimpleFileOptions::default())
-            .expect("entry");
-        w.write_all(data).expect("write");
-    }
-    Bytes::from(w.finish().expect("zip").into_inner())
-}
-
-/// The refusal sample with its PDF: a package the sandbox imports and registers. `reference`
-/// makes the bytes (and so the SHA-256) differ between packages.
-fn valid_package(reference: &str) -> Bytes {
-    let xml = std::fs::read_to_string(samples().join("refusal_total.xml"))
-        .expect("sample refusal_total.xml (set IPGATE_ST96_SAMPLES)");
-    let xml = xml.replacen("<!--", &format!("<!-- {reference} "), 1);
-    zip_of(&[("refusal.xml", xml.into_bytes()), ("refusal.pdf", pdf())])
-}
-
-fn meta() -> SubmissionMeta {
-    SubmissionMeta {
-        transaction_type: Some("HagueRefusalRequest".into()),
-        office_reference: Some("REF-1".into()),
-        irn: None,
-        package_path: None,
     }
 }
 
