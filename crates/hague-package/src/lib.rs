@@ -42,6 +42,7 @@ mod lines;
 mod report;
 mod rules;
 mod safety;
+pub mod pdf;
 pub mod schemas;
 mod sniff;
 mod st3;

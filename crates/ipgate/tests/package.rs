@@ -27,8 +27,9 @@ fn sample(name: &str) -> String {
     std::fs::read_to_string(dir.join("hague").join(name)).unwrap()
 }
 
+/// A small valid one-page PDF.
 fn pdf() -> Vec<u8> {
-    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n".to_vec()
+    hague_package::pdf::one_page("ipgate test document")
 }
 
 fn jpeg() -> Vec<u8> {

@@ -26,30 +26,7 @@ pub fn samples() -> PathBuf {
 
 /// A small valid one-page PDF.
 pub fn pdf() -> Vec<u8> {
-    let objs = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ];
-    let mut s = String::from("%PDF-1.4\n");
-    let mut offs = Vec::new();
-    for (i, o) in objs.iter().enumerate() {
-        offs.push(s.len());
-        s.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
-    }
-    let xref = s.len();
-    s.push_str(&format!(
-        "xref\n0 {}\n0000000000 65535 f \n",
-        objs.len() + 1
-    ));
-    for o in offs {
-        s.push_str(&format!("{o:010} 00000 n \n"));
-    }
-    s.push_str(&format!(
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-        objs.len() + 1
-    ));
-    s.into_bytes()
+    hague_package::pdf::one_page("ipgate test document")
 }
 
 pub fn zip_of(files: &[(&str, Vec<u8>)]) -> Bytes {

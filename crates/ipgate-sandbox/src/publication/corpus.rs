@@ -84,7 +84,7 @@ impl FileRef {
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
         match &self.content {
             FileContent::Jpeg { key, pad } => media::jpeg(&mut Rng::keyed(&[*key]), *pad, out),
-            FileContent::Pdf { title } => media::pdf(title, out),
+            FileContent::Pdf { title } => hague_package::pdf::write_one_page(out, title),
             FileContent::Given(b) => out.extend_from_slice(b),
         }
     }

@@ -147,57 +147,6 @@ pub(crate) fn jpeg(rng: &mut Rng, pad_to: usize, out: &mut Vec<u8>) {
     }
 }
 
-/// Appends a minimal valid one-page PDF 1.4 showing `title` (ASCII; other characters become `?`).
-pub(crate) fn pdf(title: &str, out: &mut Vec<u8>) {
-    let text: String = title
-        .chars()
-        .map(|c| {
-            if c.is_ascii() && !c.is_ascii_control() {
-                c
-            } else {
-                '?'
-            }
-        })
-        .collect::<String>()
-        .replace('\\', "\\\\")
-        .replace('(', "\\(")
-        .replace(')', "\\)");
-    let stream = format!("BT /F1 14 Tf 72 720 Td ({text}) Tj ET");
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
-         /Resources << /Font << /F1 5 0 R >> >> >>"
-            .to_owned(),
-        format!(
-            "<< /Length {} >>\nstream\n{stream}\nendstream",
-            stream.len()
-        ),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
-    ];
-    let start = out.len();
-    out.extend_from_slice(b"%PDF-1.4\n");
-    let mut offsets = Vec::with_capacity(objects.len());
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len() - start);
-        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len() - start;
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for off in offsets {
-        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-}
-
 /// What a file's bytes start with, for the `dgn:ViewFileFormatCategory` of a given view.
 pub(crate) fn view_format(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -235,21 +184,5 @@ mod tests {
             padded.ends_with(&out[20..]),
             "same image data after the comment"
         );
-    }
-
-    #[test]
-    fn pdf_has_a_consistent_xref() {
-        let mut out = Vec::new();
-        pdf("Grant (DM/1)", &mut out);
-        let text = String::from_utf8(out.clone()).expect("ascii");
-        assert!(text.starts_with("%PDF-1.4\n") && text.ends_with("%%EOF\n"));
-        let startxref: usize = text
-            .rsplit("startxref\n")
-            .next()
-            .and_then(|t| t.lines().next())
-            .and_then(|l| l.parse().ok())
-            .expect("startxref");
-        assert!(text[startxref..].starts_with("xref\n"));
-        assert!(text.contains("(Grant \\(DM/1\\))"));
     }
 }

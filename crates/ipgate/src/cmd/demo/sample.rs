@@ -28,50 +28,6 @@ pub fn refusal_xml(reference: &str, date: &str) -> String {
         .replace(SAMPLE_REQUEST_DATE, &format!("<com:RequestDate>{date}<"))
 }
 
-/// A valid one-page PDF 1.4 with `text` on it (the legal document every decision carries: Hague
-/// packages hold exactly one for a decision). Offsets in the cross-reference table are computed,
-/// so any PDF reader opens it.
-pub fn pdf(text: &str) -> Vec<u8> {
-    let safe: String = text
-        .chars()
-        .filter(|c| c.is_ascii() && !c.is_ascii_control() && !matches!(c, '(' | ')' | '\\'))
-        .collect();
-    let stream = format!("BT /F1 14 Tf 72 720 Td ({safe}) Tj ET");
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
-         /Resources << /Font << /F1 5 0 R >> >> >>"
-            .to_string(),
-        format!(
-            "<< /Length {} >>\nstream\n{stream}\nendstream",
-            stream.len()
-        ),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
-    ];
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::with_capacity(objects.len());
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
-}
-
 /// Writes the decision and its PDF into `dir` (created), returning the XML's path.
 pub fn write_sample(
     dir: &Path,
@@ -83,7 +39,7 @@ pub fn write_sample(
     std::fs::write(&xml, refusal_xml(reference, date))?;
     std::fs::write(
         dir.join(PDF_NAME),
-        pdf(&format!(
+        hague_package::pdf::one_page(&format!(
             "Notification of refusal - {reference} (ipgate demo, sandbox only)"
         )),
     )?;
@@ -104,32 +60,5 @@ mod tests {
         assert!(xml.contains("<com:RequestDate>2026-12-05</"), "{xml}");
         assert!(!xml.contains("OFFICE-REF-0001"));
         assert!(xml.contains(&format!("<com:FileName>{PDF_NAME}</")));
-    }
-
-    #[test]
-    fn the_pdf_has_a_correct_cross_reference_table() {
-        let pdf = pdf("hello (world)");
-        let text = String::from_utf8(pdf.clone()).expect("ascii");
-        assert!(text.starts_with("%PDF-1.4\n") && text.ends_with("%%EOF\n"));
-        let startxref: usize = text
-            .rsplit("startxref\n")
-            .next()
-            .and_then(|t| t.lines().next())
-            .and_then(|n| n.parse().ok())
-            .expect("startxref");
-        assert!(text[startxref..].starts_with("xref\n0 6\n"));
-        // Every in-use entry points at its object.
-        for (i, line) in text[startxref..].lines().skip(3).take(5).enumerate() {
-            let off: usize = line[..10].parse().expect("offset");
-            assert!(
-                text[off..].starts_with(&format!("{} 0 obj", i + 1)),
-                "object {}",
-                i + 1
-            );
-        }
-        assert!(
-            !text.contains("(world)"),
-            "parentheses are dropped from the text"
-        );
     }
 }
