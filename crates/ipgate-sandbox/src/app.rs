@@ -408,6 +408,8 @@ async fn answer(app: &Shared, route: Route, req: Request, next: Next) -> Respons
     match d.after {
         Some(FaultKind::ResetAfter) => abort(),
         Some(FaultKind::Truncate { bytes }) => truncate(resp, bytes),
+        Some(FaultKind::Overlong { bytes }) => overlong(resp, bytes),
+        Some(FaultKind::NotXml) => not_xml(resp),
         Some(FaultKind::Slow { bytes_per_sec }) => slow(resp, bytes_per_sec),
         Some(FaultKind::Version { major, minor }) => {
             other_version(resp, major, minor, app.cfg.innography_versions.patch)
@@ -474,6 +476,38 @@ fn truncate(resp: Response, keep: Option<u64>) -> Response {
         Err::<bytes::Bytes, _>(std::io::Error::other("injected fault: truncated body"))
     }));
     Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// Announces a `Content-Length` `extra` bytes (default half) shorter than the body, and closes
+/// the connection after the answer. hyper, like any HTTP/1.1 stack, writes only the announced
+/// bytes: a client sees a body that looks complete and is a prefix of the file, which is what a
+/// server (or a cache) whose file is longer than the length it announced looks like on the wire.
+fn overlong(resp: Response, extra: Option<u64>) -> Response {
+    let Some(len) = body_len(&resp) else {
+        return resp;
+    };
+    let extra = extra.unwrap_or(len / 2).min(len);
+    let (mut parts, body) = resp.into_parts();
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(len - extra));
+    parts
+        .headers
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Response::from_parts(parts, body)
+}
+
+/// What a proxy in front of HWS answers when HWS is not there: HTML, whatever was asked.
+const NOT_XML_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Service Unavailable</title></head>\n<body><h1>Service Unavailable</h1><p>The server is temporarily unable to service your request.<br>Please try again later.</p></body></html>\n";
+
+/// Replaces the body by an HTML page, keeping the status and the `Content-Type` (a status
+/// document that is not XML although it says so).
+fn not_xml(resp: Response) -> Response {
+    let (mut parts, _) = resp.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::ETAG);
+    parts.headers.remove(header::CONTENT_RANGE);
+    Response::from_parts(parts, Body::from(NOT_XML_PAGE))
 }
 
 /// Sends the body at `bps` bytes per second, in tenth-of-a-second slices.

@@ -18,6 +18,8 @@
 //! | `502[:SECS]`, `503[:SECS]` | 502 / 503, with `Retry-After: SECS` when given |
 //! | `429[:SECS]` | 429 with `Retry-After: SECS` (default 1) |
 //! | `truncate[:BYTES]` | the full `Content-Length` is announced, `BYTES` (default: half) are sent, then the connection closes |
+//! | `overlong[:BYTES]` | the body is `BYTES` (default: half of it) longer than the `Content-Length` announced: the client gets the announced bytes only (the rest never leaves hyper), then the connection closes |
+//! | `not-xml` | the body is replaced by an HTML error page (a proxy's), status and `Content-Type` kept: a status document that is not XML |
 //! | `slow:BYTES_PER_SEC` | the body is sent at that rate |
 //! | `latency:MS[~JITTER_MS]` | the answer is delayed MS ± JITTER_MS milliseconds |
 //! | `down` | the endpoint is down: every matching request has its connection reset before it is read |
@@ -130,6 +132,13 @@ pub enum FaultKind {
         /// Bytes sent (default half of the body).
         bytes: Option<u64>,
     },
+    /// Announce a `Content-Length` shorter than the body.
+    Overlong {
+        /// How many bytes the body is longer than announced (default half of it).
+        bytes: Option<u64>,
+    },
+    /// Replace the body by an HTML page, keeping status and content type.
+    NotXml,
     /// Send the body at a rate.
     Slow {
         /// Bytes per second.
@@ -196,7 +205,7 @@ pub enum FaultSpecError {
     },
     /// An unknown fault.
     #[error(
-        "unknown fault {fault:?}; use reset-before, reset-after, 500, 502[:S], 503[:S], 429[:S], truncate[:BYTES], slow:BYTES_PER_SEC, latency:MS[~JITTER], down, redirect, version:X.Y"
+        "unknown fault {fault:?}; use reset-before, reset-after, 500, 502[:S], 503[:S], 429[:S], truncate[:BYTES], overlong[:BYTES], not-xml, slow:BYTES_PER_SEC, latency:MS[~JITTER], down, redirect, version:X.Y"
     )]
     UnknownFault {
         /// The fault.
@@ -236,6 +245,7 @@ impl FromStr for FaultKind {
             "reset-after" if arg.is_none() => FaultKind::ResetAfter,
             "down" if arg.is_none() => FaultKind::Down,
             "redirect" if arg.is_none() => FaultKind::Redirect,
+            "not-xml" if arg.is_none() => FaultKind::NotXml,
             "version" => {
                 let v: innography_hmac::ApiVersion =
                     arg.unwrap_or("")
@@ -261,6 +271,9 @@ impl FromStr for FaultKind {
                 retry_after: secs(arg)?.unwrap_or(1),
             },
             "truncate" => FaultKind::Truncate {
+                bytes: arg.map(|a| num(s, a, "the byte count")).transpose()?,
+            },
+            "overlong" => FaultKind::Overlong {
                 bytes: arg.map(|a| num(s, a, "the byte count")).transpose()?,
             },
             "slow" => {
@@ -311,6 +324,8 @@ impl fmt::Display for FaultKind {
             FaultKind::Status503 { retry_after } => opt(f, "503", retry_after),
             FaultKind::TooManyRequests { retry_after } => write!(f, "429:{retry_after}"),
             FaultKind::Truncate { bytes } => opt(f, "truncate", bytes),
+            FaultKind::Overlong { bytes } => opt(f, "overlong", bytes),
+            FaultKind::NotXml => f.write_str("not-xml"),
             FaultKind::Slow { bytes_per_sec } => write!(f, "slow:{bytes_per_sec}"),
             FaultKind::Latency { ms, jitter_ms: 0 } => write!(f, "latency:{ms}"),
             FaultKind::Latency { ms, jitter_ms } => write!(f, "latency:{ms}~{jitter_ms}"),
@@ -517,6 +532,8 @@ impl Faults {
                 }
                 FaultKind::ResetAfter
                 | FaultKind::Truncate { .. }
+                | FaultKind::Overlong { .. }
+                | FaultKind::NotXml
                 | FaultKind::Slow { .. }
                 | FaultKind::Version { .. } => {
                     if d.after.is_none() {
@@ -540,9 +557,9 @@ mod tests {
 
     #[test]
     fn parses_and_prints_every_fault() {
-        let s = "submit=reset-after@0.3;all=latency:200~50;token=503:2@0.1#4;ping=500#1;bulletin=truncate:100;confidential=slow:1000;cases=429:3;discovery=502;import-status=reset-before;token=down;request-status=truncate;innography=503;cases=version:0.7;account=redirect#1";
+        let s = "submit=reset-after@0.3;all=latency:200~50;token=503:2@0.1#4;ping=500#1;bulletin=truncate:100;confidential=slow:1000;cases=429:3;discovery=502;import-status=reset-before;token=down;request-status=truncate;innography=503;cases=version:0.7;account=redirect#1;bulletin=overlong;confidential=overlong:100;import-status=not-xml@0.5";
         let spec: FaultSpec = s.parse().expect("valid");
-        assert_eq!(spec.rules.len(), 14);
+        assert_eq!(spec.rules.len(), 17);
         assert_eq!(spec.to_string(), s);
         assert_eq!(spec.to_string().parse::<FaultSpec>().expect("again"), spec);
         assert_eq!("".parse::<FaultSpec>().expect("empty").rules.len(), 0);
@@ -584,6 +601,14 @@ mod tests {
         ));
         assert!(matches!(
             "all=500#x".parse::<FaultSpec>(),
+            Err(FaultSpecError::BadNumber { .. })
+        ));
+        assert!(matches!(
+            "all=not-xml:3".parse::<FaultSpec>(),
+            Err(FaultSpecError::UnknownFault { .. })
+        ));
+        assert!(matches!(
+            "all=overlong:x".parse::<FaultSpec>(),
             Err(FaultSpecError::BadNumber { .. })
         ));
         assert!(matches!(
