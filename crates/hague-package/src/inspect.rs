@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::PackageError;
 use crate::ib::IbPackage;
-use crate::ibread::IbHeader;
+use crate::ibread::{IbHeader, Record};
 use crate::safety::Limits;
 use crate::sniff::FileKind;
 use crate::validate::{Source, ZipSource, referenced, scan_archive};
@@ -66,6 +66,19 @@ pub struct Inspection {
 
 /// Inspects the package at `path` (refusing unsafe archives).
 pub fn inspect(path: &Path, limits: &Limits) -> Result<Inspection, PackageError> {
+    inspect_with_records(path, limits, |_| true)
+}
+
+/// [`inspect`], also handing each record of an IB-to-office package (bulletin, confidential
+/// copies) to `on_record` the moment `st96`'s streaming reader yields it, before the next one is
+/// read: what a caller streams record by record (`ipgate --output ndjson package inspect`).
+/// Return `false` to read no further (the summary then counts the records read so far). Office
+/// packages have no records.
+pub fn inspect_with_records(
+    path: &Path,
+    limits: &Limits,
+    mut on_record: impl FnMut(&Record) -> bool,
+) -> Result<Inspection, PackageError> {
     let (entries, findings) = scan_archive(path, limits)?;
     if !findings.is_empty() {
         return Err(PackageError::Unsafe {
@@ -159,8 +172,9 @@ pub fn inspect(path: &Path, limits: &Limits) -> Result<Inspection, PackageError>
         let mut pkg = IbPackage::open(path, limits)?;
         let mut by_kind: BTreeMap<String, u64> = BTreeMap::new();
         let header = pkg.records(|r| {
+            let more = on_record(&r);
             *by_kind.entry(r.kind).or_default() += 1;
-            true
+            more
         })?;
         out.irn = None;
         out.records = Some(RecordSummary {

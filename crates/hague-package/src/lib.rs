@@ -57,7 +57,7 @@ pub use build::{BuildOptions, BuildOutcome, BuiltEntry, build};
 pub use dates::is_real_date;
 pub use ib::{ExtractOutcome, IbPackage, extract};
 pub use ibread::{IbHeader, Record};
-pub use inspect::{InspectedFile, Inspection, RecordSummary, inspect};
+pub use inspect::{InspectedFile, Inspection, RecordSummary, inspect, inspect_with_records};
 pub use report::{Finding, INSTALL_HINT, Location, Report, Severity, TypedModelStatus, XsdStatus};
 pub use rules::RuleId;
 pub use safety::{

@@ -369,7 +369,22 @@ fn run_build(a: BuildArgs, ctx: &Context) -> CliResult {
 }
 
 fn run_inspect(a: InspectArgs, ctx: &Context) -> CliResult {
-    let ins = hague_package::inspect(&a.package, &a.check.limits()).map_err(map_err)?;
+    // With --output ndjson each record of a bulletin is a line the moment st96's streaming
+    // reader yields it; JSON and text only count them.
+    let mut failed = None;
+    let ins = hague_package::inspect_with_records(&a.package, &a.check.limits(), |r| {
+        match crate::output::stream_record("ib_records", r) {
+            Ok(()) => true,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        }
+    })
+    .map_err(map_err)?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
     match ctx.output {
         OutputFormat::Json => print_json(&ins),
         OutputFormat::Human => {

@@ -13,7 +13,7 @@ use super::embedded::{self, Embedded};
 use crate::Context;
 use crate::config::{HwsSettings, Profile, non_empty_env};
 use crate::exit::{CliError, CliResult, ExitCode};
-use crate::output::{OutputFormat, print_json};
+use crate::output::{OutputFormat, print_document};
 
 /// Default longest `submit --wait`.
 const DEFAULT_WAIT: Duration = Duration::from_secs(3600);
@@ -215,6 +215,18 @@ impl HwsEnv {
 
     /// Prints `value` as JSON (with `"sandbox"`) or runs `human`.
     pub fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce()) -> CliResult {
+        self.emit_streamed(value, &[], human)
+    }
+
+    /// [`emit`](Self::emit) for a result some of whose lists were streamed record by record
+    /// ([`crate::output::Records`]): with `--output ndjson` those fields are left out of the
+    /// summary line.
+    pub fn emit_streamed<T: Serialize>(
+        &self,
+        value: &T,
+        streamed: &[&str],
+        human: impl FnOnce(),
+    ) -> CliResult {
         match self.output {
             OutputFormat::Json => {
                 #[derive(Serialize)]
@@ -223,10 +235,13 @@ impl HwsEnv {
                     #[serde(flatten)]
                     body: &'a T,
                 }
-                print_json(&Envelope {
-                    sandbox: self.is_sandbox(),
-                    body: value,
-                })
+                print_document(
+                    &Envelope {
+                        sandbox: self.is_sandbox(),
+                        body: value,
+                    },
+                    streamed,
+                )
             }
             OutputFormat::Human => {
                 human();

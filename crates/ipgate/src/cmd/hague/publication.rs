@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::env::{HwsEnv, journal_error};
 use crate::exit::{CliError, CliResult, ExitCode};
+use crate::output::Records;
 
 /// What is downloaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,6 +236,11 @@ struct Skipped {
 }
 
 #[derive(Serialize)]
+struct Missing {
+    week: String,
+}
+
+#[derive(Serialize)]
 struct Failed {
     week: String,
     error: String,
@@ -251,7 +257,12 @@ pub async fn sync(
     concurrency: Option<u16>,
 ) -> CliResult {
     create_out_dir(out)?;
-    let mut skipped = Vec::new();
+    // Each week is a record the moment it is known (`--output ndjson` streams it): the weeks
+    // already here first, then each download as it finishes.
+    let mut skipped = Records::new("skipped");
+    let mut downloaded = Records::new("downloaded");
+    let mut missing = Records::new("missing");
+    let mut failed = Records::new("failed");
     let mut wanted = Vec::new();
     for week in weeks(from, to) {
         let path: PathBuf = out.join(format!("{}.zip", Kind::Bulletin.file_stem(week)));
@@ -259,7 +270,7 @@ pub async fn sync(
             skipped.push(Skipped {
                 week: week.to_string(),
                 path: path.display().to_string(),
-            });
+            })?;
         } else {
             wanted.push(week);
         }
@@ -268,7 +279,7 @@ pub async fn sync(
     let bar = crate::progress::enabled(env.output())
         .then(|| crate::progress::Bar::items("bulletin sync".into(), wanted.len() as u64, "weeks"));
     let bar = &bar;
-    let results: Vec<(WeekId, CliResult<Downloaded>)> = futures_util::stream::iter(wanted)
+    let mut results = futures_util::stream::iter(wanted)
         .map(|week| async move {
             let r = fetch(env, Kind::Bulletin, week, out).await;
             if let Some(bar) = bar {
@@ -276,29 +287,34 @@ pub async fn sync(
             }
             (week, r)
         })
-        .buffer_unordered(n)
-        .collect()
-        .await;
+        .buffer_unordered(n);
+    let mut first_failure = None;
+    while let Some((week, r)) = results.next().await {
+        match r {
+            Ok(d) => downloaded.push(d)?,
+            Err(e) if e.code == ExitCode::NotFound => missing.push(Missing {
+                week: week.to_string(),
+            })?,
+            Err(e) => {
+                // The exit code is the earliest failed week's, whatever order they finish in.
+                if first_failure.is_none_or(|(w, _)| week < w) {
+                    first_failure = Some((week, e.code));
+                }
+                failed.push(Failed {
+                    week: week.to_string(),
+                    error: e.message,
+                    exit_code: e.code.code(),
+                })?;
+            }
+        }
+    }
     if let Some(bar) = bar {
         bar.finish();
     }
-    let mut downloaded = Vec::new();
-    let mut missing = Vec::new();
-    let mut failed = Vec::new();
-    for (week, r) in results {
-        match r {
-            Ok(d) => downloaded.push(d),
-            Err(e) if e.code == ExitCode::NotFound => missing.push(week.to_string()),
-            Err(e) => failed.push(Failed {
-                week: week.to_string(),
-                error: e.message,
-                exit_code: e.code.code(),
-            }),
-        }
-    }
-    downloaded.sort_by(|a, b| a.week.cmp(&b.week));
-    missing.sort();
-    failed.sort_by(|a, b| a.week.cmp(&b.week));
+    downloaded.kept_mut().sort_by(|a, b| a.week.cmp(&b.week));
+    missing.kept_mut().sort_by(|a, b| a.week.cmp(&b.week));
+    failed.kept_mut().sort_by(|a, b| a.week.cmp(&b.week));
+    let missing_weeks: Vec<&str> = missing.kept().iter().map(|m| m.week.as_str()).collect();
     #[derive(Serialize)]
     struct Out<'a> {
         from: String,
@@ -306,22 +322,28 @@ pub async fn sync(
         out: String,
         downloaded: &'a [Downloaded],
         skipped: &'a [Skipped],
-        missing: &'a [String],
+        missing: &'a [&'a str],
         failed: &'a [Failed],
     }
     let o = Out {
         from: from.to_string(),
         to: to.to_string(),
         out: out.display().to_string(),
-        downloaded: &downloaded,
-        skipped: &skipped,
-        missing: &missing,
-        failed: &failed,
+        downloaded: downloaded.kept(),
+        skipped: skipped.kept(),
+        missing: &missing_weeks,
+        failed: failed.kept(),
     };
-    env.emit(&o, || {
+    let streamed = [
+        skipped.list(),
+        downloaded.list(),
+        missing.list(),
+        failed.list(),
+    ];
+    env.emit_streamed(&o, &streamed, || {
         // One line per week, in week order.
         let mut lines: Vec<(&str, String)> = Vec::new();
-        for d in &downloaded {
+        for d in downloaded.kept() {
             let resumed = if d.resumed_from > 0 {
                 format!(", resumed after {} bytes", d.resumed_from)
             } else {
@@ -332,13 +354,13 @@ pub async fn sync(
                 format!("downloaded    {} ({} bytes){resumed}", d.path, d.size),
             ));
         }
-        for s in &skipped {
+        for s in skipped.kept() {
             lines.push((&s.week, format!("already here  {}", s.path)));
         }
-        for m in &missing {
+        for m in &missing_weeks {
             lines.push((m, "no issue published (HWS: not found)".to_string()));
         }
-        for f in &failed {
+        for f in failed.kept() {
             lines.push((&f.week, format!("FAILED        {}", f.error)));
         }
         lines.sort_by(|x, y| x.0.cmp(y.0));

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::env::{HwsEnv, unix_secs};
 use crate::exit::{CliError, CliResult};
+use crate::output::Records;
 
 /// `ipgate hague ping`.
 pub async fn ping(env: &HwsEnv, name: &str) -> CliResult {
@@ -165,7 +166,7 @@ pub async fn track(env: &HwsEnv) -> CliResult {
         .journal()
         .open_submissions()
         .map_err(super::env::journal_error)?;
-    let mut rows = Vec::with_capacity(open.len());
+    let mut rows = Records::new("open");
     for s in open {
         let mut row = Tracked {
             submission: s.id.0.unsigned_abs(),
@@ -188,17 +189,18 @@ pub async fn track(env: &HwsEnv) -> CliResult {
             }
             SubmissionState::Failed => {}
         }
-        rows.push(row);
+        rows.push(row)?;
     }
     #[derive(Serialize)]
     struct Out<'a> {
         open: &'a [Tracked],
     }
-    env.emit(&Out { open: &rows }, || {
+    let rows = rows.kept();
+    env.emit_streamed(&Out { open: rows }, &["open"], || {
         if rows.is_empty() {
             crate::outln!("nothing to track: every submission in the journal is final");
         }
-        for r in &rows {
+        for r in rows {
             crate::outln!(
                 "#{:<4} {:<8} import {:<20} SRN {:<14} {}{}",
                 r.submission,
@@ -329,16 +331,47 @@ fn publication_json(p: &Publication) -> PublicationJson<'_> {
     }
 }
 
-/// `ipgate hague history`: the journal, newest first.
+/// The JSON form of a journal row, with its events when asked.
+fn submission_json(s: &Submission, events: Option<Vec<SubmissionEvent>>) -> SubmissionJson<'_> {
+    SubmissionJson {
+        id: s.id.0,
+        state: s.state.as_str(),
+        package_sha256: s.package_sha256.as_str(),
+        package_size: s.package_size,
+        package: s
+            .meta
+            .package_path
+            .as_ref()
+            .map(|p| p.display().to_string()),
+        transaction_type: s.meta.transaction_type.as_deref(),
+        office_reference: s.meta.office_reference.as_deref(),
+        irn: s.meta.irn.as_deref(),
+        import_id: s.import_id.as_deref(),
+        srn: s.srn.as_deref(),
+        server_status: s.server_status.as_deref(),
+        server_final: s.server_final,
+        failure: s.failure.as_ref().map(ToString::to_string),
+        forced: s.forced,
+        created_at: unix_secs(s.created_at),
+        updated_at: unix_secs(s.updated_at),
+        events: events.map(|ev| ev.into_iter().map(event_json).collect()),
+    }
+}
+
+/// `ipgate hague history`: the journal, newest first. With `--output ndjson` each submission is
+/// written as it is read (with its events), then each publication, then the summary.
 pub fn history(env: &HwsEnv, limit: Option<usize>, with_events: bool) -> CliResult {
     let journal = env.journal();
     let jerr = super::env::journal_error;
     let subs = journal.history(limit).map_err(jerr)?;
-    let mut events = Vec::new();
-    if with_events {
-        for s in &subs {
-            events.push(journal.events(s.id).map_err(jerr)?);
-        }
+    let mut rows = Records::new("submissions");
+    for s in &subs {
+        let events = if with_events {
+            Some(journal.events(s.id).map_err(jerr)?)
+        } else {
+            None
+        };
+        rows.push(submission_json(s, events))?;
     }
     let mut publications = journal
         .publications(PublicationKind::Bulletin)
@@ -348,53 +381,28 @@ pub fn history(env: &HwsEnv, limit: Option<usize>, with_events: bool) -> CliResu
             .publications(PublicationKind::ConfidentialCopy)
             .map_err(jerr)?,
     );
-    let mut events = events.into_iter();
-    let rows: Vec<SubmissionJson<'_>> = subs
-        .iter()
-        .map(|s| SubmissionJson {
-            id: s.id.0,
-            state: s.state.as_str(),
-            package_sha256: s.package_sha256.as_str(),
-            package_size: s.package_size,
-            package: s
-                .meta
-                .package_path
-                .as_ref()
-                .map(|p| p.display().to_string()),
-            transaction_type: s.meta.transaction_type.as_deref(),
-            office_reference: s.meta.office_reference.as_deref(),
-            irn: s.meta.irn.as_deref(),
-            import_id: s.import_id.as_deref(),
-            srn: s.srn.as_deref(),
-            server_status: s.server_status.as_deref(),
-            server_final: s.server_final,
-            failure: s.failure.as_ref().map(ToString::to_string),
-            forced: s.forced,
-            created_at: unix_secs(s.created_at),
-            updated_at: unix_secs(s.updated_at),
-            events: events
-                .next()
-                .map(|ev| ev.into_iter().map(event_json).collect()),
-        })
-        .collect();
-    let pubs: Vec<_> = publications.iter().map(publication_json).collect();
+    let mut pubs = Records::new("publications");
+    for p in &publications {
+        pubs.push(publication_json(p))?;
+    }
     #[derive(Serialize)]
     struct Out<'a> {
         journal: String,
         submissions: &'a [SubmissionJson<'a>],
         publications: &'a [PublicationJson<'a>],
     }
+    let (rows, pubs) = (rows.kept(), pubs.kept());
     let out = Out {
         journal: journal.path().display().to_string(),
-        submissions: &rows,
-        publications: &pubs,
+        submissions: rows,
+        publications: pubs,
     };
-    env.emit(&out, || {
+    env.emit_streamed(&out, &["submissions", "publications"], || {
         crate::outln!("journal: {}", out.journal);
         if rows.is_empty() {
             crate::outln!("no submissions yet");
         }
-        for r in &rows {
+        for r in rows {
             crate::outln!(
                 "#{:<4} {}  {:<8} {:<24} ref {:<18} import {:<20} SRN {:<14} {}",
                 r.id,
@@ -415,7 +423,7 @@ pub fn history(env: &HwsEnv, limit: Option<usize>, with_events: bool) -> CliResu
         }
         if !pubs.is_empty() {
             crate::outln!("publications:");
-            for p in &pubs {
+            for p in pubs {
                 crate::outln!(
                     "  {} {:<17} {:>12} bytes  {}",
                     p.week,
