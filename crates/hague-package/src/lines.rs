@@ -1,10 +1,20 @@
 //! A reader wrapper that maps byte offsets to line and column while a document streams through it,
 //! keeping only the newlines of the read-ahead window in memory.
+//!
+//! Memory is bounded whatever the document: at most [`MAX_PENDING`] newline offsets are kept
+//! ahead of the last position located; past that the oldest are folded into the line count.
+//! The callers locate every element start and end, so the window normally holds only the
+//! newlines of the read-ahead buffer; a position asked for more than [`MAX_PENDING`] lines behind
+//! what was read (one event spanning that many lines) is located at the oldest line still known.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{self, BufRead, Read};
 use std::rc::Rc;
+
+/// Most newline offsets kept ahead of the last located position (8 bytes each: 128 KiB; a
+/// 256 KiB read-ahead buffer of a pretty-printed document holds a few thousand).
+pub(crate) const MAX_PENDING: usize = 16 * 1024;
 
 #[derive(Debug)]
 struct LineState {
@@ -62,10 +72,14 @@ impl<R: BufRead> LineReader<R> {
 
 fn note(lines: &Lines, consumed: &mut u64, data: &[u8]) {
     let mut s = lines.0.borrow_mut();
-    for (i, b) in data.iter().enumerate() {
-        if *b == b'\n' {
-            s.pending.push_back(*consumed + i as u64);
+    for i in memchr::memchr_iter(b'\n', data) {
+        if s.pending.len() >= MAX_PENDING
+            && let Some(nl) = s.pending.pop_front()
+        {
+            s.line += 1;
+            s.line_start = nl + 1;
         }
+        s.pending.push_back(*consumed + i as u64);
     }
     *consumed += data.len() as u64;
 }
@@ -106,5 +120,35 @@ mod tests {
         assert_eq!(lines.locate(4), (2, 2));
         assert_eq!(lines.locate(7), (4, 1));
         assert_eq!(lines.locate(9), (4, 3));
+    }
+
+    #[test]
+    fn memory_stays_bounded_without_locating() {
+        // Three windows' worth of lines, nothing located until the end.
+        let n = 3 * MAX_PENDING + 5;
+        let text = "x\n".repeat(n) + "end";
+        let (mut r, lines) = LineReader::new(text.as_bytes());
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        assert!(lines.0.borrow().pending.len() <= MAX_PENDING);
+        // Positions after the folded newlines are still located exactly.
+        let end = (2 * n) as u64;
+        assert_eq!(lines.locate(end), (n as u64 + 1, 1));
+        assert_eq!(lines.locate(end + 2), (n as u64 + 1, 3));
+    }
+
+    #[test]
+    fn consume_counts_like_read() {
+        let text = b"a\nbb\nccc\n";
+        let (mut r, lines) = LineReader::new(std::io::BufReader::with_capacity(4, &text[..]));
+        loop {
+            let n = r.fill_buf().unwrap().len();
+            if n == 0 {
+                break;
+            }
+            r.consume(n.min(3));
+        }
+        assert_eq!(lines.locate(5), (3, 1));
+        assert_eq!(lines.locate(8), (3, 4));
     }
 }
