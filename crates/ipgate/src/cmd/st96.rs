@@ -253,7 +253,6 @@ struct SchemaVerdict {
 /// What the typed model says: the kind and declared version, records read, or the error.
 struct Outcome {
     kind: Option<&'static str>,
-    root: Option<String>,
     st96_version: Option<String>,
     records: Option<u64>,
     warnings: Vec<String>,
@@ -261,10 +260,9 @@ struct Outcome {
 }
 
 impl Outcome {
-    fn failed(kind: Option<&'static str>, root: Option<String>, e: st96::Error) -> Self {
+    fn failed(kind: Option<&'static str>, e: st96::Error) -> Self {
         Self {
             kind,
-            root,
             st96_version: None,
             records: None,
             warnings: Vec::new(),
@@ -278,11 +276,10 @@ impl Outcome {
 fn stream_ib(path: &Path, found: &Detected) -> Result<Outcome, CliError> {
     let file = File::open(path).map_err(|e| CliError::io("open", path, &e))?;
     let kind = Some(found.kind.name());
-    let root = Some(found.root.clone());
     let mut reader =
         match st96::stream::IbToOfficeReader::new(BufReader::with_capacity(256 * 1024, file)) {
             Ok(r) => r,
-            Err(e) => return Ok(Outcome::failed(kind, root, e)),
+            Err(e) => return Ok(Outcome::failed(kind, e)),
         };
     let mut error = None;
     for record in reader.by_ref() {
@@ -293,7 +290,6 @@ fn stream_ib(path: &Path, found: &Detected) -> Result<Outcome, CliError> {
     }
     Ok(Outcome {
         kind,
-        root,
         st96_version: reader
             .declared_version()
             .map(str::to_owned)
@@ -304,21 +300,27 @@ fn stream_ib(path: &Path, found: &Detected) -> Result<Outcome, CliError> {
     })
 }
 
-/// Checks the file with the model of the document kind `detect` reports.
-fn check_file(path: &Path) -> Result<Outcome, CliError> {
-    use st96::detect::DocumentKind;
+/// Reads the document's head (root, namespace, declared version) with `detect`: what both
+/// verdicts need before they start. `Err(outcome)` when the head itself is refused (the typed
+/// verdict; the schema does not run then).
+fn detect_file(path: &Path) -> Result<Result<Detected, Outcome>, CliError> {
     let head = File::open(path).map_err(|e| CliError::io("open", path, &e))?;
-    let found = match detect_reader(BufReader::new(head), &Limits::default()) {
-        Ok(found) => found,
-        Err(DetectError::Io(e)) => return Err(CliError::io("read", path, &e)),
-        Err(e) => return Ok(Outcome::failed(None, None, st96::Error::Detect(e))),
-    };
+    match detect_reader(BufReader::new(head), &Limits::default()) {
+        Ok(found) => Ok(Ok(found)),
+        Err(DetectError::Io(e)) => Err(CliError::io("read", path, &e)),
+        Err(e) => Ok(Err(Outcome::failed(None, st96::Error::Detect(e)))),
+    }
+}
+
+/// Checks the file with the model of the document kind `detect` reported.
+fn check_file(path: &Path, found: &Detected) -> Result<Outcome, CliError> {
+    use st96::detect::DocumentKind;
     if found.kind == DocumentKind::HagueIBToOfficeTransaction {
-        return stream_ib(path, &found);
+        return stream_ib(path, found);
     }
     let bytes = std::fs::read(path).map_err(|e| CliError::io("read", path, &e))?;
     // The model is the one `st96` has for the kind (`st96::by_kind`).
-    let Some(parsed) = st96::by_kind::parse_by_kind(&bytes, &found) else {
+    let Some(parsed) = st96::by_kind::parse_by_kind(&bytes, found) else {
         let models: Vec<String> = st96::by_kind::kinds_with_model()
             .iter()
             .map(|k| format!("dgn:{}", k.name()))
@@ -336,48 +338,56 @@ fn check_file(path: &Path) -> Result<Outcome, CliError> {
         .with_hint("use `ipgate st96 inspect FILE` to see what the document is"));
     };
     let kind = Some(found.kind.name());
-    let root = Some(found.root.clone());
     Ok(match parsed {
         Ok(p) => Outcome {
             kind,
-            root,
-            st96_version: p.declared_version.or(found.st96_version),
+            st96_version: p.declared_version.or_else(|| found.st96_version.clone()),
             records: None,
             warnings: p.warnings.iter().map(ToString::to_string).collect(),
             error: None,
         },
         Err(e) => {
-            let mut outcome = Outcome::failed(kind, root, e);
-            outcome.st96_version = found.st96_version;
+            let mut outcome = Outcome::failed(kind, e);
+            outcome.st96_version = found.st96_version.clone();
             outcome
         }
     })
 }
 
-/// Runs WIPO's schema over the file (streaming), unless the typed model already refused the
-/// input itself (DOCTYPE, malformed XML, unknown root), which the schema would only repeat.
-fn schema_check(args: &CheckArgs, outcome: &Outcome) -> Result<SchemaVerdict, CliError> {
-    let refused = matches!(
+/// The verdict when WIPO's schema does not run.
+fn schema_not_run(args: &CheckArgs) -> SchemaVerdict {
+    SchemaVerdict {
+        status: if args.no_xsd {
+            XsdStatus::Skipped
+        } else {
+            XsdStatus::NotRun
+        },
+        valid: None,
+        findings: Vec::new(),
+    }
+}
+
+/// Whether the typed model refused the input itself (DOCTYPE, malformed XML, unknown root): the
+/// schema's verdict would only repeat it, and is not reported.
+fn refused(outcome: &Outcome) -> bool {
+    matches!(
         outcome.error,
         Some(st96::Error::Refused(_) | st96::Error::Detect(_) | st96::Error::Io(_))
-    );
-    let (Some(root), false, false) = (&outcome.root, refused, args.no_xsd) else {
-        return Ok(SchemaVerdict {
-            status: if args.no_xsd {
-                XsdStatus::Skipped
-            } else {
-                XsdStatus::NotRun
-            },
-            valid: None,
-            findings: Vec::new(),
-        });
-    };
+    )
+}
+
+/// Runs WIPO's schema for `root` (declared version `version`) over the file, streaming.
+fn schema_check(
+    args: &CheckArgs,
+    root: &str,
+    version: Option<&str>,
+) -> Result<SchemaVerdict, CliError> {
     let search = hague_package::schemas::default_search_path(&args.schemas);
     let limits = hague_package::Limits::default();
     let run = hague_package::schemas::validate_document(
         &search.dirs,
         root,
-        outcome.st96_version.as_deref(),
+        version,
         || File::open(&args.file).map(|f| BufReader::with_capacity(256 * 1024, f)),
         &args.file.display().to_string(),
         limits.max_xml_depth,
@@ -400,9 +410,49 @@ fn schema_check(args: &CheckArgs, outcome: &Outcome) -> Result<SchemaVerdict, Cl
     })
 }
 
+/// Both verdicts: the typed read and WIPO's schema run at the same time, on two threads, each
+/// reading the file (so the wall time is the slower of the two, not their sum). Both need only
+/// the document's head, read first.
+fn check_both(args: &CheckArgs) -> Result<(Outcome, SchemaVerdict), CliError> {
+    let found = match detect_file(&args.file)? {
+        Ok(found) => found,
+        Err(outcome) => return Ok((outcome, schema_not_run(args))),
+    };
+    let (outcome, schema) = std::thread::scope(|s| {
+        let schema = (!args.no_xsd).then(|| {
+            let (root, version) = (found.root.as_str(), found.st96_version.as_deref());
+            std::thread::Builder::new()
+                .name("st96-check-xsd".into())
+                .spawn_scoped(s, move || schema_check(args, root, version))
+        });
+        let outcome = check_file(&args.file, &found);
+        let schema = match schema {
+            None => None,
+            Some(Ok(handle)) => Some(handle.join().unwrap_or_else(|_| {
+                Err(CliError::new(
+                    ExitCode::Internal,
+                    "the schema validation thread panicked",
+                ))
+            })),
+            // No thread to be had: validate here, after the typed read.
+            Some(Err(_)) => Some(schema_check(
+                args,
+                &found.root,
+                found.st96_version.as_deref(),
+            )),
+        };
+        (outcome, schema)
+    });
+    let outcome = outcome?;
+    let schema = match schema {
+        Some(verdict) if !refused(&outcome) => verdict?,
+        _ => schema_not_run(args),
+    };
+    Ok((outcome, schema))
+}
+
 fn run_check(args: CheckArgs, ctx: &Context) -> CliResult {
-    let outcome = check_file(&args.file)?;
-    let schema = schema_check(&args, &outcome)?;
+    let (outcome, schema) = check_both(&args)?;
     let typed_valid = outcome.error.is_none();
     let valid = typed_valid && schema.valid != Some(false);
     let report = CheckReport {
