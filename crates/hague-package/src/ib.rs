@@ -261,7 +261,7 @@ pub fn extract(
 }
 
 /// An `ipgate_base::fs` failure as a package error about `target`.
-fn atomic_error(target: &Path, e: AtomicWriteError) -> PackageError {
+pub(crate) fn atomic_error(target: &Path, e: AtomicWriteError) -> PackageError {
     match e {
         AtomicWriteError::AlreadyExists { .. } => PackageError::Input(format!(
             "{} already exists; extract into a new directory",
@@ -271,7 +271,7 @@ fn atomic_error(target: &Path, e: AtomicWriteError) -> PackageError {
     }
 }
 
-fn safe_join(base: &Path, name: &str) -> Result<PathBuf, PackageError> {
+pub(crate) fn safe_join(base: &Path, name: &str) -> Result<PathBuf, PackageError> {
     let rel = Path::new(name);
     if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
         return Err(PackageError::Input(format!(

@@ -46,6 +46,7 @@ pub mod pdf;
 pub mod schemas;
 mod sniff;
 mod st3;
+mod stream_extract;
 mod structure;
 mod validate;
 mod xmlread;
@@ -65,6 +66,7 @@ pub use safety::{
 };
 pub use sniff::{Dimensions, FileKind, HeaderError, jpeg_dimensions, png_dimensions};
 pub use st3::is_st3_code;
+pub use stream_extract::{Finished, StreamExtract};
 pub use validate::{
     ACCEPTED_VERSIONS, ImageLimits, KNOWN_KINDS, Options, Schemas, hague_version_problem,
     validate_package,

@@ -493,7 +493,8 @@ impl HwsClient {
 
     /// `GET /publication/bulletin/{weekId}` streamed to `dest` (see [`download`](Self::download)).
     pub async fn bulletin(&self, week: WeekId, dest: &Path) -> Result<Downloaded, HwsError> {
-        self.download(Operation::Bulletin, week, dest, None).await
+        self.download(Operation::Bulletin, week, dest, None, None)
+            .await
     }
 
     /// [`bulletin`](Self::bulletin) reporting progress after every chunk written.
@@ -503,7 +504,7 @@ impl HwsClient {
         dest: &Path,
         progress: ProgressFn,
     ) -> Result<Downloaded, HwsError> {
-        self.download(Operation::Bulletin, week, dest, Some(progress))
+        self.download(Operation::Bulletin, week, dest, Some(progress), None)
             .await
     }
 
@@ -514,7 +515,7 @@ impl HwsClient {
         week: WeekId,
         dest: &Path,
     ) -> Result<Downloaded, HwsError> {
-        self.download(Operation::ConfidentialCopy, week, dest, None)
+        self.download(Operation::ConfidentialCopy, week, dest, None, None)
             .await
     }
 
@@ -525,20 +526,28 @@ impl HwsClient {
         dest: &Path,
         progress: ProgressFn,
     ) -> Result<Downloaded, HwsError> {
-        self.download(Operation::ConfidentialCopy, week, dest, Some(progress))
-            .await
+        self.download(
+            Operation::ConfidentialCopy,
+            week,
+            dest,
+            Some(progress),
+            None,
+        )
+        .await
     }
 
     /// Streams a publication to `dest` with `ipgate_http::download`: the week is checked first
     /// (not in the future); the body goes to `dest.part` with SHA-256 computed on the way and is
     /// renamed into place only when complete; an interrupted download is resumed (`Range` +
     /// `If-Range`) by the retries and by a later call, when the server gave a strong `ETag`.
-    async fn download(
+    /// `tee` also receives the bytes as they are written ([`ipgate_http::Tee`]).
+    pub(crate) async fn download(
         &self,
         operation: Operation,
         week: WeekId,
         dest: &Path,
         progress: Option<ProgressFn>,
+        tee: Option<tokio::sync::mpsc::Sender<ipgate_http::Tee>>,
     ) -> Result<Downloaded, HwsError> {
         self.check_week(week)?;
         let (template, what) = match operation {
@@ -565,6 +574,7 @@ impl HwsClient {
             if let Some(p) = &progress {
                 options.progress = Some(p.clone());
             }
+            options.tee = tee.clone();
             let result = ipgate_http::download(&self.inner.http, dest, &options, |_| {
                 self.inner.http.get(&url).bearer_auth(token.secret())
             })

@@ -43,6 +43,7 @@
 mod client;
 mod config;
 mod error;
+mod extracting;
 mod journaled;
 pub mod week;
 pub mod wire;
@@ -52,6 +53,7 @@ pub use config::{
     HwsConfig, IMPORT_ID_PLACEHOLDER, PathTemplates, PollPolicy, SRN_PLACEHOLDER, WEEK_PLACEHOLDER,
 };
 pub use error::{ConfigError, Delivery, HwsError, Operation};
+pub use extracting::{DownloadedExtracted, PublicationRequest};
 pub use journaled::{
     JournaledSubmission, RefreshError, Refreshed, SubmitError, import_update, refresh_submission,
     request_update, submit_journaled,

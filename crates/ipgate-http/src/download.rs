@@ -132,6 +132,21 @@ pub struct Downloaded {
 /// A progress callback: called after every chunk written.
 pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 
+/// What a [`DownloadOptions::tee`] receives: the entity's bytes in order, as they are written,
+/// for work done while the download runs (e.g. extracting an archive as it arrives).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tee {
+    /// A response's body starts, at byte `offset` of the entity: 0 for the whole entity, more for
+    /// a resumed download (the bytes before it are in the part file, not sent). A second `Start`
+    /// means the body started again (a retry): what was sent before it is to be dropped.
+    Start {
+        /// The first byte of the entity that follows.
+        offset: u64,
+    },
+    /// The next bytes.
+    Chunk(bytes::Bytes),
+}
+
 /// Settings of [`download`].
 #[derive(Clone)]
 pub struct DownloadOptions {
@@ -146,6 +161,10 @@ pub struct DownloadOptions {
     pub mode: FileMode,
     /// Keep an interrupted download for a later call to resume (default true).
     pub resume: bool,
+    /// Also sends the bytes here, in order, as they are written (bounded channel: a slow
+    /// receiver slows the download, memory stays flat). A receiver that goes away stops the
+    /// sending, not the download.
+    pub tee: Option<tokio::sync::mpsc::Sender<Tee>>,
 }
 
 impl Default for DownloadOptions {
@@ -156,6 +175,7 @@ impl Default for DownloadOptions {
             progress: None,
             mode: FileMode::Public,
             resume: true,
+            tee: None,
         }
     }
 }
@@ -168,6 +188,7 @@ impl std::fmt::Debug for DownloadOptions {
             .field("progress", &self.progress.is_some())
             .field("mode", &self.mode)
             .field("resume", &self.resume)
+            .field("tee", &self.tee.is_some())
             .finish()
     }
 }
@@ -281,7 +302,8 @@ enum BodyEnd {
     Broken(reqwest::Error),
 }
 
-/// Streams `response`'s body to the end of `file`, hashing and reporting progress.
+/// Streams `response`'s body to the end of `file`, hashing, reporting progress and sending the
+/// bytes to `tee` (dropped when its receiver is gone).
 async fn stream_body(
     response: &mut reqwest::Response,
     file: &AtomicFile,
@@ -289,7 +311,13 @@ async fn stream_body(
     received: &mut u64,
     total: Option<u64>,
     progress: Option<&ProgressFn>,
+    tee: &mut Option<tokio::sync::mpsc::Sender<Tee>>,
 ) -> Result<BodyEnd, DownloadError> {
+    if let Some(tx) = tee.as_ref()
+        && tx.send(Tee::Start { offset: *received }).await.is_err()
+    {
+        *tee = None;
+    }
     let std_file = file
         .as_file()
         .try_clone()
@@ -310,6 +338,11 @@ async fn stream_body(
                         received: *received,
                         total,
                     });
+                }
+                if let Some(tx) = tee.as_ref()
+                    && tx.send(Tee::Chunk(chunk)).await.is_err()
+                {
+                    *tee = None;
                 }
             }
             Ok(None) => break BodyEnd::Complete,
@@ -367,6 +400,7 @@ where
     let sidecar = sidecar_path(dest);
     let max = options.retry.max_attempts.max(1);
     let progress = options.progress.as_ref();
+    let mut tee = options.tee.clone();
     let mut attempts: u32 = 0;
     let mut resumed_from: Option<u64> = None;
     // After a confusing answer to a range request, ask for the whole entity.
@@ -512,6 +546,7 @@ where
             &mut received,
             total,
             progress,
+            &mut tee,
         )
         .await?
         {
@@ -568,7 +603,17 @@ pub async fn download_to_file(
     let total = response.content_length();
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
     let mut received = 0;
-    match stream_body(&mut response, &file, &mut ctx, &mut received, total, None).await? {
+    match stream_body(
+        &mut response,
+        &file,
+        &mut ctx,
+        &mut received,
+        total,
+        None,
+        &mut None,
+    )
+    .await?
+    {
         BodyEnd::Broken(source) => Err(DownloadError::Body {
             received,
             attempts: 1,

@@ -10,7 +10,7 @@
 //! - [`download`]: streams a GET into `<target>.part` next to the target with SHA-256 computed on
 //!   the way, fsyncs and renames it into place (never a partial file at the target), resumes an
 //!   interrupted download with `Range` + `If-Range` when the server gave a strong `ETag`, reports
-//!   progress; [`download_to_file`] does the same for a response already received (no resume).
+//!   progress, and can hand the bytes on as they come ([`Tee`]); [`download_to_file`] does the same for a response already received (no resume).
 //! - [`ClientOptions`]: rustls with ring, an optional extra CA file, connect and read timeouts; no
 //!   switch that turns certificate verification off.
 //! - [`Clock`]: injected time, the workspace's one clock ([`ipgate_base::clock`]).
@@ -24,7 +24,7 @@ mod send;
 pub use client::{ClientBuildError, ClientOptions};
 pub use download::{
     DownloadError, DownloadOptions, Downloaded, ErrorAnswer, MAX_ERROR_BODY, Progress, ProgressFn,
-    download, download_to_file, part_path, sidecar_path,
+    Tee, download, download_to_file, part_path, sidecar_path,
 };
 pub use ipgate_base::clock::{Clock, ManualClock, SystemClock};
 pub use ratelimit::{RateLimit, RateLimitError, RateLimitKey, RateLimiter};

@@ -84,33 +84,62 @@ fn create_out_dir(out: &Path) -> CliResult {
 
 /// Downloads `week` of `kind` into `out/<stem>.zip` and records it in the journal.
 pub async fn fetch(env: &HwsEnv, kind: Kind, week: WeekId, out: &Path) -> CliResult<Downloaded> {
-    fetch_with(env, kind, week, out, None).await
+    fetch_and_extract(env, kind, week, out, None, None).await
 }
 
-/// [`fetch`], reporting progress to `progress`.
-async fn fetch_with(
+/// [`fetch`], reporting progress to `progress`; with `extract_to`, the ZIP is also extracted into
+/// that new directory while it downloads (`HwsClient::publication_extracted`: same checks and
+/// result as `extract`).
+async fn fetch_and_extract(
     env: &HwsEnv,
     kind: Kind,
     week: WeekId,
     out: &Path,
     progress: Option<ipgate_http::ProgressFn>,
+    extract_to: Option<&Path>,
 ) -> CliResult<Downloaded> {
     let path = out.join(format!("{}.zip", kind.file_stem(week)));
     let client = env.client()?;
-    let d = match (kind, progress) {
-        (Kind::Bulletin, None) => client.bulletin(week, &path).await,
-        (Kind::Bulletin, Some(p)) => client.bulletin_with_progress(week, &path, p).await,
-        (Kind::ConfidentialCopy, None) => client.confidential_copy(week, &path).await,
-        (Kind::ConfidentialCopy, Some(p)) => {
-            client.confidential_copy_with_progress(week, &path, p).await
+    let (d, extracted) = if let Some(dir) = extract_to {
+        let which = match kind {
+            Kind::Bulletin => hws_client::PublicationRequest::Bulletin,
+            Kind::ConfidentialCopy => hws_client::PublicationRequest::ConfidentialCopy,
+        };
+        let both = client
+            .publication_extracted(
+                which,
+                week,
+                &path,
+                dir,
+                &hague_package::Limits::default(),
+                progress,
+            )
+            .await
+            .map_err(|e| env.hws_error(e))?;
+        (both.downloaded, Some(both.extracted))
+    } else {
+        let d = match (kind, progress) {
+            (Kind::Bulletin, None) => client.bulletin(week, &path).await,
+            (Kind::Bulletin, Some(p)) => client.bulletin_with_progress(week, &path, p).await,
+            (Kind::ConfidentialCopy, None) => client.confidential_copy(week, &path).await,
+            (Kind::ConfidentialCopy, Some(p)) => {
+                client.confidential_copy_with_progress(week, &path, p).await
+            }
         }
-    }
-    .map_err(|e| env.hws_error(e))?;
+        .map_err(|e| env.hws_error(e))?;
+        (d, None)
+    };
     let mut record = d.to_publication(kind.journal_kind());
     record.path = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
     env.journal()
         .record_publication(&record)
         .map_err(journal_error)?;
+    let extracted = match extracted {
+        Some(x) => Some(extracted_summary(
+            x.map_err(crate::cmd::package::map_err)?.outcome,
+        )),
+        None => None,
+    };
     Ok(Downloaded {
         week: week.to_string(),
         kind: kind.journal_kind().as_str(),
@@ -118,12 +147,12 @@ async fn fetch_with(
         size: d.size,
         sha256: d.sha256.as_str().to_string(),
         resumed_from: d.resumed_from,
-        extracted: None,
+        extracted,
     })
 }
 
-/// Extracts `zip` safely into the new directory `dir` (with a SHA256SUMS list).
-pub fn extract(zip: &Path, dir: &Path) -> CliResult<Extracted> {
+/// Refuses to extract over an existing directory (checked before downloading anything).
+fn check_extract_dir(dir: &Path) -> CliResult {
     if dir.exists() {
         return Err(CliError::new(
             ExitCode::Io,
@@ -131,8 +160,20 @@ pub fn extract(zip: &Path, dir: &Path) -> CliResult<Extracted> {
         )
         .with_hint("remove or rename that directory to extract again"));
     }
+    Ok(())
+}
+
+/// Extracts `zip` safely into the new directory `dir` (with a SHA256SUMS list).
+pub fn extract(zip: &Path, dir: &Path) -> CliResult<Extracted> {
+    check_extract_dir(dir)?;
     let outcome = hague_package::extract(zip, dir, &hague_package::Limits::default())
         .map_err(crate::cmd::package::map_err)?;
+    Ok(extracted_summary(outcome))
+}
+
+/// What `--extract` reports about an extraction.
+fn extracted_summary(outcome: hague_package::ExtractOutcome) -> Extracted {
+    let dir = &outcome.target;
     let mut xml = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
@@ -143,13 +184,13 @@ pub fn extract(zip: &Path, dir: &Path) -> CliResult<Extracted> {
         }
     }
     xml.sort();
-    Ok(Extracted {
+    Extracted {
         dir: outcome.target.display().to_string(),
         files: outcome.files,
         bytes: outcome.bytes,
         sums_file: outcome.sums_file.display().to_string(),
         xml,
-    })
+    }
 }
 
 /// `ipgate hague bulletin WEEK` / `ipgate hague confidential-copy WEEK`.
@@ -163,17 +204,25 @@ pub async fn download_one(
     create_out_dir(out)?;
     let bar = crate::progress::enabled(env.output())
         .then(|| crate::progress::Bar::bytes(format!("{} {week}", kind.name())));
-    let d = fetch_with(env, kind, week, out, bar.as_ref().map(|b| b.callback())).await;
+    // With --extract the ZIP is extracted while it downloads (from the completed file when the
+    // download resumed an earlier one); the directory must not exist yet.
+    let extract_to = with_extract.then(|| out.join(kind.file_stem(week)));
+    if let Some(dir) = &extract_to {
+        check_extract_dir(dir)?;
+    }
+    let d = fetch_and_extract(
+        env,
+        kind,
+        week,
+        out,
+        bar.as_ref().map(|b| b.callback()),
+        extract_to.as_deref(),
+    )
+    .await;
     if let Some(bar) = &bar {
         bar.finish();
     }
-    let mut d = d?;
-    if with_extract {
-        d.extracted = Some(extract(
-            Path::new(&d.path),
-            &out.join(kind.file_stem(week)),
-        )?);
-    }
+    let d = d?;
     env.emit(&d, || {
         crate::outln!(
             "{} {}: {} ({} bytes, sha256 {}){}",
@@ -369,30 +418,19 @@ pub async fn sync(
         }
         crate::outln!(
             "{} downloaded, {} already here, {} without an issue, {} failed",
-            downloaded.len(),
-            skipped.len(),
-            missing.len(),
-            failed.len()
+            downloaded.count(),
+            skipped.count(),
+            missing.count(),
+            failed.count()
         );
     })?;
-    if let Some(first) = failed.first() {
-        let code = [
-            ExitCode::Auth,
-            ExitCode::Config,
-            ExitCode::RateLimited,
-            ExitCode::Server,
-            ExitCode::Network,
-            ExitCode::Io,
-        ]
-        .into_iter()
-        .find(|c| c.code() == first.exit_code)
-        .unwrap_or(ExitCode::Remote);
+    if let Some((_, code)) = first_failure {
         return Err(CliError::new(
             code,
             format!(
                 "{} of {} weeks failed",
-                failed.len(),
-                failed.len() + downloaded.len()
+                failed.count(),
+                failed.count() + downloaded.count()
             ),
         )
         .with_hint(
