@@ -637,34 +637,26 @@ impl HwsClient {
         policy: &PollPolicy,
         mut on_status: impl FnMut(&ImportStatus),
     ) -> Result<ServiceRequestNumber, HwsError> {
-        let start = tokio::time::Instant::now();
-        let mut n = 0;
-        loop {
-            n += 1;
-            let status = self.import_status(import_id).await?;
-            on_status(&status);
-            match status.state {
-                ImportState::Imported { srn } => return Ok(srn),
-                ImportState::Rejected { reasons } => {
-                    return Err(HwsError::Rejected {
-                        http_status: 200,
-                        reasons,
-                    });
-                }
-                ImportState::Pending => {}
-            }
-            match policy.next_sleep(n, start.elapsed()) {
-                Some(d) => tokio::time::sleep(d).await,
-                None => {
-                    return Err(HwsError::WaitTimeout {
-                        what: "the SRN",
-                        id: import_id.to_string(),
-                        last_status: "Pending".into(),
-                        waited: start.elapsed(),
-                    });
-                }
-            }
-        }
+        poll(
+            policy,
+            "the SRN",
+            import_id.to_string(),
+            async || {
+                let status = self.import_status(import_id).await?;
+                on_status(&status);
+                Ok(status)
+            },
+            |status| match &status.state {
+                ImportState::Imported { srn } => Some(Ok(srn.clone())),
+                ImportState::Rejected { reasons } => Some(Err(HwsError::Rejected {
+                    http_status: 200,
+                    reasons: reasons.clone(),
+                })),
+                ImportState::Pending => None,
+            },
+            |_| "Pending".into(),
+        )
+        .await
     }
 
     /// Polls the service-request status until it is final (Registered, Abandoned, Cancelled),
@@ -676,25 +668,51 @@ impl HwsClient {
         policy: &PollPolicy,
         mut on_status: impl FnMut(&ServiceRequestStatus),
     ) -> Result<ServiceRequestStatus, HwsError> {
-        let start = tokio::time::Instant::now();
-        let mut n = 0;
-        loop {
-            n += 1;
-            let status = self.request_status(srn).await?;
-            on_status(&status);
-            if status.status.is_final() {
-                return Ok(status);
-            }
-            match policy.next_sleep(n, start.elapsed()) {
-                Some(d) => tokio::time::sleep(d).await,
-                None => {
-                    return Err(HwsError::WaitTimeout {
-                        what: "a final status",
-                        id: srn.to_string(),
-                        last_status: status.status.to_string(),
-                        waited: start.elapsed(),
-                    });
-                }
+        poll(
+            policy,
+            "a final status",
+            srn.to_string(),
+            async || {
+                let status = self.request_status(srn).await?;
+                on_status(&status);
+                Ok(status)
+            },
+            |status| status.status.is_final().then(|| Ok(status.clone())),
+            |status| status.status.to_string(),
+        )
+        .await
+    }
+}
+
+/// The one polling loop behind [`HwsClient::wait_for_srn`] and [`HwsClient::wait_until_final`]:
+/// `ask` for the status, let `settle` say whether it is the end (a value or an error) or not yet,
+/// sleep as `policy` says, and give up with [`HwsError::WaitTimeout`] naming `what`, `id` and the
+/// last status (`describe`) once the policy's time is spent.
+async fn poll<S, T>(
+    policy: &PollPolicy,
+    what: &'static str,
+    id: String,
+    mut ask: impl AsyncFnMut() -> Result<S, HwsError>,
+    mut settle: impl FnMut(&S) -> Option<Result<T, HwsError>>,
+    describe: impl Fn(&S) -> String,
+) -> Result<T, HwsError> {
+    let start = tokio::time::Instant::now();
+    let mut n = 0;
+    loop {
+        n += 1;
+        let status = ask().await?;
+        if let Some(end) = settle(&status) {
+            return end;
+        }
+        match policy.next_sleep(n, start.elapsed()) {
+            Some(d) => tokio::time::sleep(d).await,
+            None => {
+                return Err(HwsError::WaitTimeout {
+                    what,
+                    id,
+                    last_status: describe(&status),
+                    waited: start.elapsed(),
+                });
             }
         }
     }
