@@ -82,57 +82,18 @@ impl Served {
         }
         run_ok(&mut reg, "ipgate sandbox register-client");
 
-        let mut serve = super::ipgate();
-        base(&mut serve);
-        serve
-            .args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--state"])
-            .arg(&state)
-            .args(opts.serve_args)
-            .args(if opts.tls { &["--tls"][..] } else { &[][..] })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        let mut child = serve.spawn().expect("spawn ipgate sandbox serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let (mut issuer, mut hws, mut innography) = (None, None, None);
-        while issuer.is_none() || hws.is_none() || innography.is_none() {
-            let line = lines
-                .next()
-                .expect("ipgate sandbox serve printed its URLs")
-                .expect("read the server's output");
-            let Some(url) = line
-                .split_whitespace()
-                .find(|w| w.starts_with("http://") || w.starts_with("https://"))
-            else {
-                continue;
-            };
-            let url = url.trim_end_matches('/').to_string();
-            if url.contains("/webservices/") {
-                hws = Some(url);
-            } else if url.contains("/innography") {
-                innography = Some(url);
-            } else if url.ends_with("/oauth2") {
-                issuer = Some(url);
-            }
-        }
-        let mut ca_file = None;
-        if opts.tls {
-            for line in lines.by_ref() {
-                let line = line.expect("read the server's output");
-                if let Some(path) = line.strip_prefix("ca-file:") {
-                    ca_file = Some(PathBuf::from(path.trim()));
-                    break;
-                }
-            }
-            assert!(ca_file.is_some(), "serve --tls printed its CA file");
-        }
-        // Keep draining the server's stdout so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let (child, urls) = spawn_serve(dir.path(), "127.0.0.1:0", opts.serve_args, opts.tls);
+        let ServeUrls {
+            issuer,
+            hws,
+            innography,
+            ca_file,
+        } = urls;
         let served = Served {
             child,
-            issuer: issuer.expect("issuer"),
-            hws: hws.expect("hws"),
-            innography: innography.expect("innography"),
+            issuer,
+            hws,
+            innography,
             dir,
         };
         served.write_config(&keys, ca_file.as_deref());
@@ -237,6 +198,27 @@ impl Served {
     }
 }
 
+impl Served {
+    /// Kills the server with SIGKILL (no shutdown, nothing flushed) and starts it again on the
+    /// same address and state directory, without faults; the URLs must not change.
+    pub fn kill9_and_restart(&mut self) {
+        self.child.kill().expect("SIGKILL the sandbox");
+        let _ = self.child.wait();
+        let addr = self
+            .base()
+            .trim_start_matches("http://")
+            .trim_start_matches("https://")
+            .to_string();
+        let (child, urls) = spawn_serve(self.dir.path(), &addr, &[], false);
+        self.child = child;
+        assert_eq!(
+            (&urls.issuer, &urls.hws, &urls.innography),
+            (&self.issuer, &self.hws, &self.innography),
+            "the restarted sandbox serves the same URLs"
+        );
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -302,7 +284,15 @@ pub fn received(s: &Served) -> Vec<serde_json::Value> {
 /// Starts `ipgate hague submit PKG`, waits (at most `within`) until the journal says `sending`,
 /// then kills the CLI with SIGKILL: a crash in the middle of a submission.
 pub fn kill_submit_while_sending(s: &Served, pkg: &Path, within: std::time::Duration) {
-    let mut child = s
+    let mut child = spawn_submit_until_sending(s, pkg, within);
+    child.kill().expect("SIGKILL the CLI");
+    let _ = child.wait();
+}
+
+/// Starts `ipgate hague submit PKG` and returns once the journal says `sending` (at most
+/// `within`): the CLI is then about to send, or sending.
+pub fn spawn_submit_until_sending(s: &Served, pkg: &Path, within: std::time::Duration) -> Child {
+    let child = s
         .ipgate()
         .args(["hague", "submit", arg(pkg)])
         .stdout(Stdio::null())
@@ -313,7 +303,7 @@ pub fn kill_submit_while_sending(s: &Served, pkg: &Path, within: std::time::Dura
     loop {
         let h = s.json(&["hague", "history"], 0);
         if h["submissions"][0]["state"] == "sending" {
-            break;
+            return child;
         }
         assert!(
             std::time::Instant::now() < deadline,
@@ -321,6 +311,93 @@ pub fn kill_submit_while_sending(s: &Served, pkg: &Path, within: std::time::Dura
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    child.kill().expect("SIGKILL the CLI");
-    let _ = child.wait();
+}
+
+/// The sandbox's request log for `route`, as JSON records.
+pub fn requests(s: &Served, route: &str) -> Vec<serde_json::Value> {
+    let v = s.json(
+        &[
+            "sandbox",
+            "admin",
+            "--url",
+            &s.base(),
+            "requests",
+            "--route",
+            route,
+        ],
+        0,
+    );
+    v["requests"]
+        .as_array()
+        .or_else(|| v.as_array())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// What `ipgate sandbox serve` printed.
+struct ServeUrls {
+    issuer: String,
+    hws: String,
+    innography: String,
+    ca_file: Option<PathBuf>,
+}
+
+/// Spawns `ipgate sandbox serve --addr ADDR --state DIR/state ARGS` and reads the URLs it prints.
+fn spawn_serve(dir: &Path, addr: &str, serve_args: &[&str], tls: bool) -> (Child, ServeUrls) {
+    let mut serve = super::ipgate();
+    serve
+        .env("HOME", dir.join("home"))
+        .env("IPGATE_DATA_DIR", dir.join("data"))
+        .env("IPGATE_CACHE_DIR", dir.join("cache"));
+    serve
+        .args(["sandbox", "serve", "--addr", addr, "--state"])
+        .arg(dir.join("state"))
+        .args(serve_args)
+        .args(if tls { &["--tls"][..] } else { &[][..] })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = serve.spawn().expect("spawn ipgate sandbox serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let (mut issuer, mut hws, mut innography) = (None, None, None);
+    while issuer.is_none() || hws.is_none() || innography.is_none() {
+        let line = lines
+            .next()
+            .expect("ipgate sandbox serve printed its URLs")
+            .expect("read the server's output");
+        let Some(url) = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+        else {
+            continue;
+        };
+        let url = url.trim_end_matches('/').to_string();
+        if url.contains("/webservices/") {
+            hws = Some(url);
+        } else if url.contains("/innography") {
+            innography = Some(url);
+        } else if url.ends_with("/oauth2") {
+            issuer = Some(url);
+        }
+    }
+    let mut ca_file = None;
+    if tls {
+        for line in lines.by_ref() {
+            let line = line.expect("read the server's output");
+            if let Some(path) = line.strip_prefix("ca-file:") {
+                ca_file = Some(PathBuf::from(path.trim()));
+                break;
+            }
+        }
+        assert!(ca_file.is_some(), "serve --tls printed its CA file");
+    }
+    // Keep draining the server's stdout so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    let urls = ServeUrls {
+        issuer: issuer.expect("issuer"),
+        hws: hws.expect("hws"),
+        innography: innography.expect("innography"),
+        ca_file,
+    };
+    (child, urls)
 }
