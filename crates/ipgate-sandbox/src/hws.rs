@@ -275,7 +275,6 @@ async fn accept_package(
             location: None,
         });
     }
-    let duplicate_of = app.store.first_with_sha(&sha).map_err(internal)?;
     let sr = if valid {
         let n = app.store.next("service-request").map_err(internal)?;
         Some(SrRecord {
@@ -288,7 +287,7 @@ async fn accept_package(
     } else {
         None
     };
-    let rec = ImportRecord {
+    let mut rec = ImportRecord {
         seq,
         import_id,
         client_id: client.to_owned(),
@@ -297,10 +296,12 @@ async fn accept_package(
         received_ms,
         valid,
         reasons,
-        duplicate_of,
+        duplicate_of: None, // set by put_import, atomically with the insert
         srn: sr.as_ref().map(|s| s.srn.clone()),
     };
-    app.store.put_import(&rec, sr.as_ref()).map_err(internal)?;
+    app.store
+        .put_import(&mut rec, sr.as_ref())
+        .map_err(internal)?;
     tracing::info!(import = %rec.import_id, client, valid, duplicate_of = ?rec.duplicate_of, "package received");
     Ok(rec)
 }

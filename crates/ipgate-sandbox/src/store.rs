@@ -356,11 +356,26 @@ impl Store {
         })
     }
 
-    /// Records an import and, for a valid package, its service request, in one transaction.
-    pub fn put_import(&self, i: &ImportRecord, sr: Option<&SrRecord>) -> Result<(), StoreError> {
+    /// Records an import and, for a valid package, its service request, in one transaction, and
+    /// sets `i.duplicate_of` to the first earlier import with the same SHA-256 (decided inside that
+    /// transaction: two identical packages arriving at once are never both first).
+    pub fn put_import(
+        &self,
+        i: &mut ImportRecord,
+        sr: Option<&SrRecord>,
+    ) -> Result<(), StoreError> {
         let reasons = serde_json::to_string(&i.reasons).unwrap_or_else(|_| "[]".into());
-        self.with(|db| {
-            let tx = db.transaction()?;
+        let duplicate_of = self.with(|db| {
+            // The duplicate check and the insert are one transaction (and one lock), so two
+            // packages with the same hash arriving at once are never both "first".
+            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let duplicate_of: Option<String> = tx
+                .query_row(
+                    "SELECT import_id FROM imports WHERE sha256 = ?1 ORDER BY seq LIMIT 1",
+                    params![i.sha256],
+                    |r| r.get(0),
+                )
+                .optional()?;
             tx.execute(
                 "INSERT INTO imports VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
@@ -372,7 +387,7 @@ impl Store {
                     i.received_ms,
                     i.valid,
                     reasons,
-                    i.duplicate_of,
+                    duplicate_of,
                     i.srn
                 ],
             )?;
@@ -382,20 +397,11 @@ impl Store {
                     params![sr.srn, sr.import_id, sr.record_id, sr.irn],
                 )?;
             }
-            tx.commit()
-        })
-    }
-
-    /// The first import of a package with this SHA-256.
-    pub fn first_with_sha(&self, sha: &str) -> Result<Option<String>, StoreError> {
-        self.with(|db| {
-            db.query_row(
-                "SELECT import_id FROM imports WHERE sha256 = ?1 ORDER BY seq LIMIT 1",
-                params![sha],
-                |r| r.get(0),
-            )
-            .optional()
-        })
+            tx.commit()?;
+            Ok(duplicate_of)
+        })?;
+        i.duplicate_of = duplicate_of;
+        Ok(())
     }
 
     /// One import.
@@ -568,3 +574,66 @@ fn restrict(path: &Path) {
 
 #[cfg(not(unix))]
 fn restrict(_path: &Path) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Eight identical packages stored at once, each through its own store on the same state
+    /// (as two sandbox processes would): exactly one is first, the others name an earlier one.
+    #[test]
+    fn identical_packages_at_once_have_exactly_one_first() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let results: Vec<ImportRecord> = std::thread::scope(|s| {
+            let handles: Vec<_> = (1..=8)
+                .map(|seq| {
+                    let dir = dir.path();
+                    s.spawn(move || {
+                        let store = Store::open(dir).expect("open the state");
+                        let mut rec = ImportRecord {
+                            seq,
+                            import_id: format!("IMP-{seq}"),
+                            client_id: "c".into(),
+                            sha256: "ab".repeat(32),
+                            size: 1,
+                            received_ms: 1_000,
+                            valid: false,
+                            reasons: Vec::new(),
+                            duplicate_of: None,
+                            srn: None,
+                        };
+                        store.put_import(&mut rec, None).expect("stored");
+                        rec
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("no panic"))
+                .collect()
+        });
+        let firsts: Vec<_> = results
+            .iter()
+            .filter(|r| r.duplicate_of.is_none())
+            .collect();
+        assert_eq!(firsts.len(), 1, "{results:#?}");
+        let first = &firsts[0].import_id;
+        let stored = Store::open(dir.path())
+            .expect("open")
+            .imports()
+            .expect("imports");
+        assert_eq!(stored.len(), 8);
+        for r in &stored {
+            match &r.duplicate_of {
+                None => assert_eq!(&r.import_id, first),
+                Some(earlier) => assert!(
+                    stored
+                        .iter()
+                        .any(|o| &o.import_id == earlier && o.import_id != r.import_id),
+                    "{} names {earlier}",
+                    r.import_id
+                ),
+            }
+        }
+    }
+}
