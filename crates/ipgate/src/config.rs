@@ -186,13 +186,11 @@ pub struct InnographySettings {
     pub rate_limits: BTreeMap<String, f64>,
 }
 
-/// Where the config file is: `explicit`, else `$IPGATE_CONFIG`, else the user's config directory.
+/// Where the config file is: `explicit` (`--config`, or `IPGATE_CONFIG` read by clap), else the
+/// user's config directory.
 pub fn config_path(explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = explicit {
         return Some(p.to_path_buf());
-    }
-    if let Some(p) = non_empty_env("IPGATE_CONFIG") {
-        return Some(PathBuf::from(p));
     }
     ipgate_base::dirs::config_dir()
         .ok()
@@ -209,10 +207,12 @@ pub fn cache_dir() -> CliResult<PathBuf> {
     })
 }
 
-/// Loads the profile named `name` from the config file. A missing file at the default location gives an
-/// empty profile; a missing file named explicitly, a syntax error or an unknown profile is an error.
-pub fn load_profile(explicit_path: Option<&Path>, name: &str) -> CliResult<Profile> {
-    let Some(path) = config_path(explicit_path) else {
+/// Loads the profile named `name` from the config file. A missing file at the default location or
+/// named by `IPGATE_CONFIG` gives an empty profile; a missing file named with `--config`
+/// (`must_exist`), a syntax error or an unknown profile is an error.
+pub fn load_profile(path: Option<&Path>, must_exist: bool, name: &str) -> CliResult<Profile> {
+    let explicit_path = path.filter(|_| must_exist);
+    let Some(path) = config_path(path) else {
         return Ok(Profile::default());
     };
     let text = match std::fs::read_to_string(&path) {
@@ -275,6 +275,13 @@ fn resolve_path(path: PathBuf, config_dir: Option<&Path>) -> PathBuf {
     }
 }
 
+/// The value parser of a path option read from an environment variable too: an empty variable is
+/// accepted (and then counts as unset) where clap's own path parser refuses it.
+pub fn path_or_empty() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::OsStringValueParser::new().map(PathBuf::from)
+}
+
 /// The value of an environment variable, ignoring unset and empty ones.
 pub fn non_empty_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -297,10 +304,10 @@ mod tests {
             "[profiles.acc.wipo]\nclient_id = \"das-api-auth\"\n[profiles.acc.innography]\nusername = \"obiwan\"\n",
         )
         .expect("write");
-        let p = load_profile(Some(&path), "acc").expect("profile");
+        let p = load_profile(Some(&path), true, "acc").expect("profile");
         assert_eq!(p.wipo.client_id.as_deref(), Some("das-api-auth"));
         assert_eq!(p.innography.username.as_deref(), Some("obiwan"));
-        let err = load_profile(Some(&path), "prod").expect_err("unknown profile");
+        let err = load_profile(Some(&path), true, "prod").expect_err("unknown profile");
         assert!(err.message.contains("acc"), "{}", err.message);
 
         std::fs::write(
@@ -308,12 +315,12 @@ mod tests {
             "[profiles.default.wipo]\nkey_file = \"keys/k.pem\"\n[profiles.default.innography]\nsecret_file = \"/etc/s\"\n",
         )
         .expect("write");
-        let p = load_profile(Some(&path), "default").expect("profile");
+        let p = load_profile(Some(&path), true, "default").expect("profile");
         assert_eq!(p.wipo.key_file, Some(dir.path().join("keys/k.pem")));
         assert_eq!(p.innography.secret_file, Some(PathBuf::from("/etc/s")));
 
         std::fs::write(&path, "[profiles.default.wipo]\nclient_idd = \"x\"\n").expect("write");
-        let err = load_profile(Some(&path), "default").expect_err("typo");
+        let err = load_profile(Some(&path), true, "default").expect_err("typo");
         assert_eq!(err.code, crate::exit::ExitCode::Config);
         assert!(err.message.contains("client_idd"), "{}", err.message);
     }

@@ -14,7 +14,7 @@ mod progress;
 use std::path::PathBuf;
 use std::process::ExitCode as ProcessExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use crate::exit::{CliError, CliResult};
 use crate::output::{OutputChoice, OutputFormat};
@@ -37,8 +37,9 @@ struct GlobalArgs {
     /// Profile to use from the config file.
     #[arg(long, global = true, env = "IPGATE_PROFILE", default_value = "default")]
     profile: String,
-    /// Config file (default: $IPGATE_CONFIG or ~/.config/ipgate/config.toml).
-    #[arg(long, global = true, value_name = "PATH")]
+    /// Config file (default: $XDG_CONFIG_HOME/ipgate/config.toml, ~/.config/ipgate/config.toml).
+    #[arg(long, global = true, value_name = "PATH", env = "IPGATE_CONFIG",
+          value_parser = config::path_or_empty())]
     config: Option<PathBuf>,
     /// Output format: text for people, one JSON document, or NDJSON (one object per record).
     #[arg(long, global = true, value_enum, default_value_t = OutputChoice::Human)]
@@ -93,14 +94,55 @@ pub struct Context {
     pub output: OutputFormat,
     /// Profile name chosen with `--profile` / `IPGATE_PROFILE`.
     pub profile_name: String,
-    /// Config file given with `--config`.
+    /// Config file given with `--config` / `IPGATE_CONFIG`.
     pub config_path: Option<PathBuf>,
+    /// Where `--config` and `--profile` came from (flag, environment, default), for `config show`.
+    pub sources: Sources,
+}
+
+/// Where a global option's value came from, as clap saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Given {
+    /// The command line.
+    Flag,
+    /// Its environment variable.
+    Environment,
+    /// Not given: the default.
+    Default,
+}
+
+/// Where `--config` and `--profile` came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Sources {
+    /// `--config` / `IPGATE_CONFIG`.
+    pub config: Given,
+    /// `--profile` / `IPGATE_PROFILE`.
+    pub profile: Given,
+}
+
+impl Sources {
+    fn of(matches: &clap::ArgMatches) -> Self {
+        use clap::parser::ValueSource;
+        let given = |id: &str| match matches.value_source(id) {
+            Some(ValueSource::CommandLine) => Given::Flag,
+            Some(ValueSource::EnvVariable) => Given::Environment,
+            _ => Given::Default,
+        };
+        Sources {
+            config: given("config"),
+            profile: given("profile"),
+        }
+    }
 }
 
 impl Context {
     /// Loads the selected profile from the config file.
     pub fn profile(&self) -> CliResult<config::Profile> {
-        config::load_profile(self.config_path.as_deref(), &self.profile_name)
+        config::load_profile(
+            self.config_path.as_deref(),
+            self.sources.config == Given::Flag,
+            &self.profile_name,
+        )
     }
 }
 
@@ -140,13 +182,17 @@ async fn dispatch(command: Command, ctx: &Context) -> CliResult {
 }
 
 fn main() -> ProcessExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let sources = Sources::of(&matches);
     init_logging(cli.global.verbose);
     progress::set_quiet(cli.global.quiet);
     let ctx = Context {
         output: cli.global.output.select(),
         profile_name: cli.global.profile,
-        config_path: cli.global.config,
+        // An empty IPGATE_CONFIG counts as unset.
+        config_path: cli.global.config.filter(|p| !p.as_os_str().is_empty()),
+        sources,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

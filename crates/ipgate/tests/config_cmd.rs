@@ -199,3 +199,37 @@ fn show_names_the_source_of_each_value_and_never_a_secret() {
     assert!(stdout.contains("environment IPGATE_ISSUER"), "{stdout}");
     assert!(stdout.contains("mode: real"), "{stdout}");
 }
+
+#[test]
+fn ipgate_config_names_a_file_that_may_be_missing_and_the_flag_wins() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let file = home.path().join("env.toml");
+    let flag = home.path().join("flag.toml");
+    std::fs::write(
+        &flag,
+        "[profiles.default.hws]\nbase_url = \"https://from-flag.example\"\n",
+    )
+    .expect("write");
+    let show = |args: &[&str]| {
+        let o = isolated(home.path())
+            .env("IPGATE_CONFIG", &file)
+            .args(["--output", "json"])
+            .args(args)
+            .args(["config", "show"])
+            .output()
+            .expect("run ipgate");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("json")
+    };
+    // Named by IPGATE_CONFIG and missing: an empty default profile, the source the environment.
+    let v = show(&[]);
+    assert_eq!(v["config_file"], file.display().to_string(), "{v:#}");
+    assert_eq!(v["config_file_exists"], false);
+    assert_eq!(v["settings"][0]["source"], "environment", "{v:#}");
+    assert_eq!(v["sandbox"], true);
+    // --config wins over IPGATE_CONFIG.
+    let v = show(&["--config", flag.to_str().expect("utf-8")]);
+    assert_eq!(v["config_file"], flag.display().to_string(), "{v:#}");
+    assert_eq!(v["settings"][0]["source"], "flag", "{v:#}");
+    assert_eq!(v["sandbox"], false);
+}

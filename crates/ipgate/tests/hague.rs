@@ -412,3 +412,59 @@ fn over_https_the_profile_trusts_the_ca_file_it_names() {
     let (code, stderr) = s.fails(&["hague", "ping", "--name", "untrusted"]);
     assert_eq!(code, Some(6), "a TLS failure is a network error: {stderr}");
 }
+
+#[test]
+fn the_hws_base_url_comes_from_the_flag_then_the_environment_then_the_file() {
+    let s = Served::start(ServeOptions::default());
+    // Nothing listens on port 1 of 127.0.0.1: a base URL there fails with a network error.
+    let nowhere = "http://127.0.0.1:1/webservices/api/v1";
+    let ping = |env: Option<&str>, flag: Option<&str>| {
+        let mut cmd = s.ipgate();
+        if let Some(url) = env {
+            cmd.env("IPGATE_HWS_BASE_URL", url);
+        }
+        cmd.args(["hague", "ping"]);
+        if let Some(url) = flag {
+            cmd.args(["--hws-base-url", url]);
+        }
+        let o = cmd.output().expect("run ipgate");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    // The file's base URL works; the environment's wins over it; the flag wins over both.
+    assert_eq!(ping(None, None).0, Some(0));
+    let (code, stderr) = ping(Some(nowhere), None);
+    assert_eq!(code, Some(6), "{stderr}");
+    assert_eq!(ping(Some(nowhere), Some(&s.hws)).0, Some(0));
+    let (code, stderr) = ping(None, Some(nowhere));
+    assert_eq!(code, Some(6), "{stderr}");
+    // An empty variable counts as unset.
+    assert_eq!(ping(Some(""), None).0, Some(0));
+
+    // `config show` names where the value came from; `--help` names the variables.
+    let v = {
+        let o = s
+            .ipgate()
+            .env("IPGATE_HWS_BASE_URL", nowhere)
+            .args(["--output", "json", "config", "show"])
+            .output()
+            .expect("run ipgate");
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("json")
+    };
+    let row = v["settings"]
+        .as_array()
+        .expect("settings")
+        .iter()
+        .find(|r| r["key"] == "hws.base_url")
+        .expect("hws.base_url")
+        .clone();
+    assert_eq!(row["value"], nowhere, "{row}");
+    assert_eq!(row["source"], "environment", "{row}");
+    let help = s.ipgate().args(["hague", "--help"]).output().expect("help");
+    let help = String::from_utf8_lossy(&help.stdout);
+    for var in ["IPGATE_HWS_BASE_URL", "IPGATE_HWS_CA_FILE", "IPGATE_CONFIG"] {
+        assert!(help.contains(&format!("[env: {var}")), "{var}: {help}");
+    }
+}

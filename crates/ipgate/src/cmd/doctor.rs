@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::Context;
 use crate::cmd::auth::WipoFlags;
-use crate::cmd::hague::HwsEnv;
+use crate::cmd::hague::{HwsEnv, HwsFlags};
 use crate::config::{Profile, non_empty_env};
 use crate::exit::{CliError, CliResult, ExitCode};
 use crate::outln;
@@ -107,19 +107,19 @@ fn login(profile: &Profile) -> CliResult<Login> {
             .key_file
             .filter(|p| !p.as_os_str().is_empty())
             .or_else(|| profile.wipo.key_file.clone()),
-        hws_base: non_empty_env("IPGATE_HWS_BASE_URL").or_else(|| profile.hws.base_url.clone()),
-        ca_file: non_empty_env("IPGATE_HWS_CA_FILE")
-            .map(PathBuf::from)
-            .or_else(|| profile.hws.ca_file.clone()),
+        // `IPGATE_HWS_*` are in the profile already (`HwsFlags::apply` in `run`).
+        hws_base: profile.hws.base_url.clone(),
+        ca_file: profile.hws.ca_file.clone(),
     })
 }
 
 /// Runs `ipgate doctor`.
 pub async fn run(_args: Args, ctx: &Context) -> CliResult {
     let mut r = Report::default();
-    match ctx.profile() {
-        Err(e) => r.error("config", e),
-        Ok(profile) => checks(&mut r, ctx, &profile).await,
+    let hws = HwsFlags::from_env();
+    match (ctx.profile(), hws) {
+        (Err(e), _) | (_, Err(e)) => r.error("config", e),
+        (Ok(profile), Ok(hws)) => checks(&mut r, ctx, &hws, &hws.apply(profile)).await,
     }
     let failed = r.checks.iter().filter(|c| c.status == Status::Fail).count();
     let warned = r.checks.iter().filter(|c| c.status == Status::Warn).count();
@@ -167,7 +167,7 @@ pub async fn run(_args: Args, ctx: &Context) -> CliResult {
     Ok(())
 }
 
-async fn checks(r: &mut Report, ctx: &Context, profile: &Profile) {
+async fn checks(r: &mut Report, ctx: &Context, hws: &HwsFlags, profile: &Profile) {
     let path = crate::config::config_path(ctx.config_path.as_deref());
     let sandbox = crate::cmd::hague::is_unconfigured(profile);
     let login = match login(profile) {
@@ -242,7 +242,7 @@ async fn checks(r: &mut Report, ctx: &Context, profile: &Profile) {
             },
         }
     }
-    match HwsEnv::open(ctx).await {
+    match HwsEnv::open(ctx, hws).await {
         Err(e) => r.error("pingMe", e),
         Ok(env) => {
             match env.client() {

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::Context;
 use crate::cmd::auth::WipoFlags;
+use crate::cmd::hague::HwsFlags;
 use crate::cmd::innography::InnographyFlags;
 use crate::config::{self, Profile, non_empty_env};
 use crate::exit::{CliError, CliResult, ExitCode};
@@ -206,6 +207,7 @@ fn non_empty(v: Option<String>) -> Option<String> {
 /// Every setting of `profile` with its source.
 fn resolve(profile: &Profile, journal_default: Option<String>) -> CliResult<Vec<Setting>> {
     let w = WipoFlags::from_env()?;
+    let h = HwsFlags::from_env()?;
     let i = InnographyFlags::from_env()?;
     let fw = &profile.wipo;
     let fh = &profile.hws;
@@ -278,14 +280,14 @@ fn resolve(profile: &Profile, journal_default: Option<String>) -> CliResult<Vec<
         row(
             "hws.base_url",
             Some("IPGATE_HWS_BASE_URL"),
-            non_empty_env("IPGATE_HWS_BASE_URL"),
+            non_empty(h.base_url),
             fh.base_url.clone(),
             None,
         ),
         row(
             "hws.ca_file",
             Some("IPGATE_HWS_CA_FILE"),
-            non_empty_env("IPGATE_HWS_CA_FILE"),
+            path_str(h.ca_file.filter(|p| !p.as_os_str().is_empty())),
             path_str(fh.ca_file.clone()),
             None,
         ),
@@ -383,21 +385,14 @@ fn resolve(profile: &Profile, journal_default: Option<String>) -> CliResult<Vec<
 
 /// The config file and the profile: from a flag, the environment or the default.
 fn where_from(ctx: &Context, path: Option<&Path>) -> Vec<Setting> {
-    let file_source = if ctx.config_path.is_some() {
-        Source::Flag
-    } else if non_empty_env("IPGATE_CONFIG").is_some() {
-        Source::Environment
-    } else {
-        Source::Default
+    // clap read --config over IPGATE_CONFIG and --profile over IPGATE_PROFILE, and said which.
+    let source = |given: crate::Given| match given {
+        crate::Given::Flag => Source::Flag,
+        crate::Given::Environment => Source::Environment,
+        crate::Given::Default => Source::Default,
     };
-    // clap has put --profile over IPGATE_PROFILE; the same value in both reads as the environment.
-    let profile_source = if non_empty_env("IPGATE_PROFILE").as_deref() == Some(&ctx.profile_name) {
-        Source::Environment
-    } else if ctx.profile_name != "default" {
-        Source::Flag
-    } else {
-        Source::Default
-    };
+    let file_source = source(ctx.sources.config);
+    let profile_source = source(ctx.sources.profile);
     vec![
         Setting {
             key: "config_file".into(),
@@ -433,7 +428,7 @@ fn show(ctx: &Context) -> CliResult {
     let path = config::config_path(ctx.config_path.as_deref());
     let exists = path.as_deref().is_some_and(Path::exists);
     let profile = ctx.profile()?;
-    let sandbox = crate::cmd::hague::is_unconfigured(&profile);
+    let sandbox = crate::cmd::hague::is_unconfigured(&HwsFlags::from_env()?.apply(profile.clone()));
     let mut settings = where_from(ctx, path.as_deref());
     settings.extend(resolve(&profile, journal_default(&ctx.profile_name))?);
     #[derive(Serialize)]

@@ -20,9 +20,9 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(3600);
 /// Default weeks downloaded at once by `bulletin sync`.
 const DEFAULT_CONCURRENCY: usize = 2;
 
-/// Environment variables that make a profile real (and so never the sandbox).
-const REAL_ENV: [&str; 5] = [
-    "IPGATE_HWS_BASE_URL",
+/// Environment variables that make a profile real (and so never the sandbox), besides the HWS
+/// ones ([`HwsFlags`], applied to the profile before it is asked).
+const REAL_ENV: [&str; 4] = [
     "IPGATE_ISSUER",
     "IPGATE_TOKEN_ENDPOINT",
     "IPGATE_CLIENT_ID",
@@ -44,7 +44,56 @@ pub struct HwsEnv {
     pub concurrency: usize,
 }
 
-/// Whether the profile (with the environment) names no WIPO or HWS setting at all.
+/// Where HWS is, over the profile's `[hws]`: options of `ipgate hague` (any subcommand), each also
+/// read from its environment variable by clap (`env`, shown in `--help`). Precedence: flag, then
+/// environment, then the config file. An empty value counts as unset.
+#[derive(Debug, Default, Clone, clap::Args)]
+#[command(next_help_heading = "HWS options")]
+pub struct HwsFlags {
+    /// HWS base URL, over the profile's hws.base_url
+    #[arg(
+        long = "hws-base-url",
+        global = true,
+        value_name = "URL",
+        env = "IPGATE_HWS_BASE_URL"
+    )]
+    pub base_url: Option<String>,
+    /// Extra CA certificates (PEM) trusted for HWS and its login, over the profile's hws.ca_file
+    #[arg(
+        long = "hws-ca-file",
+        global = true,
+        value_name = "PATH",
+        env = "IPGATE_HWS_CA_FILE",
+        value_parser = crate::config::path_or_empty()
+    )]
+    pub ca_file: Option<PathBuf>,
+}
+
+impl HwsFlags {
+    /// The values from the environment alone (no command line): for commands without these
+    /// flags (`ipgate doctor`, `ipgate config show`), read by the same clap definition.
+    pub fn from_env() -> CliResult<Self> {
+        use clap::{Args as _, FromArgMatches as _};
+        let cmd = Self::augment_args(clap::Command::new("ipgate"));
+        cmd.try_get_matches_from(["ipgate"])
+            .and_then(|m| Self::from_arg_matches(&m))
+            .map_err(|e| CliError::config(format!("cannot read the IPGATE_HWS_* settings: {e}")))
+    }
+
+    /// `profile` with these values over its `[hws]` table.
+    pub fn apply(&self, mut profile: Profile) -> Profile {
+        if let Some(url) = self.base_url.as_ref().filter(|u| !u.is_empty()) {
+            profile.hws.base_url = Some(url.clone());
+        }
+        if let Some(ca) = self.ca_file.as_ref().filter(|p| !p.as_os_str().is_empty()) {
+            profile.hws.ca_file = Some(ca.clone());
+        }
+        profile
+    }
+}
+
+/// Whether the profile (with [`HwsFlags`] applied, and the environment) names no WIPO or HWS
+/// setting at all.
 pub fn is_unconfigured(profile: &Profile) -> bool {
     profile.hws.is_empty()
         && profile.wipo.is_empty()
@@ -89,8 +138,8 @@ pub fn unix_secs(t: SystemTime) -> u64 {
 
 impl HwsEnv {
     /// The profile's HWS, or the embedded sandbox when nothing is configured: client and journal.
-    pub async fn open(ctx: &Context) -> CliResult<HwsEnv> {
-        let profile = ctx.profile()?;
+    pub async fn open(ctx: &Context, flags: &HwsFlags) -> CliResult<HwsEnv> {
+        let profile = flags.apply(ctx.profile()?);
         if is_unconfigured(&profile) {
             let sandbox = Embedded::start(embedded::DEFAULT_SPEED)?;
             eprintln!("{}", sandbox.banner());
@@ -98,21 +147,17 @@ impl HwsEnv {
             return Ok(env);
         }
         let hws = &profile.hws;
-        // The environment overrides the file (docs/cli.md, "Settings"), as for every setting.
-        let base_url = non_empty_env("IPGATE_HWS_BASE_URL")
-            .or_else(|| hws.base_url.clone())
-            .ok_or_else(|| {
+        // Flags and the environment are already over the file ([`HwsFlags::apply`]).
+        let base_url = hws.base_url.clone().ok_or_else(|| {
                 CliError::config(format!(
                     "profile `{}` has WIPO settings but no HWS base URL",
                     ctx.profile_name
                 ))
-                .with_hint(
-                    "set `base_url` in [profiles.NAME.hws] or IPGATE_HWS_BASE_URL to the HWS base URL WIPO gave you (see docs/operator-guide.md); a configured profile never falls back to the sandbox",
-                )
-            })?;
-        let ca_file = non_empty_env("IPGATE_HWS_CA_FILE")
-            .map(PathBuf::from)
-            .or_else(|| hws.ca_file.clone());
+            .with_hint(
+                "set `base_url` in [profiles.NAME.hws] or IPGATE_HWS_BASE_URL to the HWS base URL WIPO gave you (see docs/operator-guide.md); a configured profile never falls back to the sandbox",
+            )
+        })?;
+        let ca_file = hws.ca_file.clone();
         let tokens =
             crate::cmd::auth::profile_token_source(profile.wipo.clone(), ca_file.as_deref())?;
         let config = hws_config(&base_url, hws, ca_file);
@@ -156,8 +201,8 @@ impl HwsEnv {
     }
 
     /// The journal only (for `history`): no server is started or asked.
-    pub fn open_journal_only(ctx: &Context) -> CliResult<HwsEnv> {
-        let profile = ctx.profile()?;
+    pub fn open_journal_only(ctx: &Context, flags: &HwsFlags) -> CliResult<HwsEnv> {
+        let profile = flags.apply(ctx.profile()?);
         let unconfigured = is_unconfigured(&profile);
         let path = if unconfigured {
             eprintln!(

@@ -19,12 +19,14 @@ use crate::Context;
 use crate::exit::{CliError, CliResult, ExitCode};
 
 pub use embedded::Embedded;
-pub use env::HwsEnv;
+pub use env::{HwsEnv, HwsFlags};
 pub(crate) use env::{is_unconfigured, journal_error};
 
 /// Arguments of `ipgate hague`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    hws: HwsFlags,
     #[command(subcommand)]
     command: Command,
 }
@@ -162,7 +164,7 @@ pub async fn run(args: Args, ctx: &Context) -> CliResult {
     // Everything the user typed is checked before a sandbox is started or a file is touched.
     match args.command {
         Command::Ping { name } => {
-            let env = HwsEnv::open(ctx).await?;
+            let env = HwsEnv::open(ctx, &args.hws).await?;
             show::ping(&env, &name).await
         }
         Command::Submit(a) => {
@@ -175,23 +177,23 @@ pub async fn run(args: Args, ctx: &Context) -> CliResult {
                     "name the package ZIP to send, e.g. one made by `ipgate package build`",
                 ));
             }
-            let env = HwsEnv::open(ctx).await?;
+            let env = HwsEnv::open(ctx, &args.hws).await?;
             submit::submit(&env, a).await
         }
         Command::ImportStatus { import_id } => {
             let id = import_id
                 .parse()
                 .map_err(|e| bad_id("import ID", &import_id, e))?;
-            let env = HwsEnv::open(ctx).await?;
+            let env = HwsEnv::open(ctx, &args.hws).await?;
             show::import_status(&env, &id).await
         }
         Command::Status { srn } => {
             let id = srn.parse().map_err(|e| bad_id("SRN", &srn, e))?;
-            let env = HwsEnv::open(ctx).await?;
+            let env = HwsEnv::open(ctx, &args.hws).await?;
             show::request_status(&env, &id).await
         }
         Command::Track => {
-            let env = HwsEnv::open(ctx).await?;
+            let env = HwsEnv::open(ctx, &args.hws).await?;
             show::track(&env).await
         }
         Command::Resolve(a) => {
@@ -216,11 +218,11 @@ pub async fn run(args: Args, ctx: &Context) -> CliResult {
                     ));
                 }
             };
-            let env = HwsEnv::open_journal_only(ctx)?;
+            let env = HwsEnv::open_journal_only(ctx, &args.hws)?;
             show::resolve(&env, hague_journal::SubmissionId(a.submission), &resolution)
         }
         Command::History { limit, events } => {
-            let env = HwsEnv::open_journal_only(ctx)?;
+            let env = HwsEnv::open_journal_only(ctx, &args.hws)?;
             show::history(&env, limit, events)
         }
         Command::Bulletin(BulletinArgs {
@@ -240,14 +242,14 @@ pub async fn run(args: Args, ctx: &Context) -> CliResult {
                 )
                 .with_hint("give the earlier week with --from and the later one with --to"));
             }
-            let env = HwsEnv::open(ctx).await?;
+            let env = HwsEnv::open(ctx, &args.hws).await?;
             publication::sync(&env, from, to, &a.out, a.concurrency).await
         }
         Command::Bulletin(BulletinArgs {
             download: Some(a), ..
         }) => {
             let week = parse_week(&a.week, "WEEK", today())?;
-            let env = HwsEnv::open(ctx).await?;
+            let env = HwsEnv::open(ctx, &args.hws).await?;
             publication::download_one(&env, publication::Kind::Bulletin, week, &a.out, a.extract)
                 .await
         }
@@ -257,7 +259,7 @@ pub async fn run(args: Args, ctx: &Context) -> CliResult {
         )),
         Command::ConfidentialCopy(a) => {
             let week = parse_week(&a.week, "WEEK", today())?;
-            let env = HwsEnv::open(ctx).await?;
+            let env = HwsEnv::open(ctx, &args.hws).await?;
             publication::download_one(
                 &env,
                 publication::Kind::ConfidentialCopy,
