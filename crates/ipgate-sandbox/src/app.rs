@@ -561,5 +561,9 @@ pub(crate) fn router(app: Shared) -> Router {
             app.clone(),
             fault_layer,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            crate::date::date_layer,
+        ))
         .with_state(app)
 }

@@ -113,6 +113,9 @@ pub struct SandboxConfig {
     pub max_upload_bytes: usize,
     /// Initial fault rules.
     pub faults: FaultSpec,
+    /// Seconds added to the `Date` header of every answer (negative: behind): a server with a
+    /// wrong clock, as clients see it. The sandbox's own checks keep its clock. Default 0.
+    pub date_offset_secs: i64,
     /// The first week with a bulletin.
     pub corpus_start: WeekId,
     /// Synthetic records per weekly issue (besides what the sandbox registered that week).
@@ -144,6 +147,7 @@ impl SandboxConfig {
             schema_dirs: Vec::new(),
             max_upload_bytes: 128 << 20,
             faults: FaultSpec::default(),
+            date_offset_secs: 0,
             corpus_start: WeekId::new(2024, 1).unwrap_or_else(|_| WeekId::current(time::Date::MIN)),
             corpus_records: 3,
             publication_size: None,
@@ -190,6 +194,12 @@ impl SandboxConfig {
     /// Check uploads against the schemas in `dirs`.
     pub fn with_schema_dirs(mut self, dirs: Vec<PathBuf>) -> Self {
         self.schema_dirs = dirs;
+        self
+    }
+
+    /// Send a `Date` header `secs` seconds off the sandbox's clock ([`Self::date_offset_secs`]).
+    pub fn with_date_offset(mut self, secs: i64) -> Self {
+        self.date_offset_secs = secs;
         self
     }
 

@@ -34,6 +34,7 @@
 mod admin;
 mod app;
 pub mod config;
+mod date;
 pub mod faults;
 mod hws;
 mod innography;

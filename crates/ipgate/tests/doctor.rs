@@ -247,3 +247,51 @@ fn ndjson_prints_each_check_on_a_line_then_the_summary_and_json_stays_one_docume
     let doc: serde_json::Value = serde_json::from_str(&json).expect("one document");
     assert_eq!(doc["checks"].as_array().map(Vec::len), Some(records.len()));
 }
+
+#[test]
+fn a_server_clock_30_s_off_warns_and_4_min_off_fails() {
+    // `sandbox serve --date-offset`: every answer's Date is that far off (only the header, so the
+    // login itself still works and the clock check is the one that speaks).
+    let doctor = |offset: &str, code: i32| {
+        let s = Served::start(ServeOptions {
+            serve_args: &["--date-offset", offset],
+            ..ServeOptions::default()
+        });
+        let v = s.json(&["doctor"], code);
+        let clock = v["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .find(|c| c["name"] == "clock")
+            .expect("a clock check")
+            .clone();
+        (statuses(&v), clock, v)
+    };
+    // A minute ahead: a warning naming the skew and NTP; nothing fails, exit 0.
+    let (st, clock, v) = doctor("60", 0);
+    assert_eq!(st["clock"], "warn", "{v:#}");
+    assert_eq!(st["token"], "pass", "{v:#}");
+    assert_eq!(v["ok"], true, "{v:#}");
+    let detail = clock["detail"].as_str().expect("detail");
+    assert!(
+        ["59 s", "60 s", "61 s"]
+            .iter()
+            .any(|d| detail.starts_with(d)),
+        "{clock}"
+    );
+    assert!(
+        clock["fix"].as_str().expect("fix").contains("NTP"),
+        "{clock}"
+    );
+    // Five minutes behind: past WIPO's longest assertion lifetime, a failure, exit 1.
+    let (st, clock, v) = doctor("-300", 1);
+    assert_eq!(st["clock"], "fail", "{v:#}");
+    assert_eq!(v["ok"], false, "{v:#}");
+    assert!(
+        clock["fix"]
+            .as_str()
+            .expect("fix")
+            .contains("refuses assertions"),
+        "{clock}"
+    );
+}

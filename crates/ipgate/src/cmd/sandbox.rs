@@ -77,6 +77,10 @@ struct ServeArgs {
     /// Lifetime of issued access tokens, seconds.
     #[arg(long, default_value_t = 3600)]
     token_lifetime: u64,
+    /// Send every answer's `Date` header this many seconds off the sandbox's clock (negative:
+    /// behind): a server with a wrong clock, for `ipgate doctor`'s clock check. Only the header.
+    #[arg(long, value_name = "SECS", default_value_t = 0, allow_negative_numbers = true)]
+    date_offset: i64,
     /// Folder of WIPO's ST.96 schemas for checking uploaded packages (repeatable; default: where
     /// `ipgate schemas install` puts them).
     #[arg(long = "schemas", value_name = "DIR")]
@@ -215,6 +219,7 @@ async fn serve(a: ServeArgs, ctx: &Context) -> CliResult {
         .with_tls(a.tls)
         .with_faults(faults)
         .with_token_lifetime(Duration::from_secs(a.token_lifetime))
+        .with_date_offset(a.date_offset)
         .with_schema_dirs(schemas)
         .with_publication_size(a.publication_size);
     config.timing = Timing {
