@@ -68,8 +68,8 @@ pub use sniff::{Dimensions, FileKind, HeaderError, jpeg_dimensions, png_dimensio
 pub use st3::is_st3_code;
 pub use stream_extract::{Finished, StreamExtract};
 pub use validate::{
-    ACCEPTED_VERSIONS, ImageLimits, KNOWN_KINDS, Options, Schemas, hague_version_problem,
-    validate_package,
+    ACCEPTED_VERSIONS, ImageLimits, KNOWN_KINDS, Options, ReadProgress, Schemas,
+    hague_version_problem, validate_package,
 };
 pub use xsd::{
     SchemaError, XsdOutcome, find_schema, is_version_token, preload as preload_schema,

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::report::{Finding, Location, Report, Severity, TypedModelStatus, XsdStatus};
 use crate::rules::RuleId;
@@ -54,6 +55,49 @@ pub struct Options {
     pub schemas: Schemas,
     /// Read every entry to its end to check its CRC (what `unzip -t` does). On by default.
     pub verify_integrity: bool,
+    /// Told as [`validate_package`] reads the archive's entries (a progress bar for a long
+    /// validation). Default none.
+    pub progress: Option<ReadProgress>,
+}
+
+/// What [`validate_package`] tells as it reads: the entry, the bytes of it read so far in this
+/// pass, and its size. An entry may be read more than once (the schema, the typed model, the
+/// integrity check), each pass from 0.
+#[derive(Clone)]
+pub struct ReadProgress(Arc<ReadProgressFn>);
+
+/// The callback of a [`ReadProgress`]: `(entry, read, size)`.
+type ReadProgressFn = dyn Fn(&str, u64, u64) + Send + Sync;
+
+impl ReadProgress {
+    /// A callback `(entry, read, size)`.
+    pub fn new(f: impl Fn(&str, u64, u64) + Send + Sync + 'static) -> Self {
+        ReadProgress(Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for ReadProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReadProgress(..)")
+    }
+}
+
+/// A reader of one entry that reports each read to a [`ReadProgress`].
+struct Reporting<R> {
+    inner: R,
+    entry: String,
+    read: u64,
+    size: u64,
+    progress: ReadProgress,
+}
+
+impl<R: Read> Read for Reporting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        (self.progress.0)(&self.entry, self.read, self.size);
+        Ok(n)
+    }
 }
 
 impl Default for Options {
@@ -63,6 +107,7 @@ impl Default for Options {
             images: ImageLimits::default(),
             schemas: Schemas::Off,
             verify_integrity: true,
+            progress: None,
         }
     }
 }
@@ -186,6 +231,8 @@ pub(crate) struct ZipSource {
     pub archive: zip::ZipArchive<BufReader<File>>,
     pub index: BTreeMap<String, (usize, u64)>,
     pub max_total: u64,
+    /// Told of every read ([`Options::progress`]).
+    pub progress: Option<ReadProgress>,
 }
 
 impl ZipSource {
@@ -214,6 +261,7 @@ impl ZipSource {
             archive,
             index,
             max_total: limits.max_total_bytes,
+            progress: None,
         })
     }
 }
@@ -232,10 +280,20 @@ impl Source for ZipSource {
             .get(name)
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no entry {name:?}")))?;
         let f = self.archive.by_index(idx).map_err(io::Error::other)?;
-        Ok(Box::new(CappedReader {
+        let capped = CappedReader {
             inner: f,
             remaining: size.min(self.max_total),
-        }))
+        };
+        Ok(match &self.progress {
+            None => Box::new(capped),
+            Some(p) => Box::new(Reporting {
+                inner: capped,
+                entry: name.to_owned(),
+                read: 0,
+                size,
+                progress: p.clone(),
+            }),
+        })
     }
 }
 
@@ -318,6 +376,7 @@ pub fn validate_package(path: &Path, opts: &Options) -> Result<Report, PackageEr
         }
         Err(e) => return Err(e),
     };
+    src.progress = opts.progress.clone();
     validate_source(&mut src, opts, &mut report)?;
     Ok(report)
 }

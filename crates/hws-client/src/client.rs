@@ -8,7 +8,7 @@ use bytes::Bytes;
 use hague_journal::{NewPublication, PublicationKind, Sha256Hex};
 use ipgate_base::clock::{Clock, SystemClock};
 use ipgate_http::{ProgressFn, RetryPolicy, SendError};
-use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use wipo_oidc::{AccessToken, TokenSource};
 
@@ -27,6 +27,51 @@ pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 
 /// The media type of `POST /request` (the package ZIP as the raw body).
 pub const PACKAGE_CONTENT_TYPE: &str = "application/zip";
+
+/// Bytes of an upload handed to the connection at a time (each a progress report).
+const UPLOAD_CHUNK: usize = 64 * 1024;
+
+/// A request body: the package of `POST /request`, with who to tell as it is sent.
+#[derive(Clone)]
+struct Upload {
+    bytes: Bytes,
+    progress: Option<ProgressFn>,
+}
+
+impl Upload {
+    /// `request` with the body of one attempt. With a progress callback the bytes are streamed
+    /// in [`UPLOAD_CHUNK`]s, each reported (`received`: bytes handed to the connection so far) as
+    /// the connection takes it; the length is still announced (`Content-Length`).
+    fn attach(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let Some(progress) = self.progress.clone() else {
+            return request.body(self.bytes.clone());
+        };
+        let chunks = upload_chunks(self.bytes.clone(), progress);
+        request
+            .header(CONTENT_LENGTH, self.bytes.len())
+            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+                chunks,
+            )))
+    }
+}
+
+/// `bytes` in [`UPLOAD_CHUNK`]s, reporting to `progress` first 0 of the total, then as each chunk
+/// is taken the bytes taken so far.
+fn upload_chunks(
+    bytes: Bytes,
+    progress: ProgressFn,
+) -> impl Iterator<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    let total = Some(bytes.len() as u64);
+    progress(ipgate_http::Progress { received: 0, total });
+    (0..bytes.len()).step_by(UPLOAD_CHUNK).map(move |start| {
+        let end = (start + UPLOAD_CHUNK).min(bytes.len());
+        progress(ipgate_http::Progress {
+            received: end as u64,
+            total,
+        });
+        Ok(bytes.slice(start..end))
+    })
+}
 
 /// A file written by [`HwsClient::bulletin`] or [`HwsClient::confidential_copy`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,7 +258,7 @@ impl HwsClient {
         operation: Operation,
         method: &Method,
         url: &str,
-        body: Option<&Bytes>,
+        body: Option<&Upload>,
         timeout: Option<Duration>,
         token: &AccessToken,
     ) -> Result<reqwest::Response, HwsError> {
@@ -236,10 +281,8 @@ impl HwsClient {
                 if let Some(t) = timeout {
                     b = b.timeout(t);
                 }
-                if let Some(body) = body {
-                    b = b
-                        .header(CONTENT_TYPE, PACKAGE_CONTENT_TYPE)
-                        .body(body.clone());
+                if let Some(upload) = body {
+                    b = upload.attach(b.header(CONTENT_TYPE, PACKAGE_CONTENT_TYPE));
                 }
                 b
             },
@@ -255,7 +298,7 @@ impl HwsClient {
         operation: Operation,
         method: Method,
         url: &str,
-        body: Option<Bytes>,
+        body: Option<Upload>,
         timeout: Option<Duration>,
     ) -> Result<reqwest::Response, HwsError> {
         let tokens = &self.inner.tokens;
@@ -345,7 +388,7 @@ impl HwsClient {
         operation: Operation,
         method: Method,
         url: &str,
-        body: Option<Bytes>,
+        body: Option<Upload>,
         timeout: Duration,
         not_found: (&'static str, String),
         parse: fn(&[u8]) -> Result<T, WireError>,
@@ -438,12 +481,25 @@ impl HwsClient {
     /// [`HwsError::delivery`] says whether WIPO may have it. Prefer
     /// [`submit_journaled`](crate::submit_journaled), which records the attempt first.
     pub async fn submit(&self, package: Bytes) -> Result<ImportStatus, HwsError> {
+        self.submit_with_progress(package, None).await
+    }
+
+    /// [`submit`](Self::submit), telling `progress` how many bytes of the package have been handed
+    /// to the connection (`received`) of how many (`total`) as they go (an upload progress bar).
+    pub async fn submit_with_progress(
+        &self,
+        package: Bytes,
+        progress: Option<ProgressFn>,
+    ) -> Result<ImportStatus, HwsError> {
         let url = self.url(&self.inner.config.paths.submit);
         self.document(
             Operation::Submit,
             Method::POST,
             &url,
-            Some(package),
+            Some(Upload {
+                bytes: package,
+                progress,
+            }),
             self.inner.config.submit_timeout,
             ("route", url.clone()),
             ImportStatus::from_xml,
@@ -936,5 +992,27 @@ mod tests {
         };
         assert_eq!(e.delivery(), Delivery::NotSent);
         assert!(e.to_string().starts_with("the package was not sent"), "{e}");
+    }
+
+    #[test]
+    fn an_upload_is_handed_over_in_chunks_each_reported() {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let progress: ProgressFn = Arc::new(move |p: ipgate_http::Progress| {
+            log.lock().expect("lock").push((p.received, p.total));
+        });
+        let package: Vec<u8> = (0..(2 * UPLOAD_CHUNK + 100)).map(|i| i as u8).collect();
+        let chunks = upload_chunks(Bytes::from(package.clone()), progress);
+        // Nothing but the start is reported before the connection takes a chunk.
+        let total = Some(package.len() as u64);
+        assert_eq!(*seen.lock().expect("lock"), vec![(0, total)]);
+        let mut sent = Vec::new();
+        for chunk in chunks {
+            sent.extend_from_slice(&chunk.expect("chunk"));
+            let last = *seen.lock().expect("lock").last().expect("a report");
+            assert_eq!(last, (sent.len() as u64, total), "reported as taken");
+        }
+        assert_eq!(sent, package, "every byte, in order");
+        assert_eq!(seen.lock().expect("lock").len(), 4, "0, then 3 chunks");
     }
 }

@@ -151,13 +151,26 @@ pub async fn submit_journaled(
     meta: &SubmissionMeta,
     force: bool,
 ) -> Result<JournaledSubmission, SubmitError> {
+    submit_journaled_with_progress(client, journal, package, meta, force, None).await
+}
+
+/// [`submit_journaled`], reporting the upload to `progress`
+/// ([`HwsClient::submit_with_progress`]).
+pub async fn submit_journaled_with_progress(
+    client: &HwsClient,
+    journal: &Journal,
+    package: Bytes,
+    meta: &SubmissionMeta,
+    force: bool,
+    progress: Option<ipgate_http::ProgressFn>,
+) -> Result<JournaledSubmission, SubmitError> {
     let sha256 = Sha256Hex::digest(&package);
     let ticket = journal
         .begin_submission(&sha256, package.len() as u64, meta, force)
         .map_err(SubmitError::Journal)?;
     let id = ticket.id();
     tracing::info!(submission = id.0, %sha256, "submission recorded as sending; uploading");
-    match client.submit(package).await {
+    match client.submit_with_progress(package, progress).await {
         Ok(status) => {
             let submission = match journal.complete(ticket, status.import_id.as_str()) {
                 Ok(s) => s,
