@@ -1,61 +1,52 @@
-//! Seeded property tests of `parse_retry_after` (RFC 9110 §10.2.3; a cargo-fuzz target for it is
-//! in `fuzz-parsers/`): delay-seconds give that delay, an HTTP-date that many seconds ahead gives
-//! that delay, a past date gives zero, and random text never panics. The seed is in every failure.
+//! Property tests (proptest) of the `Retry-After` parser (RFC 9110 §10.2.3: delay-seconds or an
+//! HTTP-date; fuzzed too, in `fuzz-parsers/`): seconds, future and past dates read back, digits
+//! beyond `u64` saturate, and any text is `Some` or `None`, never a panic. Modest case counts.
 
 use std::time::{Duration, SystemTime};
 
 use ipgate_http::parse_retry_after;
+use proptest::prelude::*;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
+fn now() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_000_000)
 }
 
-const SEED: u64 = 0x2e7_0014;
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
 
-#[test]
-fn seconds_dates_and_junk() {
-    let mut rng = Rng(SEED);
-    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_000_000);
-    for case in 0..5000 {
-        let secs = rng.next() % 1_000_000;
-        assert_eq!(
-            parse_retry_after(&format!(" {secs} "), now),
-            Some(Duration::from_secs(secs)),
-            "seed {SEED:#x} case {case}"
+    #[test]
+    fn delay_seconds_read_back(secs in any::<u64>(), pad in "[ \t]{0,3}") {
+        prop_assert_eq!(
+            parse_retry_after(&format!("{pad}{secs}{pad}"), now()),
+            Some(Duration::from_secs(secs))
         );
-        let date = httpdate::fmt_http_date(now + Duration::from_secs(secs));
-        assert_eq!(
-            parse_retry_after(&date, now),
-            Some(Duration::from_secs(secs)),
-            "seed {SEED:#x} case {case}: {date}"
-        );
-        let past = httpdate::fmt_http_date(now - Duration::from_secs(secs + 1));
-        assert_eq!(
-            parse_retry_after(&past, now),
-            Some(Duration::ZERO),
-            "{past}"
-        );
-        // Random printable text: Some or None, never a panic; digits-only is always Some.
-        let len = (rng.next() % 40) as usize;
-        let text: String = (0..len)
-            .map(|_| char::from(b' ' + (rng.next() % 95) as u8))
-            .collect();
-        let got = parse_retry_after(&text, now);
-        if !text.trim().is_empty() && text.trim().bytes().all(|b| b.is_ascii_digit()) {
-            assert!(got.is_some(), "seed {SEED:#x} case {case}: {text:?}");
+    }
+
+    #[test]
+    fn digits_beyond_u64_saturate(digits in "[1-9][0-9]{20,40}") {
+        prop_assert_eq!(parse_retry_after(&digits, now()), Some(Duration::from_secs(u64::MAX)));
+    }
+
+    #[test]
+    fn http_dates_read_back(secs in 0u64..100_000_000) {
+        let future = httpdate::fmt_http_date(now() + Duration::from_secs(secs));
+        prop_assert_eq!(parse_retry_after(&future, now()), Some(Duration::from_secs(secs)));
+        let past = httpdate::fmt_http_date(now() - Duration::from_secs(secs + 1));
+        prop_assert_eq!(parse_retry_after(&past, now()), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn any_text_never_panics(
+        text in prop_oneof![
+            "[ -~]{0,60}",
+            "(Mon|Tue|Sun|Xyz), [0-9]{1,3} (Jan|Feb|Dec|Foo) [0-9]{1,6} [0-9:]{0,10} (GMT|UTC)?",
+            any::<String>(),
+        ],
+    ) {
+        let got = parse_retry_after(&text, now());
+        let t = text.trim();
+        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            prop_assert!(got.is_some(), "{:?}", text);
         }
     }
-    // Longer than u64 seconds: saturates instead of failing.
-    assert_eq!(
-        parse_retry_after("99999999999999999999999", now),
-        Some(Duration::from_secs(u64::MAX))
-    );
 }
