@@ -125,6 +125,8 @@ pub struct SandboxConfig {
     pub publication_size: Option<u64>,
     /// Worker threads of the sandbox's own runtime. Default 2.
     pub worker_threads: usize,
+    /// An emulated wide-area network for publication downloads ([`crate::wan`]). Default: none.
+    pub wan: crate::wan::Wan,
 }
 
 impl SandboxConfig {
@@ -152,6 +154,7 @@ impl SandboxConfig {
             corpus_records: 3,
             publication_size: None,
             worker_threads: 2,
+            wan: crate::wan::Wan::default(),
         }
     }
 
@@ -212,6 +215,12 @@ impl SandboxConfig {
     /// Target size of each publication.
     pub fn with_publication_size(mut self, size: Option<u64>) -> Self {
         self.publication_size = size;
+        self
+    }
+
+    /// Serve publication downloads over an emulated wide-area network.
+    pub fn with_wan(mut self, wan: crate::wan::Wan) -> Self {
+        self.wan = wan;
         self
     }
 }

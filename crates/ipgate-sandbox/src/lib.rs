@@ -46,6 +46,7 @@ mod publish;
 mod register;
 pub mod store;
 mod tls;
+pub mod wan;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -401,10 +401,18 @@ async fn serve(
         Ok(s) => s,
         Err(e) => return internal(e),
     };
+    let wan = app.cfg.wan;
+    if !wan.latency.is_zero() {
+        tokio::time::sleep(wan.latency).await;
+    }
+    let body = match wan.bytes_per_connection {
+        Some(rate) => Body::from_stream(crate::wan::pace(stream, rate)),
+        None => Body::from_stream(stream),
+    };
     builder
         .status(status)
         .header(header::CONTENT_LENGTH, end - start + 1)
-        .body(Body::from_stream(stream))
+        .body(body)
         .unwrap_or_else(internal)
 }
 

@@ -88,6 +88,14 @@ struct ServeArgs {
     /// Target size of each bulletin and confidential copy, bytes (benchmarks).
     #[arg(long, value_name = "BYTES")]
     publication_size: Option<u64>,
+    /// Emulate a wide-area network for publication downloads: wait this long before each answer
+    /// starts (one round trip).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency_ms: u64,
+    /// Emulate a wide-area network for publication downloads: at most this many bytes per second
+    /// on each connection (default: unlimited).
+    #[arg(long, value_name = "BYTES_PER_SEC", value_parser = clap::value_parser!(u64).range(1..))]
+    bandwidth_per_connection: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -221,7 +229,11 @@ async fn serve(a: ServeArgs, ctx: &Context) -> CliResult {
         .with_token_lifetime(Duration::from_secs(a.token_lifetime))
         .with_date_offset(a.date_offset)
         .with_schema_dirs(schemas)
-        .with_publication_size(a.publication_size);
+        .with_publication_size(a.publication_size)
+        .with_wan(ipgate_sandbox::wan::Wan {
+            latency: Duration::from_millis(a.latency_ms),
+            bytes_per_connection: a.bandwidth_per_connection,
+        });
     config.timing = Timing {
         speed: a.speed,
         ..Timing::default()
