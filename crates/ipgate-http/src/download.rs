@@ -20,7 +20,7 @@ use ipgate_base::clock::{Clock, SystemClock};
 use ipgate_base::fs::{AtomicFile, AtomicWriteError, FileMode};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, ETAG, HeaderValue, IF_RANGE, RANGE};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncReadExt as _;
 
 use crate::retry::RetryPolicy;
 use crate::send::{SendError, send};
@@ -322,16 +322,11 @@ async fn stream_body(
         .as_file()
         .try_clone()
         .map_err(|e| DownloadError::File(file.write_error(e)))?;
-    // Chunks from the network are small (kilobytes); each tokio file write is a trip to the
-    // blocking pool, so gather them into 1 MiB writes.
-    let mut out = tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::from_std(std_file));
+    let write_err = |e| DownloadError::File(file.write_error(e));
+    let mut out = BatchWriter::new(std_file, std::mem::replace(ctx, fresh_sha256()));
     let end = loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                out.write_all(&chunk)
-                    .await
-                    .map_err(|e| DownloadError::File(file.write_error(e)))?;
-                ctx.update(&chunk);
                 *received += chunk.len() as u64;
                 if let Some(p) = progress {
                     p(Progress {
@@ -340,19 +335,106 @@ async fn stream_body(
                     });
                 }
                 if let Some(tx) = tee.as_ref()
-                    && tx.send(Tee::Chunk(chunk)).await.is_err()
+                    && tx.send(Tee::Chunk(chunk.clone())).await.is_err()
                 {
                     *tee = None;
                 }
+                // A write error shows at the next batch (a resume starts from the file's length).
+                out.push(chunk).await.map_err(write_err)?;
             }
             Ok(None) => break BodyEnd::Complete,
             Err(e) => break BodyEnd::Broken(e),
         }
     };
-    out.flush()
-        .await
-        .map_err(|e| DownloadError::File(file.write_error(e)))?;
+    *ctx = out.finish().await.map_err(write_err)?;
     Ok(end)
+}
+
+fn fresh_sha256() -> ring::digest::Context {
+    ring::digest::Context::new(&ring::digest::SHA256)
+}
+
+/// Bytes gathered before a write (network chunks are kilobytes; one trip to the blocking pool per
+/// batch).
+const BATCH: usize = 1 << 20;
+
+/// Writes and hashes a body on tokio's blocking pool, one batch at a time, while the next batch
+/// arrives: the network's chunks are written as they came (no copy into a buffer), and SHA-256
+/// runs beside the network reads instead of between them.
+struct BatchWriter {
+    batch: Vec<bytes::Bytes>,
+    batch_len: usize,
+    /// The file and hash when no batch is being written.
+    idle: Option<(std::fs::File, ring::digest::Context)>,
+    /// The batch being written; gives the file and hash back.
+    busy: Option<tokio::task::JoinHandle<WriteDone>>,
+}
+
+type WriteDone = (std::fs::File, ring::digest::Context, std::io::Result<()>);
+
+impl BatchWriter {
+    fn new(file: std::fs::File, ctx: ring::digest::Context) -> Self {
+        Self {
+            batch: Vec::new(),
+            batch_len: 0,
+            idle: Some((file, ctx)),
+            busy: None,
+        }
+    }
+
+    async fn push(&mut self, chunk: bytes::Bytes) -> std::io::Result<()> {
+        self.batch_len += chunk.len();
+        self.batch.push(chunk);
+        if self.batch_len >= BATCH {
+            self.send().await?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the batch being written, if any.
+    async fn settle(&mut self) -> std::io::Result<()> {
+        if let Some(job) = self.busy.take() {
+            let (file, ctx, result) = job.await.map_err(std::io::Error::other)?;
+            self.idle = Some((file, ctx));
+            result?;
+        }
+        Ok(())
+    }
+
+    /// Hands the gathered chunks to the blocking pool (after the batch before them is written).
+    async fn send(&mut self) -> std::io::Result<()> {
+        self.settle().await?;
+        let Some((mut file, mut ctx)) = self.idle.take() else {
+            return Err(std::io::Error::other("the download writer was lost"));
+        };
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_len = 0;
+        self.busy = Some(tokio::task::spawn_blocking(move || {
+            use std::io::Write as _;
+            let mut result = Ok(());
+            for chunk in &batch {
+                if let Err(e) = file.write_all(chunk) {
+                    result = Err(e);
+                    break;
+                }
+                ctx.update(chunk);
+            }
+            (file, ctx, result)
+        }));
+        Ok(())
+    }
+
+    /// Writes what is left and returns the hash of everything written.
+    async fn finish(mut self) -> std::io::Result<ring::digest::Context> {
+        if !self.batch.is_empty() {
+            self.send().await?;
+        }
+        self.settle().await?;
+        self.idle
+            .take()
+            .map(|(_, ctx)| ctx)
+            .ok_or_else(|| std::io::Error::other("the download writer was lost"))
+    }
 }
 
 /// Fsyncs and renames `file` into place on the blocking pool.
