@@ -14,8 +14,8 @@ use bytes::Bytes;
 use hague_journal::{FailureReason, Journal, JournalError, PublicationKind, SubmissionState};
 use hws_client::wire::{ImportState, ServiceRequestStatusCategory};
 use hws_client::{
-    Delivery, HwsClient, HwsConfig, HwsError, PollPolicy, Refreshed, SubmitError, WeekId,
-    refresh_submission, submit_journaled,
+    Delivery, HwsClient, HwsConfig, HwsError, PollPolicy, PublicationRequest, Refreshed,
+    SubmitError, WeekId, refresh_submission, submit_journaled,
 };
 use ipgate_http::RetryPolicy;
 use ipgate_sandbox::{
@@ -569,6 +569,90 @@ async fn bulletins_download_resume_and_refuse_bad_weeks() {
         .expect_err("future");
     assert!(matches!(err, HwsError::FutureWeek { .. }), "{err:?}");
     assert!(!out.join("none.zip").exists() && !out.join("future.zip").exists());
+}
+
+/// Every file of an extracted directory with its bytes, by relative path.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("inside").display().to_string();
+                out.push((rel, std::fs::read(&p).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bulletin_is_extracted_while_it_downloads_or_from_the_file_after_a_resume() {
+    let env = start(true, |c| c);
+    let client = env.client();
+    let out = env.dir.path().join("out");
+    std::fs::create_dir_all(&out).expect("out dir");
+    let week: WeekId = "202410".parse().expect("week");
+    let limits = hague_package::Limits::default();
+    let got = client
+        .publication_extracted(
+            PublicationRequest::Bulletin,
+            week,
+            &out.join("a.zip"),
+            &out.join("a"),
+            &limits,
+            None,
+        )
+        .await
+        .expect("download");
+    let x = got.extracted.expect("extracted");
+    assert!(x.from_stream, "extracted as it arrived");
+    assert!(x.outcome.files > 1, "{:?}", x.outcome);
+    let want = out.join("want");
+    hague_package::extract(&out.join("a.zip"), &want, &limits).expect("extract the file");
+    assert_eq!(tree(&out.join("a")), tree(&want));
+
+    // Broken off half way once: the retry resumes with a range, so the stream did not start at
+    // byte 0 and the completed file is extracted instead, with the same result.
+    env.set_faults("bulletin=truncate#1");
+    let got = client
+        .publication_extracted(
+            PublicationRequest::Bulletin,
+            week,
+            &out.join("b.zip"),
+            &out.join("b"),
+            &limits,
+            None,
+        )
+        .await
+        .expect("resumed download");
+    assert!(got.downloaded.resumed_from > 0, "{:?}", got.downloaded);
+    let x = got.extracted.expect("extracted");
+    assert!(!x.from_stream);
+    assert_eq!(tree(&out.join("b")), tree(&want));
+
+    // An existing directory is refused; the download itself is done.
+    env.set_faults("");
+    let got = client
+        .publication_extracted(
+            PublicationRequest::Bulletin,
+            week,
+            &out.join("c.zip"),
+            &out.join("a"),
+            &limits,
+            None,
+        )
+        .await
+        .expect("download");
+    assert!(matches!(
+        got.extracted,
+        Err(hague_package::PackageError::Input(_))
+    ));
+    assert!(out.join("c.zip").exists());
 }
 
 #[tokio::test(flavor = "multi_thread")]
