@@ -61,7 +61,19 @@ struct Out<'a> {
 /// `ipgate hague submit PKG [--wait] [--force]`.
 pub async fn submit(env: &HwsEnv, a: SubmitArgs) -> CliResult {
     warn_left_sending(env, None);
-    let report = validate(&a.package, super::schema_dirs(&a.schemas))?;
+    // The validation (mostly WIPO's schema being compiled, ~0.3 s) and reading, hashing and
+    // inspecting the package for the journal run at the same time.
+    let (report, read) = std::thread::scope(|s| {
+        let read = s.spawn(|| {
+            std::fs::read(&a.package).map(|bytes| {
+                let sha = Sha256Hex::digest(&bytes);
+                (bytes, sha, meta(&a.package))
+            })
+        });
+        let report = validate(&a.package, super::schema_dirs(&a.schemas));
+        (report, read.join())
+    });
+    let report = report?;
     if !report.is_valid() {
         if env.output() == crate::output::OutputFormat::Human {
             crate::cmd::package::print_report(&report);
@@ -78,9 +90,9 @@ pub async fn submit(env: &HwsEnv, a: SubmitArgs) -> CliResult {
             "fix the errors listed above (`ipgate package validate` shows them; rule ids in docs/package-rules.md); nothing was sent or recorded",
         ));
     }
-    let bytes = std::fs::read(&a.package).map_err(|e| CliError::io("read", &a.package, &e))?;
-    let sha = Sha256Hex::digest(&bytes);
-    let meta = meta(&a.package);
+    let (bytes, sha, meta) = read
+        .map_err(|_| CliError::new(ExitCode::Internal, "reading the package panicked"))?
+        .map_err(|e| CliError::io("read", &a.package, &e))?;
     let outcome = hws_client::submit_journaled(
         env.client()?,
         env.journal(),
