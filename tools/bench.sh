@@ -3,7 +3,8 @@
 #
 #   tools/bench.sh            # full: 50 MB bulletins, 200 MB package, 1 GB download, 20 weeks...
 #   tools/bench.sh --quick    # the same rows on small inputs, in about two minutes once built
-#   tools/bench.sh --only read,validate [--quick]   # some rows (keys: see tools/bench/run.py)
+#   tools/bench.sh --only read,validate [--quick]   # some rows (keys: see tools/bench/run.py), written
+#                                                   # to target/bench/benchmarks-only.md, not docs/
 #   tools/bench.sh --no-install ...                 # do not apt-get / pip install (peers present)
 #   tools/bench.sh --no-build ...                   # use the release binaries already built
 #   tools/bench.sh --crates [CARGO ARGS]            # the crates' own benches instead (cargo bench)

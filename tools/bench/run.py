@@ -6,6 +6,9 @@ medians of wall and CPU time, peak RSS from `/usr/bin/time -v`) and writes docs/
 
     run.py [--quick] [--out docs/benchmarks.md] [--only ROW,ROW] [--keep]
 
+With --only, the report goes to target/bench/benchmarks-only.md unless --out says otherwise (a
+partial run never replaces docs/benchmarks.md by accident).
+
 Rows: read, validate, package-validate, package-build, download, sync, submit, auth, start.
 Nothing here fails on a time: a target not met is reported as "not met", a command that does
 not exist yet as "not measurable yet: <why>". Exit 0 unless the script itself breaks.
@@ -47,10 +50,10 @@ def log(msg):
 
 # ---- sizes -----------------------------------------------------------------------------------
 FULL = dict(bulletin_mb=50, validate_mb=50, small_mb=1, runs=3, callgrind=True, callgrind_mb=(2, 0.5), slow_runs=1, package_mb=200, package_files=320,
-            download_bytes=1_000_000_000, sync_weeks=20, sync_bytes=25_000_000, submit_mb=20,
+            download_bytes=1_000_000_000, sync_weeks=20, sync_bytes=25_000_000, wan=(40, 20_000_000), submit_mb=20,
             auth_calls=1000, start_runs=200)
 QUICK = dict(bulletin_mb=2, validate_mb=6, small_mb=0.5, runs=2, callgrind=False, callgrind_mb=(2, 0.5), slow_runs=1, package_mb=12, package_files=300,
-             download_bytes=40_000_000, sync_weeks=4, sync_bytes=2_000_000, submit_mb=4,
+             download_bytes=40_000_000, sync_weeks=4, sync_bytes=2_000_000, wan=(40, 4_000_000), submit_mb=4,
              auth_calls=1000, start_runs=30)
 
 
@@ -414,9 +417,17 @@ def row_package_build(cfg, row):
 class Sandbox:
     """`ipgate sandbox serve` in the background, a registered client and a profile using it."""
 
-    def __init__(self, name, publication_size):
+    def __init__(self, name, publication_size, wan=None):
+        """wan: (latency_ms, bytes_per_sec_per_connection) for `--latency-ms` and
+        `--bandwidth-per-connection` (publication downloads over an emulated wide-area network)."""
         need("sandbox", "serve")
         need("sandbox", "register-client")
+        wan_args = []
+        if wan:
+            helptext = subprocess.run([IPGATE, "sandbox", "serve", "--help"], capture_output=True, text=True).stdout
+            if "--bandwidth-per-connection" not in helptext:
+                raise NotYet("`ipgate sandbox serve --latency-ms/--bandwidth-per-connection` does not exist in this build")
+            wan_args = ["--latency-ms", str(wan[0]), "--bandwidth-per-connection", str(wan[1])]
         self.dir = os.path.join(DATA, f"sandbox-{name}")
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
@@ -430,7 +441,7 @@ class Sandbox:
         self.log = open(os.path.join(self.dir, "serve.log"), "w")
         self.proc = subprocess.Popen(
             [IPGATE, "sandbox", "serve", "--state", state, "--seed", "1", "--schemas", XSD_DIR,
-             "--publication-size", str(publication_size)],
+             "--publication-size", str(publication_size), *wan_args],
             stdout=subprocess.PIPE, stderr=self.log, text=True, env=self.env)
         urls = {}
         deadline = time.time() + 60
@@ -526,9 +537,10 @@ def row_download(cfg, row):
     row.details.append(f"one {size / MB:.0f} MB bulletin (week {week}) from `ipgate sandbox serve` over loopback HTTP")
 
 
-def row_sync(cfg, row):
-    need("hague", "bulletin", "sync")
-    sb = Sandbox("sync", cfg["sync_bytes"])
+def sync_once(cfg, label, wan, more=()):
+    """`bulletin sync` against a curl loop on one sandbox; returns (ours, peer, weeks, {n: more}),
+    `more`: other --concurrency values to measure too."""
+    sb = Sandbox("sync", cfg["sync_bytes"], wan)
     try:
         weeks = past_weeks(cfg["sync_weeks"])
         d_ours, d_curl = os.path.join(sb.dir, "ours"), os.path.join(sb.dir, "curl")
@@ -547,20 +559,51 @@ def row_sync(cfg, row):
                                                      "--out", d_ours], None, {"env": sb.env}),
             "curl loop": (loop, None, {"shell": True}),
         }
+        for n in more:
+            sides[f"ipgate hague bulletin sync --concurrency {n}"] = (
+                sb.cli + ["hague", "bulletin", "sync", "--from", weeks[0], "--to", weeks[-1], "--out", d_ours,
+                          "--concurrency", str(n)], None, {"env": sb.env})
         res = {k: summary(v) for k, v in side_by_side(sides, cfg["runs"], prep).items()}
         got = [len([f for f in os.listdir(d) if f.endswith(".zip")]) for d in (d_ours, d_curl)]
     finally:
         sb.stop()
     if got != [len(weeks), len(weeks)]:
-        raise Failed(f"ZIPs written: ipgate {got[0]}, curl {got[1]}, of {len(weeks)} weeks")
-    ours, peer = res["ipgate hague bulletin sync"], res["curl loop"]
-    ratio = ours["wall"] / peer["wall"]
-    row.ours, row.peer = fmt_side(ours), fmt_side(peer)
-    row.ratio = ratio_text(ours, peer)
-    row.verdict = verdict(ratio <= 0.5)
+        raise Failed(f"{label}: ZIPs written: ipgate {got[0]}, curl {got[1]}, of {len(weeks)} weeks")
+    extra = {n: res[f"ipgate hague bulletin sync --concurrency {n}"] for n in more}
+    return res["ipgate hague bulletin sync"], res["curl loop"], weeks, extra
+
+
+def row_sync(cfg, row):
+    need("hague", "bulletin", "sync")
+    lat, bw = cfg["wan"]
+    variants = [("loopback", None),
+                (f"WAN-emulated ({lat} ms, {bw / MB:.0f} MB/s per connection)", (lat, bw))]
+    cells = []
+    for label, wan in variants:
+        try:
+            ours, peer, weeks, extra = sync_once(cfg, label, wan, more=(4,) if wan else ())
+        except NotYet as e:
+            row.details.append(f"{label}: not measurable yet: {e}")
+            continue
+        short = label.split(" (")[0]
+        cells.append((short, ours, peer, ours["wall"] / peer["wall"] <= 0.5))
+        row.details.append(f"{label}: ipgate (default concurrency) {fmt_side(ours)}; curl loop {fmt_side(peer)}; "
+                           f"{ratio_text(ours, peer)}")
+        for n, r in extra.items():
+            row.details.append(f"{label}: ipgate --concurrency {n} {fmt_side(r)}; {ratio_text(r, peer)} the curl loop")
+    if not cells:
+        raise NotYet("no variant could run")
+    row.ours = "; ".join(f"{l}: {fmt_side(o)}" for l, o, _, _ in cells)
+    row.peer = "; ".join(f"{l}: {fmt_side(p)}" for l, _, p, _ in cells)
+    row.ratio = "; ".join(f"{l}: {ratio_text(o, p)}" for l, o, p, _ in cells)
+    row.verdict = "; ".join(f"{verdict(ok)} ({l})" for l, _, _, ok in cells)
     row.input = f"{len(weeks)} weeks of {cfg['sync_bytes'] / MB:.0f} MB"
-    row.details.append(f"{len(weeks)} weeks ({weeks[0]}–{weeks[-1]}) of {cfg['sync_bytes'] / MB:.0f} MB each, "
-                       "default concurrency; the curl loop is sequential")
+    row.details.append(
+        f"{len(weeks)} weeks ({weeks[0]}–{weeks[-1]}) of {cfg['sync_bytes'] / MB:.0f} MB each, default concurrency "
+        "(2); the curl loop is sequential. *loopback*: `ipgate sandbox serve` as it is, hundreds of MB/s, where the "
+        "transfer is not the bottleneck; *WAN-emulated*: the same sandbox with `--latency-ms "
+        f"{lat} --bandwidth-per-connection {bw}` (a round trip before each answer, each connection paced), as "
+        "a distant server behaves")
 
 
 def row_submit(cfg, row):
@@ -677,7 +720,7 @@ def machine():
                 commit=commit + (" (with uncommitted changes of the shared tree)" if dirty else ""))
 
 
-def write_report(path, rows, info, quick, load_start, load_end, started, elapsed):
+def write_report(path, rows, info, quick, load_start, load_end, started, elapsed, json_name="last-run.json"):
     notes_file = os.path.join(HERE, "notes.md")
     notes = open(notes_file, encoding="utf-8").read() if os.path.exists(notes_file) else ""
     mode = "QUICK (small inputs, `tools/bench.sh --quick`)" if quick else "full"
@@ -716,7 +759,7 @@ def write_report(path, rows, info, quick, load_start, load_end, started, elapsed
         lines += [notes.rstrip(), ""]
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
-    with open(os.path.join(DATA, "last-run.json"), "w") as f:
+    with open(os.path.join(DATA, json_name), "w") as f:
         json.dump(dict(rows=[r.as_dict() for r in rows], machine=info, quick=quick, load_start=load_start,
                        load_end=load_end, started=started.isoformat(), elapsed=elapsed), f, indent=1)
 
@@ -738,13 +781,17 @@ def render_again(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--out", default=os.path.join(REPO, "docs", "benchmarks.md"))
+    ap.add_argument("--out", help="the report (default docs/benchmarks.md; with --only, "
+                    "target/bench/benchmarks-only.md, so a partial run never replaces the full report)")
     ap.add_argument("--callgrind", action="store_true",
                     help="also count instructions (valgrind) for the XSD wrapper's overhead (always on in full runs)")
     ap.add_argument("--only", help="comma-separated row keys: " + ",".join(k for k, *_ in ROWS))
     ap.add_argument("--render-only", action="store_true",
                     help="write the report again from the last run's figures (target/bench/last-run.json)")
     args = ap.parse_args()
+    if args.out is None:
+        args.out = (os.path.join(DATA, "benchmarks-only.md") if args.only
+                    else os.path.join(REPO, "docs", "benchmarks.md"))
     if args.render_only:
         render_again(args.out)
         return 0
@@ -774,7 +821,9 @@ def main():
         log(f"row {key}: {row.ours} | {row.peer} | {row.ratio} | {row.verdict}")
         rows.append(row)
     load_end = " ".join(open("/proc/loadavg").read().split()[:3])
-    write_report(args.out, rows, machine(), args.quick, load_start, load_end, started, time.time() - t0)
+    # A partial run (--only) keeps the full run's figures (last-run.json) for --render-only.
+    write_report(args.out, rows, machine(), args.quick, load_start, load_end, started, time.time() - t0,
+                 json_name="last-run-only.json" if only else "last-run.json")
     log(f"wrote {args.out} in {(time.time() - t0) / 60:.1f} min")
     return 0
 
