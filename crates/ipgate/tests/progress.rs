@@ -133,3 +133,88 @@ fn a_download_draws_a_bar_on_a_terminal_only() {
         "{stderr:?}"
     );
 }
+
+/// stderr of a run into a pipe carries no bar and no control characters.
+fn assert_no_bar(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains(BAR_MARK) && !stderr.contains('\r') && !stderr.contains('\x1b'),
+        "{stderr:?}"
+    );
+}
+
+#[test]
+fn an_upload_and_its_validation_draw_bars_on_a_terminal_only() {
+    let s = Served::start(ServeOptions::default());
+    let pkg = common::hws::package(&s, "TTY-UPLOAD-1");
+    let pkg = pkg.to_str().expect("utf-8 path");
+
+    // The check before the upload, then the upload itself.
+    let tty = on_a_terminal(&s, &["hague", "submit", pkg]);
+    assert!(
+        tty.contains(&format!("validate {pkg}")),
+        "no validation bar:\n{tty}"
+    );
+    assert!(
+        tty.contains(&format!("upload {pkg}")) && tty.contains(BAR_MARK),
+        "no upload bar:\n{tty}"
+    );
+    assert!(tty.contains("sent "), "{tty}");
+
+    // `package validate` names the entry being read.
+    let tty = on_a_terminal(&s, &["package", "validate", pkg]);
+    assert!(
+        tty.contains("validate refusal_total.xml") && tty.contains(BAR_MARK),
+        "{tty}"
+    );
+
+    // Into a pipe: none of it.
+    let again = common::hws::package(&s, "TTY-UPLOAD-2");
+    assert_no_bar(
+        &s.ipgate()
+            .args(["hague", "submit"])
+            .arg(&again)
+            .output()
+            .expect("run ipgate"),
+    );
+    assert_no_bar(
+        &s.ipgate()
+            .args(["package", "validate", pkg])
+            .output()
+            .expect("run ipgate"),
+    );
+}
+
+#[test]
+fn st96_check_of_a_bulletin_draws_a_bar_on_a_terminal_only() {
+    let s = Served::start(ServeOptions::default());
+    let xml = s.dir.path().join("bulletin.xml");
+    let st = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/gen-bulletin.py"))
+        .args(["--registrations", "200", "--out"])
+        .arg(&xml)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run tools/gen-bulletin.py");
+    assert!(st.success());
+    let xml = xml.to_str().expect("utf-8 path");
+    let tty = on_a_terminal(&s, &["st96", "check", "--no-xsd", xml]);
+    assert!(
+        tty.contains(&format!("check {xml}")) && tty.contains(BAR_MARK),
+        "{tty}"
+    );
+    assert!(tty.contains("records streamed"), "{tty}");
+    let json = on_a_terminal(&s, &["--output", "json", "st96", "check", "--no-xsd", xml]);
+    assert!(!json.contains(BAR_MARK), "{json}");
+    assert_no_bar(
+        &s.ipgate()
+            .args(["st96", "check", "--no-xsd", xml])
+            .output()
+            .expect("run ipgate"),
+    );
+}

@@ -127,6 +127,7 @@ impl CheckArgs {
             },
             schemas,
             verify_integrity: true,
+            progress: None,
         })
     }
 }
@@ -286,8 +287,8 @@ struct ValidateJson<'a> {
 }
 
 fn run_validate(a: ValidateArgs, ctx: &Context) -> CliResult {
-    let opts = a.check.options()?;
-    let report = hague_package::validate_package(&a.package, &opts).map_err(map_err)?;
+    let mut opts = a.check.options()?;
+    let report = validate_with_bar(&a.package, &mut opts, ctx.output)?;
     emit_report(&report, ctx)?;
     require_schema(&report, a.check.require_schema)?;
     if report.is_valid() {
@@ -303,6 +304,23 @@ fn run_validate(a: ValidateArgs, ctx: &Context) -> CliResult {
         )
         .with_hint("fix the errors listed above; rule ids are explained in docs/package-rules.md"))
     }
+}
+
+/// Validates `package`, with a bar on a terminal naming each entry as it is read (a bulletin's
+/// XML can take a while: WIPO's schema, the typed model, the integrity check each read it).
+pub(crate) fn validate_with_bar(
+    package: &Path,
+    opts: &mut Options,
+    output: OutputFormat,
+) -> CliResult<Report> {
+    let bar = crate::progress::enabled(output)
+        .then(|| crate::progress::Bar::bytes(format!("validate {}", package.display())));
+    opts.progress = bar.as_ref().map(|b| b.read_progress("validate"));
+    let report = hague_package::validate_package(package, opts).map_err(map_err);
+    if let Some(bar) = &bar {
+        bar.finish();
+    }
+    report
 }
 
 fn emit_report(report: &Report, ctx: &Context) -> CliResult {

@@ -209,6 +209,9 @@ struct CheckArgs {
     /// built-in checks alone.
     #[arg(long)]
     require_schema: bool,
+    /// The progress bar of the passes that stream the file (a terminal only).
+    #[arg(skip)]
+    bar: Option<crate::progress::Bar>,
 }
 
 /// JSON output of `ipgate st96 check`.
@@ -273,8 +276,13 @@ impl Outcome {
 
 /// Reads a bulletin or office copy record by record with `st96`'s streaming reader: memory stays
 /// flat whatever the size of the file.
-fn stream_ib(path: &Path, found: &Detected) -> Result<Outcome, CliError> {
+fn stream_ib(
+    path: &Path,
+    found: &Detected,
+    bar: Option<&crate::progress::Bar>,
+) -> Result<Outcome, CliError> {
     let file = File::open(path).map_err(|e| CliError::io("open", path, &e))?;
+    let file = crate::progress::counted(bar, file);
     let kind = Some(found.kind.name());
     let mut reader =
         match st96::stream::IbToOfficeReader::new(BufReader::with_capacity(256 * 1024, file)) {
@@ -313,10 +321,14 @@ fn detect_file(path: &Path) -> Result<Result<Detected, Outcome>, CliError> {
 }
 
 /// Checks the file with the model of the document kind `detect` reported.
-fn check_file(path: &Path, found: &Detected) -> Result<Outcome, CliError> {
+fn check_file(
+    path: &Path,
+    found: &Detected,
+    bar: Option<&crate::progress::Bar>,
+) -> Result<Outcome, CliError> {
     use st96::detect::DocumentKind;
     if found.kind == DocumentKind::HagueIBToOfficeTransaction {
-        return stream_ib(path, found);
+        return stream_ib(path, found, bar);
     }
     let bytes = std::fs::read(path).map_err(|e| CliError::io("read", path, &e))?;
     // The model is the one `st96` has for the kind (`st96::by_kind`).
@@ -388,7 +400,11 @@ fn schema_check(
         &search.dirs,
         root,
         version,
-        || File::open(&args.file).map(|f| BufReader::with_capacity(256 * 1024, f)),
+        || {
+            File::open(&args.file).map(|f| {
+                BufReader::with_capacity(256 * 1024, crate::progress::counted(args.bar.as_ref(), f))
+            })
+        },
         &args.file.display().to_string(),
         limits.max_xml_depth,
         limits.max_findings,
@@ -418,6 +434,15 @@ fn check_both(args: &CheckArgs) -> Result<(Outcome, SchemaVerdict), CliError> {
         Ok(found) => found,
         Err(outcome) => return Ok((outcome, schema_not_run(args))),
     };
+    // The bar counts every byte the passes that stream the file read: the typed read of a
+    // bulletin or office copy (others are read whole at once) and WIPO's schema.
+    if let Some(bar) = &args.bar {
+        let streamed =
+            u64::from(found.kind == st96::detect::DocumentKind::HagueIBToOfficeTransaction)
+                + u64::from(!args.no_xsd);
+        let size = std::fs::metadata(&args.file).map_or(0, |m| m.len());
+        bar.set_length(size * streamed);
+    }
     let (outcome, schema) = std::thread::scope(|s| {
         let schema = (!args.no_xsd).then(|| {
             let (root, version) = (found.root.as_str(), found.st96_version.as_deref());
@@ -425,7 +450,7 @@ fn check_both(args: &CheckArgs) -> Result<(Outcome, SchemaVerdict), CliError> {
                 .name("st96-check-xsd".into())
                 .spawn_scoped(s, move || schema_check(args, root, version))
         });
-        let outcome = check_file(&args.file, &found);
+        let outcome = check_file(&args.file, &found, args.bar.as_ref());
         let schema = match schema {
             None => None,
             Some(Ok(handle)) => Some(handle.join().unwrap_or_else(|_| {
@@ -451,8 +476,14 @@ fn check_both(args: &CheckArgs) -> Result<(Outcome, SchemaVerdict), CliError> {
     Ok((outcome, schema))
 }
 
-fn run_check(args: CheckArgs, ctx: &Context) -> CliResult {
-    let (outcome, schema) = check_both(&args)?;
+fn run_check(mut args: CheckArgs, ctx: &Context) -> CliResult {
+    args.bar = crate::progress::enabled(ctx.output)
+        .then(|| crate::progress::Bar::bytes(format!("check {}", args.file.display())));
+    let checked = check_both(&args);
+    if let Some(bar) = &args.bar {
+        bar.finish();
+    }
+    let (outcome, schema) = checked?;
     let typed_valid = outcome.error.is_none();
     let valid = typed_valid && schema.valid != Some(false);
     let report = CheckReport {

@@ -187,7 +187,7 @@ pub async fn run(args: Args, ctx: &Context) -> CliResult {
     });
 
     let report = step!(steps, "validate it (WIPO's schema and the Hague rules)", {
-        submit::validate(&package, schema_dirs.clone()).and_then(|r| {
+        submit::validate(&package, schema_dirs.clone(), ctx.output).and_then(|r| {
             if r.is_valid() {
                 let xsd = match &r.xsd {
                     hague_package::XsdStatus::Validated { schema } => {

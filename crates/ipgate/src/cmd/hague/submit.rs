@@ -13,13 +13,18 @@ use super::env::{HwsEnv, journal_error};
 use super::show::{ImportJson, RequestJson, unresolved_action};
 use crate::exit::{CliError, CliResult, ExitCode};
 
-/// The local validation: the same rules (and schema lookup) as `ipgate package validate`.
-pub fn validate(package: &Path, schema_dirs: Vec<std::path::PathBuf>) -> CliResult<Report> {
-    let options = Options {
+/// The local validation: the same rules (and schema lookup) as `ipgate package validate`, with
+/// its progress bar on a terminal.
+pub fn validate(
+    package: &Path,
+    schema_dirs: Vec<std::path::PathBuf>,
+    output: crate::output::OutputFormat,
+) -> CliResult<Report> {
+    let mut options = Options {
         schemas: Schemas::Dirs(schema_dirs),
         ..Options::default()
     };
-    hague_package::validate_package(package, &options).map_err(crate::cmd::package::map_err)
+    crate::cmd::package::validate_with_bar(package, &mut options, output)
 }
 
 /// What the package says about itself, for the journal.
@@ -70,7 +75,7 @@ pub async fn submit(env: &HwsEnv, a: SubmitArgs) -> CliResult {
                 (bytes, sha, meta(&a.package))
             })
         });
-        let report = validate(&a.package, super::schema_dirs(&a.schemas));
+        let report = validate(&a.package, super::schema_dirs(&a.schemas), env.output());
         (report, read.join())
     });
     let report = report?;
@@ -93,14 +98,20 @@ pub async fn submit(env: &HwsEnv, a: SubmitArgs) -> CliResult {
     let (bytes, sha, meta) = read
         .map_err(|_| CliError::new(ExitCode::Internal, "reading the package panicked"))?
         .map_err(|e| CliError::io("read", &a.package, &e))?;
-    let outcome = hws_client::submit_journaled(
+    let bar = crate::progress::enabled(env.output())
+        .then(|| crate::progress::Bar::bytes(format!("upload {}", a.package.display())));
+    let outcome = hws_client::submit_journaled_with_progress(
         env.client()?,
         env.journal(),
         bytes::Bytes::from(bytes),
         &meta,
         a.force,
+        bar.as_ref().map(crate::progress::Bar::callback),
     )
     .await;
+    if let Some(bar) = &bar {
+        bar.finish();
+    }
     let (submission, status) = match outcome {
         Ok(done) => (done.submission, done.status),
         Err(e) => return Err(journaled_error(env, e)),
