@@ -165,6 +165,18 @@ fn an_upload_and_its_validation_draw_bars_on_a_terminal_only() {
         "no upload bar:\n{tty}"
     );
     assert!(tty.contains("sent "), "{tty}");
+    // The streamed body still announced its length, and all of it arrived.
+    let size = std::fs::metadata(pkg).expect("package").len();
+    let posts = common::hws::requests(&s, "submit");
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    assert_eq!(
+        posts[0]["headers"]["content-length"],
+        size.to_string(),
+        "{posts:#?}"
+    );
+    let received = common::hws::received(&s);
+    assert_eq!(received.len(), 1, "{received:#?}");
+    assert_eq!(received[0]["size"], size, "{received:#?}");
 
     // `package validate` names the entry being read.
     let tty = on_a_terminal(&s, &["package", "validate", pkg]);
