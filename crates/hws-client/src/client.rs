@@ -646,6 +646,16 @@ impl HwsClient {
                                 source: std::io::Error::other("not a SHA-256"),
                             },
                         })?;
+                    if let Err(detail) = check_zip(&done.path) {
+                        // Removed at once: a truncated archive is never left where a complete
+                        // one is expected (nor recorded: the caller gets the error).
+                        let _ = std::fs::remove_file(&done.path);
+                        return Err(HwsError::NotAZip {
+                            operation,
+                            size: done.size,
+                            detail,
+                        });
+                    }
                     return Ok(Downloaded {
                         week,
                         path: done.path,
@@ -834,6 +844,17 @@ fn status_error(
         },
         _ => HwsError::UnexpectedStatus { operation, status },
     }
+}
+
+/// Whether `path` is a complete ZIP: its end of central directory and the directory itself read.
+/// HTTP alone cannot tell a body cut short at a `Content-Length` smaller than the file (it looks
+/// complete), nor an HTML page sent as the archive; the archive's own end can (issue 14, lying
+/// servers).
+fn check_zip(path: &Path) -> Result<(), String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

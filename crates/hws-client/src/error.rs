@@ -209,6 +209,20 @@ pub enum HwsError {
         /// What failed.
         source: ipgate_http::DownloadError,
     },
+    /// A publication arrived whole as far as HTTP tells (as many bytes as announced) but is not a
+    /// complete ZIP: its central directory is missing or unreadable (a server announcing less than
+    /// the file, or another document sent as the ZIP). The file is not kept.
+    #[error(
+        "{operation} got {size} bytes that are not a complete ZIP ({detail}); the file was not kept"
+    )]
+    NotAZip {
+        /// The operation.
+        operation: Operation,
+        /// Bytes received.
+        size: u64,
+        /// What the ZIP reader said.
+        detail: String,
+    },
     /// A wait ran out before the awaited status.
     #[error("gave up waiting for {what} of {id} after {} s; last status: {last_status}", waited.as_secs())]
     WaitTimeout {
@@ -327,6 +341,9 @@ impl HwsError {
             Self::FutureWeek { .. } => "ask for this week or an earlier one".into(),
             Self::ReadPackage { .. } => "check the package path".into(),
             Self::Download { .. } => "try again; a partial download resumes where it stopped".into(),
+            Self::NotAZip { .. } => {
+                "try again later; if it persists, tell hague.it@wipo.int (the server sent less than the archive, or something else)".into()
+            }
             Self::WaitTimeout { .. } => "check again later (track); nothing is lost by waiting".into(),
         })
     }
