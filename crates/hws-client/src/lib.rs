@@ -3,8 +3,9 @@
 //! [`wire`] holds the one definition of the HWS wire format (shared with `ipgate-sandbox`, which
 //! depends on this crate, never the other way round); [`week`] the `yyyyww` week id.
 //!
-//! The transport is [`HwsClient`]: `ping`, `submit`, `import_status`, `request_status`,
-//! `bulletin`, `confidential_copy`, `wait_for_srn`, `wait_until_final`, authenticated through a
+//! The transport is [`HwsClient`]: `ping`, `submit` (`submit_with_progress` reports the upload
+//! chunk by chunk), `import_status`, `request_status`, `bulletin`, `confidential_copy` (each
+//! `_with_progress` too), `wait_for_srn`, `wait_until_final`, authenticated through a
 //! [`wipo_oidc::TokenSource`] (one token for all concurrent calls; a 401 refreshes once and
 //! retries once). Base URL, path templates, timeouts and an extra CA file are in [`HwsConfig`]
 //! (WIPO's API guide is not public: hws-facts §1.2). Errors ([`HwsError`]) say what to do
@@ -12,8 +13,9 @@
 //! ([`HwsError::delivery`]).
 //!
 //! `POST /request` files a legal decision and is never repeated automatically. Send packages with
-//! [`submit_journaled`], which records the submission in a [`hague_journal::Journal`] before the
-//! POST and its outcome after; [`refresh_submission`] is one step of `track`.
+//! [`submit_journaled`] (or [`submit_journaled_with_progress`]), which records the submission in
+//! a [`hague_journal::Journal`] before the POST and its outcome after; [`refresh_submission`] is
+//! one step of `track`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
