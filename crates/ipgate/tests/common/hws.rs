@@ -290,9 +290,13 @@ pub fn kill_submit_while_sending(s: &Served, pkg: &Path, within: std::time::Dura
 }
 
 /// Starts `ipgate hague submit PKG` and returns once the journal says `sending` (at most
-/// `within`): the CLI is then about to send, or sending.
+/// `within`): the CLI is then about to send, or sending. The caller waits for the child.
+#[allow(
+    clippy::zombie_processes,
+    reason = "the child is returned; the caller kills and waits for it"
+)]
 pub fn spawn_submit_until_sending(s: &Served, pkg: &Path, within: std::time::Duration) -> Child {
-    let child = s
+    let mut child = s
         .ipgate()
         .args(["hague", "submit", arg(pkg)])
         .stdout(Stdio::null())
@@ -305,10 +309,11 @@ pub fn spawn_submit_until_sending(s: &Served, pkg: &Path, within: std::time::Dur
         if h["submissions"][0]["state"] == "sending" {
             return child;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never saw `sending`: {h}"
-        );
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("never saw `sending`: {h}");
+        }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
