@@ -215,6 +215,75 @@ async fn truncated_slow_and_delayed_bodies() {
     assert_eq!(env.get("/pingMe", &token).await.status(), 200);
 }
 
+/// Servers that lie: a body longer than the `Content-Length` announced (only the announced bytes
+/// reach the wire, then the connection closes) and an HTML page where a document should be.
+#[tokio::test]
+async fn overlong_and_not_xml_bodies() {
+    let env = Env::start();
+    let token = env.token().await;
+    let path = "/webservices/api/v1/publication/bulletin/202648";
+    let full = env
+        .get("/publication/bulletin/202648", &token)
+        .await
+        .bytes()
+        .await
+        .expect("full");
+    for (fault, announced) in [
+        ("bulletin=overlong:100", full.len() - 100),
+        ("bulletin=overlong", full.len() - full.len() / 2),
+    ] {
+        env.sb().set_faults(spec(fault));
+        let (got, _) = raw(&env, path, &token);
+        let head_end = got.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
+        let head = String::from_utf8_lossy(&got[..head_end]).to_ascii_lowercase();
+        assert!(
+            head.contains(&format!("content-length: {announced}"))
+                && head.contains("connection: close"),
+            "{fault}: {head}"
+        );
+        assert_eq!(
+            &got[head_end..],
+            &full[..announced],
+            "{fault}: a prefix of the file"
+        );
+    }
+    // An HTML page with the route's status and content type, for a document and for a ZIP.
+    env.sb().set_faults(spec("ping=not-xml;bulletin=not-xml"));
+    let r = env.get("/pingMe", &token).await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("application/xml")
+    );
+    let body = r.text().await.expect("body");
+    assert!(body.starts_with("<!DOCTYPE html>"), "{body}");
+    let r = env.get("/publication/bulletin/202648", &token).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    assert!(
+        r.headers().get("etag").is_none(),
+        "no validator for another body"
+    );
+    assert!(!r.bytes().await.expect("body").starts_with(b"PK"));
+    // On POST /request the package is recorded first.
+    let before = received(&env).await;
+    env.sb().set_faults(spec("submit=not-xml"));
+    let r = env
+        .http
+        .post(env.hws("/request"))
+        .bearer_auth(&token)
+        .header("content-type", "application/zip")
+        .body(refusal(|x| x))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(r.status(), 202);
+    assert!(r.text().await.expect("body").contains("<html>"));
+    assert_eq!(received(&env).await, before + 1);
+}
+
 #[tokio::test]
 async fn probabilistic_rules_reproduce_under_the_seed() {
     let mut env = Env::start_with(|c| c.with_faults("ping=500@0.5".parse().expect("spec")));
