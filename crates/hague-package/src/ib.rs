@@ -52,6 +52,7 @@ pub(crate) fn read_error(path: &Path, xml: &str, err: st96::Error) -> PackageErr
                     RuleId::Doctype
                 }
                 GuardError::TooDeep { .. } => RuleId::XmlDepth,
+                GuardError::RecordTooLarge { .. } => RuleId::XmlRecordSize,
                 _ => RuleId::NotWellFormed,
             };
             let l = g.location();

@@ -107,6 +107,8 @@ rules! {
     Doctype = "XML001", Error, "no DOCTYPE or entity declarations in XML";
     /// The XML is nested deeper than the limit.
     XmlDepth = "XML002", Error, "XML nesting within the depth limit";
+    /// A record of a streamed IB-to-office XML is longer than the record limit.
+    XmlRecordSize = "XML003", Error, "each record of a streamed XML within the record size limit";
     /// An entry name contains a `..` segment.
     ZipTraversal = "ZIP001", Error, "no '..' segments in entry names";
     /// An entry name is absolute.

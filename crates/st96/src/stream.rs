@@ -42,7 +42,8 @@ use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
-use crate::detect::{self, DESIGN_NS, Guard, Limits, Location, Warning};
+use crate::detect::guard::Budget;
+use crate::detect::{self, DESIGN_NS, Guard, GuardError, Limits, Location, Warning};
 use crate::document::{Error, PARSE_STACK_BYTES};
 use crate::v6::hague::dgn;
 
@@ -525,7 +526,8 @@ enum Tail {
 /// # Ok::<(), st96::Error>(())
 /// ```
 pub struct IbToOfficeReader<R: BufRead> {
-    reader: NsReader<R>,
+    /// The input, through a budget of [`Limits::max_record_bytes`] restarted at each record.
+    reader: NsReader<Budget<R>>,
     buf: Vec<u8>,
     guard: Guard,
     /// Names of the open elements (qualified, as written).
@@ -542,6 +544,9 @@ pub struct IbToOfficeReader<R: BufRead> {
     declared_version: Option<String>,
     warnings: Vec<Warning>,
     record_location: Option<Location>,
+    /// Where the record being captured starts (the document's start before the first record),
+    /// for [`GuardError::RecordTooLarge`].
+    record_start: Location,
     /// The batch whose records are being returned.
     ready: Option<Batch>,
     /// Empty batches, for reuse.
@@ -594,7 +599,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
     /// Opens the document; with `bulletin_only`, anything but a bulletin is refused.
     fn open(input: R, limits: Limits, bulletin_only: bool) -> Result<Self, Error> {
         let mut this = Self {
-            reader: NsReader::from_reader(input),
+            reader: NsReader::from_reader(Budget::new(input, limits.max_record_bytes)),
             buf: Vec::with_capacity(64 << 10),
             guard: Guard::new(limits),
             path: Vec::new(),
@@ -606,6 +611,11 @@ impl<R: BufRead> IbToOfficeReader<R> {
             declared_version: None,
             warnings: Vec::new(),
             record_location: None,
+            record_start: Location {
+                offset: 0,
+                line: 1,
+                column: 1,
+            },
             ready: None,
             spare: Vec::new(),
             sent: 0,
@@ -679,6 +689,13 @@ impl<R: BufRead> IbToOfficeReader<R> {
         let ev = match self.reader.read_event_into(&mut self.buf) {
             Ok(ev) => ev,
             Err(e) => {
+                let budget = self.reader.get_ref();
+                if budget.is_spent() {
+                    return Err(Error::Refused(GuardError::RecordTooLarge {
+                        limit: budget.limit(),
+                        location: self.record_start,
+                    }));
+                }
                 return Err(Error::Refused(
                     self.guard.malformed(&e, self.reader.error_position()),
                 ));
@@ -964,6 +981,8 @@ impl<R: BufRead> IbToOfficeReader<R> {
         start: &quick_xml::events::BytesStart<'_>,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
+        self.record_start = self.location();
+        self.reader.get_mut().restart();
         out.push(b'<');
         out.extend_from_slice(start);
         for d in &self.decls {
@@ -1011,6 +1030,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
                 }
             }
         }
+        self.reader.get_mut().restart();
         Ok(())
     }
 

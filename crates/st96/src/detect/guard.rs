@@ -10,6 +10,9 @@
 //! - any reference to an entity other than the five predefined ones (`&lt;` `&gt;` `&amp;`
 //!   `&apos;` `&quot;`) and character references such as `&#x394;` ([`GuardError::UnknownEntity`]);
 //! - element nesting deeper than [`Limits::max_depth`] ([`GuardError::TooDeep`]);
+//! - in the streaming readers, a record (or the part of the document before the first one) of
+//!   more than [`Limits::max_record_bytes`] ([`GuardError::RecordTooLarge`]): a huge text node,
+//!   attribute or CDATA section is refused after that many bytes instead of being buffered whole;
 //! - anything that is not well-formed XML 1.0 ([`GuardError::Malformed`]), including what
 //!   `quick_xml` alone lets through: bytes that are not UTF-8, characters XML forbids (U+0000,
 //!   U+0007, U+0019, U+001A, U+FFFE, ... raw or as `&#x7;`), a malformed or misplaced XML
@@ -65,6 +68,12 @@ pub struct Limits {
     /// How many bytes [`crate::detect::detect_reader`] reads at most before it must have seen the
     /// root start tag (XML declaration, comments and processing instructions included).
     pub max_prolog_bytes: u64,
+    /// How many bytes one record may span in the streaming readers ([`crate::stream`]), and the
+    /// part of the document before the first record. Each record is held whole while it is
+    /// parsed, so this bounds their memory whatever the input: a 1 GB text node is refused
+    /// after this many bytes, not buffered. The schema-richest records WIPO's schema allows are
+    /// well under 1 MB; the default ([`Limits::DEFAULT_MAX_RECORD_BYTES`]) leaves room.
+    pub max_record_bytes: u64,
 }
 
 impl Limits {
@@ -72,6 +81,8 @@ impl Limits {
     pub const DEFAULT_MAX_DEPTH: usize = 256;
     /// Default for [`Limits::max_prolog_bytes`]: 1 MiB.
     pub const DEFAULT_MAX_PROLOG_BYTES: u64 = 1 << 20;
+    /// Default for [`Limits::max_record_bytes`]: 16 MiB.
+    pub const DEFAULT_MAX_RECORD_BYTES: u64 = 16 << 20;
 }
 
 impl Default for Limits {
@@ -79,6 +90,7 @@ impl Default for Limits {
         Self {
             max_depth: Self::DEFAULT_MAX_DEPTH,
             max_prolog_bytes: Self::DEFAULT_MAX_PROLOG_BYTES,
+            max_record_bytes: Self::DEFAULT_MAX_RECORD_BYTES,
         }
     }
 }
@@ -183,6 +195,19 @@ pub enum GuardError {
         /// Where its start tag begins.
         location: Location,
     },
+    /// A record spans more than [`Limits::max_record_bytes`] (streaming readers only).
+    #[error(
+        "{location}: the record that starts here is longer than the limit of {limit} bytes (or \
+         holds a text, attribute or CDATA section that long); it was refused without being read \
+         whole. ST.96 records are far smaller, so check the input (or raise \
+         Limits::max_record_bytes if the document is genuine)"
+    )]
+    RecordTooLarge {
+        /// The limit in force.
+        limit: u64,
+        /// Where the record starts (or the document, before the first record).
+        location: Location,
+    },
     /// The input is not well-formed XML.
     #[error("{location}: the input is not well-formed XML: {message}; fix the XML syntax there")]
     Malformed {
@@ -201,6 +226,7 @@ impl GuardError {
             | Self::EntityDeclaration { location, .. }
             | Self::UnknownEntity { location, .. }
             | Self::TooDeep { location, .. }
+            | Self::RecordTooLarge { location, .. }
             | Self::Malformed { location, .. } => *location,
         }
     }
@@ -211,6 +237,7 @@ impl GuardError {
             | Self::EntityDeclaration { location, .. }
             | Self::UnknownEntity { location, .. }
             | Self::TooDeep { location, .. }
+            | Self::RecordTooLarge { location, .. }
             | Self::Malformed { location, .. } => location,
         }
     }
@@ -220,6 +247,71 @@ impl GuardError {
         let offset = self.location().offset;
         *self.location_mut() = Location::in_bytes(bytes, offset);
         self
+    }
+}
+
+/// A byte budget between the input and a streaming `quick_xml` reader: it hands out at most
+/// `limit` bytes after each [`Budget::restart`], then fails the read. `quick_xml` buffers a text
+/// node, a tag or a CDATA section whole, so this is what keeps a 1 GB text node from being
+/// buffered: the reader stops at the limit, and [`Budget::is_spent`] tells the caller why.
+pub(crate) struct Budget<R> {
+    inner: R,
+    limit: u64,
+    used: u64,
+}
+
+impl<R: std::io::BufRead> Budget<R> {
+    pub(crate) fn new(inner: R, limit: u64) -> Self {
+        Self {
+            inner,
+            limit,
+            used: 0,
+        }
+    }
+
+    /// Starts a new budget (at the start of each record).
+    pub(crate) fn restart(&mut self) {
+        self.used = 0;
+    }
+
+    /// Whether the last failed read was this budget's doing.
+    pub(crate) fn is_spent(&self) -> bool {
+        self.used >= self.limit
+    }
+
+    /// The limit in force.
+    pub(crate) fn limit(&self) -> u64 {
+        self.limit
+    }
+}
+
+impl<R: std::io::BufRead> std::io::Read for Budget<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let available = std::io::BufRead::fill_buf(self)?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        std::io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl<R: std::io::BufRead> std::io::BufRead for Budget<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        let left = self.limit.saturating_sub(self.used);
+        let available = self.inner.fill_buf()?;
+        if left == 0 && !available.is_empty() {
+            return Err(std::io::Error::other(format!(
+                "more than {} bytes in one record",
+                self.limit
+            )));
+        }
+        let n = usize::try_from(left).map_or(available.len(), |left| left.min(available.len()));
+        Ok(&available[..n])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.used = self.used.saturating_add(amount as u64);
+        self.inner.consume(amount);
     }
 }
 
