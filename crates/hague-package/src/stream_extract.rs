@@ -34,14 +34,35 @@ const LOCAL_SIG: u32 = 0x0403_4b50;
 const CENTRAL_SIG: u32 = 0x0201_4b50;
 const END_SIG: u32 = 0x0605_4b50;
 
-/// What the stream said about one entry (its local header).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Local {
-    name_raw: Vec<u8>,
-    method: u16,
-    crc32: u32,
-    compressed_size: u64,
-    size: u64,
+/// What the entries' headers said, in order (name, method, CRC-32, sizes), as one SHA-256 and a
+/// count: the stream's local headers and the central directory must give the same. Constant
+/// memory, whatever the number of entries (a bulletin has tens of thousands).
+struct EntryDigest {
+    ctx: ring::digest::Context,
+    count: u64,
+}
+
+impl EntryDigest {
+    fn new() -> Self {
+        Self {
+            ctx: ring::digest::Context::new(&ring::digest::SHA256),
+            count: 0,
+        }
+    }
+
+    fn add(&mut self, name: &[u8], method: u16, crc32: u32, compressed_size: u64, size: u64) {
+        self.ctx.update(&(name.len() as u64).to_le_bytes());
+        self.ctx.update(name);
+        self.ctx.update(&method.to_le_bytes());
+        self.ctx.update(&crc32.to_le_bytes());
+        self.ctx.update(&compressed_size.to_le_bytes());
+        self.ctx.update(&size.to_le_bytes());
+        self.count += 1;
+    }
+
+    fn finish(self) -> (u64, Vec<u8>) {
+        (self.count, self.ctx.finish().as_ref().to_vec())
+    }
 }
 
 /// The XML's records, read on a thread of their own.
@@ -50,11 +71,11 @@ type RecordsJob = JoinHandle<Result<(IbHeader, BTreeMap<String, u64>), st96::Err
 /// What the stream extracted, waiting for the central directory's verdict.
 struct Streamed {
     dir: AtomicDir,
-    locals: Vec<Local>,
+    locals: EntryDigest,
     files: u64,
     bytes: u64,
     /// `(name, sha256)` of every regular file.
-    sums: Vec<(String, String)>,
+    sums: Vec<(Box<str>, [u8; 32])>,
     /// The XML entry's name and the job reading its records.
     xml: Option<(String, RecordsJob)>,
     xml_count: usize,
@@ -171,38 +192,41 @@ fn settle(
     limits: &Limits,
     s: Streamed,
 ) -> Result<Option<ExtractOutcome>, PackageError> {
+    // The records first (usually done long before: the XML comes first), so that their reader's
+    // memory is gone before the central directory is read.
+    let Some((xml, job)) = s.xml else {
+        return Ok(None);
+    };
+    let Ok(records) = job.join() else {
+        return Ok(None);
+    };
     let mut file = File::open(archive).map_err(|e| PackageError::io("open", archive, e))?;
     let Ok((entries, declared)) = read_central_directory(&mut file, limits.max_entries) else {
         return Ok(None);
     };
-    let same = entries.len() == s.locals.len()
-        && entries.iter().zip(&s.locals).all(|(e, l)| {
-            e.name_raw == l.name_raw
-                && e.method == l.method
-                && e.crc32 == l.crc32
-                && e.size == l.size
-                && e.compressed_size == l.compressed_size
-        });
+    let mut cd = EntryDigest::new();
+    for e in &entries {
+        cd.add(&e.name_raw, e.method, e.crc32, e.compressed_size, e.size);
+    }
+    let same = cd.finish() == s.locals.finish();
     if !same || !check_entries(&entries, declared, limits).is_empty() || s.xml_count != 1 {
         // Unsafe, inconsistent, or not one XML: `extract` says which, as it always has.
         return Ok(None);
     }
-    let Some((xml, job)) = s.xml else {
-        return Ok(None);
-    };
-    let (header, records) = match job.join() {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => return Err(read_error(archive, &xml, e)),
-        Err(_) => return Ok(None),
-    };
+    drop(entries);
+    // The archive is safe: now the XML's verdict (as `extract` gives it, after the safety's).
+    let (header, records) = records.map_err(|e| read_error(archive, &xml, e))?;
     let mut sums = s.sums;
-    sums.sort();
-    let text: String = sums
-        .iter()
-        .map(|(name, sha)| format!("{sha}  {name}\n"))
-        .collect();
+    sums.sort_unstable();
     let sums_path = s.dir.path().join(SUMS_FILE);
-    fs::write(&sums_path, text.as_bytes()).map_err(|e| PackageError::io("write", &sums_path, e))?;
+    let write = |path: &Path| -> io::Result<()> {
+        let mut w = BufWriter::new(File::create(path)?);
+        for (name, sha) in &sums {
+            writeln!(w, "{}  {name}", hex(sha))?;
+        }
+        w.flush()
+    };
+    write(&sums_path).map_err(|e| PackageError::io("write", &sums_path, e))?;
     s.dir.commit().map_err(|e| atomic_error(target, e))?;
     Ok(Some(ExtractOutcome {
         target: target.to_path_buf(),
@@ -242,7 +266,7 @@ fn stream_entries<R: Read>(
 ) -> Result<Streamed, NotStreamed> {
     let mut s = Streamed {
         dir,
-        locals: Vec::new(),
+        locals: EntryDigest::new(),
         files: 0,
         bytes: 0,
         sums: Vec::new(),
@@ -310,7 +334,7 @@ fn stream_entries<R: Read>(
         if name == SUMS_FILE {
             return Err(stop(format!("an entry named {SUMS_FILE}")));
         }
-        if s.locals.len() as u64 >= limits.max_entries {
+        if s.locals.count >= limits.max_entries {
             return Err(stop("too many entries"));
         }
         total = total.saturating_add(size);
@@ -320,13 +344,8 @@ fn stream_entries<R: Read>(
         if size >= limits.ratio_min_bytes && size / compressed_size.max(1) > limits.max_ratio {
             return Err(stop("a compression ratio over the limit"));
         }
-        let local = Local {
-            name_raw,
-            method,
-            crc32,
-            compressed_size,
-            size,
-        };
+        s.locals
+            .add(&name_raw, method, crc32, compressed_size, size);
         if name.ends_with('/') {
             if compressed_size != 0 {
                 return Err(stop(format!("directory entry {name:?} has content")));
@@ -334,7 +353,6 @@ fn stream_entries<R: Read>(
             let p = safe_join(s.dir.path(), name.trim_end_matches('/'))
                 .map_err(|e| stop(e.to_string()))?;
             fs::create_dir_all(&p).map_err(|e| io_stop("create a directory", e))?;
-            s.locals.push(local);
             continue;
         }
         let dest = safe_join(s.dir.path(), &name).map_err(|e| stop(e.to_string()))?;
@@ -387,7 +405,9 @@ fn stream_entries<R: Read>(
         }
         s.files += 1;
         s.bytes += written;
-        s.sums.push((name.clone(), hex(sha.finish().as_ref())));
+        let mut digest = [0u8; 32];
+        digest.copy_from_slice(sha.finish().as_ref());
+        s.sums.push((name.clone().into_boxed_str(), digest));
         if name
             .rsplit_once('.')
             .is_some_and(|(_, e)| e.eq_ignore_ascii_case("xml"))
@@ -399,7 +419,6 @@ fn stream_entries<R: Read>(
                 s.xml = Some((name.clone(), job));
             }
         }
-        s.locals.push(local);
     }
 }
 

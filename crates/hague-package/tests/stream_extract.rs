@@ -36,7 +36,9 @@ impl Read for Trickle {
         if self.fail_at.is_some_and(|f| self.at >= f) {
             return Err(io::Error::other("connection reset"));
         }
-        let end = (self.at + 1000).min(self.data.len()).min(self.at + buf.len());
+        let end = (self.at + 1000)
+            .min(self.data.len())
+            .min(self.at + buf.len());
         let n = end - self.at;
         buf[..n].copy_from_slice(&self.data[self.at..end]);
         self.at = end;
@@ -95,7 +97,10 @@ fn a_bulletin_extracted_as_it_arrives_is_what_extract_writes() {
     assert_eq!(got.outcome.bytes, want.bytes);
     assert_eq!(got.outcome.records, want.records);
     assert_eq!(got.outcome.records.get("HagueRegistration"), Some(&12));
-    assert_eq!(got.outcome.header.bulletin_number, want.header.bulletin_number);
+    assert_eq!(
+        got.outcome.header.bulletin_number,
+        want.header.bulletin_number
+    );
     assert_eq!(tree(&target), tree(&t.path().join("file")));
     // An existing target is refused before anything is read.
     let e = StreamExtract::start(trickle(&zip, None), &target, &limits).unwrap_err();
@@ -105,8 +110,8 @@ fn a_bulletin_extracted_as_it_arrives_is_what_extract_writes() {
 #[test]
 fn deflated_entries_are_inflated_on_the_way() {
     let t = tempfile::tempdir().unwrap();
-    let xml = std::fs::read_to_string(repo().join("crates/st96/tests/data/ib_office_bag.xml"))
-        .unwrap();
+    let xml =
+        std::fs::read_to_string(repo().join("crates/st96/tests/data/ib_office_bag.xml")).unwrap();
     let zip = t.path().join("copies.zip");
     let mut entries = vec![("copies.xml".to_owned(), xml.as_bytes().to_vec())];
     entries.extend(files_for(&xml));
@@ -117,7 +122,10 @@ fn deflated_entries_are_inflated_on_the_way() {
         .finish(&zip)
         .unwrap();
     assert!(got.from_stream);
-    assert_eq!(got.outcome.records.get("HagueAcknowledgementReceipt"), Some(&1));
+    assert_eq!(
+        got.outcome.records.get("HagueAcknowledgementReceipt"),
+        Some(&1)
+    );
     for (name, data) in &entries {
         assert_eq!(&std::fs::read(target.join(name)).unwrap(), data, "{name}");
     }
@@ -198,4 +206,32 @@ fn unsafe_archives_are_refused_as_extract_refuses_them_and_leave_nothing() {
         );
         assert!(leftovers(t.path(), &name).is_empty(), "{i}");
     }
+}
+
+#[test]
+fn a_hostile_xml_is_refused_as_extract_refuses_it_and_leaves_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let zip = bulletin(t.path(), 2);
+    let xml = std::fs::read_to_string(t.path().join("bulletin.xml")).unwrap();
+    let xml = xml.replacen(
+        "<dgn:HagueIBToOfficeTransaction",
+        "<!DOCTYPE x [<!ENTITY a \"aaaa\">]>\n<dgn:HagueIBToOfficeTransaction",
+        1,
+    );
+    let evil = t.path().join("evil.zip");
+    zip_of(&evil, &[("bulletin.xml".into(), xml.into_bytes())]);
+    let e = StreamExtract::start(
+        trickle(&evil, None),
+        &t.path().join("out"),
+        &Limits::default(),
+    )
+    .unwrap()
+    .finish(&evil)
+    .unwrap_err();
+    assert!(
+        matches!(&e, PackageError::Unsafe { findings, .. } if findings[0].rule == RuleId::Doctype),
+        "{e}"
+    );
+    assert!(leftovers(t.path(), "out").is_empty());
+    drop(zip);
 }

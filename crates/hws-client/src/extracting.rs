@@ -17,7 +17,7 @@ use crate::week::WeekId;
 
 /// Chunks in flight between the download and the extraction (a few MiB at most; a slower
 /// extraction slows the download instead of filling memory).
-const IN_FLIGHT: usize = 64;
+const IN_FLIGHT: usize = 32;
 
 /// Which publication [`HwsClient::publication_extracted`] downloads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
