@@ -442,6 +442,10 @@ fn check_both(args: &CheckArgs) -> Result<(Outcome, SchemaVerdict), CliError> {
                 + u64::from(!args.no_xsd);
         let size = std::fs::metadata(&args.file).map_or(0, |m| m.len());
         bar.set_length(size * streamed);
+        if streamed == 0 {
+            // Read whole at once, no schema: nothing to show.
+            bar.finish();
+        }
     }
     let (outcome, schema) = std::thread::scope(|s| {
         let schema = (!args.no_xsd).then(|| {
