@@ -79,7 +79,12 @@ struct ServeArgs {
     token_lifetime: u64,
     /// Send every answer's `Date` header this many seconds off the sandbox's clock (negative:
     /// behind): a server with a wrong clock, for `ipgate doctor`'s clock check. Only the header.
-    #[arg(long, value_name = "SECS", default_value_t = 0, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
     date_offset: i64,
     /// Folder of WIPO's ST.96 schemas for checking uploaded packages (repeatable; default: where
     /// `ipgate schemas install` puts them).
