@@ -119,3 +119,17 @@ proptest! {
         );
     }
 }
+
+/// The case the properties found (kept also in `properties.proptest-regressions`): a 10-digit
+/// patch, which `content_type_for` writes, must read back.
+#[test]
+fn a_ten_digit_patch_reads_back() {
+    for patch in [1_000_000_000, u32::MAX] {
+        let v = ApiVersion::new(0, 0);
+        assert_eq!(
+            parse_content_type(&content_type_for(v, Some(patch))).map(|t| t.patch),
+            Ok(Some(patch))
+        );
+    }
+    assert!(parse_content_type(&format!("{MEDIA_TYPE}; version=0.6; patch=4294967296")).is_err());
+}
