@@ -346,25 +346,57 @@ impl Client {
             .await
     }
 
-    /// Sends `req` and reads the body. Non-2xx statuses are errors.
+    /// Sends `req` and reads the body. Non-2xx statuses are errors. An answer that breaks off
+    /// mid-body is asked again for idempotent methods, like a failed connection, within the retry
+    /// policy's attempts (counted together); a POST never is (the server may have acted on it).
     pub async fn send(&self, req: &Request) -> Result<Response, Error> {
-        let (resp, attempts, skew) = self.execute(req).await?;
-        let status = resp.status().as_u16();
-        let headers = header_list(resp.headers());
-        let content_type = content_type_of(resp.headers());
-        self.check_version(req, content_type.as_ref());
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| Error::Body(format!("the body broke off: {e}; try again")))?;
-        Ok(Response {
-            status,
-            content_type,
-            headers,
-            body,
-            attempts,
-            clock_skew_secs: skew,
-        })
+        let max = self.config.retry.max_attempts.max(1);
+        let mut used = 0;
+        loop {
+            let policy = RetryPolicy {
+                max_attempts: max - used,
+                ..self.config.retry.clone()
+            };
+            let (resp, attempts, skew) = self.execute(req, &policy).await?;
+            used += attempts;
+            let status = resp.status().as_u16();
+            let headers = header_list(resp.headers());
+            let content_type = content_type_of(resp.headers());
+            match resp.bytes().await {
+                Ok(body) => {
+                    self.check_version(req, content_type.as_ref());
+                    return Ok(Response {
+                        status,
+                        content_type,
+                        headers,
+                        body,
+                        attempts: used,
+                        clock_skew_secs: skew,
+                    });
+                }
+                Err(e) if ipgate_http::is_idempotent(&req.method) && used < max => {
+                    let delay = self.config.retry.jittered_backoff(used);
+                    tracing::warn!(
+                        method = %req.method,
+                        api = %req.api,
+                        attempt = used,
+                        retry_in_ms = delay.as_millis() as u64,
+                        "the answer broke off: {e}; asking again"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                Err(e) => {
+                    return Err(Error::Body(format!(
+                        "the body broke off after {used} attempt(s): {e}; try again{}",
+                        if ipgate_http::is_idempotent(&req.method) {
+                            ""
+                        } else {
+                            " (a POST is not repeated automatically: the server may have acted on it)"
+                        }
+                    )));
+                }
+            }
+        }
     }
 
     /// Sends `req` and streams a 2xx body into `dest` (a temporary file renamed into place).
@@ -374,7 +406,7 @@ impl Client {
         req: &Request,
         dest: &Path,
     ) -> Result<(u64, Option<ResponseType>), Error> {
-        let (resp, _, _) = self.execute(req).await?;
+        let (resp, _, _) = self.execute(req, &self.config.retry).await?;
         let ct = content_type_of(resp.headers());
         self.check_version(req, ct.as_ref());
         let done = ipgate_http::download_to_file(resp, dest).await?;
@@ -394,7 +426,11 @@ impl Client {
     }
 
     /// Sends with signing per attempt, rate limit and retries; maps non-2xx statuses to errors.
-    async fn execute(&self, req: &Request) -> Result<(reqwest::Response, u32, Option<i64>), Error> {
+    async fn execute(
+        &self,
+        req: &Request,
+        policy: &RetryPolicy,
+    ) -> Result<(reqwest::Response, u32, Option<i64>), Error> {
         let url = self.url_for(&req.path)?;
         let accept = self.accept_for(req);
         let key = RateLimitKey::new(
@@ -412,7 +448,7 @@ impl Client {
             .unwrap_or(RateLimit::every(Duration::ZERO));
         let limit = self.limiter.as_ref().map(|l| (l, &key, rate));
         let body = req.body.clone().unwrap_or_default();
-        let sent = ipgate_http::send(&self.http, &self.config.retry, limit, &SystemClock, |_| {
+        let sent = ipgate_http::send(&self.http, policy, limit, &SystemClock, |_| {
             let mut b = self.http.request(req.method.clone(), url.clone());
             for (n, v) in self.headers_for(req, &accept, self.clock.now()) {
                 b = b.header(n, v);

@@ -8,7 +8,8 @@
 //!   warning that production use must pin one. `300 Multiple Choices` becomes
 //!   [`Error::MultipleChoices`] listing the offered versions; it is never followed or retried, and
 //!   no redirect is followed.
-//! - Rate limits per API and consumer (default: the documented 1 query/second for Cases), shared
+//! - Rate limits per API and consumer (default: the documented 1 query/second for Cases, with a
+//!   10 % margin: [`CASES_INTERVAL`]), shared
 //!   across processes through a state directory; 429 with `Retry-After` honoured for every API;
 //!   retries with jittered backoff for connection errors and 5xx on idempotent methods.
 //! - Clock check: the server's `Date` is compared with ours; a warning is logged when the skew
@@ -34,7 +35,7 @@ mod api;
 mod client;
 mod error;
 
-pub use api::{Api, UnknownApi};
+pub use api::{Api, CASES_INTERVAL, UnknownApi};
 pub use client::{
     CLOCK_SKEW_WARNING, Client, Config, PROBE_VERSION, Request, Response, SignedRequest,
 };
