@@ -631,6 +631,9 @@ impl HwsClient {
                 options.progress = Some(p.clone());
             }
             options.tee = tee.clone();
+            // A publication is a ZIP: one that is not complete (a body cut short at a lying
+            // Content-Length, an HTML page) is refused before it is put at `dest`.
+            options.verify = Some(Arc::new(check_zip));
             let result = ipgate_http::download(&self.inner.http, dest, &options, |_| {
                 self.inner.http.get(&url).bearer_auth(token.secret())
             })
@@ -646,16 +649,6 @@ impl HwsClient {
                                 source: std::io::Error::other("not a SHA-256"),
                             },
                         })?;
-                    if let Err(detail) = check_zip(&done.path) {
-                        // Removed at once: a truncated archive is never left where a complete
-                        // one is expected (nor recorded: the caller gets the error).
-                        let _ = std::fs::remove_file(&done.path);
-                        return Err(HwsError::NotAZip {
-                            operation,
-                            size: done.size,
-                            detail,
-                        });
-                    }
                     return Ok(Downloaded {
                         week,
                         path: done.path,
@@ -688,6 +681,13 @@ impl HwsClient {
                 }
                 Err(ipgate_http::DownloadError::Send(e)) => {
                     return Err(transport_error(operation, e));
+                }
+                Err(ipgate_http::DownloadError::Refused { size, detail, .. }) => {
+                    return Err(HwsError::NotAZip {
+                        operation,
+                        size,
+                        detail,
+                    });
                 }
                 Err(source) => return Err(HwsError::Download { operation, source }),
             }

@@ -64,6 +64,17 @@ pub enum DownloadError {
         #[source]
         source: reqwest::Error,
     },
+    /// The complete body failed the caller's [`DownloadOptions::verify`] check (e.g. a
+    /// publication that is not a complete ZIP); the part file was removed, the target untouched.
+    #[error("the downloaded {size} bytes were refused before being put at {}: {detail}", dest.display())]
+    Refused {
+        /// The target, where nothing was put.
+        dest: PathBuf,
+        /// Bytes received.
+        size: u64,
+        /// What the check found.
+        detail: String,
+    },
     /// Fewer or more bytes than the server announced.
     #[error("the server announced {expected} bytes but sent {received}; try again")]
     LengthMismatch {
@@ -165,7 +176,15 @@ pub struct DownloadOptions {
     /// receiver slows the download, memory stays flat). A receiver that goes away stops the
     /// sending, not the download.
     pub tee: Option<tokio::sync::mpsc::Sender<Tee>>,
+    /// Checks the complete file (its temporary path) before it is renamed into place; an `Err`
+    /// removes it and ends in [`DownloadError::Refused`], so a body that is complete by its
+    /// length but not what was asked for (an HTML page, a cut-off archive) never appears at the
+    /// target, not even for a moment.
+    pub verify: Option<VerifyFn>,
 }
+
+/// A check of a complete download before it is put in place: `Err` says what is wrong.
+pub type VerifyFn = Arc<dyn Fn(&Path) -> Result<(), String> + Send + Sync>;
 
 impl Default for DownloadOptions {
     fn default() -> Self {
@@ -176,6 +195,7 @@ impl Default for DownloadOptions {
             mode: FileMode::Public,
             resume: true,
             tee: None,
+            verify: None,
         }
     }
 }
@@ -189,6 +209,7 @@ impl std::fmt::Debug for DownloadOptions {
             .field("mode", &self.mode)
             .field("resume", &self.resume)
             .field("tee", &self.tee.is_some())
+            .field("verify", &self.verify.is_some())
             .finish()
     }
 }
@@ -639,6 +660,22 @@ where
                     let _ = file.discard();
                     remove_quietly(&sidecar);
                     return Err(DownloadError::LengthMismatch { expected, received });
+                }
+                if let Some(verify) = &options.verify {
+                    let verify = Arc::clone(verify);
+                    let part = file.temp_path().to_path_buf();
+                    let verdict = tokio::task::spawn_blocking(move || verify(&part))
+                        .await
+                        .unwrap_or_else(|e| Err(format!("the check failed: {e}")));
+                    if let Err(detail) = verdict {
+                        let _ = file.discard();
+                        remove_quietly(&sidecar);
+                        return Err(DownloadError::Refused {
+                            dest: dest.to_path_buf(),
+                            size: received,
+                            detail,
+                        });
+                    }
                 }
                 commit(file).await?;
                 remove_quietly(&sidecar);

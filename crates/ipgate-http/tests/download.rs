@@ -329,6 +329,55 @@ async fn failures_leave_nothing_at_the_final_path() {
     assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 }
 
+/// A complete body that the caller's check refuses (here: not starting with the expected
+/// bytes) never appears at the target, not even for a moment: the check runs on the part file.
+#[tokio::test]
+async fn a_body_the_check_refuses_is_never_put_in_place() {
+    let body = entity(40_000, 3);
+    let served = body.clone();
+    let server = Server::start(move |req: &Seen, _i: usize| serve(&served, "\"v1\"", req));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = client();
+    let dest = dir.path().join("bulletin.zip");
+    let url = format!("{}/b", server.base);
+    let checked = Arc::new(Mutex::new(Vec::new()));
+    let mut opts = options(1);
+    let seen = Arc::clone(&checked);
+    opts.verify = Some(Arc::new(move |path: &std::path::Path| {
+        seen.lock().expect("lock").push(path.to_path_buf());
+        let head = std::fs::read(path).map_err(|e| e.to_string())?;
+        if head.starts_with(b"PK") {
+            Ok(())
+        } else {
+            Err("not a ZIP (no PK signature)".to_owned())
+        }
+    }));
+    let err = download(&c, &dest, &opts, |_| c.get(&url))
+        .await
+        .expect_err("refused");
+    match &err {
+        DownloadError::Refused { size, detail, .. } => {
+            assert_eq!(*size, body.len() as u64);
+            assert!(detail.contains("no PK signature"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let checked = checked.lock().expect("lock").clone();
+    assert_eq!(checked.len(), 1);
+    assert_ne!(
+        checked[0], dest,
+        "the check saw the part file, not the target"
+    );
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+    // Accepted: the same body is put in place.
+    opts.verify = Some(Arc::new(|_: &std::path::Path| Ok(())));
+    let done = download(&c, &dest, &opts, |_| c.get(&url))
+        .await
+        .expect("accepted");
+    assert_eq!(done.sha256, sha256_hex(&body));
+    assert_eq!(std::fs::read(&dest).expect("target"), body);
+}
+
 #[tokio::test]
 async fn a_target_being_downloaded_elsewhere_is_refused_not_mixed() {
     let server = Server::start(move |req: &Seen, _i: usize| serve(b"content", "\"c\"", req));
