@@ -76,7 +76,7 @@ fn template(name: &str) -> String {
 # read_timeout_secs = 60
 # wait_timeout_secs = 3600                                # longest `hague submit --wait`
 # journal = "journal.sqlite"                              # default: the data directory
-# download_concurrency = 2                                # weeks `hague bulletin sync` fetches at once
+# download_concurrency = 4                                # weeks `hague bulletin sync` fetches at once
 
 # The Innography API (HMAC-signed requests).
 [profiles.{name}.innography]
@@ -324,7 +324,7 @@ fn resolve(profile: &Profile, journal_default: Option<String>) -> CliResult<Vec<
             None,
             None,
             fh.download_concurrency.map(|s| s.to_string()),
-            Some("2".into()),
+            Some(crate::cmd::hague::DEFAULT_CONCURRENCY.to_string()),
         ),
         row(
             "innography.base_url",

@@ -19,6 +19,7 @@ use crate::Context;
 use crate::exit::{CliError, CliResult, ExitCode};
 
 pub use embedded::Embedded;
+pub(crate) use env::DEFAULT_CONCURRENCY;
 pub use env::{HwsEnv, HwsFlags};
 pub(crate) use env::{is_unconfigured, journal_error};
 
@@ -154,7 +155,7 @@ struct SyncArgs {
     /// Directory the ZIPs are written into (default the current directory).
     #[arg(long, value_name = "DIR", default_value = ".")]
     out: PathBuf,
-    /// Weeks downloaded at the same time (default: the profile's download_concurrency, else 2).
+    /// Weeks downloaded at the same time (default: the profile's download_concurrency, else 4).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=8))]
     concurrency: Option<u16>,
 }
