@@ -471,10 +471,12 @@ fn map_error(err: Error, base_url: &str) -> CliError {
         Error::Send(SendError::RateLimit(_)) => ExitCode::Io,
         Error::Send(_) | Error::Body(_) => ExitCode::Network,
         Error::Unauthorized { .. } => ExitCode::Auth,
-        Error::MultipleChoices { .. }
-        | Error::RateLimited { .. }
-        | Error::Redirect { .. }
-        | Error::Status { .. } => ExitCode::Remote,
+        // As for HWS (docs/cli.md): 429 is 11, a server failure 12, whatever the API.
+        Error::RateLimited { .. } => ExitCode::RateLimited,
+        Error::Status { status, .. } if *status >= 500 => ExitCode::Server,
+        Error::MultipleChoices { .. } | Error::Redirect { .. } | Error::Status { .. } => {
+            ExitCode::Remote
+        }
         Error::Download(
             ipgate_http::DownloadError::Io { .. } | ipgate_http::DownloadError::File(_),
         ) => ExitCode::Io,
