@@ -10,9 +10,10 @@
 //! The fast path is an accelerator, never the judge: it accepts only documents it reads
 //! completely and exactly as the generated deserializer would (the same element order and
 //! occurrence bounds, the same attribute set, the same simple-type parsing via
-//! `DeserializeBytes`). On anything else — an unexpected element or attribute, text where none
-//! belongs, a type it was not generated for (mixed content, `xs:any`, MathML and other opaque
-//! XML), a value its simple type rejects — it gives up with [`Bail`], and the caller reads the
+//! `DeserializeBytes`; in mixed content the same text before, between and after the child
+//! elements, [`MixedOf`]). On anything else — an unexpected element or attribute, text where none
+//! belongs, comments inside mixed content, a type it was not generated for (`xs:any`, MathML and
+//! other opaque XML), a value its simple type rejects — it gives up with [`Bail`], and the caller reads the
 //! same bytes again with the generated deserializer, which produces the result or the error.
 //! Tests check that both paths agree on every sample and on generated bulletins.
 
@@ -253,6 +254,77 @@ impl<'a> FastReader<'a> {
         Ok(out)
     }
 
+    /// In an element of mixed content: the character data up to the next child element or the
+    /// end tag (unescaped and joined, not trimmed, as the generated deserializer keeps it;
+    /// `None` when there is none at all), and that child (`None` at the end tag).
+    ///
+    /// # Errors
+    /// [`Bail`] on malformed XML, comments and processing instructions (the deserializer splits
+    /// the text there), bad escapes or the end of input.
+    pub fn mixed_next(&mut self) -> Fast<(Option<xsd_parser_types::xml::Text>, Option<Child<'a>>)> {
+        let mut text: Option<String> = None;
+        loop {
+            let piece: Cow<'_, str> = match self.reader.read_event().map_err(|_| Bail)? {
+                Event::Start(start) => {
+                    let ns = Ns::of(&self.reader.resolve_element(start.name()).0);
+                    let child = Child {
+                        ns,
+                        start,
+                        empty: false,
+                    };
+                    return Ok((text.map(xsd_parser_types::xml::Text), Some(child)));
+                }
+                Event::Empty(start) => {
+                    let ns = Ns::of(&self.reader.resolve_element(start.name()).0);
+                    let child = Child {
+                        ns,
+                        start,
+                        empty: true,
+                    };
+                    return Ok((text.map(xsd_parser_types::xml::Text), Some(child)));
+                }
+                Event::End(_) => return Ok((text.map(xsd_parser_types::xml::Text), None)),
+                Event::Text(t) => match t.into_inner() {
+                    Cow::Borrowed(b) => {
+                        let raw = std::str::from_utf8(b).map_err(|_| Bail)?;
+                        quick_xml::escape::unescape(raw).map_err(|_| Bail)?
+                    }
+                    Cow::Owned(_) => return Err(Bail),
+                },
+                Event::GeneralRef(r) => {
+                    let name = std::str::from_utf8(&r).map_err(|_| Bail)?;
+                    Cow::Owned(
+                        quick_xml::escape::unescape(&format!("&{name};"))
+                            .map_err(|_| Bail)?
+                            .into_owned(),
+                    )
+                }
+                Event::CData(c) => {
+                    Cow::Owned(std::str::from_utf8(&c).map_err(|_| Bail)?.to_owned())
+                }
+                _ => return Err(Bail),
+            };
+            text.get_or_insert_with(String::new).push_str(&piece);
+        }
+    }
+
+    /// [`FastReader::mixed_next`] for the start of mixed-content element `el`: the text before
+    /// its first child element, and that child.
+    ///
+    /// # Errors
+    /// As [`FastReader::mixed_next`].
+    #[inline]
+    pub fn mixed_first(
+        &mut self,
+        el: &Child<'_>,
+    ) -> Fast<(Option<xsd_parser_types::xml::Text>, Option<Child<'a>>)> {
+        if el.empty {
+            Ok((None, None))
+        } else {
+            self.mixed_next()
+        }
+    }
+
     /// The text content of `el` (no child elements allowed), unescaped and trimmed of ASCII
     /// whitespace, as the generated deserializer reads simple content.
     ///
@@ -402,6 +474,23 @@ impl<'a> FastReader<'a> {
     ) -> Fast<()> {
         crate::strict::check_positive(&attr.value).map_err(|_| Bail)?;
         self.attr(store, attr)
+    }
+}
+
+/// An element of mixed content as the models hold it: the element's value and the text after it
+/// (`xsd_parser_types::xml::Mixed`). The generated readers name the inner type through this.
+pub trait MixedOf {
+    /// The element's own type.
+    type Inner;
+    /// The model value of an element and the text that follows it.
+    fn wrap(value: Self::Inner, text_after: Option<xsd_parser_types::xml::Text>) -> Self;
+}
+
+impl<T> MixedOf for xsd_parser_types::xml::Mixed<T> {
+    type Inner = T;
+    #[inline]
+    fn wrap(value: T, text_after: Option<xsd_parser_types::xml::Text>) -> Self {
+        Self { value, text_after }
     }
 }
 
