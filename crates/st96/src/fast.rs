@@ -12,8 +12,8 @@
 //! occurrence bounds, the same attribute set, the same simple-type parsing via
 //! `DeserializeBytes`; in mixed content the same text before, between and after the child
 //! elements, [`MixedOf`]). On anything else — an unexpected element or attribute, text where none
-//! belongs, comments inside mixed content, a type it was not generated for (`xs:any`, MathML and
-//! other opaque XML), a value its simple type rejects — it gives up with [`Bail`], and the caller reads the
+//! belongs, comments inside mixed content, a type it was not generated for (`xs:any`, MathML),
+//! opaque XML the deserializer's reader would change, a value its simple type rejects — it gives up with [`Bail`], and the caller reads the
 //! same bytes again with the generated deserializer, which produces the result or the error.
 //! Tests check that both paths agree on every sample and on generated bulletins.
 
@@ -325,6 +325,106 @@ impl<'a> FastReader<'a> {
         }
     }
 
+    /// Element `el` and everything inside it kept as written ([`crate::types::OpaqueXml`]: IPOASIS
+    /// tables and other content the schemas leave unchecked), as the generated deserializer
+    /// rebuilds it from the events [`crate::strict::CoalescingReader`] gives.
+    ///
+    /// # Errors
+    /// [`Bail`] on malformed XML, on what that reader changes before the deserializer sees it
+    /// (a character reference to white space, a CDATA section of white space, an element of the
+    /// ST.96 namespaces with a default or fixed value or an integer type), or on non-UTF-8 bytes.
+    pub fn opaque(&mut self, el: &Child<'_>) -> Fast<crate::types::OpaqueXml> {
+        fn push(out: &mut String, bytes: &[u8]) -> Fast<()> {
+            out.push_str(std::str::from_utf8(bytes).map_err(|_| Bail)?);
+            Ok(())
+        }
+        self.opaque_start(&el.start)?;
+        let mut xml = String::with_capacity(256);
+        xml.push('<');
+        push(&mut xml, &el.start)?;
+        if el.empty {
+            xml.push_str("/>");
+            return Ok(crate::types::OpaqueXml::new(xml));
+        }
+        xml.push('>');
+        let mut depth = 1usize;
+        loop {
+            match self.reader.read_event().map_err(|_| Bail)? {
+                Event::Start(s) => {
+                    self.opaque_start(&s)?;
+                    xml.push('<');
+                    push(&mut xml, &s)?;
+                    xml.push('>');
+                    depth += 1;
+                }
+                Event::Empty(s) => {
+                    self.opaque_start(&s)?;
+                    xml.push('<');
+                    push(&mut xml, &s)?;
+                    xml.push_str("/>");
+                }
+                Event::End(e) => {
+                    xml.push_str("</");
+                    push(&mut xml, &e)?;
+                    xml.push('>');
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(crate::types::OpaqueXml::new(xml));
+                    }
+                }
+                Event::Text(t) => push(&mut xml, &t)?,
+                Event::GeneralRef(r) => {
+                    if crate::strict::whitespace_char_ref(&r).is_some() {
+                        return Err(Bail);
+                    }
+                    xml.push('&');
+                    push(&mut xml, &r)?;
+                    xml.push(';');
+                }
+                Event::CData(c) => {
+                    if c.iter().all(|&b| crate::strict::is_xml_space(b)) {
+                        return Err(Bail);
+                    }
+                    xml.push_str("<![CDATA[");
+                    push(&mut xml, &c)?;
+                    xml.push_str("]]>");
+                }
+                Event::Comment(c) => {
+                    xml.push_str("<!--");
+                    push(&mut xml, &c)?;
+                    xml.push_str("-->");
+                }
+                Event::PI(p) => {
+                    xml.push_str("<?");
+                    push(&mut xml, &p)?;
+                    xml.push_str("?>");
+                }
+                Event::Decl(_) | Event::DocType(_) | Event::Eof => return Err(Bail),
+            }
+        }
+    }
+
+    /// Gives up on an element inside opaque XML whose events the deserializer's reader changes:
+    /// one of the ST.96 namespaces declared with a default or fixed value, or of an integer type.
+    fn opaque_start(&self, start: &BytesStart<'_>) -> Fast<()> {
+        let (ns, local) = self.reader.resolve_element(start.name());
+        let space = match Ns::of(&ns) {
+            Ns::Com => crate::strict::Space::Com,
+            Ns::Dgn => crate::strict::Space::Dgn,
+            _ => return Ok(()),
+        };
+        match crate::strict::declaration(space, local.as_ref()) {
+            Some(d)
+                if d.value.is_some()
+                    || (d.type_space == crate::strict::Space::Xsd
+                        && matches!(d.type_name, "nonNegativeInteger" | "integer")) =>
+            {
+                Err(Bail)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The text content of `el` (no child elements allowed), unescaped and trimmed of ASCII
     /// whitespace, as the generated deserializer reads simple content.
     ///
@@ -501,6 +601,12 @@ pub trait FastParse: Sized {
     /// # Errors
     /// [`Bail`] whenever the input is not exactly what the type allows.
     fn fast_element<'a>(p: &mut FastReader<'a>, el: Child<'a>) -> Fast<Self>;
+}
+
+impl FastParse for crate::types::OpaqueXml {
+    fn fast_element<'a>(p: &mut FastReader<'a>, el: Child<'a>) -> Fast<Self> {
+        p.opaque(&el)
+    }
 }
 
 /// A group read inline from its parent's children (generated for sequence and choice groups).

@@ -2,8 +2,9 @@
 //!
 //! For every complex type it emits `impl st96::fast::FastParse` (element types) or
 //! `impl st96::fast::FastGroup` (inline sequence and choice groups). Constructs the fast path does
-//! not cover (mixed content, `xs:any`, `xs:all`, dynamic types, fixed-size lists, opaque XML)
-//! get an impl that gives up at once, so the caller falls back to xsd-parser's deserializer.
+//! not cover (`xs:any`, `xs:all`, dynamic types, fixed-size lists) get an impl that gives up at
+//! once, or, as a branch or optional member of a type that is covered, give up when they occur;
+//! the caller then falls back to xsd-parser's deserializer.
 //! See `crates/st96/src/fast.rs` for the runtime and the contract.
 
 use std::collections::HashSet;
@@ -189,7 +190,10 @@ fn kind_of(ctx: &Context<'_, '_>, el: &ComplexDataElement<'_>) -> Kind {
         (ElementMode::Group, _) => Kind::Unsupported,
         (ElementMode::Element, DataTypeVariant::Complex(_)) => Kind::Element,
         (ElementMode::Element, DataTypeVariant::Custom(c)) => {
-            if c.meta.name() == "OpaqueXml" || c.meta.name().contains("Any") {
+            if c.meta.name() == "OpaqueXml" {
+                // Kept as written: `st96::fast::FastReader::opaque`.
+                Kind::Element
+            } else if c.meta.name().contains("Any") {
                 Kind::Unsupported
             } else {
                 Kind::Simple

@@ -12974,7 +12974,16 @@ impl st96::fast::FastGroup for DdTypeContent {
             if c.as_ref()
                 .is_some_and(|c| c.is(st96::fast::Ns::Com, b"IPOASISTable"))
             {
-                return Err(st96::fast::Bail);
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOASISTable") => {
+                        let v = < < Mixed < OpaqueXml > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OpaqueXml> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::IpoasisTable(v));
             }
             if c.as_ref()
                 .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PatentCitation"))
@@ -17991,7 +18000,15 @@ impl st96::fast::FastParse for TableType {
                 if c.as_ref()
                     .is_some_and(|c| c.is(st96::fast::Ns::Com, b"IPOASISTable"))
                 {
-                    return Err(st96::fast::Bail);
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOASISTable") => {
+                            let v = <OpaqueXml as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::IpoasisTable(v));
                 }
                 if c.as_ref()
                     .is_some_and(|c| c.is(st96::fast::Ns::Com, b"TableImage"))
