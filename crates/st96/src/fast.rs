@@ -27,6 +27,9 @@ use xsd_parser_types::quick_xml::{DeserializeBytes, DeserializeHelper};
 
 use crate::detect::{COMMON_NS, DESIGN_NS, XSI_NS};
 
+/// The MathML namespace of the schemas' `math` element.
+const MATHML_NS: &str = "http://www.w3.org/1998/Math/MathML3";
+
 /// The fast path gave up; read the input with the generated deserializer instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bail;
@@ -45,6 +48,8 @@ pub enum Ns {
     Dgn,
     /// `http://www.w3.org/2001/XMLSchema-instance`.
     Xsi,
+    /// `http://www.w3.org/1998/Math/MathML3` (the namespace of `math`, kept as opaque XML).
+    MathMl,
     /// Any other namespace, or an unbound prefix.
     Other,
 }
@@ -57,6 +62,7 @@ impl Ns {
                 n if n == COMMON_NS.as_bytes() => Self::Com,
                 n if n == DESIGN_NS.as_bytes() => Self::Dgn,
                 n if n == XSI_NS.as_bytes() => Self::Xsi,
+                n if n == MATHML_NS.as_bytes() => Self::MathMl,
                 _ => Self::Other,
             },
             ResolveResult::Unknown(_) => Self::Other,

@@ -20,7 +20,7 @@ use xsd_parser::models::meta::{ElementMetaVariant, ElementMode};
 use xsd_parser::models::schema::xs::{FormChoiceType, Use};
 use xsd_parser::pipeline::renderer::{Context, RenderStep, RenderStepType};
 
-use crate::config::{NS_COM, NS_DGN};
+use crate::config::{NS_COM, NS_DGN, NS_MATHML};
 use crate::schema_set::PositiveIntegers;
 
 /// The render step (add it to the renderer's steps).
@@ -221,6 +221,7 @@ fn ns_of(tag: &TagName<'_>) -> Option<TokenStream> {
     match ns.to_string().as_str() {
         NS_COM => Some(quote!(st96::fast::Ns::Com)),
         NS_DGN => Some(quote!(st96::fast::Ns::Dgn)),
+        NS_MATHML => Some(quote!(st96::fast::Ns::MathMl)),
         _ => None,
     }
 }

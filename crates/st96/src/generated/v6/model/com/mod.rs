@@ -20842,19 +20842,99 @@ impl st96::fast::FastParse for MathContent209Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_math = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::MathMl, b"math") => {
+                let v = <OpaqueXml as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_image = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Image") => Some({
+                let v = <ImageType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }),
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_external_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExternalDocumentBag") => Some({
+                let v = <ExternalDocumentBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }),
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            math: f_math,
+            image: f_image,
+            external_document_bag: f_external_document_bag,
+        })
     }
 }
 impl st96::fast::FastGroup for MathContent209Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::MathMl, b"math")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        let f_math = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::MathMl, b"math") => {
+                let v = <OpaqueXml as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_image = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Image") => Some({
+                let v = <ImageType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }),
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_external_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExternalDocumentBag") => Some({
+                let v = <ExternalDocumentBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }),
+            other => {
+                *c = other;
+                None
+            }
+        };
+        Ok(Self {
+            math: f_math,
+            image: f_image,
+            external_document_bag: f_external_document_bag,
+        })
     }
 }
 #[derive(Clone, Debug, PartialEq)]
