@@ -90,6 +90,16 @@ impl Child<'_> {
     }
 }
 
+/// Inside opaque XML, what to look at in the event after a start tag (see
+/// [`FastReader::opaque`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Watch {
+    /// An element with a default or fixed value: its end tag right away means no content.
+    default: bool,
+    /// An element of an integer type: text `-0` becomes `0`.
+    integer: bool,
+}
+
 /// Reads one element (and everything inside it) from bytes, for the generated readers.
 pub struct FastReader<'a> {
     reader: NsReader<&'a [u8]>,
@@ -337,14 +347,15 @@ impl<'a> FastReader<'a> {
     ///
     /// # Errors
     /// [`Bail`] on malformed XML, on what that reader changes before the deserializer sees it
-    /// (a character reference to white space, a CDATA section of white space, an element of the
-    /// ST.96 namespaces with a default or fixed value or an integer type), or on non-UTF-8 bytes.
+    /// (a character reference to white space, a CDATA section of white space, an empty element
+    /// of the ST.96 namespaces with a default or fixed value, `-0` in one of an integer type), or
+    /// on non-UTF-8 bytes.
     pub fn opaque(&mut self, el: &Child<'_>) -> Fast<crate::types::OpaqueXml> {
         fn push(out: &mut String, bytes: &[u8]) -> Fast<()> {
             out.push_str(std::str::from_utf8(bytes).map_err(|_| Bail)?);
             Ok(())
         }
-        self.opaque_start(&el.start)?;
+        let mut watch = self.opaque_start(&el.start, el.empty)?;
         let mut xml = String::with_capacity(256);
         xml.push('<');
         push(&mut xml, &el.start)?;
@@ -355,16 +366,29 @@ impl<'a> FastReader<'a> {
         xml.push('>');
         let mut depth = 1usize;
         loop {
-            match self.reader.read_event().map_err(|_| Bail)? {
+            let event = self.reader.read_event().map_err(|_| Bail)?;
+            // What the deserializer's reader would change right after a start tag.
+            let after_start = std::mem::take(&mut watch);
+            match &event {
+                Event::End(_) if after_start.default => return Err(Bail),
+                Event::Text(t)
+                    if after_start.integer
+                        && t.iter().find(|&&b| !crate::strict::is_xml_space(b)) == Some(&b'-') =>
+                {
+                    return Err(Bail);
+                }
+                _ => {}
+            }
+            match event {
                 Event::Start(s) => {
-                    self.opaque_start(&s)?;
+                    watch = self.opaque_start(&s, false)?;
                     xml.push('<');
                     push(&mut xml, &s)?;
                     xml.push('>');
                     depth += 1;
                 }
                 Event::Empty(s) => {
-                    self.opaque_start(&s)?;
+                    self.opaque_start(&s, true)?;
                     xml.push('<');
                     push(&mut xml, &s)?;
                     xml.push_str("/>");
@@ -410,25 +434,28 @@ impl<'a> FastReader<'a> {
         }
     }
 
-    /// Gives up on an element inside opaque XML whose events the deserializer's reader changes:
-    /// one of the ST.96 namespaces declared with a default or fixed value, or of an integer type.
-    fn opaque_start(&self, start: &BytesStart<'_>) -> Fast<()> {
+    /// For an element start inside opaque XML: what the deserializer's reader does to the event
+    /// after it ([`crate::strict::CoalescingReader`]: an element of the ST.96 namespaces with a
+    /// default or fixed value and no content gets that value; the text of one of an integer type
+    /// that is `-0` becomes `0`). Gives up at once on an empty element with a default.
+    fn opaque_start(&self, start: &BytesStart<'_>, empty: bool) -> Fast<Watch> {
         let (ns, local) = self.reader.resolve_element(start.name());
         let space = match Ns::of(&ns) {
             Ns::Com => crate::strict::Space::Com,
             Ns::Dgn => crate::strict::Space::Dgn,
-            _ => return Ok(()),
+            _ => return Ok(Watch::default()),
         };
-        match crate::strict::declaration(space, local.as_ref()) {
-            Some(d)
-                if d.value.is_some()
-                    || (d.type_space == crate::strict::Space::Xsd
-                        && matches!(d.type_name, "nonNegativeInteger" | "integer")) =>
-            {
-                Err(Bail)
-            }
-            _ => Ok(()),
+        let Some(d) = crate::strict::declaration(space, local.as_ref()) else {
+            return Ok(Watch::default());
+        };
+        if empty && d.value.is_some() {
+            return Err(Bail);
         }
+        Ok(Watch {
+            default: d.value.is_some(),
+            integer: d.type_space == crate::strict::Space::Xsd
+                && matches!(d.type_name, "nonNegativeInteger" | "integer"),
+        })
     }
 
     /// The text content of `el` (no child elements allowed), unescaped and trimmed of ASCII

@@ -83,9 +83,9 @@ fn generated_bulletin_agrees() {
 /// Records of a schema-rich bulletin (`tools/bench/gen-rich-bulletin.py`, seed 1, 2 MiB; the 22
 /// records chosen for the most kinds of mixed content: `com:B`, `com:Br`, `com:Sub`,
 /// `com:OCRConfidenceData`... inside `com:P`, `com:ContactText`, `com:EntityName`,
-/// `dgn:Amendment`..., one with a `com:IPOASISTable`, kept as opaque XML), and the smallest record
-/// of the 50 MiB one (seed 1) with MathML (`com:Math`): the fast path reads them whole, and as the
-/// deserializer does.
+/// `dgn:Amendment`..., one with a `com:IPOASISTable`, kept as opaque XML), and the smallest records
+/// of the 50 MiB one (seed 1) with MathML (`com:Math`) and with integers inside an IPOASIS table:
+/// the fast path reads them whole, and as the deserializer does.
 #[test]
 fn rich_mixed_bulletin_agrees() {
     let bytes = std::fs::read(rich_mixed_bulletin()).unwrap();
