@@ -144,8 +144,9 @@ fn check_fixed_events(bytes: &[u8]) -> Result<(), crate::Error> {
     use quick_xml::events::Event;
     use quick_xml::name::ResolveResult;
 
+    // One pass without allocating per element: names are resolved for the candidates only, and
+    // the element path is worked out again when there is something to report.
     let mut reader = quick_xml::reader::NsReader::from_reader(bytes);
-    let mut path: Vec<String> = Vec::new();
     // The fixed element being read: its entry, where it starts, its text so far.
     let mut open: Option<(&'static FixedElement, u64, String)> = None;
     let malformed = |e: quick_xml::Error, at: u64| crate::Error::Invalid {
@@ -155,7 +156,7 @@ fn check_fixed_events(bytes: &[u8]) -> Result<(), crate::Error> {
     };
     loop {
         let start = reader.buffer_position();
-        let (ns, ev) = match reader.read_resolved_event() {
+        let ev = match reader.read_event() {
             Ok(x) => x,
             Err(e) => {
                 let at = reader.error_position();
@@ -164,12 +165,15 @@ fn check_fixed_events(bytes: &[u8]) -> Result<(), crate::Error> {
         };
         match ev {
             Event::Start(s) => {
-                path.push(String::from_utf8_lossy(s.name().as_ref()).into_owned());
-                let fixed = FIXED_ELEMENTS.iter().find(|f| {
-                    matches!(ns, ResolveResult::Bound(n) if n.as_ref() == f.namespace.as_bytes())
-                        && s.local_name().as_ref() == f.local_name().as_bytes()
-                });
-                open = fixed.map(|f| (f, start, String::new()));
+                let local = s.local_name();
+                open = FIXED_ELEMENTS
+                    .iter()
+                    .find(|f| local.as_ref() == f.local_name().as_bytes())
+                    .filter(|f| {
+                        matches!(reader.resolve_element(s.name()).0,
+                            ResolveResult::Bound(n) if n.as_ref() == f.namespace.as_bytes())
+                    })
+                    .map(|f| (f, start, String::new()));
             }
             Event::Text(t) => {
                 if let Some((_, _, text)) = &mut open {
@@ -204,15 +208,39 @@ fn check_fixed_events(bytes: &[u8]) -> Result<(), crate::Error> {
                                 v = fixed.value,
                                 fix = fixed.fix,
                             ),
-                            path: path.join("/"),
+                            path: element_path(bytes, at),
                             location: crate::detect::Location::in_bytes(bytes, at),
                         });
                     }
                 }
-                path.pop();
             }
             Event::Eof => return Ok(()),
             _ => {}
         }
     }
+}
+
+/// The path (`a/b/c`, qualified names as written) of the element whose start tag is at byte
+/// `at` of `bytes`, that element included.
+fn element_path(bytes: &[u8], at: u64) -> String {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::reader::Reader::from_reader(bytes);
+    let mut path: Vec<String> = Vec::new();
+    loop {
+        let start = reader.buffer_position();
+        match reader.read_event() {
+            Ok(Event::Start(s)) => {
+                path.push(String::from_utf8_lossy(s.name().as_ref()).into_owned());
+                if start >= at {
+                    break;
+                }
+            }
+            Ok(Event::End(_)) => {
+                path.pop();
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    path.join("/")
 }

@@ -10,9 +10,10 @@
 //! The fast path is an accelerator, never the judge: it accepts only documents it reads
 //! completely and exactly as the generated deserializer would (the same element order and
 //! occurrence bounds, the same attribute set, the same simple-type parsing via
-//! `DeserializeBytes`). On anything else — an unexpected element or attribute, text where none
-//! belongs, a type it was not generated for (mixed content, `xs:any`, MathML and other opaque
-//! XML), a value its simple type rejects — it gives up with [`Bail`], and the caller reads the
+//! `DeserializeBytes`; in mixed content the same text before, between and after the child
+//! elements, [`MixedOf`]). On anything else — an unexpected element or attribute, text where none
+//! belongs, comments inside mixed content, a type it was not generated for (`xs:any`, MathML),
+//! opaque XML the deserializer's reader would change, a value its simple type rejects — it gives up with [`Bail`], and the caller reads the
 //! same bytes again with the generated deserializer, which produces the result or the error.
 //! Tests check that both paths agree on every sample and on generated bulletins.
 
@@ -25,6 +26,9 @@ use quick_xml::reader::NsReader;
 use xsd_parser_types::quick_xml::{DeserializeBytes, DeserializeHelper};
 
 use crate::detect::{COMMON_NS, DESIGN_NS, XSI_NS};
+
+/// The MathML namespace of the schemas' `math` element.
+const MATHML_NS: &str = "http://www.w3.org/1998/Math/MathML3";
 
 /// The fast path gave up; read the input with the generated deserializer instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +48,8 @@ pub enum Ns {
     Dgn,
     /// `http://www.w3.org/2001/XMLSchema-instance`.
     Xsi,
+    /// `http://www.w3.org/1998/Math/MathML3` (the namespace of `math`, kept as opaque XML).
+    MathMl,
     /// Any other namespace, or an unbound prefix.
     Other,
 }
@@ -56,6 +62,7 @@ impl Ns {
                 n if n == COMMON_NS.as_bytes() => Self::Com,
                 n if n == DESIGN_NS.as_bytes() => Self::Dgn,
                 n if n == XSI_NS.as_bytes() => Self::Xsi,
+                n if n == MATHML_NS.as_bytes() => Self::MathMl,
                 _ => Self::Other,
             },
             ResolveResult::Unknown(_) => Self::Other,
@@ -81,6 +88,16 @@ impl Child<'_> {
     pub fn is(&self, ns: Ns, local: &[u8]) -> bool {
         self.ns == ns && self.start.local_name().as_ref() == local
     }
+}
+
+/// Inside opaque XML, what to look at in the event after a start tag (see
+/// [`FastReader::opaque`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Watch {
+    /// An element with a default or fixed value: its end tag right away means no content.
+    default: bool,
+    /// An element of an integer type: text `-0` becomes `0`.
+    integer: bool,
 }
 
 /// Reads one element (and everything inside it) from bytes, for the generated readers.
@@ -253,6 +270,194 @@ impl<'a> FastReader<'a> {
         Ok(out)
     }
 
+    /// In an element of mixed content: the character data up to the next child element or the
+    /// end tag (unescaped and joined, not trimmed, as the generated deserializer keeps it;
+    /// `None` when there is none at all), and that child (`None` at the end tag).
+    ///
+    /// # Errors
+    /// [`Bail`] on malformed XML, comments and processing instructions (the deserializer splits
+    /// the text there), bad escapes or the end of input.
+    pub fn mixed_next(&mut self) -> Fast<(Option<xsd_parser_types::xml::Text>, Option<Child<'a>>)> {
+        let mut text: Option<String> = None;
+        loop {
+            let piece: Cow<'_, str> = match self.reader.read_event().map_err(|_| Bail)? {
+                Event::Start(start) => {
+                    let ns = Ns::of(&self.reader.resolve_element(start.name()).0);
+                    let child = Child {
+                        ns,
+                        start,
+                        empty: false,
+                    };
+                    return Ok((text.map(xsd_parser_types::xml::Text), Some(child)));
+                }
+                Event::Empty(start) => {
+                    let ns = Ns::of(&self.reader.resolve_element(start.name()).0);
+                    let child = Child {
+                        ns,
+                        start,
+                        empty: true,
+                    };
+                    return Ok((text.map(xsd_parser_types::xml::Text), Some(child)));
+                }
+                Event::End(_) => return Ok((text.map(xsd_parser_types::xml::Text), None)),
+                Event::Text(t) => match t.into_inner() {
+                    Cow::Borrowed(b) => {
+                        let raw = std::str::from_utf8(b).map_err(|_| Bail)?;
+                        quick_xml::escape::unescape(raw).map_err(|_| Bail)?
+                    }
+                    Cow::Owned(_) => return Err(Bail),
+                },
+                Event::GeneralRef(r) => {
+                    let name = std::str::from_utf8(&r).map_err(|_| Bail)?;
+                    Cow::Owned(
+                        quick_xml::escape::unescape(&format!("&{name};"))
+                            .map_err(|_| Bail)?
+                            .into_owned(),
+                    )
+                }
+                Event::CData(c) => {
+                    Cow::Owned(std::str::from_utf8(&c).map_err(|_| Bail)?.to_owned())
+                }
+                _ => return Err(Bail),
+            };
+            text.get_or_insert_with(String::new).push_str(&piece);
+        }
+    }
+
+    /// [`FastReader::mixed_next`] for the start of mixed-content element `el`: the text before
+    /// its first child element, and that child.
+    ///
+    /// # Errors
+    /// As [`FastReader::mixed_next`].
+    #[inline]
+    pub fn mixed_first(
+        &mut self,
+        el: &Child<'_>,
+    ) -> Fast<(Option<xsd_parser_types::xml::Text>, Option<Child<'a>>)> {
+        if el.empty {
+            Ok((None, None))
+        } else {
+            self.mixed_next()
+        }
+    }
+
+    /// Element `el` and everything inside it kept as written ([`crate::types::OpaqueXml`]: IPOASIS
+    /// tables and other content the schemas leave unchecked), as the generated deserializer
+    /// rebuilds it from the events [`crate::strict::CoalescingReader`] gives.
+    ///
+    /// # Errors
+    /// [`Bail`] on malformed XML, on what that reader changes before the deserializer sees it
+    /// (a character reference to white space, a CDATA section of white space, an empty element
+    /// of the ST.96 namespaces with a default or fixed value, `-0` in one of an integer type), or
+    /// on non-UTF-8 bytes.
+    pub fn opaque(&mut self, el: &Child<'_>) -> Fast<crate::types::OpaqueXml> {
+        fn push(out: &mut String, bytes: &[u8]) -> Fast<()> {
+            out.push_str(std::str::from_utf8(bytes).map_err(|_| Bail)?);
+            Ok(())
+        }
+        let mut watch = self.opaque_start(&el.start, el.empty)?;
+        let mut xml = String::with_capacity(256);
+        xml.push('<');
+        push(&mut xml, &el.start)?;
+        if el.empty {
+            xml.push_str("/>");
+            return Ok(crate::types::OpaqueXml::new(xml));
+        }
+        xml.push('>');
+        let mut depth = 1usize;
+        loop {
+            let event = self.reader.read_event().map_err(|_| Bail)?;
+            // What the deserializer's reader would change right after a start tag.
+            let after_start = std::mem::take(&mut watch);
+            match &event {
+                Event::End(_) if after_start.default => return Err(Bail),
+                Event::Text(t)
+                    if after_start.integer
+                        && t.iter().find(|&&b| !crate::strict::is_xml_space(b)) == Some(&b'-') =>
+                {
+                    return Err(Bail);
+                }
+                _ => {}
+            }
+            match event {
+                Event::Start(s) => {
+                    watch = self.opaque_start(&s, false)?;
+                    xml.push('<');
+                    push(&mut xml, &s)?;
+                    xml.push('>');
+                    depth += 1;
+                }
+                Event::Empty(s) => {
+                    self.opaque_start(&s, true)?;
+                    xml.push('<');
+                    push(&mut xml, &s)?;
+                    xml.push_str("/>");
+                }
+                Event::End(e) => {
+                    xml.push_str("</");
+                    push(&mut xml, &e)?;
+                    xml.push('>');
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(crate::types::OpaqueXml::new(xml));
+                    }
+                }
+                Event::Text(t) => push(&mut xml, &t)?,
+                Event::GeneralRef(r) => {
+                    if crate::strict::whitespace_char_ref(&r).is_some() {
+                        return Err(Bail);
+                    }
+                    xml.push('&');
+                    push(&mut xml, &r)?;
+                    xml.push(';');
+                }
+                Event::CData(c) => {
+                    if c.iter().all(|&b| crate::strict::is_xml_space(b)) {
+                        return Err(Bail);
+                    }
+                    xml.push_str("<![CDATA[");
+                    push(&mut xml, &c)?;
+                    xml.push_str("]]>");
+                }
+                Event::Comment(c) => {
+                    xml.push_str("<!--");
+                    push(&mut xml, &c)?;
+                    xml.push_str("-->");
+                }
+                Event::PI(p) => {
+                    xml.push_str("<?");
+                    push(&mut xml, &p)?;
+                    xml.push_str("?>");
+                }
+                Event::Decl(_) | Event::DocType(_) | Event::Eof => return Err(Bail),
+            }
+        }
+    }
+
+    /// For an element start inside opaque XML: what the deserializer's reader does to the event
+    /// after it ([`crate::strict::CoalescingReader`]: an element of the ST.96 namespaces with a
+    /// default or fixed value and no content gets that value; the text of one of an integer type
+    /// that is `-0` becomes `0`). Gives up at once on an empty element with a default.
+    fn opaque_start(&self, start: &BytesStart<'_>, empty: bool) -> Fast<Watch> {
+        let (ns, local) = self.reader.resolve_element(start.name());
+        let space = match Ns::of(&ns) {
+            Ns::Com => crate::strict::Space::Com,
+            Ns::Dgn => crate::strict::Space::Dgn,
+            _ => return Ok(Watch::default()),
+        };
+        let Some(d) = crate::strict::declaration(space, local.as_ref()) else {
+            return Ok(Watch::default());
+        };
+        if empty && d.value.is_some() {
+            return Err(Bail);
+        }
+        Ok(Watch {
+            default: d.value.is_some(),
+            integer: d.type_space == crate::strict::Space::Xsd
+                && matches!(d.type_name, "nonNegativeInteger" | "integer"),
+        })
+    }
+
     /// The text content of `el` (no child elements allowed), unescaped and trimmed of ASCII
     /// whitespace, as the generated deserializer reads simple content.
     ///
@@ -405,6 +610,23 @@ impl<'a> FastReader<'a> {
     }
 }
 
+/// An element of mixed content as the models hold it: the element's value and the text after it
+/// (`xsd_parser_types::xml::Mixed`). The generated readers name the inner type through this.
+pub trait MixedOf {
+    /// The element's own type.
+    type Inner;
+    /// The model value of an element and the text that follows it.
+    fn wrap(value: Self::Inner, text_after: Option<xsd_parser_types::xml::Text>) -> Self;
+}
+
+impl<T> MixedOf for xsd_parser_types::xml::Mixed<T> {
+    type Inner = T;
+    #[inline]
+    fn wrap(value: T, text_after: Option<xsd_parser_types::xml::Text>) -> Self {
+        Self { value, text_after }
+    }
+}
+
 /// A type read from an element of its own (generated for element and complex types).
 pub trait FastParse: Sized {
     /// Reads element `el` (its start tag already read) up to and including its end tag.
@@ -412,6 +634,12 @@ pub trait FastParse: Sized {
     /// # Errors
     /// [`Bail`] whenever the input is not exactly what the type allows.
     fn fast_element<'a>(p: &mut FastReader<'a>, el: Child<'a>) -> Fast<Self>;
+}
+
+impl FastParse for crate::types::OpaqueXml {
+    fn fast_element<'a>(p: &mut FastReader<'a>, el: Child<'a>) -> Fast<Self> {
+        p.opaque(&el)
+    }
 }
 
 /// A group read inline from its parent's children (generated for sequence and choice groups).

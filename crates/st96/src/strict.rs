@@ -706,7 +706,7 @@ impl<'a> CoalescingReader<'a> {
 }
 
 /// A character reference to XML white space, as that character.
-fn whitespace_char_ref(name: &[u8]) -> Option<u8> {
+pub(crate) fn whitespace_char_ref(name: &[u8]) -> Option<u8> {
     match name {
         b"#32" | b"#x20" | b"#X20" => Some(b' '),
         b"#9" | b"#x9" | b"#x09" => Some(b'\t'),

@@ -2,8 +2,9 @@
 //!
 //! For every complex type it emits `impl st96::fast::FastParse` (element types) or
 //! `impl st96::fast::FastGroup` (inline sequence and choice groups). Constructs the fast path does
-//! not cover (mixed content, `xs:any`, `xs:all`, dynamic types, fixed-size lists, opaque XML)
-//! get an impl that gives up at once, so the caller falls back to xsd-parser's deserializer.
+//! not cover (`xs:any`, `xs:all`, dynamic types, fixed-size lists) get an impl that gives up at
+//! once, or, as a branch or optional member of a type that is covered, give up when they occur;
+//! the caller then falls back to xsd-parser's deserializer.
 //! See `crates/st96/src/fast.rs` for the runtime and the contract.
 
 use std::collections::HashSet;
@@ -19,7 +20,7 @@ use xsd_parser::models::meta::{ElementMetaVariant, ElementMode};
 use xsd_parser::models::schema::xs::{FormChoiceType, Use};
 use xsd_parser::pipeline::renderer::{Context, RenderStep, RenderStepType};
 
-use crate::config::{NS_COM, NS_DGN};
+use crate::config::{NS_COM, NS_DGN, NS_MATHML};
 use crate::schema_set::PositiveIntegers;
 
 /// The render step (add it to the renderer's steps).
@@ -176,6 +177,11 @@ fn kind_of(ctx: &Context<'_, '_>, el: &ComplexDataElement<'_>) -> Kind {
     if el.meta().nillable {
         return Kind::Unsupported;
     }
+    // The `content` member xsd-parser adds to a struct of mixed content: its type (the
+    // `…Content` group next to the struct) has no meta type.
+    if *mode == ElementMode::Group && *type_ == TypeIdent::UNKNOWN {
+        return Kind::Group;
+    }
     let Some(variant) = resolve(ctx.meta.types, type_) else {
         return Kind::Unsupported;
     };
@@ -184,7 +190,10 @@ fn kind_of(ctx: &Context<'_, '_>, el: &ComplexDataElement<'_>) -> Kind {
         (ElementMode::Group, _) => Kind::Unsupported,
         (ElementMode::Element, DataTypeVariant::Complex(_)) => Kind::Element,
         (ElementMode::Element, DataTypeVariant::Custom(c)) => {
-            if c.meta.name() == "OpaqueXml" || c.meta.name().contains("Any") {
+            if c.meta.name() == "OpaqueXml" {
+                // Kept as written: `st96::fast::FastReader::opaque`.
+                Kind::Element
+            } else if c.meta.name().contains("Any") {
                 Kind::Unsupported
             } else {
                 Kind::Simple
@@ -212,6 +221,7 @@ fn ns_of(tag: &TagName<'_>) -> Option<TokenStream> {
     match ns.to_string().as_str() {
         NS_COM => Some(quote!(st96::fast::Ns::Com)),
         NS_DGN => Some(quote!(st96::fast::Ns::Dgn)),
+        NS_MATHML => Some(quote!(st96::fast::Ns::MathMl)),
         _ => None,
     }
 }
@@ -262,24 +272,73 @@ fn impl_fast_group(
     }
 }
 
-/// Code that reads one occurrence of `el` from `ch` (a `Child`), giving its value. `None` if the
+/// Code that reads one occurrence of `el` from `ch` (a `Child`), giving its value (the element's
+/// own type: without the `Box` or, in mixed content, the `Mixed` around it). `None` if the
 /// element is not covered.
-fn read_one(ctx: &Context<'_, '_>, el: &ComplexDataElement<'_>) -> Option<TokenStream> {
+fn read_one(
+    ctx: &Context<'_, '_>,
+    el: &ComplexDataElement<'_>,
+    mixed: bool,
+) -> Option<TokenStream> {
     let target = ctx.resolve_type_for_module(&el.target_type);
+    let target = if mixed {
+        quote!(<#target as st96::fast::MixedOf>::Inner)
+    } else {
+        quote!(#target)
+    };
     let positive = positive_element(&el.tag_name.name);
-    let value = match kind_of(ctx, el) {
+    Some(match kind_of(ctx, el) {
         Kind::Simple if positive => quote!(p.simple_positive::<#target>(&ch)?),
         Kind::Simple => quote!(p.simple::<#target>(&ch)?),
         Kind::Element => {
             quote!(<#target as st96::fast::FastParse>::fast_element(p, ch)?)
         }
         Kind::Group | Kind::Unsupported => return None,
+    })
+}
+
+/// Code that reads one occurrence of `el` from `ch` and moves the lookahead `c` on to the next
+/// child, evaluating to the field's value. In mixed content the text after the element goes
+/// with it (`Mixed`).
+fn read_step(
+    ctx: &Context<'_, '_>,
+    el: &ComplexDataElement<'_>,
+    mixed: bool,
+) -> Option<TokenStream> {
+    let one = read_one(ctx, el, mixed)?;
+    let value = if mixed {
+        let target = ctx.resolve_type_for_module(&el.target_type);
+        quote! {{
+            let v = #one;
+            let (t, n) = p.mixed_next()?;
+            *c = n;
+            <#target as st96::fast::MixedOf>::wrap(v, t)
+        }}
+    } else {
+        quote! {{
+            let v = #one;
+            *c = p.next_child()?;
+            v
+        }}
     };
     Some(if el.need_indirection {
         quote!(Box::new(#value))
     } else {
         value
     })
+}
+
+/// Whether element `el` is one whose content is mixed-wrapped (`Mixed<T>`) in a type of mixed
+/// content: the elements read from their own tag (not groups, not the text fields).
+fn is_mixed_element(el: &ComplexDataElement<'_>, mixed: bool) -> bool {
+    mixed
+        && matches!(
+            el.meta().variant,
+            ElementMetaVariant::Type {
+                mode: ElementMode::Element,
+                ..
+            }
+        )
 }
 
 fn bounds(el: &ComplexDataElement<'_>) -> (usize, TokenStream) {
@@ -299,8 +358,10 @@ fn starts(ctx: &Context<'_, '_>, el: &ComplexDataElement<'_>) -> Option<TokenStr
             let target = ctx.resolve_type_for_module(&el.target_type);
             Some(quote!(<#target as st96::fast::FastGroup>::fast_starts(c)))
         }
-        Kind::Unsupported => None,
-        Kind::Simple | Kind::Element => {
+        // An element the fast path does not read still has a name: the readers give up when
+        // they meet it, rather than taking it for something else.
+        Kind::Unsupported if !has_own_tag(el) => None,
+        Kind::Simple | Kind::Element | Kind::Unsupported => {
             let ns = ns_of(&el.tag_name)?;
             let name = Literal::byte_string(el.tag_name.name.as_bytes());
             Some(quote!(c.is(#ns, #name)))
@@ -308,12 +369,26 @@ fn starts(ctx: &Context<'_, '_>, el: &ComplexDataElement<'_>) -> Option<TokenStr
     }
 }
 
+/// Whether `el` is an element with its own tag (not a group read inline, not text, not the head
+/// of a substitution group, whose members have other tags).
+fn has_own_tag(el: &ComplexDataElement<'_>) -> bool {
+    !el.target_is_dynamic
+        && matches!(
+            el.meta().variant,
+            ElementMetaVariant::Type {
+                mode: ElementMode::Element,
+                ..
+            }
+        )
+}
+
 /// Code reading sequence member `el` from the lookahead `c: Option<Child>` into a local named
-/// `var`. `None` if not covered.
+/// `var`; `mixed` for the members of a type of mixed content. `None` if not covered.
 fn read_member(
     ctx: &Context<'_, '_>,
     el: &ComplexDataElement<'_>,
     var: &proc_macro2::Ident,
+    mixed: bool,
 ) -> Option<TokenStream> {
     match kind_of(ctx, el) {
         Kind::Unsupported => None,
@@ -341,27 +416,19 @@ fn read_member(
             })
         }
         Kind::Simple | Kind::Element => {
-            let one = read_one(ctx, el)?;
+            let step = read_step(ctx, el, is_mixed_element(el, mixed))?;
             let ns = ns_of(&el.tag_name)?;
             let name = Literal::byte_string(el.tag_name.name.as_bytes());
             Some(match el.occurs {
                 Occurs::Single => quote! {
                     let #var = match c.take() {
-                        Some(ch) if ch.is(#ns, #name) => {
-                            let v = #one;
-                            *c = p.next_child()?;
-                            v
-                        }
+                        Some(ch) if ch.is(#ns, #name) => #step,
                         _ => return Err(st96::fast::Bail),
                     };
                 },
                 Occurs::Optional => quote! {
                     let #var = match c.take() {
-                        Some(ch) if ch.is(#ns, #name) => {
-                            let v = #one;
-                            *c = p.next_child()?;
-                            Some(v)
-                        }
+                        Some(ch) if ch.is(#ns, #name) => Some(#step),
                         other => {
                             *c = other;
                             None
@@ -374,10 +441,7 @@ fn read_member(
                         let mut #var = Vec::new();
                         loop {
                             match c.take() {
-                                Some(ch) if ch.is(#ns, #name) => {
-                                    #var.push(#one);
-                                    *c = p.next_child()?;
-                                }
+                                Some(ch) if ch.is(#ns, #name) => #var.push(#step),
                                 other => {
                                     *c = other;
                                     break;
@@ -393,17 +457,43 @@ fn read_member(
     }
 }
 
-/// Reads the members of a sequence from `c`; gives `(code, field initialisers)`.
+/// Reads the members of a sequence from `c`; gives `(code, field initialisers)`. In a type of
+/// mixed content (`mixed`) a text member may come first only: it takes `t_before`, the text the
+/// caller read before the first child element.
 fn read_sequence(
     ctx: &Context<'_, '_>,
     elements: &[ComplexDataElement<'_>],
+    mixed: bool,
 ) -> Option<(TokenStream, Vec<TokenStream>)> {
     let mut code = TokenStream::new();
     let mut fields = Vec::new();
-    for el in elements {
+    for (i, el) in elements.iter().enumerate() {
         let field = &el.field_ident;
         let var = quote::format_ident!("f_{}", el.field_ident);
-        code.extend(read_member(ctx, el, &var)?);
+        if matches!(el.meta().variant, ElementMetaVariant::Text) {
+            if !(mixed && i == 0 && el.occurs == Occurs::Optional) {
+                return None;
+            }
+            code.extend(quote!(let #var = t_before;));
+        } else if let Some(read) = read_member(ctx, el, &var, mixed) {
+            code.extend(read);
+        } else {
+            // A member the fast path does not read: give up only when it is there.
+            let optional = matches!(el.occurs, Occurs::Optional)
+                || (matches!(el.occurs, Occurs::DynamicList) && el.meta().min_occurs == 0);
+            let test = starts(ctx, el).filter(|_| optional)?;
+            let empty = if matches!(el.occurs, Occurs::Optional) {
+                quote!(None)
+            } else {
+                quote!(Vec::new())
+            };
+            code.extend(quote! {
+                if c.as_ref().is_some_and(|c| #test) {
+                    return Err(st96::fast::Bail);
+                }
+                let #var = #empty;
+            });
+        }
         fields.push(quote!(#field: #var));
     }
     Some((code, fields))
@@ -480,8 +570,7 @@ fn render_struct(ctx: &Context<'_, '_>, s: &ComplexDataStruct<'_>, as_group: boo
     let ident = &s.base.type_ident;
     let ty = quote!(#ident);
     let flags = &s.base;
-    let covered =
-        !(flags.is_mixed() || flags.has_any() || flags.is_dynamic() || s.allow_any_attribute);
+    let covered = !(flags.has_any() || flags.is_dynamic() || s.allow_any_attribute);
     let group = if flags.is_content() || as_group {
         covered
             .then(|| render_struct_group(ctx, s))
@@ -493,27 +582,47 @@ fn render_struct(ctx: &Context<'_, '_>, s: &ComplexDataStruct<'_>, as_group: boo
     if flags.is_content() {
         return group;
     }
-    let mixed_text_only =
-        !(flags.has_any() || flags.is_dynamic() || s.allow_any_attribute) && flags.is_mixed();
-    let element = if mixed_text_only {
-        render_mixed_text_only(ctx, s)
-    } else {
-        covered.then(|| render_struct_element(ctx, s)).flatten()
-    }
-    .unwrap_or_else(|| bail_parse(&ty));
+    // Mixed content the fast path cannot read whole (a member it does not cover) is still read
+    // when the element holds text only.
+    let element = covered
+        .then(|| render_struct_element(ctx, s))
+        .flatten()
+        .or_else(|| {
+            (covered && flags.is_mixed())
+                .then(|| render_mixed_text_only(ctx, s))
+                .flatten()
+        })
+        .unwrap_or_else(|| bail_parse(&ty));
     quote!(#element #group)
 }
 
 fn render_struct_element(ctx: &Context<'_, '_>, s: &ComplexDataStruct<'_>) -> Option<TokenStream> {
     let ident = &s.base.type_ident;
     let (attr_code, mut fields) = read_attributes(ctx, &s.attributes)?;
+    let mixed = s.base.is_mixed();
     let content = match &s.mode {
-        StructMode::Empty { allow_any: false } => quote!(p.no_children(&el)?;),
+        StructMode::Empty { allow_any: false } if !mixed => quote!(p.no_children(&el)?;),
+        StructMode::Sequence {
+            elements,
+            allow_any: false,
+        } if mixed => {
+            let (code, f) = read_sequence(ctx, elements, true)?;
+            fields.extend(f);
+            quote! {
+                let (t_before, mut la) = p.mixed_first(&el)?;
+                let c = &mut la;
+                #code
+                if la.is_some() {
+                    return Err(st96::fast::Bail);
+                }
+            }
+        }
+        _ if mixed => return None,
         StructMode::Sequence {
             elements,
             allow_any: false,
         } => {
-            let (code, f) = read_sequence(ctx, elements)?;
+            let (code, f) = read_sequence(ctx, elements, false)?;
             fields.extend(f);
             quote! {
                 let mut la = p.first_child(&el)?;
@@ -629,7 +738,13 @@ fn render_struct_group(ctx: &Context<'_, '_>, s: &ComplexDataStruct<'_>) -> Opti
     else {
         return None;
     };
-    let (code, fields) = read_sequence(ctx, elements)?;
+    if elements
+        .iter()
+        .any(|el| matches!(el.meta().variant, ElementMetaVariant::Text))
+    {
+        return None;
+    }
+    let (code, fields) = read_sequence(ctx, elements, s.base.is_mixed())?;
     let first = sequence_starts(ctx, elements);
     Some(impl_fast_group(
         &ident,
@@ -645,11 +760,7 @@ fn render_enum(ctx: &Context<'_, '_>, e: &ComplexDataEnum<'_>, as_group: bool) -
     let ident = &e.base.type_ident;
     let ty = quote!(#ident);
     let flags = &e.base;
-    let covered = !(flags.is_mixed()
-        || flags.has_any()
-        || flags.is_dynamic()
-        || e.allow_any
-        || e.allow_any_attribute);
+    let covered = !(flags.has_any() || flags.is_dynamic() || e.allow_any || e.allow_any_attribute);
     let choice = covered.then(|| render_choice(ctx, e)).flatten();
     let Some((first, read)) = choice else {
         return match (flags.is_content(), as_group) {
@@ -666,6 +777,12 @@ fn render_enum(ctx: &Context<'_, '_>, e: &ComplexDataEnum<'_>, as_group: bool) -
         return group;
     }
     let group = if as_group { group } else { TokenStream::new() };
+    if flags.is_mixed() {
+        // A choice of mixed content is read inline only (as a group or the content of its
+        // struct): on an element of its own the text before its child has no field.
+        let parse = bail_parse(&ty);
+        return quote!(#group #parse);
+    }
     let parse = impl_fast_parse(
         &ident,
         quote! {
@@ -701,11 +818,19 @@ fn render_choice(
         let variant = &el.variant_ident;
         let test = starts(ctx, el)?;
         let var = quote::format_ident!("v");
-        let read = read_member(ctx, el, &var)?;
+        // A branch the fast path does not read gives up when taken.
+        let read = read_member(ctx, el, &var, e.base.is_mixed()).map_or_else(
+            || quote!(return Err(st96::fast::Bail);),
+            |read| {
+                quote! {
+                    #read
+                    return Ok(Self::#variant(v));
+                }
+            },
+        );
         arms.extend(quote! {
             if c.as_ref().is_some_and(|c| #test) {
                 #read
-                return Ok(Self::#variant(v));
             }
         });
         tests.push(test);

@@ -1206,9 +1206,11 @@ impl st96::fast::FastParse for CorrespondenceAddressType {
         let c = &mut la;
         let f_correspondence_address_party_category = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddressPartyCategory") => {
-                let v = p.simple::<CorrespondenceAddressPartyCategoryType>(&ch)?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = p.simple::<CorrespondenceAddressPartyCategoryType>(&ch)?;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -1296,77 +1298,77 @@ impl st96::fast::FastParse for RepresentativeType {
         }
         st96::fast::check_count(f_content_258.len(), 1usize, None)?;
         let f_national_legal_entity_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalLegalEntityCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalLegalEntityCode") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_nationality_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => Some({
                 let v = p.simple::<NationalityCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_incorporation_country_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => Some({
                 let v = p.simple::<IncorporationCountryCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_incorporation_state = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representative_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeCategory") => Some({
                 let v = p.simple::<RepresentativeCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_version = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"Version") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Version") => Some({
                 let v = <VersionType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1476,12 +1478,13 @@ impl st96::fast::FastParse for DocumentIncludedBagType {
         let mut f_document_included = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncluded") => {
-                    f_document_included.push(
-                        <DocumentIncludedType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncluded") => f_document_included
+                    .push({
+                        let v =
+                            <DocumentIncludedType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -1537,12 +1540,11 @@ impl st96::fast::FastParse for SignatureBagType {
         let mut f_signature = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"Signature") => {
-                    f_signature.push(<SignatureType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Signature") => f_signature.push({
+                    let v = <SignatureType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -1598,10 +1600,11 @@ impl st96::fast::FastParse for PaymentBagType {
         let mut f_payment = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"Payment") => {
-                    f_payment.push(<PaymentType as st96::fast::FastParse>::fast_element(p, ch)?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Payment") => f_payment.push({
+                    let v = <PaymentType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -1684,23 +1687,207 @@ impl st96::fast::FastParse for PhraseType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <PhraseTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<PhraseTypeContent as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for PhraseTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
+            || c.is(st96::fast::Ns::Com, b"Br")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"Br")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Br") => {
+                        let v = p.simple::<<Mixed<BrType> as st96::fast::MixedOf>::Inner>(&ch)?;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BrType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Br(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[doc = "Type used when the languageCode and sequenceNumber are needed."]
@@ -2619,11 +2806,13 @@ impl st96::fast::FastParse for PartyIdentifierBagType {
         let mut f_party_identifier = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => {
-                    f_party_identifier
-                        .push(<PartyIdentifierType as st96::fast::FastParse>::fast_element(p, ch)?);
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifier") => f_party_identifier
+                    .push({
+                        let v =
+                            <PartyIdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -3121,11 +3310,11 @@ impl st96::fast::FastParse for VersionType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -3247,110 +3436,110 @@ impl st96::fast::FastParse for DocumentIncludedType {
             _ => return Err(st96::fast::Bail),
         };
         let f_file_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_format_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentFormatCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentFormatCategory") => Some({
                 let v = p.simple::<DocumentFormatCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_kind_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentKindCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentKindCategory") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_media_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentMediaCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentMediaCategory") => Some({
                 let v = p.simple::<DocumentMediaCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_location_uri = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentLocationURI") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentLocationURI") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_version = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentVersion") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentVersion") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_size_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentSizeQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentSizeQuantity") => Some({
                 let v = <QuantityType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_ip_office_code_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCodeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCodeBag") => Some({
                 let v = <IpOfficeCodeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -3424,11 +3613,11 @@ impl st96::fast::FastParse for SignatureType {
             _ => return Err(st96::fast::Bail),
         };
         let f_signatory_capacity_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatoryCapacityCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatoryCapacityCategory") => Some({
                 let v = p.simple::<RoleCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -3500,88 +3689,88 @@ impl st96::fast::FastParse for PaymentType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_payment_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentIdentifier") => Some({
                 let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_payment_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_payment_mode_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentModeCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentModeCategory") => Some({
                 let v = p.simple::<PaymentModeCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_payment_method = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentMethod") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentMethod") => Some({
                 let v = <PaymentMethodType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_payer_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PayerName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PayerName") => Some({
                 let v = <NameType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_payment_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentStatusCategory") => Some({
                 let v = p.simple::<PaymentStatusCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_payment_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_payment_fee_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentFeeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentFeeBag") => Some({
                 let v = <PaymentFeeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -3596,22 +3785,22 @@ impl st96::fast::FastParse for PaymentType {
             _ => return Err(st96::fast::Bail),
         };
         let f_fee_paid_total_amount = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeePaidTotalAmount") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeePaidTotalAmount") => Some({
                 let v = <AmountType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -3702,23 +3891,179 @@ impl st96::fast::FastParse for BType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <BTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<BTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for BTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -3788,23 +4133,179 @@ impl st96::fast::FastParse for IType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <ITypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<ITypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for ITypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -3877,24 +4378,180 @@ impl st96::fast::FastParse for OType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <OTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<OTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
             o_style: a_o_style,
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for OTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -3964,23 +4621,179 @@ impl st96::fast::FastParse for SType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <STypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<STypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for STypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -4053,24 +4866,180 @@ impl st96::fast::FastParse for UType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <UTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<UTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
             u_style: a_u_style,
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for UTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -4140,23 +5109,177 @@ impl st96::fast::FastParse for SubType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <SubTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<SubTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for SubTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sup2")
+            || c.is(st96::fast::Ns::Com, b"Sub2")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup2"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup2") => {
+                        let v = < < Mixed < SubSup2Type > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubSup2Type> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup2(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub2"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub2") => {
+                        let v = < < Mixed < SubSup2Type > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubSup2Type> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub2(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -4227,23 +5350,192 @@ impl st96::fast::FastParse for SupType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <SupTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<SupTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for SupTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sup2")
+            || c.is(st96::fast::Ns::Com, b"Sub2")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup2"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup2") => {
+                        let v = < < Mixed < SubSup2Type > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubSup2Type> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup2(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub2"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub2") => {
+                        let v = < < Mixed < SubSup2Type > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubSup2Type> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub2(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -4313,23 +5605,177 @@ impl st96::fast::FastParse for SmallCapitalType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <SmallCapitalTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<SmallCapitalTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for SmallCapitalTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -4409,25 +5855,179 @@ impl st96::fast::FastParse for InsType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <InsTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<InsTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
             author_identifier: a_author_identifier,
             change_date_time: a_change_date_time,
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for InsTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -4506,25 +6106,164 @@ impl st96::fast::FastParse for DelType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <DelTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<DelTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
             author_identifier: a_author_identifier,
             change_date_time: a_change_date_time,
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for DelTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -4614,25 +6353,248 @@ impl st96::fast::FastParse for OcrConfidenceDataType {
         let Some(a_ocr_confidence_code) = a_ocr_confidence_code else {
             return Err(st96::fast::Bail);
         };
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <OcrConfidenceDataTypeContent as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            f_content
+                .push(<OcrConfidenceDataTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
             id: a_id,
             ocr_confidence_code: a_ocr_confidence_code,
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for OcrConfidenceDataTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Heading")
+            || c.is(st96::fast::Ns::Com, b"Pre")
+            || c.is(st96::fast::Ns::Com, b"DL")
+            || c.is(st96::fast::Ns::Com, b"UL")
+            || c.is(st96::fast::Ns::Com, b"OL")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Heading"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Heading") => {
+                        let v = < < Mixed < HeadingType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<HeadingType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Heading(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Pre"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Pre") => {
+                        let v = < < Mixed < PreType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<PreType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Pre(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"DL")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"DL") => {
+                        let v = < < Mixed < DlType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DlType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Dl(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"UL")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"UL") => {
+                        let v = < < Mixed < UlType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UlType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ul(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"OL")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OL") => {
+                        let v = < < Mixed < OlType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OlType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ol(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -5146,11 +7108,11 @@ impl st96::fast::FastParse for LocarnoClassificationBagType {
             _ => return Err(st96::fast::Bail),
         };
         let f_locarno_classification_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClassificationDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClassificationDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -5227,10 +7189,11 @@ impl st96::fast::FastParse for ProductDescriptionTextBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"ProductDescriptionText") => {
-                    f_product_description_text.push(
-                        <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_product_description_text.push({
+                        let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -5288,10 +7251,12 @@ impl st96::fast::FastParse for ExhibitionPriorityBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionPriority") => {
-                    f_exhibition_priority.push(
-                        <ExhibitionPriorityType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_exhibition_priority.push({
+                        let v =
+                            <ExhibitionPriorityType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -5540,10 +7505,11 @@ impl st96::fast::FastParse for IpOfficeCodeBagType {
         let mut f_ip_office_code = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => {
-                    f_ip_office_code.push(p.simple::<ExtendedWipost3CodeType>(&ch)?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => f_ip_office_code.push({
+                    let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -5752,22 +7718,22 @@ impl st96::fast::FastParse for ElectronicSignatureType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_electronic_signature_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicSignatureDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicSignatureDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_electronic_signature_place = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicSignaturePlace") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicSignaturePlace") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -6186,12 +8152,11 @@ impl st96::fast::FastParse for PaymentFeeBagType {
         let mut f_payment_fee = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentFee") => {
-                    f_payment_fee.push(<PaymentFeeType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentFee") => f_payment_fee.push({
+                    let v = <PaymentFeeType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -6404,23 +8369,164 @@ impl st96::fast::FastParse for SubSup2Type {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <SubSup2TypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<SubSup2TypeContent as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for SubSup2TypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -6500,25 +8606,209 @@ impl st96::fast::FastParse for HeadingType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <HeadingTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<HeadingTypeContent as st96::fast::FastGroup>::fast_group(
+                p, c,
+            )?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
             id: a_id,
             heading_level_code: a_heading_level_code,
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for HeadingTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
+            || c.is(st96::fast::Ns::Com, b"Br")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"Br")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Br") => {
+                        let v = p.simple::<<Mixed<BrType> as st96::fast::MixedOf>::Inner>(&ch)?;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BrType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Br(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -6735,10 +9025,11 @@ impl st96::fast::FastParse for UlType {
         let mut f_li = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"LI") => {
-                    f_li.push(<LiType as st96::fast::FastParse>::fast_element(p, ch)?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LI") => f_li.push({
+                    let v = <LiType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -6802,10 +9093,11 @@ impl st96::fast::FastParse for OlType {
         let mut f_li = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"LI") => {
-                    f_li.push(<LiType as st96::fast::FastParse>::fast_element(p, ch)?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LI") => f_li.push({
+                    let v = <LiType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -6965,11 +9257,11 @@ impl st96::fast::FastParse for EntitlementEstablishmentType {
             _ => return Err(st96::fast::Bail),
         };
         let f_contact = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Contact") => Some({
                 let v = <ContactType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -7157,44 +9449,44 @@ impl st96::fast::FastParse for PublicationContactType {
             _ => return Err(st96::fast::Bail),
         };
         let f_city_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CityName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CityName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_geographic_region_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"GeographicRegionName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"GeographicRegionName") => Some({
                 let v = <GeographicRegionNameType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_country_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CountryCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CountryCode") => Some({
                 let v = p.simple::<ExtendedIsoCountryCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_postal_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalCode") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -7265,67 +9557,67 @@ impl st96::fast::FastParse for ContactContent141Type {
             _ => return Err(st96::fast::Bail),
         };
         let f_postal_address_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalAddressBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalAddressBag") => Some({
                 let v = <PostalAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_fax_number_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FaxNumberBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FaxNumberBag") => Some({
                 let v = <FaxNumberBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_email_address_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"EmailAddressBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EmailAddressBag") => Some({
                 let v = <EmailAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_web_address_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"WebAddressBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"WebAddressBag") => Some({
                 let v = <WebAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_phone_number_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PhoneNumberBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PhoneNumberBag") => Some({
                 let v = <PhoneNumberBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_other_electronic_address_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OtherElectronicAddressBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OtherElectronicAddressBag") => Some({
                 let v =
                     <OtherElectronicAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -7363,67 +9655,67 @@ impl st96::fast::FastGroup for ContactContent141Type {
             _ => return Err(st96::fast::Bail),
         };
         let f_postal_address_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalAddressBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalAddressBag") => Some({
                 let v = <PostalAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_fax_number_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FaxNumberBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FaxNumberBag") => Some({
                 let v = <FaxNumberBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_email_address_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"EmailAddressBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EmailAddressBag") => Some({
                 let v = <EmailAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_web_address_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"WebAddressBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"WebAddressBag") => Some({
                 let v = <WebAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_phone_number_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PhoneNumberBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PhoneNumberBag") => Some({
                 let v = <PhoneNumberBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_other_electronic_address_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OtherElectronicAddressBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OtherElectronicAddressBag") => Some({
                 let v =
                     <OtherElectronicAddressBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -8678,33 +10970,33 @@ impl st96::fast::FastParse for ExhibitionPriorityType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_exhibition_country_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionCountryCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionCountryCode") => Some({
                 let v = p.simple::<ExtendedIsoCountryCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_exhibition_city_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionCityName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionCityName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_exhibition_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -8719,44 +11011,44 @@ impl st96::fast::FastParse for ExhibitionPriorityType {
             _ => return Err(st96::fast::Bail),
         };
         let f_exhibition_first_display_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionFirstDisplayDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionFirstDisplayDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_exhibition_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionStatusCategory") => Some({
                 let v = p.simple::<ExhibitionStatusCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_exhibition_status_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionStatusDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionStatusDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -8766,10 +11058,11 @@ impl st96::fast::FastParse for ExhibitionPriorityType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionDocument") => {
-                    f_exhibition_document.push(
-                        <DocumentType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_exhibition_document.push({
+                        let v = <DocumentType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -9003,44 +11296,44 @@ impl st96::fast::FastParse for CurrentAccountType {
             _ => return Err(st96::fast::Bail),
         };
         let f_current_account_password = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CurrentAccountPassword") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CurrentAccountPassword") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_account_holder_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"AccountHolderName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AccountHolderName") => Some({
                 let v = <NameType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_holder_email_address_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"HolderEmailAddressText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"HolderEmailAddressText") => Some({
                 let v = <EmailAddressTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_correspondence_address = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => Some({
                 let v = <CorrespondenceAddressType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -9116,33 +11409,33 @@ impl st96::fast::FastParse for CardType {
             _ => return Err(st96::fast::Bail),
         };
         let f_expiry_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExpiryDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExpiryDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_account_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"AccountNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AccountNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_electronic_payment_reference_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicPaymentReferenceText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicPaymentReferenceText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -9217,11 +11510,11 @@ impl st96::fast::FastParse for BankTransferType {
             _ => return Err(st96::fast::Bail),
         };
         let f_origin_bank_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OriginBankName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OriginBankName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -9294,22 +11587,22 @@ impl st96::fast::FastParse for ChequeType {
             _ => return Err(st96::fast::Bail),
         };
         let f_cheque_kind_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ChequeKindText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ChequeKindText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_bank_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"BankName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BankName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -9373,10 +11666,13 @@ impl st96::fast::FastParse for PersonNameType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"TransliterationName") => {
-                    f_transliteration_name.push(
-                        <TransliterationNameType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_transliteration_name.push({
+                        let v = <TransliterationNameType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -9386,22 +11682,22 @@ impl st96::fast::FastParse for PersonNameType {
         }
         st96::fast::check_count(f_transliteration_name.len(), 0usize, None)?;
         let f_official_title_text_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficialTitleTextBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficialTitleTextBag") => Some({
                 let v = <OfficialTitleTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_preferred_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PreferredName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PreferredName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -9473,10 +11769,13 @@ impl st96::fast::FastParse for OrganizationNameType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"OrganizationOtherName") => {
-                    f_organization_other_name.push(
-                        <OrganizationOtherNameType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_organization_other_name.push({
+                        let v = <OrganizationOtherNameType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -9489,10 +11788,13 @@ impl st96::fast::FastParse for OrganizationNameType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"TransliterationName") => {
-                    f_transliteration_name.push(
-                        <TransliterationNameType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_transliteration_name.push({
+                        let v = <TransliterationNameType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -9590,25 +11892,214 @@ impl st96::fast::FastParse for EntityNameType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <EntityNameTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<EntityNameTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
             language_code: a_language_code,
             entity_name_category: a_entity_name_category,
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for EntityNameTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
+            || c.is(st96::fast::Ns::Com, b"Br")
+            || <EntityNameContent172Type as st96::fast::FastGroup>::fast_starts(c)
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"Br")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Br") => {
+                        let v = p.simple::<<Mixed<BrType> as st96::fast::MixedOf>::Inner>(&ch)?;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BrType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Br(v));
+            }
+            if c.as_ref().is_some_and(|c| {
+                <EntityNameContent172Type as st96::fast::FastGroup>::fast_starts(c)
+            }) {
+                let v = <EntityNameContent172Type as st96::fast::FastGroup>::fast_group(p, c)?;
+                return Ok(Self::Content172(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -9654,22 +12145,22 @@ impl st96::fast::FastParse for PaymentFeeType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_fee_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeIdentifier") => Some({
                 let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_fee_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -9684,33 +12175,33 @@ impl st96::fast::FastParse for PaymentFeeType {
             _ => return Err(st96::fast::Bail),
         };
         let f_fee_unit_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeUnitQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeUnitQuantity") => Some({
                 let v = <QuantityType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_fee_unit_amount = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeUnitAmount") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeUnitAmount") => Some({
                 let v = <AmountType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -9942,24 +12433,206 @@ impl st96::fast::FastParse for DtType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <DtTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<DtTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
             id: a_id,
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for DtTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
+            || c.is(st96::fast::Ns::Com, b"Br")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"Br")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Br") => {
+                        let v = p.simple::<<Mixed<BrType> as st96::fast::MixedOf>::Inner>(&ch)?;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BrType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Br(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -10042,24 +12715,320 @@ impl st96::fast::FastParse for DdType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <DdTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<DdTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
             id: a_id,
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for DdTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
+            || c.is(st96::fast::Ns::Com, b"Br")
+            || c.is(st96::fast::Ns::Com, b"UL")
+            || c.is(st96::fast::Ns::Com, b"OL")
+            || c.is(st96::fast::Ns::Com, b"Pre")
+            || c.is(st96::fast::Ns::Com, b"DL")
+            || c.is(st96::fast::Ns::Com, b"IPOASISTable")
+            || c.is(st96::fast::Ns::Com, b"PatentCitation")
+            || c.is(st96::fast::Ns::Com, b"NPLCitation")
+            || c.is(st96::fast::Ns::Com, b"CrossReference")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"Br")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Br") => {
+                        let v = p.simple::<<Mixed<BrType> as st96::fast::MixedOf>::Inner>(&ch)?;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BrType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Br(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"UL")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"UL") => {
+                        let v = < < Mixed < UlType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UlType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ul(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"OL")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OL") => {
+                        let v = < < Mixed < OlType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OlType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ol(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Pre"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Pre") => {
+                        let v = < < Mixed < PreType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<PreType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Pre(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"DL")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"DL") => {
+                        let v = < < Mixed < DlType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DlType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Dl(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"IPOASISTable"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOASISTable") => {
+                        let v = < < Mixed < OpaqueXml > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OpaqueXml> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::IpoasisTable(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PatentCitation"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PatentCitation") => {
+                        let v = < < Mixed < PatentCitationType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<PatentCitationType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PatentCitation(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"NPLCitation"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCitation") => {
+                        let v = < < Mixed < NplCitationType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<NplCitationType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::NplCitation(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"CrossReference"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"CrossReference") => {
+                        let v = < < Mixed < CrossReferenceType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<CrossReferenceType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::CrossReference(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -10192,27 +13161,413 @@ impl st96::fast::FastParse for LiType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <LiTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<LiTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
             id: a_id,
             p_number: a_p_number,
             text_box_indicator: a_text_box_indicator,
             li_number: a_li_number,
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for LiTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Image")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
+            || c.is(st96::fast::Ns::Com, b"Br")
+            || c.is(st96::fast::Ns::Com, b"UL")
+            || c.is(st96::fast::Ns::Com, b"OL")
+            || c.is(st96::fast::Ns::Com, b"Pre")
+            || c.is(st96::fast::Ns::Com, b"DL")
+            || c.is(st96::fast::Ns::Com, b"Math")
+            || c.is(st96::fast::Ns::Com, b"ChemicalFormulae")
+            || c.is(st96::fast::Ns::Com, b"InlineFormula")
+            || c.is(st96::fast::Ns::Com, b"PatentCitation")
+            || c.is(st96::fast::Ns::Com, b"NPLCitation")
+            || c.is(st96::fast::Ns::Com, b"FigureReference")
+            || c.is(st96::fast::Ns::Com, b"CrossReference")
+            || c.is(st96::fast::Ns::Com, b"BioDeposit")
+            || c.is(st96::fast::Ns::Com, b"Table")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Image"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Image") => {
+                        let v = < < Mixed < ImageType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<ImageType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Image(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"Br")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Br") => {
+                        let v = p.simple::<<Mixed<BrType> as st96::fast::MixedOf>::Inner>(&ch)?;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BrType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Br(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"UL")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"UL") => {
+                        let v = < < Mixed < UlType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UlType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ul(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"OL")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OL") => {
+                        let v = < < Mixed < OlType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OlType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ol(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Pre"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Pre") => {
+                        let v = < < Mixed < PreType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<PreType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Pre(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"DL")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"DL") => {
+                        let v = < < Mixed < DlType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DlType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Dl(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Math"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Math") => {
+                        let v = < < Mixed < MathType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<MathType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Math(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ChemicalFormulae"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ChemicalFormulae") => {
+                        let v = < < Mixed < ChemicalFormulaeType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<ChemicalFormulaeType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::ChemicalFormulae(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"InlineFormula"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"InlineFormula") => {
+                        let v = < < Mixed < PhraseType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<PhraseType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::InlineFormula(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PatentCitation"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PatentCitation") => {
+                        let v = < < Mixed < PatentCitationType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<PatentCitationType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::PatentCitation(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"NPLCitation"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCitation") => {
+                        let v = < < Mixed < NplCitationType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<NplCitationType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::NplCitation(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"FigureReference"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"FigureReference") => {
+                        let v = < < Mixed < FigureReferenceType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<FigureReferenceType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::FigureReference(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"CrossReference"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"CrossReference") => {
+                        let v = < < Mixed < CrossReferenceType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<CrossReferenceType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::CrossReference(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"BioDeposit"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"BioDeposit") => {
+                        let v = < < Mixed < BioDepositType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BioDepositType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::BioDeposit(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Table"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Table") => {
+                        let v = < < Mixed < TableType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<TableType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Table(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -10254,11 +13609,11 @@ impl st96::fast::FastParse for ApplicationNumberType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_ip_office_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => Some({
                 let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -10404,10 +13759,11 @@ impl st96::fast::FastParse for PostalAddressBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalAddress") => {
-                    f_postal_address.push(
-                        <PostalAddressType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_postal_address.push({
+                        let v = <PostalAddressType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -10464,12 +13820,11 @@ impl st96::fast::FastParse for FaxNumberBagType {
         let mut f_fax_number = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"FaxNumber") => {
-                    f_fax_number.push(<FaxNumberType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"FaxNumber") => f_fax_number.push({
+                    let v = <FaxNumberType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -10525,12 +13880,13 @@ impl st96::fast::FastParse for EmailAddressBagType {
         let mut f_email_address_text = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"EmailAddressText") => {
-                    f_email_address_text.push(
-                        <EmailAddressTextType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"EmailAddressText") => f_email_address_text
+                    .push({
+                        let v =
+                            <EmailAddressTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -10587,10 +13943,11 @@ impl st96::fast::FastParse for WebAddressBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"WebAddressURI") => {
-                    f_web_address_uri.push(
-                        <WebAddressUriType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_web_address_uri.push({
+                        let v = <WebAddressUriType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -10647,12 +14004,11 @@ impl st96::fast::FastParse for PhoneNumberBagType {
         let mut f_phone_number = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"PhoneNumber") => {
-                    f_phone_number.push(<PhoneNumberType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"PhoneNumber") => f_phone_number.push({
+                    let v = <PhoneNumberType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -10711,20 +14067,7 @@ impl st96::fast::FastParse for OtherElectronicAddressBagType {
         let c = &mut la;
         let mut f_other_electronic_address_text = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"OtherElectronicAddressText") => {
-                    f_other_electronic_address_text.push(
-                        <OtherElectronicAddressTextType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Com , b"OtherElectronicAddressText") => f_other_electronic_address_text . push ({ let v = < OtherElectronicAddressTextType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_other_electronic_address_text.len(), 1usize, None)?;
         if la.is_some() {
@@ -10779,11 +14122,11 @@ impl st96::fast::FastParse for LocarnoClassificationType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_symbol_position_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SymbolPositionCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SymbolPositionCode") => Some({
                 let v = p.simple::<SymbolPositionCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -10798,11 +14141,11 @@ impl st96::fast::FastParse for LocarnoClassificationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_locarno_class_description_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClassDescriptionText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoClassDescriptionText") => Some({
                 let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -10812,10 +14155,12 @@ impl st96::fast::FastParse for LocarnoClassificationType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoSubclassBag") => {
-                    f_locarno_subclass_bag.push(
-                        <LocarnoSubclassBagType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_locarno_subclass_bag.push({
+                        let v =
+                            <LocarnoSubclassBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -10873,11 +14218,11 @@ impl st96::fast::FastParse for LocarnoClassificationBagContent202Type {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_symbol_position_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SymbolPositionCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SymbolPositionCode") => Some({
                 let v = p.simple::<SymbolPositionCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -10911,11 +14256,11 @@ impl st96::fast::FastGroup for LocarnoClassificationBagContent202Type {
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         let f_symbol_position_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SymbolPositionCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SymbolPositionCode") => Some({
                 let v = p.simple::<SymbolPositionCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -11096,99 +14441,99 @@ impl st96::fast::FastParse for DocumentType {
             _ => return Err(st96::fast::Bail),
         };
         let f_file_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_format_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentFormatCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentFormatCategory") => Some({
                 let v = p.simple::<DocumentFormatCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_kind_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentKindCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentKindCategory") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_media_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentMediaCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentMediaCategory") => Some({
                 let v = p.simple::<DocumentMediaCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_location_uri = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentLocationURI") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentLocationURI") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_version = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentVersion") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentVersion") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_size_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentSizeQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentSizeQuantity") => Some({
                 let v = <QuantityType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -11880,10 +15225,11 @@ impl st96::fast::FastParse for OfficialTitleTextBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficialTitleText") => {
-                    f_official_title_text.push(
-                        <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_official_title_text.push({
+                        let v = <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -11978,24 +15324,207 @@ impl st96::fast::FastParse for OrganizationOtherNameType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c.as_ref().is_some_and(|c| {
+            <OrganizationOtherNameTypeContent as st96::fast::FastGroup>::fast_starts(c)
+        }) {
+            f_content.push(
+                <OrganizationOtherNameTypeContent as st96::fast::FastGroup>::fast_group(p, c)?,
+            );
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
             organization_name_category: a_organization_name_category,
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for OrganizationOtherNameTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
+            || c.is(st96::fast::Ns::Com, b"Br")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"Br")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Br") => {
+                        let v = p.simple::<<Mixed<BrType> as st96::fast::MixedOf>::Inner>(&ch)?;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BrType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Br(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -12055,19 +15584,45 @@ impl st96::fast::FastParse for EntityNameContent172Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let mut f_transliteration_name = Vec::new();
+        loop {
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Com , b"TransliterationName") => f_transliteration_name . push ({ let v = < < Mixed < TransliterationNameType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; let (t , n) = p . mixed_next () ? ; * c = n ; < Mixed < TransliterationNameType > as st96 :: fast :: MixedOf > :: wrap (v , t) }) , other => { * c = other ; break ; } }
+        }
+        st96::fast::check_count(f_transliteration_name.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            transliteration_name: f_transliteration_name,
+        })
     }
 }
 impl st96::fast::FastGroup for EntityNameContent172Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"TransliterationName")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        let mut f_transliteration_name = Vec::new();
+        loop {
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Com , b"TransliterationName") => f_transliteration_name . push ({ let v = < < Mixed < TransliterationNameType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; let (t , n) = p . mixed_next () ? ; * c = n ; < Mixed < TransliterationNameType > as st96 :: fast :: MixedOf > :: wrap (v , t) }) , other => { * c = other ; break ; } }
+        }
+        st96::fast::check_count(f_transliteration_name.len(), 0usize, None)?;
+        Ok(Self {
+            transliteration_name: f_transliteration_name,
+        })
     }
 }
 #[doc = "This code list is inline with ISO currency codes ISO 4217 in August 2018"]
@@ -12979,12 +16534,11 @@ impl st96::fast::FastGroup for PatentCitationTypeContent {
                 .is_some_and(|c| c.is(st96::fast::Ns::Com, b"PatentCitationText"))
             {
                 let v = match c.take() {
-                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PatentCitationText") => {
-                        let v =
-                            Box::new(<PhraseType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"PatentCitationText") => Box::new({
+                        let v = <PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
                         *c = p.next_child()?;
                         v
-                    }
+                    }),
                     _ => return Err(st96::fast::Bail),
                 };
                 return Ok(Self::PatentCitationText(v));
@@ -13116,12 +16670,11 @@ impl st96::fast::FastGroup for NplCitationTypeContent {
                 .is_some_and(|c| c.is(st96::fast::Ns::Com, b"NPLCitationText"))
             {
                 let v = match c.take() {
-                    Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCitationText") => {
-                        let v =
-                            Box::new(<PhraseType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCitationText") => Box::new({
+                        let v = <PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
                         *c = p.next_child()?;
                         v
-                    }
+                    }),
                     _ => return Err(st96::fast::Bail),
                 };
                 return Ok(Self::NplCitationText(v));
@@ -13311,7 +16864,20 @@ impl st96::fast::FastParse for CrossReferenceType {
         let Some(a_cross_reference_category) = a_cross_reference_category else {
             return Err(st96::fast::Bail);
         };
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <CrossReferenceTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content.push(<CrossReferenceTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
             id: a_id,
             idrefs: a_idrefs,
@@ -13320,21 +16886,190 @@ impl st96::fast::FastParse for CrossReferenceType {
             source_uri: a_source_uri,
             source_system_name: a_source_system_name,
             source_system_identifier: a_source_system_identifier,
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for CrossReferenceTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
+            || c.is(st96::fast::Ns::Com, b"Br")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"Br")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Br") => {
+                        let v = p.simple::<<Mixed<BrType> as st96::fast::MixedOf>::Inner>(&ch)?;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BrType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Br(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -13425,33 +17160,33 @@ impl st96::fast::FastParse for ImageType {
             _ => return Err(st96::fast::Bail),
         };
         let f_height_measure = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"HeightMeasure") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"HeightMeasure") => Some({
                 let v = <MeasureType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_width_measure = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"WidthMeasure") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"WidthMeasure") => Some({
                 let v = <MeasureType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_alt = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"Alt") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Alt") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -13468,66 +17203,66 @@ impl st96::fast::FastParse for ImageType {
             None
         };
         let f_bit_depth_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"BitDepthQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BitDepthQuantity") => Some({
                 let v = p.simple::<usize>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_colour_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_colour_mode_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourModeCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourModeCategory") => Some({
                 let v = p.simple::<ColourModeCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_caption = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"Caption") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Caption") => Some({
                 let v = <CaptionType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_image_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageStatusCategory") => Some({
                 let v = p.simple::<ImageStatusCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_image_rendition_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageRenditionCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageRenditionCategory") => Some({
                 let v = p.simple::<ImageRenditionCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -13664,12 +17399,11 @@ impl st96::fast::FastGroup for MathTypeContent {
                 .is_some_and(|c| c.is(st96::fast::Ns::Com, b"InlineFormula"))
             {
                 let v = match c.take() {
-                    Some(ch) if ch.is(st96::fast::Ns::Com, b"InlineFormula") => {
-                        let v =
-                            Box::new(<PhraseType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"InlineFormula") => Box::new({
+                        let v = <PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
                         *c = p.next_child()?;
                         v
-                    }
+                    }),
                     _ => return Err(st96::fast::Bail),
                 };
                 return Ok(Self::InlineFormula(v));
@@ -13795,12 +17529,11 @@ impl st96::fast::FastGroup for ChemicalFormulaeTypeContent {
                 .is_some_and(|c| c.is(st96::fast::Ns::Com, b"InlineFormula"))
             {
                 let v = match c.take() {
-                    Some(ch) if ch.is(st96::fast::Ns::Com, b"InlineFormula") => {
-                        let v =
-                            Box::new(<PhraseType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"InlineFormula") => Box::new({
+                        let v = <PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
                         *c = p.next_child()?;
                         v
-                    }
+                    }),
                     _ => return Err(st96::fast::Bail),
                 };
                 return Ok(Self::InlineFormula(v));
@@ -13904,26 +17637,209 @@ impl st96::fast::FastParse for FigureReferenceType {
                 _ => return Err(st96::fast::Bail),
             }
         }
-        let text = p.mixed_text_only(&el)?;
+        let (t_before, mut la) = p.mixed_first(&el)?;
+        let c = &mut la;
+        let f_text_before = t_before;
+        let mut f_content = Vec::new();
+        while c
+            .as_ref()
+            .is_some_and(|c| <FigureReferenceTypeContent as st96::fast::FastGroup>::fast_starts(c))
+        {
+            f_content
+                .push(<FigureReferenceTypeContent as st96::fast::FastGroup>::fast_group(p, c)?);
+        }
+        st96::fast::check_count(f_content.len(), 0usize, None)?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
         Ok(Self {
             id: a_id,
             idrefs: a_idrefs,
             referenced_figure_number: a_referenced_figure_number,
-            text_before: text,
-            content: Vec::new(),
+            text_before: f_text_before,
+            content: f_content,
         })
     }
 }
 impl st96::fast::FastGroup for FigureReferenceTypeContent {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::Com, b"B")
+            || c.is(st96::fast::Ns::Com, b"I")
+            || c.is(st96::fast::Ns::Com, b"O")
+            || c.is(st96::fast::Ns::Com, b"S")
+            || c.is(st96::fast::Ns::Com, b"U")
+            || c.is(st96::fast::Ns::Com, b"Sub")
+            || c.is(st96::fast::Ns::Com, b"Sup")
+            || c.is(st96::fast::Ns::Com, b"SmallCapital")
+            || c.is(st96::fast::Ns::Com, b"Ins")
+            || c.is(st96::fast::Ns::Com, b"Del")
+            || c.is(st96::fast::Ns::Com, b"OCRConfidenceData")
+            || c.is(st96::fast::Ns::Com, b"Br")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        (|| -> st96::fast::Fast<Self> {
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"B")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"B") => {
+                        let v = < < Mixed < BType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::B(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"I")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"I") => {
+                        let v = < < Mixed < IType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<IType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::I(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"O")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"O") => {
+                        let v = < < Mixed < OType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::O(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"S")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"S") => {
+                        let v = < < Mixed < SType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::S(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"U")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"U") => {
+                        let v = < < Mixed < UType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<UType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::U(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sub"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sub") => {
+                        let v = < < Mixed < SubType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SubType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sub(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Sup"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Sup") => {
+                        let v = < < Mixed < SupType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SupType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Sup(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"SmallCapital"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"SmallCapital") => {
+                        let v = < < Mixed < SmallCapitalType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<SmallCapitalType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::SmallCapital(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Ins"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Ins") => {
+                        let v = < < Mixed < InsType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<InsType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Ins(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"Del"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Del") => {
+                        let v = < < Mixed < DelType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<DelType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Del(v));
+            }
+            if c.as_ref()
+                .is_some_and(|c| c.is(st96::fast::Ns::Com, b"OCRConfidenceData"))
+            {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"OCRConfidenceData") => {
+                        let v = < < Mixed < OcrConfidenceDataType > as st96 :: fast :: MixedOf > :: Inner as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<OcrConfidenceDataType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::OcrConfidenceData(v));
+            }
+            if c.as_ref().is_some_and(|c| c.is(st96::fast::Ns::Com, b"Br")) {
+                let v = match c.take() {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"Br") => {
+                        let v = p.simple::<<Mixed<BrType> as st96::fast::MixedOf>::Inner>(&ch)?;
+                        let (t, n) = p.mixed_next()?;
+                        *c = n;
+                        <Mixed<BrType> as st96::fast::MixedOf>::wrap(v, t)
+                    }
+                    _ => return Err(st96::fast::Bail),
+                };
+                return Ok(Self::Br(v));
+            }
+            Err(st96::fast::Bail)
+        })()
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -13979,11 +17895,11 @@ impl st96::fast::FastParse for BioDepositType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_bio_deposit_depositary = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"BioDepositDepositary") => {
-                let v = Box::new(<ContactType as st96::fast::FastParse>::fast_element(p, ch)?);
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BioDepositDepositary") => Box::new({
+                let v = <ContactType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
                 v
-            }
+            }),
             _ => return Err(st96::fast::Bail),
         };
         let f_biological_accession_number = match c.take() {
@@ -13995,33 +17911,33 @@ impl st96::fast::FastParse for BioDepositType {
             _ => return Err(st96::fast::Bail),
         };
         let f_bio_deposit_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"BioDepositDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BioDepositDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_bio_deposit_term_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"BioDepositTermText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BioDepositTermText") => Some({
                 let v = <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_bio_deposit_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"BioDepositText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BioDepositText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -14071,7 +17987,49 @@ impl st96::fast::FastParse for TableType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            if !p.is_ignorable(&attr) {
+                return Err(st96::fast::Bail);
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let value = {
+            let c = &mut la;
+            (|| -> st96::fast::Fast<Self> {
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"IPOASISTable"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOASISTable") => {
+                            let v = <OpaqueXml as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::IpoasisTable(v));
+                }
+                if c.as_ref()
+                    .is_some_and(|c| c.is(st96::fast::Ns::Com, b"TableImage"))
+                {
+                    let v = match c.take() {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"TableImage") => {
+                            let v = <TableImageType as st96::fast::FastParse>::fast_element(p, ch)?;
+                            *c = p.next_child()?;
+                            v
+                        }
+                        _ => return Err(st96::fast::Bail),
+                    };
+                    return Ok(Self::TableImage(v));
+                }
+                Err(st96::fast::Bail)
+            })()
+        }?;
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(value)
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -14330,10 +18288,14 @@ impl st96::fast::FastParse for PostalAddressType {
                     loop {
                         match c.take() {
                             Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalAddressText") => {
-                                v.push(<OrderedTextType as st96::fast::FastParse>::fast_element(
-                                    p, ch,
-                                )?);
-                                *c = p.next_child()?;
+                                v.push({
+                                    let v =
+                                        <OrderedTextType as st96::fast::FastParse>::fast_element(
+                                            p, ch,
+                                        )?;
+                                    *c = p.next_child()?;
+                                    v
+                                })
                             }
                             other => {
                                 *c = other;
@@ -14625,9 +18587,11 @@ impl st96::fast::FastParse for LocarnoSubclassBagType {
         };
         let f_locarno_subclass_product_indication_text = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoSubclassProductIndicationText") => {
-                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -14635,11 +18599,11 @@ impl st96::fast::FastParse for LocarnoSubclassBagType {
             }
         };
         let f_locarno_term_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoTermBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoTermBag") => Some({
                 let v = <LocarnoTermBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -14647,20 +18611,7 @@ impl st96::fast::FastParse for LocarnoSubclassBagType {
         };
         let mut f_national_subclass_extension_bag = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalSubclassExtensionBag") => {
-                    f_national_subclass_extension_bag.push(
-                        <NationalSubclassExtensionBagType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Com , b"NationalSubclassExtensionBag") => f_national_subclass_extension_bag . push ({ let v = < NationalSubclassExtensionBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_national_subclass_extension_bag.len(), 0usize, None)?;
         if la.is_some() {
@@ -14992,33 +18943,33 @@ impl st96::fast::FastParse for PersonStructuredNameType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_name_prefix = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NamePrefix") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NamePrefix") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_first_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FirstName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FirstName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_middle_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"MiddleName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"MiddleName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15033,44 +18984,44 @@ impl st96::fast::FastParse for PersonStructuredNameType {
             _ => return Err(st96::fast::Bail),
         };
         let f_first_last_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FirstLastName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FirstLastName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_second_last_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SecondLastName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SecondLastName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_name_suffix = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NameSuffix") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NameSuffix") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_person_other_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PersonOtherName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PersonOtherName") => Some({
                 let v = <PersonOtherNameType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15267,35 +19218,33 @@ impl st96::fast::FastParse for CitedPatentDocumentIdentificationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_entity_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"EntityName") => {
-                let v = Box::new(<EntityNameType as st96::fast::FastParse>::fast_element(
-                    p, ch,
-                )?);
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EntityName") => Some(Box::new({
+                let v = <EntityNameType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            })),
             other => {
                 *c = other;
                 None
             }
         };
         let f_patent_document_kind_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PatentDocumentKindCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PatentDocumentKindCode") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_patent_document_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PatentDocumentDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PatentDocumentDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15379,33 +19328,33 @@ impl st96::fast::FastParse for CitedBookType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_electronic_access = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicAccess") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicAccess") => Some({
                 let v = <ElectronicAccessType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_cited_document_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedDocumentDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedDocumentDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_abstract_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"AbstractNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AbstractNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15414,10 +19363,11 @@ impl st96::fast::FastParse for CitedBookType {
         let mut f_author_name = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorName") => {
-                    f_author_name.push(p.simple::<String>(&ch)?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorName") => f_author_name.push({
+                    let v = p.simple::<String>(&ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -15428,12 +19378,11 @@ impl st96::fast::FastParse for CitedBookType {
         let mut f_subordinate = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"Subordinate") => {
-                    f_subordinate.push(<SubordinateType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Subordinate") => f_subordinate.push({
+                    let v = <SubordinateType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -15450,33 +19399,33 @@ impl st96::fast::FastParse for CitedBookType {
             _ => return Err(st96::fast::Bail),
         };
         let f_npl_copyright_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCopyrightText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCopyrightText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_npl_issue_designation_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLIssueDesignationText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLIssueDesignationText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_npl_reference_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLReferenceNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLReferenceNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15486,10 +19435,12 @@ impl st96::fast::FastParse for CitedBookType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLStandardNumber") => {
-                    f_npl_standard_number.push(
-                        <NplStandardNumberType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_npl_standard_number.push({
+                        let v =
+                            <NplStandardNumberType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -15499,22 +19450,22 @@ impl st96::fast::FastParse for CitedBookType {
         }
         st96::fast::check_count(f_npl_standard_number.len(), 0usize, None)?;
         let f_npl_class = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLClass") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLClass") => Some({
                 let v = <NplClassType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_notes = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"Notes") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Notes") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15529,88 +19480,88 @@ impl st96::fast::FastParse for CitedBookType {
             None
         };
         let f_cited_book_author_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookAuthorName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookAuthorName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_cited_book_title_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookTitleText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookTitleText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_cited_book_subtitle_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookSubtitleText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookSubtitleText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_cited_book_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_issue_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IssueNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IssueNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_cited_book_edition_statement_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookEditionStatementText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedBookEditionStatementText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_volume_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"VolumeNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"VolumeNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_series_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SeriesText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SeriesText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15707,33 +19658,33 @@ impl st96::fast::FastParse for CitedJournalArticleType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_electronic_access = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicAccess") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicAccess") => Some({
                 let v = <ElectronicAccessType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_cited_document_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedDocumentDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedDocumentDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_abstract_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"AbstractNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AbstractNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15742,10 +19693,11 @@ impl st96::fast::FastParse for CitedJournalArticleType {
         let mut f_author_name = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorName") => {
-                    f_author_name.push(p.simple::<String>(&ch)?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorName") => f_author_name.push({
+                    let v = p.simple::<String>(&ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -15756,12 +19708,11 @@ impl st96::fast::FastParse for CitedJournalArticleType {
         let mut f_subordinate = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"Subordinate") => {
-                    f_subordinate.push(<SubordinateType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Subordinate") => f_subordinate.push({
+                    let v = <SubordinateType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -15778,33 +19729,33 @@ impl st96::fast::FastParse for CitedJournalArticleType {
             _ => return Err(st96::fast::Bail),
         };
         let f_npl_copyright_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCopyrightText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCopyrightText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_npl_issue_designation_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLIssueDesignationText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLIssueDesignationText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_npl_reference_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLReferenceNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLReferenceNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15814,10 +19765,12 @@ impl st96::fast::FastParse for CitedJournalArticleType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLStandardNumber") => {
-                    f_npl_standard_number.push(
-                        <NplStandardNumberType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_npl_standard_number.push({
+                        let v =
+                            <NplStandardNumberType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -15827,22 +19780,22 @@ impl st96::fast::FastParse for CitedJournalArticleType {
         }
         st96::fast::check_count(f_npl_standard_number.len(), 0usize, None)?;
         let f_npl_class = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLClass") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLClass") => Some({
                 let v = <NplClassType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_notes = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"Notes") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Notes") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15875,10 +19828,11 @@ impl st96::fast::FastParse for CitedJournalArticleType {
         let mut f_issue_number = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"IssueNumber") => {
-                    f_issue_number.push(p.simple::<String>(&ch)?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"IssueNumber") => f_issue_number.push({
+                    let v = p.simple::<String>(&ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -15970,33 +19924,33 @@ impl st96::fast::FastParse for CitedConferenceProceedingsArticleType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_electronic_access = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicAccess") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicAccess") => Some({
                 let v = <ElectronicAccessType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_cited_document_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedDocumentDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedDocumentDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_abstract_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"AbstractNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AbstractNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -16005,10 +19959,11 @@ impl st96::fast::FastParse for CitedConferenceProceedingsArticleType {
         let mut f_author_name = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorName") => {
-                    f_author_name.push(p.simple::<String>(&ch)?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorName") => f_author_name.push({
+                    let v = p.simple::<String>(&ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -16019,12 +19974,11 @@ impl st96::fast::FastParse for CitedConferenceProceedingsArticleType {
         let mut f_subordinate = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"Subordinate") => {
-                    f_subordinate.push(<SubordinateType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Subordinate") => f_subordinate.push({
+                    let v = <SubordinateType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -16041,33 +19995,33 @@ impl st96::fast::FastParse for CitedConferenceProceedingsArticleType {
             _ => return Err(st96::fast::Bail),
         };
         let f_npl_copyright_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCopyrightText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCopyrightText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_npl_issue_designation_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLIssueDesignationText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLIssueDesignationText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_npl_reference_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLReferenceNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLReferenceNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -16077,10 +20031,12 @@ impl st96::fast::FastParse for CitedConferenceProceedingsArticleType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLStandardNumber") => {
-                    f_npl_standard_number.push(
-                        <NplStandardNumberType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_npl_standard_number.push({
+                        let v =
+                            <NplStandardNumberType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -16090,22 +20046,22 @@ impl st96::fast::FastParse for CitedConferenceProceedingsArticleType {
         }
         st96::fast::check_count(f_npl_standard_number.len(), 0usize, None)?;
         let f_npl_class = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLClass") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLClass") => Some({
                 let v = <NplClassType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_notes = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"Notes") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Notes") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -16198,33 +20154,33 @@ impl st96::fast::FastParse for CitedNplType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_electronic_access = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicAccess") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ElectronicAccess") => Some({
                 let v = <ElectronicAccessType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_cited_document_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedDocumentDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedDocumentDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_abstract_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"AbstractNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AbstractNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -16233,10 +20189,11 @@ impl st96::fast::FastParse for CitedNplType {
         let mut f_author_name = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorName") => {
-                    f_author_name.push(p.simple::<String>(&ch)?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorName") => f_author_name.push({
+                    let v = p.simple::<String>(&ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -16247,12 +20204,11 @@ impl st96::fast::FastParse for CitedNplType {
         let mut f_subordinate = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"Subordinate") => {
-                    f_subordinate.push(<SubordinateType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Subordinate") => f_subordinate.push({
+                    let v = <SubordinateType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -16269,33 +20225,33 @@ impl st96::fast::FastParse for CitedNplType {
             _ => return Err(st96::fast::Bail),
         };
         let f_npl_copyright_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCopyrightText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLCopyrightText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_npl_issue_designation_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLIssueDesignationText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLIssueDesignationText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_npl_reference_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLReferenceNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLReferenceNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -16305,10 +20261,12 @@ impl st96::fast::FastParse for CitedNplType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLStandardNumber") => {
-                    f_npl_standard_number.push(
-                        <NplStandardNumberType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_npl_standard_number.push({
+                        let v =
+                            <NplStandardNumberType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -16318,22 +20276,22 @@ impl st96::fast::FastParse for CitedNplType {
         }
         st96::fast::check_count(f_npl_standard_number.len(), 0usize, None)?;
         let f_npl_class = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLClass") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NPLClass") => Some({
                 let v = <NplClassType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_notes = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"Notes") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Notes") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -16884,19 +20842,99 @@ impl st96::fast::FastParse for MathContent209Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        for attr in el.start.attributes() {
+            let attr = attr.map_err(|_| st96::fast::Bail)?;
+            match p.attr_name(attr.key) {
+                _ if p.is_ignorable(&attr) => {}
+                _ => return Err(st96::fast::Bail),
+            }
+        }
+        let mut la = p.first_child(&el)?;
+        let c = &mut la;
+        let f_math = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::MathMl, b"math") => {
+                let v = <OpaqueXml as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_image = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Image") => Some({
+                let v = <ImageType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }),
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_external_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExternalDocumentBag") => Some({
+                let v = <ExternalDocumentBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }),
+            other => {
+                *c = other;
+                None
+            }
+        };
+        if la.is_some() {
+            return Err(st96::fast::Bail);
+        }
+        Ok(Self {
+            math: f_math,
+            image: f_image,
+            external_document_bag: f_external_document_bag,
+        })
     }
 }
 impl st96::fast::FastGroup for MathContent209Type {
     fn fast_starts(c: &st96::fast::Child<'_>) -> bool {
-        false
+        c.is(st96::fast::Ns::MathMl, b"math")
     }
     #[allow(unused_mut, unused_variables)]
     fn fast_group<'a>(
         p: &mut st96::fast::FastReader<'a>,
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
-        Err(st96::fast::Bail)
+        let f_math = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::MathMl, b"math") => {
+                let v = <OpaqueXml as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }
+            _ => return Err(st96::fast::Bail),
+        };
+        let f_image = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Image") => Some({
+                let v = <ImageType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }),
+            other => {
+                *c = other;
+                None
+            }
+        };
+        let f_external_document_bag = match c.take() {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExternalDocumentBag") => Some({
+                let v = <ExternalDocumentBagType as st96::fast::FastParse>::fast_element(p, ch)?;
+                *c = p.next_child()?;
+                v
+            }),
+            other => {
+                *c = other;
+                None
+            }
+        };
+        Ok(Self {
+            math: f_math,
+            image: f_image,
+            external_document_bag: f_external_document_bag,
+        })
     }
 }
 #[derive(Clone, Debug, PartialEq)]
@@ -16942,12 +20980,13 @@ impl st96::fast::FastParse for ExternalDocumentBagType {
         let mut f_external_document = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"ExternalDocument") => {
-                    f_external_document.push(
-                        <ExternalDocumentType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"ExternalDocument") => f_external_document
+                    .push({
+                        let v =
+                            <ExternalDocumentType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -17055,33 +21094,33 @@ impl st96::fast::FastParse for TableImageType {
             _ => return Err(st96::fast::Bail),
         };
         let f_height_measure = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"HeightMeasure") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"HeightMeasure") => Some({
                 let v = <MeasureType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_width_measure = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"WidthMeasure") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"WidthMeasure") => Some({
                 let v = <MeasureType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_alt = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"Alt") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Alt") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -17098,66 +21137,66 @@ impl st96::fast::FastParse for TableImageType {
             None
         };
         let f_bit_depth_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"BitDepthQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BitDepthQuantity") => Some({
                 let v = p.simple::<usize>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_colour_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_colour_mode_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourModeCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourModeCategory") => Some({
                 let v = p.simple::<ColourModeCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_caption = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"Caption") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Caption") => Some({
                 let v = <CaptionType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_image_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageStatusCategory") => Some({
                 let v = p.simple::<ImageStatusCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_image_rendition_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageRenditionCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageRenditionCategory") => Some({
                 let v = p.simple::<ImageRenditionCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -17298,11 +21337,13 @@ impl st96::fast::FastParse for PostalStructuredAddressType {
         let mut f_address_line_text = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"AddressLineText") => {
-                    f_address_line_text
-                        .push(<AddressLineTextType as st96::fast::FastParse>::fast_element(p, ch)?);
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"AddressLineText") => f_address_line_text
+                    .push({
+                        let v =
+                            <AddressLineTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -17311,11 +21352,11 @@ impl st96::fast::FastParse for PostalStructuredAddressType {
         }
         st96::fast::check_count(f_address_line_text.len(), 1usize, None)?;
         let f_city_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CityName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CityName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -17325,10 +21366,13 @@ impl st96::fast::FastParse for PostalStructuredAddressType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"GeographicRegionName") => {
-                    f_geographic_region_name.push(
-                        <GeographicRegionNameType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_geographic_region_name.push({
+                        let v = <GeographicRegionNameType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -17346,11 +21390,11 @@ impl st96::fast::FastParse for PostalStructuredAddressType {
             _ => return Err(st96::fast::Bail),
         };
         let f_postal_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PostalCode") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -17538,12 +21582,11 @@ impl st96::fast::FastParse for LocarnoTermBagType {
         let mut f_locarno_term = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoTerm") => {
-                    f_locarno_term.push(<LocarnoTermType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoTerm") => f_locarno_term.push({
+                    let v = <LocarnoTermType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -17626,9 +21669,11 @@ impl st96::fast::FastParse for NationalSubclassExtensionBagType {
                     b"NationalExtensionProductIndicationText",
                 ) =>
             {
-                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -17689,22 +21734,22 @@ impl st96::fast::FastParse for ViennaClassificationBagType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_vienna_classification_edition = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaClassificationEdition") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaClassificationEdition") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_vienna_classification_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaClassificationDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaClassificationDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -17778,22 +21823,22 @@ impl st96::fast::FastParse for NationalFigurativeElementClassificationBagType {
             _ => return Err(st96::fast::Bail),
         };
         let f_national_classification_edition = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalClassificationEdition") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalClassificationEdition") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_national_classification_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalClassificationDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalClassificationDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -17808,8 +21853,11 @@ impl st96::fast::FastParse for NationalFigurativeElementClassificationBagType {
                         b"NationalFigurativeElementClassification",
                     ) =>
                 {
-                    f_national_figurative_element_classification.push(p.simple::<String>(&ch)?);
-                    *c = p.next_child()?;
+                    f_national_figurative_element_classification.push({
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -17957,44 +22005,44 @@ impl st96::fast::FastParse for ElectronicAccessType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_medium_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"MediumCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"MediumCategory") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_retrieval_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RetrievalDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RetrievalDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_doi = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DOI") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DOI") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_format_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentFormatCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentFormatCategory") => Some({
                 let v = p.simple::<DocumentFormatCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -18115,12 +22163,11 @@ impl st96::fast::FastGroup for SubordinateTypeContent {
                 .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ContactText"))
             {
                 let v = match c.take() {
-                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ContactText") => {
-                        let v =
-                            Box::new(<PhraseType as st96::fast::FastParse>::fast_element(p, ch)?);
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ContactText") => Box::new({
+                        let v = <PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
                         *c = p.next_child()?;
                         v
-                    }
+                    }),
                     _ => return Err(st96::fast::Bail),
                 };
                 return Ok(Self::ContactText(v));
@@ -18665,22 +22712,22 @@ impl st96::fast::FastParse for ExternalDocumentType {
             _ => return Err(st96::fast::Bail),
         };
         let f_document_content_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentContentCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentContentCategory") => Some({
                 let v = p.simple::<DocumentContentCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_document_location_uri = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentLocationURI") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentLocationURI") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -18826,10 +22873,13 @@ impl st96::fast::FastParse for LocarnoTermType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoSerialNumber") => {
-                    f_locarno_serial_number.push(
-                        <LocarnoSerialNumberType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_locarno_serial_number.push({
+                        let v = <LocarnoSerialNumberType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -18841,12 +22891,12 @@ impl st96::fast::FastParse for LocarnoTermType {
         let mut f_locarno_term_text = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoTermText") => {
-                    f_locarno_term_text.push(
-                        <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LocarnoTermText") => f_locarno_term_text
+                    .push({
+                        let v = <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -19260,22 +23310,22 @@ impl st96::fast::FastParse for CitedNplContent128Type {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_publisher_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublisherName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublisherName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_publication_place = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationPlace") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationPlace") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -19301,22 +23351,22 @@ impl st96::fast::FastGroup for CitedNplContent128Type {
         c: &mut Option<st96::fast::Child<'a>>,
     ) -> st96::fast::Fast<Self> {
         let f_publisher_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublisherName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublisherName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_publication_place = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationPlace") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationPlace") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -19385,22 +23435,22 @@ impl st96::fast::FastParse for CitedConferenceProceedingsArticleContent133Type {
             _ => return Err(st96::fast::Bail),
         };
         let f_conference_place = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferencePlace") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferencePlace") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_editorship_designation_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"EditorshipDesignationText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EditorshipDesignationText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -19448,22 +23498,22 @@ impl st96::fast::FastGroup for CitedConferenceProceedingsArticleContent133Type {
             _ => return Err(st96::fast::Bail),
         };
         let f_conference_place = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferencePlace") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConferencePlace") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_editorship_designation_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"EditorshipDesignationText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EditorshipDesignationText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -19695,22 +23745,22 @@ impl st96::fast::FastParse for ViennaClassificationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_vienna_division = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaDivision") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaDivision") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_vienna_section = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaSection") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ViennaSection") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -20024,16 +24074,7 @@ impl st96::fast::FastParse for RepresentativeBagType {
                 {
                     let mut v = Vec::new();
                     loop {
-                        match c.take() {
-                            Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifierBag") => {
-                                v . push (< PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
-                                *c = p.next_child()?;
-                            }
-                            other => {
-                                *c = other;
-                                break;
-                            }
-                        }
+                        match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Com , b"PartyIdentifierBag") => v . push ({ let v = < PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
                     }
                     st96::fast::check_count(v.len(), 1usize, None)?;
                     return Ok(Self::PartyIdentifierBag(v));
@@ -20044,14 +24085,14 @@ impl st96::fast::FastParse for RepresentativeBagType {
                     let mut v = Vec::new();
                     loop {
                         match c.take() {
-                            Some(ch) if ch.is(st96::fast::Ns::Com, b"Representative") => {
-                                v.push(
+                            Some(ch) if ch.is(st96::fast::Ns::Com, b"Representative") => v.push({
+                                let v =
                                     <RepresentativeType as st96::fast::FastParse>::fast_element(
                                         p, ch,
-                                    )?,
-                                );
+                                    )?;
                                 *c = p.next_child()?;
-                            }
+                                v
+                            }),
                             other => {
                                 *c = other;
                                 break;
@@ -20119,8 +24160,11 @@ impl st96::fast::FastParse for RecordInterestedOfficeCodeBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCode") => {
-                    f_record_interested_office_code.push(p.simple::<ExtendedWipost3CodeType>(&ch)?);
-                    *c = p.next_child()?;
+                    f_record_interested_office_code.push({
+                        let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -20178,8 +24222,11 @@ impl st96::fast::FastParse for InternationalRegistrationNumberBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
-                    f_international_registration_number.push(p.simple::<String>(&ch)?);
-                    *c = p.next_child()?;
+                    f_international_registration_number.push({
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -20245,10 +24292,11 @@ impl st96::fast::FastParse for CorrectionDescriptionTextBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrectionDescriptionText") => {
-                    f_correction_description_text.push(
-                        <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_correction_description_text.push({
+                        let v = <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -20316,11 +24364,11 @@ impl st96::fast::FastParse for RequestSoftwareType {
             _ => return Err(st96::fast::Bail),
         };
         let f_request_software_version = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestSoftwareVersion") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestSoftwareVersion") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -20379,11 +24427,11 @@ impl st96::fast::FastParse for RequestExaminationType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_request_examination_authority = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestExaminationAuthority") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestExaminationAuthority") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -20398,11 +24446,11 @@ impl st96::fast::FastParse for RequestExaminationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_examination_request_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExaminationRequestDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExaminationRequestDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -20465,22 +24513,22 @@ impl st96::fast::FastParse for AuthorizationType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_authorization_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationIdentifier") => Some({
                 let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_authorization_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -20495,11 +24543,11 @@ impl st96::fast::FastParse for AuthorizationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -20507,9 +24555,11 @@ impl st96::fast::FastParse for AuthorizationType {
         };
         let f_authorization_document_supply_category = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationDocumentSupplyCategory") => {
-                let v = p.simple::<AuthorizationDocumentSupplyCategoryType>(&ch)?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = p.simple::<AuthorizationDocumentSupplyCategoryType>(&ch)?;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -20517,11 +24567,11 @@ impl st96::fast::FastParse for AuthorizationType {
             }
         };
         let f_authorization_document = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationDocument") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"AuthorizationDocument") => Some({
                 let v = <DocumentType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -20584,12 +24634,11 @@ impl st96::fast::FastParse for ReimbursementBagType {
         let mut f_reimbursement = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"Reimbursement") => {
-                    f_reimbursement.push(
-                        <ReimbursementType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Reimbursement") => f_reimbursement.push({
+                    let v = <ReimbursementType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -20764,22 +24813,22 @@ impl st96::fast::FastParse for ReimbursementType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_reimbursement_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementIdentifier") => Some({
                 let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_reimbursement_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -20794,55 +24843,55 @@ impl st96::fast::FastParse for ReimbursementType {
             _ => return Err(st96::fast::Bail),
         };
         let f_reimbursement_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementStatusCategory") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_reimbursement_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_reimbursement_mode_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementModeCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementModeCategory") => Some({
                 let v = p.simple::<PaymentModeCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_reimbursement_fee_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementFeeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementFeeBag") => Some({
                 let v = <ReimbursementFeeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -21040,10 +25089,11 @@ impl st96::fast::FastParse for StaffBagType {
         let mut f_staff = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"Staff") => {
-                    f_staff.push(<StaffType as st96::fast::FastParse>::fast_element(p, ch)?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Staff") => f_staff.push({
+                    let v = <StaffType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -21101,12 +25151,13 @@ impl st96::fast::FastParse for ReimbursementFeeBagType {
         let mut f_reimbursement_fee = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementFee") => {
-                    f_reimbursement_fee.push(
-                        <ReimbursementFeeType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementFee") => f_reimbursement_fee
+                    .push({
+                        let v =
+                            <ReimbursementFeeType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -21182,22 +25233,22 @@ impl st96::fast::FastParse for NationalDesignClassificationBagType {
             _ => return Err(st96::fast::Bail),
         };
         let f_national_classification_edition = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalClassificationEdition") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalClassificationEdition") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_national_classification_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalClassificationDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalClassificationDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -21265,11 +25316,11 @@ impl st96::fast::FastParse for StaffType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_official_title_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficialTitleText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficialTitleText") => Some({
                 let v = <LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -21339,22 +25390,22 @@ impl st96::fast::FastParse for ReimbursementFeeType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_fee_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeIdentifier") => Some({
                 let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_fee_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FeeReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -21369,11 +25420,11 @@ impl st96::fast::FastParse for ReimbursementFeeType {
             _ => return Err(st96::fast::Bail),
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -21441,9 +25492,11 @@ impl st96::fast::FastParse for NationalDesignClassificationBagContent213Type {
         };
         let f_national_design_product_indication_text = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalDesignProductIndicationText") => {
-                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -21479,9 +25532,11 @@ impl st96::fast::FastGroup for NationalDesignClassificationBagContent213Type {
         };
         let f_national_design_product_indication_text = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalDesignProductIndicationText") => {
-                let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -21699,10 +25754,11 @@ impl st96::fast::FastParse for OppositionDocumentBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionDocument") => {
-                    f_opposition_document.push(
-                        <DocumentType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_opposition_document.push({
+                        let v = <DocumentType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -21771,22 +25827,22 @@ impl st96::fast::FastParse for TransactionHeaderType {
             _ => return Err(st96::fast::Bail),
         };
         let f_receiver_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceiverBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceiverBag") => Some({
                 let v = <ReceiverBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_transaction_total_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionTotalQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionTotalQuantity") => Some({
                 let v = p.simple::<usize>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -21852,88 +25908,88 @@ impl st96::fast::FastParse for SenderBagType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_request_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestIdentifier") => Some({
                 let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_request_language_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestLanguageCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestLanguageCode") => Some({
                 let v = p.simple::<ExtendedIsoLanguageCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_request_xsd_version = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestXSDVersion") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestXSDVersion") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_file_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_request_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestStatusCategory") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_request_producer = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestProducer") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestProducer") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_request_receiving_office_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestReceivingOfficeCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestReceivingOfficeCode") => Some({
                 let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_login_information = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LoginInformation") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LoginInformation") => Some({
                 let v = <LoginInformationType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -22007,11 +26063,11 @@ impl st96::fast::FastParse for ReceiverBagType {
             _ => return Err(st96::fast::Bail),
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -22070,12 +26126,13 @@ impl st96::fast::FastParse for TransactionErrorBagType {
         let mut f_transaction_error = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionError") => {
-                    f_transaction_error.push(
-                        <TransactionErrorType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionError") => f_transaction_error
+                    .push({
+                        let v =
+                            <TransactionErrorType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -22143,11 +26200,11 @@ impl st96::fast::FastParse for LoginInformationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_login_email = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LoginEmail") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LoginEmail") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -22156,10 +26213,11 @@ impl st96::fast::FastParse for LoginInformationType {
         let mut f_password = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"Password") => {
-                    f_password.push(p.simple::<String>(&ch)?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"Password") => f_password.push({
+                    let v = p.simple::<String>(&ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -23221,12 +27279,12 @@ impl st96::fast::FastParse for RecordIdentifierBagType {
         let mut f_record_identifier = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
-                    f_record_identifier.push(
-                        <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => f_record_identifier
+                    .push({
+                        let v = <IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -23286,12 +27344,11 @@ impl st96::fast::FastParse for RecordEventBagType {
         let mut f_record_event = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEvent") => {
-                    f_record_event.push(<RecordEventType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEvent") => f_record_event.push({
+                    let v = <RecordEventType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -23351,12 +27408,12 @@ impl st96::fast::FastParse for RecordDocumentBagType {
         let mut f_record_document = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocument") => {
-                    f_record_document.push(<DocumentType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocument") => f_record_document
+                    .push({
+                        let v = <DocumentType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -23455,9 +27512,11 @@ impl st96::fast::FastParse for RecordDesignatedCountryCodeBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDesignatedCountryCode") => {
-                    f_record_designated_country_code
-                        .push(p.simple::<ExtendedWipost3CodeType>(&ch)?);
-                    *c = p.next_child()?;
+                    f_record_designated_country_code.push({
+                        let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -23647,22 +27706,22 @@ impl st96::fast::FastParse for RecordEventType {
             _ => return Err(st96::fast::Bail),
         };
         let f_record_event_response_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventResponseDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventResponseDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -23898,8 +27957,11 @@ impl st96::fast::FastParse for LimitationCountryCodeBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"LimitationCountryCode") => {
-                    f_limitation_country_code.push(p.simple::<ExtendedWipost3CodeType>(&ch)?);
-                    *c = p.next_child()?;
+                    f_limitation_country_code.push({
+                        let v = p.simple::<ExtendedWipost3CodeType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -24106,12 +28168,11 @@ impl st96::fast::FastParse for LicenceEventBagType {
         let mut f_licence_event = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEvent") => {
-                    f_licence_event.push(
-                        <LicenceEventType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEvent") => f_licence_event.push({
+                    let v = <LicenceEventType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -24171,12 +28232,12 @@ impl st96::fast::FastParse for LicenceDocumentBagType {
         let mut f_licence_document = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceDocument") => {
-                    f_licence_document.push(<DocumentType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceDocument") => f_licence_document
+                    .push({
+                        let v = <DocumentType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -24245,22 +28306,22 @@ impl st96::fast::FastParse for LicenceEventType {
             _ => return Err(st96::fast::Bail),
         };
         let f_licence_event_response_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventResponseDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventResponseDate") => Some({
                 let v = p.simple::<DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v = <OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None

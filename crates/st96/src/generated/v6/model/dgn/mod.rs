@@ -147,11 +147,11 @@ impl st96::fast::FastParse for HagueOfficeTransactionHeaderType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_ip_office_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => Some({
                 let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -171,12 +171,11 @@ impl st96::fast::FastParse for HagueOfficeTransactionHeaderType {
         };
         let f_hague_office_transaction_count_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOfficeTransactionCountBag") => {
-                let v =
-                    <HagueOfficeTransactionCountBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < HagueOfficeTransactionCountBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -619,20 +618,7 @@ impl st96::fast::FastParse for HagueOfficeTransactionCountBagType {
         let c = &mut la;
         let mut f_hague_office_transaction_count = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOfficeTransactionCount") => {
-                    f_hague_office_transaction_count.push(
-                        <HagueOfficeTransactionCountType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Dgn , b"HagueOfficeTransactionCount") => f_hague_office_transaction_count . push ({ let v = < HagueOfficeTransactionCountType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_hague_office_transaction_count.len(), 1usize, None)?;
         if la.is_some() {
@@ -708,33 +694,33 @@ impl st96::fast::FastParse for HagueApplicationType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_ip_office_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IPOfficeCode") => Some({
                 let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_receiving_office_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceivingOfficeDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceivingOfficeDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_application_date_time = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDateTime") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDateTime") => Some({
                 let v = p.simple::<DateTime>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -749,22 +735,22 @@ impl st96::fast::FastParse for HagueApplicationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_applicant_file_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -780,12 +766,11 @@ impl st96::fast::FastParse for HagueApplicationType {
         };
         let f_correspondence_address = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
-                let v =
-                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: CorrespondenceAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -793,12 +778,12 @@ impl st96::fast::FastParse for HagueApplicationType {
             }
         };
         let f_representative = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"Representative") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Representative") => Some({
                 let v =
                     <super::com::RepresentativeType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -821,22 +806,22 @@ impl st96::fast::FastParse for HagueApplicationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_colour_view_total_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ColourViewTotalQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ColourViewTotalQuantity") => Some({
                 let v = p.simple::<usize>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_black_white_view_total_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BlackWhiteViewTotalQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BlackWhiteViewTotalQuantity") => Some({
                 let v = p.simple::<usize>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -859,11 +844,11 @@ impl st96::fast::FastParse for HagueApplicationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_design_claim_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaimBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaimBag") => Some({
                 let v = <DesignClaimBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -886,11 +871,11 @@ impl st96::fast::FastParse for HagueApplicationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_deferment_period = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DefermentPeriod") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DefermentPeriod") => Some({
                 let v = <super::com::PeriodType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -906,12 +891,11 @@ impl st96::fast::FastParse for HagueApplicationType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -919,36 +903,36 @@ impl st96::fast::FastParse for HagueApplicationType {
             }
         };
         let f_business_entity_status_claim_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BusinessEntityStatusClaimBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BusinessEntityStatusClaimBag") => Some({
                 let v = <BusinessEntityStatusClaimBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_signature_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => Some({
                 let v =
                     <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_payment_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentBag") => Some({
                 let v = <super::com::PaymentBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1057,33 +1041,33 @@ impl st96::fast::FastParse for HagueGrantProtectionRequestType {
             _ => return Err(st96::fast::Bail),
         };
         let f_international_filing_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalFilingDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalFilingDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1114,33 +1098,33 @@ impl st96::fast::FastParse for HagueGrantProtectionRequestType {
             _ => return Err(st96::fast::Bail),
         };
         let f_hague_design_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => Some({
                 let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_holder_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => Some({
                 let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_amendment = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Amendment") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Amendment") => Some({
                 let v = <super::com::PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1148,12 +1132,11 @@ impl st96::fast::FastParse for HagueGrantProtectionRequestType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -1161,35 +1144,35 @@ impl st96::fast::FastParse for HagueGrantProtectionRequestType {
             }
         };
         let f_office_specific_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_signature_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => Some({
                 let v =
                     <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1281,33 +1264,33 @@ impl st96::fast::FastParse for HagueRefusalRequestType {
             _ => return Err(st96::fast::Bail),
         };
         let f_international_filing_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalFilingDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalFilingDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1330,55 +1313,55 @@ impl st96::fast::FastParse for HagueRefusalRequestType {
             _ => return Err(st96::fast::Bail),
         };
         let f_hague_design_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => Some({
                 let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_decision_grounds_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsBag") => Some({
                 let v = <DecisionGroundsBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_earlier_design_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesignBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesignBag") => Some({
                 let v = <EarlierDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_legal_provision_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalProvisionText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalProvisionText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_decision_remedy_text_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionRemedyTextBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionRemedyTextBag") => Some({
                 let v = <DecisionRemedyTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1396,35 +1379,35 @@ impl st96::fast::FastParse for HagueRefusalRequestType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_specific_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_signature_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => Some({
                 let v =
                     <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1517,22 +1500,22 @@ impl st96::fast::FastParse for HagueRefusalWithdrawalRequestType {
             _ => return Err(st96::fast::Bail),
         };
         let f_record_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1547,11 +1530,11 @@ impl st96::fast::FastParse for HagueRefusalWithdrawalRequestType {
             _ => return Err(st96::fast::Bail),
         };
         let f_hague_design_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => Some({
                 let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1574,11 +1557,11 @@ impl st96::fast::FastParse for HagueRefusalWithdrawalRequestType {
             _ => return Err(st96::fast::Bail),
         };
         let f_amendment = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Amendment") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Amendment") => Some({
                 let v = <super::com::PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1586,12 +1569,11 @@ impl st96::fast::FastParse for HagueRefusalWithdrawalRequestType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -1599,35 +1581,35 @@ impl st96::fast::FastParse for HagueRefusalWithdrawalRequestType {
             }
         };
         let f_office_specific_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_signature_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => Some({
                 let v =
                     <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1717,22 +1699,22 @@ impl st96::fast::FastParse for HagueInvalidationRequestType {
             _ => return Err(st96::fast::Bail),
         };
         let f_record_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1763,22 +1745,22 @@ impl st96::fast::FastParse for HagueInvalidationRequestType {
             _ => return Err(st96::fast::Bail),
         };
         let f_hague_design_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => Some({
                 let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_decision_remedy_text_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionRemedyTextBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionRemedyTextBag") => Some({
                 let v = <DecisionRemedyTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1786,12 +1768,11 @@ impl st96::fast::FastParse for HagueInvalidationRequestType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -1799,35 +1780,35 @@ impl st96::fast::FastParse for HagueInvalidationRequestType {
             }
         };
         let f_office_specific_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_signature_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => Some({
                 let v =
                     <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1911,11 +1892,11 @@ impl st96::fast::FastParse for HagueDivisionType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1941,11 +1922,11 @@ impl st96::fast::FastParse for HagueDivisionType {
             _ => return Err(st96::fast::Bail),
         };
         let f_hague_design_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => Some({
                 let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -1958,9 +1939,11 @@ impl st96::fast::FastParse for HagueDivisionType {
                     b"DomesticApplicationRegistrationReference",
                 ) =>
             {
-                let v = p.simple::<String>(&ch)?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = p.simple::<String>(&ch)?;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -1969,12 +1952,11 @@ impl st96::fast::FastParse for HagueDivisionType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -1982,35 +1964,35 @@ impl st96::fast::FastParse for HagueDivisionType {
             }
         };
         let f_office_specific_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_signature_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => Some({
                 let v =
                     <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -2097,44 +2079,44 @@ impl st96::fast::FastParse for HagueSecondPartFeePayableType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_affected_design = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => Some({
                 let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_payment_due_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentDueDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentDueDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_hague_design_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => Some({
                 let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -2149,46 +2131,46 @@ impl st96::fast::FastParse for HagueSecondPartFeePayableType {
             _ => return Err(st96::fast::Bail),
         };
         let f_business_entity_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"BusinessEntityStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BusinessEntityStatusCategory") => Some({
                 let v = p.simple::<super::com::BusinessEntityStatusCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_office_specific_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_signature_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => Some({
                 let v =
                     <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -2271,22 +2253,22 @@ impl st96::fast::FastParse for HagueSecondPartFeePaidType {
             _ => return Err(st96::fast::Bail),
         };
         let f_record_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -2317,57 +2299,57 @@ impl st96::fast::FastParse for HagueSecondPartFeePaidType {
             _ => return Err(st96::fast::Bail),
         };
         let f_affected_design = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => Some({
                 let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_hague_design_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => Some({
                 let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_office_specific_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_signature_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => Some({
                 let v =
                     <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -2445,67 +2427,67 @@ impl st96::fast::FastParse for HagueCancellationNonPaymentRequestType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_decision_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_affected_design = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => Some({
                 let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_hague_design_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => Some({
                 let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_office_specific_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_signature_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => Some({
                 let v =
                     <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -2513,12 +2495,11 @@ impl st96::fast::FastParse for HagueCancellationNonPaymentRequestType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -2526,12 +2507,12 @@ impl st96::fast::FastParse for HagueCancellationNonPaymentRequestType {
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -2625,44 +2606,44 @@ impl st96::fast::FastParse for HagueGenericOfficeCommunicationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_affected_design = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => Some({
                 let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_hague_design_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesignBag") => Some({
                 let v = <HagueDesignBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_decision_effective_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_decision_grounds_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsBag") => Some({
                 let v = <DecisionGroundsBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -2670,12 +2651,11 @@ impl st96::fast::FastParse for HagueGenericOfficeCommunicationType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -2683,35 +2663,35 @@ impl st96::fast::FastParse for HagueGenericOfficeCommunicationType {
             }
         };
         let f_office_specific_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_signature_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => Some({
                 let v =
                     <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -2790,11 +2770,11 @@ impl st96::fast::FastParse for HagueOfficeTransactionCountType {
             _ => return Err(st96::fast::Bail),
         };
         let f_transaction_total_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionTotalQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionTotalQuantity") => Some({
                 let v = p.simple::<usize>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -2853,16 +2833,7 @@ impl st96::fast::FastParse for ApplicantBagType {
                 {
                     let mut v = Vec::new();
                     loop {
-                        match c.take() {
-                            Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifierBag") => {
-                                v . push (< super :: com :: PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
-                                *c = p.next_child()?;
-                            }
-                            other => {
-                                *c = other;
-                                break;
-                            }
-                        }
+                        match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Com , b"PartyIdentifierBag") => v . push ({ let v = < super :: com :: PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
                     }
                     st96::fast::check_count(v.len(), 1usize, None)?;
                     return Ok(Self::PartyIdentifierBag(v));
@@ -2873,12 +2844,12 @@ impl st96::fast::FastParse for ApplicantBagType {
                     let mut v = Vec::new();
                     loop {
                         match c.take() {
-                            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Applicant") => {
-                                v.push(<ApplicantType as st96::fast::FastParse>::fast_element(
-                                    p, ch,
-                                )?);
+                            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Applicant") => v.push({
+                                let v =
+                                    <ApplicantType as st96::fast::FastParse>::fast_element(p, ch)?;
                                 *c = p.next_child()?;
-                            }
+                                v
+                            }),
                             other => {
                                 *c = other;
                                 break;
@@ -2938,10 +2909,12 @@ impl st96::fast::FastParse for DesignatedCountryBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountry") => {
-                    f_designated_country.push(
-                        <DesignatedCountryType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_designated_country.push({
+                        let v =
+                            <DesignatedCountryType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -3002,12 +2975,11 @@ impl st96::fast::FastParse for HagueDesignBagType {
         let mut f_hague_design = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesign") => {
-                    f_hague_design.push(<HagueDesignType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueDesign") => f_hague_design.push({
+                    let v = <HagueDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -3067,12 +3039,11 @@ impl st96::fast::FastParse for DesignClaimBagType {
         let mut f_design_claim = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaim") => {
-                    f_design_claim.push(<DesignClaimType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaim") => f_design_claim.push({
+                    let v = <DesignClaimType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -3137,12 +3108,14 @@ impl st96::fast::FastParse for BusinessEntityStatusClaimBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BusinessEntityStatusClaim") => {
-                    f_business_entity_status_claim.push(
-                        <BusinessEntityStatusClaimType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
+                    f_business_entity_status_claim.push({
+                        let v =
+                            <BusinessEntityStatusClaimType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -3276,12 +3249,11 @@ impl st96::fast::FastParse for HolderBagType {
         let mut f_holder = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Holder") => {
-                    f_holder.push(<ApplicantType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Holder") => f_holder.push({
+                    let v = <ApplicantType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -3339,11 +3311,13 @@ impl st96::fast::FastParse for DecisionGroundsBagType {
         let mut f_decision_grounds = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGrounds") => {
-                    f_decision_grounds
-                        .push(<DecisionGroundsType as st96::fast::FastParse>::fast_element(p, ch)?);
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGrounds") => f_decision_grounds
+                    .push({
+                        let v =
+                            <DecisionGroundsType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -3400,10 +3374,11 @@ impl st96::fast::FastParse for EarlierDesignBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"EarlierDesign") => {
-                    f_earlier_design.push(
-                        <EarlierDesignType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_earlier_design.push({
+                        let v = <EarlierDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -3465,12 +3440,14 @@ impl st96::fast::FastParse for DecisionRemedyTextBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionRemedyText") => {
-                    f_decision_remedy_text.push(
-                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
+                    f_decision_remedy_text.push({
+                        let v =
+                            <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -3534,20 +3511,7 @@ impl st96::fast::FastParse for DivisionDesignIdentificationBagType {
         let c = &mut la;
         let mut f_division_design_identification = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DivisionDesignIdentification") => {
-                    f_division_design_identification.push(
-                        <DivisionDesignIdentificationType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Dgn , b"DivisionDesignIdentification") => f_division_design_identification . push ({ let v = < DivisionDesignIdentificationType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_division_design_identification.len(), 1usize, None)?;
         if la.is_some() {
@@ -3605,11 +3569,11 @@ impl st96::fast::FastParse for DesignatedCountryType {
             _ => return Err(st96::fast::Bail),
         };
         let f_hague_agreement_act_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueAgreementActCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueAgreementActCategory") => Some({
                 let v = p.simple::<HagueAgreementActCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -3957,89 +3921,89 @@ impl st96::fast::FastParse for ApplicantType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_nationality_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => Some({
                 let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_legal_entity_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_incorporation_country_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => Some({
                 let v = p.simple::<super::com::IncorporationCountryCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_incorporation_state = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_entitlement = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => Some({
                 let v = <EntitlementType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_applicant_contracting_party = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ApplicantContractingParty") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ApplicantContractingParty") => Some({
                 let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_version = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"Version") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Version") => Some({
                 let v = <super::com::VersionType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -4132,11 +4096,11 @@ impl st96::fast::FastParse for HagueDesignType {
             _ => return Err(st96::fast::Bail),
         };
         let f_view_total_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTotalQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTotalQuantity") => Some({
                 let v = p.simple::<usize>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -4159,34 +4123,34 @@ impl st96::fast::FastParse for HagueDesignType {
             _ => return Err(st96::fast::Bail),
         };
         let f_design_description_text_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignDescriptionTextBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignDescriptionTextBag") => Some({
                 let v =
                     <DesignDescriptionTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_designer_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignerBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignerBag") => Some({
                 let v = <DesignerBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_priority_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PriorityBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PriorityBag") => Some({
                 let v = <PriorityBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -4194,12 +4158,11 @@ impl st96::fast::FastParse for HagueDesignType {
         };
         let f_exhibition_priority_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionPriorityBag") => {
-                let v =
-                    <super::com::ExhibitionPriorityBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: ExhibitionPriorityBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -4208,9 +4171,11 @@ impl st96::fast::FastParse for HagueDesignType {
         };
         let f_exception_lack_novelty_declaration_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ExceptionLackNoveltyDeclarationBag") => {
-                let v = < ExceptionLackNoveltyDeclarationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < ExceptionLackNoveltyDeclarationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -4218,12 +4183,12 @@ impl st96::fast::FastParse for HagueDesignType {
             }
         };
         let f_principal_design_relation_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignRelationBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignRelationBag") => Some({
                 let v =
                     <PrincipalDesignRelationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -4303,22 +4268,22 @@ impl st96::fast::FastParse for DesignClaimType {
             _ => return Err(st96::fast::Bail),
         };
         let f_designated_country_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DesignatedCountryCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DesignatedCountryCode") => Some({
                 let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_affected_design = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => Some({
                 let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -4445,12 +4410,15 @@ impl st96::fast::FastParse for DesignIdentifierBagType {
         let mut f_design_identifier = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifier") => {
-                    f_design_identifier.push(
-                        <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifier") => f_design_identifier
+                    .push({
+                        let v =
+                            <super::com::IdentifierType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -4512,12 +4480,14 @@ impl st96::fast::FastParse for DecisionGroundsType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsText") => {
-                    f_decision_grounds_text.push(
-                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
+                    f_decision_grounds_text.push({
+                        let v =
+                            <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -4530,8 +4500,11 @@ impl st96::fast::FastParse for DecisionGroundsType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsCategory") => {
-                    f_decision_grounds_category.push(p.simple::<DecisionGroundsCategoryType>(&ch)?);
-                    *c = p.next_child()?;
+                    f_decision_grounds_category.push({
+                        let v = p.simple::<DecisionGroundsCategoryType>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -4589,23 +4562,23 @@ impl st96::fast::FastParse for EarlierDesignType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_application_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_representation_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentationBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentationBag") => Some({
                 let v =
                     <DesignRepresentationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -5080,12 +5053,14 @@ impl st96::fast::FastParse for DesignDescriptionTextBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignDescriptionText") => {
-                    f_design_description_text.push(
-                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
+                    f_design_description_text.push({
+                        let v =
+                            <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -5146,16 +5121,7 @@ impl st96::fast::FastParse for DesignerBagType {
                 {
                     let mut v = Vec::new();
                     loop {
-                        match c.take() {
-                            Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifierBag") => {
-                                v . push (< super :: com :: PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
-                                *c = p.next_child()?;
-                            }
-                            other => {
-                                *c = other;
-                                break;
-                            }
-                        }
+                        match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Com , b"PartyIdentifierBag") => v . push ({ let v = < super :: com :: PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
                     }
                     st96::fast::check_count(v.len(), 1usize, None)?;
                     return Ok(Self::PartyIdentifierBag(v));
@@ -5166,12 +5132,12 @@ impl st96::fast::FastParse for DesignerBagType {
                     let mut v = Vec::new();
                     loop {
                         match c.take() {
-                            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Designer") => {
-                                v.push(<DesignerType as st96::fast::FastParse>::fast_element(
-                                    p, ch,
-                                )?);
+                            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Designer") => v.push({
+                                let v =
+                                    <DesignerType as st96::fast::FastParse>::fast_element(p, ch)?;
                                 *c = p.next_child()?;
-                            }
+                                v
+                            }),
                             other => {
                                 *c = other;
                                 break;
@@ -5230,12 +5196,11 @@ impl st96::fast::FastParse for PriorityBagType {
         let mut f_priority = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Priority") => {
-                    f_priority.push(<PriorityType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Priority") => f_priority.push({
+                    let v = <PriorityType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -5286,16 +5251,7 @@ impl st96::fast::FastParse for ExceptionLackNoveltyDeclarationBagType {
         let c = &mut la;
         let mut f_exception_lack_novelty_declaration = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ExceptionLackNoveltyDeclaration") => {
-                    f_exception_lack_novelty_declaration . push (< ExceptionLackNoveltyDeclarationType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Dgn , b"ExceptionLackNoveltyDeclaration") => f_exception_lack_novelty_declaration . push ({ let v = < ExceptionLackNoveltyDeclarationType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_exception_lack_novelty_declaration.len(), 1usize, None)?;
         if la.is_some() {
@@ -5351,12 +5307,14 @@ impl st96::fast::FastParse for PrincipalDesignRelationBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignRelation") => {
-                    f_principal_design_relation.push(
-                        <PrincipalDesignRelationType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
+                    f_principal_design_relation.push({
+                        let v =
+                            <PrincipalDesignRelationType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -5413,10 +5371,11 @@ impl st96::fast::FastParse for ViewBagType {
         let mut f_view = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"View") => {
-                    f_view.push(<ViewType as st96::fast::FastParse>::fast_element(p, ch)?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"View") => f_view.push({
+                    let v = <ViewType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -5470,14 +5429,15 @@ impl st96::fast::FastParse for DesignClaimTextBagType {
         let mut f_design_claim_text = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaimText") => {
-                    f_design_claim_text.push(
-                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaimText") => f_design_claim_text
+                    .push({
+                        let v =
+                            <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -5606,10 +5566,13 @@ impl st96::fast::FastParse for DesignRepresentationBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentation") => {
-                    f_design_representation.push(
-                        <DesignRepresentationType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_design_representation.push({
+                        let v = <DesignRepresentationType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -6123,23 +6086,23 @@ impl st96::fast::FastParse for DesignerType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_nationality_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => Some({
                 let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -6155,11 +6118,11 @@ impl st96::fast::FastParse for DesignerType {
         }
         st96::fast::check_count(f_content_319.len(), 1usize, None)?;
         let f_confidential_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConfidentialIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ConfidentialIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -6167,12 +6130,11 @@ impl st96::fast::FastParse for DesignerType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -6247,13 +6209,13 @@ impl st96::fast::FastParse for PriorityType {
             _ => return Err(st96::fast::Bail),
         };
         let f_application_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => Some({
                 let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -6268,56 +6230,56 @@ impl st96::fast::FastParse for PriorityType {
             _ => return Err(st96::fast::Bail),
         };
         let f_das_access_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DASAccessCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DASAccessCode") => Some({
                 let v = p.simple::<super::com::DasAccessCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_priority_holder_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityHolderName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityHolderName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_priority_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityStatusCategory") => Some({
                 let v = p.simple::<super::com::PriorityStatusCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_priority_status_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityStatusDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityStatusDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -6326,12 +6288,14 @@ impl st96::fast::FastParse for PriorityType {
         let mut f_priority_document = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityDocument") => {
-                    f_priority_document.push(
-                        <super::com::DocumentType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Com, b"PriorityDocument") => f_priority_document
+                    .push({
+                        let v = <super::com::DocumentType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -6407,12 +6371,11 @@ impl st96::fast::FastParse for ExceptionLackNoveltyDeclarationType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -6474,10 +6437,13 @@ impl st96::fast::FastParse for PrincipalDesignRelationType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
-                    f_designated_country_bag.push(
-                        <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_designated_country_bag.push({
+                        let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -6503,11 +6469,11 @@ impl st96::fast::FastParse for PrincipalDesignRelationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_principal_design_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -6580,11 +6546,11 @@ impl st96::fast::FastParse for ViewType {
             _ => return Err(st96::fast::Bail),
         };
         let f_thumbnail_file_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ThumbnailFileName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ThumbnailFileName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -6599,55 +6565,55 @@ impl st96::fast::FastParse for ViewType {
             _ => return Err(st96::fast::Bail),
         };
         let f_view_file_format_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewFileFormatCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewFileFormatCategory") => Some({
                 let v = p.simple::<ViewFileFormatCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_caption = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"Caption") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Caption") => Some({
                 let v = <super::com::CaptionType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_colour_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representation_form_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RepresentationFormCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RepresentationFormCategory") => Some({
                 let v = p.simple::<RepresentationFormCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_view_classification = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewClassification") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewClassification") => Some({
                 let v = <ViewClassificationType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -6664,22 +6630,22 @@ impl st96::fast::FastParse for ViewType {
             None
         };
         let f_height_measure = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"HeightMeasure") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"HeightMeasure") => Some({
                 let v = <super::com::MeasureType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_width_measure = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"WidthMeasure") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"WidthMeasure") => Some({
                 let v = <super::com::MeasureType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -7147,16 +7113,7 @@ impl st96::fast::FastParse for ViewClassificationType {
         let c = &mut la;
         let mut f_figurative_element_classification_bag = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"FigurativeElementClassificationBag") => {
-                    f_figurative_element_classification_bag . push (< super :: com :: FigurativeElementClassificationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Com , b"FigurativeElementClassificationBag") => f_figurative_element_classification_bag . push ({ let v = < super :: com :: FigurativeElementClassificationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_figurative_element_classification_bag.len(), 1usize, None)?;
         if la.is_some() {
@@ -7330,12 +7287,14 @@ impl st96::fast::FastParse for DesignRepresentationSheetBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentationSheet") => {
-                    f_design_representation_sheet.push(
-                        <DesignRepresentationSheetType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
+                    f_design_representation_sheet.push({
+                        let v =
+                            <DesignRepresentationSheetType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -7485,14 +7444,13 @@ impl st96::fast::FastParse for ViewTypeTextBagType {
         let mut f_view_type_text = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTypeText") => {
-                    f_view_type_text.push(
-                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewTypeText") => f_view_type_text.push({
+                    let v = <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                        p, ch,
+                    )?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -7561,33 +7519,33 @@ impl st96::fast::FastParse for DesignRepresentationSheetType {
             _ => return Err(st96::fast::Bail),
         };
         let f_view_reference_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewReferenceText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ViewReferenceText") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_image_format_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageFormatCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageFormatCategory") => Some({
                 let v = p.simple::<super::com::ImageFormatCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_colour_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -8453,11 +8411,11 @@ impl st96::fast::FastParse for HagueIbTransactionHeaderType {
             _ => return Err(st96::fast::Bail),
         };
         let f_publication_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -8699,20 +8657,7 @@ impl st96::fast::FastParse for HagueBulletinTransactionCountBagType {
         let c = &mut la;
         let mut f_hague_bulletin_transaction_count = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueBulletinTransactionCount") => {
-                    f_hague_bulletin_transaction_count.push(
-                        <HagueBulletinTransactionCountType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Dgn , b"HagueBulletinTransactionCount") => f_hague_bulletin_transaction_count . push ({ let v = < HagueBulletinTransactionCountType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_hague_bulletin_transaction_count.len(), 1usize, None)?;
         if la.is_some() {
@@ -8768,10 +8713,12 @@ impl st96::fast::FastParse for HagueRegistrationBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRegistration") => {
-                    f_hague_registration.push(
-                        <HagueRegistrationType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_hague_registration.push({
+                        let v =
+                            <HagueRegistrationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -8832,12 +8779,11 @@ impl st96::fast::FastParse for HagueRenewalBagType {
         let mut f_hague_renewal = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRenewal") => {
-                    f_hague_renewal.push(
-                        <HagueRenewalType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRenewal") => f_hague_renewal.push({
+                    let v = <HagueRenewalType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -8897,11 +8843,13 @@ impl st96::fast::FastParse for HagueExpirationBagType {
         let mut f_hague_expiration = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueExpiration") => {
-                    f_hague_expiration
-                        .push(<HagueExpirationType as st96::fast::FastParse>::fast_element(p, ch)?);
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueExpiration") => f_hague_expiration
+                    .push({
+                        let v =
+                            <HagueExpirationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -8964,10 +8912,13 @@ impl st96::fast::FastParse for HagueOwnershipChangeBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOwnershipChange") => {
-                    f_hague_ownership_change.push(
-                        <HagueOwnershipChangeType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_hague_ownership_change.push({
+                        let v = <HagueOwnershipChangeType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -9031,20 +8982,7 @@ impl st96::fast::FastParse for HagueOwnershipChangeRefusalBagType {
         let c = &mut la;
         let mut f_hague_ownership_change_refusal = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueOwnershipChangeRefusal") => {
-                    f_hague_ownership_change_refusal.push(
-                        <HagueOwnershipChangeRefusalType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Dgn , b"HagueOwnershipChangeRefusal") => f_hague_ownership_change_refusal . push ({ let v = < HagueOwnershipChangeRefusalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_hague_ownership_change_refusal.len(), 1usize, None)?;
         if la.is_some() {
@@ -9095,21 +9033,7 @@ impl st96::fast::FastParse for HagueOwnershipChangeRefusalWithdrawalBagType {
         let c = &mut la;
         let mut f_hague_ownership_change_refusal_withdrawal = Vec::new();
         loop {
-            match c.take() {
-                Some(ch)
-                    if ch.is(
-                        st96::fast::Ns::Dgn,
-                        b"HagueOwnershipChangeRefusalWithdrawal",
-                    ) =>
-                {
-                    f_hague_ownership_change_refusal_withdrawal . push (< HagueOwnershipChangeRefusalWithdrawalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Dgn , b"HagueOwnershipChangeRefusalWithdrawal") => f_hague_ownership_change_refusal_withdrawal . push ({ let v = < HagueOwnershipChangeRefusalWithdrawalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(
             f_hague_ownership_change_refusal_withdrawal.len(),
@@ -9168,12 +9092,11 @@ impl st96::fast::FastParse for HagueMergerBagType {
         let mut f_hague_merger = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueMerger") => {
-                    f_hague_merger.push(<HagueMergerType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueMerger") => f_hague_merger.push({
+                    let v = <HagueMergerType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -9236,20 +9159,7 @@ impl st96::fast::FastParse for HagueHolderNameAddressChangeBagType {
         let c = &mut la;
         let mut f_hague_holder_name_address_change = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueHolderNameAddressChange") => {
-                    f_hague_holder_name_address_change.push(
-                        <HagueHolderNameAddressChangeType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Dgn , b"HagueHolderNameAddressChange") => f_hague_holder_name_address_change . push ({ let v = < HagueHolderNameAddressChangeType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_hague_holder_name_address_change.len(), 1usize, None)?;
         if la.is_some() {
@@ -9299,20 +9209,7 @@ impl st96::fast::FastParse for HagueCreatorNameAddressChangeBagType {
         let c = &mut la;
         let mut f_hague_creator_name_address_change = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCreatorNameAddressChange") => {
-                    f_hague_creator_name_address_change.push(
-                        <HagueCreatorNameAddressChangeType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Dgn , b"HagueCreatorNameAddressChange") => f_hague_creator_name_address_change . push ({ let v = < HagueCreatorNameAddressChangeType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_hague_creator_name_address_change.len(), 1usize, None)?;
         if la.is_some() {
@@ -9368,10 +9265,12 @@ impl st96::fast::FastParse for HagueRenunciationBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRenunciation") => {
-                    f_hague_renunciation.push(
-                        <HagueRenunciationType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_hague_renunciation.push({
+                        let v =
+                            <HagueRenunciationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -9432,11 +9331,13 @@ impl st96::fast::FastParse for HagueLimitationBagType {
         let mut f_hague_limitation = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueLimitation") => {
-                    f_hague_limitation
-                        .push(<HagueLimitationType as st96::fast::FastParse>::fast_element(p, ch)?);
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueLimitation") => f_hague_limitation
+                    .push({
+                        let v =
+                            <HagueLimitationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -9496,12 +9397,11 @@ impl st96::fast::FastParse for HagueRefusalBagType {
         let mut f_hague_refusal = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRefusal") => {
-                    f_hague_refusal.push(
-                        <HagueRefusalType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRefusal") => f_hague_refusal.push({
+                    let v = <HagueRefusalType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -9566,10 +9466,14 @@ impl st96::fast::FastParse for HagueRefusalWithdrawalBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueRefusalWithdrawal") => {
-                    f_hague_refusal_withdrawal.push(
-                        <HagueRefusalWithdrawalType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_hague_refusal_withdrawal.push({
+                        let v =
+                            <HagueRefusalWithdrawalType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -9633,10 +9537,13 @@ impl st96::fast::FastParse for HagueGrantProtectionBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueGrantProtection") => {
-                    f_hague_grant_protection.push(
-                        <HagueGrantProtectionType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_hague_grant_protection.push({
+                        let v = <HagueGrantProtectionType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -9698,10 +9605,12 @@ impl st96::fast::FastParse for HagueInvalidationBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueInvalidation") => {
-                    f_hague_invalidation.push(
-                        <HagueInvalidationType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_hague_invalidation.push({
+                        let v =
+                            <HagueInvalidationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -9765,20 +9674,7 @@ impl st96::fast::FastParse for HagueCancellationNonPaymentBagType {
         let c = &mut la;
         let mut f_hague_cancellation_non_payment = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCancellationNonPayment") => {
-                    f_hague_cancellation_non_payment.push(
-                        <HagueCancellationNonPaymentType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Dgn , b"HagueCancellationNonPayment") => f_hague_cancellation_non_payment . push ({ let v = < HagueCancellationNonPaymentType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_hague_cancellation_non_payment.len(), 1usize, None)?;
         if la.is_some() {
@@ -9833,11 +9729,13 @@ impl st96::fast::FastParse for HagueCorrectionBagType {
         let mut f_hague_correction = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrection") => {
-                    f_hague_correction
-                        .push(<HagueCorrectionType as st96::fast::FastParse>::fast_element(p, ch)?);
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrection") => f_hague_correction
+                    .push({
+                        let v =
+                            <HagueCorrectionType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -9902,10 +9800,14 @@ impl st96::fast::FastParse for HagueCorrectionRefusalBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusal") => {
-                    f_hague_correction_refusal.push(
-                        <HagueCorrectionRefusalType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_hague_correction_refusal.push({
+                        let v =
+                            <HagueCorrectionRefusalType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -9962,16 +9864,7 @@ impl st96::fast::FastParse for HagueCorrectionRefusalWithdrawalBagType {
         let c = &mut la;
         let mut f_hague_correction_refusal_withdrawal = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectionRefusalWithdrawal") => {
-                    f_hague_correction_refusal_withdrawal . push (< HagueCorrectionRefusalWithdrawalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Dgn , b"HagueCorrectionRefusalWithdrawal") => f_hague_correction_refusal_withdrawal . push ({ let v = < HagueCorrectionRefusalWithdrawalType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_hague_correction_refusal_withdrawal.len(), 1usize, None)?;
         if la.is_some() {
@@ -10031,12 +9924,14 @@ impl st96::fast::FastParse for HagueIbTransactionCountBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueIBTransactionCount") => {
-                    f_hague_ib_transaction_count.push(
-                        <HagueIbTransactionCountType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
+                    f_hague_ib_transaction_count.push({
+                        let v =
+                            <HagueIbTransactionCountType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -10374,20 +10269,7 @@ impl st96::fast::FastParse for HagueAcknowledgementReceiptBagType {
         let c = &mut la;
         let mut f_hague_acknowledgement_receipt = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueAcknowledgementReceipt") => {
-                    f_hague_acknowledgement_receipt.push(
-                        <HagueAcknowledgementReceiptType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Dgn , b"HagueAcknowledgementReceipt") => f_hague_acknowledgement_receipt . push ({ let v = < HagueAcknowledgementReceiptType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_hague_acknowledgement_receipt.len(), 1usize, None)?;
         if la.is_some() {
@@ -10437,20 +10319,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationBagType {
         let c = &mut la;
         let mut f_hague_irregularity_notification = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueIrregularityNotification") => {
-                    f_hague_irregularity_notification.push(
-                        <HagueIrregularityNotificationType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Dgn , b"HagueIrregularityNotification") => f_hague_irregularity_notification . push ({ let v = < HagueIrregularityNotificationType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_hague_irregularity_notification.len(), 1usize, None)?;
         if la.is_some() {
@@ -10643,35 +10512,35 @@ impl st96::fast::FastParse for HagueRegistrationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_applicant_file_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_application_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => Some({
                 let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -10702,11 +10571,11 @@ impl st96::fast::FastParse for HagueRegistrationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_deferment_expiry_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DefermentExpiryDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DefermentExpiryDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -10721,26 +10590,26 @@ impl st96::fast::FastParse for HagueRegistrationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_business_entity_status_claim_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BusinessEntityStatusClaimBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BusinessEntityStatusClaimBag") => Some({
                 let v = <BusinessEntityStatusClaimBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -10748,12 +10617,11 @@ impl st96::fast::FastParse for HagueRegistrationType {
         };
         let f_correspondence_address = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
-                let v =
-                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: CorrespondenceAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -10769,34 +10637,34 @@ impl st96::fast::FastParse for HagueRegistrationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_design_claim_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaimBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaimBag") => Some({
                 let v = <DesignClaimBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_office_specific_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -10804,12 +10672,11 @@ impl st96::fast::FastParse for HagueRegistrationType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -10961,24 +10828,24 @@ impl st96::fast::FastParse for HagueRenewalType {
             _ => return Err(st96::fast::Bail),
         };
         let f_holder_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => Some({
                 let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -10986,12 +10853,11 @@ impl st96::fast::FastParse for HagueRenewalType {
         };
         let f_correspondence_address = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
-                let v =
-                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: CorrespondenceAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -11085,11 +10951,11 @@ impl st96::fast::FastParse for HagueExpirationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_record_interested_office_code_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => Some({
                 let v = < super :: com :: RecordInterestedOfficeCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -11183,33 +11049,33 @@ impl st96::fast::FastParse for HagueOwnershipChangeType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_interested_office_code_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => Some({
                 let v = < super :: com :: RecordInterestedOfficeCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_designated_country_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => Some({
                 let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -11232,24 +11098,24 @@ impl st96::fast::FastParse for HagueOwnershipChangeType {
             _ => return Err(st96::fast::Bail),
         };
         let f_child_registration_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ChildRegistrationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ChildRegistrationNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -11257,12 +11123,11 @@ impl st96::fast::FastParse for HagueOwnershipChangeType {
         };
         let f_correspondence_address = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
-                let v =
-                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: CorrespondenceAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -11271,12 +11136,11 @@ impl st96::fast::FastParse for HagueOwnershipChangeType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -11390,11 +11254,11 @@ impl st96::fast::FastParse for HagueOwnershipChangeRefusalType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -11417,22 +11281,22 @@ impl st96::fast::FastParse for HagueOwnershipChangeRefusalType {
             _ => return Err(st96::fast::Bail),
         };
         let f_child_registration_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ChildRegistrationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ChildRegistrationNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_merged_registration_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"MergedRegistrationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"MergedRegistrationNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -11553,11 +11417,11 @@ impl st96::fast::FastParse for HagueOwnershipChangeRefusalWithdrawalType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -11580,22 +11444,22 @@ impl st96::fast::FastParse for HagueOwnershipChangeRefusalWithdrawalType {
             _ => return Err(st96::fast::Bail),
         };
         let f_child_registration_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ChildRegistrationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ChildRegistrationNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_merged_registration_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"MergedRegistrationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"MergedRegistrationNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -11699,11 +11563,11 @@ impl st96::fast::FastParse for HagueMergerType {
             _ => return Err(st96::fast::Bail),
         };
         let f_record_interested_office_code_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => Some({
                 let v = < super :: com :: RecordInterestedOfficeCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -11736,13 +11600,13 @@ impl st96::fast::FastParse for HagueMergerType {
             _ => return Err(st96::fast::Bail),
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -11750,12 +11614,11 @@ impl st96::fast::FastParse for HagueMergerType {
         };
         let f_correspondence_address = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
-                let v =
-                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: CorrespondenceAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -11856,11 +11719,11 @@ impl st96::fast::FastParse for HagueHolderNameAddressChangeType {
             _ => return Err(st96::fast::Bail),
         };
         let f_record_interested_office_code_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => Some({
                 let v = < super :: com :: RecordInterestedOfficeCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -11875,24 +11738,24 @@ impl st96::fast::FastParse for HagueHolderNameAddressChangeType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -11900,12 +11763,11 @@ impl st96::fast::FastParse for HagueHolderNameAddressChangeType {
         };
         let f_correspondence_address = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
-                let v =
-                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: CorrespondenceAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -11914,12 +11776,11 @@ impl st96::fast::FastParse for HagueHolderNameAddressChangeType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -12036,24 +11897,24 @@ impl st96::fast::FastParse for HagueCreatorNameAddressChangeType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -12061,12 +11922,11 @@ impl st96::fast::FastParse for HagueCreatorNameAddressChangeType {
         };
         let f_correspondence_address = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
-                let v =
-                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: CorrespondenceAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -12075,12 +11935,11 @@ impl st96::fast::FastParse for HagueCreatorNameAddressChangeType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -12176,46 +12035,46 @@ impl st96::fast::FastParse for HagueRenunciationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_designated_country_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => Some({
                 let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_holder_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => Some({
                 let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -12223,12 +12082,11 @@ impl st96::fast::FastParse for HagueRenunciationType {
         };
         let f_correspondence_address = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
-                let v =
-                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: CorrespondenceAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -12325,33 +12183,33 @@ impl st96::fast::FastParse for HagueLimitationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_designated_country_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => Some({
                 let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_interested_office_code_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => Some({
                 let v = < super :: com :: RecordInterestedOfficeCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -12366,24 +12224,24 @@ impl st96::fast::FastParse for HagueLimitationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_holder_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => Some({
                 let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -12391,12 +12249,11 @@ impl st96::fast::FastParse for HagueLimitationType {
         };
         let f_correspondence_address = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
-                let v =
-                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: CorrespondenceAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -12504,11 +12361,11 @@ impl st96::fast::FastParse for HagueRefusalType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -12531,45 +12388,45 @@ impl st96::fast::FastParse for HagueRefusalType {
             _ => return Err(st96::fast::Bail),
         };
         let f_decision_grounds_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionGroundsBag") => Some({
                 let v = <DecisionGroundsBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_decision_remedy_text_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionRemedyTextBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionRemedyTextBag") => Some({
                 let v = <DecisionRemedyTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_office_specific_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -12676,11 +12533,11 @@ impl st96::fast::FastParse for HagueRefusalWithdrawalType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -12703,34 +12560,34 @@ impl st96::fast::FastParse for HagueRefusalWithdrawalType {
             _ => return Err(st96::fast::Bail),
         };
         let f_decision_effective_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_amendment = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Amendment") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Amendment") => Some({
                 let v = <super::com::PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -12844,11 +12701,11 @@ impl st96::fast::FastParse for HagueGrantProtectionType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -12863,11 +12720,11 @@ impl st96::fast::FastParse for HagueGrantProtectionType {
             _ => return Err(st96::fast::Bail),
         };
         let f_decision_effective_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -12882,11 +12739,11 @@ impl st96::fast::FastParse for HagueGrantProtectionType {
             _ => return Err(st96::fast::Bail),
         };
         let f_amendment = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Amendment") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Amendment") => Some({
                 let v = <super::com::PhraseType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -12894,12 +12751,11 @@ impl st96::fast::FastParse for HagueGrantProtectionType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -12907,34 +12763,34 @@ impl st96::fast::FastParse for HagueGrantProtectionType {
             }
         };
         let f_office_specific_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_international_filing_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalFilingDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalFilingDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -13044,11 +12900,11 @@ impl st96::fast::FastParse for HagueInvalidationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -13063,11 +12919,11 @@ impl st96::fast::FastParse for HagueInvalidationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_decision_effective_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"DecisionEffectiveDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -13082,23 +12938,23 @@ impl st96::fast::FastParse for HagueInvalidationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_decision_remedy_text_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionRemedyTextBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DecisionRemedyTextBag") => Some({
                 let v = <DecisionRemedyTextBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -13205,34 +13061,34 @@ impl st96::fast::FastParse for HagueCancellationNonPaymentType {
             _ => return Err(st96::fast::Bail),
         };
         let f_affected_design = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"AffectedDesign") => Some({
                 let v = <AffectedDesignType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_office_specific_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -13335,11 +13191,11 @@ impl st96::fast::FastParse for HagueCorrectionType {
             _ => return Err(st96::fast::Bail),
         };
         let f_record_interested_office_code_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCodeBag") => Some({
                 let v = < super :: com :: RecordInterestedOfficeCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -13362,22 +13218,22 @@ impl st96::fast::FastParse for HagueCorrectionType {
             _ => return Err(st96::fast::Bail),
         };
         let f_correction_description_text_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrectionDescriptionTextBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrectionDescriptionTextBag") => Some({
                 let v = < super :: com :: CorrectionDescriptionTextBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_hague_incorrect_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueIncorrectContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueIncorrectContent") => Some({
                 let v = <HagueIncorrectContentType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -13499,11 +13355,11 @@ impl st96::fast::FastParse for HagueCorrectionRefusalType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -13624,11 +13480,11 @@ impl st96::fast::FastParse for HagueCorrectionRefusalWithdrawalType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -13766,10 +13622,14 @@ impl st96::fast::FastParse for HagueSecondPartFeePaidBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeePaid") => {
-                    f_hague_second_part_fee_paid.push(
-                        <HagueSecondPartFeePaidType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_hague_second_part_fee_paid.push({
+                        let v =
+                            <HagueSecondPartFeePaidType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -13835,12 +13695,14 @@ impl st96::fast::FastParse for HagueSecondPartFeeNotPaidBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueSecondPartFeeNotPaid") => {
-                    f_hague_second_part_fee_not_paid.push(
-                        <HagueSecondPartFeeNotPaidType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
+                    f_hague_second_part_fee_not_paid.push({
+                        let v =
+                            <HagueSecondPartFeeNotPaidType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -13904,20 +13766,7 @@ impl st96::fast::FastParse for HaguePublicationCancellationBagType {
         let c = &mut la;
         let mut f_hague_publication_cancellation = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HaguePublicationCancellation") => {
-                    f_hague_publication_cancellation.push(
-                        <HaguePublicationCancellationType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Dgn , b"HaguePublicationCancellation") => f_hague_publication_cancellation . push ({ let v = < HaguePublicationCancellationType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_hague_publication_cancellation.len(), 1usize, None)?;
         if la.is_some() {
@@ -13979,11 +13828,11 @@ impl st96::fast::FastParse for HagueAcknowledgementReceiptType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_international_registration_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -13998,11 +13847,11 @@ impl st96::fast::FastParse for HagueAcknowledgementReceiptType {
             _ => return Err(st96::fast::Bail),
         };
         let f_record_filing_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -14017,11 +13866,11 @@ impl st96::fast::FastParse for HagueAcknowledgementReceiptType {
             _ => return Err(st96::fast::Bail),
         };
         let f_applicant_file_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -14114,11 +13963,11 @@ impl st96::fast::FastParse for HagueIrregularityNotificationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_applicant_file_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -14367,12 +14216,12 @@ impl st96::fast::FastParse for PreviousHolderBagType {
         let mut f_previous_holder = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PreviousHolder") => {
-                    f_previous_holder.push(<ApplicantType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PreviousHolder") => f_previous_holder
+                    .push({
+                        let v = <ApplicantType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -14746,13 +14595,11 @@ impl st96::fast::FastParse for HagueIncorrectContentType {
                 {
                     let v = match c.take() {
                         Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectionBag") => {
-                            let v = Box::new(
-                                <HagueCorrectionBagType as st96::fast::FastParse>::fast_element(
-                                    p, ch,
-                                )?,
-                            );
-                            *c = p.next_child()?;
-                            v
+                            Box::new({
+                                let v = < HagueCorrectionBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                                *c = p.next_child()?;
+                                v
+                            })
                         }
                         _ => return Err(st96::fast::Bail),
                     };
@@ -15020,23 +14867,23 @@ impl st96::fast::FastParse for HagueSecondPartFeeNotPaidType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_specific_content = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeSpecificContent") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15131,46 +14978,46 @@ impl st96::fast::FastParse for HaguePublicationCancellationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_designated_country_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => Some({
                 let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_holder_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderBag") => Some({
                 let v = <HolderBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15178,12 +15025,11 @@ impl st96::fast::FastParse for HaguePublicationCancellationType {
         };
         let f_correspondence_address = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
-                let v =
-                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: CorrespondenceAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -15546,24 +15392,24 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent393Type {
             _ => return Err(st96::fast::Bail),
         };
         let f_international_registration_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_application_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => Some({
                 let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15598,24 +15444,24 @@ impl st96::fast::FastGroup for HagueIrregularityNotificationContent393Type {
             _ => return Err(st96::fast::Bail),
         };
         let f_international_registration_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_application_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => Some({
                 let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15679,24 +15525,24 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent394Type {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_application_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => Some({
                 let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15731,24 +15577,24 @@ impl st96::fast::FastGroup for HagueIrregularityNotificationContent394Type {
             _ => return Err(st96::fast::Bail),
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_application_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => Some({
                 let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15814,22 +15660,22 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent395Type {
             _ => return Err(st96::fast::Bail),
         };
         let f_international_registration_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15866,22 +15712,22 @@ impl st96::fast::FastGroup for HagueIrregularityNotificationContent395Type {
             _ => return Err(st96::fast::Bail),
         };
         let f_international_registration_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_office_reference_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OfficeReferenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -15966,12 +15812,11 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent397Type {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -16028,12 +15873,11 @@ impl st96::fast::FastGroup for HagueIrregularityNotificationContent397Type {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -16182,8 +16026,11 @@ impl st96::fast::FastParse for HagueCorrectedElementBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HagueCorrectedElement") => {
-                    f_hague_corrected_element.push(p.simple::<String>(&ch)?);
-                    *c = p.next_child()?;
+                    f_hague_corrected_element.push({
+                        let v = p.simple::<String>(&ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -16624,24 +16471,24 @@ impl st96::fast::FastParse for DesignApplicationType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_request_software = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestSoftware") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestSoftware") => Some({
                 let v = <super::com::RequestSoftwareType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_application_form_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationFormName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationFormName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -16649,12 +16496,11 @@ impl st96::fast::FastParse for DesignApplicationType {
         };
         let f_request_examination = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"RequestExamination") => {
-                let v =
-                    <super::com::RequestExaminationType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: RequestExaminationType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -16670,134 +16516,134 @@ impl st96::fast::FastParse for DesignApplicationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_receiving_office_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceivingOfficeCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceivingOfficeCode") => Some({
                 let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_receiving_office_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceivingOfficeDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReceivingOfficeDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_receipt_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ReceiptNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ReceiptNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_sealed_deposit_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"SealedDepositIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"SealedDepositIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_application_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationNumber") => Some({
                 let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_international_registration_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"InternationalRegistrationNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_filing_place = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FilingPlace") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FilingPlace") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_applicant_file_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicantFileReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_application_language_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationLanguageCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationLanguageCode") => Some({
                 let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_second_language_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SecondLanguageCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SecondLanguageCode") => Some({
                 let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_total_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignTotalQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignTotalQuantity") => Some({
                 let v = p.simple::<usize>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_correspondence_language_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceLanguageCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceLanguageCode") => Some({
                 let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -16810,9 +16656,11 @@ impl st96::fast::FastParse for DesignApplicationType {
                     b"DesignApplicationCurrentStatusCategory",
                 ) =>
             {
-                let v = p.simple::<DesignApplicationCurrentStatusCategoryType>(&ch)?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = p.simple::<DesignApplicationCurrentStatusCategoryType>(&ch)?;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -16821,9 +16669,11 @@ impl st96::fast::FastParse for DesignApplicationType {
         };
         let f_design_application_current_status_date = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationCurrentStatusDate") => {
-                let v = p.simple::<super::com::DateType>(&ch)?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = p.simple::<super::com::DateType>(&ch)?;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -16831,11 +16681,11 @@ impl st96::fast::FastParse for DesignApplicationType {
             }
         };
         let f_designated_country_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignatedCountryBag") => Some({
                 let v = <DesignatedCountryBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -16858,37 +16708,37 @@ impl st96::fast::FastParse for DesignApplicationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_authorization = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"Authorization") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"Authorization") => Some({
                 let v =
                     <super::com::AuthorizationType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_application_event_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventBag") => Some({
                 let v =
                     <DesignApplicationEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -16896,12 +16746,11 @@ impl st96::fast::FastParse for DesignApplicationType {
         };
         let f_document_included_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"DocumentIncludedBag") => {
-                let v =
-                    <super::com::DocumentIncludedBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: DocumentIncludedBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -16909,49 +16758,49 @@ impl st96::fast::FastParse for DesignApplicationType {
             }
         };
         let f_design_application_statement_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationStatementBag") => Some({
                 let v = <DesignApplicationStatementBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_payment_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PaymentBag") => Some({
                 let v = <super::com::PaymentBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_reimbursement_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ReimbursementBag") => Some({
                 let v = <super::com::ReimbursementBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_signature_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SignatureBag") => Some({
                 let v =
                     <super::com::SignatureBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -16966,12 +16815,11 @@ impl st96::fast::FastParse for DesignApplicationType {
         };
         let f_correspondence_address = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
-                let v =
-                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: CorrespondenceAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -16979,11 +16827,11 @@ impl st96::fast::FastParse for DesignApplicationType {
             }
         };
         let f_business_entity_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"BusinessEntityStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"BusinessEntityStatusCategory") => Some({
                 let v = p.simple::<super::com::BusinessEntityStatusCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -17114,10 +16962,11 @@ impl st96::fast::FastParse for DesignBagType {
         let mut f_design = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Design") => {
-                    f_design.push(<DesignType as st96::fast::FastParse>::fast_element(p, ch)?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Design") => f_design.push({
+                    let v = <DesignType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -17180,10 +17029,14 @@ impl st96::fast::FastParse for DesignApplicationEventBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEvent") => {
-                    f_design_application_event.push(
-                        <DesignApplicationEventType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_design_application_event.push({
+                        let v =
+                            <DesignApplicationEventType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -17382,11 +17235,11 @@ impl st96::fast::FastGroup for DesignApplicationContent474Type {
                 .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ApplicationDate"))
             {
                 let v = match c.take() {
-                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDate") => {
+                    Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDate") => Some({
                         let v = p.simple::<super::com::DateType>(&ch)?;
                         *c = p.next_child()?;
-                        Some(v)
-                    }
+                        v
+                    }),
                     other => {
                         *c = other;
                         None
@@ -17432,11 +17285,11 @@ impl st96::fast::FastParse for DesignApplicationContent474Type {
                     .is_some_and(|c| c.is(st96::fast::Ns::Com, b"ApplicationDate"))
                 {
                     let v = match c.take() {
-                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDate") => {
+                        Some(ch) if ch.is(st96::fast::Ns::Com, b"ApplicationDate") => Some({
                             let v = p.simple::<super::com::DateType>(&ch)?;
                             *c = p.next_child()?;
-                            Some(v)
-                        }
+                            v
+                        }),
                         other => {
                             *c = other;
                             None
@@ -17550,67 +17403,67 @@ impl st96::fast::FastParse for DesignType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_design_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_right_effective_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RightEffectiveDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RightEffectiveDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_registration_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RegistrationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RegistrationNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_registration_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RegistrationDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RegistrationDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_title_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignTitleText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignTitleText") => Some({
                 let v =
                     <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -17620,12 +17473,14 @@ impl st96::fast::FastParse for DesignType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignDescriptionText") => {
-                    f_design_description_text.push(
-                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
+                    f_design_description_text.push({
+                        let v =
+                            <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -17637,12 +17492,11 @@ impl st96::fast::FastParse for DesignType {
         let mut f_design_claim = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaim") => {
-                    f_design_claim.push(<DesignClaimType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignClaim") => f_design_claim.push({
+                    let v = <DesignClaimType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -17651,235 +17505,235 @@ impl st96::fast::FastParse for DesignType {
         }
         st96::fast::check_count(f_design_claim.len(), 0usize, None)?;
         let f_publication_kind_description = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationKindDescription") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationKindDescription") => Some({
                 let v =
                     <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_novelty_statement_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"NoveltyStatementText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"NoveltyStatementText") => Some({
                 let v =
                     <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_partial_design_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PartialDesignIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PartialDesignIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_partial_disclaimer_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PartialDisclaimerText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PartialDisclaimerText") => Some({
                 let v =
                     <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_publication_deferment_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationDefermentIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationDefermentIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_deferment_period = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DefermentPeriod") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DefermentPeriod") => Some({
                 let v = <super::com::PeriodType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_colour_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_designer_waiver_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignerWaiverIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignerWaiverIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_publication_in_colour_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationInColourIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationInColourIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_immediate_publication_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ImmediatePublicationIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ImmediatePublicationIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_description_publication_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DescriptionPublicationIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DescriptionPublicationIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_open_to_licensing_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignOpenToLicensingIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignOpenToLicensingIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_specimen_total_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"SpecimenTotalQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"SpecimenTotalQuantity") => Some({
                 let v = p.simple::<usize>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representation_sheet_total_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RepresentationSheetTotalQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RepresentationSheetTotalQuantity") => Some({
                 let v = p.simple::<usize>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_colour_view_total_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ColourViewTotalQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ColourViewTotalQuantity") => Some({
                 let v = p.simple::<usize>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_black_white_view_total_quantity = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BlackWhiteViewTotalQuantity") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"BlackWhiteViewTotalQuantity") => Some({
                 let v = p.simple::<usize>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_expiry_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExpiryDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ExpiryDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_current_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignCurrentStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignCurrentStatusCategory") => Some({
                 let v = p.simple::<DesignCurrentStatusCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_current_status_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignCurrentStatusDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignCurrentStatusDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_specimen_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignSpecimenBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignSpecimenBag") => Some({
                 let v = <DesignSpecimenBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_representation_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentationBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRepresentationBag") => Some({
                 let v =
                     <DesignRepresentationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -17894,11 +17748,11 @@ impl st96::fast::FastParse for DesignType {
             _ => return Err(st96::fast::Bail),
         };
         let f_priority_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PriorityBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PriorityBag") => Some({
                 let v = <PriorityBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -17906,12 +17760,11 @@ impl st96::fast::FastParse for DesignType {
         };
         let f_exhibition_priority_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"ExhibitionPriorityBag") => {
-                let v =
-                    <super::com::ExhibitionPriorityBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: ExhibitionPriorityBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -17919,45 +17772,45 @@ impl st96::fast::FastParse for DesignType {
             }
         };
         let f_related_application_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationBag") => Some({
                 let v = <RelatedApplicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_staff_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"StaffBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"StaffBag") => Some({
                 let v = <super::com::StaffBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_publication_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationBag") => Some({
                 let v = <PublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_patent_identification_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PatentIdentificationBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PatentIdentificationBag") => Some({
                 let v =
                     <PatentIdentificationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -17972,46 +17825,46 @@ impl st96::fast::FastParse for DesignType {
             _ => return Err(st96::fast::Bail),
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_designer_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignerBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignerBag") => Some({
                 let v = <DesignerBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_event_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventBag") => Some({
                 let v = <DesignEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_opposition_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionBag") => Some({
                 let v = <OppositionBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -18019,9 +17872,11 @@ impl st96::fast::FastParse for DesignType {
         };
         let f_exception_lack_novelty_declaration_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ExceptionLackNoveltyDeclarationBag") => {
-                let v = < ExceptionLackNoveltyDeclarationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < ExceptionLackNoveltyDeclarationBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -18029,12 +17884,12 @@ impl st96::fast::FastParse for DesignType {
             }
         };
         let f_principal_design_relation_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignRelationBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PrincipalDesignRelationBag") => Some({
                 let v =
                     <PrincipalDesignRelationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -18144,9 +17999,11 @@ impl st96::fast::FastParse for DesignApplicationEventType {
         };
         let f_design_application_event_response_date = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplicationEventResponseDate") => {
-                let v = p.simple::<super::com::DateType>(&ch)?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = p.simple::<super::com::DateType>(&ch)?;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -18154,12 +18011,12 @@ impl st96::fast::FastParse for DesignApplicationEventType {
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -18281,12 +18138,12 @@ impl st96::fast::FastParse for DesignSpecimenBagType {
         let mut f_design_specimen = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignSpecimen") => {
-                    f_design_specimen.push(
-                        <DesignSpecimenType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignSpecimen") => f_design_specimen
+                    .push({
+                        let v = <DesignSpecimenType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -18347,10 +18204,12 @@ impl st96::fast::FastParse for RelatedApplicationBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplication") => {
-                    f_related_application.push(
-                        <RelatedApplicationType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_related_application.push({
+                        let v =
+                            <RelatedApplicationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -18411,12 +18270,11 @@ impl st96::fast::FastParse for PublicationBagType {
         let mut f_publication = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Publication") => {
-                    f_publication.push(<PublicationType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Publication") => f_publication.push({
+                    let v = <PublicationType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -18478,16 +18336,7 @@ impl st96::fast::FastParse for PatentIdentificationBagType {
         let c = &mut la;
         let mut f_cited_patent_document_identification = Vec::new();
         loop {
-            match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Com, b"CitedPatentDocumentIdentification") => {
-                    f_cited_patent_document_identification . push (< super :: com :: CitedPatentDocumentIdentificationType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
-                    *c = p.next_child()?;
-                }
-                other => {
-                    *c = other;
-                    break;
-                }
-            }
+            match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Com , b"CitedPatentDocumentIdentification") => f_cited_patent_document_identification . push ({ let v = < super :: com :: CitedPatentDocumentIdentificationType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
         }
         st96::fast::check_count(f_cited_patent_document_identification.len(), 1usize, None)?;
         if la.is_some() {
@@ -18542,12 +18391,11 @@ impl st96::fast::FastParse for DesignEventBagType {
         let mut f_design_event = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEvent") => {
-                    f_design_event.push(<DesignEventType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEvent") => f_design_event.push({
+                    let v = <DesignEventType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -18607,12 +18455,11 @@ impl st96::fast::FastParse for OppositionBagType {
         let mut f_opposition = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Opposition") => {
-                    f_opposition.push(<OppositionType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Opposition") => f_opposition.push({
+                    let v = <OppositionType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -18845,68 +18692,68 @@ impl st96::fast::FastParse for DesignSpecimenType {
             _ => return Err(st96::fast::Bail),
         };
         let f_design_specimen_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignSpecimenCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignSpecimenCategory") => Some({
                 let v = p.simple::<DesignSpecimenCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_specimen_description_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"SpecimenDescriptionText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"SpecimenDescriptionText") => Some({
                 let v =
                     <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_file_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"FileName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_image_format_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageFormatCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ImageFormatCategory") => Some({
                 let v = p.simple::<super::com::ImageFormatCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_colour_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ColourIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -18980,35 +18827,35 @@ impl st96::fast::FastParse for RelatedApplicationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_related_application_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationNumber") => Some({
                 let v = <super::com::ApplicationNumberType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_related_application_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_related_application_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -19016,9 +18863,11 @@ impl st96::fast::FastParse for RelatedApplicationType {
         };
         let f_related_application_registration_number = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RelatedApplicationRegistrationNumber") => {
-                let v = p.simple::<String>(&ch)?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = p.simple::<String>(&ch)?;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -19092,55 +18941,55 @@ impl st96::fast::FastParse for PublicationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_design_publication_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignPublicationCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignPublicationCategory") => Some({
                 let v = p.simple::<DesignPublicationCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_publication_section_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationSectionCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"PublicationSectionCategory") => Some({
                 let v = p.simple::<PublicationSectionCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_publication_subsection = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationSubsection") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationSubsection") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_publication_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_publication_page = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationPage") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PublicationPage") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -19212,23 +19061,23 @@ impl st96::fast::FastParse for DesignEventType {
             _ => return Err(st96::fast::Bail),
         };
         let f_design_event_response_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventResponseDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignEventResponseDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -19310,134 +19159,134 @@ impl st96::fast::FastParse for OppositionType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_opposition_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_opposition_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_opposition_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_opposition_language_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionLanguageCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionLanguageCode") => Some({
                 let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_proceeding_language_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"ProceedingLanguageCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"ProceedingLanguageCode") => Some({
                 let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_earlier_right_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"EarlierRightDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EarlierRightDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_earlier_right_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"EarlierRightCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"EarlierRightCategory") => Some({
                 let v = p.simple::<super::com::EarlierRightCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_opposition_basis_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionBasisCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionBasisCategory") => Some({
                 let v = p.simple::<OppositionBasisCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_opposition_grounds_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionGroundsText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionGroundsText") => Some({
                 let v =
                     <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_opposition_extent_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionExtentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionExtentText") => Some({
                 let v =
                     <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_opposition_current_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionCurrentStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionCurrentStatusCategory") => Some({
                 let v = p.simple::<OppositionCurrentStatusCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_opposition_current_status_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionCurrentStatusDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionCurrentStatusDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -19452,22 +19301,22 @@ impl st96::fast::FastParse for OppositionType {
             _ => return Err(st96::fast::Bail),
         };
         let f_opponent_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OpponentBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OpponentBag") => Some({
                 let v = <OpponentBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_opposition_event_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionEventBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionEventBag") => Some({
                 let v = <OppositionEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -19475,12 +19324,11 @@ impl st96::fast::FastParse for OppositionType {
         };
         let f_opposition_document_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionDocumentBag") => {
-                let v =
-                    <super::com::OppositionDocumentBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: OppositionDocumentBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -20098,12 +19946,11 @@ impl st96::fast::FastParse for OpponentBagType {
         let mut f_opponent = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Opponent") => {
-                    f_opponent.push(<OpponentType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Opponent") => f_opponent.push({
+                    let v = <OpponentType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -20163,11 +20010,13 @@ impl st96::fast::FastParse for OppositionEventBagType {
         let mut f_opposition_event = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionEvent") => {
-                    f_opposition_event
-                        .push(<OppositionEventType as st96::fast::FastParse>::fast_element(p, ch)?);
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"OppositionEvent") => f_opposition_event
+                    .push({
+                        let v =
+                            <OppositionEventType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -20231,67 +20080,67 @@ impl st96::fast::FastParse for OpponentType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_nationality_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => Some({
                 let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_legal_entity_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_incorporation_country_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => Some({
                 let v = p.simple::<super::com::IncorporationCountryCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_incorporation_state = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_entitlement = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => Some({
                 let v = <EntitlementType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -20373,23 +20222,23 @@ impl st96::fast::FastParse for OppositionEventType {
             _ => return Err(st96::fast::Bail),
         };
         let f_opposition_event_response_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionEventResponseDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"OppositionEventResponseDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -20762,13 +20611,13 @@ impl st96::fast::FastParse for DesignTransactionType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_transaction_header = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionHeader") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionHeader") => Some({
                 let v = <super::com::TransactionHeaderType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -20778,10 +20627,13 @@ impl st96::fast::FastParse for DesignTransactionType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignTransactionBody") => {
-                    f_design_transaction_body.push(
-                        <DesignTransactionBodyType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_design_transaction_body.push({
+                        let v = <DesignTransactionBodyType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -20854,12 +20706,11 @@ impl st96::fast::FastParse for DesignTransactionBodyType {
         let c = &mut la;
         let f_transaction_error_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"TransactionErrorBag") => {
-                let v =
-                    <super::com::TransactionErrorBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: TransactionErrorBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -21232,10 +21083,12 @@ impl st96::fast::FastParse for DesignApplicationBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignApplication") => {
-                    f_design_application.push(
-                        <DesignApplicationType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_design_application.push({
+                        let v =
+                            <DesignApplicationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -21298,12 +21151,11 @@ impl st96::fast::FastParse for DesignRecordBagType {
         let mut f_design_record = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRecord") => {
-                    f_design_record.push(
-                        <DesignRecordType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRecord") => f_design_record.push({
+                    let v = <DesignRecordType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -21366,10 +21218,13 @@ impl st96::fast::FastParse for DesignRecordRelationBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignRecordRelation") => {
-                    f_design_record_relation.push(
-                        <DesignRecordRelationType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_design_record_relation.push({
+                        let v = <DesignRecordRelationType as st96::fast::FastParse>::fast_element(
+                            p, ch,
+                        )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -21429,11 +21284,11 @@ impl st96::fast::FastParse for DesignRecordType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_staff_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"StaffBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"StaffBag") => Some({
                 let v = <super::com::StaffBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -21772,204 +21627,204 @@ impl st96::fast::FastParse for DesignBasicRecordType {
             _ => return Err(st96::fast::Bail),
         };
         let f_record_filing_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_notification_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_effective_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_basic_record_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignBasicRecordCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignBasicRecordCategory") => Some({
                 let v = p.simple::<DesignBasicRecordCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_language_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => Some({
                 let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_identifier_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => Some({
                 let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_publication_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => Some({
                 let v = <RecordPublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_claimant_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => Some({
                 let v = <ClaimantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_event_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => Some({
                 let v =
                     <super::com::RecordEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_document_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => Some({
                 let v = <super::com::RecordDocumentBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_current_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => Some({
                 let v = p.simple::<super::com::RecordCurrentStatusCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_current_status_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_interested_office_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCode") => Some({
                 let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_designated_country_code_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDesignatedCountryCodeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDesignatedCountryCodeBag") => Some({
                 let v = < super :: com :: RecordDesignatedCountryCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_limitation_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LimitationBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LimitationBag") => Some({
                 let v = <LimitationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -22060,44 +21915,44 @@ impl st96::fast::FastParse for RecordTransferType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_record_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_filing_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_notification_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_effective_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -22112,115 +21967,115 @@ impl st96::fast::FastParse for RecordTransferType {
             _ => return Err(st96::fast::Bail),
         };
         let f_record_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_language_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => Some({
                 let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_identifier_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => Some({
                 let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_publication_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => Some({
                 let v = <RecordPublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_claimant_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => Some({
                 let v = <ClaimantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_event_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => Some({
                 let v =
                     <super::com::RecordEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_document_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => Some({
                 let v = <super::com::RecordDocumentBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_current_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => Some({
                 let v = p.simple::<super::com::RecordCurrentStatusCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_current_status_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -22228,12 +22083,11 @@ impl st96::fast::FastParse for RecordTransferType {
         };
         let f_correspondence_address = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
-                let v =
-                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: CorrespondenceAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -22241,22 +22095,22 @@ impl st96::fast::FastParse for RecordTransferType {
             }
         };
         let f_holder_change_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderChangeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderChangeBag") => Some({
                 let v = <HolderChangeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_limitation_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LimitationBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LimitationBag") => Some({
                 let v = <LimitationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -22347,44 +22201,44 @@ impl st96::fast::FastParse for RecordChangeNameAddressType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_record_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_filing_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_notification_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_effective_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -22399,115 +22253,115 @@ impl st96::fast::FastParse for RecordChangeNameAddressType {
             _ => return Err(st96::fast::Bail),
         };
         let f_record_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_language_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => Some({
                 let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_identifier_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => Some({
                 let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_publication_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => Some({
                 let v = <RecordPublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_claimant_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => Some({
                 let v = <ClaimantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_event_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => Some({
                 let v =
                     <super::com::RecordEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_document_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => Some({
                 let v = <super::com::RecordDocumentBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_current_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => Some({
                 let v = p.simple::<super::com::RecordCurrentStatusCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_current_status_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -22515,12 +22369,11 @@ impl st96::fast::FastParse for RecordChangeNameAddressType {
         };
         let f_correspondence_address = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"CorrespondenceAddress") => {
-                let v =
-                    <super::com::CorrespondenceAddressType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: CorrespondenceAddressType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -22528,11 +22381,11 @@ impl st96::fast::FastParse for RecordChangeNameAddressType {
             }
         };
         let f_holder_change_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderChangeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"HolderChangeBag") => Some({
                 let v = <HolderChangeBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -22621,44 +22474,44 @@ impl st96::fast::FastParse for RecordLicenceType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_record_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_filing_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordFilingDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_notification_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordNotificationDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_effective_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEffectiveDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -22673,148 +22526,148 @@ impl st96::fast::FastParse for RecordLicenceType {
             _ => return Err(st96::fast::Bail),
         };
         let f_record_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_language_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordLanguageCode") => Some({
                 let v = p.simple::<super::com::ExtendedIsoLanguageCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_design_identifier_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"DesignIdentifierBag") => Some({
                 let v = <DesignIdentifierBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_publication_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublicationBag") => Some({
                 let v = <RecordPublicationBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_claimant_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClaimantBag") => Some({
                 let v = <ClaimantBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_event_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordEventBag") => Some({
                 let v =
                     <super::com::RecordEventBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_document_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDocumentBag") => Some({
                 let v = <super::com::RecordDocumentBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_current_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusCategory") => Some({
                 let v = p.simple::<super::com::RecordCurrentStatusCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_current_status_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordCurrentStatusDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_interested_office_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordInterestedOfficeCode") => Some({
                 let v = p.simple::<super::com::ExtendedWipost3CodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_record_designated_country_code_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDesignatedCountryCodeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RecordDesignatedCountryCodeBag") => Some({
                 let v = < super :: com :: RecordDesignatedCountryCodeBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_licence_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LicenceBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LicenceBag") => Some({
                 let v = <LicenceBagType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -23006,10 +22859,11 @@ impl st96::fast::FastParse for RecordPublicationBagType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Dgn, b"RecordPublication") => {
-                    f_record_publication.push(
-                        <PublicationType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
+                    f_record_publication.push({
+                        let v = <PublicationType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -23074,16 +22928,7 @@ impl st96::fast::FastParse for ClaimantBagType {
                 {
                     let mut v = Vec::new();
                     loop {
-                        match c.take() {
-                            Some(ch) if ch.is(st96::fast::Ns::Com, b"PartyIdentifierBag") => {
-                                v . push (< super :: com :: PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ?) ;
-                                *c = p.next_child()?;
-                            }
-                            other => {
-                                *c = other;
-                                break;
-                            }
-                        }
+                        match c . take () { Some (ch) if ch . is (st96 :: fast :: Ns :: Com , b"PartyIdentifierBag") => v . push ({ let v = < super :: com :: PartyIdentifierBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ; * c = p . next_child () ? ; v }) , other => { * c = other ; break ; } }
                     }
                     st96::fast::check_count(v.len(), 1usize, None)?;
                     return Ok(Self::PartyIdentifierBag(v));
@@ -23094,12 +22939,12 @@ impl st96::fast::FastParse for ClaimantBagType {
                     let mut v = Vec::new();
                     loop {
                         match c.take() {
-                            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Claimant") => {
-                                v.push(<ClaimantType as st96::fast::FastParse>::fast_element(
-                                    p, ch,
-                                )?);
+                            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Claimant") => v.push({
+                                let v =
+                                    <ClaimantType as st96::fast::FastParse>::fast_element(p, ch)?;
                                 *c = p.next_child()?;
-                            }
+                                v
+                            }),
                             other => {
                                 *c = other;
                                 break;
@@ -23162,12 +23007,11 @@ impl st96::fast::FastParse for LimitationBagType {
         let mut f_limitation = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Limitation") => {
-                    f_limitation.push(<LimitationType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Limitation") => f_limitation.push({
+                    let v = <LimitationType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -23227,10 +23071,11 @@ impl st96::fast::FastParse for LicenceBagType {
         let mut f_licence = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Licence") => {
-                    f_licence.push(<LicenceType as st96::fast::FastParse>::fast_element(p, ch)?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Licence") => f_licence.push({
+                    let v = <LicenceType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -23302,67 +23147,67 @@ impl st96::fast::FastParse for ClaimantType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_nationality_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => Some({
                 let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_legal_entity_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_incorporation_country_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => Some({
                 let v = p.simple::<super::com::IncorporationCountryCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_incorporation_state = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_entitlement = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => Some({
                 let v = <EntitlementType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -23454,25 +23299,25 @@ impl st96::fast::FastParse for LimitationType {
             _ => return Err(st96::fast::Bail),
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_limitation_class_description_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LimitationClassDescriptionBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"LimitationClassDescriptionBag") => Some({
                 let v = <LimitationClassDescriptionBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -23550,77 +23395,77 @@ impl st96::fast::FastParse for LicenceType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_licence_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_licence_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_licence_number = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceNumber") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceNumber") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_licence_reference = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceReference") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceReference") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_licence_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceCategory") => Some({
                 let v = p.simple::<super::com::LicenceCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_sublicence_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"SublicenceIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"SublicenceIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_related_licence_identifier = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RelatedLicenceIdentifier") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RelatedLicenceIdentifier") => Some({
                 let v = <super::com::IdentifierType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -23635,90 +23480,90 @@ impl st96::fast::FastParse for LicenceType {
             _ => return Err(st96::fast::Bail),
         };
         let f_limitation = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Limitation") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Limitation") => Some({
                 let v = <LimitationType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_territory_limitation_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"TerritoryLimitationIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TerritoryLimitationIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_territory_limitation_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"TerritoryLimitationText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"TerritoryLimitationText") => Some({
                 let v =
                     <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_period_limitation_indicator = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationIndicator") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationIndicator") => Some({
                 let v = p.simple::<bool>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_period_limitation_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationText") => Some({
                 let v =
                     <super::com::LocalizedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_period_limitation_start_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationStartDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationStartDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_period_limitation_end_date = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationEndDate") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"PeriodLimitationEndDate") => Some({
                 let v = p.simple::<super::com::DateType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_licence_status_category = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceStatusCategory") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceStatusCategory") => Some({
                 let v = p.simple::<super::com::LicenceStatusCategoryType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -23733,26 +23578,26 @@ impl st96::fast::FastParse for LicenceType {
             _ => return Err(st96::fast::Bail),
         };
         let f_representative_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"RepresentativeBag") => Some({
                 let v = <super::com::RepresentativeBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_licence_event_bag = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventBag") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceEventBag") => Some({
                 let v = <super::com::LicenceEventBagType as st96::fast::FastParse>::fast_element(
                     p, ch,
                 )?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
@@ -23760,12 +23605,11 @@ impl st96::fast::FastParse for LicenceType {
         };
         let f_licence_document_bag = match c.take() {
             Some(ch) if ch.is(st96::fast::Ns::Com, b"LicenceDocumentBag") => {
-                let v =
-                    <super::com::LicenceDocumentBagType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?;
-                *c = p.next_child()?;
-                Some(v)
+                Some({
+                    let v = < super :: com :: LicenceDocumentBagType as st96 :: fast :: FastParse > :: fast_element (p , ch) ? ;
+                    *c = p.next_child()?;
+                    v
+                })
             }
             other => {
                 *c = other;
@@ -23971,12 +23815,13 @@ impl st96::fast::FastParse for LimitationClassDescriptionBagType {
         let mut f_class_description = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClassDescription") => {
-                    f_class_description.push(
-                        <ClassDescriptionType as st96::fast::FastParse>::fast_element(p, ch)?,
-                    );
-                    *c = p.next_child()?;
-                }
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"ClassDescription") => f_class_description
+                    .push({
+                        let v =
+                            <ClassDescriptionType as st96::fast::FastParse>::fast_element(p, ch)?;
+                        *c = p.next_child()?;
+                        v
+                    }),
                 other => {
                     *c = other;
                     break;
@@ -24036,12 +23881,11 @@ impl st96::fast::FastParse for LicenseeBagType {
         let mut f_licensee = Vec::new();
         loop {
             match c.take() {
-                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Licensee") => {
-                    f_licensee.push(<LicenseeType as st96::fast::FastParse>::fast_element(
-                        p, ch,
-                    )?);
+                Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Licensee") => f_licensee.push({
+                    let v = <LicenseeType as st96::fast::FastParse>::fast_element(p, ch)?;
                     *c = p.next_child()?;
-                }
+                    v
+                }),
                 other => {
                     *c = other;
                     break;
@@ -24111,12 +23955,14 @@ impl st96::fast::FastParse for ClassDescriptionType {
         loop {
             match c.take() {
                 Some(ch) if ch.is(st96::fast::Ns::Com, b"ProductDescriptionText") => {
-                    f_product_description_text.push(
-                        <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
-                            p, ch,
-                        )?,
-                    );
-                    *c = p.next_child()?;
+                    f_product_description_text.push({
+                        let v =
+                            <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(
+                                p, ch,
+                            )?;
+                        *c = p.next_child()?;
+                        v
+                    })
                 }
                 other => {
                     *c = other;
@@ -24192,67 +24038,67 @@ impl st96::fast::FastParse for LicenseeType {
         let mut la = p.first_child(&el)?;
         let c = &mut la;
         let f_nationality_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"NationalityCode") => Some({
                 let v = p.simple::<super::com::NationalityCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_legal_entity_name = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"LegalEntityName") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_incorporation_country_code = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationCountryCode") => Some({
                 let v = p.simple::<super::com::IncorporationCountryCodeType>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_incorporation_state = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"IncorporationState") => Some({
                 let v = p.simple::<String>(&ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_comment_text = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => {
+            Some(ch) if ch.is(st96::fast::Ns::Com, b"CommentText") => Some({
                 let v =
                     <super::com::OrderedTextType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
             }
         };
         let f_entitlement = match c.take() {
-            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => {
+            Some(ch) if ch.is(st96::fast::Ns::Dgn, b"Entitlement") => Some({
                 let v = <EntitlementType as st96::fast::FastParse>::fast_element(p, ch)?;
                 *c = p.next_child()?;
-                Some(v)
-            }
+                v
+            }),
             other => {
                 *c = other;
                 None
