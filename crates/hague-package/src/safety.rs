@@ -90,16 +90,41 @@ pub enum CentralDirError {
     Malformed(String),
 }
 
-fn le16(b: &[u8], at: usize) -> u16 {
+// Little-endian fields of ZIP headers (APPNOTE 4.4: all values are little-endian). Callers
+// read fixed-size headers whole before calling these.
+pub(crate) fn le16(b: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([b[at], b[at + 1]])
 }
-fn le32(b: &[u8], at: usize) -> u32 {
+pub(crate) fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
-fn le64(b: &[u8], at: usize) -> u64 {
+pub(crate) fn le64(b: &[u8], at: usize) -> u64 {
     let mut a = [0u8; 8];
     a.copy_from_slice(&b[at..at + 8]);
     u64::from_le_bytes(a)
+}
+
+/// Applies the ZIP64 extended information extra field (APPNOTE 4.5.3, header ID 1) of a local or
+/// central header's `extra` bytes: the 64-bit sizes, in this order, of the fields the header set
+/// to 0xFFFFFFFF. Malformed extra fields are skipped, not trusted.
+pub(crate) fn apply_zip64_sizes(extra: &[u8], size: &mut u64, compressed_size: &mut u64) {
+    let mut i = 0;
+    while i + 4 <= extra.len() {
+        let id = le16(extra, i);
+        let n = usize::from(le16(extra, i + 2));
+        let body = extra.get(i + 4..i + 4 + n).unwrap_or(&[]);
+        if id == 1 {
+            let mut at = 0;
+            if *size == 0xFFFF_FFFF && body.len() >= at + 8 {
+                *size = le64(body, at);
+                at += 8;
+            }
+            if *compressed_size == 0xFFFF_FFFF && body.len() >= at + 8 {
+                *compressed_size = le64(body, at);
+            }
+        }
+        i += 4 + n;
+    }
 }
 
 /// Reads every entry of the central directory (ZIP64 included), duplicates and all. Stops with
@@ -182,24 +207,7 @@ pub fn read_central_directory<R: Read + Seek>(
         io::copy(&mut (&mut r).take(comment_len as u64), &mut io::sink())?;
         let mut compressed_size = u64::from(le32(&fixed, 20));
         let mut size = u64::from(le32(&fixed, 24));
-        // ZIP64 extended information extra field.
-        let mut i = 0;
-        while i + 4 <= extra.len() {
-            let id = le16(&extra, i);
-            let n = usize::from(le16(&extra, i + 2));
-            let body = extra.get(i + 4..i + 4 + n).unwrap_or(&[]);
-            if id == 1 {
-                let mut at = 0;
-                if size == 0xFFFF_FFFF && body.len() >= at + 8 {
-                    size = le64(body, at);
-                    at += 8;
-                }
-                if compressed_size == 0xFFFF_FFFF && body.len() >= at + 8 {
-                    compressed_size = le64(body, at);
-                }
-            }
-            i += 4 + n;
-        }
+        apply_zip64_sizes(&extra, &mut size, &mut compressed_size);
         entries.push(RawEntry {
             index: entries.len(),
             name_raw,

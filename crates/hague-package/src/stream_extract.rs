@@ -28,7 +28,10 @@ use crate::PackageError;
 use crate::build::hex;
 use crate::ib::{ExtractOutcome, SUMS_FILE, atomic_error, extract, read_error, safe_join};
 use crate::ibread::{self, IbHeader};
-use crate::safety::{CappedReader, Limits, check_entries, check_name, read_central_directory};
+use crate::safety::{
+    CappedReader, Limits, apply_zip64_sizes, check_entries, check_name, le16, le32,
+    read_central_directory,
+};
 
 const LOCAL_SIG: u32 = 0x0403_4b50;
 const CENTRAL_SIG: u32 = 0x0201_4b50;
@@ -238,18 +241,6 @@ fn settle(
     }))
 }
 
-fn le16(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-fn le32(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-fn le64(b: &[u8], at: usize) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(a)
-}
-
 fn stop(why: impl Into<String>) -> NotStreamed {
     NotStreamed(why.into())
 }
@@ -304,24 +295,7 @@ fn stream_entries<R: Read>(
             .read_exact(&mut name_raw)
             .and_then(|()| source.read_exact(&mut extra))
             .map_err(|e| io_stop("read a local header", e))?;
-        // ZIP64 extended information: the sizes, in this order, where the header says 0xFFFFFFFF.
-        let mut i = 0;
-        while i + 4 <= extra.len() {
-            let id = le16(&extra, i);
-            let n = usize::from(le16(&extra, i + 2));
-            let body = extra.get(i + 4..i + 4 + n).unwrap_or(&[]);
-            if id == 1 {
-                let mut at = 0;
-                if size == 0xFFFF_FFFF && body.len() >= at + 8 {
-                    size = le64(body, at);
-                    at += 8;
-                }
-                if compressed_size == 0xFFFF_FFFF && body.len() >= at + 8 {
-                    compressed_size = le64(body, at);
-                }
-            }
-            i += 4 + n;
-        }
+        apply_zip64_sizes(&extra, &mut size, &mut compressed_size);
         if flags & 0x0008 != 0 {
             return Err(stop("sizes in a data descriptor, not in the local header"));
         }
