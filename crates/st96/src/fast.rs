@@ -240,27 +240,10 @@ impl<'a> FastReader<'a> {
         }
         let mut out: Option<Cow<'a, str>> = None;
         loop {
-            let piece: Cow<'a, str> = match self.reader.read_event().map_err(|_| Bail)? {
-                Event::Text(t) => match t.into_inner() {
-                    Cow::Borrowed(b) => {
-                        let raw = std::str::from_utf8(b).map_err(|_| Bail)?;
-                        quick_xml::escape::unescape(raw).map_err(|_| Bail)?
-                    }
-                    Cow::Owned(_) => return Err(Bail),
-                },
-                Event::GeneralRef(r) => {
-                    let name = std::str::from_utf8(&r).map_err(|_| Bail)?;
-                    Cow::Owned(
-                        quick_xml::escape::unescape(&format!("&{name};"))
-                            .map_err(|_| Bail)?
-                            .into_owned(),
-                    )
-                }
-                Event::CData(c) => {
-                    Cow::Owned(std::str::from_utf8(&c).map_err(|_| Bail)?.to_owned())
-                }
-                Event::End(_) => break,
-                _ => return Err(Bail),
+            let piece = match character_piece(self.reader.read_event().map_err(|_| Bail)?)? {
+                Ok(piece) => piece,
+                Err(Event::End(_)) => break,
+                Err(_) => return Err(Bail),
             };
             out = Some(match out {
                 None => piece,
@@ -280,8 +263,9 @@ impl<'a> FastReader<'a> {
     pub fn mixed_next(&mut self) -> Fast<(Option<xsd_parser_types::xml::Text>, Option<Child<'a>>)> {
         let mut text: Option<String> = None;
         loop {
-            let piece: Cow<'_, str> = match self.reader.read_event().map_err(|_| Bail)? {
-                Event::Start(start) => {
+            let piece = match character_piece(self.reader.read_event().map_err(|_| Bail)?)? {
+                Ok(piece) => piece,
+                Err(Event::Start(start)) => {
                     let ns = Ns::of(&self.reader.resolve_element(start.name()).0);
                     let child = Child {
                         ns,
@@ -290,7 +274,7 @@ impl<'a> FastReader<'a> {
                     };
                     return Ok((text.map(xsd_parser_types::xml::Text), Some(child)));
                 }
-                Event::Empty(start) => {
+                Err(Event::Empty(start)) => {
                     let ns = Ns::of(&self.reader.resolve_element(start.name()).0);
                     let child = Child {
                         ns,
@@ -299,26 +283,8 @@ impl<'a> FastReader<'a> {
                     };
                     return Ok((text.map(xsd_parser_types::xml::Text), Some(child)));
                 }
-                Event::End(_) => return Ok((text.map(xsd_parser_types::xml::Text), None)),
-                Event::Text(t) => match t.into_inner() {
-                    Cow::Borrowed(b) => {
-                        let raw = std::str::from_utf8(b).map_err(|_| Bail)?;
-                        quick_xml::escape::unescape(raw).map_err(|_| Bail)?
-                    }
-                    Cow::Owned(_) => return Err(Bail),
-                },
-                Event::GeneralRef(r) => {
-                    let name = std::str::from_utf8(&r).map_err(|_| Bail)?;
-                    Cow::Owned(
-                        quick_xml::escape::unescape(&format!("&{name};"))
-                            .map_err(|_| Bail)?
-                            .into_owned(),
-                    )
-                }
-                Event::CData(c) => {
-                    Cow::Owned(std::str::from_utf8(&c).map_err(|_| Bail)?.to_owned())
-                }
-                _ => return Err(Bail),
+                Err(Event::End(_)) => return Ok((text.map(xsd_parser_types::xml::Text), None)),
+                Err(_) => return Err(Bail),
             };
             text.get_or_insert_with(String::new).push_str(&piece);
         }
@@ -718,4 +684,29 @@ pub fn check_count(n: usize, min: usize, max: Option<usize>) -> Fast<()> {
     } else {
         Ok(())
     }
+}
+
+/// The characters of a text, entity reference or CDATA event, unescaped (`Ok(Ok(..))`); any
+/// other event is handed back (`Ok(Err(event))`). [`Bail`] on bad UTF-8 or escapes, and on text
+/// quick-xml already copied (the fast path only borrows).
+fn character_piece(event: Event<'_>) -> Fast<Result<Cow<'_, str>, Event<'_>>> {
+    Ok(Ok(match event {
+        Event::Text(t) => match t.into_inner() {
+            Cow::Borrowed(b) => {
+                let raw = std::str::from_utf8(b).map_err(|_| Bail)?;
+                quick_xml::escape::unescape(raw).map_err(|_| Bail)?
+            }
+            Cow::Owned(_) => return Err(Bail),
+        },
+        Event::GeneralRef(r) => {
+            let name = std::str::from_utf8(&r).map_err(|_| Bail)?;
+            Cow::Owned(
+                quick_xml::escape::unescape(&format!("&{name};"))
+                    .map_err(|_| Bail)?
+                    .into_owned(),
+            )
+        }
+        Event::CData(c) => Cow::Owned(std::str::from_utf8(&c).map_err(|_| Bail)?.to_owned()),
+        other => return Ok(Err(other)),
+    }))
 }
