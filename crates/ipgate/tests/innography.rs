@@ -1,6 +1,8 @@
 //! `ipgate innography` end to end: the real binary against `ipgate-sandbox`'s Innography emulation
 //! on 127.0.0.1 (HMAC checked with `innography_hmac`'s verifier, versions with its selector).
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -79,21 +81,8 @@ async fn server() -> Server {
 
 /// The binary with a clean environment: no real config, cache or proxies.
 fn ipgate(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ipgate"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("INNOGRAPHY_")
-            || k.starts_with("IPGATE_")
-            || k.to_ascii_lowercase().ends_with("_proxy")
-            || k.starts_with("XDG_")
-            || k == "RUST_LOG"
-        {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HOME", home)
-        .env("IPGATE_CACHE_DIR", home.join("cache"))
-        .env("NO_PROXY", "127.0.0.1")
-        .args(["innography"]);
+    let mut cmd = common::ipgate_isolated(home);
+    cmd.args(["innography"]);
     cmd
 }
 

@@ -3,6 +3,8 @@
 //! sandbox with a fault injected, each row with its exit code (docs/cli.md) and how many attempts
 //! reached the sandbox.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -14,21 +16,8 @@ const ACCOUNT: &str = "/private-pair/account";
 
 /// The binary with a clean environment (no real config, cache or proxies) and the credentials.
 fn ipgate(home: &Path, base: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ipgate"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("INNOGRAPHY_")
-            || k.starts_with("IPGATE_")
-            || k.to_ascii_lowercase().ends_with("_proxy")
-            || k.starts_with("XDG_")
-            || k == "RUST_LOG"
-        {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HOME", home)
-        .env("IPGATE_CACHE_DIR", home.join("cache"))
-        .env("NO_PROXY", "127.0.0.1")
-        .env("INNOGRAPHY_BASE_URL", base)
+    let mut cmd = common::ipgate_isolated(home);
+    cmd.env("INNOGRAPHY_BASE_URL", base)
         .env("INNOGRAPHY_USERNAME", "obiwan")
         .env("INNOGRAPHY_SECRET", SECRET)
         .args(["innography", "request"]);

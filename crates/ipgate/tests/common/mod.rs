@@ -13,6 +13,26 @@ pub fn ipgate() -> Command {
     cmd
 }
 
+/// The real `ipgate` binary with `home` as its home and a clean environment: no profile, config,
+/// Innography credentials, XDG folders, proxies or log filter of the machine running the tests.
+pub fn ipgate_isolated(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ipgate"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("INNOGRAPHY_")
+            || k.starts_with("IPGATE_")
+            || k.to_ascii_lowercase().ends_with("_proxy")
+            || k.starts_with("XDG_")
+            || k == "RUST_LOG"
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("HOME", home)
+        .env("IPGATE_CACHE_DIR", home.join("cache"))
+        .env("NO_PROXY", "127.0.0.1");
+    cmd
+}
+
 /// `../shared/st96/samples` next to the checkout (see the README).
 pub fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/st96/samples")
