@@ -581,7 +581,7 @@ def row_sync(cfg, row):
     cells = []
     for label, wan in variants:
         try:
-            ours, peer, weeks, extra = sync_once(cfg, label, wan, more=(4,) if wan else ())
+            ours, peer, weeks, extra = sync_once(cfg, label, wan, more=(2,) if wan else ())
         except NotYet as e:
             row.details.append(f"{label}: not measurable yet: {e}")
             continue
@@ -600,7 +600,7 @@ def row_sync(cfg, row):
     row.input = f"{len(weeks)} weeks of {cfg['sync_bytes'] / MB:.0f} MB"
     row.details.append(
         f"{len(weeks)} weeks ({weeks[0]}–{weeks[-1]}) of {cfg['sync_bytes'] / MB:.0f} MB each, default concurrency "
-        "(2); the curl loop is sequential. *loopback*: `ipgate sandbox serve` as it is, hundreds of MB/s, where the "
+        "(4); the curl loop is sequential. *loopback*: `ipgate sandbox serve` as it is, hundreds of MB/s, where the "
         "transfer is not the bottleneck; *WAN-emulated*: the same sandbox with `--latency-ms "
         f"{lat} --bandwidth-per-connection {bw}` (a round trip before each answer, each connection paced), as "
         "a distant server behaves")
