@@ -103,20 +103,6 @@ fn symlinks_in_the_input_are_refused() {
     );
 }
 
-fn bulletin(dir: &Path, n: u32) -> PathBuf {
-    let zip = dir.join("b.zip");
-    let st = std::process::Command::new("python3")
-        .arg(repo().join("tools/gen-bulletin.py"))
-        .args(["--registrations", &n.to_string(), "--out"])
-        .arg(dir.join("bulletin.xml"))
-        .arg("--zip")
-        .arg(&zip)
-        .status()
-        .unwrap();
-    assert!(st.success());
-    zip
-}
-
 #[test]
 fn bulletin_records_stream_and_images_are_found_by_irn() {
     let t = tempfile::tempdir().unwrap();

@@ -5,24 +5,10 @@
 mod common;
 
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::*;
 use hague_package::{Limits, PackageError, RuleId, StreamExtract, extract};
-
-fn bulletin(dir: &Path, n: u32) -> PathBuf {
-    let zip = dir.join("b.zip");
-    let st = std::process::Command::new("python3")
-        .arg(repo().join("tools/gen-bulletin.py"))
-        .args(["--registrations", &n.to_string(), "--out"])
-        .arg(dir.join("bulletin.xml"))
-        .arg("--zip")
-        .arg(&zip)
-        .status()
-        .unwrap();
-    assert!(st.success());
-    zip
-}
 
 /// Hands out `data` a few bytes at a time (as a network does), then fails if `fail_at` is set.
 struct Trickle {

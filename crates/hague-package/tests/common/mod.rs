@@ -207,3 +207,18 @@ pub fn raw_zip(path: &Path, entries: &[Raw]) {
     out.extend_from_slice(&[0, 0]);
     std::fs::write(path, out).unwrap();
 }
+
+/// A bulletin of `n` registrations made by `tools/gen-bulletin.py`, zipped as `dir/b.zip`.
+pub fn bulletin(dir: &Path, n: u32) -> PathBuf {
+    let zip = dir.join("b.zip");
+    let st = std::process::Command::new("python3")
+        .arg(repo().join("tools/gen-bulletin.py"))
+        .args(["--registrations", &n.to_string(), "--out"])
+        .arg(dir.join("bulletin.xml"))
+        .arg("--zip")
+        .arg(&zip)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    zip
+}
