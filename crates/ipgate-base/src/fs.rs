@@ -315,36 +315,15 @@ impl AtomicFile {
     pub fn commit_new(mut self) -> Result<(), AtomicWriteError> {
         self.sync()?;
         let final_path = self.final_path;
-        let exists = |path: &Path| AtomicWriteError::AlreadyExists {
-            path: path.to_path_buf(),
-        };
         match self.temp {
             Temp::Random(temp) => {
-                temp.persist_noclobber(&final_path).map_err(|e| {
-                    if e.error.kind() == io::ErrorKind::AlreadyExists {
-                        exists(&final_path)
-                    } else {
-                        AtomicWriteError::Rename {
-                            temp: e.file.path().to_path_buf(),
-                            path: final_path.clone(),
-                            source: e.error,
-                        }
-                    }
-                })?;
+                temp.persist_noclobber(&final_path)
+                    .map_err(|e| no_replace_error(e.error, e.file.path(), &final_path))?;
             }
             Temp::Part { file, path } => {
                 drop(file);
-                std::fs::hard_link(&path, &final_path).map_err(|source| {
-                    if source.kind() == io::ErrorKind::AlreadyExists {
-                        exists(&final_path)
-                    } else {
-                        AtomicWriteError::Rename {
-                            temp: path.clone(),
-                            path: final_path.clone(),
-                            source,
-                        }
-                    }
-                })?;
+                std::fs::hard_link(&path, &final_path)
+                    .map_err(|source| no_replace_error(source, &path, &final_path))?;
                 std::fs::remove_file(&path).map_err(|source| AtomicWriteError::Write {
                     temp: path,
                     path: final_path.clone(),
@@ -435,28 +414,28 @@ impl AtomicDir {
         let Some(temp) = self.temp.take() else {
             return Ok(());
         };
-        let from = temp.path().to_path_buf();
-        let renamed = rename_no_replace(&from, &self.final_path);
-        match renamed {
-            Ok(()) => {
-                // The directory now lives at the final path: nothing for TempDir to remove.
-                let _ = temp.keep();
-            }
-            Err(source) => {
-                return Err(if source.kind() == io::ErrorKind::AlreadyExists {
-                    AtomicWriteError::AlreadyExists {
-                        path: self.final_path.clone(),
-                    }
-                } else {
-                    AtomicWriteError::Rename {
-                        temp: from,
-                        path: self.final_path.clone(),
-                        source,
-                    }
-                });
-            }
-        }
+        rename_no_replace(temp.path(), &self.final_path)
+            .map_err(|source| no_replace_error(source, temp.path(), &self.final_path))?;
+        // The directory now lives at the final path: nothing for TempDir to remove.
+        let _ = temp.keep();
         sync_dir(&self.final_path)
+    }
+}
+
+/// The error of moving `temp` to `path` without replacing anything there (a no-replace rename or a
+/// hard link): [`AtomicWriteError::AlreadyExists`] when something was there, else
+/// [`AtomicWriteError::Rename`].
+fn no_replace_error(source: io::Error, temp: &Path, path: &Path) -> AtomicWriteError {
+    if source.kind() == io::ErrorKind::AlreadyExists {
+        AtomicWriteError::AlreadyExists {
+            path: path.to_path_buf(),
+        }
+    } else {
+        AtomicWriteError::Rename {
+            temp: temp.to_path_buf(),
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
