@@ -270,6 +270,24 @@ fn remove_quietly(path: &Path) {
     }
 }
 
+/// Gives a partial download up for good: removes the part file and its sidecar (nothing is left
+/// to resume).
+fn abandon(file: AtomicFile, sidecar: &Path) {
+    let _ = file.discard();
+    remove_quietly(sidecar);
+}
+
+/// The check of a complete body: `total` (the announced length of the whole entity, when the
+/// server gave one) against the bytes `received`.
+fn check_length(total: Option<u64>, received: u64) -> Result<(), DownloadError> {
+    match total {
+        Some(expected) if expected != received => {
+            Err(DownloadError::LengthMismatch { expected, received })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A strong entity tag (`"abc"`), the only kind `If-Range` may carry (RFC 9110 §13.1.5).
 fn strong_etag(headers: &reqwest::header::HeaderMap) -> Option<String> {
     let v = headers.get(ETAG)?.to_str().ok()?.trim();
@@ -578,8 +596,7 @@ where
                         tracing::warn!(url = %url, content_range = %cr, "the server answered the range request with another range or entity; starting again from byte 0");
                         drop(response);
                         if attempts >= max {
-                            let _ = file.discard();
-                            remove_quietly(&sidecar);
+                            abandon(file, &sidecar);
                             return Err(DownloadError::BadContentRange {
                                 content_range: cr,
                                 asked_from: from,
@@ -654,12 +671,9 @@ where
         .await?
         {
             BodyEnd::Complete => {
-                if let Some(expected) = total
-                    && expected != received
-                {
-                    let _ = file.discard();
-                    remove_quietly(&sidecar);
-                    return Err(DownloadError::LengthMismatch { expected, received });
+                if let Err(e) = check_length(total, received) {
+                    abandon(file, &sidecar);
+                    return Err(e);
                 }
                 if let Some(verify) = &options.verify {
                     let verify = Arc::clone(verify);
@@ -668,8 +682,7 @@ where
                         .await
                         .unwrap_or_else(|e| Err(format!("the check failed: {e}")));
                     if let Err(detail) = verdict {
-                        let _ = file.discard();
-                        remove_quietly(&sidecar);
+                        abandon(file, &sidecar);
                         return Err(DownloadError::Refused {
                             dest: dest.to_path_buf(),
                             size: received,
@@ -691,8 +704,7 @@ where
                 let resumable = options.resume && etag.is_some();
                 if attempts >= max {
                     if !resumable {
-                        let _ = file.discard();
-                        remove_quietly(&sidecar);
+                        abandon(file, &sidecar);
                     }
                     return Err(DownloadError::Body {
                         received,
@@ -739,11 +751,7 @@ pub async fn download_to_file(
             source,
         }),
         BodyEnd::Complete => {
-            if let Some(expected) = total
-                && expected != received
-            {
-                return Err(DownloadError::LengthMismatch { expected, received });
-            }
+            check_length(total, received)?;
             commit(file).await?;
             Ok(Downloaded {
                 path: dest.to_path_buf(),

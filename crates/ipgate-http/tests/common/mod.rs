@@ -109,12 +109,12 @@ impl Server {
                 let Ok(tcp) = stream else { continue };
                 let (handler, log, tls) = (handler.clone(), log.clone(), tls.clone());
                 std::thread::spawn(move || match tls {
-                    None => serve_one(Plain(tcp), &*handler, &log),
+                    None => serve_one(tcp, &*handler, &log),
                     Some(config) => {
                         let Ok(conn) = rustls::ServerConnection::new(config) else {
                             return;
                         };
-                        serve_one(Tls(rustls::StreamOwned::new(conn, tcp)), &*handler, &log);
+                        serve_one(rustls::StreamOwned::new(conn, tcp), &*handler, &log);
                     }
                 });
             }
@@ -162,51 +162,17 @@ trait Conn: Read + Write {
     fn finish(&mut self);
 }
 
-struct Plain(TcpStream);
-
-impl Read for Plain {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl Write for Plain {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
-    }
-}
-
-impl Conn for Plain {
+impl Conn for TcpStream {
     fn finish(&mut self) {
-        let _ = self.0.shutdown(Shutdown::Write);
+        let _ = self.shutdown(Shutdown::Write);
     }
 }
 
-struct Tls(rustls::StreamOwned<rustls::ServerConnection, TcpStream>);
-
-impl Read for Tls {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl Write for Tls {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
-    }
-}
-
-impl Conn for Tls {
+impl Conn for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
     fn finish(&mut self) {
-        self.0.conn.send_close_notify();
-        let _ = self.0.flush();
-        let _ = self.0.sock.shutdown(Shutdown::Write);
+        self.conn.send_close_notify();
+        let _ = self.flush();
+        let _ = self.sock.shutdown(Shutdown::Write);
     }
 }
 
