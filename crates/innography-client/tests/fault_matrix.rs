@@ -21,8 +21,8 @@ use std::time::{Duration, SystemTime};
 use innography_client::{Api, Client, Config, Error, Method, Request};
 use innography_hmac::{ApiVersion, Credentials, Secret, Verifier, VerifyRequest};
 use ipgate_http::{Clock, RetryPolicy, SendError};
-use ipgate_sandbox::{FaultSpec, RequestRecord, Sandbox, SandboxConfig};
-use support::{ACCOUNT, CASES, SECRET, USER};
+use ipgate_sandbox::RequestRecord;
+use support::{ACCOUNT, CASES, SECRET, TestServer, USER};
 
 const MAX_ATTEMPTS: u32 = 3;
 
@@ -38,76 +38,43 @@ impl Clock for Ticking {
     }
 }
 
-/// The sandbox as Innography, with the consumer `USER`/`SECRET`; `cases_interval` is its own
-/// Cases limit (zero: off, so that the rows see only the injected faults).
-struct Env {
-    sandbox: Sandbox,
-    base: String,
-    _dir: tempfile::TempDir,
+/// The sandbox as Innography (`support::start_with`, consumer `USER`/`SECRET`); `cases_interval` is
+/// its own Cases limit (zero: off, so that the rows see only the injected faults).
+async fn start(cases_interval: Duration) -> TestServer {
+    support::start_with(|config| {
+        let mut config = config.with_seed(14);
+        config.cases_interval = cases_interval;
+        config
+    })
+    .await
 }
 
-async fn start(cases_interval: Duration) -> Env {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = SandboxConfig::new(dir.path().join("state")).with_seed(14);
-    config.cases_interval = cases_interval;
-    let sandbox = tokio::task::spawn_blocking(move || Sandbox::start(config))
-        .await
-        .expect("join")
-        .expect("sandbox starts");
-    sandbox
-        .register_innography_consumer(USER, Some(SECRET))
-        .expect("consumer");
-    Env {
-        base: sandbox.urls().innography.clone(),
-        sandbox,
-        _dir: dir,
-    }
+/// The client's configuration for the sandbox `env`: signed with `secret`, versions pinned, quick
+/// retries.
+fn matrix_config(env: &TestServer, secret: &str) -> Config {
+    let mut c = Config::new(
+        &env.base,
+        Credentials::new(USER, Secret::new(secret)).expect("creds"),
+    );
+    c.versions.insert(Api::Cases, ApiVersion::new(0, 6));
+    c.versions.insert(Api::PrivatePair, ApiVersion::new(0, 6));
+    c.retry = RetryPolicy {
+        max_attempts: MAX_ATTEMPTS,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(40),
+        max_retry_after: Duration::from_secs(5),
+    };
+    c
 }
 
-impl Env {
-    fn config(&self, secret: &str) -> Config {
-        let mut c = Config::new(
-            &self.base,
-            Credentials::new(USER, Secret::new(secret)).expect("creds"),
-        );
-        c.versions.insert(Api::Cases, ApiVersion::new(0, 6));
-        c.versions.insert(Api::PrivatePair, ApiVersion::new(0, 6));
-        c.retry = RetryPolicy {
-            max_attempts: MAX_ATTEMPTS,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(40),
-            max_retry_after: Duration::from_secs(5),
-        };
-        c
-    }
-
-    fn client(&self, config: Config, clock: Arc<dyn Clock>) -> Client {
-        let http = ipgate_http::client_builder("fault-matrix")
-            .no_proxy()
-            .build()
-            .expect("http");
-        Client::with_http_client(config, http)
-            .expect("client")
-            .with_clock(clock)
-    }
-
-    fn set_faults(&self, spec: &str) {
-        self.sandbox
-            .set_faults(spec.parse::<FaultSpec>().expect("fault spec"));
-    }
-
-    /// The requests logged after sequence number `after`.
-    fn since(&self, after: u64) -> Vec<RequestRecord> {
-        self.sandbox
-            .requests()
-            .into_iter()
-            .filter(|r| r.seq > after)
-            .collect()
-    }
-
-    fn last_seq(&self) -> u64 {
-        self.sandbox.requests().last().map_or(0, |r| r.seq)
-    }
+fn matrix_client(config: Config, clock: Arc<dyn Clock>) -> Client {
+    let http = ipgate_http::client_builder("fault-matrix")
+        .no_proxy()
+        .build()
+        .expect("http");
+    Client::with_http_client(config, http)
+        .expect("client")
+        .with_clock(clock)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -289,14 +256,14 @@ fn signed_afresh(attempts: &[RequestRecord]) -> Result<(), String> {
     Ok(())
 }
 
-async fn run_row(env: &Env, r: &Row) -> Result<(), String> {
+async fn run_row(env: &TestServer, r: &Row) -> Result<(), String> {
     let spec = format!("{}={}", r.call.route(), r.fault);
     let clock = Arc::new(Ticking(SystemTime::now(), AtomicU64::new(0)));
-    let client = env.client(env.config(SECRET), clock);
+    let client = matrix_client(matrix_config(env, SECRET), clock);
     let before = env.last_seq();
-    env.set_faults(&spec);
+    env.faults(&spec);
     let got = client.send(&r.call.request()).await;
-    env.set_faults("");
+    env.faults("");
     let seen = env.since(before);
     let mut problems = Vec::new();
     match (r.outcome, &got) {
@@ -393,7 +360,7 @@ async fn a_refused_signature_is_a_401_and_never_retried() {
             ("Date 10 min behind", SECRET, Arc::new(Behind)),
         ] {
             rows += 1;
-            let client = env.client(env.config(secret), clock);
+            let client = matrix_client(matrix_config(&env, secret), clock);
             let before = env.last_seq();
             let got = client.send(&call.request()).await;
             let seen = env.since(before);
@@ -445,7 +412,7 @@ async fn the_cases_limit_of_one_per_second_is_honoured() {
     let clock: Arc<dyn Clock> = Arc::new(ipgate_http::SystemClock);
 
     // No limiter: the server's 429 is honoured.
-    let client = env.client(env.config(SECRET), clock.clone());
+    let client = matrix_client(matrix_config(&env, SECRET), clock.clone());
     let first = client.get(Api::Cases, CASES).await.expect("first query");
     assert_eq!(first.attempts, 1);
     let before = env.last_seq();
@@ -466,10 +433,10 @@ async fn the_cases_limit_of_one_per_second_is_honoured() {
         .register_innography_consumer("quigon", Some(SECRET))
         .expect("consumer");
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut cfg = env.config(SECRET);
+    let mut cfg = matrix_config(&env, SECRET);
     cfg.credentials = Credentials::new("quigon", Secret::new(SECRET)).expect("creds");
     cfg.rate_limit_dir = Some(dir.path().to_path_buf());
-    let client = env.client(cfg, clock);
+    let client = matrix_client(cfg, clock);
     let before = env.last_seq();
     for _ in 0..3 {
         let r = client.get(Api::Cases, CASES).await.expect("query");

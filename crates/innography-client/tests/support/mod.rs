@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use ipgate_http::Clock;
-use ipgate_sandbox::{FaultSpec, Sandbox, SandboxConfig};
+use ipgate_sandbox::{FaultSpec, RequestRecord, Sandbox, SandboxConfig};
 
 pub const USER: &str = "obiwan";
 pub const SECRET: &str = "74f43da743aa47c3a90a9c5ef493bc8d";
@@ -87,6 +87,20 @@ impl TestServer {
         self.seen().iter().filter(|s| s.path == path).count()
     }
 
+    /// The requests logged after sequence number `after`, as the sandbox recorded them.
+    pub fn since(&self, after: u64) -> Vec<RequestRecord> {
+        self.sandbox
+            .requests()
+            .into_iter()
+            .filter(|r| r.seq > after)
+            .collect()
+    }
+
+    /// The sequence number of the last request logged (0 before the first).
+    pub fn last_seq(&self) -> u64 {
+        self.sandbox.requests().last().map_or(0, |r| r.seq)
+    }
+
     /// Fault rules (`docs/sandbox.md`), e.g. `cases=503#1`.
     pub fn faults(&self, spec: &str) {
         self.sandbox
@@ -97,10 +111,19 @@ impl TestServer {
 /// A sandbox whose clock is `clock_offset_secs` from ours, with the consumer `USER`/`SECRET`. The
 /// sandbox's own Cases limit is off: these tests check the client's.
 pub async fn start(clock_offset_secs: i64) -> TestServer {
+    start_with(|config| {
+        let mut config = config.with_clock(Arc::new(Offset(clock_offset_secs)));
+        config.cases_interval = Duration::ZERO;
+        config
+    })
+    .await
+}
+
+/// A sandbox with its state in a temporary directory, its configuration adjusted by `configure`,
+/// and the consumer `USER`/`SECRET` registered.
+pub async fn start_with(configure: impl FnOnce(SandboxConfig) -> SandboxConfig) -> TestServer {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = SandboxConfig::new(dir.path().join("state"))
-        .with_clock(Arc::new(Offset(clock_offset_secs)));
-    config.cases_interval = Duration::ZERO;
+    let config = configure(SandboxConfig::new(dir.path().join("state")));
     let sandbox = tokio::task::spawn_blocking(move || Sandbox::start(config))
         .await
         .expect("join")
