@@ -4,14 +4,13 @@
 mod support;
 
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use innography_client::{Api, Client, Config, Error, Method, Request};
 use innography_hmac::{Accept, Algorithm, ApiVersion, Credentials, Quality, Secret, content_md5};
-use ipgate_http::{Clock, RetryPolicy};
-use support::{ACCOUNT, CASES, PATCH, SECRET, USER, start};
+use ipgate_http::RetryPolicy;
+use support::{ACCOUNT, CASES, PATCH, SECRET, TestServer, Ticking, USER, start};
 
 fn config(base: &str, secret: &str) -> Config {
     let mut c = Config::new(
@@ -40,6 +39,11 @@ fn pinned(base: &str) -> Config {
     c.versions.insert(Api::Cases, ApiVersion::new(0, 6));
     c.versions.insert(Api::PrivatePair, ApiVersion::new(0, 5));
     c
+}
+
+/// A client of `srv` with the versions pinned (`pinned`).
+fn pinned_client(srv: &TestServer) -> Client {
+    client(pinned(&srv.base))
 }
 
 /// Captures log output of the current thread.
@@ -77,7 +81,7 @@ async fn pinned_get_is_signed_versioned_and_verified() {
     let srv = start(0).await;
     let logs = Logs::default();
     let _g = logs.install();
-    let resp = client(pinned(&srv.base))
+    let resp = pinned_client(&srv)
         .get(Api::Cases, CASES)
         .await
         .expect("ok");
@@ -106,7 +110,7 @@ async fn pinned_get_is_signed_versioned_and_verified() {
 async fn post_json_sends_exactly_the_bytes_it_hashed() {
     let srv = start(0).await;
     let body = serde_json::json!({"data": "sample", "name": "Müller – 日本"});
-    let resp = client(pinned(&srv.base))
+    let resp = pinned_client(&srv)
         .post_json(Api::PrivatePair, ACCOUNT, &body)
         .await
         .expect("ok");
@@ -159,7 +163,7 @@ async fn a_server_ignoring_the_pin_is_warned_about() {
     let srv = start(0).await;
     let logs = Logs::default();
     let _g = logs.install();
-    let c = client(pinned(&srv.base));
+    let c = pinned_client(&srv);
     srv.faults("cases=version:0.7#1");
     let resp = c.get(Api::Cases, CASES).await.expect("ok");
     assert_eq!(resp.version(), Some(ApiVersion::new(0, 7)));
@@ -180,7 +184,7 @@ async fn fallbacks_with_q_values_pick_the_best_offered() {
         .or_q(ApiVersion::new(0, 6), Quality::new(0.5).expect("q"))
         .or_q(ApiVersion::new(0, 7), Quality::new(0.8).expect("q"));
     let req = Request::new(Method::GET, Api::Cases, CASES).with_accept(accept);
-    let resp = client(pinned(&srv.base)).send(&req).await.expect("ok");
+    let resp = pinned_client(&srv).send(&req).await.expect("ok");
     assert_eq!(resp.version(), Some(ApiVersion::new(0, 7)));
 }
 
@@ -204,7 +208,7 @@ async fn multiple_choices_is_a_typed_error_and_never_retried() {
 #[tokio::test]
 async fn versions_lists_what_the_server_offers() {
     let srv = start(0).await;
-    let c = client(pinned(&srv.base));
+    let c = pinned_client(&srv);
     assert_eq!(
         c.versions(Api::PrivatePair, None).await.expect("versions"),
         vec![ApiVersion::new(0, 5), ApiVersion::new(0, 6)]
@@ -251,7 +255,7 @@ fn header_lines(text: &str) -> Vec<(String, String)> {
 async fn the_dry_run_is_exactly_what_is_sent() {
     let srv = start(0).await;
     let now = SystemTime::now();
-    let c = client(pinned(&srv.base)).with_clock(Arc::new(ipgate_http::ManualClock::new(now)));
+    let c = pinned_client(&srv).with_clock(Arc::new(ipgate_http::ManualClock::new(now)));
     let requests = [
         Request::new(Method::GET, Api::Cases, CASES),
         Request::new(Method::POST, Api::PrivatePair, ACCOUNT),
@@ -322,20 +326,11 @@ async fn configured_rate_limits_override_the_defaults() {
     assert!(seen[5].at - seen[3].at < Duration::from_millis(900));
 }
 
-/// A clock that moves 2 s forward on every reading.
-#[derive(Debug)]
-struct Ticking(SystemTime, AtomicU64);
-impl Clock for Ticking {
-    fn now(&self) -> SystemTime {
-        self.0 + Duration::from_secs(2 * self.1.fetch_add(1, Ordering::SeqCst))
-    }
-}
-
 #[tokio::test]
 async fn every_attempt_is_signed_anew() {
     let srv = start(0).await;
-    let clock = Arc::new(Ticking(SystemTime::now(), AtomicU64::new(0)));
-    let c = client(pinned(&srv.base)).with_clock(clock);
+    let clock = Arc::new(Ticking::new(2));
+    let c = pinned_client(&srv).with_clock(clock);
     srv.faults("cases=503#1");
     let resp = c.get(Api::Cases, CASES).await.expect("ok after retry");
     assert_eq!(resp.attempts, 2);
@@ -352,7 +347,7 @@ async fn every_attempt_is_signed_anew() {
 async fn post_is_not_retried_on_5xx() {
     let srv = start(0).await;
     srv.faults("cases=503#1");
-    let err = client(pinned(&srv.base))
+    let err = pinned_client(&srv)
         .send(&Request::new(Method::POST, Api::Cases, CASES))
         .await
         .expect_err("503");
@@ -365,7 +360,7 @@ async fn retry_after_is_honoured_for_post() {
     let srv = start(0).await;
     srv.faults("account=429:1#1");
     let start = std::time::Instant::now();
-    let resp = client(pinned(&srv.base))
+    let resp = pinned_client(&srv)
         .post_json(Api::PrivatePair, ACCOUNT, &serde_json::json!({}))
         .await
         .expect("ok after 429");
@@ -379,7 +374,7 @@ async fn retry_after_is_honoured_for_post() {
 async fn persistent_429_ends_as_a_typed_error_after_the_allowed_attempts() {
     let srv = start(0).await;
     srv.faults("innography=429:0");
-    let err = client(pinned(&srv.base))
+    let err = pinned_client(&srv)
         .get(Api::Veritas, "/veritas/always-throttled")
         .await
         .expect_err("429");
@@ -429,7 +424,7 @@ async fn clock_skew_is_measured_and_warned_about() {
     let srv = start(200).await;
     let logs = Logs::default();
     let _g = logs.install();
-    let resp = client(pinned(&srv.base))
+    let resp = pinned_client(&srv)
         .get(Api::Cases, CASES)
         .await
         .expect("ok");
@@ -438,7 +433,7 @@ async fn clock_skew_is_measured_and_warned_about() {
     assert!(logs.text().contains("s off ours"), "{}", logs.text());
 
     let srv = start(400).await;
-    let err = client(pinned(&srv.base))
+    let err = pinned_client(&srv)
         .get(Api::Cases, CASES)
         .await
         .expect_err("expired");
@@ -454,7 +449,7 @@ async fn clock_skew_is_measured_and_warned_about() {
 async fn redirects_are_not_followed() {
     let srv = start(0).await;
     srv.faults("cases=redirect");
-    let err = client(pinned(&srv.base))
+    let err = pinned_client(&srv)
         .get(Api::Cases, CASES)
         .await
         .expect_err("302");
@@ -469,7 +464,7 @@ async fn download_streams_into_place() {
     let srv = start(0).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let dest = dir.path().join("documents.json");
-    let (n, ct) = client(pinned(&srv.base))
+    let (n, ct) = pinned_client(&srv)
         .download(&Request::new(Method::GET, Api::Cases, CASES), &dest)
         .await
         .expect("download");

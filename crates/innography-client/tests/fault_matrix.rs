@@ -15,28 +15,15 @@
 mod support;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use innography_client::{Api, Client, Config, Error, Method, Request};
 use innography_hmac::{ApiVersion, Credentials, Secret, Verifier, VerifyRequest};
 use ipgate_http::{Clock, RetryPolicy, SendError};
 use ipgate_sandbox::RequestRecord;
-use support::{ACCOUNT, CASES, SECRET, TestServer, USER};
+use support::{ACCOUNT, CASES, SECRET, TestServer, Ticking, USER};
 
 const MAX_ATTEMPTS: u32 = 3;
-
-/// A clock that moves 1 s forward on every reading, so that two attempts never share a `Date`
-/// (with the real clock, retries 10 ms apart would sign the same second twice, and equal
-/// signatures could not tell "signed again" from "resent as it was").
-#[derive(Debug)]
-struct Ticking(SystemTime, AtomicU64);
-
-impl Clock for Ticking {
-    fn now(&self) -> SystemTime {
-        self.0 + Duration::from_secs(self.1.fetch_add(1, Ordering::SeqCst))
-    }
-}
 
 /// The sandbox as Innography (`support::start_with`, consumer `USER`/`SECRET`); `cases_interval` is
 /// its own Cases limit (zero: off, so that the rows see only the injected faults).
@@ -258,7 +245,7 @@ fn signed_afresh(attempts: &[RequestRecord]) -> Result<(), String> {
 
 async fn run_row(env: &TestServer, r: &Row) -> Result<(), String> {
     let spec = format!("{}={}", r.call.route(), r.fault);
-    let clock = Arc::new(Ticking(SystemTime::now(), AtomicU64::new(0)));
+    let clock = Arc::new(Ticking::new(1));
     let client = matrix_client(matrix_config(env, SECRET), clock);
     let before = env.last_seq();
     env.faults(&spec);

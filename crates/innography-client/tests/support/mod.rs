@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use ipgate_http::Clock;
@@ -48,6 +49,33 @@ impl Clock for Offset {
         } else {
             SystemTime::now() - d
         }
+    }
+}
+
+/// A clock that starts now and moves `step_secs` forward on every reading, so that two attempts
+/// never share a `Date` (with the real clock, retries 10 ms apart would sign the same second twice,
+/// and equal signatures could not tell "signed again" from "resent as it was").
+#[derive(Debug)]
+pub struct Ticking {
+    start: SystemTime,
+    step_secs: u64,
+    readings: AtomicU64,
+}
+
+impl Ticking {
+    pub fn new(step_secs: u64) -> Self {
+        Self {
+            start: SystemTime::now(),
+            step_secs,
+            readings: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Clock for Ticking {
+    fn now(&self) -> SystemTime {
+        let n = self.readings.fetch_add(1, Ordering::SeqCst);
+        self.start + Duration::from_secs(self.step_secs * n)
     }
 }
 
