@@ -8,7 +8,7 @@ use std::net::TcpStream;
 
 use ipgate_sandbox::FaultSpec;
 use reqwest::Method;
-use support::{Env, refusal};
+use support::{Env, grant_form, refusal};
 
 fn spec(s: &str) -> FaultSpec {
     s.parse().expect("valid spec")
@@ -38,18 +38,21 @@ fn raw(env: &Env, path: &str, token: &str) -> (Vec<u8>, Option<std::io::ErrorKin
     }
 }
 
+/// The bulletin of week 2026-48: its HWS path, and its path on the request line.
+const BULLETIN: &str = "/publication/bulletin/202648";
+const BULLETIN_RAW: &str = "/webservices/api/v1/publication/bulletin/202648";
+
+/// A raw answer split after its head (the blank line that ends the headers).
+fn split_head(got: &[u8]) -> (&[u8], &[u8]) {
+    let head_end = got.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
+    got.split_at(head_end)
+}
+
 /// Sets the fault `fault`, then sends a valid package to `POST /request`: the client must get no
 /// answer.
 async fn submit_unanswered(env: &Env, token: &str, fault: &str) {
     env.sb().set_faults(spec(fault));
-    let r = env
-        .http
-        .post(env.hws("/request"))
-        .bearer_auth(token)
-        .header("content-type", "application/zip")
-        .body(refusal(|x| x))
-        .send()
-        .await;
+    let r = env.submit_request(token, refusal(|x| x)).send().await;
     assert!(r.is_err(), "the client must not get an answer");
 }
 
@@ -135,11 +138,7 @@ async fn token_endpoint_down() {
     let r = env
         .http
         .post(&env.sb().urls().token_endpoint)
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_assertion_type", wipo_oidc::CLIENT_ASSERTION_TYPE),
-            ("client_assertion", &a),
-        ])
+        .form(&grant_form(&a, None))
         .send()
         .await;
     assert!(r.is_err());
@@ -162,41 +161,26 @@ async fn token_endpoint_down() {
 async fn truncated_slow_and_delayed_bodies() {
     let env = Env::start();
     let token = env.token().await;
-    let full = env
-        .get("/publication/bulletin/202648", &token)
-        .await
-        .bytes()
-        .await
-        .expect("full");
+    let full = env.get(BULLETIN, &token).await.bytes().await.expect("full");
     // truncated: the length is announced, fewer bytes come, the connection closes
     env.sb().set_faults(spec("bulletin=truncate:1000"));
-    let (got, _) = raw(
-        &env,
-        "/webservices/api/v1/publication/bulletin/202648",
-        &token,
-    );
+    let (got, _) = raw(&env, BULLETIN_RAW, &token);
     let text = String::from_utf8_lossy(&got);
     assert!(
         text.contains(&format!("content-length: {}", full.len())),
         "{}",
         &text[..200.min(text.len())]
     );
-    let head_end = got.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
-    assert_eq!(got.len() - head_end, 1000);
-    let r = env.get("/publication/bulletin/202648", &token).await;
+    assert_eq!(split_head(&got).1.len(), 1000);
+    let r = env.get(BULLETIN, &token).await;
     assert!(
         r.bytes().await.is_err(),
         "the client must see a broken body"
     );
     // default: half the body
     env.sb().set_faults(spec("bulletin=truncate"));
-    let (got, _) = raw(
-        &env,
-        "/webservices/api/v1/publication/bulletin/202648",
-        &token,
-    );
-    let head_end = got.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
-    assert_eq!(got.len() - head_end, full.len() / 2);
+    let (got, _) = raw(&env, BULLETIN_RAW, &token);
+    assert_eq!(split_head(&got).1.len(), full.len() / 2);
     // slow: the same bytes arrive, in many small reads
     env.sb().set_faults(spec("ping=slow:2000"));
     let r = env.get("/pingMe?name=slow", &token).await;
@@ -221,31 +205,21 @@ async fn truncated_slow_and_delayed_bodies() {
 async fn overlong_and_not_xml_bodies() {
     let env = Env::start();
     let token = env.token().await;
-    let path = "/webservices/api/v1/publication/bulletin/202648";
-    let full = env
-        .get("/publication/bulletin/202648", &token)
-        .await
-        .bytes()
-        .await
-        .expect("full");
+    let full = env.get(BULLETIN, &token).await.bytes().await.expect("full");
     for (fault, announced) in [
         ("bulletin=overlong:100", full.len() - 100),
         ("bulletin=overlong", full.len() - full.len() / 2),
     ] {
         env.sb().set_faults(spec(fault));
-        let (got, _) = raw(&env, path, &token);
-        let head_end = got.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
-        let head = String::from_utf8_lossy(&got[..head_end]).to_ascii_lowercase();
+        let (got, _) = raw(&env, BULLETIN_RAW, &token);
+        let (head, body) = split_head(&got);
+        let head = String::from_utf8_lossy(head).to_ascii_lowercase();
         assert!(
             head.contains(&format!("content-length: {announced}"))
                 && head.contains("connection: close"),
             "{fault}: {head}"
         );
-        assert_eq!(
-            &got[head_end..],
-            &full[..announced],
-            "{fault}: a prefix of the file"
-        );
+        assert_eq!(body, &full[..announced], "{fault}: a prefix of the file");
     }
     // An HTML page with the route's status and content type, for a document and for a ZIP.
     env.sb().set_faults(spec("ping=not-xml;bulletin=not-xml"));
@@ -259,7 +233,7 @@ async fn overlong_and_not_xml_bodies() {
     );
     let body = r.text().await.expect("body");
     assert!(body.starts_with("<!DOCTYPE html>"), "{body}");
-    let r = env.get("/publication/bulletin/202648", &token).await;
+    let r = env.get(BULLETIN, &token).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/zip");
     assert!(
@@ -270,15 +244,7 @@ async fn overlong_and_not_xml_bodies() {
     // On POST /request the package is recorded first.
     let before = received(&env).await;
     env.sb().set_faults(spec("submit=not-xml"));
-    let r = env
-        .http
-        .post(env.hws("/request"))
-        .bearer_auth(&token)
-        .header("content-type", "application/zip")
-        .body(refusal(|x| x))
-        .send()
-        .await
-        .expect("answer");
+    let r = env.submit(&token, refusal(|x| x)).await;
     assert_eq!(r.status(), 202);
     assert!(r.text().await.expect("body").contains("<html>"));
     assert_eq!(received(&env).await, before + 1);

@@ -11,7 +11,7 @@ use hws_client::wire::{
     ServiceRequestStatusCategory,
 };
 use reqwest::Method;
-use support::{Env, SCOPE, T0, assert_schema_valid, refusal};
+use support::{Env, SCOPE, T0, assert_schema_valid, grant_form, refusal, sign_assertion};
 
 /// Reads an HWS document body, checks its schema validity and returns it.
 async fn xml_body(r: reqwest::Response) -> String {
@@ -35,6 +35,22 @@ async fn import_status(r: reqwest::Response) -> ImportStatus {
 /// A service request status answer (`GET /request/{srn}`), schema-checked.
 async fn request_status(r: reqwest::Response) -> ServiceRequestStatus {
     ServiceRequestStatus::from_xml(xml_body(r).await.as_bytes()).expect("service request status")
+}
+
+/// The import `id`'s status now (`GET /request/import/{id}`), schema-checked.
+async fn import_of(env: &Env, token: &str, id: &impl std::fmt::Display) -> ImportStatus {
+    import_status(env.get(&format!("/request/import/{id}"), token).await).await
+}
+
+/// A 401 for a bearer token refused with `error` (`invalid_token`: unknown or expired;
+/// `insufficient_scope`): the error in the challenge, and an error document.
+async fn bearer_refused(r: reqwest::Response, error: &str) {
+    let challenge = r.headers()["www-authenticate"]
+        .to_str()
+        .expect("s")
+        .to_owned();
+    assert!(challenge.contains(error), "{challenge}");
+    error_doc(r, 401).await;
 }
 
 async fn error_doc(r: reqwest::Response, status: u16) -> ErrorDocument {
@@ -82,7 +98,6 @@ async fn discovery_and_jwks() {
 #[tokio::test]
 async fn token_endpoint_errors_follow_rfc6749() {
     let env = Env::start();
-    let cat = wipo_oidc::CLIENT_ASSERTION_TYPE;
     let err = |r: reqwest::Response| async move {
         let s = r.status().as_u16();
         let v: serde_json::Value = r.json().await.expect("json");
@@ -144,15 +159,7 @@ async fn token_endpoint_errors_follow_rfc6749() {
         (400, "invalid_request".into())
     );
     let envr = &env;
-    let ok = |a: String| async move {
-        envr.token_response(&[
-            ("grant_type", "client_credentials"),
-            ("client_assertion_type", cat),
-            ("client_assertion", &a),
-            ("scope", SCOPE),
-        ])
-        .await
-    };
+    let ok = |a: String| async move { envr.token_response(&grant_form(&a, Some(SCOPE))).await };
     // unknown client
     assert_eq!(
         err(ok(env.assertion("nobody")).await).await,
@@ -164,45 +171,34 @@ async fn token_endpoint_errors_follow_rfc6749() {
     assert_eq!(err(ok(a).await).await, (400, "invalid_grant".into()));
     // expired: signed an hour ago
     let old = ipgate_base::clock::ManualClock::at_unix(T0 - 3600);
-    let a = wipo_oidc::AssertionSigner::new(
+    let a = sign_assertion(
         env.key.clone(),
         "office-1",
-        env.sb().urls().token_endpoint.clone(),
-    )
-    .expect("s")
-    .with_clock(std::sync::Arc::new(old))
-    .sign()
-    .expect("sign");
+        &env.sb().urls().token_endpoint,
+        old,
+    );
     assert_eq!(err(ok(a).await).await, (400, "invalid_grant".into()));
     // wrong audience
-    let a = wipo_oidc::AssertionSigner::new(
+    let a = sign_assertion(
         env.key.clone(),
         "office-1",
-        env.sb().urls().issuer.clone(),
-    )
-    .expect("s")
-    .with_clock(std::sync::Arc::new(env.clock.clone()))
-    .sign()
-    .expect("sign");
+        &env.sb().urls().issuer,
+        env.clock.clone(),
+    );
     assert_eq!(err(ok(a).await).await, (401, "invalid_client".into()));
     // another key
     let other = std::sync::Arc::new(wipo_oidc::SigningKey::generate().expect("k"));
-    let a =
-        wipo_oidc::AssertionSigner::new(other, "office-1", env.sb().urls().token_endpoint.clone())
-            .expect("s")
-            .with_clock(std::sync::Arc::new(env.clock.clone()))
-            .sign()
-            .expect("sign");
+    let a = sign_assertion(
+        other,
+        "office-1",
+        &env.sb().urls().token_endpoint,
+        env.clock.clone(),
+    );
     assert_eq!(err(ok(a).await).await, (401, "invalid_client".into()));
     // scope not registered
     let a = env.assertion("office-1");
     let r = env
-        .token_response(&[
-            ("grant_type", "client_credentials"),
-            ("client_assertion_type", cat),
-            ("client_assertion", &a),
-            ("scope", "das-api/das-access"),
-        ])
+        .token_response(&grant_form(&a, Some("das-api/das-access")))
         .await;
     assert_eq!(err(r).await, (400, "invalid_scope".into()));
     // caller outside the registered addresses
@@ -224,13 +220,7 @@ async fn token_endpoint_errors_follow_rfc6749() {
 async fn token_answer_and_bearer_checks() {
     let env = Env::start_with(|c| c.with_token_lifetime(std::time::Duration::from_secs(120)));
     let a = env.assertion("office-1");
-    let r = env
-        .token_response(&[
-            ("grant_type", "client_credentials"),
-            ("client_assertion_type", wipo_oidc::CLIENT_ASSERTION_TYPE),
-            ("client_assertion", &a),
-        ])
-        .await;
+    let r = env.token_response(&grant_form(&a, None)).await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         r.headers().get("cache-control").map(|v| v.as_bytes()),
@@ -258,13 +248,7 @@ async fn token_answer_and_bearer_checks() {
         .expect("a");
     error_doc(r, 401).await;
     let r = env.get("/pingMe", "not-a-token").await;
-    assert!(
-        r.headers()["www-authenticate"]
-            .to_str()
-            .expect("s")
-            .contains("invalid_token")
-    );
-    error_doc(r, 401).await;
+    bearer_refused(r, "invalid_token").await;
     // valid
     let r = env.get("/pingMe?name=Office%20A", &token).await;
     assert_eq!(r.status(), 200);
@@ -281,36 +265,18 @@ async fn token_answer_and_bearer_checks() {
     // expired
     env.advance(121);
     let r = env.get("/pingMe", &token).await;
-    assert!(
-        r.headers()["www-authenticate"]
-            .to_str()
-            .expect("s")
-            .contains("invalid_token")
-    );
-    error_doc(r, 401).await;
+    bearer_refused(r, "invalid_token").await;
     // issued for another scope
     let mut reg = ipgate_sandbox::ClientRegistration::new("das-only", env.cert_pem.clone());
     reg.scopes = vec!["das-api/das-access".into()];
     env.sb().register_client(&reg).expect("register");
     let a = env.assertion("das-only");
-    let r = env
-        .token_response(&[
-            ("grant_type", "client_credentials"),
-            ("client_assertion_type", wipo_oidc::CLIENT_ASSERTION_TYPE),
-            ("client_assertion", &a),
-        ])
-        .await;
+    let r = env.token_response(&grant_form(&a, None)).await;
     let t: serde_json::Value = r.json().await.expect("json");
     let r = env
         .get("/pingMe", t["access_token"].as_str().expect("t"))
         .await;
-    assert!(
-        r.headers()["www-authenticate"]
-            .to_str()
-            .expect("s")
-            .contains("insufficient_scope")
-    );
-    error_doc(r, 401).await;
+    bearer_refused(r, "insufficient_scope").await;
 }
 
 /// An assertion made without our signer: Appendix A's openssl commands make the key and the
@@ -394,12 +360,7 @@ async fn pyjwt_assertion_made_without_our_signer_is_accepted() {
         .trim()
         .to_owned();
     let r = env
-        .token_response(&[
-            ("grant_type", "client_credentials"),
-            ("scope", SCOPE),
-            ("client_assertion_type", wipo_oidc::CLIENT_ASSERTION_TYPE),
-            ("client_assertion", &assertion),
-        ])
+        .token_response(&grant_form(&assertion, Some(SCOPE)))
         .await;
     assert_eq!(r.status(), 200);
     let v: serde_json::Value = r.json().await.expect("json");
@@ -482,11 +443,7 @@ async fn an_invalid_package_is_rejected_rule_by_rule() {
     assert_eq!(r.status(), 202);
     let st = import_status(r).await;
     env.advance(3);
-    let st = import_status(
-        env.get(&format!("/request/import/{}", st.import_id), &token)
-            .await,
-    )
-    .await;
+    let st = import_of(&env, &token, &st.import_id).await;
     let ImportState::Rejected { reasons } = st.state else {
         panic!("not rejected: {st:?}")
     };
@@ -501,11 +458,7 @@ async fn an_invalid_package_is_rejected_rule_by_rule() {
     let r = env.submit(&token, b"not a zip".to_vec()).await;
     let st = import_status(r).await;
     env.advance(3);
-    let st = import_status(
-        env.get(&format!("/request/import/{}", st.import_id), &token)
-            .await,
-    )
-    .await;
+    let st = import_of(&env, &token, &st.import_id).await;
     assert!(matches!(st.state, ImportState::Rejected { .. }));
 }
 
@@ -517,9 +470,7 @@ async fn upload_errors_and_unknown_ids() {
     });
     let token = env.token().await;
     let r = env
-        .http
-        .post(env.hws("/request"))
-        .bearer_auth(&token)
+        .hws_request(Method::POST, "/request", &token)
         .header("content-type", "application/json")
         .body("{}")
         .send()
@@ -556,9 +507,7 @@ async fn upload_errors_and_unknown_ids() {
         "NotFound"
     );
     let r = env
-        .http
-        .delete(env.hws("/request"))
-        .bearer_auth(&token)
+        .hws_request(Method::DELETE, "/request", &token)
         .send()
         .await
         .expect("a");
@@ -570,9 +519,7 @@ async fn upload_errors_and_unknown_ids() {
     body.extend_from_slice(&pkg);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let r = env
-        .http
-        .post(env.hws("/request"))
-        .bearer_auth(&token)
+        .hws_request(Method::POST, "/request", &token)
         .header(
             "content-type",
             format!("multipart/form-data; boundary={boundary}"),
@@ -645,9 +592,7 @@ async fn publications_calendar_ranges_and_etags() {
     assert_eq!(r.headers()["etag"].to_str().expect("s"), etag);
     assert_eq!(r.bytes().await.expect("b"), full);
     let r = env
-        .http
-        .get(env.hws("/publication/bulletin/202648"))
-        .bearer_auth(&token)
+        .hws_request(Method::GET, "/publication/bulletin/202648", &token)
         .header("range", "bytes=100-")
         .header("if-range", &etag)
         .send()
@@ -661,9 +606,7 @@ async fn publications_calendar_ranges_and_etags() {
     assert_eq!(&r.bytes().await.expect("b")[..], &full[100..]);
     // If-Range with another tag: the whole body
     let r = env
-        .http
-        .get(env.hws("/publication/bulletin/202648"))
-        .bearer_auth(&token)
+        .hws_request(Method::GET, "/publication/bulletin/202648", &token)
         .header("range", "bytes=100-")
         .header("if-range", "\"other\"")
         .send()
@@ -672,9 +615,7 @@ async fn publications_calendar_ranges_and_etags() {
     assert_eq!(r.status(), 200);
     // unsatisfiable
     let r = env
-        .http
-        .get(env.hws("/publication/bulletin/202648"))
-        .bearer_auth(&token)
+        .hws_request(Method::GET, "/publication/bulletin/202648", &token)
         .header("range", format!("bytes={}-", full.len()))
         .send()
         .await
@@ -686,9 +627,7 @@ async fn publications_calendar_ranges_and_etags() {
     error_doc(r, 416).await;
     // If-None-Match
     let r = env
-        .http
-        .get(env.hws("/publication/bulletin/202648"))
-        .bearer_auth(&token)
+        .hws_request(Method::GET, "/publication/bulletin/202648", &token)
         .header("if-none-match", &etag)
         .send()
         .await
@@ -963,9 +902,7 @@ async fn admin_api_health_reset_clients_faults() {
     env.admin(Method::PUT, "/faults", Some("none".into())).await;
     // the request log: what was asked, never the token
     let r = env
-        .http
-        .get(env.hws("/pingMe?name=log"))
-        .bearer_auth(&token)
+        .hws_request(Method::GET, "/pingMe?name=log", &token)
         .header("accept", "application/xml")
         .send()
         .await
@@ -1017,11 +954,7 @@ async fn state_survives_a_restart() {
     // the token, the import and the registrations are still there
     assert_eq!(env.get("/pingMe", &token).await.status(), 200);
     env.advance(3);
-    let again = import_status(
-        env.get(&format!("/request/import/{}", st.import_id), &token)
-            .await,
-    )
-    .await;
+    let again = import_of(&env, &token, &st.import_id).await;
     assert!(matches!(again.state, ImportState::Imported { .. }));
     let (_, v) = env.admin(Method::GET, "/clients", None).await;
     assert_eq!(v["innography_consumers"], serde_json::json!(["yoda"]));

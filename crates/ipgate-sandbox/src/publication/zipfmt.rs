@@ -53,11 +53,10 @@ pub(crate) fn local_len(name_len: usize, size: u64) -> u64 {
     30 + name_len as u64 + if size >= U32_MAX { 20 } else { 0 }
 }
 
-/// Appends the local file header of a stored entry.
-pub(crate) fn local(out: &mut Vec<u8>, name: &str, crc: u32, size: u64, t: DosTime) {
-    let zip64 = size >= U32_MAX;
-    u32le(out, 0x0403_4b50);
-    u16le(out, needed(zip64));
+/// The fields the local and the central header of a stored entry have in common, in the same
+/// order: flags, method (0, stored), time, date, CRC-32, compressed and uncompressed size (clamped;
+/// a ZIP64 extra field holds the real size) and the name's length.
+fn shared_fields(out: &mut Vec<u8>, name: &str, crc: u32, size: u64, t: DosTime) {
     u16le(out, FLAGS);
     u16le(out, 0); // stored
     u16le(out, t.time);
@@ -66,6 +65,14 @@ pub(crate) fn local(out: &mut Vec<u8>, name: &str, crc: u32, size: u64, t: DosTi
     u32le(out, clamp32(size));
     u32le(out, clamp32(size));
     u16le(out, name.len() as u16);
+}
+
+/// Appends the local file header of a stored entry.
+pub(crate) fn local(out: &mut Vec<u8>, name: &str, crc: u32, size: u64, t: DosTime) {
+    let zip64 = size >= U32_MAX;
+    u32le(out, 0x0403_4b50);
+    u16le(out, needed(zip64));
+    shared_fields(out, name, crc, size, t);
     u16le(out, if zip64 { 20 } else { 0 });
     out.extend_from_slice(name.as_bytes());
     if zip64 {
@@ -92,14 +99,7 @@ pub(crate) fn central(out: &mut Vec<u8>, name: &str, crc: u32, size: u64, offset
     u32le(out, 0x0201_4b50);
     u16le(out, MADE_BY);
     u16le(out, needed(extra > 0));
-    u16le(out, FLAGS);
-    u16le(out, 0);
-    u16le(out, t.time);
-    u16le(out, t.date);
-    u32le(out, crc);
-    u32le(out, clamp32(size));
-    u32le(out, clamp32(size));
-    u16le(out, name.len() as u16);
+    shared_fields(out, name, crc, size, t);
     u16le(out, extra as u16);
     u16le(out, 0); // comment
     u16le(out, 0); // disk

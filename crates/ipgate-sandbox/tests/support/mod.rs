@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use ipgate_base::clock::{Clock, ManualClock};
 use ipgate_sandbox::{ClientRegistration, Sandbox, SandboxConfig};
+use reqwest::RequestBuilder;
 use wipo_oidc::{AssertionSigner, SigningKey};
 
 /// Wednesday 2 December 2026, 10:00 UTC (ISO week 2026-W49; its issue is out on Friday 4th).
@@ -100,16 +101,15 @@ impl Env {
         format!("{}{path}", self.sb().urls().base)
     }
 
+    /// A client assertion for `client`, signed with the registered key for the token endpoint,
+    /// at the sandbox's time.
     pub fn assertion(&self, client: &str) -> String {
-        AssertionSigner::new(
+        sign_assertion(
             self.key.clone(),
             client,
-            self.sb().urls().token_endpoint.clone(),
+            &self.sb().urls().token_endpoint,
+            self.clock.clone(),
         )
-        .expect("signer")
-        .with_clock(Arc::new(self.clock.clone()))
-        .sign()
-        .expect("sign")
     }
 
     pub async fn token_response(&self, form: &[(&str, &str)]) -> reqwest::Response {
@@ -123,14 +123,7 @@ impl Env {
 
     pub async fn token_for(&self, client: &str) -> String {
         let a = self.assertion(client);
-        let r = self
-            .token_response(&[
-                ("grant_type", "client_credentials"),
-                ("scope", SCOPE),
-                ("client_assertion_type", wipo_oidc::CLIENT_ASSERTION_TYPE),
-                ("client_assertion", &a),
-            ])
-            .await;
+        let r = self.token_response(&grant_form(&a, Some(SCOPE))).await;
         assert_eq!(r.status(), 200);
         let v: serde_json::Value = r.json().await.expect("json");
         v["access_token"].as_str().expect("token").to_owned()
@@ -140,21 +133,27 @@ impl Env {
         self.token_for("office-1").await
     }
 
+    /// A request to the HWS path `path` with the bearer `token`, to add to before sending.
+    pub fn hws_request(&self, method: reqwest::Method, path: &str, token: &str) -> RequestBuilder {
+        self.http.request(method, self.hws(path)).bearer_auth(token)
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
-        self.http
-            .get(self.hws(path))
-            .bearer_auth(token)
+        self.hws_request(reqwest::Method::GET, path, token)
             .send()
             .await
             .expect("answer")
     }
 
-    pub async fn submit(&self, token: &str, zip: Vec<u8>) -> reqwest::Response {
-        self.http
-            .post(self.hws("/request"))
-            .bearer_auth(token)
+    /// `POST /request` of the package `zip`, not sent yet.
+    pub fn submit_request(&self, token: &str, zip: Vec<u8>) -> RequestBuilder {
+        self.hws_request(reqwest::Method::POST, "/request", token)
             .header("content-type", "application/zip")
             .body(zip)
+    }
+
+    pub async fn submit(&self, token: &str, zip: Vec<u8>) -> reqwest::Response {
+        self.submit_request(token, zip)
             .send()
             .await
             .expect("answer")
@@ -184,6 +183,32 @@ impl Env {
     pub fn now(&self) -> std::time::SystemTime {
         self.clock.now()
     }
+}
+
+/// A client assertion for `client` signed with `key` for `audience` at `clock`'s time.
+pub fn sign_assertion(
+    key: Arc<SigningKey>,
+    client: &str,
+    audience: &str,
+    clock: ManualClock,
+) -> String {
+    AssertionSigner::new(key, client, audience.to_owned())
+        .expect("signer")
+        .with_clock(Arc::new(clock))
+        .sign()
+        .expect("sign")
+}
+
+/// The form of a `client_credentials` grant authenticated with the client assertion `assertion`,
+/// asking for `scope` (none: the client's registered scopes).
+pub fn grant_form<'a>(assertion: &'a str, scope: Option<&'a str>) -> Vec<(&'static str, &'a str)> {
+    let mut form = vec![
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", wipo_oidc::CLIENT_ASSERTION_TYPE),
+        ("client_assertion", assertion),
+    ];
+    form.extend(scope.map(|s| ("scope", s)));
+    form
 }
 
 pub fn http() -> reqwest::Client {
