@@ -37,6 +37,12 @@ async fn request_status(r: reqwest::Response) -> ServiceRequestStatus {
     ServiceRequestStatus::from_xml(xml_body(r).await.as_bytes()).expect("service request status")
 }
 
+/// The JSON document at `url` (no authentication).
+async fn get_json(env: &Env, url: &str) -> serde_json::Value {
+    let r = env.http.get(url).send().await.expect("answer");
+    r.json().await.expect("json")
+}
+
 /// The import `id`'s status now (`GET /request/import/{id}`), schema-checked.
 async fn import_of(env: &Env, token: &str, id: &impl std::fmt::Display) -> ImportStatus {
     import_status(env.get(&format!("/request/import/{id}"), token).await).await
@@ -65,15 +71,11 @@ async fn discovery_and_jwks() {
     let u = env.sb().urls().clone();
     assert!(u.issuer.ends_with("/am/oauth2"));
     assert!(u.hws.ends_with("/webservices/api/v1"));
-    let v: serde_json::Value = env
-        .http
-        .get(format!("{}/.well-known/openid-configuration", u.issuer))
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("json");
+    let v = get_json(
+        &env,
+        &format!("{}/.well-known/openid-configuration", u.issuer),
+    )
+    .await;
     assert_eq!(v["token_endpoint"], u.token_endpoint.as_str());
     assert_eq!(
         v["token_endpoint_auth_methods_supported"],
@@ -83,15 +85,7 @@ async fn discovery_and_jwks() {
         v["token_endpoint_auth_signing_alg_values_supported"],
         serde_json::json!(["ES256"])
     );
-    let jwks: serde_json::Value = env
-        .http
-        .get(v["jwks_uri"].as_str().expect("uri"))
-        .send()
-        .await
-        .expect("a")
-        .json()
-        .await
-        .expect("j");
+    let jwks = get_json(&env, v["jwks_uri"].as_str().expect("uri")).await;
     assert_eq!(jwks["keys"], serde_json::json!([]));
 }
 
@@ -695,6 +689,10 @@ async fn a_registration_appears_in_its_weeks_bulletin() {
     );
 }
 
+/// Innography routes the sandbox answers: the Private PAIR account and a Cases lookup.
+const ACCOUNT: &str = "/private-pair/account";
+const CASES: &str = "/cases/documents?ipId=US-1234567-B2";
+
 #[tokio::test]
 async fn innography_hmac_versions_and_cases_rate_limit() {
     let env = Env::start();
@@ -708,30 +706,32 @@ async fn innography_hmac_versions_and_cases_rate_limit() {
             .expect("creds");
     let signer = innography_hmac::Signer::new(&creds, innography_hmac::Algorithm::HmacSha1);
     let base = env.sb().urls().innography.clone();
-    let send = |method: Method, path: &str, accept: Option<&str>, body: &[u8]| {
-        let s = signer.sign(env.now(), body);
-        let mut req = env
-            .http
+    // A request to `path` carrying the signature headers `s`.
+    let signed = |method: Method, path: &str, s: &innography_hmac::SignedHeaders| {
+        env.http
             .request(method, format!("{base}{path}"))
             .header("date", &s.date)
             .header("content-md5", &s.content_md5)
             .header("authorization", &s.authorization)
+    };
+    let send = async |method: Method, path: &str, accept: Option<&str>, body: &[u8]| {
+        let s = signer.sign(env.now(), body);
+        let mut req = signed(method, path, &s)
             .header("content-type", "application/json")
             .body(body.to_vec());
         if let Some(a) = accept {
             req = req.header("accept", a);
         }
-        req.send()
+        req.send().await.expect("answer")
     };
     // account, pinned version
     let r = send(
         Method::POST,
-        "/private-pair/account",
+        ACCOUNT,
         Some("application/vnd.innography+json; version=0.5"),
         b"",
     )
-    .await
-    .expect("a");
+    .await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         r.headers()["content-type"],
@@ -739,9 +739,8 @@ async fn innography_hmac_versions_and_cases_rate_limit() {
     );
     let a1: serde_json::Value = r.json().await.expect("json");
     assert_eq!(a1["result"]["username"], "obiwan");
-    let a2: serde_json::Value = send(Method::POST, "/private-pair/account", None, b"")
+    let a2: serde_json::Value = send(Method::POST, ACCOUNT, None, b"")
         .await
-        .expect("a")
         .json()
         .await
         .expect("j");
@@ -749,12 +748,11 @@ async fn innography_hmac_versions_and_cases_rate_limit() {
     // order and q-values
     let r = send(
         Method::GET,
-        "/private-pair/account",
+        ACCOUNT,
         Some("application/vnd.innography+json; version=0.3; q=0.8, application/vnd.innography+json; version=0.9, application/vnd.innography+json; version=0.5; q=0.9, application/vnd.innography+json; version=0.6"),
         b"",
     )
-    .await
-    .expect("a");
+    .await;
     assert_eq!(
         r.headers()["content-type"],
         "application/vnd.innography+json; version=0.6; patch=17"
@@ -762,12 +760,11 @@ async fn innography_hmac_versions_and_cases_rate_limit() {
     // 300 Multiple Choices
     let r = send(
         Method::GET,
-        "/private-pair/account",
+        ACCOUNT,
         Some("application/vnd.innography+json; version=9.9"),
         b"",
     )
-    .await
-    .expect("a");
+    .await;
     assert_eq!(r.status(), 300);
     let v: serde_json::Value = r.json().await.expect("json");
     assert_eq!(v["message"], "Multiple Choices");
@@ -776,38 +773,15 @@ async fn innography_hmac_versions_and_cases_rate_limit() {
         "Content-Type: application/vnd.innography+json;version=0.5"
     );
     // bad signature, stale date, body not matching Content-MD5
-    let s = signer.sign(env.now(), b"");
-    let r = env
-        .http
-        .get(format!("{base}/private-pair/account"))
-        .header("date", &s.date)
-        .header("content-md5", &s.content_md5)
-        .header(
-            "authorization",
-            s.authorization.replace("signature=\"", "signature=\"AA"),
-        )
-        .send()
-        .await
-        .expect("a");
+    let mut s = signer.sign(env.now(), b"");
+    s.authorization = s.authorization.replace("signature=\"", "signature=\"AA");
+    let r = signed(Method::GET, ACCOUNT, &s).send().await.expect("a");
     assert_eq!(r.status(), 401);
     let old = signer.sign(env.now() - std::time::Duration::from_secs(301), b"");
-    let r = env
-        .http
-        .get(format!("{base}/private-pair/account"))
-        .header("date", &old.date)
-        .header("content-md5", &old.content_md5)
-        .header("authorization", &old.authorization)
-        .send()
-        .await
-        .expect("a");
+    let r = signed(Method::GET, ACCOUNT, &old).send().await.expect("a");
     assert_eq!(r.status(), 401);
     let s = signer.sign(env.now(), b"{}");
-    let r = env
-        .http
-        .post(format!("{base}/private-pair/account"))
-        .header("date", &s.date)
-        .header("content-md5", &s.content_md5)
-        .header("authorization", &s.authorization)
+    let r = signed(Method::POST, ACCOUNT, &s)
         .body("{\"x\":1}")
         .send()
         .await
@@ -816,72 +790,41 @@ async fn innography_hmac_versions_and_cases_rate_limit() {
     // Cases: deterministic, 1 request/second per consumer
     let r = send(
         Method::GET,
-        "/cases/documents?ipId=US-1234567-B2",
+        CASES,
         Some("application/vnd.innography+json; version=0.7"),
         b"",
     )
-    .await
-    .expect("a");
+    .await;
     assert_eq!(r.status(), 200);
     let c1: serde_json::Value = r.json().await.expect("json");
     assert_eq!(c1["result"]["ip_id"], "US-1234567-B2");
-    let r = send(
-        Method::GET,
-        "/cases/documents?ipId=US-1234567-B2",
-        None,
-        b"",
-    )
-    .await
-    .expect("a");
+    let r = send(Method::GET, CASES, None, b"").await;
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["retry-after"], "1");
     env.advance(1);
-    let c2: serde_json::Value = send(
-        Method::GET,
-        "/cases/documents?ipId=US-1234567-B2",
-        None,
-        b"",
-    )
-    .await
-    .expect("a")
-    .json()
-    .await
-    .expect("j");
+    let c2: serde_json::Value = send(Method::GET, CASES, None, b"")
+        .await
+        .json()
+        .await
+        .expect("j");
     assert_eq!(c1, c2);
     env.advance(1);
-    let r = send(Method::GET, "/cases/documents", None, b"")
-        .await
-        .expect("a");
+    let r = send(Method::GET, "/cases/documents", None, b"").await;
     assert_eq!(r.status(), 400);
     env.advance(1);
     assert_eq!(
         send(Method::GET, "/veritas/cases", None, b"")
             .await
-            .expect("a")
             .status(),
         404
     );
-    assert_eq!(
-        send(Method::GET, "/nope/x", None, b"")
-            .await
-            .expect("a")
-            .status(),
-        404
-    );
+    assert_eq!(send(Method::GET, "/nope/x", None, b"").await.status(), 404);
 }
 
 #[tokio::test]
 async fn admin_api_health_reset_clients_faults() {
     let env = Env::start();
-    let v: serde_json::Value = env
-        .http
-        .get(env.base("/_sandbox/health"))
-        .send()
-        .await
-        .expect("a")
-        .json()
-        .await
-        .expect("j");
+    let v = get_json(&env, &env.base("/_sandbox/health")).await;
     assert_eq!(v["status"], "ok");
     assert_eq!(v["seed"], 42);
     let token = env.token().await;
