@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use innography_client::{Api, Client, Config, Error, Method, Request};
+use innography_client::{Api, Client, Config, Error, Method, Request, Response};
 use innography_hmac::{Accept, Algorithm, ApiVersion, Credentials, Quality, Secret, content_md5};
 use ipgate_http::RetryPolicy;
 use support::{ACCOUNT, CASES, PATCH, SECRET, TestServer, Ticking, USER, start};
@@ -46,6 +46,11 @@ fn pinned_client(srv: &TestServer) -> Client {
     client(pinned(&srv.base))
 }
 
+/// The Cases lookup `CASES` by a fresh pinned client of `srv`.
+async fn get_cases(srv: &TestServer) -> Result<Response, Error> {
+    pinned_client(srv).get(Api::Cases, CASES).await
+}
+
 /// Captures log output of the current thread.
 #[derive(Clone, Default)]
 struct Logs(Arc<Mutex<Vec<u8>>>);
@@ -81,10 +86,7 @@ async fn pinned_get_is_signed_versioned_and_verified() {
     let srv = start(0).await;
     let logs = Logs::default();
     let _g = logs.install();
-    let resp = pinned_client(&srv)
-        .get(Api::Cases, CASES)
-        .await
-        .expect("ok");
+    let resp = get_cases(&srv).await.expect("ok");
     assert_eq!(resp.status, 200);
     assert_eq!(resp.version(), Some(ApiVersion::new(0, 6)));
     assert_eq!(resp.patch(), Some(PATCH));
@@ -424,19 +426,13 @@ async fn clock_skew_is_measured_and_warned_about() {
     let srv = start(200).await;
     let logs = Logs::default();
     let _g = logs.install();
-    let resp = pinned_client(&srv)
-        .get(Api::Cases, CASES)
-        .await
-        .expect("ok");
+    let resp = get_cases(&srv).await.expect("ok");
     let skew = resp.clock_skew_secs.expect("skew");
     assert!((198..=201).contains(&skew), "{skew}");
     assert!(logs.text().contains("s off ours"), "{}", logs.text());
 
     let srv = start(400).await;
-    let err = pinned_client(&srv)
-        .get(Api::Cases, CASES)
-        .await
-        .expect_err("expired");
+    let err = get_cases(&srv).await.expect_err("expired");
     let text = err.to_string();
     assert!(
         text.contains("in the future") || text.contains("old"),
@@ -449,10 +445,7 @@ async fn clock_skew_is_measured_and_warned_about() {
 async fn redirects_are_not_followed() {
     let srv = start(0).await;
     srv.faults("cases=redirect");
-    let err = pinned_client(&srv)
-        .get(Api::Cases, CASES)
-        .await
-        .expect_err("302");
+    let err = get_cases(&srv).await.expect_err("302");
     assert!(
         matches!(&err, Error::Redirect { status: 302, location } if location == "https://elsewhere.invalid/"),
         "{err:?}"
