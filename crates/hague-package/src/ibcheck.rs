@@ -24,14 +24,43 @@ fn folder_of(name: &str) -> Option<&str> {
     Some(dir.rsplit('/').next().unwrap_or(dir))
 }
 
-/// Checks the IB-to-office package whose single XML is `xml`, streaming its records.
-pub(crate) fn check<S: Source>(
+/// What reading the records of an IB-to-office XML found ([`read`]), before the schema's verdict
+/// is known.
+pub(crate) struct Pass {
+    /// Findings about references (paths, folders, presence), in the order found.
+    found: Vec<Finding>,
+    /// Findings dropped past the cap.
+    dropped: u64,
+    /// The typed reader's refusal (its message and findings), if it refused.
+    refusal: Option<(String, Vec<Finding>)>,
+    used: HashSet<String>,
+    irn_folders: HashSet<String>,
+    /// The XML uses a construct the verdict policy's proof does not cover.
+    unproven: bool,
+}
+
+impl Pass {
+    /// `true` when the XML uses a construct the proof of the verdict policy does not cover
+    /// ([`crate::verdict::Unproven`]).
+    pub(crate) fn unproven(&self) -> bool {
+        self.unproven
+    }
+
+    /// `true` when every record was read (the typed reader accepted the XML).
+    pub(crate) fn complete(&self) -> bool {
+        self.refusal.is_none()
+    }
+}
+
+/// Reads every record of the IB-to-office XML `xml` with `st96`'s streaming reader (the typed
+/// verdict of the policy, [`crate::verdict`]), collecting what the reference rules need.
+pub(crate) fn read<S: Source>(
     src: &mut S,
     xml: &str,
     files: &[(String, u64)],
     opts: &Options,
-    report: &mut Report,
-) -> Result<(), PackageError> {
+    package: &str,
+) -> Result<Pass, PackageError> {
     let max = opts.limits.max_findings;
     let names: HashSet<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     let folded: HashMap<String, &str> = files
@@ -51,6 +80,8 @@ pub(crate) fn check<S: Source>(
         }
     };
     let reader = src.open(xml).map_err(|e| PackageError::io_entry(xml, e))?;
+    let unproven = crate::verdict::Unproven::default();
+    let reader = unproven.watch(reader);
     let result = ibread::stream_records(
         BufReader::with_capacity(64 * 1024, reader),
         opts.limits.max_xml_depth,
@@ -120,35 +151,69 @@ pub(crate) fn check<S: Source>(
             true
         },
     );
-    let complete = match result {
-        Ok(_) => {
-            report.typed_model = TypedModelStatus::Valid;
-            true
-        }
+    let refusal = match result {
+        Ok(_) => None,
         Err(e) => {
             let message = e.to_string();
-            match read_error(Path::new(&report.package), xml, e) {
-                PackageError::Unsafe { findings, .. } => {
-                    report.typed_model = TypedModelStatus::Invalid { message };
-                    for mut f in findings {
-                        if f.rule == RuleId::SchemaInvalid {
-                            // The typed reader's refusal, reported like the office direction's.
-                            if report.xsd.ran() && report.has(RuleId::SchemaInvalid) {
-                                continue;
-                            }
-                            f.rule = RuleId::TypedModel;
-                            if report.xsd.ran() {
-                                f.severity = Severity::Warning;
-                            }
-                        }
-                        push(f, &mut found);
-                    }
-                }
+            match read_error(Path::new(package), xml, e) {
+                PackageError::Unsafe { findings, .. } => Some((message, findings)),
                 other => return Err(other),
             }
-            false
         }
     };
+    Ok(Pass {
+        found,
+        dropped,
+        refusal,
+        used,
+        irn_folders,
+        unproven: unproven.seen(),
+    })
+}
+
+/// Reports what [`read`] found, once the schema's verdict is in `report`: the typed reader's
+/// refusal (left out when the schema already reported the document invalid; a warning when the
+/// schema found it valid), the reference findings, then, when every record was read, the folder
+/// and unreferenced-file rules.
+pub(crate) fn finish(
+    pass: Pass,
+    files: &[(String, u64)],
+    opts: &Options,
+    report: &mut Report,
+) -> Result<(), PackageError> {
+    let max = opts.limits.max_findings;
+    let Pass {
+        mut found,
+        mut dropped,
+        refusal,
+        used,
+        irn_folders,
+        ..
+    } = pass;
+    let complete = refusal.is_none();
+    match refusal {
+        None => report.typed_model = TypedModelStatus::Valid,
+        Some((message, findings)) => {
+            report.typed_model = TypedModelStatus::Invalid { message };
+            for mut f in findings {
+                if f.rule == RuleId::SchemaInvalid {
+                    // The typed reader's refusal, reported like the office direction's.
+                    if report.xsd.ran() && report.has(RuleId::SchemaInvalid) {
+                        continue;
+                    }
+                    f.rule = RuleId::TypedModel;
+                    if report.xsd.ran() {
+                        f.severity = Severity::Warning;
+                    }
+                }
+                if found.len() < max {
+                    found.push(f);
+                } else {
+                    dropped += 1;
+                }
+            }
+        }
+    }
     for f in found {
         report.push(f, max);
     }

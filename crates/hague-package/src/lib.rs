@@ -49,6 +49,7 @@ mod st3;
 mod stream_extract;
 mod structure;
 mod validate;
+pub mod verdict;
 mod xmlread;
 mod xsd;
 
@@ -71,6 +72,7 @@ pub use validate::{
     ACCEPTED_VERSIONS, ImageLimits, KNOWN_KINDS, Options, ReadProgress, Schemas,
     hague_version_problem, validate_package,
 };
+pub use verdict::SchemaMode;
 pub use xsd::{
     SchemaError, XsdOutcome, find_schema, is_version_token, preload as preload_schema,
     validate_xml, validate_xml_with,

@@ -169,6 +169,21 @@ pub enum XsdStatus {
         /// Where we looked.
         searched: Vec<String>,
     },
+    /// Not run because it was not needed: st96's strict typed reader, generated from WIPO's
+    /// `model_version` schema, accepted the document, and its verdict is proven equal to that
+    /// schema's on such documents (`tests/differential.rs`; the policy is [`crate::verdict`]).
+    /// `schema` is the file it stands for when installed; `declared` differs from
+    /// `model_version` when the schema's fixed `com:st96Version` would have been relaxed (the
+    /// declared version's own schema is not installed: rule `XSD005`).
+    ModelProven {
+        /// The version of WIPO's schema the typed model was generated from (`V6_0`).
+        model_version: String,
+        /// That schema's root file, when installed.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        schema: Option<String>,
+        /// The version the document declares.
+        declared: String,
+    },
     /// XSD validation was switched off by the caller.
     Skipped,
     /// The XML could not be reached (e.g. the archive was refused before reading it).
@@ -179,11 +194,16 @@ pub enum XsdStatus {
 pub const INSTALL_HINT: &str = "ipgate schemas install DIR|ZIP";
 
 impl XsdStatus {
-    /// `true` when WIPO's schema ran (for the declared version or the nearest one).
+    /// `true` when WIPO's schema's verdict is known: it ran (for the declared version or the
+    /// nearest one), or st96's typed model, whose verdict is proven equal to it, accepted the
+    /// document ([`XsdStatus::ModelProven`]). What `--require-schema` and the rules that depend
+    /// on the schema (the built-in structure checks stand in for it otherwise) ask.
     pub fn ran(&self) -> bool {
         matches!(
             self,
-            XsdStatus::Validated { .. } | XsdStatus::ValidatedNearest { .. }
+            XsdStatus::Validated { .. }
+                | XsdStatus::ValidatedNearest { .. }
+                | XsdStatus::ModelProven { .. }
         )
     }
 
@@ -208,6 +228,19 @@ impl XsdStatus {
                     "no version"
                 } else {
                     declared
+                }
+            ),
+            XsdStatus::ModelProven {
+                model_version,
+                declared,
+                ..
+            } => format!(
+                "valid by st96's {model_version} model, proven equal to WIPO's {model_version} \
+                 schema's verdict{} (the schema was not needed), and ipgate's built-in checks",
+                if declared == model_version {
+                    String::new()
+                } else {
+                    format!(" with com:st96Version relaxed; the document declares {declared}")
                 }
             ),
             XsdStatus::Skipped => {

@@ -11,6 +11,7 @@ use crate::report::{Finding, Location, Report, Severity, TypedModelStatus, XsdSt
 use crate::rules::RuleId;
 use crate::safety::{self, CappedReader, Limits, RawEntry};
 use crate::sniff::{self, Dimensions, FileKind};
+use crate::verdict::{Plan, SchemaMode, Typed};
 use crate::xmlread::{self, NS_DESIGN, OfficeDoc, Transaction, XmlStop};
 use crate::{PackageError, dates, st3, structure};
 
@@ -53,6 +54,9 @@ pub struct Options {
     pub images: ImageLimits,
     /// Schema files.
     pub schemas: Schemas,
+    /// When WIPO's schema runs next to st96's typed reader ([`crate::verdict`]). Default: only
+    /// when needed.
+    pub schema_mode: SchemaMode,
     /// Read every entry to its end to check its CRC (what `unzip -t` does). On by default.
     pub verify_integrity: bool,
     /// Told as [`validate_package`] reads the archive's entries (a progress bar for a long
@@ -106,6 +110,7 @@ impl Default for Options {
             limits: Limits::default(),
             images: ImageLimits::default(),
             schemas: Schemas::Off,
+            schema_mode: SchemaMode::default(),
             verify_integrity: true,
             progress: None,
         }
@@ -446,69 +451,94 @@ pub(crate) fn validate_source<S: Source>(
         return Ok(());
     };
 
-    // 1. XSD validation (streaming), when a schema is available.
     let root = match src.open(&xml_name) {
         Ok(r) => xmlread::detect_root(BufReader::new(r), opts.limits.max_xml_depth),
         Err(e) => return Err(PackageError::io_entry(&xml_name, e)),
     };
-    let mut stopped = false;
-    if let Ok(info) = &root {
-        report.root = Some(info.local.clone());
-    }
-    match (&root, &opts.schemas) {
-        (Err(stop), _) => {
-            report.push(stop_finding(clone_stop(stop), &xml_name), max);
-            stopped = true;
+    let info = match root {
+        Ok(info) => info,
+        Err(stop) => {
+            report.push(stop_finding(stop, &xml_name), max);
+            integrity_pass(src, &files, opts, report, None)?;
+            return Ok(());
         }
-        (Ok(_), Schemas::Off) => report.xsd = XsdStatus::Skipped,
-        (Ok(info), Schemas::Dirs(dirs)) => {
-            let run = crate::schemas::validate_document(
-                dirs,
-                &info.local,
-                info.version.as_deref(),
-                || {
-                    src.open(&xml_name)
-                        .map(|r| BufReader::with_capacity(64 * 1024, r))
-                },
-                &xml_name,
-                opts.limits.max_xml_depth,
-                max,
-            )?;
-            stopped = run.findings.iter().any(|f| {
-                matches!(
-                    f.rule,
-                    RuleId::NotWellFormed | RuleId::Doctype | RuleId::XmlDepth
-                )
-            });
-            for f in run.findings {
-                report.push(f, max);
-            }
-            report.truncated += run.dropped;
-            report.xsd = run.status;
-        }
+    };
+    report.root = Some(info.local.clone());
+
+    // 1. st96's typed reader and WIPO's schema, by the one policy (`crate::verdict`): for a
+    //    document the typed model was generated for, the typed reader first, and the schema
+    //    (streaming) only when it refuses the XML; for others, both.
+    let plan = Plan::new(
+        &opts.schemas,
+        opts.schema_mode,
+        &info.local,
+        info.version.as_deref(),
+    );
+    let size = files
+        .iter()
+        .find(|(n, _)| *n == xml_name)
+        .map_or(0, |(_, s)| *s);
+    let package = report.package.clone();
+    let (pass, run) = plan.run(
+        src,
+        |src| {
+            Ok(match info.local.as_str() {
+                // IB-to-office packages (bulletins, confidential copies) have rules of their
+                // own; reading their records is the typed verdict.
+                "HagueIBToOfficeTransaction" => {
+                    let pass = crate::ibcheck::read(src, &xml_name, &files, opts, &package)?;
+                    let typed = match (pass.complete(), pass.unproven()) {
+                        (true, false) => Typed::Valid,
+                        (true, true) => Typed::ValidUnproven,
+                        (false, _) => Typed::Invalid,
+                    };
+                    (TypedPass::Ib(pass), typed)
+                }
+                "HagueOfficeToIBTransaction" => {
+                    let (read, unproven) = typed_read(src, &xml_name, size)?;
+                    let typed = match &read {
+                        None => Typed::NotRun,
+                        Some(Ok(())) if unproven => Typed::ValidUnproven,
+                        Some(Ok(())) => Typed::Valid,
+                        Some(Err(_)) => Typed::Invalid,
+                    };
+                    (TypedPass::Office(read), typed)
+                }
+                _ => (TypedPass::None, Typed::NotRun),
+            })
+        },
+        |src| {
+            src.open(&xml_name)
+                .map(|r| Box::new(BufReader::with_capacity(64 * 1024, r)) as Box<dyn BufRead>)
+        },
+        &xml_name,
+        opts.limits.max_xml_depth,
+        max,
+    )?;
+    let stopped = run.findings.iter().any(|f| {
+        matches!(
+            f.rule,
+            RuleId::NotWellFormed | RuleId::Doctype | RuleId::XmlDepth
+        )
+    });
+    for f in run.findings {
+        report.push(f, max);
     }
+    report.truncated += run.dropped;
+    report.xsd = run.status;
     if stopped {
         integrity_pass(src, &files, opts, report, None)?;
         return Ok(());
     }
 
-    // IB-to-office packages (bulletins, confidential copies) have rules of their own.
-    if let Ok(info) = &root
-        && info.local == "HagueIBToOfficeTransaction"
-    {
-        integrity_pass(src, &files, opts, report, None)?;
-        return crate::ibcheck::check(src, &xml_name, &files, opts, report);
-    }
-
-    // 2. st96's typed model, as a second opinion (the fallback when no schema is available).
-    if let Ok(info) = &root
-        && info.local == "HagueOfficeToIBTransaction"
-    {
-        let size = files
-            .iter()
-            .find(|(n, _)| *n == xml_name)
-            .map_or(0, |(_, s)| *s);
-        typed_check(src, &xml_name, size, opts, report)?;
+    // 2. The typed verdict in the report (a second opinion next to the schema's when it ran).
+    match pass {
+        TypedPass::Ib(pass) => {
+            integrity_pass(src, &files, opts, report, None)?;
+            return crate::ibcheck::finish(pass, &files, opts, report);
+        }
+        TypedPass::Office(read) => record_typed(read, &xml_name, opts, report),
+        TypedPass::None => {}
     }
 
     // 3. The facts the Hague rules need (streaming, guarded).
@@ -541,21 +571,25 @@ pub(crate) fn validate_source<S: Source>(
 /// files are separate entries).
 const TYPED_CHECK_MAX_BYTES: u64 = 16 << 20;
 
-/// Reads the XML with `st96`'s typed model and records the verdict. When the schema ran, a
-/// disagreement (schema valid, model not) is a warning; when no schema was available, the model
-/// is the fallback check and its refusal an error, whatever the declared version (the verdict
-/// then rests on the built-in checks alone, and says so).
-fn typed_check<S: Source>(
+/// What st96's typed reader read of the package's XML, by direction.
+enum TypedPass {
+    Ib(crate::ibcheck::Pass),
+    /// `None`: too large to read whole.
+    Office(Option<Result<(), st96::Error>>),
+    None,
+}
+
+/// Reads the office-to-IB XML whole with `st96`'s strict typed model (`None` when it is larger
+/// than [`TYPED_CHECK_MAX_BYTES`]), and whether it uses a construct the proof of the verdict
+/// policy does not cover ([`crate::verdict::Unproven`]).
+fn typed_read<S: Source>(
     src: &mut S,
     xml_name: &str,
     size: u64,
-    opts: &Options,
-    report: &mut Report,
-) -> Result<(), PackageError> {
+) -> Result<(Option<Result<(), st96::Error>>, bool), PackageError> {
     use st96::Root;
     if size > TYPED_CHECK_MAX_BYTES {
-        report.typed_model = TypedModelStatus::NotRun;
-        return Ok(());
+        return Ok((None, false));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     src.open(xml_name)
@@ -567,9 +601,28 @@ fn typed_check<S: Source>(
             .read_to_end(&mut bytes)
         })
         .map_err(|e| PackageError::io_entry(xml_name, e))?;
-    match st96::v6::hague::dgn::HagueOfficeToIbTransaction::from_xml(&bytes) {
-        Ok(_) => report.typed_model = TypedModelStatus::Valid,
-        Err(e) => {
+    let unproven = crate::verdict::Unproven::default();
+    unproven.scan(&bytes);
+    Ok((
+        Some(st96::v6::hague::dgn::HagueOfficeToIbTransaction::from_xml(&bytes).map(drop)),
+        unproven.seen(),
+    ))
+}
+
+/// Records the typed verdict. When the schema ran, a disagreement (schema valid, model not) is
+/// a warning; when no schema was available, the model is the fallback check and its refusal an
+/// error, whatever the declared version (the verdict then rests on the built-in checks alone,
+/// and says so).
+fn record_typed(
+    read: Option<Result<(), st96::Error>>,
+    xml_name: &str,
+    opts: &Options,
+    report: &mut Report,
+) {
+    match read {
+        None => report.typed_model = TypedModelStatus::NotRun,
+        Some(Ok(())) => report.typed_model = TypedModelStatus::Valid,
+        Some(Err(e)) => {
             let message = e.to_string();
             report.typed_model = TypedModelStatus::Invalid {
                 message: message.clone(),
@@ -608,15 +661,6 @@ fn typed_check<S: Source>(
                 );
             }
         }
-    }
-    Ok(())
-}
-
-fn clone_stop(s: &XmlStop) -> XmlStop {
-    match s {
-        XmlStop::Doctype(p) => XmlStop::Doctype(p.clone()),
-        XmlStop::Depth(p, m) => XmlStop::Depth(p.clone(), *m),
-        XmlStop::NotWellFormed(m, p) => XmlStop::NotWellFormed(m.clone(), p.clone()),
     }
 }
 

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use hague_package::{
-    Options, Report, RuleId, Schemas, Severity, TypedModelStatus, XsdStatus, validate_package,
+    Options, Report, RuleId, SchemaMode, Schemas, Severity, TypedModelStatus, XsdStatus,
+    validate_package,
 };
 
 /// A generated bulletin package (XML + image folders), and its entries.
@@ -62,14 +63,31 @@ fn findings(r: &Report, rule: RuleId) -> Vec<String> {
 fn a_generated_bulletin_is_valid_by_its_own_rules() {
     let t = tempfile::tempdir().unwrap();
     let (zip, _) = bulletin(t.path());
-    let r = validate_package(&zip, &opts()).unwrap();
-    assert!(r.is_valid(), "{:#?}", r.findings);
-    assert_eq!(r.root.as_deref(), Some("HagueIBToOfficeTransaction"));
-    assert!(matches!(r.xsd, XsdStatus::Validated { .. }), "{:?}", r.xsd);
-    assert_eq!(r.typed_model, TypedModelStatus::Valid);
-    // The office-to-IB rules do not apply: a V6_0 bulletin is not refused for its version.
-    assert!(!r.has(RuleId::Version));
-    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    // By default st96's streaming reader's verdict stands for the V6_0 schema's; with
+    // SchemaMode::Always the schema runs too.
+    for mode in [SchemaMode::WhenNeeded, SchemaMode::Always] {
+        let o = Options {
+            schema_mode: mode,
+            ..opts()
+        };
+        let r = validate_package(&zip, &o).unwrap();
+        assert!(r.is_valid(), "{:#?}", r.findings);
+        assert_eq!(r.root.as_deref(), Some("HagueIBToOfficeTransaction"));
+        match mode {
+            SchemaMode::WhenNeeded => assert!(
+                matches!(&r.xsd, XsdStatus::ModelProven { declared, schema: Some(_), .. } if declared == "V6_0"),
+                "{:?}",
+                r.xsd
+            ),
+            SchemaMode::Always => {
+                assert!(matches!(r.xsd, XsdStatus::Validated { .. }), "{:?}", r.xsd)
+            }
+        }
+        assert_eq!(r.typed_model, TypedModelStatus::Valid);
+        // The office-to-IB rules do not apply: a V6_0 bulletin is not refused for its version.
+        assert!(!r.has(RuleId::Version));
+        assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    }
 }
 
 #[test]

@@ -8,13 +8,21 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use hague_package::{
-    Limits, Options, Report, RuleId, Schemas, Severity, XsdStatus, validate_package,
+    Limits, Options, Report, RuleId, SchemaMode, Schemas, Severity, XsdStatus, validate_package,
 };
 
 fn with_xsd() -> Options {
     Options {
         schemas: Schemas::Dirs(vec![schemas()]),
         ..Options::default()
+    }
+}
+
+/// WIPO's schema runs even where st96's typed verdict would stand for it (`--always-xsd`).
+fn always_xsd() -> Options {
+    Options {
+        schema_mode: SchemaMode::Always,
+        ..with_xsd()
     }
 }
 
@@ -37,17 +45,31 @@ fn errors(r: &Report) -> Vec<String> {
 #[test]
 fn every_v7_sample_is_valid_against_the_nearest_schema_and_the_rules() {
     // Hague asks for V7_0; only V6_0 is installed: validated against it, st96Version relaxed.
+    // By default the typed V6_0 model's verdict stands for that schema's (it accepts them); with
+    // SchemaMode::Always the schema runs too.
     let dir = tempfile::tempdir().unwrap();
-    for name in SAMPLES {
+    for (name, opts) in SAMPLES
+        .iter()
+        .flat_map(|n| [(n, with_xsd()), (n, always_xsd())])
+    {
         let p = package(dir.path(), name, &sample(name, false));
-        let r = check(&p, &with_xsd());
+        let r = check(&p, &opts);
         assert!(r.is_valid(), "{name}: {:#?}", errors(&r));
-        assert!(
-            matches!(&r.xsd, XsdStatus::ValidatedNearest { schema_version, declared, .. }
-                if schema_version == "V6_0" && declared == "V7_0"),
-            "{name}: {:?}",
-            r.xsd
-        );
+        match opts.schema_mode {
+            SchemaMode::WhenNeeded => assert!(
+                matches!(&r.xsd, XsdStatus::ModelProven { model_version, declared, schema: Some(_) }
+                    if model_version == "V6_0" && declared == "V7_0"),
+                "{name}: {:?}",
+                r.xsd
+            ),
+            SchemaMode::Always => assert!(
+                matches!(&r.xsd, XsdStatus::ValidatedNearest { schema_version, declared, .. }
+                    if schema_version == "V6_0" && declared == "V7_0"),
+                "{name}: {:?}",
+                r.xsd
+            ),
+        }
+        assert!(r.xsd.ran(), "the schema's verdict is known");
         let note = r
             .findings
             .iter()
@@ -65,14 +87,19 @@ fn every_v7_sample_is_valid_against_the_nearest_schema_and_the_rules() {
 #[test]
 fn v6_samples_match_the_v6_schema_but_hague_refuses_the_version() {
     let dir = tempfile::tempdir().unwrap();
-    for name in SAMPLES {
+    for (name, opts) in SAMPLES
+        .iter()
+        .flat_map(|n| [(n, with_xsd()), (n, always_xsd())])
+    {
         let p = package(dir.path(), name, &sample(name, true));
-        let r = check(&p, &with_xsd());
-        assert!(
-            matches!(r.xsd, XsdStatus::Validated { .. }),
-            "{name}: {:?}",
-            r.xsd
-        );
+        let r = check(&p, &opts);
+        let want = match opts.schema_mode {
+            SchemaMode::WhenNeeded => {
+                matches!(&r.xsd, XsdStatus::ModelProven { declared, .. } if declared == "V6_0")
+            }
+            SchemaMode::Always => matches!(r.xsd, XsdStatus::Validated { .. }),
+        };
+        assert!(want, "{name}: {:?}", r.xsd);
         assert!(!r.has(RuleId::SchemaInvalid), "{name}: {:#?}", errors(&r));
         expect(&r, RuleId::Version);
         assert_eq!(errors(&r).len(), 1, "{name}: {:#?}", errors(&r));

@@ -224,7 +224,9 @@ fn sample(name: &str) -> PathBuf {
 #[test]
 fn st96_check_finds_the_installed_schema_and_reports_both_verdicts() {
     let data = installed();
-    // A V7_0 document: validated against V6_0, relaxed, with a warning naming both versions.
+    // A V7_0 document, only V6_0 installed: st96's V6_0 model accepts it, and its verdict is
+    // proven equal to the V6_0 schema's (relaxed): the schema does not run. With a warning
+    // naming both versions.
     let out = ipgate(
         data.path(),
         &[
@@ -232,6 +234,25 @@ fn st96_check_finds_the_installed_schema_and_reports_both_verdicts() {
             "json",
             "st96",
             "check",
+            s(&sample("refusal_total.xml")),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["schema"]["status"], "model_proven", "{v}");
+    assert_eq!(v["schema"]["model_version"], "V6_0");
+    assert_eq!(v["schema"]["declared"], "V7_0");
+    assert_eq!(v["schema"]["valid"], true);
+    // --always-xsd: validated against V6_0, relaxed.
+    let out = ipgate(
+        data.path(),
+        &[
+            "--output",
+            "json",
+            "st96",
+            "check",
+            "--always-xsd",
             s(&sample("refusal_total.xml")),
         ],
     );
@@ -263,6 +284,14 @@ fn st96_check_finds_the_installed_schema_and_reports_both_verdicts() {
     )
     .unwrap();
     let out = ipgate(data.path(), &["st96", "check", s(&v6)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("valid by st96's V6_0 model, proven equal to WIPO's V6_0 schema's verdict"),
+        "{t}"
+    );
+    assert!(t.contains("WIPO's schema: not needed"), "{t}");
+    let out = ipgate(data.path(), &["st96", "check", "--always-xsd", s(&v6)]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let t = text(&out);
     assert!(
@@ -394,7 +423,21 @@ fn package_build_and_validate_find_the_installed_schemas_and_say_when_they_did_n
         &["--output", "json", "package", "validate", s(&zip)],
     ));
     assert_eq!(v["valid"], true, "{v}");
-    assert_eq!(v["xsd"]["status"], "validated_nearest");
+    assert_eq!(v["xsd"]["status"], "model_proven");
+    assert_eq!(v["xsd"]["declared"], "V7_0");
+    let always = json(&ipgate(
+        data.path(),
+        &[
+            "--output",
+            "json",
+            "package",
+            "validate",
+            "--always-xsd",
+            s(&zip),
+        ],
+    ));
+    assert_eq!(always["valid"], true, "{always}");
+    assert_eq!(always["xsd"]["status"], "validated_nearest");
     assert!(
         v["findings"]
             .as_array()
@@ -453,8 +496,10 @@ fn package_validate_refuses_a_version_hague_does_not_accept() {
         .unwrap_or_else(|| panic!("{v}"));
     assert_eq!(f["severity"], "error");
     assert!(f["message"].as_str().unwrap().contains("V7_0"), "{f}");
-    // The V6_0 schema itself accepts it: only Hague's version rule refuses it.
-    assert_eq!(v["xsd"]["status"], "validated");
+    // The V6_0 schema itself accepts it (here by st96's V6_0 model, proven equal to it): only
+    // Hague's version rule refuses it.
+    assert_eq!(v["xsd"]["status"], "model_proven");
+    assert_eq!(v["xsd"]["declared"], "V6_0");
     // st96 check is not a Hague check: it reads the same XML as valid.
     let out = ipgate(data.path(), &["st96", "check", s(&xml)]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -483,7 +528,7 @@ fn package_validate_checks_a_bulletin_by_its_own_rules_and_st96_check_streams_it
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let v = json(&out);
     assert_eq!(v["root"], "HagueIBToOfficeTransaction");
-    assert_eq!(v["xsd"]["status"], "validated");
+    assert_eq!(v["xsd"]["status"], "model_proven");
     assert_eq!(v["typed_model"]["status"], "valid");
 
     let v = json(&ipgate(
@@ -493,5 +538,127 @@ fn package_validate_checks_a_bulletin_by_its_own_rules_and_st96_check_streams_it
     assert_eq!(v["valid"], true, "{v}");
     assert_eq!(v["kind"], "HagueIBToOfficeTransaction");
     assert!(v["records"].as_u64().unwrap() >= 8, "{v}");
-    assert_eq!(v["schema"]["status"], "validated");
+    assert_eq!(v["schema"]["status"], "model_proven");
+    for args in [
+        &["package", "validate", "--always-xsd", s(&zip)][..],
+        &["st96", "check", "--always-xsd", s(&xml)],
+    ] {
+        let v = json(&ipgate(
+            data.path(),
+            &[&["--output", "json"][..], args].concat(),
+        ));
+        let status = if args[0] == "package" {
+            &v["xsd"]
+        } else {
+            &v["schema"]
+        };
+        assert_eq!(status["status"], "validated", "{v}");
+    }
+}
+
+/// The verdict policy through the CLI: a valid V6_0 bulletin is judged by st96's model alone,
+/// even with no schema installed at all (its verdict is proven equal to the V6_0 schema's, so
+/// the verdict is complete and --require-schema is satisfied); an invalid one gets the schema's
+/// findings; a document declaring a version whose own schema is installed is judged by it.
+#[test]
+fn the_typed_verdict_stands_for_the_schema_only_where_it_is_proven() {
+    let data = installed();
+    let empty = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let xml = work.path().join("bulletin.xml");
+    let made = std::process::Command::new("python3")
+        .arg(repo().join("tools/gen-bulletin.py"))
+        .args(["--registrations", "3", "--out", s(&xml)])
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+
+    // No schema installed: complete all the same.
+    let out = ipgate(
+        empty.path(),
+        &[
+            "--output",
+            "json",
+            "st96",
+            "check",
+            "--require-schema",
+            s(&xml),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(v["schema"]["status"], "model_proven");
+    assert!(v["schema"]["schema"].is_null(), "{v}");
+    assert_eq!(v["schema"]["valid"], true);
+    // --always-xsd with no schema: the schema cannot run, and --require-schema says so.
+    let out = ipgate(
+        empty.path(),
+        &["st96", "check", "--require-schema", "--always-xsd", s(&xml)],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+
+    // Invalid: the schema runs and reports its findings (code, line).
+    let bad = work.path().join("bad.xml");
+    let text_xml = std::fs::read_to_string(&xml).unwrap();
+    let broken = text_xml.replacen(
+        "</com:InternationalRegistrationNumber>",
+        "</com:InternationalRegistrationNumber><com:Unknown/>",
+        1,
+    );
+    assert_ne!(broken, text_xml);
+    std::fs::write(&bad, broken).unwrap();
+    let out = ipgate(data.path(), &["--output", "json", "st96", "check", s(&bad)]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(v["schema"]["status"], "validated", "{v}");
+    assert_eq!(v["schema"]["valid"], false);
+    let f = &v["schema"]["findings"][0];
+    assert_eq!(f["rule"], "XSD001", "{v}");
+    assert!(f["location"]["line"].as_u64().unwrap() > 0, "{v}");
+    assert!(f["message"].as_str().unwrap().contains("cvc-"), "{v}");
+
+    // A V7_0 bulletin with a "V7_0" schema installed (here V6_0's files under a V7_0 root
+    // file, whose fixed com:st96Version is V6_0): that schema judges it, not the V6_0 model.
+    let schemas = work.path().join("schemas");
+    let v7 = schemas.join("V7_0");
+    std::fs::create_dir_all(&v7).unwrap();
+    for e in std::fs::read_dir(data.path().join("schemas/V6_0")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), v7.join(e.file_name())).unwrap();
+    }
+    std::fs::copy(
+        v7.join("HagueIBToOfficeTransaction_V6_0.xsd"),
+        v7.join("HagueIBToOfficeTransaction_V7_0.xsd"),
+    )
+    .unwrap();
+    let x7 = work.path().join("v7.xml");
+    std::fs::write(
+        &x7,
+        text_xml.replace("com:st96Version=\"V6_0\"", "com:st96Version=\"V7_0\""),
+    )
+    .unwrap();
+    let out = ipgate(
+        empty.path(),
+        &[
+            "--output",
+            "json",
+            "st96",
+            "check",
+            "--schemas",
+            s(&schemas),
+            s(&x7),
+        ],
+    );
+    let v = json(&out);
+    assert_eq!(v["schema"]["status"], "validated", "{v}");
+    assert!(
+        v["schema"]["schema"]
+            .as_str()
+            .unwrap()
+            .ends_with("HagueIBToOfficeTransaction_V7_0.xsd"),
+        "{v}"
+    );
+    // That schema fixes com:st96Version to V6_0: it refuses the document, the model does not.
+    assert_eq!(v["schema"]["valid"], false, "{v}");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 }

@@ -314,7 +314,55 @@ pub fn validate_document<R: BufRead>(
     max_depth: usize,
     max_findings: usize,
 ) -> Result<SchemaRun, crate::PackageError> {
-    let (schema, status, mut findings) = match resolve(dirs, root, declared) {
+    validate_resolved(
+        resolve(dirs, root, declared),
+        root,
+        declared,
+        open,
+        file,
+        max_depth,
+        max_findings,
+    )
+}
+
+/// The note (`XSD005`) that a document declaring `declared` is judged by WIPO's
+/// `schema_version` schema with its fixed `com:st96Version` relaxed.
+pub(crate) fn nearest_note(declared: &str, schema_version: &str, file: &str) -> Finding {
+    Finding::new(
+        RuleId::SchemaNearest,
+        format!(
+            "the document declares {}, whose schema is not installed; validated against WIPO's {schema_version} schema with its fixed com:st96Version relaxed, so differences between {} and {schema_version} may go unnoticed. Install WIPO's {} schemas (`{INSTALL_HINT}`)",
+            if declared.is_empty() {
+                "no com:st96Version"
+            } else {
+                declared
+            },
+            if declared.is_empty() {
+                "the intended version"
+            } else {
+                declared
+            },
+            if declared.is_empty() {
+                "matching"
+            } else {
+                declared
+            },
+        ),
+        Location::file(file),
+    )
+}
+
+/// [`validate_document`] with the schema [`resolve`] already picked.
+pub(crate) fn validate_resolved<R: BufRead>(
+    resolved: Resolved,
+    root: &str,
+    declared: Option<&str>,
+    open: impl FnOnce() -> std::io::Result<R>,
+    file: &str,
+    max_depth: usize,
+    max_findings: usize,
+) -> Result<SchemaRun, crate::PackageError> {
+    let (schema, status, mut findings) = match resolved {
         Resolved::Exact { schema } => {
             let status = XsdStatus::Validated {
                 schema: schema.display().to_string(),
@@ -326,28 +374,7 @@ pub fn validate_document<R: BufRead>(
             schema_version,
             declared,
         } => {
-            let note = Finding::new(
-                RuleId::SchemaNearest,
-                format!(
-                    "the document declares {}, whose schema is not installed; validated against WIPO's {schema_version} schema with its fixed com:st96Version relaxed, so differences between {} and {schema_version} may go unnoticed. Install WIPO's {} schemas (`{INSTALL_HINT}`)",
-                    if declared.is_empty() {
-                        "no com:st96Version"
-                    } else {
-                        &declared
-                    },
-                    if declared.is_empty() {
-                        "the intended version"
-                    } else {
-                        &declared
-                    },
-                    if declared.is_empty() {
-                        "matching"
-                    } else {
-                        &declared
-                    },
-                ),
-                Location::file(file),
-            );
+            let note = nearest_note(&declared, &schema_version, file);
             let status = XsdStatus::ValidatedNearest {
                 schema: schema.display().to_string(),
                 schema_version,

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use hague_package::{
-    BuildOptions, FileKind, ImageLimits, Limits, Options, PackageError, Report, Schemas,
-    TypedModelStatus, XsdStatus,
+    BuildOptions, FileKind, ImageLimits, Limits, Options, PackageError, Report, SchemaMode,
+    Schemas, TypedModelStatus, XsdStatus,
 };
 use serde::Serialize;
 
@@ -44,13 +44,16 @@ struct CheckArgs {
     /// by `ipgate schemas install` in the data directory.
     #[arg(long, value_name = "DIR")]
     schemas: Vec<PathBuf>,
-    /// Skip XSD validation (the built-in checks still run).
+    /// Skip XSD validation (the built-in checks still run). Wins over --always-xsd.
     #[arg(long, conflicts_with = "require_schema")]
     no_xsd: bool,
-    /// Fail (exit 4) when WIPO's schema could not be run, instead of a verdict by ipgate's
+    /// Fail (exit 4) when WIPO's schema's verdict is not known (the schema was not installed
+    /// and st96's typed model could not stand for it), instead of a verdict by ipgate's
     /// built-in checks alone.
     #[arg(long)]
     require_schema: bool,
+    #[command(flatten)]
+    xsd: AlwaysXsd,
     /// Largest design view in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = ImageLimits::default().max_bytes)]
     max_image_bytes: u64,
@@ -77,6 +80,30 @@ struct CheckArgs {
     /// Deepest XML nesting.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_xml_depth)]
     max_depth: usize,
+}
+
+/// `--always-xsd`, defined once for every command that validates a document or a package
+/// (`package validate`/`build`, `hague submit`, `st96 check`): the schema mode of
+/// `hague_package::verdict`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct AlwaysXsd {
+    /// Run WIPO's schema even when st96's typed V6_0 model accepts the document. By default it
+    /// does not then: the model's verdict is proven equal to the V6_0 schema's (docs/cli.md,
+    /// "Which verdict"), and the schema runs only when the model refuses the document, or for
+    /// a version whose own schema is installed. Default from $IPGATE_ALWAYS_XSD (true/false).
+    #[arg(long, env = "IPGATE_ALWAYS_XSD")]
+    always_xsd: bool,
+}
+
+impl AlwaysXsd {
+    /// The library's schema mode.
+    pub(crate) fn mode(&self) -> SchemaMode {
+        if self.always_xsd {
+            SchemaMode::Always
+        } else {
+            SchemaMode::WhenNeeded
+        }
+    }
 }
 
 /// The formats `hague_package::ImageLimits::default()` accepts, as `--image-formats` names.
@@ -126,6 +153,7 @@ impl CheckArgs {
                 max_pixels: self.max_image_px,
             },
             schemas,
+            schema_mode: self.xsd.mode(),
             verify_integrity: true,
             progress: None,
         })
@@ -225,6 +253,22 @@ fn xsd_line(x: &XsdStatus) -> String {
         XsdStatus::SchemaUnavailable { version, .. } => format!(
             "XSD: no schema for version {version:?} installed; built-in checks only (`{}`)",
             hague_package::INSTALL_HINT
+        ),
+        XsdStatus::ModelProven {
+            model_version,
+            schema,
+            declared,
+        } => format!(
+            "XSD: not needed: st96's {model_version} model accepts it, and its verdict is proven equal to WIPO's {model_version} schema's{}{} (--always-xsd runs the schema too)",
+            schema
+                .as_deref()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default(),
+            if declared == model_version {
+                String::new()
+            } else {
+                format!(", com:st96Version relaxed for the declared {declared}")
+            }
         ),
         XsdStatus::Skipped => "XSD: skipped (--no-xsd); built-in checks only".into(),
         XsdStatus::NotRun => "XSD: not run".into(),

@@ -31,10 +31,12 @@ enum Command {
     Inspect(InspectArgs),
     /// Fully parse a document with the generated ST.96 models and run the extra checks
     /// (root, required and repeated elements, enumerations, patterns, dates, fixed
-    /// com:st96Version), and WIPO's official schema when it is installed; both verdicts are
-    /// reported. Bulletins and office copies are read record by record (flat memory). Exit 0:
-    /// valid; 1: invalid (the message names the problem, its element path and line/column); 3:
-    /// cannot read FILE; 4: WIPO's schema not run with --require-schema.
+    /// com:st96Version), and WIPO's official schema when it is needed: for a V6_0 document the
+    /// model accepts, its verdict is proven equal to the schema's and the schema does not run
+    /// (--always-xsd runs it); otherwise both verdicts are reported. Bulletins and office copies
+    /// are read record by record (flat memory). Exit 0: valid; 1: invalid (the message names
+    /// the problem, its element path and line/column); 3: cannot read FILE; 4: WIPO's schema's
+    /// verdict not known with --require-schema.
     Check(CheckArgs),
 }
 
@@ -202,13 +204,16 @@ struct CheckArgs {
     /// Default: $IPGATE_SCHEMAS, else the schemas installed by `ipgate schemas install`.
     #[arg(long, value_name = "DIR")]
     schemas: Vec<PathBuf>,
-    /// Do not run WIPO's schema (only ipgate's built-in checks).
+    /// Do not run WIPO's schema (only ipgate's built-in checks). Wins over --always-xsd.
     #[arg(long, conflicts_with = "require_schema")]
     no_xsd: bool,
-    /// Fail (exit 4) when WIPO's schema could not be run, instead of a verdict by ipgate's
+    /// Fail (exit 4) when WIPO's schema's verdict is not known (the schema was not installed
+    /// and st96's typed model could not stand for it), instead of a verdict by ipgate's
     /// built-in checks alone.
     #[arg(long)]
     require_schema: bool,
+    #[command(flatten)]
+    xsd: crate::cmd::package::AlwaysXsd,
     /// The progress bar of the passes that stream the file (a terminal only).
     #[arg(skip)]
     bar: Option<crate::progress::Bar>,
@@ -274,40 +279,6 @@ impl Outcome {
     }
 }
 
-/// Reads a bulletin or office copy record by record with `st96`'s streaming reader: memory stays
-/// flat whatever the size of the file.
-fn stream_ib(
-    path: &Path,
-    found: &Detected,
-    bar: Option<&crate::progress::Bar>,
-) -> Result<Outcome, CliError> {
-    let file = File::open(path).map_err(|e| CliError::io("open", path, &e))?;
-    let file = crate::progress::counted(bar, file);
-    let kind = Some(found.kind.name());
-    let mut reader =
-        match st96::stream::IbToOfficeReader::new(BufReader::with_capacity(256 * 1024, file)) {
-            Ok(r) => r,
-            Err(e) => return Ok(Outcome::failed(kind, e)),
-        };
-    let mut error = None;
-    for record in reader.by_ref() {
-        if let Err(e) = record {
-            error = Some(e);
-            break;
-        }
-    }
-    Ok(Outcome {
-        kind,
-        st96_version: reader
-            .declared_version()
-            .map(str::to_owned)
-            .or_else(|| found.st96_version.clone()),
-        records: Some(reader.records_read()),
-        warnings: reader.warnings().iter().map(ToString::to_string).collect(),
-        error,
-    })
-}
-
 /// Reads the document's head (root, namespace, declared version) with `detect`: what both
 /// verdicts need before they start. `Err(outcome)` when the head itself is refused (the typed
 /// verdict; the schema does not run then).
@@ -318,52 +289,6 @@ fn detect_file(path: &Path) -> Result<Result<Detected, Outcome>, CliError> {
         Err(DetectError::Io(e)) => Err(CliError::io("read", path, &e)),
         Err(e) => Ok(Err(Outcome::failed(None, st96::Error::Detect(e)))),
     }
-}
-
-/// Checks the file with the model of the document kind `detect` reported.
-fn check_file(
-    path: &Path,
-    found: &Detected,
-    bar: Option<&crate::progress::Bar>,
-) -> Result<Outcome, CliError> {
-    use st96::detect::DocumentKind;
-    if found.kind == DocumentKind::HagueIBToOfficeTransaction {
-        return stream_ib(path, found, bar);
-    }
-    let bytes = std::fs::read(path).map_err(|e| CliError::io("read", path, &e))?;
-    // The model is the one `st96` has for the kind (`st96::by_kind`).
-    let Some(parsed) = st96::by_kind::parse_by_kind(&bytes, found) else {
-        let models: Vec<String> = st96::by_kind::kinds_with_model()
-            .iter()
-            .map(|k| format!("dgn:{}", k.name()))
-            .collect();
-        return Err(CliError::new(
-            ExitCode::Invalid,
-            format!(
-                "{} is a {} document ({}); `st96 check` has models for {}",
-                found.qualified_root(),
-                found.kind.name(),
-                found.namespace,
-                models.join(", ")
-            ),
-        )
-        .with_hint("use `ipgate st96 inspect FILE` to see what the document is"));
-    };
-    let kind = Some(found.kind.name());
-    Ok(match parsed {
-        Ok(p) => Outcome {
-            kind,
-            st96_version: p.declared_version.or_else(|| found.st96_version.clone()),
-            records: None,
-            warnings: p.warnings.iter().map(ToString::to_string).collect(),
-            error: None,
-        },
-        Err(e) => {
-            let mut outcome = Outcome::failed(kind, e);
-            outcome.st96_version = found.st96_version.clone();
-            outcome
-        }
-    })
 }
 
 /// The verdict when WIPO's schema does not run.
@@ -379,32 +304,63 @@ fn schema_not_run(args: &CheckArgs) -> SchemaVerdict {
     }
 }
 
-/// Whether the typed model refused the input itself (DOCTYPE, malformed XML, unknown root): the
-/// schema's verdict would only repeat it, and is not reported.
-fn refused(outcome: &Outcome) -> bool {
-    matches!(
-        outcome.error,
-        Some(st96::Error::Refused(_) | st96::Error::Detect(_) | st96::Error::Io(_))
-    )
-}
-
-/// Runs WIPO's schema for `root` (declared version `version`) over the file, streaming.
-fn schema_check(
-    args: &CheckArgs,
-    root: &str,
-    version: Option<&str>,
-) -> Result<SchemaVerdict, CliError> {
-    let search = hague_package::schemas::default_search_path(&args.schemas);
+/// Both verdicts, by the one policy of `hague_package::verdict`: for a document st96's model
+/// was generated for, the typed read first and WIPO's schema only when it refuses the document
+/// (or with --always-xsd); for others both, at the same time on two threads.
+fn check_both(args: &CheckArgs) -> Result<(Outcome, SchemaVerdict), CliError> {
+    use hague_package::verdict::{Plan, check_document};
+    let found = match detect_file(&args.file)? {
+        Ok(found) => found,
+        Err(outcome) => return Ok((outcome, schema_not_run(args))),
+    };
+    if !st96::by_kind::kinds_with_model().contains(&found.kind) {
+        let models: Vec<String> = st96::by_kind::kinds_with_model()
+            .iter()
+            .map(|k| format!("dgn:{}", k.name()))
+            .collect();
+        return Err(CliError::new(
+            ExitCode::Invalid,
+            format!(
+                "{} is a {} document ({}); `st96 check` has models for {}",
+                found.qualified_root(),
+                found.kind.name(),
+                found.namespace,
+                models.join(", ")
+            ),
+        )
+        .with_hint("use `ipgate st96 inspect FILE` to see what the document is"));
+    }
+    let schemas = if args.no_xsd {
+        hague_package::Schemas::Off
+    } else {
+        hague_package::Schemas::Dirs(
+            hague_package::schemas::default_search_path(&args.schemas).dirs,
+        )
+    };
+    let plan = Plan::new(
+        &schemas,
+        args.xsd.mode(),
+        &found.root,
+        found.st96_version.as_deref(),
+    );
+    // The bar counts every byte each pass reads (the typed read, and the schema when it runs):
+    // its length grows by the file's size as each pass opens the file.
+    let size = std::fs::metadata(&args.file).map_or(0, |m| m.len());
+    let passes = std::sync::atomic::AtomicU64::new(0);
+    let open = || {
+        if let Some(bar) = &args.bar {
+            let n = passes.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            bar.set_length(size * n);
+        }
+        File::open(&args.file).map(|f| {
+            BufReader::with_capacity(256 * 1024, crate::progress::counted(args.bar.as_ref(), f))
+        })
+    };
     let limits = hague_package::Limits::default();
-    let run = hague_package::schemas::validate_document(
-        &search.dirs,
-        root,
-        version,
-        || {
-            File::open(&args.file).map(|f| {
-                BufReader::with_capacity(256 * 1024, crate::progress::counted(args.bar.as_ref(), f))
-            })
-        },
+    let verdict = check_document(
+        &plan,
+        &found,
+        &open,
         &args.file.display().to_string(),
         limits.max_xml_depth,
         limits.max_findings,
@@ -415,69 +371,37 @@ fn schema_check(
                 "reinstall WIPO's schemas with `{}`, or pass --no-xsd",
                 hague_package::INSTALL_HINT
             )),
+        hague_package::PackageError::Io { source, .. } => CliError::io("read", &args.file, &source),
         other => CliError::new(ExitCode::Io, other.to_string()),
     })?;
-    let ran = run.status.ran();
-    let valid = ran.then(|| !run.findings.iter().any(|f| f.severity == Severity::Error));
-    Ok(SchemaVerdict {
-        status: run.status,
-        valid,
-        findings: run.findings,
-    })
-}
-
-/// Both verdicts: the typed read and WIPO's schema run at the same time, on two threads, each
-/// reading the file (so the wall time is the slower of the two, not their sum). Both need only
-/// the document's head, read first.
-fn check_both(args: &CheckArgs) -> Result<(Outcome, SchemaVerdict), CliError> {
-    let found = match detect_file(&args.file)? {
-        Ok(found) => found,
-        Err(outcome) => return Ok((outcome, schema_not_run(args))),
-    };
-    // The bar counts every byte the passes that stream the file read: the typed read of a
-    // bulletin or office copy (others are read whole at once) and WIPO's schema.
-    if let Some(bar) = &args.bar {
-        let streamed =
-            u64::from(found.kind == st96::detect::DocumentKind::HagueIBToOfficeTransaction)
-                + u64::from(!args.no_xsd);
-        let size = std::fs::metadata(&args.file).map_or(0, |m| m.len());
-        bar.set_length(size * streamed);
-        if streamed == 0 {
-            // Read whole at once, no schema: nothing to show.
-            bar.finish();
+    let outcome = match verdict.typed {
+        Some(t) => Outcome {
+            kind: Some(t.kind),
+            st96_version: t.declared_version,
+            records: t.records,
+            warnings: t.warnings,
+            error: t.error,
+        },
+        None => {
+            return Err(CliError::new(
+                ExitCode::Internal,
+                format!("no st96 model read {}", args.file.display()),
+            ));
         }
-    }
-    let (outcome, schema) = std::thread::scope(|s| {
-        let schema = (!args.no_xsd).then(|| {
-            let (root, version) = (found.root.as_str(), found.st96_version.as_deref());
-            std::thread::Builder::new()
-                .name("st96-check-xsd".into())
-                .spawn_scoped(s, move || schema_check(args, root, version))
-        });
-        let outcome = check_file(&args.file, &found, args.bar.as_ref());
-        let schema = match schema {
-            None => None,
-            Some(Ok(handle)) => Some(handle.join().unwrap_or_else(|_| {
-                Err(CliError::new(
-                    ExitCode::Internal,
-                    "the schema validation thread panicked",
-                ))
-            })),
-            // No thread to be had: validate here, after the typed read.
-            Some(Err(_)) => Some(schema_check(
-                args,
-                &found.root,
-                found.st96_version.as_deref(),
-            )),
-        };
-        (outcome, schema)
-    });
-    let outcome = outcome?;
-    let schema = match schema {
-        Some(verdict) if !refused(&outcome) => verdict?,
-        _ => schema_not_run(args),
     };
-    Ok((outcome, schema))
+    let run = verdict.schema;
+    let valid = run
+        .status
+        .ran()
+        .then(|| !run.findings.iter().any(|f| f.severity == Severity::Error));
+    Ok((
+        outcome,
+        SchemaVerdict {
+            status: run.status,
+            valid,
+            findings: run.findings,
+        },
+    ))
 }
 
 fn run_check(mut args: CheckArgs, ctx: &Context) -> CliResult {
@@ -533,10 +457,12 @@ fn run_check(mut args: CheckArgs, ctx: &Context) -> CliResult {
                     .map(|n| format!(", {n} records streamed"))
                     .unwrap_or_default(),
                 if typed_valid { "valid" } else { "INVALID" },
-                match report.schema.valid {
-                    Some(true) => "valid",
-                    Some(false) => "INVALID",
-                    None => "not run",
+                match (&report.schema.status, report.schema.valid) {
+                    (XsdStatus::ModelProven { .. }, _) =>
+                        "not needed (the model's verdict is proven equal to it; --always-xsd runs it)",
+                    (_, Some(true)) => "valid",
+                    (_, Some(false)) => "INVALID",
+                    (_, None) => "not run",
                 }
             );
         }

@@ -9,7 +9,9 @@ use std::process::{Command, Output};
 /// The real `ipgate` binary, with the profile and config environment cleared.
 pub fn ipgate() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ipgate"));
-    cmd.env_remove("IPGATE_PROFILE").env_remove("IPGATE_CONFIG");
+    cmd.env_remove("IPGATE_PROFILE")
+        .env_remove("IPGATE_CONFIG")
+        .env_remove("IPGATE_ALWAYS_XSD");
     cmd
 }
 

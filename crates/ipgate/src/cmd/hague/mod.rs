@@ -98,6 +98,8 @@ pub(crate) struct SubmitArgs {
     /// $IPGATE_SCHEMAS, else where `ipgate schemas install` put them.
     #[arg(long, value_name = "DIR")]
     schemas: Vec<PathBuf>,
+    #[command(flatten)]
+    xsd: crate::cmd::package::AlwaysXsd,
 }
 
 #[derive(Debug, clap::Args)]

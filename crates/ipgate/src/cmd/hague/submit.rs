@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use hague_journal::{JournalError, Sha256Hex, SubmissionMeta, SubmissionState};
-use hague_package::{Options, Report, Schemas};
+use hague_package::{Options, Report, SchemaMode, Schemas};
 use hws_client::wire::{ImportState, ImportStatus, ServiceRequestStatus};
 use serde::Serialize;
 
@@ -14,14 +14,25 @@ use super::show::{ImportJson, RequestJson, unresolved_action};
 use crate::exit::{CliError, CliResult, ExitCode};
 
 /// The local validation: the same rules (and schema lookup) as `ipgate package validate`, with
-/// its progress bar on a terminal.
+/// its progress bar on a terminal, and the default schema mode.
 pub fn validate(
     package: &Path,
     schema_dirs: Vec<std::path::PathBuf>,
     output: crate::output::OutputFormat,
 ) -> CliResult<Report> {
+    validate_with(package, schema_dirs, SchemaMode::default(), output)
+}
+
+/// [`validate`] with a schema mode (`--always-xsd`).
+pub fn validate_with(
+    package: &Path,
+    schema_dirs: Vec<std::path::PathBuf>,
+    schema_mode: SchemaMode,
+    output: crate::output::OutputFormat,
+) -> CliResult<Report> {
     let mut options = Options {
         schemas: Schemas::Dirs(schema_dirs),
+        schema_mode,
         ..Options::default()
     };
     crate::cmd::package::validate_with_bar(package, &mut options, output)
@@ -66,8 +77,9 @@ struct Out<'a> {
 /// `ipgate hague submit PKG [--wait] [--force]`.
 pub async fn submit(env: &HwsEnv, a: SubmitArgs) -> CliResult {
     warn_left_sending(env, None);
-    // The validation (mostly WIPO's schema being compiled, ~0.3 s) and reading, hashing and
-    // inspecting the package for the journal run at the same time.
+    // The validation (st96's typed model, or WIPO's schema when it is needed: compiling it
+    // takes ~0.3 s) and reading, hashing and inspecting the package for the journal run at the
+    // same time.
     let (report, read) = std::thread::scope(|s| {
         let read = s.spawn(|| {
             std::fs::read(&a.package).map(|bytes| {
@@ -75,7 +87,12 @@ pub async fn submit(env: &HwsEnv, a: SubmitArgs) -> CliResult {
                 (bytes, sha, meta(&a.package))
             })
         });
-        let report = validate(&a.package, super::schema_dirs(&a.schemas), env.output());
+        let report = validate_with(
+            &a.package,
+            super::schema_dirs(&a.schemas),
+            a.xsd.mode(),
+            env.output(),
+        );
         (report, read.join())
     });
     let report = report?;
@@ -240,6 +257,18 @@ fn xsd_status(r: &Report) -> String {
         ),
         X::SchemaUnavailable { version, .. } => format!(
             "not run: no schema installed for {version:?} (run `ipgate schemas install DIR`); built-in checks only"
+        ),
+        X::ModelProven {
+            model_version,
+            declared,
+            ..
+        } => format!(
+            "not needed: st96's {model_version} model accepts it, its verdict proven equal to WIPO's {model_version} schema's{}",
+            if declared == model_version {
+                String::new()
+            } else {
+                format!(" (com:st96Version relaxed for the declared {declared})")
+            }
         ),
         X::Skipped => "skipped".into(),
         X::NotRun => "not run".into(),
