@@ -8,9 +8,8 @@
 //!   strict typed reader first. If the reader accepts it, that is the verdict: the schema is
 //!   neither compiled nor run, and the report says so ([`XsdStatus::ModelProven`]). If it refuses
 //!   it, the schema runs as before, so the user gets the schema's findings (cvc codes, lines).
-//!   So does a document using a construct where the differential tests found st96's reader
-//!   more lenient than the schema ([`Unproven`]: `xs:ID` attributes, IPOASIS tables), until
-//!   st96 checks them.
+//!   So does a document using a construct where st96's reader is more lenient than the schema
+//!   ([`Unproven`]: `xs:ID` attributes, IPOASIS tables, MathML), until st96 checks them.
 //! * Any other document (another version whose schema is installed, no declared version, a root
 //!   st96 has no model for), and every document with [`SchemaMode::Always`]: the schema runs, and
 //!   the typed reader too.
@@ -73,17 +72,19 @@ pub enum Typed {
 }
 
 /// Watches the bytes of a document as st96's typed reader reads them, for the constructs where
-/// the differential tests (`tests/differential.rs`, on mutants of
-/// `crates/st96/tests/data/rich-mixed-bulletin.xml`) found st96's reader more lenient than
-/// WIPO's schema: an `id` attribute (`xs:ID`: the schema refuses a value used twice, st96 does
-/// not check) and an `IPOASISTable` (the schema checks the order of its children and the
-/// values inside its images, st96 does not). A document with either is judged by the schema.
-/// The match is on bytes, so it errs on the side of running the schema (e.g. `id=` in text).
+/// st96's reader is more lenient than WIPO's schema: an `id` attribute (`xs:ID`: the schema
+/// refuses a value used twice, st96 does not check; found by the differential tests on mutants
+/// of `crates/st96/tests/data/rich-mixed-bulletin.xml`), an `IPOASISTable` and MathML (st96
+/// keeps their content as opaque XML, checked for well-formedness only; docs/st96-versions.md).
+/// A document with any of them is judged by the schema. The match is on bytes, so it errs on
+/// the side of running the schema (e.g. `id=` in text).
 #[derive(Debug, Clone, Default)]
 pub struct Unproven(std::sync::Arc<std::sync::atomic::AtomicBool>);
 
 /// The byte patterns [`Unproven`] looks for.
 const UNPROVEN_TABLE: &[u8] = b"IPOASISTable";
+/// MathML's namespace, declared wherever MathML is used.
+const UNPROVEN_MATHML: &[u8] = b"/1998/Math/MathML";
 
 impl Unproven {
     /// `true` once a construct the proof does not cover was seen.
@@ -112,7 +113,9 @@ impl Unproven {
 const TAIL: usize = 16;
 
 fn has_unproven(bytes: &[u8]) -> bool {
-    if memchr::memmem::find(bytes, UNPROVEN_TABLE).is_some() {
+    if memchr::memmem::find(bytes, UNPROVEN_TABLE).is_some()
+        || memchr::memmem::find(bytes, UNPROVEN_MATHML).is_some()
+    {
         return true;
     }
     // An attribute whose local name is `id`: ` id=`, `:id=`, with white space before `=`.
@@ -535,6 +538,7 @@ mod tests {
             b"<a id = 'N1'/>",
             b"<a\n\tid='x'/>",
             b"<x><com:IPOASISTable/></x>",
+            b"<x xmlns:m=\"http://www.w3.org/1998/Math/MathML\"/>",
         ] {
             for chunk in 1..doc.len() + 1 {
                 assert!(watched(doc, chunk), "{:?} in reads of {chunk}", doc);

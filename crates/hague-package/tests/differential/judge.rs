@@ -290,19 +290,19 @@ pub fn judge(kind: Kind, schemas: &Path, bytes: &[u8]) -> Verdicts {
     }
 }
 
-/// A known gap of st96's typed reader, not a legitimate difference: it accepts a document the
-/// schema refuses, and the document has an `id` attribute (`xs:ID`, whose uniqueness st96 does
-/// not check) or an `IPOASISTable` (whose child order and image values st96 does not check),
-/// found on mutants of the rich bulletin. The verdict policy does not let the typed verdict
+/// A known gap of st96's typed reader: it accepts a document the schema refuses, and the
+/// document has an `id` attribute (`xs:ID`, whose uniqueness st96 does not check; found on
+/// mutants of the rich bulletin), an `IPOASISTable` or MathML (kept as opaque XML by st96,
+/// docs/st96-versions.md). The verdict policy does not let the typed verdict
 /// stand for such documents (`hague_package::verdict::Unproven`): the schema judges them, and
 /// the policy's comparison with the schema has no such exception. To be closed in st96.
 pub fn known_gap(bytes: &[u8], v: &Verdicts) -> Option<&'static str> {
     let unproven = hague_package::verdict::Unproven::default();
     unproven.scan(bytes);
     (v.typed.is_ok() && v.xsd.is_err() && unproven.seen()).then_some(
-        "st96's typed reader accepts it, the schema does not, and it has an xs:ID attribute or \
-         an IPOASISTable (st96 checks neither ID uniqueness nor table content): the policy runs \
-         the schema for such documents",
+        "st96's typed reader accepts it, the schema does not, and it has an xs:ID attribute, an \
+         IPOASISTable or MathML (st96 checks neither ID uniqueness nor their content): the \
+         policy runs the schema for such documents",
     )
 }
 
