@@ -566,9 +566,10 @@ fn the_typed_verdict_stands_for_the_schema_only_where_it_is_proven() {
     let empty = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
     let xml = work.path().join("bulletin.xml");
+    let zip = work.path().join("bulletin.zip");
     let made = std::process::Command::new("python3")
         .arg(repo().join("tools/gen-bulletin.py"))
-        .args(["--registrations", "3", "--out", s(&xml)])
+        .args(["--registrations", "3", "--out", s(&xml), "--zip", s(&zip)])
         .output()
         .unwrap();
     assert!(made.status.success());
@@ -590,6 +591,51 @@ fn the_typed_verdict_stands_for_the_schema_only_where_it_is_proven() {
     assert_eq!(v["schema"]["status"], "model_proven");
     assert!(v["schema"]["schema"].is_null(), "{v}");
     assert_eq!(v["schema"]["valid"], true);
+    // A schema file that does not compile: never compiled for a valid V6_0 bulletin, neither by
+    // st96 check nor by package validate (the bulletin zipped); --always-xsd reaches it (exit 4,
+    // a configuration error naming the schema).
+    let broken = work.path().join("broken");
+    std::fs::create_dir_all(broken.join("V6_0")).unwrap();
+    std::fs::write(
+        broken.join("V6_0/HagueIBToOfficeTransaction_V6_0.xsd"),
+        "<not a schema",
+    )
+    .unwrap();
+    for args in [
+        &["st96", "check", s(&xml)][..],
+        &["package", "validate", s(&zip)],
+    ] {
+        let out = ipgate(
+            empty.path(),
+            &[&["--output", "json"][..], args, &["--schemas", s(&broken)]].concat(),
+        );
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+        let v = json(&out);
+        let status = if args[0] == "package" {
+            &v["xsd"]
+        } else {
+            &v["schema"]
+        };
+        assert_eq!(status["status"], "model_proven", "{v}");
+        assert!(
+            status["schema"]
+                .as_str()
+                .unwrap()
+                .ends_with("HagueIBToOfficeTransaction_V6_0.xsd"),
+            "{v}"
+        );
+        let out = ipgate(
+            empty.path(),
+            &[args, &["--schemas", s(&broken), "--always-xsd"]].concat(),
+        );
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("cannot compile the schema"),
+            "{}",
+            text(&out)
+        );
+    }
+
     // --always-xsd with no schema: the schema cannot run, and --require-schema says so.
     let out = ipgate(
         empty.path(),
