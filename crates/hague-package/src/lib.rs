@@ -2,9 +2,11 @@
 //!
 //! * **Office → IB** packages (what an office sends through Hague Web Services): one ST.96 XML
 //!   (`dgn:HagueOfficeToIBTransaction` with one transaction) plus the PDFs and JPEGs it references.
-//!   [`validate_package`] checks the archive's safety, validates the XML against WIPO's official
-//!   schema with `xsd-schema` (streaming), and applies the Hague rules ([`RuleId`], documented in
-//!   `docs/package-rules.md`). [`build`] writes a deterministic package after validating it.
+//!   [`validate_package`] checks the archive's safety, judges the XML by WIPO's official schema
+//!   (with `xsd-schema`, streaming, or — where its verdict is proven equal and it accepts the
+//!   XML — by st96's typed V6_0 model alone: the policy of [`verdict`]), and applies the Hague
+//!   rules ([`RuleId`], documented in `docs/package-rules.md`). [`build`] writes a
+//!   deterministic package after validating it.
 //! * **IB → office** packages (bulletins, confidential copies): one XML plus image folders named by
 //!   international registration number. [`validate_package`] recognises them by their root and
 //!   checks them by their own rules while streaming (`IB001`, `IB002`, every referenced file

@@ -303,8 +303,10 @@ pub struct SchemaRun {
 }
 
 /// Validates one XML document (root `root`, declaring `declared`) against the schema
-/// [`resolve`] picks in `dirs`, streaming from the reader `open` returns. The one place every
-/// command runs WIPO's schema: `package validate`/`build` for both directions, and `st96 check`.
+/// [`resolve`] picks in `dirs`, streaming from the reader `open` returns. The one place WIPO's
+/// schema runs; the commands (`package validate`/`build` for both directions, `hague submit`,
+/// `st96 check`) reach it through the verdict policy, [`crate::verdict::Plan`], which decides
+/// whether it needs to run at all.
 pub fn validate_document<R: BufRead>(
     dirs: &[PathBuf],
     root: &str,
