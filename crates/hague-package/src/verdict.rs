@@ -222,11 +222,21 @@ impl Plan {
     /// `true` when WIPO's schema surely reads the document (it may also when
     /// [`Plan::typed_first`] and the typed reader refuses it).
     pub fn schema_surely_runs(&self) -> bool {
-        !self.typed_first()
-            && matches!(
-                self.resolved,
-                Some(Resolved::Exact { .. } | Resolved::Nearest { .. })
-            )
+        !self.typed_first() && self.schema_found()
+    }
+
+    /// `true` when a schema file for the document was found (it runs when the policy needs it).
+    fn schema_found(&self) -> bool {
+        matches!(
+            self.resolved,
+            Some(Resolved::Exact { .. } | Resolved::Nearest { .. })
+        )
+    }
+
+    /// `true` when the typed read may stop as soon as it meets an [`Unproven`] construct: the
+    /// typed verdict would not stand, and the schema that then judges the document is there.
+    pub fn stop_typed_when_unproven(&self) -> bool {
+        self.typed_first() && self.schema_found()
     }
 
     /// The status when the typed verdict stands for the schema's.
@@ -328,6 +338,10 @@ pub struct TypedRead {
     pub error: Option<st96::Error>,
     /// The document uses a construct the proof does not cover ([`Unproven`]).
     pub unproven: bool,
+    /// The reader stopped early, after [`TypedRead::records`] records, because the document
+    /// uses such a construct and WIPO's schema judges it ([`read_document_until`]): `error` is
+    /// then about the records read so far.
+    pub stopped: bool,
 }
 
 impl TypedRead {
@@ -348,6 +362,18 @@ impl TypedRead {
 /// names: an IB-to-office document (bulletin, office copy) record by record, with flat memory;
 /// others whole. `None` when st96 has no model for the kind.
 pub fn read_document<R: BufRead>(found: &Detected, input: R) -> Option<TypedRead> {
+    read_document_until(found, input, false)
+}
+
+/// [`read_document`], but with `stop_when_unproven` a record-by-record read stops at the first
+/// record after an [`Unproven`] construct was seen ([`TypedRead::stopped`]): WIPO's schema
+/// judges such a document, so reading the rest with st96's reader would only double the work
+/// (on WIPO-schema-rich bulletins, `com:id` attributes are everywhere).
+pub fn read_document_until<R: BufRead>(
+    found: &Detected,
+    input: R,
+    stop_when_unproven: bool,
+) -> Option<TypedRead> {
     let kind = found.kind.name();
     let unproven = Unproven::default();
     if found.kind == DocumentKind::HagueIBToOfficeTransaction {
@@ -362,13 +388,19 @@ pub fn read_document<R: BufRead>(found: &Detected, input: R) -> Option<TypedRead
                     warnings: Vec::new(),
                     error: Some(e),
                     unproven: unproven.seen(),
+                    stopped: false,
                 });
             }
         };
         let mut error = None;
+        let mut stopped = false;
         for record in reader.by_ref() {
             if let Err(e) = record {
                 error = Some(e);
+                break;
+            }
+            if stop_when_unproven && unproven.seen() {
+                stopped = true;
                 break;
             }
         }
@@ -382,6 +414,7 @@ pub fn read_document<R: BufRead>(found: &Detected, input: R) -> Option<TypedRead
             warnings: reader.warnings().iter().map(ToString::to_string).collect(),
             error,
             unproven: unproven.seen(),
+            stopped,
         });
     }
     if !st96::by_kind::kinds_with_model().contains(&found.kind) {
@@ -397,6 +430,7 @@ pub fn read_document<R: BufRead>(found: &Detected, input: R) -> Option<TypedRead
             warnings: Vec::new(),
             error: Some(st96::Error::Io(e)),
             unproven: false,
+            stopped: false,
         });
     }
     unproven.scan(&bytes);
@@ -409,6 +443,7 @@ pub fn read_document<R: BufRead>(found: &Detected, input: R) -> Option<TypedRead
             warnings: p.warnings.iter().map(ToString::to_string).collect(),
             error: None,
             unproven: unproven.seen(),
+            stopped: false,
         },
         Err(e) => TypedRead {
             kind,
@@ -417,6 +452,7 @@ pub fn read_document<R: BufRead>(found: &Detected, input: R) -> Option<TypedRead
             warnings: Vec::new(),
             error: Some(e),
             unproven: unproven.seen(),
+            stopped: false,
         },
     })
 }
@@ -472,7 +508,11 @@ pub fn check_document<R: BufRead>(
 ) -> Result<DocumentVerdict, PackageError> {
     let typed = || -> Result<Option<TypedRead>, PackageError> {
         let input = open().map_err(|e| PackageError::io_entry(file, e))?;
-        Ok(read_document(found, input))
+        Ok(read_document_until(
+            found,
+            input,
+            plan.stop_typed_when_unproven(),
+        ))
     };
     let typed_of = |t: &Option<TypedRead>| t.as_ref().map_or(Typed::NotRun, TypedRead::typed);
     if !plan.schema_surely_runs() {
@@ -580,6 +620,39 @@ mod tests {
         assert!(plan(ib, Some("V6_0"), SchemaMode::WhenNeeded).typed_first());
         // --no-xsd: the schema is off, nothing to prove.
         assert!(!Plan::new(&Schemas::Off, SchemaMode::WhenNeeded, ib, Some("V6_0")).typed_first());
+    }
+
+    /// A record-by-record read stops soon after an `xs:ID` attribute when the schema judges the
+    /// document anyway; the whole read reaches a broken record 1.5 MB further on.
+    #[test]
+    fn the_typed_read_stops_at_an_unproven_construct_when_asked() {
+        let rich = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../st96/tests/data/rich-mixed-bulletin.xml");
+        let text = std::fs::read_to_string(rich).unwrap();
+        let end = "</dgn:HagueMerger>";
+        let first = text.find("<dgn:HagueMerger>").unwrap();
+        let first_end = text.find(end).unwrap() + end.len();
+        let record = &text[first..first_end];
+        assert!(
+            record.contains("com:id="),
+            "the first record has an xs:ID attribute"
+        );
+        let copies = 1_500_000 / record.len() + 1;
+        let doc = format!(
+            "{}{}<dgn:HagueMerger><oops/></dgn:HagueMerger>{}",
+            &text[..first_end],
+            record.repeat(copies),
+            &text[first_end..]
+        );
+        let found = st96::detect::detect(doc.as_bytes()).unwrap();
+        let whole = read_document(&found, doc.as_bytes()).unwrap();
+        assert!(whole.error.is_some() && !whole.stopped && whole.unproven);
+        let until = read_document_until(&found, doc.as_bytes(), true).unwrap();
+        assert!(until.error.is_none(), "{:?}", until.error);
+        assert!(until.stopped && until.unproven);
+        let read = until.records.unwrap();
+        assert!(read < copies as u64 / 2, "{read} of {copies} records read");
+        assert_eq!(until.typed(), Typed::ValidUnproven);
     }
 
     /// The schema file here is not a schema: compiling it fails. A valid V6_0 bulletin is judged

@@ -708,3 +708,39 @@ fn the_typed_verdict_stands_for_the_schema_only_where_it_is_proven() {
     assert_eq!(v["schema"]["valid"], false, "{v}");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 }
+
+/// A bulletin with `xs:ID` attributes (the schema-rich records of st96's test data): the typed
+/// verdict would not stand, so `st96 check` stops the typed read at the first record after one
+/// and WIPO's schema judges the document; with `--no-xsd` the typed read is the only verdict
+/// and reads every record.
+#[test]
+fn st96_check_leaves_a_document_with_id_attributes_to_the_schema() {
+    let data = installed();
+    let rich = repo().join("crates/st96/tests/data/rich-mixed-bulletin.xml");
+    let out = ipgate(
+        data.path(),
+        &["--output", "json", "st96", "check", s(&rich)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(v["schema"]["status"], "validated", "{v}");
+    assert_eq!(v["schema"]["valid"], true, "{v}");
+    assert_eq!(v["typed_read_stopped"], true, "{v}");
+    let stopped_at = v["records"].as_u64().unwrap();
+
+    let out = ipgate(
+        data.path(),
+        &["--output", "json", "st96", "check", "--no-xsd", s(&rich)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert!(v.get("typed_read_stopped").is_none(), "{v}");
+    assert!(v["records"].as_u64().unwrap() > stopped_at, "{v}");
+
+    let out = ipgate(data.path(), &["st96", "check", s(&rich)]);
+    assert!(
+        text(&out).contains("which WIPO's schema judges"),
+        "{}",
+        text(&out)
+    );
+}

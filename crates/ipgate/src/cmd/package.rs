@@ -240,18 +240,20 @@ pub(crate) fn map_err(e: PackageError) -> CliError {
     }
 }
 
-fn xsd_line(x: &XsdStatus) -> String {
+/// What WIPO's schema step did, in words: the one description of `XsdStatus` that `package`,
+/// `hague submit` and `demo` print.
+pub(crate) fn xsd_text(x: &XsdStatus) -> String {
     match x {
-        XsdStatus::Validated { schema } => format!("XSD: validated against {schema}"),
+        XsdStatus::Validated { schema } => format!("validated against {schema}"),
         XsdStatus::ValidatedNearest {
             schema,
             schema_version,
             declared,
         } => format!(
-            "XSD: no {declared} schema installed; validated against {schema} ({schema_version}, com:st96Version relaxed)"
+            "no {declared} schema installed; validated against {schema} ({schema_version}, com:st96Version relaxed)"
         ),
         XsdStatus::SchemaUnavailable { version, .. } => format!(
-            "XSD: no schema for version {version:?} installed; built-in checks only (`{}`)",
+            "no schema for version {version:?} installed; built-in checks only (`{}`)",
             hague_package::INSTALL_HINT
         ),
         XsdStatus::ModelProven {
@@ -259,7 +261,7 @@ fn xsd_line(x: &XsdStatus) -> String {
             schema,
             declared,
         } => format!(
-            "XSD: not needed: st96's {model_version} model accepts it, and its verdict is proven equal to WIPO's {model_version} schema's{}{} (--always-xsd runs the schema too)",
+            "not needed: st96's {model_version} model accepts it, and its verdict is proven equal to WIPO's {model_version} schema's{}{} (--always-xsd runs the schema too)",
             schema
                 .as_deref()
                 .map(|s| format!(" ({s})"))
@@ -270,8 +272,8 @@ fn xsd_line(x: &XsdStatus) -> String {
                 format!(", com:st96Version relaxed for the declared {declared}")
             }
         ),
-        XsdStatus::Skipped => "XSD: skipped (--no-xsd); built-in checks only".into(),
-        XsdStatus::NotRun => "XSD: not run".into(),
+        XsdStatus::Skipped => "skipped (--no-xsd); built-in checks only".into(),
+        XsdStatus::NotRun => "not run".into(),
     }
 }
 
@@ -290,7 +292,7 @@ pub(crate) fn print_report(r: &Report) {
     if r.truncated > 0 {
         crate::outln!("... {} more findings not shown", r.truncated);
     }
-    crate::outln!("{}", xsd_line(&r.xsd));
+    crate::outln!("{}", format!("XSD: {}", xsd_text(&r.xsd)));
     crate::outln!("{}", typed_line(&r.typed_model));
     crate::outln!(
         "{}: {} — {} error(s), {} warning(s)",
@@ -309,9 +311,9 @@ fn require_schema(r: &Report, required: bool) -> CliResult {
     Err(CliError::new(
         ExitCode::Config,
         format!(
-            "WIPO's schema was not run on {} (--require-schema): {}",
+            "WIPO's schema was not run on {} (--require-schema): XSD: {}",
             r.package,
-            xsd_line(&r.xsd)
+            xsd_text(&r.xsd)
         ),
     )
     .with_hint(format!(

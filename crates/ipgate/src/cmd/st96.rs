@@ -233,6 +233,10 @@ struct CheckReport {
     /// Records read (bulletins and office copies, read record by record).
     #[serde(skip_serializing_if = "Option::is_none")]
     records: Option<u64>,
+    /// The typed read stopped after `records` records: the document uses `xs:ID` attributes,
+    /// an IPOASIS table or MathML, which WIPO's schema judges (`hague_package::verdict`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    typed_read_stopped: bool,
     warnings: Vec<String>,
     /// ipgate's built-in checks (the typed ST.96 model): the first problem, if any.
     error: Option<CheckProblem>,
@@ -263,6 +267,8 @@ struct Outcome {
     kind: Option<&'static str>,
     st96_version: Option<String>,
     records: Option<u64>,
+    /// The read stopped early for the schema (`TypedRead::stopped`).
+    stopped: bool,
     warnings: Vec<String>,
     error: Option<st96::Error>,
 }
@@ -273,6 +279,7 @@ impl Outcome {
             kind,
             st96_version: None,
             records: None,
+            stopped: false,
             warnings: Vec::new(),
             error: Some(e),
         }
@@ -379,6 +386,7 @@ fn check_both(args: &CheckArgs) -> Result<(Outcome, SchemaVerdict), CliError> {
             kind: Some(t.kind),
             st96_version: t.declared_version,
             records: t.records,
+            stopped: t.stopped,
             warnings: t.warnings,
             error: t.error,
         },
@@ -422,6 +430,7 @@ fn run_check(mut args: CheckArgs, ctx: &Context) -> CliResult {
         st96_version: outcome.st96_version.clone(),
         model_version: st96::detect::MODEL_VERSION,
         records: outcome.records,
+        typed_read_stopped: outcome.stopped,
         warnings: outcome.warnings.clone(),
         error: outcome.error.as_ref().map(|e| {
             let loc = e.location();
@@ -452,11 +461,20 @@ fn run_check(mut args: CheckArgs, ctx: &Context) -> CliResult {
                 report.kind.unwrap_or("document"),
                 report.verdict,
                 report.model_version,
-                report
-                    .records
-                    .map(|n| format!(", {n} records streamed"))
-                    .unwrap_or_default(),
-                if typed_valid { "valid" } else { "INVALID" },
+                match report.records {
+                    Some(n) if report.typed_read_stopped => format!(
+                        ", stopped after {n} record{}: the document uses xs:ID attributes, an \
+                         IPOASIS table or MathML, which WIPO's schema judges",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                    Some(n) => format!(", {n} records streamed"),
+                    None => String::new(),
+                },
+                match (typed_valid, report.typed_read_stopped) {
+                    (true, true) => "valid so far",
+                    (true, false) => "valid",
+                    (false, _) => "INVALID",
+                },
                 match (&report.schema.status, report.schema.valid) {
                     (XsdStatus::ModelProven { .. }, _) =>
                         "not needed (the model's verdict is proven equal to it; --always-xsd runs it)",

@@ -189,19 +189,7 @@ pub async fn run(args: Args, ctx: &Context) -> CliResult {
     let report = step!(steps, "validate it (WIPO's schema and the Hague rules)", {
         submit::validate(&package, schema_dirs.clone(), ctx.output).and_then(|r| {
             if r.is_valid() {
-                let xsd = match &r.xsd {
-                    hague_package::XsdStatus::Validated { schema } => {
-                        format!("valid; XSD: {schema}")
-                    }
-                    hague_package::XsdStatus::ValidatedNearest {
-                        schema_version,
-                        declared,
-                        ..
-                    } => format!(
-                        "valid; declared {declared}, checked with WIPO's {schema_version} schema (nearest installed)"
-                    ),
-                    _ => "valid (built-in rules only)".to_string(),
-                };
+                let xsd = format!("valid; XSD: {}", crate::cmd::package::xsd_text(&r.xsd));
                 Ok((r, xsd))
             } else {
                 crate::cmd::package::print_report(&r);

@@ -147,7 +147,7 @@ pub async fn submit(env: &HwsEnv, a: SubmitArgs) -> CliResult {
         irn: None,
         expected_publication_date: None,
         reasons: None,
-        xsd: xsd_status(&report),
+        xsd: crate::cmd::package::xsd_text(&report.xsd),
     };
     let mut import = status.clone();
     let mut request: Option<ServiceRequestStatus> = None;
@@ -241,37 +241,6 @@ fn fill(out: &mut Out<'_>, import: &ImportStatus, request: Option<&ServiceReques
         out.expected_publication_date = r
             .expected_publication_date
             .map(hws_client::wire::format_date);
-    }
-}
-
-fn xsd_status(r: &Report) -> String {
-    use hague_package::XsdStatus as X;
-    match &r.xsd {
-        X::Validated { schema } => format!("validated against {schema}"),
-        X::ValidatedNearest {
-            schema,
-            schema_version,
-            declared,
-        } => format!(
-            "validated against {schema} ({schema_version}, the nearest installed to the declared {declared})"
-        ),
-        X::SchemaUnavailable { version, .. } => format!(
-            "not run: no schema installed for {version:?} (run `ipgate schemas install DIR`); built-in checks only"
-        ),
-        X::ModelProven {
-            model_version,
-            declared,
-            ..
-        } => format!(
-            "not needed: st96's {model_version} model accepts it, its verdict proven equal to WIPO's {model_version} schema's{}",
-            if declared == model_version {
-                String::new()
-            } else {
-                format!(" (com:st96Version relaxed for the declared {declared})")
-            }
-        ),
-        X::Skipped => "skipped".into(),
-        X::NotRun => "not run".into(),
     }
 }
 
