@@ -368,12 +368,14 @@ impl Layout {
                 self.unit(u, &mut w.sink, &mut w.refs);
                 for f in &w.refs {
                     let meta = self.files[cur.file as usize];
-                    w.data.clear();
-                    f.write(&mut w.data);
-                    zipfmt::local(out, &f.name, meta.crc, w.data.len() as u64, self.dos);
-                    out.extend_from_slice(&w.data);
-                    cur.files_at +=
-                        zipfmt::local_len(f.name.len(), w.data.len() as u64) + w.data.len() as u64;
+                    let len = u64::from(meta.len);
+                    // Its length is known from the counting pass: the file goes straight after
+                    // its header, without a copy.
+                    zipfmt::local(out, &f.name, meta.crc, len, self.dos);
+                    let at = out.len();
+                    f.write(out);
+                    debug_assert_eq!(out.len() - at, len as usize, "{} changed", f.name);
+                    cur.files_at += zipfmt::local_len(f.name.len(), len) + len;
                     cur.file += 1;
                 }
                 cur.piece = next_unit(u, Piece::CentralXml, Piece::Files);
@@ -437,15 +439,19 @@ struct Cursor {
 struct Work {
     sink: XmlSink,
     refs: Vec<FileRef>,
-    data: Vec<u8>,
 }
+
+/// A chunk is a slice of one piece when that piece has at least this many bytes left (fewer are
+/// gathered with the next pieces' into a new buffer).
+const MIN_SLICE: usize = 64 * 1024;
 
 /// Reads bytes `start..end` of a publication, making them as it goes (see [`Layout`]).
 pub struct PublicationReader {
     layout: Arc<Layout>,
     cursor: Cursor,
-    /// Bytes of the current piece not yet handed out are `buf[pos..]`.
-    buf: Vec<u8>,
+    /// Bytes of the current piece not yet handed out are `buf[pos..]` (handed out by
+    /// [`PublicationReader::next_chunk`] as slices of it, without a copy, when they are enough).
+    buf: Bytes,
     pos: usize,
     /// Bytes still to hand out.
     remaining: u64,
@@ -468,7 +474,7 @@ impl PublicationReader {
         let (cursor, piece_start) = layout.seek(start);
         Self {
             cursor,
-            buf: Vec::with_capacity(64 * 1024),
+            buf: Bytes::new(),
             pos: 0,
             remaining: end.saturating_sub(start),
             skip: start - piece_start,
@@ -478,7 +484,6 @@ impl PublicationReader {
                     on: true,
                 },
                 refs: Vec::new(),
-                data: Vec::with_capacity(64 * 1024),
             },
             layout,
         }
@@ -495,14 +500,15 @@ impl PublicationReader {
             if self.remaining == 0 || self.cursor.piece == Piece::Done {
                 return false;
             }
-            self.buf.clear();
             self.pos = 0;
+            let mut piece = Vec::with_capacity(self.buf.len().max(64 * 1024));
             self.layout
-                .render(&mut self.cursor, &mut self.buf, &mut self.work);
+                .render(&mut self.cursor, &mut piece, &mut self.work);
+            self.buf = Bytes::from(piece);
             let len = self.buf.len() as u64;
             if self.skip >= len {
                 self.skip -= len;
-                self.buf.clear();
+                self.buf = Bytes::new();
             } else {
                 self.pos = self.skip as usize;
                 self.skip = 0;
@@ -514,8 +520,18 @@ impl PublicationReader {
     /// The next chunk of at most `max` bytes (`None` at the end of the range).
     pub fn next_chunk(&mut self, max: usize) -> Option<Bytes> {
         let want = (max as u64).min(self.remaining) as usize;
-        if want == 0 {
+        if want == 0 || !self.fill() {
             return None;
+        }
+        let here = self.buf.len() - self.pos;
+        if here >= want.min(MIN_SLICE) {
+            // A slice of the piece: the bytes are not copied (most of a big publication's pieces
+            // are files of many kilobytes).
+            let n = here.min(want);
+            let chunk = self.buf.slice(self.pos..self.pos + n);
+            self.pos += n;
+            self.remaining -= n as u64;
+            return Some(chunk);
         }
         let mut out = BytesMut::with_capacity(want);
         while out.len() < want && self.fill() {

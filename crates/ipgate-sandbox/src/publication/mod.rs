@@ -90,7 +90,8 @@ use vocab::LANGUAGES;
 /// same spec: it is part of every ETag, so a resumed download never mixes two versions.
 pub const GENERATOR_VERSION: u32 = 1;
 
-/// Size of the chunks [`Publication::stream_range`] yields.
+/// Most bytes in a chunk [`Publication::stream_range`] yields (slices of what was made, not
+/// copies, so some are shorter).
 pub const CHUNK: usize = 256 * 1024;
 
 /// Size of each synthetic JPEG when the corpus is sized in bytes ([`CorpusSize::TargetBytes`]),
@@ -575,9 +576,9 @@ impl Publication {
         ))
     }
 
-    /// Bytes `start..=end_inclusive` as a stream of [`CHUNK`]-byte chunks, each made on tokio's
-    /// blocking pool (so poll it inside a tokio runtime); memory stays at about one chunk plus
-    /// one record's files. For `axum::body::Body::from_stream`.
+    /// Bytes `start..=end_inclusive` as a stream of chunks of at most [`CHUNK`] bytes, each made
+    /// on tokio's blocking pool (so poll it inside a tokio runtime); memory stays at about one
+    /// chunk plus one record's files. For `axum::body::Body::from_stream`.
     pub fn stream_range(
         &self,
         start: u64,
