@@ -502,6 +502,9 @@ enum Tail {
     Error(Error),
 }
 
+/// A namespace declaration: the prefix (`None` for the default namespace) and the URI as written.
+type Binding = (Option<Vec<u8>>, Vec<u8>);
+
 /// Reads any `dgn:HagueIBToOfficeTransaction` record by record, in flat memory: a bulletin
 /// (`dgn:HagueBulletin`, like [`BulletinReader`]) or an office bag (`dgn:HagueIBToOfficeBag`:
 /// office copies, i.e. confidential copies, acknowledgement receipts and irregularity
@@ -534,8 +537,8 @@ pub struct IbToOfficeReader<R: BufRead> {
     path: Vec<String>,
     /// Namespace declarations of the open elements, raw (`xmlns:p="uri"`), one list per depth.
     decls: Vec<Vec<u8>>,
-    /// The same declarations as (prefix, `None` for the default namespace; URI as written).
-    scopes: Vec<Vec<(Option<Vec<u8>>, Vec<u8>)>>,
+    /// The same declarations, one list per depth.
+    scopes: Vec<Vec<Binding>>,
     /// Open containers of the record area (innermost last).
     open: Vec<Open>,
     /// Children seen so far in each open container (aligned with `open`); none is allowed empty.
