@@ -120,6 +120,23 @@ pub const FIXED_ELEMENTS: &[FixedElement] = &[
     },
 ];
 
+impl FixedElement {
+    /// Whether `value` (trimmed of XML white space) is one the schema allows: empty (the
+    /// element then takes its fixed value), the fixed value or another form of it.
+    pub(crate) fn allows(&self, value: &str) -> bool {
+        value.is_empty() || value == self.value || self.same_value.contains(&value)
+    }
+}
+
+/// The entry of [`FIXED_ELEMENTS`] with local name `local`, if any.
+#[inline]
+pub(crate) fn fixed_local_name(local: &[u8]) -> Option<&'static FixedElement> {
+    FIXED_ELEMENTS.iter().find(|f| {
+        let q = f.qname.as_bytes();
+        q.len() > local.len() && q.ends_with(local) && q[q.len() - local.len() - 1] == b':'
+    })
+}
+
 /// Checks the value of every element of [`FIXED_ELEMENTS`] in `bytes`, a document (or a
 /// captured record) that the typed parse accepted.
 ///
@@ -196,10 +213,7 @@ fn check_fixed_events(bytes: &[u8]) -> Result<(), crate::Error> {
                 if let Some((fixed, at, text)) = open.take() {
                     // xs:boolean collapses whitespace; an empty element takes the fixed value.
                     let value = text.trim_matches(|c: char| matches!(c, ' ' | '\t' | '\n' | '\r'));
-                    if !(value.is_empty()
-                        || value == fixed.value
-                        || fixed.same_value.contains(&value))
-                    {
+                    if !fixed.allows(value) {
                         return Err(crate::Error::Invalid {
                             message: format!(
                                 "<{q}> holds `{value}` but the schema fixes its value to `{v}`; \

@@ -319,11 +319,7 @@ pub(crate) fn with_big_stack<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R,
 }
 
 pub(crate) fn parse_in_big_stack<T: Root + Send>(bytes: &[u8]) -> Result<T, Error> {
-    with_big_stack(|| {
-        let value = crate::fast::read_or_deserialize::<T>(bytes).map_err(|e| invalid(bytes, &e))?;
-        crate::checks::fixed_element_values(bytes)?;
-        Ok(value)
-    })?
+    with_big_stack(|| crate::fast::read_checked::<T>(bytes, false))?
 }
 
 /// Converts a generated-code error into [`Error::Invalid`], locating it in `bytes`.

@@ -19,7 +19,7 @@
 
 use std::borrow::Cow;
 
-use quick_xml::events::attributes::Attribute;
+use quick_xml::events::attributes::{Attribute, Attributes};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{QName, ResolveResult};
 use quick_xml::reader::NsReader;
@@ -105,6 +105,14 @@ pub struct FastReader<'a> {
     reader: NsReader<&'a [u8]>,
     /// Passed to the simple types' `DeserializeBytes` (they do not use its namespace state).
     pub helper: DeserializeHelper,
+    /// Elements met whose local name is one of [`crate::checks::FIXED_ELEMENTS`] (in any
+    /// namespace, anywhere, opaque XML included).
+    fixed_seen: u32,
+    /// Of those, the ones read as simple values whose value the schema's fixed value allows.
+    fixed_ok: u32,
+    /// Whether attributes are read with quick-xml's check for repeated names (off when the
+    /// input guard, [`crate::detect::Guard`], has already refused them).
+    attribute_checks: bool,
 }
 
 impl std::fmt::Debug for FastReader<'_> {
@@ -123,7 +131,35 @@ impl<'a> FastReader<'a> {
         Self {
             reader,
             helper: DeserializeHelper::default(),
+            fixed_seen: 0,
+            fixed_ok: 0,
+            attribute_checks: true,
         }
+    }
+
+    /// The attributes of element `el`, for the generated readers.
+    #[inline]
+    pub fn attributes<'e>(&self, el: &'e Child<'_>) -> Attributes<'e> {
+        let mut attributes = el.start.attributes();
+        attributes.with_checks(self.attribute_checks);
+        attributes
+    }
+
+    /// Counts an element whose local name is that of a fixed element (see
+    /// [`FastReader::fixed_values_checked`]).
+    #[inline]
+    fn note(&mut self, start: &BytesStart<'_>) {
+        if crate::checks::fixed_local_name(start.local_name().as_ref()).is_some() {
+            self.fixed_seen += 1;
+        }
+    }
+
+    /// Whether every element named like one of [`crate::checks::FIXED_ELEMENTS`] was read as a
+    /// simple value that its fixed value allows, so that
+    /// [`crate::checks::fixed_element_values`] has nothing to report on this input (when the
+    /// fast path read it whole).
+    fn fixed_values_checked(&self) -> bool {
+        self.fixed_seen == self.fixed_ok
     }
 
     /// Reads up to the first element (skipping the XML declaration, comments and whitespace).
@@ -134,15 +170,19 @@ impl<'a> FastReader<'a> {
         loop {
             match self.reader.read_resolved_event().map_err(|_| Bail)? {
                 (ns, Event::Start(start)) => {
+                    let ns = Ns::of(&ns);
+                    self.note(&start);
                     return Ok(Child {
-                        ns: Ns::of(&ns),
+                        ns,
                         start,
                         empty: false,
                     });
                 }
                 (ns, Event::Empty(start)) => {
+                    let ns = Ns::of(&ns);
+                    self.note(&start);
                     return Ok(Child {
-                        ns: Ns::of(&ns),
+                        ns,
                         start,
                         empty: true,
                     });
@@ -179,6 +219,7 @@ impl<'a> FastReader<'a> {
             // Names are resolved for start tags only (end tags and text need no namespace).
             match self.reader.read_event().map_err(|_| Bail)? {
                 Event::Start(start) => {
+                    self.note(&start);
                     let ns = Ns::of(&self.reader.resolve_element(start.name()).0);
                     return Ok(Some(Child {
                         ns,
@@ -187,6 +228,7 @@ impl<'a> FastReader<'a> {
                     }));
                 }
                 Event::Empty(start) => {
+                    self.note(&start);
                     let ns = Ns::of(&self.reader.resolve_element(start.name()).0);
                     return Ok(Some(Child {
                         ns,
@@ -266,6 +308,7 @@ impl<'a> FastReader<'a> {
             let piece = match character_piece(self.reader.read_event().map_err(|_| Bail)?)? {
                 Ok(piece) => piece,
                 Err(Event::Start(start)) => {
+                    self.note(&start);
                     let ns = Ns::of(&self.reader.resolve_element(start.name()).0);
                     let child = Child {
                         ns,
@@ -275,6 +318,7 @@ impl<'a> FastReader<'a> {
                     return Ok((text.map(xsd_parser_types::xml::Text), Some(child)));
                 }
                 Err(Event::Empty(start)) => {
+                    self.note(&start);
                     let ns = Ns::of(&self.reader.resolve_element(start.name()).0);
                     let child = Child {
                         ns,
@@ -347,6 +391,7 @@ impl<'a> FastReader<'a> {
             }
             match event {
                 Event::Start(s) => {
+                    self.note(&s);
                     watch = self.opaque_start(&s, false)?;
                     xml.push('<');
                     push(&mut xml, &s)?;
@@ -354,6 +399,7 @@ impl<'a> FastReader<'a> {
                     depth += 1;
                 }
                 Event::Empty(s) => {
+                    self.note(&s);
                     self.opaque_start(&s, true)?;
                     xml.push('<');
                     push(&mut xml, &s)?;
@@ -460,8 +506,15 @@ impl<'a> FastReader<'a> {
             // No content at all: the element's default or fixed value, if it has one.
             None => Cow::Borrowed(self.default_value(el).unwrap_or("")),
         };
-        crate::strict::parse_simple::<T>(&mut self.helper, crate::strict::trim_str(&text))
-            .map_err(|_| Bail)
+        let text = crate::strict::trim_str(&text);
+        if el.ns == Ns::Dgn
+            && let Some(fixed) = crate::checks::fixed_local_name(el.start.local_name().as_ref())
+            && fixed.namespace == DESIGN_NS
+            && fixed.allows(text)
+        {
+            self.fixed_ok += 1;
+        }
+        crate::strict::parse_simple::<T>(&mut self.helper, text).map_err(|_| Bail)
     }
 
     /// The `default` or `fixed` value of element `el`'s declaration.
@@ -517,7 +570,7 @@ impl<'a> FastReader<'a> {
         {
             return Ok(());
         }
-        for attr in el.start.attributes() {
+        for attr in self.attributes(el) {
             let attr = attr.map_err(|_| Bail)?;
             if !self.is_ignorable(&attr) {
                 return Err(Bail);
@@ -641,6 +694,39 @@ where
         return Ok(value);
     }
     deserialize(xml)
+}
+
+/// [`read_or_deserialize`], then the check of the fixed element values
+/// ([`crate::checks::fixed_element_values`]), which the fast path makes while it reads (a second
+/// pass over `xml` is made only when the fast path gave up or met a fixed element it did not
+/// judge). `guarded`: `xml` passed the input guard ([`crate::detect::Guard`], which refuses
+/// repeated attributes), so the fast path need not look for them again.
+///
+/// # Errors
+/// The generated deserializer's error located in `xml` ([`crate::document::invalid`]), or the
+/// fixed-value check's.
+pub(crate) fn read_checked<T>(xml: &[u8], guarded: bool) -> Result<T, crate::Error>
+where
+    T: FastParse + xsd_parser_types::quick_xml::WithDeserializer,
+{
+    let mut p = FastReader::new(xml);
+    // The guard's reader has already matched every end tag with its start tag, and refused
+    // repeated attributes.
+    p.attribute_checks = !guarded;
+    p.reader.config_mut().check_end_names = !guarded;
+    let fast = p
+        .root()
+        .and_then(|root| T::fast_element(&mut p, root))
+        .and_then(|v| p.end_of_input().map(|()| v));
+    if let Ok(value) = fast {
+        if !p.fixed_values_checked() {
+            crate::checks::fixed_element_values(xml)?;
+        }
+        return Ok(value);
+    }
+    let value = deserialize(xml).map_err(|e| crate::document::invalid(xml, &e))?;
+    crate::checks::fixed_element_values(xml)?;
+    Ok(value)
 }
 
 /// Reads a standalone element of type `T` with the generated deserializer only (the path

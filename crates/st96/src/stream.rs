@@ -38,9 +38,9 @@ use std::io::BufRead;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 
-use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::{PrefixDeclaration, QName};
+use quick_xml::reader::Reader;
 
 use crate::detect::guard::Budget;
 use crate::detect::{self, DESIGN_NS, Guard, GuardError, Limits, Location, Warning};
@@ -82,10 +82,14 @@ macro_rules! record_kinds {
             }
         }
 
-        fn $parse(name: &str, xml: &[u8]) -> Result<$kind, xsd_parser_types::quick_xml::Error> {
+        /// Reads a captured record (the typed parse and the fixed-value check), located in `xml`.
+        fn $parse(name: &str, xml: &[u8]) -> Result<$kind, Error> {
             match name {
-                $( $elem => Ok($kind::$variant(Box::new(crate::fast::read_or_deserialize::<dgn::$ty>(xml)?))), )*
-                _ => Err(xsd_parser_types::quick_xml::Error::custom(UnknownRecord(name.to_owned()))),
+                $( $elem => Ok($kind::$variant(Box::new(crate::fast::read_checked::<dgn::$ty>(xml, true)?))), )*
+                _ => Err(crate::document::invalid(
+                    xml,
+                    &xsd_parser_types::quick_xml::Error::custom(UnknownRecord(name.to_owned())),
+                )),
             }
         }
     };
@@ -330,20 +334,18 @@ enum Open {
     Records(Section, &'static str),
 }
 
-fn parse_ib_record(
-    section: Section,
-    name: &str,
-    xml: &[u8],
-) -> Result<IbToOfficeRecord, xsd_parser_types::quick_xml::Error> {
+/// Reads a captured record: the typed parse, then what it does not check itself (fixed element
+/// values), as a whole-document read does; errors are located in `xml`.
+fn parse_ib_record(section: Section, name: &str, xml: &[u8]) -> Result<IbToOfficeRecord, Error> {
     match section {
         Section::Bulletin => parse_record(name, xml).map(IbToOfficeRecord::Bulletin),
         Section::OfficeCopy => parse_office_copy(name, xml).map(IbToOfficeRecord::OfficeCopy),
         Section::Acknowledgement => {
-            crate::fast::read_or_deserialize::<dgn::HagueAcknowledgementReceiptType>(xml)
+            crate::fast::read_checked::<dgn::HagueAcknowledgementReceiptType>(xml, true)
                 .map(|r| IbToOfficeRecord::AcknowledgementReceipt(Box::new(r)))
         }
         Section::Irregularity => {
-            crate::fast::read_or_deserialize::<dgn::HagueIrregularityNotificationType>(xml)
+            crate::fast::read_checked::<dgn::HagueIrregularityNotificationType>(xml, true)
                 .map(|r| IbToOfficeRecord::IrregularityNotification(Box::new(r)))
         }
     }
@@ -412,11 +414,7 @@ impl Batch {
                 return;
             }
             let xml = self.bytes.get(rec.range.clone()).unwrap_or_default();
-            // The same checks as a whole-document read: the typed parse, then what it does not
-            // check itself (fixed element values).
             let result = parse_ib_record(rec.section, rec.name, xml)
-                .map_err(|e| crate::document::invalid(xml, &e))
-                .and_then(|r| crate::checks::fixed_element_values(xml).map(|()| r))
                 .map_err(|e| relocate(e, rec.start, &rec.outer));
             let failed = result.is_err();
             self.results.push_back(result);
@@ -504,6 +502,9 @@ enum Tail {
     Error(Error),
 }
 
+/// A namespace declaration: the prefix (`None` for the default namespace) and the URI as written.
+type Binding = (Option<Vec<u8>>, Vec<u8>);
+
 /// Reads any `dgn:HagueIBToOfficeTransaction` record by record, in flat memory: a bulletin
 /// (`dgn:HagueBulletin`, like [`BulletinReader`]) or an office bag (`dgn:HagueIBToOfficeBag`:
 /// office copies, i.e. confidential copies, acknowledgement receipts and irregularity
@@ -527,13 +528,17 @@ enum Tail {
 /// ```
 pub struct IbToOfficeReader<R: BufRead> {
     /// The input, through a budget of [`Limits::max_record_bytes`] restarted at each record.
-    reader: NsReader<Budget<R>>,
+    /// A plain reader: names are resolved here for the few structural elements only
+    /// ([`IbToOfficeReader::namespace`]), the records' own by the parser threads.
+    reader: Reader<Budget<R>>,
     buf: Vec<u8>,
     guard: Guard,
     /// Names of the open elements (qualified, as written).
     path: Vec<String>,
     /// Namespace declarations of the open elements, raw (`xmlns:p="uri"`), one list per depth.
     decls: Vec<Vec<u8>>,
+    /// The same declarations, one list per depth.
+    scopes: Vec<Vec<Binding>>,
     /// Open containers of the record area (innermost last).
     open: Vec<Open>,
     /// Children seen so far in each open container (aligned with `open`); none is allowed empty.
@@ -599,11 +604,12 @@ impl<R: BufRead> IbToOfficeReader<R> {
     /// Opens the document; with `bulletin_only`, anything but a bulletin is refused.
     fn open(input: R, limits: Limits, bulletin_only: bool) -> Result<Self, Error> {
         let mut this = Self {
-            reader: NsReader::from_reader(Budget::new(input, limits.max_record_bytes)),
+            reader: Reader::from_reader(Budget::new(input, limits.max_record_bytes)),
             buf: Vec::with_capacity(64 << 10),
             guard: Guard::new(limits),
             path: Vec::new(),
             decls: Vec::new(),
+            scopes: Vec::new(),
             open: Vec::new(),
             filled: Vec::new(),
             area_depth: 0,
@@ -701,14 +707,64 @@ impl<R: BufRead> IbToOfficeReader<R> {
                 ));
             }
         };
+        // The budget checks the characters of the input as it is read, ahead of the events.
+        let clean = self.reader.get_ref().clean_position();
+        self.guard.set_clean_until(clean);
         self.guard
             .check(&ev, self.reader.buffer_position())
             .map_err(Error::Refused)?;
         Ok(ev)
     }
 
-    fn is_design(&self, name: quick_xml::name::QName<'_>) -> bool {
-        matches!(self.reader.resolve_element(name).0, ResolveResult::Bound(ns) if ns.as_ref() == DESIGN_NS.as_bytes())
+    /// The namespace (URI as written) of `name`, an element name when `element` (unprefixed:
+    /// the default namespace) or an attribute name (unprefixed: none), on start tag `start`:
+    /// bound by `start` itself or by the open elements, as a namespace-resolving reader would
+    /// resolve it.
+    fn namespace<'s>(
+        &'s self,
+        start: &'s BytesStart<'_>,
+        name: QName<'_>,
+        element: bool,
+    ) -> Option<std::borrow::Cow<'s, [u8]>> {
+        let prefix = match name.prefix() {
+            Some(p) => Some(p.into_inner()),
+            None if element => None,
+            None => return None,
+        };
+        if prefix == Some(b"xml".as_slice()) {
+            return Some(std::borrow::Cow::Borrowed(
+                b"http://www.w3.org/XML/1998/namespace".as_slice(),
+            ));
+        }
+        let mut found = None;
+        for a in start.attributes().with_checks(false).flatten() {
+            let declared = match a.key.as_namespace_binding() {
+                Some(PrefixDeclaration::Default) => None,
+                Some(PrefixDeclaration::Named(p)) => Some(p),
+                None => continue,
+            };
+            if declared == prefix {
+                // The last declaration wins, as in quick-xml's resolver.
+                found = Some(a.value);
+            }
+        }
+        let uri = match found {
+            Some(v) => v,
+            None => self
+                .scopes
+                .iter()
+                .rev()
+                .flatten()
+                .find(|(p, _)| p.as_deref() == prefix)
+                .map(|(_, uri)| std::borrow::Cow::Borrowed(uri.as_slice()))?,
+        };
+        // `xmlns=""` undeclares the default namespace.
+        (!uri.is_empty()).then_some(uri)
+    }
+
+    fn is_design(&self, start: &BytesStart<'_>) -> bool {
+        self.namespace(start, start.name(), true)
+            .is_some_and(|ns| ns.as_ref() == DESIGN_NS.as_bytes())
     }
 
     /// Checks the attributes of a structural element (the root, the bulletin or office bag,
@@ -731,12 +787,9 @@ impl<R: BufRead> IbToOfficeReader<R> {
             if key == b"xmlns" || key.starts_with(b"xmlns:") {
                 continue;
             }
-            let (ns, local) = self.reader.resolve_attribute(a.key);
-            let ns: &[u8] = match &ns {
-                ResolveResult::Bound(n) => n.as_ref(),
-                _ => b"",
-            };
-            let ok = match (ns, local.as_ref()) {
+            let ns = self.namespace(start, a.key, false);
+            let ns: &[u8] = ns.as_deref().unwrap_or_default();
+            let ok = match (ns, a.key.local_name().as_ref()) {
                 (n, b"schemaLocation") if n == detect::XSI_NS.as_bytes() => {
                     crate::strict::schema_location_pairs(&a.value)
                 }
@@ -797,16 +850,23 @@ impl<R: BufRead> IbToOfficeReader<R> {
         self.path
             .push(String::from_utf8_lossy(start.name().as_ref()).into_owned());
         let mut decls = Vec::new();
+        let mut scope = Vec::new();
         for a in start.attributes().with_checks(false).flatten() {
-            if a.key.as_namespace_binding().is_some() {
+            if let Some(binding) = a.key.as_namespace_binding() {
                 decls.push(b' ');
                 decls.extend_from_slice(a.key.as_ref());
                 decls.extend_from_slice(b"=\"");
                 decls.extend_from_slice(&a.value);
                 decls.push(b'"');
+                let prefix = match binding {
+                    PrefixDeclaration::Default => None,
+                    PrefixDeclaration::Named(p) => Some(p.to_vec()),
+                };
+                scope.push((prefix, a.value.into_owned()));
             }
         }
         self.decls.push(decls);
+        self.scopes.push(scope);
     }
 
     /// The next start tag among whitespace, comments and PIs; `want` names what is expected.
@@ -855,9 +915,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
                 _ => {}
             }
         };
-        if !(self.is_design(root.name())
-            && root.local_name().as_ref() == b"HagueIBToOfficeTransaction")
-        {
+        if !(self.is_design(&root) && root.local_name().as_ref() == b"HagueIBToOfficeTransaction") {
             return Err(Error::WrongRoot {
                 expected: "dgn:HagueIBToOfficeTransaction",
                 found: String::from_utf8_lossy(root.name().as_ref()).into_owned(),
@@ -870,8 +928,8 @@ impl<R: BufRead> IbToOfficeReader<R> {
 
         let content = self.next_start("dgn:HagueBulletin or dgn:HagueIBToOfficeBag")?;
         let local = content.local_name().as_ref().to_vec();
-        let is_bulletin = self.is_design(content.name()) && local == b"HagueBulletin";
-        let is_office = self.is_design(content.name()) && local == b"HagueIBToOfficeBag";
+        let is_bulletin = self.is_design(&content) && local == b"HagueBulletin";
+        let is_office = self.is_design(&content) && local == b"HagueIBToOfficeBag";
         if self.bulletin_only && !is_bulletin {
             return Err(self.invalid(format!(
                 "found <{}> where <dgn:HagueBulletin> was expected; this is not a bulletin; read \
@@ -894,7 +952,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
             "HagueIBTransactionHeader"
         };
         let head = self.next_start(&format!("dgn:{want}"))?;
-        if !(self.is_design(head.name()) && head.local_name().as_ref() == want.as_bytes()) {
+        if !(self.is_design(&head) && head.local_name().as_ref() == want.as_bytes()) {
             return Err(self.invalid(format!(
                 "found <{}> where <dgn:{want}> was expected; the header comes first",
                 String::from_utf8_lossy(head.name().as_ref())
@@ -918,7 +976,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
             .map_err(|(e, xml)| relocate(crate::document::invalid(&xml, &e), header_loc, &outer))?;
         if is_bulletin {
             let bag = self.next_start("dgn:HagueBulletinTransactionBag")?;
-            if !(self.is_design(bag.name())
+            if !(self.is_design(&bag)
                 && bag.local_name().as_ref() == b"HagueBulletinTransactionBag")
             {
                 return Err(self.invalid(format!(
@@ -942,9 +1000,9 @@ impl<R: BufRead> IbToOfficeReader<R> {
     fn read_version(&mut self, root: &quick_xml::events::BytesStart<'_>) -> Result<(), Error> {
         let location = self.location();
         for a in root.attributes().with_checks(false).flatten() {
-            let (ns, local) = self.reader.resolve_attribute(a.key);
-            if matches!(ns, ResolveResult::Bound(n) if n.as_ref() == detect::COMMON_NS.as_bytes())
-                && local.as_ref() == b"st96Version"
+            let ns = self.namespace(root, a.key, false);
+            if ns.is_some_and(|n| n.as_ref() == detect::COMMON_NS.as_bytes())
+                && a.key.local_name().as_ref() == b"st96Version"
             {
                 // xs:token: white space collapses.
                 let v = crate::strict::collapse(&String::from_utf8_lossy(&a.value)).into_owned();
@@ -1134,7 +1192,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
                             String::from_utf8_lossy(s.name().as_ref())
                         )));
                     };
-                    let design = self.is_design(s.name());
+                    let design = self.is_design(&s);
                     if let Some(n) = self.filled.last_mut() {
                         *n += 1;
                         // The schema's maxOccurs of the bag choices (HagueBulletinTransactionBag:
@@ -1236,6 +1294,7 @@ impl<R: BufRead> IbToOfficeReader<R> {
                     }
                     self.path.pop();
                     self.decls.pop();
+                    self.scopes.pop();
                     self.outer = None;
                     if self.path.is_empty() {
                         // Root closed: the rest may only be comments and whitespace.

@@ -553,7 +553,7 @@ fn read_attributes(
     }
     let code = quote! {
         #decls
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 #arms
@@ -786,7 +786,7 @@ fn render_enum(ctx: &Context<'_, '_>, e: &ComplexDataEnum<'_>, as_group: bool) -
     let parse = impl_fast_parse(
         &ident,
         quote! {
-            for attr in el.start.attributes() {
+            for attr in p.attributes(&el) {
                 let attr = attr.map_err(|_| st96::fast::Bail)?;
                 if !p.is_ignorable(&attr) {
                     return Err(st96::fast::Bail);

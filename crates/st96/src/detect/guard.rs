@@ -254,10 +254,89 @@ impl GuardError {
 /// `limit` bytes after each [`Budget::restart`], then fails the read. `quick_xml` buffers a text
 /// node, a tag or a CDATA section whole, so this is what keeps a 1 GB text node from being
 /// buffered: the reader stops at the limit, and [`Budget::is_spent`] tells the caller why.
+///
+/// It also checks the characters of every byte handed out, a large piece at a time
+/// ([`wellformed::scan_chars`]), so that the [`Guard`] need not check them event by event:
+/// [`Budget::clean`] tells how far the input is known to hold only UTF-8 XML characters.
 pub(crate) struct Budget<R> {
     inner: R,
     limit: u64,
     used: u64,
+    /// Bytes consumed from the start of the input.
+    consumed: u64,
+    chars: CharScan,
+}
+
+/// The character check of a stream, fed each piece of the input once, as the reader's buffer
+/// fills (so in large pieces, ahead of the events).
+#[derive(Debug, Default)]
+struct CharScan {
+    /// Bytes from the start of the stream known to be UTF-8 XML characters.
+    clean: u64,
+    /// A problem was seen at or after `clean` (or the input could not be looked at): `clean`
+    /// stays where it is, and the guard checks every event from there on.
+    stopped: bool,
+    /// The stream starts with a UTF-8 byte order mark (which `quick_xml` does not count).
+    bom: bool,
+    /// The start of a UTF-8 sequence cut at the end of the last piece (it follows `clean`).
+    carry: [u8; 4],
+    carry_len: usize,
+}
+
+impl CharScan {
+    /// Bytes fed so far.
+    fn seen(&self) -> u64 {
+        self.clean + self.carry_len as u64
+    }
+
+    /// Checks the next piece of the stream (it starts at [`CharScan::seen`]).
+    fn feed(&mut self, mut data: &[u8]) {
+        if self.stopped || data.is_empty() {
+            return;
+        }
+        if self.seen() == 0 {
+            if data.starts_with(UTF8_BOM) {
+                self.bom = true;
+            } else if UTF8_BOM.starts_with(data) {
+                // Too short to tell; the guard checks every event.
+                self.stopped = true;
+                return;
+            }
+        }
+        if self.carry_len > 0 {
+            let want = match self.carry[0] {
+                0xF0..=0xF7 => 4,
+                0xE0..=0xEF => 3,
+                _ => 2,
+            };
+            let take = (want - self.carry_len).min(data.len());
+            self.carry[self.carry_len..self.carry_len + take].copy_from_slice(&data[..take]);
+            self.carry_len += take;
+            data = &data[take..];
+            if self.carry_len < want {
+                return;
+            }
+            if wellformed::check_chars(&self.carry[..want]).is_err() {
+                self.stopped = true;
+                return;
+            }
+            self.clean += want as u64;
+            self.carry_len = 0;
+        }
+        match wellformed::scan_chars(data) {
+            wellformed::Scan::Clean(n) => {
+                self.clean += n as u64;
+                let rest = &data[n..];
+                if rest.len() >= self.carry.len() {
+                    self.stopped = true;
+                } else {
+                    self.carry[..rest.len()].copy_from_slice(rest);
+                    self.carry_len = rest.len();
+                }
+            }
+            wellformed::Scan::Problem => self.stopped = true,
+        }
+    }
 }
 
 impl<R: std::io::BufRead> Budget<R> {
@@ -266,7 +345,20 @@ impl<R: std::io::BufRead> Budget<R> {
             inner,
             limit,
             used: 0,
+            consumed: 0,
+            chars: CharScan::default(),
         }
+    }
+
+    /// Up to where (a `quick_xml` position: a byte order mark not counted) the input is known
+    /// to hold only UTF-8 XML characters.
+    pub(crate) fn clean_position(&self) -> u64 {
+        let bom = if self.chars.bom {
+            UTF8_BOM.len() as u64
+        } else {
+            0
+        };
+        self.chars.clean.saturating_sub(bom)
     }
 
     /// Starts a new budget (at the start of each record).
@@ -299,6 +391,17 @@ impl<R: std::io::BufRead> std::io::BufRead for Budget<R> {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
         let left = self.limit.saturating_sub(self.used);
         let available = self.inner.fill_buf()?;
+        // Check the characters of what is new in the buffer (everything consumed was fed).
+        let seen = self.chars.seen();
+        if !self.chars.stopped && seen < self.consumed + available.len() as u64 {
+            match usize::try_from(seen - self.consumed)
+                .ok()
+                .and_then(|from| available.get(from..))
+            {
+                Some(new) => self.chars.feed(new),
+                None => self.chars.stopped = true,
+            }
+        }
         if left == 0 && !available.is_empty() {
             return Err(std::io::Error::other(format!(
                 "more than {} bytes in one record",
@@ -311,6 +414,11 @@ impl<R: std::io::BufRead> std::io::BufRead for Budget<R> {
 
     fn consume(&mut self, amount: usize) {
         self.used = self.used.saturating_add(amount as u64);
+        self.consumed = self.consumed.saturating_add(amount as u64);
+        if self.chars.seen() < self.consumed {
+            // Bytes consumed without being fed (not expected: they come from `fill_buf`).
+            self.chars.stopped = true;
+        }
         self.inner.consume(amount);
     }
 }
@@ -364,6 +472,62 @@ pub struct Guard {
     line: u64,
     /// Offset of the first byte of the line that contains `position`.
     line_start: u64,
+    /// Events that end at or before this offset hold only UTF-8 XML characters (checked ahead
+    /// by the caller, see [`Guard::set_clean_until`]).
+    clean_until: u64,
+    /// Element and attribute names already checked.
+    names: NameCache,
+}
+
+/// Names already found to be XML names (a document repeats a few hundred names throughout): a
+/// small direct-mapped cache, so that most names cost one comparison instead of a check of each
+/// byte. A slot holds a name of up to [`NameCache::LONGEST`] bytes (its length first).
+#[derive(Clone)]
+struct NameCache {
+    slots: Box<[[u8; NameCache::LONGEST + 1]]>,
+}
+
+impl NameCache {
+    const LONGEST: usize = 47;
+    const SLOTS: usize = 512;
+
+    fn new() -> Self {
+        Self {
+            slots: vec![[0u8; Self::LONGEST + 1]; Self::SLOTS].into_boxed_slice(),
+        }
+    }
+
+    /// [`wellformed::check_qname`], remembering the names that pass.
+    fn check(&mut self, name: &[u8]) -> Result<(), String> {
+        let len = name.len();
+        let (Some(&first), Some(&last)) = (name.first(), name.last()) else {
+            return wellformed::check_qname(name);
+        };
+        if len > Self::LONGEST {
+            return wellformed::check_qname(name);
+        }
+        let mid = name[len / 2];
+        let hash = len
+            .wrapping_mul(31)
+            .wrapping_add(usize::from(first).wrapping_mul(7))
+            .wrapping_add(usize::from(mid).wrapping_mul(131))
+            .wrapping_add(usize::from(last).wrapping_mul(1031));
+        let slot = &mut self.slots[hash % Self::SLOTS];
+        if usize::from(slot[0]) == len && &slot[1..=len] == name {
+            return Ok(());
+        }
+        wellformed::check_qname(name)?;
+        slot[0] = len as u8;
+        slot[1..=len].copy_from_slice(name);
+        Ok(())
+    }
+}
+
+impl fmt::Debug for NameCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let used = self.slots.iter().filter(|s| s[0] != 0).count();
+        f.debug_struct("NameCache").field("names", &used).finish()
+    }
 }
 
 impl Guard {
@@ -380,7 +544,16 @@ impl Guard {
             position: 0,
             line: 1,
             line_start: 0,
+            clean_until: 0,
+            names: NameCache::new(),
         }
+    }
+
+    /// Tells the guard that the input up to `offset` (a `quick_xml` position) holds only UTF-8
+    /// XML characters, checked by the caller, so that events ending there need no character
+    /// check of their own.
+    pub(crate) fn set_clean_until(&mut self, offset: u64) {
+        self.clean_until = offset;
     }
 
     /// The limits in force.
@@ -418,6 +591,7 @@ impl Guard {
         let malformed = |message: String| GuardError::Malformed { message, location };
         let first = !std::mem::replace(&mut self.started, true);
         if self.check_chars
+            && end_offset > self.clean_until
             && let Some(bytes) = event_bytes(event)
             && let Err((at, message)) = wellformed::check_chars(bytes)
         {
@@ -437,8 +611,8 @@ impl Guard {
                             .into(),
                     ));
                 }
-                wellformed::check_qname(e.name().as_ref()).map_err(malformed)?;
-                check_attributes(e).map_err(malformed)?;
+                self.names.check(e.name().as_ref()).map_err(malformed)?;
+                check_attributes(e, &mut self.names).map_err(malformed)?;
                 if matches!(event, Event::Empty(_)) && self.depth == 0 {
                     self.root_done = true;
                 }
@@ -553,8 +727,12 @@ impl Guard {
 
     /// Counts the newlines of `content`, which starts at `content_offset`.
     fn advance(&mut self, content_offset: u64, content: &[u8]) {
-        // A counting loop without a data-dependent branch vectorises; most events hold no
-        // newline at all, so the last one is looked for only when there is one.
+        // Most events hold no newline at all: a `memchr` search (what `contains` does on bytes)
+        // rules them out. Otherwise a counting loop without a data-dependent branch vectorises,
+        // and the last newline is looked for.
+        if !content.contains(&b'\n') {
+            return;
+        }
         let newlines = content.iter().filter(|&&b| b == b'\n').count();
         if newlines > 0
             && let Some(last) = content.iter().rposition(|&b| b == b'\n')
@@ -594,7 +772,10 @@ fn markup_len(event: &Event<'_>) -> u64 {
 
 /// Checks the attributes of a start tag: well-formed (quoted, separated, not repeated), XML
 /// names, values without `<` or stray `&`, and namespace declarations that XML allows.
-fn check_attributes(e: &quick_xml::events::BytesStart<'_>) -> Result<(), String> {
+fn check_attributes(
+    e: &quick_xml::events::BytesStart<'_>,
+    names: &mut NameCache,
+) -> Result<(), String> {
     if e.attributes_raw()
         .iter()
         .all(|&b| wellformed::is_xml_space(b) || b == b'/')
@@ -618,7 +799,7 @@ fn check_attributes(e: &quick_xml::events::BytesStart<'_>) -> Result<(), String>
         } else {
             keys.push(key);
         }
-        wellformed::check_qname(key)?;
+        names.check(key)?;
         wellformed::check_attribute_value(&attr.value)?;
         if key == b"xmlns" || key.starts_with(b"xmlns:") {
             wellformed::check_namespace_declaration(key, &attr.value)?;

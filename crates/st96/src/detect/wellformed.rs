@@ -83,6 +83,117 @@ pub(crate) fn check_chars(bytes: &[u8]) -> Result<(), CharProblem> {
     Ok(())
 }
 
+/// A piece of a stream checked by [`scan_chars`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scan {
+    /// The first `n` bytes are UTF-8 XML characters; the rest (at most 3 bytes) starts a UTF-8
+    /// sequence that the next piece may complete.
+    Clean(usize),
+    /// Something [`check_chars`] refuses is in the piece (or it may be: the caller checks again
+    /// closely).
+    Problem,
+}
+
+/// [`check_chars`] for a piece of a stream that may end inside a UTF-8 sequence: one
+/// branch-free pass over 64-byte chunks, then UTF-8 validation only for pieces that hold
+/// non-ASCII bytes, and U+FFFE / U+FFFF (`EF BF BE`, `EF BF BF`) looked for only in the 64-byte
+/// chunks that hold a byte 0xEF.
+pub(crate) fn scan_chars(bytes: &[u8]) -> Scan {
+    let mut bad = false;
+    let mut high = false;
+    for chunk in bytes.chunks(64) {
+        let mut b_acc = 0u8;
+        let mut h_acc = 0u8;
+        for &b in chunk {
+            b_acc |= u8::from(b < 0x20)
+                & u8::from(b != b'\t')
+                & u8::from(b != b'\n')
+                & u8::from(b != b'\r');
+            h_acc |= b & 0x80;
+        }
+        bad |= b_acc != 0;
+        high |= h_acc != 0;
+    }
+    if bad {
+        return Scan::Problem;
+    }
+    if !high {
+        return Scan::Clean(bytes.len());
+    }
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(_) => bytes.len(),
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        Err(_) => return Scan::Problem,
+    };
+    let text = &bytes[..valid];
+    for (n, chunk) in text.chunks(64).enumerate() {
+        if chunk.iter().fold(0u8, |acc, &b| acc | u8::from(b == 0xEF)) == 0 {
+            continue;
+        }
+        for (i, _) in chunk.iter().enumerate().filter(|&(_, &b)| b == 0xEF) {
+            let at = n * 64 + i;
+            if text.get(at + 1) == Some(&0xBF) && matches!(text.get(at + 2), Some(0xBE | 0xBF)) {
+                return Scan::Problem;
+            }
+        }
+    }
+    Scan::Clean(valid)
+}
+
+/// Names: bit [`NAME_START`] for ASCII `NameStartChar`s (colon excluded), bit [`NAME_CHAR`] for
+/// ASCII `NameChar`s; non-ASCII bytes have neither (the full rules judge them).
+const NAME_START: u8 = 1;
+const NAME_CHAR: u8 = 2;
+/// Bit for the colon (between a prefix and a local name).
+const COLON: u8 = 4;
+static NAME_TABLE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        let start = c.is_ascii_alphabetic() || c == b'_';
+        let name = start || c.is_ascii_digit() || c == b'-' || c == b'.';
+        t[b] = if start {
+            NAME_START | NAME_CHAR
+        } else if name {
+            NAME_CHAR
+        } else if c == b':' {
+            COLON
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Whether `name` is an ASCII namespace `QName` (one table look-up a byte, no branch); `false`
+/// sends it to the full rules.
+#[inline]
+fn is_ascii_qname(name: &[u8]) -> bool {
+    let mut all = 1u8;
+    let mut colons = 0usize;
+    for &b in name {
+        all &= u8::from(NAME_TABLE[usize::from(b)] & (NAME_CHAR | COLON) != 0);
+        colons += usize::from(b == b':');
+    }
+    let starts = |at: usize| {
+        name.get(at)
+            .is_some_and(|&b| NAME_TABLE[usize::from(b)] & NAME_START != 0)
+    };
+    if all == 0 || !starts(0) {
+        return false;
+    }
+    match colons {
+        0 => true,
+        1 => name
+            .iter()
+            .position(|&b| b == b':')
+            .is_some_and(|at| starts(at + 1)),
+        _ => false,
+    }
+}
+
 /// XML 1.0 §2.3 `NameStartChar` (the colon excluded: names are checked as namespace QNames).
 fn is_name_start(c: char) -> bool {
     matches!(c,
@@ -123,6 +234,9 @@ fn is_ncname(name: &[u8]) -> bool {
 /// Checks an element or attribute name: an XML `Name` that is also a namespace `QName`
 /// (`prefix:local` or `local`).
 pub(crate) fn check_qname(name: &[u8]) -> Result<(), String> {
+    if is_ascii_qname(name) {
+        return Ok(());
+    }
     let ok = match name.iter().position(|&b| b == b':') {
         None => is_ncname(name),
         Some(at) => is_ncname(&name[..at]) && is_ncname(&name[at + 1..]),
@@ -367,6 +481,56 @@ mod tests {
             assert!(check_chars(bad).is_err(), "{bad:?}");
         }
         assert_eq!(check_chars(b"0123\x07").map_err(|e| e.0), Err(4));
+    }
+
+    #[test]
+    fn stream_pieces() {
+        assert_eq!(scan_chars(b"plain\ttext\r\n"), Scan::Clean(12));
+        assert_eq!(scan_chars("Δ \u{a0} \u{1F600}".as_bytes()), Scan::Clean(10));
+        // A sequence cut at the end of the piece is left for the next one.
+        assert_eq!(scan_chars(b"ab\xE2\x82"), Scan::Clean(2));
+        assert_eq!(scan_chars(b"ab\xEF\xBF"), Scan::Clean(2));
+        for bad in [
+            &b"a\x00"[..],
+            b"\x07",
+            b"\xFF",
+            b"x\xEF\xBF\xBEy",
+            b"x\xEF\xBF\xBF",
+        ] {
+            assert_eq!(scan_chars(bad), Scan::Problem, "{bad:?}");
+        }
+        let long = [&[b'a'; 63][..], "\u{FFFE}".as_bytes()].concat();
+        assert_eq!(scan_chars(&long), Scan::Problem);
+    }
+
+    #[test]
+    fn ascii_names_agree_with_the_full_rules() {
+        for name in [
+            &b"com:P"[..],
+            b"a",
+            b"_x.y-z9",
+            b"a:b",
+            b"1x",
+            b"a:b:c",
+            b":a",
+            b"a:",
+            b"",
+            b"a b",
+            b"-a",
+            b"a:1",
+            b"a:_",
+            b"xml:lang",
+            b"a.",
+            b".a",
+            b"a::b",
+        ] {
+            let full = match name.iter().position(|&b| b == b':') {
+                None => is_ncname(name),
+                Some(at) => is_ncname(&name[..at]) && is_ncname(&name[at + 1..]),
+            };
+            assert!(!is_ascii_qname(name) || full, "{name:?}");
+            assert_eq!(check_qname(name).is_ok(), full, "{name:?}");
+        }
     }
 
     #[test]

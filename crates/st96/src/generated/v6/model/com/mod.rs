@@ -1151,7 +1151,7 @@ impl st96::fast::FastParse for IdentifierType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_office_code: Option<ExtendedWipost3CodeType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"officeCode") => p.attr(&mut a_office_code, &attr)?,
@@ -1195,7 +1195,7 @@ impl st96::fast::FastParse for CorrespondenceAddressType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -1274,7 +1274,7 @@ impl st96::fast::FastParse for RepresentativeType {
     ) -> st96::fast::Fast<Self> {
         let mut a_operation_category: Option<OperationCategoryType> = None;
         let mut a_sequence_number: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"operationCategory") => {
@@ -1421,7 +1421,7 @@ impl st96::fast::FastParse for PeriodType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_period_category: Option<PeriodCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"periodCategory") => {
@@ -1466,7 +1466,7 @@ impl st96::fast::FastParse for DocumentIncludedBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -1528,7 +1528,7 @@ impl st96::fast::FastParse for SignatureBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -1588,7 +1588,7 @@ impl st96::fast::FastParse for PaymentBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -1680,7 +1680,7 @@ impl st96::fast::FastParse for PhraseType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -1923,7 +1923,7 @@ impl st96::fast::FastParse for OrderedTextType {
     ) -> st96::fast::Fast<Self> {
         let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
         let mut a_sequence_number: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
@@ -2794,7 +2794,7 @@ impl st96::fast::FastParse for PartyIdentifierBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -2947,7 +2947,7 @@ impl st96::fast::FastParse for CorrespondenceAddressContent146Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -3121,7 +3121,7 @@ impl st96::fast::FastParse for RepresentativeContent258Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -3300,7 +3300,7 @@ impl st96::fast::FastParse for VersionType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -3416,7 +3416,7 @@ impl st96::fast::FastParse for DocumentIncludedType {
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
         let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -3595,7 +3595,7 @@ impl st96::fast::FastParse for SignatureType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -3679,7 +3679,7 @@ impl st96::fast::FastParse for PaymentType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -3884,7 +3884,7 @@ impl st96::fast::FastParse for BType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -4126,7 +4126,7 @@ impl st96::fast::FastParse for IType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -4370,7 +4370,7 @@ impl st96::fast::FastParse for OType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_o_style: Option<OStyleType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"oStyle") => p.attr(&mut a_o_style, &attr)?,
@@ -4614,7 +4614,7 @@ impl st96::fast::FastParse for SType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -4858,7 +4858,7 @@ impl st96::fast::FastParse for UType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_u_style: Option<UStyleType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"uStyle") => p.attr(&mut a_u_style, &attr)?,
@@ -5102,7 +5102,7 @@ impl st96::fast::FastParse for SubType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -5343,7 +5343,7 @@ impl st96::fast::FastParse for SupType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -5598,7 +5598,7 @@ impl st96::fast::FastParse for SmallCapitalType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -5842,7 +5842,7 @@ impl st96::fast::FastParse for InsType {
     ) -> st96::fast::Fast<Self> {
         let mut a_author_identifier: Option<String> = None;
         let mut a_change_date_time: Option<DateTime> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"authorIdentifier") => {
@@ -6093,7 +6093,7 @@ impl st96::fast::FastParse for DelType {
     ) -> st96::fast::Fast<Self> {
         let mut a_author_identifier: Option<String> = None;
         let mut a_change_date_time: Option<DateTime> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"authorIdentifier") => {
@@ -6339,7 +6339,7 @@ impl st96::fast::FastParse for OcrConfidenceDataType {
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
         let mut a_ocr_confidence_code: Option<usize> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -6678,7 +6678,7 @@ impl st96::fast::FastParse for PartyIdentifierType {
     ) -> st96::fast::Fast<Self> {
         let mut a_office_code: Option<ExtendedWipost3CodeType> = None;
         let mut a_party_identifier_category: Option<PartyIdentifierCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"officeCode") => p.attr(&mut a_office_code, &attr)?,
@@ -6750,7 +6750,7 @@ impl st96::fast::FastParse for ContactType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
@@ -6995,7 +6995,7 @@ impl st96::fast::FastParse for VersionContent286Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -7089,7 +7089,7 @@ impl st96::fast::FastParse for LocarnoClassificationBagType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -7176,7 +7176,7 @@ impl st96::fast::FastParse for ProductDescriptionTextBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -7238,7 +7238,7 @@ impl st96::fast::FastParse for ExhibitionPriorityBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -7447,7 +7447,7 @@ impl st96::fast::FastParse for QuantityType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_unit_code: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"unitCode") => p.attr(&mut a_unit_code, &attr)?,
@@ -7493,7 +7493,7 @@ impl st96::fast::FastParse for IpOfficeCodeBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -7708,7 +7708,7 @@ impl st96::fast::FastParse for ElectronicSignatureType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -7852,7 +7852,7 @@ impl st96::fast::FastParse for PaymentMethodType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -7990,7 +7990,7 @@ impl st96::fast::FastParse for NameType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -8140,7 +8140,7 @@ impl st96::fast::FastParse for PaymentFeeBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -8202,7 +8202,7 @@ impl st96::fast::FastParse for AmountType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_currency_code: Option<ExtendedIsoCurrencyCodeType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"currencyCode") => p.attr(&mut a_currency_code, &attr)?,
@@ -8362,7 +8362,7 @@ impl st96::fast::FastParse for SubSup2Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -8595,7 +8595,7 @@ impl st96::fast::FastParse for HeadingType {
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
         let mut a_heading_level_code: Option<HeadingLevelCodeType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -8842,7 +8842,7 @@ impl st96::fast::FastParse for PreType {
     ) -> st96::fast::Fast<Self> {
         let mut a_listing_category: Option<ListingCategoryType> = None;
         let mut a_id: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"listingCategory") => {
@@ -8916,7 +8916,7 @@ impl st96::fast::FastParse for DlType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -9011,7 +9011,7 @@ impl st96::fast::FastParse for UlType {
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
         let mut a_ul_style: Option<UlStyleType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -9079,7 +9079,7 @@ impl st96::fast::FastParse for OlType {
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
         let mut a_ol_style: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -9239,7 +9239,7 @@ impl st96::fast::FastParse for EntitlementEstablishmentType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9331,7 +9331,7 @@ impl st96::fast::FastParse for EntitlementDomiciledType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9430,7 +9430,7 @@ impl st96::fast::FastParse for PublicationContactType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
@@ -9539,7 +9539,7 @@ impl st96::fast::FastParse for ContactContent141Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -10881,7 +10881,7 @@ impl st96::fast::FastParse for LocarnoClassificationBagContent201Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -10960,7 +10960,7 @@ impl st96::fast::FastParse for ExhibitionPriorityType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -11201,7 +11201,7 @@ impl st96::fast::FastParse for ElectronicSignatureContent165Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -11278,7 +11278,7 @@ impl st96::fast::FastParse for CurrentAccountType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -11383,7 +11383,7 @@ impl st96::fast::FastParse for CardType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -11484,7 +11484,7 @@ impl st96::fast::FastParse for BankTransferType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -11569,7 +11569,7 @@ impl st96::fast::FastParse for ChequeType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -11651,7 +11651,7 @@ impl st96::fast::FastParse for PersonNameType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
@@ -11747,7 +11747,7 @@ impl st96::fast::FastParse for OrganizationNameType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
@@ -11881,7 +11881,7 @@ impl st96::fast::FastParse for EntityNameType {
     ) -> st96::fast::Fast<Self> {
         let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
         let mut a_entity_name_category: Option<EntityNameCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
@@ -12135,7 +12135,7 @@ impl st96::fast::FastParse for PaymentFeeType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -12425,7 +12425,7 @@ impl st96::fast::FastParse for DtType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -12707,7 +12707,7 @@ impl st96::fast::FastParse for DdType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -13148,7 +13148,7 @@ impl st96::fast::FastParse for LiType {
         let mut a_p_number: Option<String> = None;
         let mut a_text_box_indicator: Option<bool> = None;
         let mut a_li_number: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -13599,7 +13599,7 @@ impl st96::fast::FastParse for ApplicationNumberType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13697,7 +13697,7 @@ impl st96::fast::FastParse for GeographicRegionNameType {
     ) -> st96::fast::Fast<Self> {
         let mut a_sequence_number: Option<String> = None;
         let mut a_geographic_region_category: Option<GeographicRegionCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"sequenceNumber") => {
@@ -13746,7 +13746,7 @@ impl st96::fast::FastParse for PostalAddressBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13808,7 +13808,7 @@ impl st96::fast::FastParse for FaxNumberBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13868,7 +13868,7 @@ impl st96::fast::FastParse for EmailAddressBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13930,7 +13930,7 @@ impl st96::fast::FastParse for WebAddressBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13992,7 +13992,7 @@ impl st96::fast::FastParse for PhoneNumberBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -14056,7 +14056,7 @@ impl st96::fast::FastParse for OtherElectronicAddressBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -14111,7 +14111,7 @@ impl st96::fast::FastParse for LocarnoClassificationType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -14208,7 +14208,7 @@ impl st96::fast::FastParse for LocarnoClassificationBagContent202Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -14421,7 +14421,7 @@ impl st96::fast::FastParse for DocumentType {
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
         let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -14621,7 +14621,7 @@ impl st96::fast::FastParse for CaptionType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_caption_position_category: Option<CaptionPositionCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"captionPositionCategory") => {
@@ -14668,7 +14668,7 @@ impl st96::fast::FastParse for MeasureType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_measure_unit_code: Option<MeasureUnitCodeType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"measureUnitCode") => {
@@ -14722,7 +14722,7 @@ impl st96::fast::FastParse for ElectronicBasicSignatureType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -14818,7 +14818,7 @@ impl st96::fast::FastParse for ElectronicEnhancedSignatureType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_pkcs_7_indicator: Option<bool> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"pkcs7Indicator") => {
@@ -14872,7 +14872,7 @@ impl st96::fast::FastParse for EmailAddressTextType {
         let mut a_sequence_number: Option<String> = None;
         let mut a_email_address_category: Option<EmailAddressCategoryType> = None;
         let mut a_email_address_purpose_category: Option<EmailAddressPurposeCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"sequenceNumber") => {
@@ -15085,7 +15085,7 @@ impl st96::fast::FastParse for PersonNameContent235Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -15165,7 +15165,7 @@ impl st96::fast::FastParse for TransliterationNameType {
     ) -> st96::fast::Fast<Self> {
         let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
         let mut a_transliteration_script_name: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
@@ -15212,7 +15212,7 @@ impl st96::fast::FastParse for OfficialTitleTextBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -15314,7 +15314,7 @@ impl st96::fast::FastParse for OrganizationOtherNameType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_organization_name_category: Option<OrganizationNameCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"organizationNameCategory") => {
@@ -15584,7 +15584,7 @@ impl st96::fast::FastParse for EntityNameContent172Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -16495,7 +16495,7 @@ impl st96::fast::FastParse for PatentCitationType {
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
         let mut a_sequence_number: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -16624,7 +16624,7 @@ impl st96::fast::FastParse for NplCitationType {
         let mut a_id: Option<String> = None;
         let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
         let mut a_sequence_number: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -16841,7 +16841,7 @@ impl st96::fast::FastParse for CrossReferenceType {
         let mut a_source_uri: Option<String> = None;
         let mut a_source_system_name: Option<String> = None;
         let mut a_source_system_identifier: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -17121,7 +17121,7 @@ impl st96::fast::FastParse for ImageType {
         let mut a_image_content_category: Option<ImageContentCategoryType> = None;
         let mut a_orientation_category: Option<OrientationCategoryType> = None;
         let mut a_image_wrapping_style_category: Option<ImageWrappingStyleCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -17348,7 +17348,7 @@ impl st96::fast::FastParse for MathType {
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
         let mut a_math_number: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -17476,7 +17476,7 @@ impl st96::fast::FastParse for ChemicalFormulaeType {
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
         let mut a_chemical_formulae_number: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -17625,7 +17625,7 @@ impl st96::fast::FastParse for FigureReferenceType {
         let mut a_id: Option<String> = None;
         let mut a_idrefs: Option<super::xs::IdrefsType> = None;
         let mut a_referenced_figure_number: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -17880,7 +17880,7 @@ impl st96::fast::FastParse for BioDepositType {
         let mut a_id: Option<String> = None;
         let mut a_sequence_number: Option<String> = None;
         let mut a_source_uri: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -17987,7 +17987,7 @@ impl st96::fast::FastParse for TableType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -18106,7 +18106,7 @@ impl st96::fast::FastParse for ApplicationNumberContent117Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -18258,7 +18258,7 @@ impl st96::fast::FastParse for PostalAddressType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -18345,7 +18345,7 @@ impl st96::fast::FastParse for FaxNumberType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_fax_number_category: Option<FaxNumberCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"faxNumberCategory") => {
@@ -18392,7 +18392,7 @@ impl st96::fast::FastParse for WebAddressUriType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_web_address_category: Option<WebAddressCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"webAddressCategory") => {
@@ -18439,7 +18439,7 @@ impl st96::fast::FastParse for PhoneNumberType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_phone_number_category: Option<PhoneNumberCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"phoneNumberCategory") => {
@@ -18491,7 +18491,7 @@ impl st96::fast::FastParse for OtherElectronicAddressTextType {
     ) -> st96::fast::Fast<Self> {
         let mut a_other_electronic_address_category: Option<OtherElectronicAddressCategoryType> =
             None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"otherElectronicAddressCategory") => {
@@ -18568,7 +18568,7 @@ impl st96::fast::FastParse for LocarnoSubclassBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -18702,7 +18702,7 @@ impl st96::fast::FastParse for FigurativeElementClassificationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -18933,7 +18933,7 @@ impl st96::fast::FastParse for PersonStructuredNameType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -19073,7 +19073,7 @@ impl st96::fast::FastParse for LocalizedTextType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
@@ -19186,7 +19186,7 @@ impl st96::fast::FastParse for CitedPatentDocumentIdentificationType {
         let mut a_patent_document_identification_format_category: Option<
             PatentDocumentIdentificationFormatCategoryType,
         > = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -19317,7 +19317,7 @@ impl st96::fast::FastParse for CitedBookType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -19644,7 +19644,7 @@ impl st96::fast::FastParse for CitedJournalArticleType {
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
         let mut a_journal_article_category_code: Option<JournalArticleCategoryCodeType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -19913,7 +19913,7 @@ impl st96::fast::FastParse for CitedConferenceProceedingsArticleType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -20143,7 +20143,7 @@ impl st96::fast::FastParse for CitedNplType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -20668,7 +20668,7 @@ impl st96::fast::FastParse for ImageContent185Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -20842,7 +20842,7 @@ impl st96::fast::FastParse for MathContent209Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -20967,7 +20967,7 @@ impl st96::fast::FastParse for ExternalDocumentBagType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -21054,7 +21054,7 @@ impl st96::fast::FastParse for TableImageType {
         let mut a_orientation_category: Option<OrientationCategoryType> = None;
         let mut a_image_wrapping_style_category: Option<ImageWrappingStyleCategoryType> = None;
         let mut a_table_number: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -21321,7 +21321,7 @@ impl st96::fast::FastParse for PostalStructuredAddressType {
     ) -> st96::fast::Fast<Self> {
         let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
         let mut a_postal_address_category: Option<PostalAddressCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
@@ -21570,7 +21570,7 @@ impl st96::fast::FastParse for LocarnoTermBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -21637,7 +21637,7 @@ impl st96::fast::FastParse for NationalSubclassExtensionBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -21724,7 +21724,7 @@ impl st96::fast::FastParse for ViennaClassificationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -21804,7 +21804,7 @@ impl st96::fast::FastParse for NationalFigurativeElementClassificationBagType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -21913,7 +21913,7 @@ impl st96::fast::FastParse for PersonOtherNameType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_person_other_name_category: Option<PersonOtherNameCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"personOtherNameCategory") => {
@@ -21995,7 +21995,7 @@ impl st96::fast::FastParse for ElectronicAccessType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -22117,7 +22117,7 @@ impl st96::fast::FastParse for SubordinateType {
     ) -> st96::fast::Fast<Self> {
         let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
         let mut a_subordinate_category: Option<SubordinateCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
@@ -22206,7 +22206,7 @@ impl st96::fast::FastParse for NplStandardNumberType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_npl_standard_number_category: Option<NplStandardNumberCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"nplStandardNumberCategory") => {
@@ -22256,7 +22256,7 @@ impl st96::fast::FastParse for NplClassType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_classification_system: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"classificationSystem") => {
@@ -22336,7 +22336,7 @@ impl st96::fast::FastParse for CitedNplContent127Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -22470,7 +22470,7 @@ impl st96::fast::FastParse for CitedConferenceProceedingsArticleContent132Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -22532,7 +22532,7 @@ impl st96::fast::FastParse for ImageContent186Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -22627,7 +22627,7 @@ impl st96::fast::FastParse for ResolutionQuantityType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_resolution_unit_code: Option<ResolutionUnitCodeType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"resolutionUnitCode") => {
@@ -22682,7 +22682,7 @@ impl st96::fast::FastParse for ExternalDocumentType {
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
         let mut a_sequence_number: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -22807,7 +22807,7 @@ impl st96::fast::FastParse for AddressLineTextType {
     ) -> st96::fast::Fast<Self> {
         let mut a_sequence_number: Option<String> = None;
         let mut a_address_line_category: Option<AddressLineCategoryType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"sequenceNumber") => {
@@ -22860,7 +22860,7 @@ impl st96::fast::FastParse for LocarnoTermType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -22982,7 +22982,7 @@ impl st96::fast::FastParse for ViennaClassificationBagContent288Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -23158,7 +23158,7 @@ impl st96::fast::FastParse for ElectronicAccessContent162Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -23300,7 +23300,7 @@ impl st96::fast::FastParse for CitedNplContent128Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -23409,7 +23409,7 @@ impl st96::fast::FastParse for CitedConferenceProceedingsArticleContent133Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -23678,7 +23678,7 @@ impl st96::fast::FastParse for LocarnoSerialNumberType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_language_code: Option<ExtendedIsoLanguageCodeType> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"languageCode") => p.attr(&mut a_language_code, &attr)?,
@@ -23727,7 +23727,7 @@ impl st96::fast::FastParse for ViennaClassificationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -23806,7 +23806,7 @@ impl st96::fast::FastParse for OnlineDatabaseType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -23904,7 +23904,7 @@ impl st96::fast::FastParse for CitedConferenceProceedingsArticleContent134Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -23965,7 +23965,7 @@ impl st96::fast::FastParse for CitedConferenceProceedingsArticleContent135Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -24059,7 +24059,7 @@ impl st96::fast::FastParse for RepresentativeBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -24147,7 +24147,7 @@ impl st96::fast::FastParse for RecordInterestedOfficeCodeBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -24209,7 +24209,7 @@ impl st96::fast::FastParse for InternationalRegistrationNumberBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -24279,7 +24279,7 @@ impl st96::fast::FastParse for CorrectionDescriptionTextBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -24346,7 +24346,7 @@ impl st96::fast::FastParse for RequestSoftwareType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -24417,7 +24417,7 @@ impl st96::fast::FastParse for RequestExaminationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -24503,7 +24503,7 @@ impl st96::fast::FastParse for AuthorizationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -24622,7 +24622,7 @@ impl st96::fast::FastParse for ReimbursementBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -24803,7 +24803,7 @@ impl st96::fast::FastParse for ReimbursementType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -24976,7 +24976,7 @@ impl st96::fast::FastParse for DesignClassificationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -25077,7 +25077,7 @@ impl st96::fast::FastParse for StaffBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -25139,7 +25139,7 @@ impl st96::fast::FastParse for ReimbursementFeeBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -25214,7 +25214,7 @@ impl st96::fast::FastParse for NationalDesignClassificationBagType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_id: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"id") => p.attr(&mut a_id, &attr)?,
@@ -25306,7 +25306,7 @@ impl st96::fast::FastParse for StaffType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -25380,7 +25380,7 @@ impl st96::fast::FastParse for ReimbursementFeeType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -25473,7 +25473,7 @@ impl st96::fast::FastParse for NationalDesignClassificationBagContent213Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -25624,7 +25624,7 @@ impl st96::fast::FastParse for StaffContent269Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -25741,7 +25741,7 @@ impl st96::fast::FastParse for OppositionDocumentBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -25809,7 +25809,7 @@ impl st96::fast::FastParse for TransactionHeaderType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -25898,7 +25898,7 @@ impl st96::fast::FastParse for SenderBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -26045,7 +26045,7 @@ impl st96::fast::FastParse for ReceiverBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -26114,7 +26114,7 @@ impl st96::fast::FastParse for TransactionErrorBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -26182,7 +26182,7 @@ impl st96::fast::FastParse for LoginInformationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -26309,7 +26309,7 @@ impl st96::fast::FastParse for SenderBagContent263Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -26414,7 +26414,7 @@ impl st96::fast::FastParse for TransactionErrorType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -27267,7 +27267,7 @@ impl st96::fast::FastParse for RecordIdentifierBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -27332,7 +27332,7 @@ impl st96::fast::FastParse for RecordEventBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -27396,7 +27396,7 @@ impl st96::fast::FastParse for RecordDocumentBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -27499,7 +27499,7 @@ impl st96::fast::FastParse for RecordDesignatedCountryCodeBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -27688,7 +27688,7 @@ impl st96::fast::FastParse for RecordEventType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -27863,7 +27863,7 @@ impl st96::fast::FastParse for RecordEventContent249Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -27944,7 +27944,7 @@ impl st96::fast::FastParse for LimitationCountryCodeBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -28156,7 +28156,7 @@ impl st96::fast::FastParse for LicenceEventBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -28220,7 +28220,7 @@ impl st96::fast::FastParse for LicenceDocumentBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -28288,7 +28288,7 @@ impl st96::fast::FastParse for LicenceEventType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -28463,7 +28463,7 @@ impl st96::fast::FastParse for LicenceEventContent196Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);

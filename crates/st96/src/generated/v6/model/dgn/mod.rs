@@ -55,7 +55,7 @@ impl st96::fast::FastParse for HagueOfficeToIbTransactionType {
     ) -> st96::fast::Fast<Self> {
         let mut a_st_96_version: Option<String> = None;
         let mut a_ipo_version: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
@@ -137,7 +137,7 @@ impl st96::fast::FastParse for HagueOfficeTransactionHeaderType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -263,7 +263,7 @@ impl st96::fast::FastParse for HagueOfficeToIbBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -526,7 +526,7 @@ impl st96::fast::FastParse for HagueOfficeTransactionHeaderContent408Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -607,7 +607,7 @@ impl st96::fast::FastParse for HagueOfficeTransactionCountBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -684,7 +684,7 @@ impl st96::fast::FastParse for HagueApplicationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -1020,7 +1020,7 @@ impl st96::fast::FastParse for HagueGrantProtectionRequestType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_prior_refusal_indicator: Option<bool> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Dgn, b"priorRefusalIndicator") => {
@@ -1246,7 +1246,7 @@ impl st96::fast::FastParse for HagueRefusalRequestType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -1482,7 +1482,7 @@ impl st96::fast::FastParse for HagueRefusalWithdrawalRequestType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -1681,7 +1681,7 @@ impl st96::fast::FastParse for HagueInvalidationRequestType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -1874,7 +1874,7 @@ impl st96::fast::FastParse for HagueDivisionType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -2061,7 +2061,7 @@ impl st96::fast::FastParse for HagueSecondPartFeePayableType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -2235,7 +2235,7 @@ impl st96::fast::FastParse for HagueSecondPartFeePaidType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -2409,7 +2409,7 @@ impl st96::fast::FastParse for HagueCancellationNonPaymentRequestType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -2579,7 +2579,7 @@ impl st96::fast::FastParse for HagueGenericOfficeCommunicationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -2752,7 +2752,7 @@ impl st96::fast::FastParse for HagueOfficeTransactionCountType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -2818,7 +2818,7 @@ impl st96::fast::FastParse for ApplicantBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -2896,7 +2896,7 @@ impl st96::fast::FastParse for DesignatedCountryBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -2963,7 +2963,7 @@ impl st96::fast::FastParse for HagueDesignBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -3027,7 +3027,7 @@ impl st96::fast::FastParse for DesignClaimBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -3095,7 +3095,7 @@ impl st96::fast::FastParse for BusinessEntityStatusClaimBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -3161,7 +3161,7 @@ impl st96::fast::FastParse for AffectedDesignType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -3237,7 +3237,7 @@ impl st96::fast::FastParse for HolderBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -3299,7 +3299,7 @@ impl st96::fast::FastParse for DecisionGroundsBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -3361,7 +3361,7 @@ impl st96::fast::FastParse for EarlierDesignBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -3427,7 +3427,7 @@ impl st96::fast::FastParse for DecisionRemedyTextBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -3500,7 +3500,7 @@ impl st96::fast::FastParse for DivisionDesignIdentificationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -3551,7 +3551,7 @@ impl st96::fast::FastParse for DesignatedCountryType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -3664,7 +3664,7 @@ impl st96::fast::FastParse for HagueGenericOfficeCommunicationContent375Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -3905,7 +3905,7 @@ impl st96::fast::FastParse for ApplicantType {
     ) -> st96::fast::Fast<Self> {
         let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
         let mut a_sequence_number: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"operationCategory") => {
@@ -4078,7 +4078,7 @@ impl st96::fast::FastParse for HagueDesignType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -4250,7 +4250,7 @@ impl st96::fast::FastParse for DesignClaimType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -4336,7 +4336,7 @@ impl st96::fast::FastParse for BusinessEntityStatusClaimType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -4398,7 +4398,7 @@ impl st96::fast::FastParse for DesignIdentifierBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -4467,7 +4467,7 @@ impl st96::fast::FastParse for DecisionGroundsType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -4552,7 +4552,7 @@ impl st96::fast::FastParse for EarlierDesignType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -4640,7 +4640,7 @@ impl st96::fast::FastParse for DivisionDesignIdentificationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -4763,7 +4763,7 @@ impl st96::fast::FastParse for EntitlementType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -4943,7 +4943,7 @@ impl st96::fast::FastParse for ApplicantContent294Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -5040,7 +5040,7 @@ impl st96::fast::FastParse for DesignDescriptionTextBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -5106,7 +5106,7 @@ impl st96::fast::FastParse for DesignerBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -5184,7 +5184,7 @@ impl st96::fast::FastParse for PriorityBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -5240,7 +5240,7 @@ impl st96::fast::FastParse for ExceptionLackNoveltyDeclarationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -5294,7 +5294,7 @@ impl st96::fast::FastParse for PrincipalDesignRelationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -5359,7 +5359,7 @@ impl st96::fast::FastParse for ViewBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -5417,7 +5417,7 @@ impl st96::fast::FastParse for DesignClaimTextBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -5553,7 +5553,7 @@ impl st96::fast::FastParse for DesignRepresentationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -5712,7 +5712,7 @@ impl st96::fast::FastParse for EarlierDesignContent341Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -5869,7 +5869,7 @@ impl st96::fast::FastParse for DivisionDesignIdentificationContent338Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -5969,7 +5969,7 @@ impl st96::fast::FastParse for HabitualResidenceType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -6070,7 +6070,7 @@ impl st96::fast::FastParse for DesignerType {
     ) -> st96::fast::Fast<Self> {
         let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
         let mut a_sequence_number: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"operationCategory") => {
@@ -6191,7 +6191,7 @@ impl st96::fast::FastParse for PriorityType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -6352,7 +6352,7 @@ impl st96::fast::FastParse for ExceptionLackNoveltyDeclarationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -6424,7 +6424,7 @@ impl st96::fast::FastParse for PrincipalDesignRelationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -6528,7 +6528,7 @@ impl st96::fast::FastParse for ViewType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -6698,7 +6698,7 @@ impl st96::fast::FastParse for DesignRepresentationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -6859,7 +6859,7 @@ impl st96::fast::FastParse for DesignerContent319Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -7102,7 +7102,7 @@ impl st96::fast::FastParse for ViewClassificationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -7195,7 +7195,7 @@ impl st96::fast::FastParse for ViewContent469Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -7274,7 +7274,7 @@ impl st96::fast::FastParse for DesignRepresentationSheetBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -7432,7 +7432,7 @@ impl st96::fast::FastParse for ViewTypeTextBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -7501,7 +7501,7 @@ impl st96::fast::FastParse for DesignRepresentationSheetType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -7629,7 +7629,7 @@ impl st96::fast::FastParse for HagueIbToOfficeTransactionType {
     ) -> st96::fast::Fast<Self> {
         let mut a_st_96_version: Option<String> = None;
         let mut a_ipo_version: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
@@ -7731,7 +7731,7 @@ impl st96::fast::FastParse for HagueBulletinType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -7804,7 +7804,7 @@ impl st96::fast::FastParse for HagueIbToOfficeBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -7879,7 +7879,7 @@ impl st96::fast::FastParse for HagueBulletinTransactionHeaderType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -8011,7 +8011,7 @@ impl st96::fast::FastParse for HagueBulletinTransactionBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -8393,7 +8393,7 @@ impl st96::fast::FastParse for HagueIbTransactionHeaderType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -8553,7 +8553,7 @@ impl st96::fast::FastParse for HagueIbToOfficeBagContent382Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -8646,7 +8646,7 @@ impl st96::fast::FastParse for HagueBulletinTransactionCountBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -8700,7 +8700,7 @@ impl st96::fast::FastParse for HagueRegistrationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -8767,7 +8767,7 @@ impl st96::fast::FastParse for HagueRenewalBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -8831,7 +8831,7 @@ impl st96::fast::FastParse for HagueExpirationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -8899,7 +8899,7 @@ impl st96::fast::FastParse for HagueOwnershipChangeBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -8971,7 +8971,7 @@ impl st96::fast::FastParse for HagueOwnershipChangeRefusalBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9022,7 +9022,7 @@ impl st96::fast::FastParse for HagueOwnershipChangeRefusalWithdrawalBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9080,7 +9080,7 @@ impl st96::fast::FastParse for HagueMergerBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9148,7 +9148,7 @@ impl st96::fast::FastParse for HagueHolderNameAddressChangeBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9198,7 +9198,7 @@ impl st96::fast::FastParse for HagueCreatorNameAddressChangeBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9252,7 +9252,7 @@ impl st96::fast::FastParse for HagueRenunciationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9319,7 +9319,7 @@ impl st96::fast::FastParse for HagueLimitationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9385,7 +9385,7 @@ impl st96::fast::FastParse for HagueRefusalBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9453,7 +9453,7 @@ impl st96::fast::FastParse for HagueRefusalWithdrawalBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9524,7 +9524,7 @@ impl st96::fast::FastParse for HagueGrantProtectionBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9592,7 +9592,7 @@ impl st96::fast::FastParse for HagueInvalidationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9663,7 +9663,7 @@ impl st96::fast::FastParse for HagueCancellationNonPaymentBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9717,7 +9717,7 @@ impl st96::fast::FastParse for HagueCorrectionBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9787,7 +9787,7 @@ impl st96::fast::FastParse for HagueCorrectionRefusalBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9853,7 +9853,7 @@ impl st96::fast::FastParse for HagueCorrectionRefusalWithdrawalBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -9911,7 +9911,7 @@ impl st96::fast::FastParse for HagueIbTransactionCountBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -10019,7 +10019,7 @@ impl st96::fast::FastParse for HagueOfficeCopyBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -10258,7 +10258,7 @@ impl st96::fast::FastParse for HagueAcknowledgementReceiptBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -10308,7 +10308,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -10367,7 +10367,7 @@ impl st96::fast::FastParse for HagueBulletinTransactionCountType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -10454,7 +10454,7 @@ impl st96::fast::FastParse for HagueRegistrationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -10754,7 +10754,7 @@ impl st96::fast::FastParse for HagueRenewalType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -10917,7 +10917,7 @@ impl st96::fast::FastParse for HagueExpirationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -11015,7 +11015,7 @@ impl st96::fast::FastParse for HagueOwnershipChangeType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -11212,7 +11212,7 @@ impl st96::fast::FastParse for HagueOwnershipChangeRefusalType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -11375,7 +11375,7 @@ impl st96::fast::FastParse for HagueOwnershipChangeRefusalWithdrawalType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -11537,7 +11537,7 @@ impl st96::fast::FastParse for HagueMergerType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -11685,7 +11685,7 @@ impl st96::fast::FastParse for HagueHolderNameAddressChangeType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -11847,7 +11847,7 @@ impl st96::fast::FastParse for HagueCreatorNameAddressChangeType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -12001,7 +12001,7 @@ impl st96::fast::FastParse for HagueRenunciationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -12149,7 +12149,7 @@ impl st96::fast::FastParse for HagueLimitationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -12319,7 +12319,7 @@ impl st96::fast::FastParse for HagueRefusalType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -12491,7 +12491,7 @@ impl st96::fast::FastParse for HagueRefusalWithdrawalType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -12656,7 +12656,7 @@ impl st96::fast::FastParse for HagueGrantProtectionType {
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
         let mut a_prior_refusal_indicator: Option<bool> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Dgn, b"priorRefusalIndicator") => {
@@ -12858,7 +12858,7 @@ impl st96::fast::FastParse for HagueInvalidationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13019,7 +13019,7 @@ impl st96::fast::FastParse for HagueCancellationNonPaymentType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13149,7 +13149,7 @@ impl st96::fast::FastParse for HagueCorrectionType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13297,7 +13297,7 @@ impl st96::fast::FastParse for HagueCorrectionRefusalType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13422,7 +13422,7 @@ impl st96::fast::FastParse for HagueCorrectionRefusalWithdrawalType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13539,7 +13539,7 @@ impl st96::fast::FastParse for HagueIbTransactionCountType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13609,7 +13609,7 @@ impl st96::fast::FastParse for HagueSecondPartFeePaidBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13682,7 +13682,7 @@ impl st96::fast::FastParse for HagueSecondPartFeeNotPaidBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13755,7 +13755,7 @@ impl st96::fast::FastParse for HaguePublicationCancellationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13818,7 +13818,7 @@ impl st96::fast::FastParse for HagueAcknowledgementReceiptType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -13937,7 +13937,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -14142,7 +14142,7 @@ impl st96::fast::FastParse for HolderChangeBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -14204,7 +14204,7 @@ impl st96::fast::FastParse for PreviousHolderBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -14272,7 +14272,7 @@ impl st96::fast::FastParse for DesignerChangeBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -14364,7 +14364,7 @@ impl st96::fast::FastParse for HagueIncorrectContentType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -14714,7 +14714,7 @@ impl st96::fast::FastParse for HagueCorrectionContent365Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -14833,7 +14833,7 @@ impl st96::fast::FastParse for HagueSecondPartFeeNotPaidType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -14944,7 +14944,7 @@ impl st96::fast::FastParse for HaguePublicationCancellationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -15128,7 +15128,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent392Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -15215,7 +15215,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent396Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -15273,7 +15273,7 @@ impl st96::fast::FastParse for HagueCorrectionContent366Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -15374,7 +15374,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent393Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -15507,7 +15507,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent394Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -15640,7 +15640,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent395Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -15774,7 +15774,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent397Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -15923,7 +15923,7 @@ impl st96::fast::FastParse for HagueIrregularityNotificationContent398Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -16013,7 +16013,7 @@ impl st96::fast::FastParse for HagueCorrectedElementBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -16096,7 +16096,7 @@ impl st96::fast::FastParse for HagueCorrectContentType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -16453,7 +16453,7 @@ impl st96::fast::FastParse for DesignApplicationType {
         let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
         let mut a_st_96_version: Option<String> = None;
         let mut a_ipo_version: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"operationCategory") => {
@@ -16950,7 +16950,7 @@ impl st96::fast::FastParse for DesignBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -17016,7 +17016,7 @@ impl st96::fast::FastParse for DesignApplicationEventBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -17114,7 +17114,7 @@ impl st96::fast::FastParse for DesignApplicationStatementBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -17271,7 +17271,7 @@ impl st96::fast::FastParse for DesignApplicationContent474Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -17393,7 +17393,7 @@ impl st96::fast::FastParse for DesignType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -17980,7 +17980,7 @@ impl st96::fast::FastParse for DesignApplicationEventType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -18126,7 +18126,7 @@ impl st96::fast::FastParse for DesignSpecimenBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -18191,7 +18191,7 @@ impl st96::fast::FastParse for RelatedApplicationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -18258,7 +18258,7 @@ impl st96::fast::FastParse for PublicationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -18325,7 +18325,7 @@ impl st96::fast::FastParse for PatentIdentificationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -18379,7 +18379,7 @@ impl st96::fast::FastParse for DesignEventBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -18443,7 +18443,7 @@ impl st96::fast::FastParse for OppositionBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -18589,7 +18589,7 @@ impl st96::fast::FastParse for DesignApplicationEventContent306Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -18674,7 +18674,7 @@ impl st96::fast::FastParse for DesignSpecimenType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -18809,7 +18809,7 @@ impl st96::fast::FastParse for RelatedApplicationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -18923,7 +18923,7 @@ impl st96::fast::FastParse for PublicationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -19043,7 +19043,7 @@ impl st96::fast::FastParse for DesignEventType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -19149,7 +19149,7 @@ impl st96::fast::FastParse for OppositionType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -19757,7 +19757,7 @@ impl st96::fast::FastParse for DesignEventContent322Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -19934,7 +19934,7 @@ impl st96::fast::FastParse for OpponentBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -19998,7 +19998,7 @@ impl st96::fast::FastParse for OppositionEventBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -20070,7 +20070,7 @@ impl st96::fast::FastParse for OpponentType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -20204,7 +20204,7 @@ impl st96::fast::FastParse for OppositionEventType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -20338,7 +20338,7 @@ impl st96::fast::FastParse for OpponentContent446Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -20511,7 +20511,7 @@ impl st96::fast::FastParse for OppositionEventContent450Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -20596,7 +20596,7 @@ impl st96::fast::FastParse for DesignTransactionType {
     ) -> st96::fast::Fast<Self> {
         let mut a_st_96_version: Option<String> = None;
         let mut a_ipo_version: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
@@ -20690,7 +20690,7 @@ impl st96::fast::FastParse for DesignTransactionBodyType {
     ) -> st96::fast::Fast<Self> {
         let mut a_st_96_version: Option<String> = None;
         let mut a_ipo_version: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
@@ -20775,7 +20775,7 @@ impl st96::fast::FastParse for TransactionContentBagType {
     ) -> st96::fast::Fast<Self> {
         let mut a_st_96_version: Option<String> = None;
         let mut a_ipo_version: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
@@ -20900,7 +20900,7 @@ impl st96::fast::FastParse for TransactionDataType {
     ) -> st96::fast::Fast<Self> {
         let mut a_st_96_version: Option<String> = None;
         let mut a_ipo_version: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
@@ -21065,7 +21065,7 @@ impl st96::fast::FastParse for DesignApplicationBagType {
     ) -> st96::fast::Fast<Self> {
         let mut a_st_96_version: Option<String> = None;
         let mut a_ipo_version: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"st96Version") => p.attr(&mut a_st_96_version, &attr)?,
@@ -21139,7 +21139,7 @@ impl st96::fast::FastParse for DesignRecordBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -21205,7 +21205,7 @@ impl st96::fast::FastParse for DesignRecordRelationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -21274,7 +21274,7 @@ impl st96::fast::FastParse for DesignRecordType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -21338,7 +21338,7 @@ impl st96::fast::FastParse for DesignRecordRelationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -21484,7 +21484,7 @@ impl st96::fast::FastParse for DesignRecordContent328Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -21609,7 +21609,7 @@ impl st96::fast::FastParse for DesignBasicRecordType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -21905,7 +21905,7 @@ impl st96::fast::FastParse for RecordTransferType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -22191,7 +22191,7 @@ impl st96::fast::FastParse for RecordChangeNameAddressType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -22464,7 +22464,7 @@ impl st96::fast::FastParse for RecordLicenceType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -22846,7 +22846,7 @@ impl st96::fast::FastParse for RecordPublicationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -22913,7 +22913,7 @@ impl st96::fast::FastParse for ClaimantBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -22995,7 +22995,7 @@ impl st96::fast::FastParse for LimitationBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -23059,7 +23059,7 @@ impl st96::fast::FastParse for LicenceBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -23131,7 +23131,7 @@ impl st96::fast::FastParse for ClaimantType {
     ) -> st96::fast::Fast<Self> {
         let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
         let mut a_sequence_number: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"operationCategory") => {
@@ -23273,7 +23273,7 @@ impl st96::fast::FastParse for LimitationType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -23385,7 +23385,7 @@ impl st96::fast::FastParse for LicenceType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -23719,7 +23719,7 @@ impl st96::fast::FastParse for ClaimantContent299Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
@@ -23803,7 +23803,7 @@ impl st96::fast::FastParse for LimitationClassDescriptionBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -23869,7 +23869,7 @@ impl st96::fast::FastParse for LicenseeBagType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -23934,7 +23934,7 @@ impl st96::fast::FastParse for ClassDescriptionType {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 _ if p.is_ignorable(&attr) => {}
@@ -24022,7 +24022,7 @@ impl st96::fast::FastParse for LicenseeType {
     ) -> st96::fast::Fast<Self> {
         let mut a_operation_category: Option<super::com::OperationCategoryType> = None;
         let mut a_sequence_number: Option<String> = None;
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             match p.attr_name(attr.key) {
                 (st96::fast::Ns::Com, b"operationCategory") => {
@@ -24240,7 +24240,7 @@ impl st96::fast::FastParse for LicenseeContent440Type {
         p: &mut st96::fast::FastReader<'a>,
         el: st96::fast::Child<'a>,
     ) -> st96::fast::Fast<Self> {
-        for attr in el.start.attributes() {
+        for attr in p.attributes(&el) {
             let attr = attr.map_err(|_| st96::fast::Bail)?;
             if !p.is_ignorable(&attr) {
                 return Err(st96::fast::Bail);
