@@ -92,7 +92,7 @@ pub const GENERATOR_VERSION: u32 = 1;
 
 /// Most bytes in a chunk [`Publication::stream_range`] yields (slices of what was made, not
 /// copies, so some are shorter).
-pub const CHUNK: usize = 256 * 1024;
+pub const CHUNK: usize = 1024 * 1024;
 
 /// Size of each synthetic JPEG when the corpus is sized in bytes ([`CorpusSize::TargetBytes`]),
 /// so that images, not XML, make most of a big bulletin, as in WIPO's (and the entry count stays
