@@ -124,8 +124,17 @@ def kv(text):
     return {k: v for k, v in re.findall(r"(\w+)=(\S+)", text)}
 
 
-def side_by_side(sides, runs, prep=None):
-    """sides: {name: (cmd_or_fn, runs_or_None, kwargs)}. Runs alternate between the sides."""
+def proc_cpu(pid):
+    """CPU seconds (user + system, all threads) process `pid` has used so far (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def side_by_side(sides, runs, prep=None, server=None):
+    """sides: {name: (cmd_or_fn, runs_or_None, kwargs)}. Runs alternate between the sides.
+    server: the pid of a server both sides talk to; its CPU during each run is kept as
+    `server_cpu` (the two sides share the machine's cores with it)."""
     res = {name: [] for name in sides}
     n = max((r or runs) for _, r, _ in sides.values())
     for i in range(n):
@@ -135,7 +144,11 @@ def side_by_side(sides, runs, prep=None):
             if prep:
                 prep(name)
             c = cmd() if callable(cmd) else cmd
-            res[name].append(timed(c, **kw))
+            before = proc_cpu(server) if server else 0.0
+            result = timed(c, **kw)
+            if server:
+                result["server_cpu"] = proc_cpu(server) - before
+            res[name].append(result)
     return res
 
 
@@ -144,7 +157,10 @@ def med(rs, key):
 
 
 def summary(rs):
-    return dict(wall=med(rs, "wall"), cpu=med(rs, "cpu"), rss=max(r["rss"] for r in rs), n=len(rs))
+    s = dict(wall=med(rs, "wall"), cpu=med(rs, "cpu"), rss=max(r["rss"] for r in rs), n=len(rs))
+    if all("server_cpu" in r for r in rs):
+        s["server_cpu"] = med(rs, "server_cpu")
+    return s
 
 
 def num(x, digits=1):
@@ -568,7 +584,7 @@ def sync_once(cfg, label, wan, more=()):
             sides[f"ipgate hague bulletin sync --concurrency {n}"] = (
                 sb.cli + ["hague", "bulletin", "sync", "--from", weeks[0], "--to", weeks[-1], "--out", d_ours,
                           "--concurrency", str(n)], None, {"env": sb.env})
-        res = {k: summary(v) for k, v in side_by_side(sides, cfg["runs"], prep).items()}
+        res = {k: summary(v) for k, v in side_by_side(sides, cfg["runs"], prep, server=sb.proc.pid).items()}
         got = [len([f for f in os.listdir(d) if f.endswith(".zip")]) for d in (d_ours, d_curl)]
     finally:
         sb.stop()
@@ -594,6 +610,13 @@ def row_sync(cfg, row):
         cells.append((short, ours, peer, ours["wall"] / peer["wall"] <= 0.5))
         row.details.append(f"{label}: ipgate (default concurrency) {fmt_side(ours)}; curl loop {fmt_side(peer)}; "
                            f"{ratio_text(ours, peer)}")
+        if "server_cpu" in ours and "server_cpu" in peer:
+            cores = os.cpu_count() or 1
+            row.details.append(
+                f"{label}: the sandbox's own CPU while serving ipgate {fmt_s(ours['server_cpu'])}, the curl loop "
+                f"{fmt_s(peer['server_cpu'])}; on {cores} cores ipgate's wall cannot be below (its CPU + the "
+                f"sandbox's) / {cores} = {fmt_s((ours['cpu'] + ours['server_cpu']) / cores)}, "
+                f"{(ours['cpu'] + ours['server_cpu']) / cores / peer['wall']:.2f}× the curl loop's wall")
         for n, r in extra.items():
             row.details.append(f"{label}: ipgate --concurrency {n} {fmt_side(r)}; {ratio_text(r, peer)} the curl loop")
     if not cells:
