@@ -12,6 +12,43 @@ use crate::wire::{
     ImportId, ImportState, ImportStatus, ServiceRequestNumber, ServiceRequestStatus,
 };
 
+/// A package's bytes with their SHA-256, computed once by [`HashedPackage::new`]: the journal
+/// keys submissions by it, and a caller that also shows the digest (the CLI) need not hash a
+/// large package a second time on the way to the upload.
+///
+/// ```
+/// let package = hws_client::HashedPackage::new(bytes::Bytes::from_static(b"PK..."));
+/// assert_eq!(package.sha256().as_str().len(), 64);
+/// ```
+#[derive(Debug, Clone)]
+pub struct HashedPackage {
+    bytes: Bytes,
+    sha256: Sha256Hex,
+}
+
+impl HashedPackage {
+    /// Hashes `bytes`.
+    pub fn new(bytes: Bytes) -> Self {
+        let sha256 = Sha256Hex::digest(&bytes);
+        Self { bytes, sha256 }
+    }
+
+    /// The package's SHA-256.
+    pub fn sha256(&self) -> &Sha256Hex {
+        &self.sha256
+    }
+
+    /// The package's size in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// `true` for an empty package (never a valid one).
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
 /// A package sent and recorded.
 #[derive(Debug, Clone)]
 pub struct JournaledSubmission {
@@ -151,20 +188,31 @@ pub async fn submit_journaled(
     meta: &SubmissionMeta,
     force: bool,
 ) -> Result<JournaledSubmission, SubmitError> {
-    submit_journaled_with_progress(client, journal, package, meta, force, None).await
+    submit_journaled_with_progress(
+        client,
+        journal,
+        HashedPackage::new(package),
+        meta,
+        force,
+        None,
+    )
+    .await
 }
 
-/// [`submit_journaled`], reporting the upload to `progress`
-/// ([`HwsClient::submit_with_progress`]).
+/// [`submit_journaled`] for a package already hashed ([`HashedPackage`]), reporting the upload
+/// to `progress` ([`HwsClient::submit_with_progress`]).
 pub async fn submit_journaled_with_progress(
     client: &HwsClient,
     journal: &Journal,
-    package: Bytes,
+    package: HashedPackage,
     meta: &SubmissionMeta,
     force: bool,
     progress: Option<ipgate_http::ProgressFn>,
 ) -> Result<JournaledSubmission, SubmitError> {
-    let sha256 = Sha256Hex::digest(&package);
+    let HashedPackage {
+        bytes: package,
+        sha256,
+    } = package;
     let ticket = journal
         .begin_submission(&sha256, package.len() as u64, meta, force)
         .map_err(SubmitError::Journal)?;

@@ -57,7 +57,7 @@ pub use config::{
 pub use error::{ConfigError, Delivery, HwsError, Operation};
 pub use extracting::{DownloadedExtracted, PublicationRequest};
 pub use journaled::{
-    JournaledSubmission, RefreshError, Refreshed, SubmitError, import_update, refresh_submission,
-    request_update, submit_journaled, submit_journaled_with_progress,
+    HashedPackage, JournaledSubmission, RefreshError, Refreshed, SubmitError, import_update,
+    refresh_submission, request_update, submit_journaled, submit_journaled_with_progress,
 };
 pub use week::{WeekId, WeekIdError};

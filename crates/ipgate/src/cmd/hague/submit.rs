@@ -83,8 +83,8 @@ pub async fn submit(env: &HwsEnv, a: SubmitArgs) -> CliResult {
     let (report, read) = std::thread::scope(|s| {
         let read = s.spawn(|| {
             std::fs::read(&a.package).map(|bytes| {
-                let sha = Sha256Hex::digest(&bytes);
-                (bytes, sha, meta(&a.package))
+                let package = hws_client::HashedPackage::new(bytes::Bytes::from(bytes));
+                (package, meta(&a.package))
             })
         });
         let report = validate_with(
@@ -112,7 +112,7 @@ pub async fn submit(env: &HwsEnv, a: SubmitArgs) -> CliResult {
             "fix the errors listed above (`ipgate package validate` shows them; rule ids in docs/package-rules.md); nothing was sent or recorded",
         ));
     }
-    let (bytes, sha, meta) = read
+    let (package, meta) = read
         .map_err(|_| CliError::new(ExitCode::Internal, "reading the package panicked"))?
         .map_err(|e| CliError::io("read", &a.package, &e))?;
     let bar = crate::progress::enabled(env.output())
@@ -120,7 +120,7 @@ pub async fn submit(env: &HwsEnv, a: SubmitArgs) -> CliResult {
     let outcome = hws_client::submit_journaled_with_progress(
         env.client()?,
         env.journal(),
-        bytes::Bytes::from(bytes),
+        package,
         &meta,
         a.force,
         bar.as_ref().map(crate::progress::Bar::callback),
@@ -136,7 +136,7 @@ pub async fn submit(env: &HwsEnv, a: SubmitArgs) -> CliResult {
     let mut out = Out {
         submission: submission.id.0,
         package: a.package.display().to_string(),
-        package_sha256: sha.as_str(),
+        package_sha256: submission.package_sha256.as_str(),
         transaction_type: meta.transaction_type.as_deref(),
         office_reference: meta.office_reference.as_deref(),
         import_id: status.import_id.as_str(),
