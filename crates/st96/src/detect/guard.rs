@@ -402,12 +402,17 @@ impl<R: std::io::BufRead> std::io::BufRead for Budget<R> {
                 None => self.chars.stopped = true,
             }
         }
-        if left == 0 && !available.is_empty() {
+        // Nearly always the whole buffer fits in the budget.
+        if available.len() as u64 <= left {
+            return Ok(available);
+        }
+        if left == 0 {
             return Err(std::io::Error::other(format!(
                 "more than {} bytes in one record",
                 self.limit
             )));
         }
+        // `left` is below the buffer's length here, so it fits in a `usize`.
         let n = usize::try_from(left).map_or(available.len(), |left| left.min(available.len()));
         Ok(&available[..n])
     }
