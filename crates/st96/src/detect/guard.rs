@@ -402,12 +402,17 @@ impl<R: std::io::BufRead> std::io::BufRead for Budget<R> {
                 None => self.chars.stopped = true,
             }
         }
-        if left == 0 && !available.is_empty() {
+        // Nearly always the whole buffer fits in the budget.
+        if available.len() as u64 <= left {
+            return Ok(available);
+        }
+        if left == 0 {
             return Err(std::io::Error::other(format!(
                 "more than {} bytes in one record",
                 self.limit
             )));
         }
+        // `left` is below the buffer's length here, so it fits in a `usize`.
         let n = usize::try_from(left).map_or(available.len(), |left| left.min(available.len()));
         Ok(&available[..n])
     }
@@ -480,7 +485,7 @@ pub struct Guard {
 }
 
 /// Names already found to be XML names (a document repeats a few hundred names throughout): a
-/// small direct-mapped cache, so that most names cost one comparison instead of a check of each
+/// small two-way cache, so that most names cost one comparison instead of a check of each
 /// byte. A slot holds a name of up to [`NameCache::LONGEST`] bytes (its length first).
 #[derive(Clone)]
 struct NameCache {
@@ -489,7 +494,7 @@ struct NameCache {
 
 impl NameCache {
     const LONGEST: usize = 47;
-    const SLOTS: usize = 512;
+    const SLOTS: usize = 1024;
 
     fn new() -> Self {
         Self {
@@ -497,26 +502,36 @@ impl NameCache {
         }
     }
 
+    /// The first of the two slots of a name: a hash of its length and of a few of its bytes.
+    #[inline]
+    fn slot_of(name: &[u8]) -> usize {
+        let len = name.len();
+        let at = |i: usize| usize::from(name[i]);
+        let hash = len
+            .wrapping_mul(31)
+            .wrapping_add(at(0).wrapping_mul(7))
+            .wrapping_add(at(len / 2).wrapping_mul(131))
+            .wrapping_add(at(len - 1).wrapping_mul(1031));
+        (hash % (Self::SLOTS / 2)) * 2
+    }
+
     /// [`wellformed::check_qname`], remembering the names that pass.
     fn check(&mut self, name: &[u8]) -> Result<(), String> {
         let len = name.len();
-        let (Some(&first), Some(&last)) = (name.first(), name.last()) else {
-            return wellformed::check_qname(name);
-        };
-        if len > Self::LONGEST {
+        if len == 0 || len > Self::LONGEST {
             return wellformed::check_qname(name);
         }
-        let mid = name[len / 2];
-        let hash = len
-            .wrapping_mul(31)
-            .wrapping_add(usize::from(first).wrapping_mul(7))
-            .wrapping_add(usize::from(mid).wrapping_mul(131))
-            .wrapping_add(usize::from(last).wrapping_mul(1031));
-        let slot = &mut self.slots[hash % Self::SLOTS];
-        if usize::from(slot[0]) == len && &slot[1..=len] == name {
+        // Two slots per hash (the names of a schema are many enough for collisions to be
+        // common): the newest name in the first, the one it pushed out in the second.
+        let set = Self::slot_of(name);
+        let held =
+            |slot: &[u8; Self::LONGEST + 1]| usize::from(slot[0]) == len && &slot[1..=len] == name;
+        if held(&self.slots[set]) || held(&self.slots[set + 1]) {
             return Ok(());
         }
         wellformed::check_qname(name)?;
+        self.slots[set + 1] = self.slots[set];
+        let slot = &mut self.slots[set];
         slot[0] = len as u8;
         slot[1..=len].copy_from_slice(name);
         Ok(())
@@ -649,7 +664,9 @@ impl Guard {
                             location: self.location_at(start + at as u64),
                         });
                     }
-                } else if e.contains(&b']') && e.windows(3).any(|w| w == b"]]>") {
+                } else if memchr::memchr(b']', e).is_some()
+                    && memchr::memmem::find(e, b"]]>").is_some()
+                {
                     return Err(malformed(
                         "`]]>` in text (XML 1.0 §2.4); write `]]&gt;`".into(),
                     ));
@@ -727,19 +744,15 @@ impl Guard {
 
     /// Counts the newlines of `content`, which starts at `content_offset`.
     fn advance(&mut self, content_offset: u64, content: &[u8]) {
-        // Most events hold no newline at all: a `memchr` search (what `contains` does on bytes)
-        // rules them out. Otherwise a counting loop without a data-dependent branch vectorises,
-        // and the last newline is looked for.
-        if !content.contains(&b'\n') {
+        // Most events hold no newline at all, and most that do hold one: the last newline
+        // is looked for from the end (`memchr`'s vector search, much cheaper per call than the
+        // standard library's), then the newlines before it are counted.
+        let Some(last) = memchr::memrchr(b'\n', content) else {
             return;
-        }
-        let newlines = content.iter().filter(|&&b| b == b'\n').count();
-        if newlines > 0
-            && let Some(last) = content.iter().rposition(|&b| b == b'\n')
-        {
-            self.line += newlines as u64;
-            self.line_start = content_offset + last as u64 + 1;
-        }
+        };
+        let newlines = 1 + memchr::memchr_iter(b'\n', &content[..last]).count();
+        self.line += newlines as u64;
+        self.line_start = content_offset + last as u64 + 1;
     }
 }
 
