@@ -345,6 +345,20 @@ pub struct TypedRead {
 }
 
 impl TypedRead {
+    /// The reader refused `found`'s document (or could not read it) with `error`, before any
+    /// record was read.
+    fn failed(found: &Detected, error: st96::Error, unproven: bool) -> Self {
+        Self {
+            kind: found.kind.name(),
+            declared_version: found.st96_version.clone(),
+            records: None,
+            warnings: Vec::new(),
+            error: Some(error),
+            unproven,
+            stopped: false,
+        }
+    }
+
     /// What this means for the policy.
     pub fn typed(&self) -> Typed {
         match &self.error {
@@ -381,15 +395,7 @@ pub fn read_document_until<R: BufRead>(
         let mut reader = match st96::stream::IbToOfficeReader::new(input) {
             Ok(r) => r,
             Err(e) => {
-                return Some(TypedRead {
-                    kind,
-                    declared_version: found.st96_version.clone(),
-                    records: None,
-                    warnings: Vec::new(),
-                    error: Some(e),
-                    unproven: unproven.seen(),
-                    stopped: false,
-                });
+                return Some(TypedRead::failed(found, e, unproven.seen()));
             }
         };
         let mut error = None;
@@ -423,15 +429,7 @@ pub fn read_document_until<R: BufRead>(
     let mut bytes = Vec::new();
     let mut input = input;
     if let Err(e) = input.read_to_end(&mut bytes) {
-        return Some(TypedRead {
-            kind,
-            declared_version: found.st96_version.clone(),
-            records: None,
-            warnings: Vec::new(),
-            error: Some(st96::Error::Io(e)),
-            unproven: false,
-            stopped: false,
-        });
+        return Some(TypedRead::failed(found, st96::Error::Io(e), false));
     }
     unproven.scan(&bytes);
     let parsed = st96::by_kind::parse_by_kind(&bytes, found)?;
@@ -445,15 +443,7 @@ pub fn read_document_until<R: BufRead>(
             unproven: unproven.seen(),
             stopped: false,
         },
-        Err(e) => TypedRead {
-            kind,
-            declared_version: found.st96_version.clone(),
-            records: None,
-            warnings: Vec::new(),
-            error: Some(e),
-            unproven: unproven.seen(),
-            stopped: false,
-        },
+        Err(e) => TypedRead::failed(found, e, unproven.seen()),
     })
 }
 

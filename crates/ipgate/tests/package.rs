@@ -69,6 +69,19 @@ fn ipgate(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `ipgate --output json ARGS`, expected to exit 0: its JSON.
+fn json_ok(args: &[&str]) -> serde_json::Value {
+    let out = ipgate(&[&["--output", "json"][..], args].concat());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -105,22 +118,7 @@ fn build_validate_inspect_every_sample() {
             "{name}: {}",
             String::from_utf8_lossy(&out.stdout)
         );
-        let out = ipgate(&[
-            "--output",
-            "json",
-            "package",
-            "validate",
-            s(&zip),
-            "--schemas",
-            s(&sch),
-        ]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let v = json_ok(&["package", "validate", s(&zip), "--schemas", s(&sch)]);
         assert_eq!(v["valid"], true);
         // The typed V6_0 model accepts it: its verdict stands for the V6_0 schema's (relaxed
         // for the declared V7_0), and the schema is not run.
@@ -128,9 +126,7 @@ fn build_validate_inspect_every_sample() {
         assert_eq!(v["xsd"]["declared"], "V7_0");
         assert_eq!(v["typed_model"]["status"], "valid", "{name}");
         // --always-xsd runs it too.
-        let out = ipgate(&[
-            "--output",
-            "json",
+        let v = json_ok(&[
             "package",
             "validate",
             s(&zip),
@@ -138,14 +134,10 @@ fn build_validate_inspect_every_sample() {
             s(&sch),
             "--always-xsd",
         ]);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(out.status.code(), Some(0), "{name}: {v}");
         assert_eq!(v["xsd"]["status"], "validated_nearest", "{name}: {v}");
         assert_eq!(v["xsd"]["declared"], "V7_0");
         assert_eq!(v["typed_model"]["status"], "valid", "{name}");
-        let out = ipgate(&["--output", "json", "package", "inspect", s(&zip)]);
-        assert_eq!(out.status.code(), Some(0));
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let v = json_ok(&["package", "inspect", s(&zip)]);
         assert!(
             v["transaction"].as_str().unwrap().starts_with("Hague"),
             "{v}"

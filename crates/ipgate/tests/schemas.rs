@@ -51,6 +51,13 @@ fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
 }
 
+/// `ipgate --output json ARGS` with the data directory `data`, expected to exit 0: its JSON.
+fn json_ok(data: &Path, args: &[&str]) -> serde_json::Value {
+    let out = ipgate(data, &[&["--output", "json"][..], args].concat());
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+    json(&out)
+}
+
 /// A data directory with WIPO's V6_0 schemas installed by `ipgate schemas install`.
 fn installed() -> tempfile::TempDir {
     let data = tempfile::tempdir().unwrap();
@@ -227,37 +234,25 @@ fn st96_check_finds_the_installed_schema_and_reports_both_verdicts() {
     // A V7_0 document, only V6_0 installed: st96's V6_0 model accepts it, and its verdict is
     // proven equal to the V6_0 schema's (relaxed): the schema does not run. With a warning
     // naming both versions.
-    let out = ipgate(
+    let v = json_ok(
         data.path(),
-        &[
-            "--output",
-            "json",
-            "st96",
-            "check",
-            s(&sample("refusal_total.xml")),
-        ],
+        &["st96", "check", s(&sample("refusal_total.xml"))],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let v = json(&out);
     assert_eq!(v["valid"], true);
     assert_eq!(v["schema"]["status"], "model_proven", "{v}");
     assert_eq!(v["schema"]["model_version"], "V6_0");
     assert_eq!(v["schema"]["declared"], "V7_0");
     assert_eq!(v["schema"]["valid"], true);
     // --always-xsd: validated against V6_0, relaxed.
-    let out = ipgate(
+    let v = json_ok(
         data.path(),
         &[
-            "--output",
-            "json",
             "st96",
             "check",
             "--always-xsd",
             s(&sample("refusal_total.xml")),
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let v = json(&out);
     assert_eq!(v["valid"], true);
     assert_eq!(v["schema"]["status"], "validated_nearest");
     assert_eq!(v["schema"]["schema_version"], "V6_0");
@@ -575,19 +570,10 @@ fn the_typed_verdict_stands_for_the_schema_only_where_it_is_proven() {
     assert!(made.status.success());
 
     // No schema installed: complete all the same.
-    let out = ipgate(
+    let v = json_ok(
         empty.path(),
-        &[
-            "--output",
-            "json",
-            "st96",
-            "check",
-            "--require-schema",
-            s(&xml),
-        ],
+        &["st96", "check", "--require-schema", s(&xml)],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let v = json(&out);
     assert_eq!(v["schema"]["status"], "model_proven");
     assert!(v["schema"]["schema"].is_null(), "{v}");
     assert_eq!(v["schema"]["valid"], true);
@@ -717,23 +703,13 @@ fn the_typed_verdict_stands_for_the_schema_only_where_it_is_proven() {
 fn st96_check_leaves_a_document_with_id_attributes_to_the_schema() {
     let data = installed();
     let rich = repo().join("crates/st96/tests/data/rich-mixed-bulletin.xml");
-    let out = ipgate(
-        data.path(),
-        &["--output", "json", "st96", "check", s(&rich)],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let v = json(&out);
+    let v = json_ok(data.path(), &["st96", "check", s(&rich)]);
     assert_eq!(v["schema"]["status"], "validated", "{v}");
     assert_eq!(v["schema"]["valid"], true, "{v}");
     assert_eq!(v["typed_read_stopped"], true, "{v}");
     let stopped_at = v["records"].as_u64().unwrap();
 
-    let out = ipgate(
-        data.path(),
-        &["--output", "json", "st96", "check", "--no-xsd", s(&rich)],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let v = json(&out);
+    let v = json_ok(data.path(), &["st96", "check", "--no-xsd", s(&rich)]);
     assert!(v.get("typed_read_stopped").is_none(), "{v}");
     assert!(v["records"].as_u64().unwrap() > stopped_at, "{v}");
 

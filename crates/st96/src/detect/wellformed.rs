@@ -23,12 +23,10 @@ pub(crate) fn is_xml_space(b: u8) -> bool {
 /// Why some bytes are not XML characters: the offset (in the slice) and the message.
 pub(crate) type CharProblem = (usize, String);
 
-/// Checks that `bytes` are UTF-8 and hold only XML characters (no C0 controls other than tab,
-/// newline and carriage return, no U+FFFE or U+FFFF; UTF-8 already excludes surrogates).
-///
-/// Fast on the common case: one branch-free pass over ASCII text.
-pub(crate) fn check_chars(bytes: &[u8]) -> Result<(), CharProblem> {
-    // Branch-free over chunks so that it vectorises; the exact place is looked for only on error.
+/// Whether `bytes` hold a C0 control XML forbids (anything below U+0020 but tab, newline and
+/// carriage return) and whether they hold a non-ASCII byte: one branch-free pass over 64-byte
+/// chunks, so that it vectorises; callers look for the exact place only when needed.
+fn control_and_high(bytes: &[u8]) -> (bool, bool) {
     let mut bad = false;
     let mut high = false;
     for chunk in bytes.chunks(64) {
@@ -44,6 +42,15 @@ pub(crate) fn check_chars(bytes: &[u8]) -> Result<(), CharProblem> {
         bad |= b_acc != 0;
         high |= h_acc != 0;
     }
+    (bad, high)
+}
+
+/// Checks that `bytes` are UTF-8 and hold only XML characters (no C0 controls other than tab,
+/// newline and carriage return, no U+FFFE or U+FFFF; UTF-8 already excludes surrogates).
+///
+/// Fast on the common case: one branch-free pass over ASCII text.
+pub(crate) fn check_chars(bytes: &[u8]) -> Result<(), CharProblem> {
+    let (bad, high) = control_and_high(bytes);
     if bad
         && let Some(at) = bytes
             .iter()
@@ -99,21 +106,7 @@ pub(crate) enum Scan {
 /// non-ASCII bytes, and U+FFFE / U+FFFF (`EF BF BE`, `EF BF BF`) looked for only in the 64-byte
 /// chunks that hold a byte 0xEF.
 pub(crate) fn scan_chars(bytes: &[u8]) -> Scan {
-    let mut bad = false;
-    let mut high = false;
-    for chunk in bytes.chunks(64) {
-        let mut b_acc = 0u8;
-        let mut h_acc = 0u8;
-        for &b in chunk {
-            b_acc |= u8::from(b < 0x20)
-                & u8::from(b != b'\t')
-                & u8::from(b != b'\n')
-                & u8::from(b != b'\r');
-            h_acc |= b & 0x80;
-        }
-        bad |= b_acc != 0;
-        high |= h_acc != 0;
-    }
+    let (bad, high) = control_and_high(bytes);
     if bad {
         return Scan::Problem;
     }
