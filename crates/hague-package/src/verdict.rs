@@ -339,7 +339,7 @@ pub struct TypedRead {
     /// The document uses a construct the proof does not cover ([`Unproven`]).
     pub unproven: bool,
     /// The reader stopped early, after [`TypedRead::records`] records, because the document
-    /// uses such a construct and WIPO's schema judges it ([`read_document_until`]): `error` is
+    /// uses such a construct and WIPO's schema judges it ([`read_document`]): `error` is
     /// then about the records read so far.
     pub stopped: bool,
 }
@@ -375,15 +375,12 @@ impl TypedRead {
 /// Reads one XML document (not a package) with st96's strict typed reader for the kind `found`
 /// names: an IB-to-office document (bulletin, office copy) record by record, with flat memory;
 /// others whole. `None` when st96 has no model for the kind.
-pub fn read_document<R: BufRead>(found: &Detected, input: R) -> Option<TypedRead> {
-    read_document_until(found, input, false)
-}
-
-/// [`read_document`], but with `stop_when_unproven` a record-by-record read stops at the first
-/// record after an [`Unproven`] construct was seen ([`TypedRead::stopped`]): WIPO's schema
-/// judges such a document, so reading the rest with st96's reader would only double the work
-/// (on WIPO-schema-rich bulletins, `com:id` attributes are everywhere).
-pub fn read_document_until<R: BufRead>(
+///
+/// With `stop_when_unproven` a record-by-record read stops at the first record after an
+/// [`Unproven`] construct was seen ([`TypedRead::stopped`]): WIPO's schema judges such a
+/// document, so reading the rest with st96's reader would only double the work (on
+/// WIPO-schema-rich bulletins, `com:id` attributes are everywhere).
+pub fn read_document<R: BufRead>(
     found: &Detected,
     input: R,
     stop_when_unproven: bool,
@@ -498,11 +495,7 @@ pub fn check_document<R: BufRead>(
 ) -> Result<DocumentVerdict, PackageError> {
     let typed = || -> Result<Option<TypedRead>, PackageError> {
         let input = open().map_err(|e| PackageError::io_entry(file, e))?;
-        Ok(read_document_until(
-            found,
-            input,
-            plan.stop_typed_when_unproven(),
-        ))
+        Ok(read_document(found, input, plan.stop_typed_when_unproven()))
     };
     let typed_of = |t: &Option<TypedRead>| t.as_ref().map_or(Typed::NotRun, TypedRead::typed);
     if !plan.schema_surely_runs() {
@@ -635,9 +628,9 @@ mod tests {
             &text[first_end..]
         );
         let found = st96::detect::detect(doc.as_bytes()).unwrap();
-        let whole = read_document(&found, doc.as_bytes()).unwrap();
+        let whole = read_document(&found, doc.as_bytes(), false).unwrap();
         assert!(whole.error.is_some() && !whole.stopped && whole.unproven);
-        let until = read_document_until(&found, doc.as_bytes(), true).unwrap();
+        let until = read_document(&found, doc.as_bytes(), true).unwrap();
         assert!(until.error.is_none(), "{:?}", until.error);
         assert!(until.stopped && until.unproven);
         let read = until.records.unwrap();

@@ -10,7 +10,7 @@ use std::time::Duration;
 use innography_hmac::ApiVersion;
 use ipgate_sandbox::{InnographyVersions, Sandbox, SandboxConfig};
 
-const SECRET: &str = "74f43da743aa47c3a90a9c5ef493bc8d";
+use common::INNOGRAPHY_SECRET as SECRET;
 const DATE: &str = "Thu, 12 Jan 2017 16:17:39 GMT";
 
 /// The Innography server: `ipgate-sandbox` on 127.0.0.1 offering 0.6 and 0.7 for every API (patch
@@ -65,13 +65,7 @@ async fn server() -> Server {
         patch: 17,
     };
     config.cases_interval = Duration::ZERO;
-    let sandbox = tokio::task::spawn_blocking(move || Sandbox::start(config))
-        .await
-        .expect("join")
-        .expect("sandbox starts");
-    sandbox
-        .register_innography_consumer("obiwan", Some(SECRET))
-        .expect("consumer");
+    let sandbox = common::innography_sandbox(config).await;
     Server {
         base: sandbox.urls().innography.clone(),
         sandbox,

@@ -8,9 +8,9 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use ipgate_sandbox::{FaultSpec, Sandbox, SandboxConfig};
+use ipgate_sandbox::{FaultSpec, SandboxConfig};
 
-const SECRET: &str = "74f43da743aa47c3a90a9c5ef493bc8d";
+use common::INNOGRAPHY_SECRET as SECRET;
 const CASES: &str = "/cases/documents?ipId=US-1234567-B2";
 const ACCOUNT: &str = "/private-pair/account";
 
@@ -76,13 +76,7 @@ async fn innography_requests_under_faults_exit_with_their_codes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut config = SandboxConfig::new(dir.path().join("state")).with_seed(14);
     config.cases_interval = std::time::Duration::ZERO;
-    let sandbox = tokio::task::spawn_blocking(move || Sandbox::start(config))
-        .await
-        .expect("join")
-        .expect("sandbox starts");
-    sandbox
-        .register_innography_consumer("obiwan", Some(SECRET))
-        .expect("consumer");
+    let sandbox = common::innography_sandbox(config).await;
     let base = sandbox.urls().innography.clone();
     let mut failures = Vec::new();
     for (method, path, fault, code, attempts, text) in ROWS {

@@ -6,6 +6,22 @@ pub mod hws;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The secret of the Innography consumer `obiwan` that [`innography_sandbox`] registers.
+pub const INNOGRAPHY_SECRET: &str = "74f43da743aa47c3a90a9c5ef493bc8d";
+
+/// Starts the sandbox `config` describes (off the async runtime: it blocks while it binds and
+/// opens its state) with the Innography consumer `obiwan` ([`INNOGRAPHY_SECRET`]) registered.
+pub async fn innography_sandbox(config: ipgate_sandbox::SandboxConfig) -> ipgate_sandbox::Sandbox {
+    let sandbox = tokio::task::spawn_blocking(move || ipgate_sandbox::Sandbox::start(config))
+        .await
+        .expect("join")
+        .expect("sandbox starts");
+    sandbox
+        .register_innography_consumer("obiwan", Some(INNOGRAPHY_SECRET))
+        .expect("consumer");
+    sandbox
+}
+
 /// The real `ipgate` binary, with the profile and config environment cleared.
 pub fn ipgate() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ipgate"));
